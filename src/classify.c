@@ -1,0 +1,894 @@
+/*
+ * classify.c -- class and reason of a delivery outcome.  See classify.h.
+ *
+ * Precedence (design.md §4):
+ *  1. the MTA's verdict: sent is delivered, bounced/expired permanent,
+ *     deferred temporary; with no verdict, the reply code, then the dsn,
+ *     then what the text says about retrying ("hint" rules);
+ *  2. operator rules, then the built-in text rules, on the reply text;
+ *  3. the enhanced status code (dsn= first: Postfix reconciled it with the
+ *     reply), then the basic reply code;
+ *  4. "other".
+ *
+ * All built-in text rules are compiled into one Aho-Corasick automaton
+ * over case-folded bytes, so a text is scanned once whatever the number of
+ * rules; the earliest rule in the table whose condition holds wins.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "util.h"
+
+enum rule_kind {
+	RULE_TEXT,
+	RULE_ENH,
+	RULE_CODE,
+};
+
+struct rule {
+	const char	*name;
+	enum rule_kind	 kind;
+	const char	*pattern;
+	enum bw_reason	 reason;
+	int		 when;
+	int		 hint;
+	const char	*example;
+	int		 example_code;
+	const char	*example_dsn;
+};
+
+#include "classify_table.h"
+
+#define NRULES	(sizeof(classify_rules) / sizeof(classify_rules[0]))
+
+static const char *const classify_class_names[CLASS_MAX] = {
+	[CLASS_DELIVERED] = "delivered",
+	[CLASS_PERMANENT] = "permanent",
+	[CLASS_TEMPORARY] = "temporary",
+	[CLASS_GREYLIST] = "greylist",
+};
+
+static const char *const classify_reason_names[REASON_MAX] = {
+	[REASON_NONE] = "none",
+	[REASON_USER_UNKNOWN] = "user_unknown",
+	[REASON_MAILBOX_DISABLED] = "mailbox_disabled",
+	[REASON_MAILBOX_FULL] = "mailbox_full",
+	[REASON_MESSAGE_TOO_LARGE] = "message_too_large",
+	[REASON_BAD_ADDRESS] = "bad_address",
+	[REASON_SENDER_REJECTED] = "sender_rejected",
+	[REASON_DOMAIN_NOT_FOUND] = "domain_not_found",
+	[REASON_HOST_UNREACHABLE] = "host_unreachable",
+	[REASON_CONNECTION_LOST] = "connection_lost",
+	[REASON_TLS_ERROR] = "tls_error",
+	[REASON_PROTOCOL_ERROR] = "protocol_error",
+	[REASON_RELAY_DENIED] = "relay_denied",
+	[REASON_BLOCKLISTED] = "blocklisted",
+	[REASON_CONTENT_REJECTED] = "content_rejected",
+	[REASON_AUTH_FAILED] = "auth_failed",
+	[REASON_POLICY] = "policy",
+	[REASON_RATE_LIMITED] = "rate_limited",
+	[REASON_GREYLISTED] = "greylisted",
+	[REASON_SERVER_UNAVAILABLE] = "server_unavailable",
+	[REASON_ROUTING_LOOP] = "routing_loop",
+	[REASON_LOCAL_THROTTLE] = "local_throttle",
+	[REASON_LOCAL_ERROR] = "local_error",
+	[REASON_EXPIRED] = "expired",
+	[REASON_OTHER] = "other",
+};
+
+/* ---- operator rules ---- */
+
+struct oprule {
+	char		*name;		/* "FILE:LINE" */
+	int		 is_regex;
+	char		*needle;	/* lower-case substring */
+	size_t		 needle_len;
+	regex_t		 re;
+	enum bw_reason	 reason;
+	int		 cls;		/* -1: from status/code */
+};
+
+/* ---- the automaton ---- */
+
+struct ac_state {
+	uint32_t	 fail;
+	uint32_t	 out;		/* index into outs, or UINT32_MAX */
+	uint16_t	 nout;
+};
+
+struct classifier {
+	uint8_t		 sym[256];	/* byte -> symbol (0: not in any pattern) */
+	unsigned	 nsym;
+	uint32_t	*delta;		/* nstates * nsym */
+	struct ac_state	*states;
+	size_t		 nstates;
+	uint16_t	*outs;		/* rule indices, ascending per state */
+	size_t		 nouts;
+	struct oprule	*ops;
+	size_t		 nops;
+};
+
+static int
+classify_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int
+classify_cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/*
+ * Build the Aho-Corasick DFA of every TEXT rule.  The trie is grown in
+ * "delta" directly (0 = no edge yet, root is state 0), then completed
+ * breadth-first with the failure function.
+ */
+static void
+classify_build(struct classifier *cl)
+{
+	size_t		 i, cap = 1, q, head, tail;
+	uint32_t	*queue;
+	uint16_t	**lists;
+	size_t		*nlist;
+	unsigned	 s;
+
+	memset(cl->sym, 0, sizeof(cl->sym));
+	cl->nsym = 1;
+	for (i = 0; i < NRULES; i++) {
+		const char	*p;
+
+		if (classify_rules[i].kind != RULE_TEXT)
+			continue;
+		for (p = classify_rules[i].pattern; *p != '\0'; p++) {
+			unsigned char	 c = (unsigned char)*p;
+
+			cap++;
+			if (cl->sym[c] == 0) {
+				cl->sym[c] = (uint8_t)cl->nsym++;
+				if (c >= 'a' && c <= 'z')
+					cl->sym[c - 32] = cl->sym[c];
+			}
+		}
+	}
+	cl->delta = xcalloc(cap * cl->nsym, sizeof(*cl->delta));
+	cl->states = xcalloc(cap, sizeof(*cl->states));
+	lists = xcalloc(cap, sizeof(*lists));
+	nlist = xcalloc(cap, sizeof(*nlist));
+	cl->nstates = 1;
+
+	for (i = 0; i < NRULES; i++) {
+		const char	*p;
+		uint32_t	 st = 0;
+
+		if (classify_rules[i].kind != RULE_TEXT)
+			continue;
+		for (p = classify_rules[i].pattern; *p != '\0'; p++) {
+			unsigned	 y = cl->sym[(unsigned char)*p];
+			uint32_t	*e = &cl->delta[st * cl->nsym + y];
+
+			if (*e == 0)
+				*e = (uint32_t)cl->nstates++;
+			st = *e;
+		}
+		lists[st] = xrealloc(lists[st], (nlist[st] + 1) * sizeof(uint16_t));
+		lists[st][nlist[st]++] = (uint16_t)i;
+	}
+
+	/* breadth-first: failure links, complete transitions, merged outputs */
+	queue = xcalloc(cl->nstates, sizeof(*queue));
+	head = tail = 0;
+	for (s = 0; s < cl->nsym; s++) {
+		uint32_t	 t = cl->delta[s];
+
+		if (t != 0) {
+			cl->states[t].fail = 0;
+			queue[tail++] = t;
+		}
+	}
+	while (head < tail) {
+		uint32_t	 r = queue[head++];
+		uint32_t	 f = cl->states[r].fail;
+
+		if (nlist[f] > 0) {
+			lists[r] = xrealloc(lists[r],
+			    (nlist[r] + nlist[f]) * sizeof(uint16_t));
+			memcpy(lists[r] + nlist[r], lists[f], nlist[f] * sizeof(uint16_t));
+			nlist[r] += nlist[f];
+		}
+		for (s = 0; s < cl->nsym; s++) {
+			uint32_t	*e = &cl->delta[r * cl->nsym + s];
+
+			if (*e != 0) {
+				cl->states[*e].fail = cl->delta[f * cl->nsym + s];
+				queue[tail++] = *e;
+			} else
+				*e = cl->delta[f * cl->nsym + s];
+		}
+	}
+	free(queue);
+
+	cl->nouts = 0;
+	for (q = 0; q < cl->nstates; q++)
+		cl->nouts += nlist[q];
+	cl->outs = xcalloc(cl->nouts, sizeof(*cl->outs));
+	cl->nouts = 0;
+	for (q = 0; q < cl->nstates; q++) {
+		cl->states[q].out = UINT32_MAX;
+		cl->states[q].nout = (uint16_t)nlist[q];
+		if (nlist[q] > 0) {
+			qsort(lists[q], nlist[q], sizeof(uint16_t), classify_cmp_u16);
+			cl->states[q].out = (uint32_t)cl->nouts;
+			memcpy(cl->outs + cl->nouts, lists[q], nlist[q] * sizeof(uint16_t));
+			cl->nouts += nlist[q];
+		}
+		free(lists[q]);
+	}
+	free(lists);
+	free(nlist);
+}
+
+struct classifier *
+classify_new(void)
+{
+	struct classifier	*cl = xcalloc(1, sizeof(*cl));
+
+	classify_build(cl);
+	return cl;
+}
+
+static void
+classify_free_ops(struct oprule *ops, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(ops[i].name);
+		if (ops[i].is_regex)
+			regfree(&ops[i].re);
+		else
+			free(ops[i].needle);
+	}
+	free(ops);
+}
+
+void
+classify_free(struct classifier *cl)
+{
+	if (cl == NULL)
+		return;
+	free(cl->delta);
+	free(cl->states);
+	free(cl->outs);
+	classify_free_ops(cl->ops, cl->nops);
+	free(cl);
+}
+
+/* ---- names ---- */
+
+const char *
+classify_class_name(enum bw_class c)
+{
+	return (unsigned)c < CLASS_MAX ? classify_class_names[c] : "unknown";
+}
+
+const char *
+classify_reason_name(enum bw_reason r)
+{
+	return (unsigned)r < REASON_MAX ? classify_reason_names[r] : "other";
+}
+
+int
+classify_class_from_name(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < CLASS_MAX; i++)
+		if (strcmp(classify_class_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+int
+classify_reason_from_name(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < REASON_MAX; i++)
+		if (strcmp(classify_reason_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+int
+classify_is_failure(enum bw_class c)
+{
+	return c == CLASS_PERMANENT || c == CLASS_TEMPORARY || c == CLASS_GREYLIST;
+}
+
+/* ---- operator rules file ---- */
+
+static void classify_err(char *, size_t, size_t *, int *, const char *, int,
+    const char *, ...) __attribute__((format(printf, 7, 8)));
+
+static void
+classify_err(char *errbuf, size_t errlen, size_t *used, int *nerr,
+    const char *name, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	(*nerr)++;
+	if (errbuf == NULL || *used + 1 >= errlen)
+		return;
+	n = snprintf(errbuf + *used, errlen - *used, "%s:%d: ", name, line);
+	if (n > 0)
+		*used += (size_t)n;
+	if (*used + 1 < errlen) {
+		va_start(ap, fmt);
+		n = vsnprintf(errbuf + *used, errlen - *used, fmt, ap);
+		va_end(ap);
+		if (n > 0)
+			*used += (size_t)n;
+	}
+	if (*used + 1 < errlen) {
+		errbuf[(*used)++] = '\n';
+		errbuf[*used] = '\0';
+	}
+	if (*used >= errlen)
+		*used = errlen - 1;
+}
+
+/*
+ * One rule per line, '#' comments:
+ *   reason [class] "substring"
+ *   reason [class] /regular expression/
+ * Matching is case-insensitive.  class is permanent, temporary or
+ * greylist and forces the class; without it the class comes from the
+ * MTA's status and the reply code.
+ */
+int
+classify_load_rules_text(struct classifier *cl, const char *name,
+    const char *text, size_t len, char *errbuf, size_t errlen)
+{
+	struct oprule	*ops = NULL;
+	size_t		 nops = 0, used = 0;
+	const char	*p = text, *end = text + len;
+	int		 lineno = 0, nerr = 0;
+
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	while (p < end) {
+		const char	*eol = memchr(p, '\n', (size_t)(end - p));
+		char		 buf[4096], word[64], *s, *t;
+		struct oprule	 op;
+		int		 r, c = -1;
+		size_t		 n;
+
+		if (eol == NULL)
+			eol = end;
+		lineno++;
+		n = (size_t)(eol - p);
+		p = eol < end ? eol + 1 : end;
+		if (n >= sizeof(buf)) {
+			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			    "line too long");
+			continue;
+		}
+		memcpy(buf, eol - n, n);
+		buf[n] = '\0';
+		if (n > 0 && buf[n - 1] == '\r')
+			buf[--n] = '\0';
+		for (s = buf; *s == ' ' || *s == '\t'; s++)
+			;
+		if (*s == '\0' || *s == '#')
+			continue;
+
+		/* reason */
+		for (t = s; *t != '\0' && *t != ' ' && *t != '\t'; t++)
+			;
+		if ((size_t)(t - s) >= sizeof(word)) {
+			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			    "unknown reason");
+			continue;
+		}
+		memcpy(word, s, (size_t)(t - s));
+		word[t - s] = '\0';
+		if ((r = classify_reason_from_name(word)) == -1 || r == REASON_NONE) {
+			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			    "unknown reason \"%s\"", word);
+			continue;
+		}
+		for (s = t; *s == ' ' || *s == '\t'; s++)
+			;
+		/* optional class */
+		if (*s != '"' && *s != '/') {
+			for (t = s; *t != '\0' && *t != ' ' && *t != '\t'; t++)
+				;
+			if ((size_t)(t - s) >= sizeof(word))
+				t = s + sizeof(word) - 1;
+			memcpy(word, s, (size_t)(t - s));
+			word[t - s] = '\0';
+			c = classify_class_from_name(word);
+			if (c == -1 || c == CLASS_DELIVERED) {
+				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				    "unknown class \"%s\" (permanent, temporary or greylist)",
+				    word);
+				continue;
+			}
+			for (s = t; *s == ' ' || *s == '\t'; s++)
+				;
+		}
+		if (*s != '"' && *s != '/') {
+			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			    "expected \"substring\" or /regex/");
+			continue;
+		}
+		{
+			char	 q = *s;
+			char	*close;
+
+			s++;
+			close = strrchr(s, q);
+			if (close == NULL || close == s - 1) {
+				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				    "unterminated pattern");
+				continue;
+			}
+			for (t = close + 1; *t == ' ' || *t == '\t'; t++)
+				;
+			if (*t != '\0' && *t != '#') {
+				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				    "unexpected text after the pattern: %s", t);
+				continue;
+			}
+			*close = '\0';
+			if (*s == '\0') {
+				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				    "empty pattern");
+				continue;
+			}
+			memset(&op, 0, sizeof(op));
+			op.reason = (enum bw_reason)r;
+			op.cls = c;
+			if (q == '/') {
+				int	 e;
+
+				op.is_regex = 1;
+				if ((e = regcomp(&op.re, s, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
+					char	 msg[256];
+
+					regerror(e, &op.re, msg, sizeof(msg));
+					classify_err(errbuf, errlen, &used, &nerr, name,
+					    lineno, "bad regular expression: %s", msg);
+					continue;
+				}
+			} else {
+				size_t	 i;
+
+				op.needle = xstrdup(s);
+				op.needle_len = strlen(s);
+				for (i = 0; i < op.needle_len; i++)
+					op.needle[i] = (char)classify_lower((unsigned char)op.needle[i]);
+			}
+			{
+				char	 nm[512];
+
+				snprintf(nm, sizeof(nm), "rules:%s:%d", name, lineno);
+				op.name = xstrdup(nm);
+			}
+			ops = xrealloc(ops, (nops + 1) * sizeof(*ops));
+			ops[nops++] = op;
+		}
+	}
+	if (nerr > 0) {
+		classify_free_ops(ops, nops);
+		return nerr;
+	}
+	classify_free_ops(cl->ops, cl->nops);
+	cl->ops = ops;
+	cl->nops = nops;
+	return 0;
+}
+
+int
+classify_load_rules(struct classifier *cl, const char *path, char *errbuf,
+    size_t errlen)
+{
+	FILE	*f;
+	char	*text = NULL;
+	size_t	 len = 0, cap = 0, n;
+	int	 ret;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			text = xrealloc(text, cap);
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s: read error\n", path);
+		fclose(f);
+		free(text);
+		return 1;
+	}
+	fclose(f);
+	ret = classify_load_rules_text(cl, path, text, len, errbuf, errlen);
+	free(text);
+	return ret;
+}
+
+/* ---- matching ---- */
+
+static int
+classify_memcasemem(const char *h, size_t hl, const char *n, size_t nl)
+{
+	size_t	 i, j;
+
+	if (nl > hl)
+		return 0;
+	for (i = 0; i + nl <= hl; i++) {
+		for (j = 0; j < nl; j++)
+			if (classify_lower((unsigned char)h[i + j]) != n[j])
+				break;
+		if (j == nl)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+classify_when_ok(int when, enum bw_class base)
+{
+	if (when == W_TEMP)
+		return base == CLASS_TEMPORARY || base == CLASS_GREYLIST;
+	if (when == W_PERM)
+		return base == CLASS_PERMANENT;
+	return 1;
+}
+
+/*
+ * Scan the text once; report the first rule (in table order) with a
+ * reason whose condition holds, and the first rule carrying a class hint.
+ * The hint pass ignores conditions: it runs before the class is known.
+ */
+static void
+classify_scan(const struct classifier *cl, const char *p, size_t n,
+    enum bw_class base, int *reason_rule, int *hint_rule)
+{
+	uint32_t	 st = 0;
+	size_t		 i;
+	int		 best = -1, hbest = -1;
+
+	for (i = 0; i < n; i++) {
+		const struct ac_state	*s;
+		uint16_t		 k;
+
+		st = cl->delta[st * cl->nsym + cl->sym[(unsigned char)p[i]]];
+		s = &cl->states[st];
+		if (s->nout == 0)
+			continue;
+		for (k = 0; k < s->nout; k++) {
+			int			 ri = cl->outs[s->out + k];
+			const struct rule	*r = &classify_rules[ri];
+
+			if (hbest != -1 && ri >= hbest && best != -1 && ri >= best)
+				break;
+			if (r->hint != H_NONE && (hbest == -1 || ri < hbest))
+				hbest = ri;
+			if (r->reason != REASON_NONE && (best == -1 || ri < best) &&
+			    classify_when_ok(r->when, base))
+				best = ri;
+		}
+	}
+	*reason_rule = best;
+	*hint_rule = hbest;
+}
+
+/* Parse "X.Y.Z" from a span: class digit, subject, detail; 0 if none. */
+static int
+classify_enh(struct span s, int *cls, int *subj, int *det)
+{
+	const char	*p = s.p, *e = s.p + s.n;
+	int		 v[3], i;
+
+	if (p == NULL || s.n < 5)
+		return 0;
+	for (i = 0; i < 3; i++) {
+		int	 n = 0, d = 0;
+
+		while (p < e && *p >= '0' && *p <= '9' && d < 4) {
+			n = n * 10 + (*p - '0');
+			p++;
+			d++;
+		}
+		if (d == 0)
+			return 0;
+		v[i] = n;
+		if (i < 2) {
+			if (p >= e || *p != '.')
+				return 0;
+			p++;
+		}
+	}
+	if (v[0] != 2 && v[0] != 4 && v[0] != 5)
+		return 0;
+	*cls = v[0];
+	*subj = v[1];
+	*det = v[2];
+	return 1;
+}
+
+/* Does ENH pattern "x.S.D", "x.S.*" or "4.S.D" match? */
+static int
+classify_enh_match(const char *pat, int cls, int subj, int det)
+{
+	int	 pc, ps, pd = -1;
+	char	 star = 0;
+
+	pc = pat[0] == 'x' ? -1 : pat[0] - '0';
+	if (sscanf(pat + 2, "%d.%d", &ps, &pd) != 2) {
+		if (sscanf(pat + 2, "%d.%c", &ps, &star) != 2 || star != '*')
+			return 0;
+	}
+	if (pc != -1 && pc != cls)
+		return 0;
+	if (ps != subj)
+		return 0;
+	return star == '*' || pd == det;
+}
+
+/* qmail and others put "#5.1.1" or "(#4.4.1)" inside the text. */
+static struct span
+classify_hash_code(struct span d)
+{
+	struct span	 none = { NULL, 0 };
+	size_t		 i;
+
+	if (d.p == NULL)
+		return none;
+	for (i = 0; i + 6 <= d.n; i++) {
+		if (d.p[i] == '#' && (d.p[i + 1] == '4' || d.p[i + 1] == '5') &&
+		    d.p[i + 2] == '.') {
+			struct span	 s = { d.p + i + 1, 0 };
+			size_t		 j = i + 1;
+
+			while (j < d.n && ((d.p[j] >= '0' && d.p[j] <= '9') || d.p[j] == '.'))
+				j++;
+			s.n = j - (i + 1);
+			return s;
+		}
+	}
+	return none;
+}
+
+/* The part of the diagnostic that the remote side wrote, if known. */
+static struct span
+classify_text(const struct delivery *d)
+{
+	static const char *const lead[] = {
+		"said: ", "refused to talk to me: ",
+	};
+	struct span	 s = d->diagnostic;
+	size_t		 i;
+
+	if (s.p == NULL)
+		return s;
+	for (i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
+		const char	*q = memmem(s.p, s.n, lead[i], strlen(lead[i]));
+
+		if (q != NULL) {
+			size_t	 off = (size_t)(q - s.p) + strlen(lead[i]);
+
+			s.p += off;
+			s.n -= off;
+			return s;
+		}
+	}
+	return s;
+}
+
+static int
+classify_enh_lookup(struct span enh, int want_cls, int *rule)
+{
+	int	 c, s, det;
+	size_t	 i;
+
+	if (!classify_enh(enh, &c, &s, &det) || (want_cls != 0 && c != want_cls))
+		return 0;
+	if (s == 0 && det == 0)
+		return 0;		/* X.0.0 says nothing */
+	for (i = 0; i < NRULES; i++) {
+		if (classify_rules[i].kind == RULE_ENH &&
+		    classify_enh_match(classify_rules[i].pattern, c, s, det)) {
+			*rule = (int)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+classify_delivery(const struct classifier *cl, enum line_kind kind,
+    const struct delivery *d, struct verdict *v)
+{
+	enum bw_class	 base;
+	struct span	 text;
+	int		 rr = -1, hr = -1, want = 0, c;
+	size_t		 i;
+
+	v->rule = NULL;
+	if (kind == LINE_EXPIRED || d->status == DSTATUS_EXPIRED) {
+		v->cls = CLASS_PERMANENT;
+		v->reason = REASON_EXPIRED;
+		v->rule = "status:expired";
+		return;
+	}
+	if (d->status == DSTATUS_SENT || d->status == DSTATUS_DELIVERABLE) {
+		v->cls = CLASS_DELIVERED;
+		v->reason = REASON_NONE;
+		v->rule = "status:sent";
+		return;
+	}
+
+	/* 1. the verdict */
+	text = classify_text(d);
+	switch (d->status) {
+	case DSTATUS_BOUNCED:
+		base = CLASS_PERMANENT;
+		break;
+	case DSTATUS_DEFERRED:
+	case DSTATUS_SOFTBOUNCE:
+		base = CLASS_TEMPORARY;
+		break;
+	default:
+		c = 0;
+		if (d->code >= 200 && d->code < 600)
+			c = d->code / 100;
+		else {
+			int	 s, det;
+
+			if (classify_enh(d->dsn, &c, &s, &det) == 0 &&
+			    classify_enh(d->enhanced, &c, &s, &det) == 0)
+				c = 0;
+		}
+		if (c == 2) {
+			v->cls = CLASS_DELIVERED;
+			v->reason = REASON_NONE;
+			v->rule = "code:2xx";
+			return;
+		}
+		if (c == 5)
+			base = CLASS_PERMANENT;
+		else if (c == 4)
+			base = CLASS_TEMPORARY;
+		else {
+			int	 dummy;
+
+			classify_scan(cl, text.p ? text.p : "", text.n,
+			    CLASS_TEMPORARY, &dummy, &hr);
+			if (hr == -1) {
+				struct span	 h = classify_hash_code(d->diagnostic);
+				int		 s, det;
+
+				if (classify_enh(h, &c, &s, &det) && c == 5)
+					base = CLASS_PERMANENT;
+				else
+					base = CLASS_TEMPORARY;
+			} else
+				base = (enum bw_class)classify_rules[hr].hint;
+		}
+		break;
+	}
+	v->cls = base;
+	if (base == CLASS_PERMANENT)
+		want = 5;
+	else if (base == CLASS_TEMPORARY)
+		want = 4;
+
+	/* 2. operator rules, then built-in text rules */
+	for (i = 0; i < cl->nops && text.p != NULL; i++) {
+		const struct oprule	*op = &cl->ops[i];
+		int			 hit;
+
+		if (op->is_regex) {
+			regmatch_t	 m;
+
+			m.rm_so = 0;
+			m.rm_eo = (regoff_t)d->diagnostic.n;
+			hit = regexec(&op->re, d->diagnostic.p, 1, &m, REG_STARTEND) == 0;
+		} else
+			hit = classify_memcasemem(d->diagnostic.p, d->diagnostic.n,
+			    op->needle, op->needle_len);
+		if (hit) {
+			v->reason = op->reason;
+			v->rule = op->name;
+			if (op->cls != -1)
+				v->cls = (enum bw_class)op->cls;
+			else if (op->reason == REASON_GREYLISTED && base == CLASS_TEMPORARY)
+				v->cls = CLASS_GREYLIST;
+			return;
+		}
+	}
+	if (text.p != NULL) {
+		int	 dummy;
+
+		classify_scan(cl, text.p, text.n, base, &rr, &dummy);
+	}
+	if (rr == -1 && text.p != d->diagnostic.p && d->diagnostic.p != NULL) {
+		/* nothing in the reply: try the whole reason ("connect to ...") */
+		int	 dummy;
+
+		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, &rr, &dummy);
+	}
+	if (rr == -1) {
+		/* 3. enhanced code: dsn first, then the reply's, then "#X.Y.Z" */
+		if (!classify_enh_lookup(d->dsn, want, &rr) &&
+		    !classify_enh_lookup(d->enhanced, want, &rr))
+			classify_enh_lookup(classify_hash_code(d->diagnostic), want, &rr);
+	}
+	if (rr == -1 && d->code != 0) {
+		char	 code[16];
+
+		snprintf(code, sizeof(code), "%03d", d->code % 1000);
+		for (i = 0; i < NRULES; i++)
+			if (classify_rules[i].kind == RULE_CODE &&
+			    strcmp(classify_rules[i].pattern, code) == 0) {
+				rr = (int)i;
+				break;
+			}
+	}
+	if (rr == -1) {
+		v->reason = REASON_OTHER;
+		v->rule = "other";
+		return;
+	}
+	v->reason = classify_rules[rr].reason;
+	v->rule = classify_rules[rr].name;
+	if (v->reason == REASON_GREYLISTED && base == CLASS_TEMPORARY)
+		v->cls = CLASS_GREYLIST;
+}
+
+/* ---- introspection ---- */
+
+size_t
+classify_builtin_count(void)
+{
+	return NRULES;
+}
+
+int
+classify_builtin(size_t i, struct classify_rule_info *info)
+{
+	const struct rule	*r;
+
+	if (i >= NRULES)
+		return -1;
+	r = &classify_rules[i];
+	info->name = r->name;
+	info->pattern = r->pattern;
+	info->reason = r->reason;
+	info->cls = r->hint;
+	info->example = r->example;
+	info->example_code = r->example_code;
+	info->example_dsn = r->example_dsn;
+	return 0;
+}

@@ -1,0 +1,102 @@
+/*
+ * classify.h -- a delivery record to a class and a reason.
+ *
+ * Classification is table-driven and pure: a struct classifier holds the
+ * built-in rule table, compiled once, plus any operator rules read from a
+ * rules file (tried first).  Every verdict names the rule that decided it.
+ * The vocabulary below is stored by name in the database; never renumber
+ * casually, never rename.
+ */
+#ifndef BW_CLASSIFY_H
+#define BW_CLASSIFY_H
+
+#include "parse.h"
+
+enum bw_class {
+	CLASS_DELIVERED,
+	CLASS_PERMANENT,
+	CLASS_TEMPORARY,
+	CLASS_GREYLIST,
+	CLASS_MAX
+};
+
+enum bw_reason {
+	REASON_NONE,		/* delivered: no failure reason */
+	REASON_USER_UNKNOWN,
+	REASON_MAILBOX_DISABLED,
+	REASON_MAILBOX_FULL,
+	REASON_MESSAGE_TOO_LARGE,
+	REASON_BAD_ADDRESS,
+	REASON_SENDER_REJECTED,
+	REASON_DOMAIN_NOT_FOUND,
+	REASON_HOST_UNREACHABLE,
+	REASON_CONNECTION_LOST,
+	REASON_TLS_ERROR,
+	REASON_PROTOCOL_ERROR,
+	REASON_RELAY_DENIED,
+	REASON_BLOCKLISTED,
+	REASON_CONTENT_REJECTED,
+	REASON_AUTH_FAILED,
+	REASON_POLICY,
+	REASON_RATE_LIMITED,
+	REASON_GREYLISTED,
+	REASON_SERVER_UNAVAILABLE,
+	REASON_ROUTING_LOOP,
+	REASON_LOCAL_THROTTLE,
+	REASON_LOCAL_ERROR,
+	REASON_EXPIRED,
+	REASON_OTHER,
+	REASON_MAX
+};
+
+struct verdict {
+	enum bw_class	 cls;
+	enum bw_reason	 reason;
+	const char	*rule;		/* name of the deciding rule */
+};
+
+struct classifier;
+
+/* Build the classifier from the built-in table. NULL on allocation failure. */
+struct classifier	*classify_new(void);
+void			 classify_free(struct classifier *);
+
+/*
+ * Read an operator rules file (format in bouncewatch.conf(5)).  Errors are
+ * written as "file:line: message" lines to errbuf (NUL-terminated, may be
+ * truncated); returns the number of errors, 0 on success.  On any error
+ * the classifier is left unchanged.
+ */
+int	 classify_load_rules(struct classifier *, const char *path,
+	    char *errbuf, size_t errlen);
+/* Same, from memory; name is used in error messages. */
+int	 classify_load_rules_text(struct classifier *, const char *name,
+	    const char *text, size_t len, char *errbuf, size_t errlen);
+
+/* Classify a parsed delivery (LINE_DELIVERY or LINE_EXPIRED). */
+void	 classify_delivery(const struct classifier *, enum line_kind,
+	    const struct delivery *, struct verdict *);
+
+const char	*classify_class_name(enum bw_class);
+const char	*classify_reason_name(enum bw_reason);
+/* Name to value; -1 when unknown. */
+int		 classify_class_from_name(const char *);
+int		 classify_reason_from_name(const char *);
+
+/* True when the class counts as a failure of the remote side. */
+int		 classify_is_failure(enum bw_class);
+
+/* Introspection for the table-walking tests. */
+struct classify_rule_info {
+	const char	*name;
+	const char	*pattern;
+	enum bw_reason	 reason;
+	int		 cls;		/* -1: class from status/code */
+	const char	*example;	/* a text this rule must decide */
+	int		 example_code;
+	const char	*example_dsn;
+};
+size_t	 classify_builtin_count(void);
+int	 classify_builtin(size_t, struct classify_rule_info *);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * input.c -- see input.h.  zlib's gzread reads plain files transparently,
+ * so one code path serves mail.log and mail.log.2.gz alike.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "input.h"
+#include "parse.h"
+#include "util.h"
+
+#define INPUT_CHUNK	(1024 * 1024)
+#define INPUT_BUF	(INPUT_CHUNK + PARSE_LINE_MAX + 2)
+
+struct input {
+	gzFile		 gz;
+	int		 fd;
+	char		*buf;
+	size_t		 start;		/* first unreturned byte */
+	size_t		 end;		/* end of valid data */
+	int		 eof;
+	int		 skipping;	/* inside an over-long line */
+	uint64_t	 offset;	/* uncompressed offset of buf[start] */
+};
+
+struct input *
+input_open(const char *path)
+{
+	struct input	*in;
+	int		 fd;
+
+	if (strcmp(path, "-") == 0) {
+		if ((fd = dup(STDIN_FILENO)) == -1)
+			return NULL;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	in = xcalloc(1, sizeof(*in));
+	in->fd = fd;
+	if ((in->gz = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
+		free(in);
+		errno = ENOMEM;
+		return NULL;
+	}
+	gzbuffer(in->gz, 256 * 1024);
+	in->buf = xmalloc(INPUT_BUF);
+	return in;
+}
+
+void
+input_close(struct input *in)
+{
+	if (in == NULL)
+		return;
+	gzclose(in->gz);
+	free(in->buf);
+	free(in);
+}
+
+static int
+input_fill(struct input *in)
+{
+	int	 n;
+
+	if (in->start > 0) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+	}
+	if (INPUT_BUF - in->end < 1)
+		return 0;
+	n = gzread(in->gz, in->buf + in->end,
+	    (unsigned)(INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end));
+	if (n < 0) {
+		int	 zerr;
+
+		gzerror(in->gz, &zerr);
+		if (zerr == Z_BUF_ERROR) {	/* truncated gzip: treat as end */
+			in->eof = 1;
+			return 0;
+		}
+		errno = EIO;
+		return -1;
+	}
+	if (n == 0)
+		in->eof = 1;
+	in->end += (size_t)n;
+	return n;
+}
+
+int
+input_next(struct input *in, const char **line, size_t *len)
+{
+	for (;;) {
+		char	*p = in->buf + in->start;
+		size_t	 avail = in->end - in->start;
+		char	*nl = memchr(p, '\n', avail);
+
+		if (in->skipping) {
+			if (nl == NULL) {
+				in->offset += avail;
+				in->start = in->end;
+			} else {
+				in->offset += (size_t)(nl - p) + 1;
+				in->start += (size_t)(nl - p) + 1;
+				in->skipping = 0;
+				continue;
+			}
+		} else if (nl != NULL) {
+			*line = p;
+			*len = (size_t)(nl - p);
+			in->start += *len + 1;
+			in->offset += *len + 1;
+			return 1;
+		} else if (avail > PARSE_LINE_MAX) {
+			/* over-long: hand out the head, skip the rest */
+			*line = p;
+			*len = PARSE_LINE_MAX + 1;
+			in->start += avail;
+			in->offset += avail;
+			in->skipping = 1;
+			return 1;
+		} else if (in->eof) {
+			if (avail == 0)
+				return 0;
+			*line = p;
+			*len = avail;
+			in->start = in->end;
+			in->offset += avail;
+			return 1;
+		}
+		if (input_fill(in) == -1)
+			return -1;
+	}
+}
+
+uint64_t
+input_offset(const struct input *in)
+{
+	return in->offset;
+}
+
+int64_t
+input_raw_offset(const struct input *in)
+{
+	off_t	 o = lseek(in->fd, 0, SEEK_CUR);
+
+	return o == (off_t)-1 ? -1 : (int64_t)o;
+}
+
+int
+input_is_gzip(const struct input *in)
+{
+	return gzdirect(in->gz) == 0;
+}

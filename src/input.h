@@ -1,0 +1,26 @@
+/*
+ * input.h -- read a log file (plain or gzip, detected by content) line by
+ * line in large chunks.  Lines longer than PARSE_LINE_MAX are returned cut
+ * to PARSE_LINE_MAX + 1 bytes (so the parser rejects them) and the rest of
+ * the line is skipped: memory stays bounded whatever the input.
+ */
+#ifndef BW_INPUT_H
+#define BW_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct input;
+
+/* path "-" is standard input.  NULL with errno set on failure. */
+struct input	*input_open(const char *path);
+void		 input_close(struct input *);
+/* 1: a line (without '\n'), 0: end of file, -1: read error. */
+int		 input_next(struct input *, const char **line, size_t *len);
+/* Uncompressed bytes consumed so far (through the last returned line). */
+uint64_t	 input_offset(const struct input *);
+/* Compressed bytes read so far, for progress; -1 when unknown. */
+int64_t		 input_raw_offset(const struct input *);
+int		 input_is_gzip(const struct input *);
+
+#endif

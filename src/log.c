@@ -1,0 +1,127 @@
+/*
+ * log.c -- see log.h.  Modelled on the OpenSMTPD/tmux logging API: errno is
+ * preserved across calls so callers can log and still inspect it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char	*log_progname = "bouncewatch";
+static int		 log_syslog;
+static int		 log_verbose;
+
+void
+log_init(const char *progname, int to_syslog, int verbose)
+{
+	log_progname = progname;
+	log_syslog = to_syslog;
+	log_verbose = verbose;
+	if (to_syslog)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+static void
+log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
+{
+	char	 buf[2048];
+	int	 saved = errno;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_syslog) {
+		if (suffix != NULL)
+			syslog(pri, "%s: %s", buf, suffix);
+		else
+			syslog(pri, "%s", buf);
+	} else {
+		if (suffix != NULL)
+			fprintf(stderr, "%s: %s: %s\n", log_progname, buf, suffix);
+		else
+			fprintf(stderr, "%s: %s\n", log_progname, buf);
+		fflush(stderr);
+	}
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 e = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_WARNING, fmt, ap, strerror(e));
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_WARNING, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_INFO, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_vwrite(LOG_DEBUG, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 e = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_CRIT, fmt, ap, strerror(e));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_CRIT, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,111 @@
+/*
+ * parse.h -- one mail-log line to one struct delivery.
+ *
+ * The parser is pure: it reads the line it is given, writes the record it is
+ * given, and touches nothing else (no I/O, no globals, no allocation).
+ * Text fields are spans into the caller's line buffer, so a record is only
+ * valid while that buffer is; the recipient domain is the one field copied
+ * (it is lower-cased).
+ *
+ * Accepted input is documented in bouncewatch(1), section LOG FORMATS.
+ */
+#ifndef BW_PARSE_H
+#define BW_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct tz;
+
+/* A slice of the input line; p == NULL means absent. */
+struct span {
+	const char	*p;
+	size_t		 n;
+};
+
+enum line_kind {
+	LINE_INVALID,		/* no syslog envelope, binary, too long */
+	LINE_OTHER,		/* a log line, but not a delivery outcome */
+	LINE_DELIVERY,		/* one delivery attempt for one recipient */
+	LINE_EXPIRED,		/* qmgr: message expired, returned to sender */
+	LINE_PROBE,		/* address-verification probe result */
+	LINE_KIND_MAX
+};
+
+enum mta {
+	MTA_POSTFIX,
+	MTA_HURRICANE,
+	MTA_MAX
+};
+
+/* Delivery status as the MTA wrote it. */
+enum dstatus {
+	DSTATUS_NONE,		/* unknown: a bare reply, a Hurricane line without outcome */
+	DSTATUS_SENT,
+	DSTATUS_DEFERRED,
+	DSTATUS_BOUNCED,
+	DSTATUS_SOFTBOUNCE,
+	DSTATUS_EXPIRED,
+	DSTATUS_DELIVERABLE,	/* probe */
+	DSTATUS_UNDELIVERABLE,	/* probe */
+	DSTATUS_MAX
+};
+
+#define DELIVERY_DOMAIN_MAX	256
+
+struct delivery {
+	enum mta	 mta;
+	int		 has_time;
+	int64_t		 time;		/* seconds since the epoch, UTC */
+	int32_t		 usec;
+	struct span	 host;
+	struct span	 syslog_name;	/* tag without pid: "postfix-out/smtp" */
+	struct span	 program;	/* last component: "smtp" */
+	long		 pid;		/* -1 when absent */
+	struct span	 queue_id;
+	struct span	 recipient;	/* without the angle brackets */
+	struct span	 orig_to;
+	char		 domain[DELIVERY_DOMAIN_MAX];	/* lower case, "" if none */
+	struct span	 relay;		/* whole relay= value */
+	struct span	 relay_host;
+	struct span	 relay_addr;	/* IP or unix socket path */
+	int		 relay_port;	/* -1 when absent */
+	struct span	 delay;
+	struct span	 delays;
+	struct span	 dsn;
+	enum dstatus	 status;
+	struct span	 sender;	/* qmgr expired lines only */
+	int		 code;		/* SMTP reply code, 0 when none */
+	struct span	 enhanced;	/* enhanced status code from the reply */
+	struct span	 stage;		/* "RCPT TO", "end of DATA", ... */
+	struct span	 diagnostic;	/* whole reason text */
+	int		 truncated;	/* reason had no closing parenthesis */
+};
+
+/*
+ * What the parser needs from outside: the present time (for the year of
+ * year-less stamps) and the local zone (for stamps without an offset).
+ */
+struct parse_ctx {
+	time_t		 now;
+	struct tz	*tz;		/* NULL: treat local stamps as UTC */
+};
+
+/* Lines longer than this are LINE_INVALID. */
+#define PARSE_LINE_MAX	(64 * 1024)
+
+enum line_kind	 parse_line(const struct parse_ctx *, const char *, size_t,
+		    struct delivery *);
+
+/* Parse a bare SMTP reply or diagnostic text into code/enhanced/diagnostic. */
+void		 parse_reply(const char *, size_t, struct delivery *);
+
+const char	*parse_status_name(enum dstatus);
+const char	*parse_kind_name(enum line_kind);
+const char	*parse_mta_name(enum mta);
+
+/* Convenience: span equality with a C string. */
+int		 span_eq(struct span, const char *);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * util.h -- small helpers with no domain knowledge: allocation that fails
+ * loudly, bounded string copy, array sizes.
+ */
+#ifndef BW_UTIL_H
+#define BW_UTIL_H
+
+#include <stddef.h>
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+
+#ifndef HAVE_STRLCPY
+size_t	 strlcpy(char *, const char *, size_t);
+#endif
+
+/* Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
+int	 util_parse_long(const char *, long, long, long *);
+
+#endif

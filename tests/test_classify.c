@@ -1,0 +1,316 @@
+/*
+ * test_classify.c -- the classifier: every reference sample, a walk of the
+ * rule table (every rule reachable, none shadowed, every reason reachable),
+ * and the operator rules file.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "classify.h"
+#include "corpus.h"
+#include "parse.h"
+
+static struct classifier	*cl;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	cl = classify_new();
+	return cl == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	classify_free(cl);
+	return 0;
+}
+
+static enum dstatus
+status_of(const char *s)
+{
+	if (strcmp(s, "bounced") == 0)
+		return DSTATUS_BOUNCED;
+	if (strcmp(s, "deferred") == 0)
+		return DSTATUS_DEFERRED;
+	if (strcmp(s, "sent") == 0)
+		return DSTATUS_SENT;
+	if (strcmp(s, "expired") == 0)
+		return DSTATUS_EXPIRED;
+	return DSTATUS_NONE;
+}
+
+/* Classify a bare text the way "bouncewatch classify --reply" does. */
+static void
+verdict_of(const struct classifier *c, const char *status, const char *text,
+    struct verdict *v)
+{
+	struct delivery	 d;
+
+	parse_reply(text, strlen(text), &d);
+	d.status = status_of(status);
+	classify_delivery(c, LINE_DELIVERY, &d, v);
+}
+
+/* Every sample of shared/reference and log-formats.md §3. */
+static void
+test_reference_samples(void **state)
+{
+	char	*text, *p, *eol;
+	size_t	 len;
+	int	 lineno = 0, rows = 0, bad = 0;
+
+	(void)state;
+	text = corpus_slurp(corpus_path("reference.tsv"), &len);
+	assert_non_null(text);
+	for (p = text; p < text + len; p = eol + 1) {
+		char		*f[5];
+		int		 nf = 0;
+		struct verdict	 v;
+		char		*q;
+
+		lineno++;
+		if ((eol = strchr(p, '\n')) == NULL)
+			eol = text + len;
+		*eol = '\0';
+		if (*p == '#' || *p == '\0')
+			continue;
+		for (q = p; nf < 5; nf++) {
+			f[nf] = q;
+			if ((q = strchr(q, '\t')) == NULL) {
+				nf++;
+				break;
+			}
+			*q++ = '\0';
+		}
+		if (nf < 4) {
+			fprintf(stderr, "reference.tsv:%d: %d fields\n", lineno, nf);
+			bad++;
+			continue;
+		}
+		rows++;
+		verdict_of(cl, f[0], f[1], &v);
+		if (strcmp(classify_class_name(v.cls), f[2]) != 0 ||
+		    strcmp(v.reason == REASON_NONE ? "-" : classify_reason_name(v.reason), f[3]) != 0) {
+			fprintf(stderr, "reference.tsv:%d: expected %s/%s, got %s/%s (rule %s): %s\n",
+			    lineno, f[2], f[3], classify_class_name(v.cls),
+			    classify_reason_name(v.reason), v.rule, f[1]);
+			bad++;
+		}
+	}
+	free(text);
+	if (bad > 0)
+		fail_msg("reference.tsv: %d of %d samples misclassified", bad, rows);
+	assert_true(rows >= 130);
+}
+
+/*
+ * Walk the table: each rule's example must be decided by that rule.  This
+ * proves every rule reachable and never shadowed by an earlier one.
+ */
+static void
+test_table_walk(void **state)
+{
+	struct classify_rule_info	 info;
+	int				 seen[REASON_MAX] = { 0 };
+	size_t				 i;
+	int				 bad = 0;
+
+	(void)state;
+	assert_true(classify_builtin_count() > 100);
+	for (i = 0; classify_builtin(i, &info) == 0; i++) {
+		struct verdict	 v;
+
+		if (info.example == NULL) {
+			/* hint-only rule: the text alone must give its class */
+			assert_int_equal(info.reason, REASON_NONE);
+			verdict_of(cl, "-", info.pattern, &v);
+			if ((int)v.cls != info.cls) {
+				fprintf(stderr, "hint rule %s: class %s\n", info.name,
+				    classify_class_name(v.cls));
+				bad++;
+			}
+			continue;
+		}
+		verdict_of(cl, "-", info.example, &v);
+		if (v.rule == NULL || strcmp(v.rule, info.name) != 0) {
+			fprintf(stderr, "rule %s: its example is decided by %s: %s\n",
+			    info.name, v.rule ? v.rule : "(none)", info.example);
+			bad++;
+		}
+		if (v.reason != info.reason) {
+			fprintf(stderr, "rule %s: reason %s, want %s\n", info.name,
+			    classify_reason_name(v.reason), classify_reason_name(info.reason));
+			bad++;
+		}
+		seen[info.reason] = 1;
+	}
+	if (bad > 0)
+		fail_msg("%d rules unreachable or shadowed", bad);
+	seen[REASON_NONE] = 1;
+	{
+		struct verdict	 v;
+
+		verdict_of(cl, "-", "599 xyzzy plugh", &v);
+		assert_int_equal(v.reason, REASON_OTHER);
+		seen[REASON_OTHER] = 1;
+		verdict_of(cl, "expired", "", &v);
+		assert_int_equal(v.reason, REASON_EXPIRED);
+	}
+	for (i = 0; i < REASON_MAX; i++)
+		if (!seen[i])
+			fail_msg("reason %s is reachable by no rule",
+			    classify_reason_name((enum bw_reason)i));
+}
+
+/* The vocabulary is exactly design.md's: 4 classes, 24 reasons. */
+static void
+test_vocabulary(void **state)
+{
+	static const char *const reasons[] = {
+		"user_unknown", "mailbox_disabled", "mailbox_full", "message_too_large",
+		"bad_address", "sender_rejected", "domain_not_found", "host_unreachable",
+		"connection_lost", "tls_error", "protocol_error", "relay_denied",
+		"blocklisted", "content_rejected", "auth_failed", "policy",
+		"rate_limited", "greylisted", "server_unavailable", "routing_loop",
+		"local_throttle", "local_error", "expired", "other",
+	};
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(REASON_MAX - 1, 24);
+	for (i = 0; i < 24; i++) {
+		int	 r = classify_reason_from_name(reasons[i]);
+
+		assert_true(r > 0);
+		assert_string_equal(classify_reason_name((enum bw_reason)r), reasons[i]);
+	}
+	assert_int_equal(classify_class_from_name("greylist"), CLASS_GREYLIST);
+	assert_int_equal(classify_class_from_name("bogus"), -1);
+	assert_false(classify_is_failure(CLASS_DELIVERED));
+	assert_true(classify_is_failure(CLASS_GREYLIST));
+}
+
+/* Precedence: the MTA's verdict and dsn= first, text over codes. */
+static void
+test_precedence(void **state)
+{
+	struct verdict	 v;
+	struct delivery	 d;
+	const char	*s;
+
+	(void)state;
+	/* status bounced with a 4xx text is still permanent */
+	verdict_of(cl, "bounced", "451 4.3.0 Temporary internal failure", &v);
+	assert_int_equal(v.cls, CLASS_PERMANENT);
+	/* deferred greylisting is class greylist */
+	verdict_of(cl, "deferred", "450 4.2.0 Greylisted for 300 seconds", &v);
+	assert_int_equal(v.cls, CLASS_GREYLIST);
+	assert_int_equal(v.reason, REASON_GREYLISTED);
+	/* text decides 5.7.1 */
+	verdict_of(cl, "bounced", "554 5.7.1 <a@b>: Relay access denied", &v);
+	assert_int_equal(v.reason, REASON_RELAY_DENIED);
+	verdict_of(cl, "bounced", "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	verdict_of(cl, "bounced", "554 5.7.1 neutral", &v);
+	assert_int_equal(v.reason, REASON_POLICY);
+	/* dsn= beats the reply's enhanced code */
+	s = "550 5.7.1 neutral";
+	parse_reply(s, strlen(s), &d);
+	d.status = DSTATUS_BOUNCED;
+	d.dsn.p = "5.1.1";
+	d.dsn.n = 5;
+	classify_delivery(cl, LINE_DELIVERY, &d, &v);
+	assert_int_equal(v.reason, REASON_USER_UNKNOWN);
+	assert_string_equal(v.rule, "enh:x.1.1");
+	/* the seed cases of design.md */
+	verdict_of(cl, "-", "451 Resources temporarily not available - Please try again later [#4.16.5]", &v);
+	assert_int_equal(v.cls, CLASS_TEMPORARY);
+	assert_int_equal(v.reason, REASON_SERVER_UNAVAILABLE);
+	verdict_of(cl, "-", "Name service error for baddomain.com Type=A: Host not found", &v);
+	assert_int_equal(v.cls, CLASS_PERMANENT);
+	verdict_of(cl, "-", "Could not connect to server. Type=A", &v);
+	assert_int_equal(v.cls, CLASS_TEMPORARY);
+	assert_int_equal(v.reason, REASON_HOST_UNREACHABLE);
+	verdict_of(cl, "-", "421 4.4.5 Delivery rule action forced defer.", &v);
+	assert_int_equal(v.cls, CLASS_TEMPORARY);
+	assert_int_equal(v.reason, REASON_LOCAL_THROTTLE);
+	verdict_of(cl, "sent", "250 2.0.0 Ok", &v);
+	assert_int_equal(v.cls, CLASS_DELIVERED);
+	assert_int_equal(v.reason, REASON_NONE);
+}
+
+static void
+test_operator_rules(void **state)
+{
+	static const char	 rules[] =
+	    "# our own additions\n"
+	    "blocklisted \"Mailbox unavailable\"\n"
+	    "rate_limited temporary /too +many +recipients? +this +hour/\n"
+	    "\n"
+	    "greylisted \"please come back\"  # trailing comment\n";
+	static const char	 bad[] =
+	    "nonsense \"x\"\n"
+	    "policy sometimes \"x\"\n"
+	    "policy /unterminated\n"
+	    "policy /a(/\n"
+	    "policy \"\"\n"
+	    "policy \"x\" trailing\n";
+	struct classifier	*c = classify_new();
+	char			 err[4096];
+	struct verdict		 v;
+
+	(void)state;
+	assert_int_equal(classify_load_rules_text(c, "ops.rules", rules,
+	    sizeof(rules) - 1, err, sizeof(err)), 0);
+	/* operator rules come before the built-in table */
+	verdict_of(c, "bounced", "550 Requested action not taken: mailbox unavailable", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	assert_string_equal(v.rule, "rules:ops.rules:2");
+	verdict_of(c, "bounced", "550 5.5.3 Too   many recipients this hour", &v);
+	assert_int_equal(v.reason, REASON_RATE_LIMITED);
+	assert_int_equal(v.cls, CLASS_TEMPORARY);
+	verdict_of(c, "deferred", "451 Please come back in ten minutes", &v);
+	assert_int_equal(v.cls, CLASS_GREYLIST);
+	assert_string_equal(v.rule, "rules:ops.rules:5");
+
+	/* every error is reported with file:line; nothing changes on error */
+	assert_int_equal(classify_load_rules_text(c, "bad.rules", bad,
+	    sizeof(bad) - 1, err, sizeof(err)), 6);
+	assert_non_null(strstr(err, "bad.rules:1: unknown reason \"nonsense\""));
+	assert_non_null(strstr(err, "bad.rules:2: unknown class \"sometimes\""));
+	assert_non_null(strstr(err, "bad.rules:3: unterminated pattern"));
+	assert_non_null(strstr(err, "bad.rules:4: bad regular expression"));
+	assert_non_null(strstr(err, "bad.rules:5: empty pattern"));
+	assert_non_null(strstr(err, "bad.rules:6: unexpected text"));
+	verdict_of(c, "bounced", "550 Requested action not taken: mailbox unavailable", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+
+	assert_int_equal(classify_load_rules(c, "/nonexistent/rules", err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "/nonexistent/rules"));
+	classify_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vocabulary),
+		cmocka_unit_test(test_table_walk),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_reference_samples),
+		cmocka_unit_test(test_operator_rules),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,356 @@
+/*
+ * test_parse.c -- the parser against the corpora of tests/data and against
+ * hostile input.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "classify.h"
+#include "corpus.h"
+#include "emit.h"
+#include "parse.h"
+#include "tz.h"
+
+static struct classifier	*cl;
+static struct tz		*utc;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	cl = classify_new();
+	utc = tz_new("UTC");
+	return cl == NULL || utc == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	classify_free(cl);
+	tz_free(utc);
+	return 0;
+}
+
+/* Check every record of a corpus file; returns the number of records. */
+static int
+check_corpus(const char *name, int min_records)
+{
+	struct corpus_rec	*recs;
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	int			 n, i, bad = 0;
+
+	n = corpus_load(corpus_path(name), &recs);
+	if (n < 0)
+		fail_msg("cannot read %s", corpus_path(name));
+	for (i = 0; i < n; i++) {
+		const char	*line = corpus_get(&recs[i], "line");
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 k;
+
+		if (line == NULL) {
+			fprintf(stderr, "%s:%d: record without line\n", name, recs[i].lineno);
+			bad++;
+			continue;
+		}
+		if (corpus_get(&recs[i], "kind") == NULL) {
+			fprintf(stderr, "%s:%d: record without kind\n", name, recs[i].lineno);
+			bad++;
+		}
+		k = parse_line(&ctx, line, strlen(line), &d);
+		if (k == LINE_DELIVERY || k == LINE_EXPIRED)
+			classify_delivery(cl, k, &d, &v);
+		bad += corpus_check(name, &recs[i], k, &d,
+		    k == LINE_DELIVERY || k == LINE_EXPIRED ? &v : NULL) > 0;
+	}
+	corpus_free(recs, n);
+	if (bad > 0)
+		fail_msg("%s: %d of %d records differ (details above)", name, bad, n);
+	if (n < min_records)
+		fail_msg("%s: only %d records, want at least %d", name, n, min_records);
+	return n;
+}
+
+static void
+test_corpus_postfix(void **state)
+{
+	(void)state;
+	check_corpus("postfix-lines.txt", 150);
+}
+
+static void
+test_corpus_real_postfix(void **state)
+{
+	(void)state;
+	check_corpus("real-postfix.txt", 20);
+}
+
+static void
+test_corpus_hurricane(void **state)
+{
+	(void)state;
+	check_corpus("hurricane-lines.txt", 8);
+}
+
+static int64_t
+stamp(const struct parse_ctx *ctx, const char *line)
+{
+	struct delivery	 d;
+
+	parse_line(ctx, line, strlen(line), &d);
+	assert_true(d.has_time);
+	return d.time;
+}
+
+static int64_t
+utc_of(int y, int m, int d, int hh, int mm, int ss)
+{
+	return tz_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+/* A December line read in January is last year's; a line of "today" is this year's. */
+static void
+test_year_inference(void **state)
+{
+	struct parse_ctx	 ctx = { (time_t)utc_of(2026, 1, 5, 9, 0, 0), utc };
+
+	(void)state;
+	assert_int_equal(stamp(&ctx, "Dec 31 23:59:59 mx postfix/qmgr[1]: removed"),
+	    utc_of(2025, 12, 31, 23, 59, 59));
+	assert_int_equal(stamp(&ctx, "Jan  5 08:59:00 mx postfix/qmgr[1]: removed"),
+	    utc_of(2026, 1, 5, 8, 59, 0));
+	/* a few hours ahead of the clock (skew, zone): still this year */
+	assert_int_equal(stamp(&ctx, "Jan  5 23:00:00 mx postfix/qmgr[1]: removed"),
+	    utc_of(2026, 1, 5, 23, 0, 0));
+	assert_int_equal(stamp(&ctx, "Feb 10 10:00:00 mx postfix/qmgr[1]: removed"),
+	    utc_of(2025, 2, 10, 10, 0, 0));
+	/* Feb 29 read in a non-leap year belongs to the last leap year */
+	ctx.now = (time_t)utc_of(2025, 3, 2, 0, 0, 0);
+	assert_int_equal(stamp(&ctx, "Feb 29 10:00:00 mx postfix/qmgr[1]: removed"),
+	    utc_of(2024, 2, 29, 10, 0, 0));
+}
+
+/* Local stamps become UTC with the configured zone, DST included. */
+static void
+test_timezone(void **state)
+{
+	struct tz		*berlin = tz_new("Europe/Berlin");
+	struct parse_ctx	 ctx = { CORPUS_NOW, berlin };
+
+	(void)state;
+	assert_non_null(berlin);
+	assert_int_equal(stamp(&ctx, "Jul 12 07:47:48 mx postfix/qmgr[1]: x"),
+	    utc_of(2026, 7, 12, 5, 47, 48));
+	assert_int_equal(stamp(&ctx, "Jan 12 07:47:48 mx postfix/qmgr[1]: x"),
+	    utc_of(2026, 1, 12, 6, 47, 48));
+	/* an explicit offset wins over the zone */
+	assert_int_equal(stamp(&ctx, "2026-07-12T07:47:48+0000 mx postfix/qmgr[1]: x"),
+	    utc_of(2026, 7, 12, 7, 47, 48));
+	/* ISO without offset is local */
+	assert_int_equal(stamp(&ctx, "2026-07-12T07:47:48 mx postfix/qmgr[1]: x"),
+	    utc_of(2026, 7, 12, 5, 47, 48));
+	assert_int_equal(tz_utc_to_local(berlin, utc_of(2026, 7, 12, 5, 47, 48)),
+	    utc_of(2026, 7, 12, 7, 47, 48));
+	tz_free(berlin);
+	assert_null(tz_new("Mars/Olympus_Mons"));
+	tz_free(utc);
+	utc = tz_new("UTC");
+}
+
+static const char *const good_line =
+    "Dec 29 03:03:48 mail postfix/smtp[8492]: 732BB407C3: to=<redacted@domain.com>, "
+    "relay=mail.domain.com[1.1.1.1]:25, delay=582, delays=563/16/1.7/0.81, dsn=5.0.0, "
+    "status=bounced (host mail.domain.com[1.1.1.1] said: 554 DT:SPM 163 mx9 "
+    "(in reply to end of DATA command))";
+
+/* Every prefix of real lines parses without touching memory beyond it. */
+static void
+test_every_prefix(void **state)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct corpus_rec	*recs;
+	int			 n, i;
+	size_t			 len, cut;
+
+	(void)state;
+	n = corpus_load(corpus_path("postfix-lines.txt"), &recs);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		const char	*line = corpus_get(&recs[i], "line");
+
+		if (line == NULL)
+			continue;
+		len = strlen(line);
+		for (cut = 0; cut <= len; cut++) {
+			char		*copy = malloc(cut + 1);	/* exact size: ASan sees overreads */
+			struct delivery	 d;
+			enum line_kind	 k;
+
+			memcpy(copy, line, cut);
+			k = parse_line(&ctx, copy, cut, &d);
+			if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
+				struct verdict	 v;
+
+				classify_delivery(cl, k, &d, &v);
+				assert_true(v.cls < CLASS_MAX && v.reason < REASON_MAX);
+				assert_true(d.diagnostic.p == NULL ||
+				    (d.diagnostic.p >= copy && d.diagnostic.p + d.diagnostic.n <= copy + cut));
+			}
+			free(copy);
+		}
+	}
+	corpus_free(recs, n);
+}
+
+/* Deterministic garbage: random bytes, random mutations of real lines. */
+static void
+test_hostile(void **state)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct delivery		 d;
+	struct verdict		 v;
+	uint32_t		 seed = 12345;
+	char			*buf;
+	size_t			 i, len, glen = strlen(good_line);
+	int			 round;
+	enum line_kind		 k;
+
+	(void)state;
+	/* empty, blanks, NUL bytes */
+	assert_int_equal(parse_line(&ctx, "", 0, &d), LINE_INVALID);
+	assert_int_equal(parse_line(&ctx, "   \r\n", 5, &d), LINE_INVALID);
+	assert_int_equal(parse_line(&ctx, "\0\0\0\0", 4, &d), LINE_INVALID);
+	{
+		char	 nul[256];
+
+		memcpy(nul, good_line, 100);
+		nul[40] = '\0';
+		assert_int_equal(parse_line(&ctx, nul, 100, &d), LINE_INVALID);
+	}
+	/* a 1 MB line */
+	len = 1024 * 1024;
+	buf = malloc(len);
+	memset(buf, 'A', len);
+	memcpy(buf, good_line, glen);
+	assert_int_equal(parse_line(&ctx, buf, len, &d), LINE_INVALID);
+	/* just under the limit: parsed, the diagnostic runs to the end */
+	memset(buf, '(', PARSE_LINE_MAX);
+	memcpy(buf, good_line, glen - 1);
+	k = parse_line(&ctx, buf, PARSE_LINE_MAX, &d);
+	assert_int_equal(k, LINE_DELIVERY);
+	assert_true(d.truncated);
+	classify_delivery(cl, k, &d, &v);
+	/* unbalanced parentheses and brackets */
+	{
+		static const char *const odd[] = {
+			"Jan  1 00:00:00 h postfix/smtp[1]: ABCDEF: to=<a@b>, relay=x[[[]]]:, delay=1, dsn=5.0.0, status=bounced ((((",
+			"Jan  1 00:00:00 h postfix/smtp[1]: ABCDEF: to=<a@b>, relay=]]][, status=bounced ))))",
+			"Jan  1 00:00:00 h postfix/smtp[1]: ABCDEF: to=<, status=deferred (",
+			"Jan  1 00:00:00 h postfix/smtp[1]: ABCDEF: to=<a@b>, status=",
+			"Jan  1 00:00:00 h postfix/smtp[1]: ABCDEF: to=",
+			"Jan  1 00:00:00 h postfix/qmgr[1]: ABCDEF: from=<, status=expired",
+			"<13>1 - - - - - [unterminated",
+			"<999999999>",
+			"2026-99-99T99:99:99Z h postfix/smtp[1]: x",
+			"Jan 99 25:61:61 h postfix/smtp[1]: x",
+			"Jan  1 00:00:00 h [1:2:3",
+			"Jan  1 00:00:00 h postfix/smtp[99999999999999999999999]: x",
+			"\xff\xfe\xfd Jan  1 00:00:00 \x80\x81 postfix/smtp[1]: ABCDEF: to=<\xc3\x28@\xe2\x82>, relay=none, dsn=4.0.0, status=deferred (\xf0\x28\x8c\xbc said: 450 4.\xff)",
+		};
+
+		for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+			char	*c = strdup(odd[i]);
+
+			k = parse_line(&ctx, c, strlen(c), &d);
+			if (k == LINE_DELIVERY || k == LINE_EXPIRED)
+				classify_delivery(cl, k, &d, &v);
+			free(c);
+		}
+	}
+	/* random bytes and random mutations of a real line */
+	for (round = 0; round < 20000; round++) {
+		size_t	 n;
+
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 8) % 600;
+		if (round % 2 == 0) {
+			for (i = 0; i < n; i++) {
+				seed = seed * 1103515245 + 12345;
+				buf[i] = (char)(seed >> 16);
+			}
+		} else {
+			n = glen;
+			memcpy(buf, good_line, n);
+			for (i = 0; i < 6; i++) {
+				seed = seed * 1103515245 + 12345;
+				buf[(seed >> 8) % n] = (char)(seed >> 20);
+			}
+		}
+		{
+			char	*c = malloc(n + 1);
+
+			memcpy(c, buf, n);
+			k = parse_line(&ctx, c, n, &d);
+			assert_true(k < LINE_KIND_MAX);
+			if (k == LINE_DELIVERY || k == LINE_EXPIRED)
+				classify_delivery(cl, k, &d, &v);
+			free(c);
+		}
+	}
+	free(buf);
+}
+
+/* Reply extraction from bare texts. */
+static void
+test_reply(void **state)
+{
+	struct delivery	 d;
+	const char	*s;
+
+	(void)state;
+	s = "550-5.7.26 Unauthenticated email 550-5.7.26 is not accepted 550 5.7.26 DMARC";
+	parse_reply(s, strlen(s), &d);
+	assert_int_equal(d.code, 550);
+	assert_true(span_eq(d.enhanced, "5.7.26"));
+	s = "host mx.example.com[192.0.2.1] said: 451-response was: 450 4.2.0 greylisted (in reply to RCPT TO command)";
+	parse_reply(s, strlen(s), &d);
+	assert_int_equal(d.code, 451);
+	assert_null(d.enhanced.p);		/* the embedded 450 4.2.0 is text */
+	assert_true(span_eq(d.stage, "RCPT TO"));
+	s = "550 4.4.7 Message expired";		/* out-of-class enhanced code ignored */
+	parse_reply(s, strlen(s), &d);
+	assert_int_equal(d.code, 550);
+	assert_null(d.enhanced.p);
+	s = "Name service error for baddomain.com Type=A: Host not found";
+	parse_reply(s, strlen(s), &d);
+	assert_int_equal(d.code, 0);
+	s = "550 5.1.1. No such user";
+	parse_reply(s, strlen(s), &d);
+	assert_true(span_eq(d.enhanced, "5.1.1"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus_postfix),
+		cmocka_unit_test(test_corpus_real_postfix),
+		cmocka_unit_test(test_corpus_hurricane),
+		cmocka_unit_test(test_year_inference),
+		cmocka_unit_test(test_timezone),
+		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_reply),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
