@@ -575,7 +575,7 @@ parse_is_delivery_agent(struct span prog)
 {
 	static const char *const agents[] = {
 		"smtp", "lmtp", "local", "virtual", "pipe", "error", "retry",
-		"discard",
+		"discard", "qmgr",
 	};
 	size_t	 i;
 
@@ -1062,7 +1062,6 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
     struct delivery *d)
 {
 	struct cur	 c;
-	int		 have_tag = 0;
 
 	parse_reset(d);
 	if (len > PARSE_LINE_MAX)
@@ -1090,42 +1089,66 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
 	if (c.end - c.p >= 19 && parse_isdigit((unsigned char)c.p[0])) {
 		struct cur	 save = c;
 
-		if (parse_iso_stamp(ctx, &c, d) && CUR_LIT(&c, " ") &&
-		    parse_host_tag(&c, d))
-			return parse_message(&c, d, 1);
+		if (parse_iso_stamp(ctx, &c, d) && CUR_LIT(&c, " ")) {
+			if (parse_host_tag(&c, d))
+				return parse_message(&c, d, 1);
+			if (c.p < c.end && *c.p == '[')
+				return LINE_INVALID;
+		}
 		parse_reset(d);
 		c = save;
-		return parse_hurricane(ctx, c.p, (size_t)(c.end - c.p), d);
+		{
+			enum line_kind	 k = parse_hurricane(ctx, c.p,
+			    (size_t)(c.end - c.p), d);
+
+			if (k != LINE_INVALID)
+				return k;
+		}
+		parse_reset(d);
 	}
 	if (c.end - c.p >= 15 && parse_month(c.p) != 0) {
 		struct cur	 save = c;
 
-		if (parse_bsd_stamp(ctx, &c, d) && CUR_LIT(&c, " ") &&
-		    parse_host_tag(&c, d))
-			return parse_message(&c, d, 1);
+		if (parse_bsd_stamp(ctx, &c, d) && CUR_LIT(&c, " ")) {
+			if (parse_host_tag(&c, d))
+				return parse_message(&c, d, 1);
+			return d->host.p != NULL ? LINE_OTHER : LINE_INVALID;
+		}
 		parse_reset(d);
 		c = save;
 	}
-	/* message-only: "postfix/smtp[1]: ..." or fixture "QID: to=<...>" */
+	/*
+	 * No timestamp: "postfix/smtp[1]: ...", "HOST postfix/smtp[1]: ..."
+	 * (container logs), or a fixture "QID: to=<...>" / "to=<...>".
+	 */
 	{
 		struct cur	 save = c;
-		struct span	 t = cur_token(&c);
+		struct span	 t = cur_token(&c), t2;
+		enum line_kind	 k;
 
-		if (parse_tag(t, d))
-			have_tag = 1;
-		else {
+		if (c.end - c.p > 3 && (memcmp(c.p, "to=", 3) == 0 ||
+		    memcmp(c.p, "from=", 5) == 0) && t.n > 1 &&
+		    parse_is_qid(parse_span(t.p, t.p + t.n - 1))) {
+			/* "QID: to=" is a message, not a tag */
 			c = save;
-			d->syslog_name.p = d->program.p = NULL;
-		}
-		if (have_tag)
+		} else if ((memchr(t.p, '/', t.n) != NULL || memchr(t.p, '[', t.n) != NULL) &&
+		    parse_tag(t, d))
 			return parse_message(&c, d, 1);
-		{
-			enum line_kind k = parse_message(&c, d, 0);
+		else {
+			struct cur	 save2 = c;
 
-			if (k == LINE_OTHER)
-				return LINE_INVALID;
-			return k;
+			t2 = cur_token(&c);
+			if (t.n > 0 && parse_tag(t2, d)) {
+				d->host = t;
+				return parse_message(&c, d, 1);
+			}
+			(void)save2;
+			c = save;
 		}
+		d->syslog_name.p = d->program.p = NULL;
+		d->syslog_name.n = d->program.n = 0;
+		k = parse_message(&c, d, 0);
+		return k == LINE_OTHER ? LINE_INVALID : k;
 	}
 }
 

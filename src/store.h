@@ -1,0 +1,117 @@
+/*
+ * store.h -- the history: delivery outcomes and read positions in one
+ * SQLite database (schema in sql/schema.sql).
+ *
+ * The interface is deliberately narrow -- open, find or create a source,
+ * begin, add, set a position, commit -- so that a second backend (a
+ * shared PostgreSQL database for a fleet of MTAs) can implement it later.
+ *
+ * Exactly-once: a batch of rows and counters and the source position they
+ * advance to are committed in one transaction.  After any failure the
+ * caller rolls back and re-reads from the last committed position.
+ */
+#ifndef BW_STORE_H
+#define BW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "classify.h"
+#include "parse.h"
+
+struct store;
+struct tz;
+
+#define STORE_FP_MAX	1024	/* fingerprint: the first bytes of a file */
+#define STORE_TAIL_MAX	64	/* marker: the bytes just before the offset */
+
+enum store_mode {
+	STORE_RW,		/* create if missing, migrate if older */
+	STORE_RO,		/* read-only; never writes, never creates */
+};
+
+/* Why the last call failed. */
+enum store_err {
+	STORE_OK,
+	STORE_EBUSY,		/* locked by another connection: retry later */
+	STORE_EFULL,		/* disk or quota full: retry later */
+	STORE_EIO,		/* I/O error: retry later */
+	STORE_ENOTDB,		/* not a bouncewatch/SQLite database */
+	STORE_ENEWER,		/* written by a newer bouncewatch */
+	STORE_EOTHER,
+};
+
+struct store_source {
+	int64_t		 id;
+	char		 path[1024];
+	unsigned char	 fp[STORE_FP_MAX];
+	size_t		 fp_len;
+	uint64_t	 dev;
+	uint64_t	 ino;
+	uint64_t	 offset;		/* always at a line start */
+	unsigned char	 tail[STORE_TAIL_MAX];
+	size_t		 tail_len;
+	uint64_t	 lines;
+	char		 state[12];		/* active, rotated, done, gone */
+};
+
+#define STORE_SCHEMA_VERSION	2
+
+/*
+ * Open (and in STORE_RW create or migrate) the database.  tz gives the
+ * local day counters are kept by (NULL: UTC).  NULL on failure, with a
+ * message in err and the reason in *why.
+ */
+struct store	*store_open(const char *path, enum store_mode, struct tz *,
+		    enum store_err *why, char *err, size_t errlen);
+void		 store_close(struct store *);
+enum store_err	 store_error(const struct store *);
+const char	*store_errmsg(const struct store *);
+int		 store_schema_version(struct store *);
+
+/* Sources (log generations). */
+/*
+ * Find the source whose fingerprint is a prefix of head (or head a prefix
+ * of it, when the file is shorter): 1 found, 0 none, -1 error.
+ */
+int	store_source_match(struct store *, const unsigned char *head, size_t,
+	    struct store_source *);
+int	store_source_get(struct store *, int64_t id, struct store_source *);
+/* Every source in a state, newest first; returns the count or -1. */
+int	store_source_list(struct store *, const char *state,
+	    struct store_source **);
+/* Create a source (offset 0) inside the current transaction. */
+int	store_source_new(struct store *, const char *path,
+	    const unsigned char *head, size_t, uint64_t dev, uint64_t ino,
+	    struct store_source *);
+/* Persist offset, tail, fingerprint, lines, state, path of src. */
+int	store_source_save(struct store *, const struct store_source *);
+int	store_gap(struct store *, int64_t source_id, uint64_t from,
+	    uint64_t to, const char *reason);
+
+/* A batch: BEGIN IMMEDIATE ... COMMIT. */
+int	store_begin(struct store *);
+/* Add one parsed line (any kind; only deliveries and expiries are stored). */
+int	store_add(struct store *, int64_t source_id, uint64_t offset,
+	    enum line_kind, const struct delivery *, const struct verdict *);
+int	store_commit(struct store *);
+void	store_rollback(struct store *);
+int	store_in_transaction(struct store *);
+
+/* Delete failure detail older than the day 'before' (YYYY-MM-DD). */
+int64_t	store_prune(struct store *, const char *before);
+
+/* The underlying handle, for the report's read-only queries. */
+struct sqlite3	*store_db(struct store *);
+
+/* Size of the write-ahead log in bytes, for status messages. */
+int64_t	store_wal_size(struct store *);
+
+/* The local day of a UTC time, "YYYY-MM-DD" (buf >= 11 bytes). */
+void	store_day(struct tz *, int64_t, char *);
+
+/* Normalise a diagnostic for grouping (addresses, IPs, ids, numbers). */
+size_t	store_normalize(const char *, size_t, char *, size_t);
+
+#endif
