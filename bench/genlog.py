@@ -34,7 +34,6 @@ import sys
 HOST = "mx1"
 MYNAME = "mx1.example.net"
 MYIP = "198.51.100.25"
-MYIP6 = "2001:db8:25::25"
 
 SEC = 1000000                   # time unit: microseconds
 WIN = 10 * SEC                  # output is sorted in windows of log time
@@ -238,10 +237,15 @@ MXSETS = {
 }
 
 # Condition of a long-tail domain (share of tail domains).
-TAIL_CONDITIONS = (("ok", 0.820), ("grey", 0.080), ("flaky", 0.030),
-                   ("nx", 0.020), ("dead", 0.020), ("servfail", 0.012),
-                   ("tlsbad", 0.008), ("nullmx", 0.005), ("loop", 0.002),
-                   ("refuse", 0.003))
+TAIL_CONDITIONS = (("ok", 0.845), ("grey", 0.080), ("flaky", 0.030),
+                   ("nx", 0.020), ("dead", 0.008), ("servfail", 0.005),
+                   ("tlsbad", 0.003), ("nullmx", 0.005), ("loop", 0.002),
+                   ("refuse", 0.002))
+SICK = ("dead", "servfail", "tlsbad", "refuse")  # deferred until they expire
+P_STUCK = 0.4          # share of recipients at a sick domain that never recover
+P_FULL_STUCK = 0.1     # share of "mailbox full" recipients that never recover
+RCPTS_PER_MSG = 1.36   # mean recipients per outbound message (see new_outbound)
+OUTBOUND = 0.77        # share of new messages that are outbound
 
 # Domains we host (inbound): name, transport, weight.
 HOSTED = (("example.net", "lmtp", 40), ("example.org", "virtual", 20),
@@ -779,7 +783,20 @@ class Gen:
             self.hosted_dom[name] = tr
         self.hosted_names = [n for n, _, _ in HOSTED]
         # a few doomed domains for the queue backlog
-        self.doomed = [d for d in doms if d.cond in ("dead", "servfail", "tlsbad", "refuse")]
+        self.doomed = [d for d in doms if d.cond in SICK]
+        # probability that an outbound recipient is never delivered: sizes
+        # the queue backlog so that the log starts in a steady state
+        full_p = [p for c, p, _ in CATEGORIES if c == "full"][0]
+        p = 0.0
+        prev = 0.0
+        for d, c in zip(doms, cum):
+            w = (c - prev) / cum[-1]
+            prev = c
+            if d.cond in SICK:
+                p += w * P_STUCK
+            elif d.cond == "ok":
+                p += w * full_p * P_FULL_STUCK
+        self.p_stuck = p
         self.grey_domains = [d for d in doms if d.cond == "grey"]
 
     def pick_domain(self):
@@ -816,8 +833,8 @@ class Gen:
                 e = v[self._dom_pick(d, len(v))]
                 if e[0] == "bounced":
                     return [e], False
-                # persistent trouble: some destinations recover
-                if rng.random() < 0.3:
+                # persistent trouble: most destinations recover
+                if rng.random() >= P_STUCK:
                     return [e] * (1 + int(rng.random() * 4)) + ["sent"], False
                 return [e], True
         r = rng.random()
@@ -843,7 +860,7 @@ class Gen:
                 t = ft[int(rng.random() * len(ft))]
                 if x < 0.3:
                     return [fp[int(rng.random() * len(fp))]], False
-                if x < 0.7:
+                if x < 1.0 - P_FULL_STUCK:
                     return [t] * (1 + int(rng.random() * 3)) + ["sent"], False
                 return [t], True
         return ["sent"], False
@@ -1500,7 +1517,7 @@ class Gen:
         msg_rate = rate * 0.72 / 9.4
         noise_rate = rate * 0.22 / 4.2
         # queue backlog: doomed messages queued over the last 5 days
-        nback = int(msg_rate * 0.0015 * LIFETIME / SEC)
+        nback = int(msg_rate * OUTBOUND * RCPTS_PER_MSG * self.p_stuck * LIFETIME / SEC)
         for _ in range(nback):
             self.new_backlog(int(rng.random() * (MAXBACKOFF + 300 * SEC)), int(rng.random() * LIFETIME))
         next_msg = int(rng.expovariate(msg_rate) * SEC)
@@ -1520,7 +1537,7 @@ class Gen:
             self.periodic(w0, w1)
             while next_msg < w1:
                 x = rng.random()
-                if x < 0.77:
+                if x < OUTBOUND:
                     self.new_outbound(next_msg)
                 else:
                     self.new_inbound(next_msg)

@@ -57,15 +57,16 @@ CREATE TABLE rule   (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE stage  (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 
 -- Diagnostic texts, stored once.  "template" is the exact text with the
--- row's recipient replaced by char(1)||'r' and its relay "host[addr]" by
--- char(1)||'h' (v_failures puts them back); "normalized" has addresses,
--- IPs, ids and numbers replaced, for grouping in reports.
+-- row's recipient replaced by char(1)||'r', its relay "host[addr]" by
+-- char(1)||'h', the recipient domain by char(1)||'d', and its first three variable words (ids, IPs, numbers) by
+-- char(1)||'1' .. '3', kept in failure.arg1 .. arg3; v_failures puts them
+-- all back.  "normalized" has addresses, IPs, ids and numbers replaced,
+-- for grouping in reports.
 CREATE TABLE diagnostic (
 	id		INTEGER PRIMARY KEY,
 	template	TEXT NOT NULL UNIQUE,
 	normalized	TEXT NOT NULL
 );
-CREATE INDEX diagnostic_normalized ON diagnostic (normalized);
 
 -- One generation of one log file, and how far it has been read.  Identity
 -- is by content: the first fp_len bytes (fingerprint) and the bytes just
@@ -131,7 +132,10 @@ CREATE TABLE failure (
 	dsn		TEXT,
 	stage_id	INTEGER,
 	diagnostic_id	INTEGER,
-	rule_id		INTEGER
+	rule_id		INTEGER,
+	arg1		TEXT,		-- the variable words of the diagnostic
+	arg2		TEXT,
+	arg3		TEXT
 );
 
 CREATE TABLE day_span (
@@ -175,9 +179,13 @@ SELECT f.id,
        f.code,
        f.dsn,
        st.name AS stage,
-       replace(replace(dg.template,
+       replace(replace(replace(replace(replace(replace(dg.template,
+           char(1) || '1', coalesce(f.arg1, '')),
+           char(1) || '2', coalesce(f.arg2, '')),
+           char(1) || '3', coalesce(f.arg3, '')),
            char(1) || 'r', CASE WHEN d.name = '' THEN f.local ELSE f.local || '@' || d.name END),
-           char(1) || 'h', coalesce(substr(r.name, 1, instr(r.name, ']')), '')) AS diagnostic,
+           char(1) || 'h', coalesce(substr(r.name, 1, instr(r.name, ']')), '')),
+           char(1) || 'd', d.name) AS diagnostic,
        dg.normalized,
        ru.name AS rule
   FROM failure f

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,6 +17,9 @@ static const struct {
 	const char	*summary;
 } commands[] = {
 	{ "classify", cli_classify, "classify log lines or one reply" },
+	{ "import", cli_import, "import log files (plain or gzip) into the database" },
+	{ "report", cli_report, "summarise the failures of a day or a range" },
+	{ "prune", cli_prune, "delete failure detail older than N days" },
 };
 
 static void
@@ -23,7 +27,7 @@ usage(FILE *f)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: bouncewatch [--version] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: bouncewatch [-c FILE] [--version] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < nitems(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nSee bouncewatch(1), or bouncewatch COMMAND --help.\n");
@@ -35,6 +39,11 @@ main(int argc, char **argv)
 	size_t	 i;
 
 	log_init("bouncewatch", 0, 0);
+	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
+		setenv("BOUNCEWATCH_CONF", argv[2], 1);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

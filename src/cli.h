@@ -5,9 +5,24 @@
 #ifndef BW_CLI_H
 #define BW_CLI_H
 
+#include <stdint.h>
 #include <time.h>
 
+struct conf;
+
 int	cli_classify(int, char **);
+int	cli_import(int, char **);
+int	cli_report(int, char **);
+int	cli_prune(int, char **);
+
+/*
+ * The configuration: the file named by bouncewatch -c (BOUNCEWATCH_CONF),
+ * else the installed one if it exists, else the compiled-in defaults.
+ * Errors are printed; -1 on error.
+ */
+int	cli_config(struct conf *);
+/* "YYYY-MM-DD" -> days since the epoch; -1 if not a date. */
+int64_t	cli_parse_day(const char *);
 
 /*
  * The present time.  BOUNCEWATCH_NOW (seconds since the epoch, or

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ struct input {
 	size_t		 end;		/* end of valid data */
 	int		 eof;
 	int		 skipping;	/* inside an over-long line */
+	int		 terminated;	/* last line ended with '\n' */
 	uint64_t	 offset;	/* uncompressed offset of buf[start] */
 };
 
@@ -117,6 +119,7 @@ input_next(struct input *in, const char **line, size_t *len)
 			*len = (size_t)(nl - p);
 			in->start += *len + 1;
 			in->offset += *len + 1;
+			in->terminated = 1;
 			return 1;
 		} else if (avail > PARSE_LINE_MAX) {
 			/* over-long: hand out the head, skip the rest */
@@ -125,6 +128,7 @@ input_next(struct input *in, const char **line, size_t *len)
 			in->start += avail;
 			in->offset += avail;
 			in->skipping = 1;
+			in->terminated = 1;	/* its end is consumed with it */
 			return 1;
 		} else if (in->eof) {
 			if (avail == 0)
@@ -133,6 +137,7 @@ input_next(struct input *in, const char **line, size_t *len)
 			*len = avail;
 			in->start = in->end;
 			in->offset += avail;
+			in->terminated = 0;
 			return 1;
 		}
 		if (input_fill(in) == -1)
@@ -158,4 +163,32 @@ int
 input_is_gzip(const struct input *in)
 {
 	return gzdirect(in->gz) == 0;
+}
+
+size_t
+input_peek(struct input *in, unsigned char *buf, size_t n)
+{
+	while (in->end - in->start < n && !in->eof)
+		if (input_fill(in) <= 0)
+			break;
+	if (n > in->end - in->start)
+		n = in->end - in->start;
+	memcpy(buf, in->buf + in->start, n);
+	return n;
+}
+
+int
+input_terminated(const struct input *in)
+{
+	return in->terminated;
+}
+
+int64_t
+input_size(const struct input *in)
+{
+	struct stat	 sb;
+
+	if (fstat(in->fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return -1;
+	return (int64_t)sb.st_size;
 }

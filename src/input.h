@@ -22,5 +22,11 @@ uint64_t	 input_offset(const struct input *);
 /* Compressed bytes read so far, for progress; -1 when unknown. */
 int64_t		 input_raw_offset(const struct input *);
 int		 input_is_gzip(const struct input *);
+/* Copy up to n bytes from the start of the data, before any line is read. */
+size_t		 input_peek(struct input *, unsigned char *, size_t);
+/* Was the line returned last terminated by '\n'? */
+int		 input_terminated(const struct input *);
+/* Size of the underlying file (compressed size for gzip), -1 if unknown. */
+int64_t		 input_size(const struct input *);
 
 #endif

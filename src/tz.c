@@ -59,6 +59,25 @@ tz_civil_from_days(int64_t z, int *yp, int *mp, int *dp)
 	*dp = (int)d;
 }
 
+void
+tz_day_text(int64_t days, char *buf)
+{
+	int	 y, m, d, i;
+
+	tz_civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		y = 0;
+	for (i = 3; i >= 0; i--, y /= 10)
+		buf[i] = (char)('0' + y % 10);
+	buf[4] = '-';
+	buf[5] = (char)('0' + m / 10);
+	buf[6] = (char)('0' + m % 10);
+	buf[7] = '-';
+	buf[8] = (char)('0' + d / 10);
+	buf[9] = (char)('0' + d % 10);
+	buf[10] = '\0';
+}
+
 static int
 tz_is_utc_name(const char *zone)
 {

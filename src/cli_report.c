@@ -1,0 +1,193 @@
+/*
+ * cli_report.c -- bouncewatch report and bouncewatch prune.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "conf.h"
+#include "log.h"
+#include "report.h"
+#include "store.h"
+#include "tz.h"
+
+static void
+cli_report_usage(void)
+{
+	fprintf(stderr, "usage: bouncewatch report [--db PATH] [--format json]\n"
+	    "                          [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n");
+}
+
+static void
+cli_day_text(int64_t days, char *buf)
+{
+	tz_day_text(days, buf);
+}
+
+int
+cli_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "date", required_argument, NULL, 'D' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct conf	 conf;
+	struct store	*st;
+	struct tz	*tz;
+	struct report	 r;
+	struct obuf	 out;
+	enum store_err	 why;
+	char		 err[1024], from[11], to[11];
+	const char	*db = NULL, *date = NULL, *f = NULL, *t = NULL, *format = "json";
+	int		 ch, status = 0;
+
+	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'D': date = optarg; break;
+		case 'F': f = optarg; break;
+		case 'T': t = optarg; break;
+		case 'f': format = optarg; break;
+		case 'h': cli_report_usage(); return 0;
+		default: cli_report_usage(); return 2;
+		}
+	}
+	if (optind != argc || (date != NULL && (f != NULL || t != NULL)) ||
+	    ((f == NULL) != (t == NULL))) {
+		cli_report_usage();
+		return 2;
+	}
+	if (strcmp(format, "json") != 0) {
+		log_warnx("unknown format \"%s\"", format);
+		return 2;
+	}
+	if (cli_config(&conf) == -1)
+		return 1;
+	if (db == NULL)
+		db = conf.database;
+	if ((tz = tz_new(conf.timezone)) == NULL) {
+		log_warnx("unknown time zone \"%s\"", conf.timezone);
+		conf_free(&conf);
+		return 1;
+	}
+	if (date != NULL)
+		f = t = date;
+	if (f != NULL) {
+		if (cli_parse_day(f) < 0 || cli_parse_day(t) < 0 ||
+		    cli_parse_day(f) > cli_parse_day(t)) {
+			log_warnx("dates must be YYYY-MM-DD, from <= to");
+			status = 2;
+			goto out;
+		}
+		snprintf(from, sizeof(from), "%s", f);
+		snprintf(to, sizeof(to), "%s", t);
+	} else {
+		/* yesterday, in the configured zone */
+		int64_t	 local = tz_utc_to_local(tz, (int64_t)cli_now());
+
+		cli_day_text((local >= 0 ? local / 86400 : (local - 86399) / 86400) - 1, from);
+		memcpy(to, from, sizeof(to));
+	}
+	if ((st = store_open(db, STORE_RO, tz, &why, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		status = 1;
+		goto out;
+	}
+	if (report_load(store_db(st), from, to, &r, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s", db, err);
+		store_close(st);
+		status = 1;
+		goto out;
+	}
+	obuf_init(&out, stdout);
+	report_json(&out, &r);
+	if (obuf_flush(&out) == -1 || fflush(stdout) == EOF) {
+		log_warn("standard output");
+		status = 1;
+	}
+	obuf_free(&out);
+	report_free(&r);
+	store_close(st);
+out:
+	tz_free(tz);
+	conf_free(&conf);
+	return status;
+}
+
+int
+cli_prune(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "older-than", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct conf	 conf;
+	struct store	*st;
+	struct tz	*tz;
+	enum store_err	 why;
+	char		 err[1024], before[11];
+	const char	*db = NULL;
+	long		 days = -1;
+	int64_t		 n, local;
+	int		 ch, status = 0;
+
+	while ((ch = getopt_long(argc, argv, "d:o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'o':
+			days = strtol(optarg, NULL, 10);
+			if (days < 0 || days > 36500 || strspn(optarg, "0123456789") != strlen(optarg)) {
+				log_warnx("--older-than: \"%s\" is not a number of days", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			fprintf(stderr, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n");
+			return 2;
+		}
+	}
+	if (days < 0 || optind != argc) {
+		fprintf(stderr, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n");
+		return 2;
+	}
+	if (cli_config(&conf) == -1)
+		return 1;
+	if (db == NULL)
+		db = conf.database;
+	if ((tz = tz_new(conf.timezone)) == NULL) {
+		conf_free(&conf);
+		return 1;
+	}
+	local = tz_utc_to_local(tz, (int64_t)cli_now());
+	cli_day_text((local >= 0 ? local / 86400 : (local - 86399) / 86400) - days, before);
+	if ((st = store_open(db, STORE_RW, tz, &why, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		status = 1;
+	} else {
+		if ((n = store_prune(st, before)) < 0) {
+			log_warnx("%s", store_errmsg(st));
+			status = 1;
+		} else
+			fprintf(stderr, "pruned %lld failure rows before %s; daily counters kept\n",
+			    (long long)n, before);
+		store_close(st);
+	}
+	tz_free(tz);
+	conf_free(&conf);
+	return status;
+}
