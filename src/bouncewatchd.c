@@ -1,15 +1,253 @@
 /*
- * bouncewatchd.c -- main() of bouncewatchd(8).
+ * bouncewatchd.c -- main() of bouncewatchd(8): options, configuration,
+ * privileges, one instance per database, daemonizing; then the engine in
+ * daemon.c.  Everything that can fail for a reason the operator must fix
+ * fails here, before the loop starts, with a clear message.
  */
 #include "config.h"
 
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "tz.h"
+#include "util.h"
+
+#ifndef PATH_CONF
+#define PATH_CONF	"/etc/bouncewatch/bouncewatch.conf"
+#endif
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bouncewatchd [-dfnv] [-c FILE]\n"
+	    "  -c FILE  configuration file (default %s)\n"
+	    "  -d       debug: stay in the foreground, log to stderr, verbose\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -v       verbose logging\n", PATH_CONF);
+	exit(2);
+}
+
+/* Everything the configuration refers to, checked before starting. */
+static int
+check_conf(const char *path, struct conf *conf)
+{
+	char			 err[8192];
+	struct classifier	*cl;
+	int			 n;
+
+	conf_defaults(conf);
+	if ((n = conf_load(path, conf, 0, err, sizeof(err))) != 0) {
+		fputs(err, stderr);
+		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
+		return -1;
+	}
+	if (conf->nlogs == 0) {
+		fprintf(stderr, "%s: no \"log = PATH\" line: nothing to follow\n", path);
+		return -1;
+	}
+	if (conf->rules != NULL) {
+		cl = classify_new();
+		n = classify_load_rules(cl, conf->rules, err, sizeof(err));
+		classify_free(cl);
+		if (n != 0) {
+			fputs(err, stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Drop root for the configured user before touching any log or database. */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (user == NULL) {
+		log_warnx("running as root: set \"user\" in the configuration "
+		    "(or User= in the service) to run unprivileged");
+		return 0;
+	}
+	if ((pw = getpwnam(user)) == NULL) {
+		log_warnx("user \"%s\" does not exist", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		log_warn("cannot become user %s", user);
+		return -1;
+	}
+	if (setuid(0) != -1) {
+		log_warnx("could regain root after dropping privileges: refusing to run");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One instance per database: an exclusive lock on DATABASE.lock, a file
+ * of its own (closing any descriptor of the database file itself would
+ * drop SQLite's locks).
+ */
+static int
+lock_database(const char *db)
+{
+	char	 path[4096];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s.lock", db);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			log_warnx("another bouncewatchd is already running on %s", db);
+		else
+			log_warn("%s: lock", path);
+		close(fd);
+		return -2;
+	}
+	return fd;		/* held until exit */
+}
+
+static int
+write_pidfile(const char *path)
+{
+	char	 tmp[4096];
+	FILE	*f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) == EOF || rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+daemonize(void)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "bouncewatchd: not built yet\n");
-	return 1;
+	const char	*path = PATH_CONF;
+	struct conf	 conf;
+	struct daemon	*d;
+	int		 ch, foreground = 0, verbose = 0, check = 0, lockfd, status;
+	char		 abspath[4096];
+
+	while ((ch = getopt(argc, argv, "c:dfnvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			foreground = 1;
+			verbose = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("bouncewatchd", 0, verbose);
+	/* SIGHUP re-reads the file after we chdir("/") */
+	if (path[0] != '/' && realpath(path, abspath) != NULL)
+		path = abspath;
+	if (check_conf(path, &conf) == -1) {
+		conf_free(&conf);
+		return DAEMON_EX_CONFIG;
+	}
+	if (check) {
+		printf("%s: configuration OK\n", path);
+		conf_free(&conf);
+		return 0;
+	}
+	umask(027);
+	if (drop_privileges(conf.user) == -1) {
+		conf_free(&conf);
+		return DAEMON_EX_CONFIG;
+	}
+	if (!foreground) {
+		if (daemonize() == -1) {
+			log_warn("daemonize");
+			conf_free(&conf);
+			return DAEMON_EX_SOFTWARE;
+		}
+		log_init("bouncewatchd", 1, verbose);
+	}
+	/* after the fork, before the database is opened */
+	if ((lockfd = lock_database(conf.database)) < 0) {
+		conf_free(&conf);
+		return lockfd == -2 ? DAEMON_EX_TEMPFAIL : DAEMON_EX_SOFTWARE;
+	}
+	if (write_pidfile(conf.pidfile) == -1)
+		log_warn("%s", conf.pidfile);
+	if ((d = daemon_new(&conf, &status)) == NULL) {
+		unlink(conf.pidfile);
+		conf_free(&conf);
+		return status;
+	}
+	status = daemon_run(d);
+	daemon_free(d);
+	unlink(conf.pidfile);
+	conf_free(&conf);
+	close(lockfd);
+	return status;
 }

@@ -358,6 +358,18 @@ store_pragma_int(struct store *st, const char *sql, int *out)
 	return 0;
 }
 
+void
+store_set_synchronous(struct store *st, int full)
+{
+	store_exec(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+void
+store_set_busy_timeout(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
 int
 store_schema_version(struct store *st)
 {

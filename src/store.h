@@ -69,6 +69,10 @@ void		 store_close(struct store *);
 enum store_err	 store_error(const struct store *);
 const char	*store_errmsg(const struct store *);
 int		 store_schema_version(struct store *);
+/* synchronous = FULL (durable at each commit, the default) or NORMAL. */
+void		 store_set_synchronous(struct store *, int full);
+/* How long to wait for a lock before failing with STORE_EBUSY (default 5s). */
+void		 store_set_busy_timeout(struct store *, int ms);
 
 /* Sources (log generations). */
 /*

@@ -1,0 +1,535 @@
+#!/usr/bin/env python3
+"""Fault tests for bouncewatchd: the real daemon, real files, real signals.
+
+Each scenario writes lines from a generated Postfix log into a log file the
+daemon follows, does something nasty (rotate, truncate, kill -9, lock the
+database ...), and then checks that the database holds exactly the
+reference: every line written was read once (line_stats), every delivery
+counted once (daily), every failure stored once (failure), and
+PRAGMA integrity_check is ok.  The reference is computed independently of
+the store, with "bouncewatch classify" over the lines written.
+
+usage: daemon_harness.py SCENARIO   (see SCENARIOS at the end)
+Environment: top_srcdir, top_builddir (set by "make check").
+"""
+import gzip
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP_SRC = os.environ.get("top_srcdir", ".")
+TOP_BUILD = os.environ.get("top_builddir", ".")
+BW = os.path.join(TOP_BUILD, "src", "bouncewatch")
+BWD = os.path.join(TOP_BUILD, "src", "bouncewatchd")
+GENLOG = os.path.join(TOP_SRC, "bench", "genlog.py")
+TIMEOUT = 60
+
+
+class Fail(Exception):
+    pass
+
+
+def wait_for(pred, what, timeout=TIMEOUT):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise Fail("timed out waiting for " + what)
+
+
+class Harness:
+    def __init__(self, name, conf_extra=""):
+        self.dir = tempfile.mkdtemp(prefix="bw-daemon-%s." % name)
+        self.log = os.path.join(self.dir, "mail.log")
+        self.db = os.path.join(self.dir, "bw.db")
+        self.conf = os.path.join(self.dir, "bouncewatch.conf")
+        self.written = []          # every line written, in order (bytes, no \n)
+        self.proc = None
+        self.stderr = open(os.path.join(self.dir, "daemon.err"), "ab")
+        self.write_conf(conf_extra)
+        self.source = self.make_source()
+        self.next = 0
+
+    def write_conf(self, extra=""):
+        with open(self.conf, "w") as f:
+            f.write("log = %s\n" % self.log)
+            f.write("database = %s\n" % self.db)
+            f.write("pidfile = %s/bw.pid\n" % self.dir)
+            f.write("commit_interval = 100ms\n")
+            f.write("rotate_quiet = 1s\n")
+            f.write("timezone = UTC\n")
+            f.write(extra)
+
+    def make_source(self):
+        cache = os.path.join(tempfile.gettempdir(), "bw-daemon-source-v1.log")
+        if not os.path.exists(cache):
+            out = subprocess.run([sys.executable, GENLOG, "--lines", "60000",
+                                  "--seed", "5", "--format", "bsd",
+                                  "--start", "2026-11-22T08:00:00"],
+                                 check=True, capture_output=True).stdout
+            # expiries are attributed through an in-memory map: keep the
+            # reference to one line, one count
+            lines = [l for l in out.split(b"\n") if l and b"status=expired" not in l]
+            tmp = cache + ".%d" % os.getpid()
+            with open(tmp, "wb") as f:
+                f.write(b"\n".join(lines) + b"\n")
+            os.rename(tmp, cache)
+        with open(cache, "rb") as f:
+            return f.read().split(b"\n")[:-1]
+
+    def take(self, n):
+        lines = self.source[self.next:self.next + n]
+        self.next += n
+        if len(lines) < n:
+            raise Fail("source log too short")
+        return lines
+
+    # -- the log --
+    def append(self, n, path=None):
+        lines = self.take(n)
+        with open(path or self.log, "ab") as f:
+            f.write(b"".join(l + b"\n" for l in lines))
+        self.written.extend(lines)
+        return lines
+
+    # -- the daemon --
+    def start(self, args=("-f",), wait_ready=True):
+        self.proc = subprocess.Popen([BWD, "-c", self.conf] + list(args),
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr)
+        if wait_ready:
+            wait_for(lambda: os.path.exists(self.db) and self.query_ok(),
+                     "the daemon to create its database", 20)
+        return self.proc
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise Fail("the daemon did not exit on signal %d" % sig)
+        self.proc = None
+        return rc
+
+    def query_ok(self):
+        try:
+            self.q("select count(*) from source")
+            return True
+        except sqlite3.Error:
+            return False
+
+    def q(self, sql, *args):
+        c = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
+        try:
+            return c.execute(sql, args).fetchall()
+        finally:
+            c.close()
+
+    def lines_read(self):
+        try:
+            return self.q("select coalesce(sum(n), 0) from line_stats")[0][0]
+        except sqlite3.Error:
+            return -1
+
+    def wait_caught_up(self, expected=None, timeout=TIMEOUT):
+        want = len(self.written) if expected is None else expected
+        wait_for(lambda: self.lines_read() == want,
+                 "%d lines to be stored (have %s)" % (want, self.lines_read()), timeout)
+
+    # -- the reference, computed without the store --
+    def reference(self, lines=None):
+        lines = self.written if lines is None else lines
+        ref = os.path.join(self.dir, "reference.log")
+        with open(ref, "wb") as f:
+            f.write(b"".join(l + b"\n" for l in lines))
+        env = dict(os.environ, TZ="UTC")
+        out = subprocess.run([BW, "classify", "--timezone", "UTC", "--format", "tsv", ref],
+                             check=True, capture_output=True, env=env).stdout.decode()
+        deliveries, failures = 0, []
+        for row in out.split("\n")[1:]:
+            if not row:
+                continue
+            f = row.split("\t")
+            deliveries += 1
+            if f[9] != "delivered":
+                rcpt = f[5]
+                if "@" in rcpt:
+                    local, dom = rcpt.rsplit("@", 1)
+                    rcpt = local + "@" + dom.lower()
+                failures.append((f[4], rcpt, f[9], f[10]))
+        return deliveries, sorted(failures)
+
+    def check(self, lines_exact=True):
+        deliveries, failures = self.reference()
+        got_del = self.q("select coalesce(sum(n), 0) from daily")[0][0]
+        got_fail = sorted(tuple(r) for r in self.q(
+            "select queue_id, recipient, class, reason from v_failures"))
+        if lines_exact and self.lines_read() != len(self.written):
+            raise Fail("lines read %d, written %d" % (self.lines_read(), len(self.written)))
+        if got_del != deliveries:
+            raise Fail("deliveries counted %d, reference %d" % (got_del, deliveries))
+        if got_fail != failures:
+            missing = [x for x in failures if x not in got_fail][:5]
+            extra = [x for x in got_fail if x not in failures][:5]
+            raise Fail("failures differ: %d stored, %d in the reference; "
+                       "missing %s extra %s" % (len(got_fail), len(failures), missing, extra))
+        ic = self.q("pragma integrity_check")[0][0]
+        if ic != "ok":
+            raise Fail("integrity_check: " + ic)
+        return deliveries, len(failures)
+
+    def daemon_log(self):
+        self.stderr.flush()
+        with open(os.path.join(self.dir, "daemon.err"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def close(self, ok):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+        if ok:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            sys.stderr.write("kept %s\n--- daemon log ---\n%s\n" % (self.dir, self.daemon_log()))
+
+
+# ---- scenarios ----
+
+def s_steady(h):
+    """Steady appends in many small writes."""
+    h.append(500)
+    h.start()
+    for _ in range(20):
+        h.append(100)
+        time.sleep(0.02)
+    h.wait_caught_up()
+    h.check()
+    if h.stop() != 0:
+        raise Fail("SIGTERM: exit status not 0")
+
+
+def s_rename(h):
+    """Rename + create rotation with late writes to the old file."""
+    h.append(800)
+    h.start()
+    h.wait_caught_up()
+    old = open(h.log, "ab")           # a writer that keeps the old file open
+    os.rename(h.log, h.log + ".1")
+    h.append(300)                     # creates the new mail.log
+    late = h.take(200)
+    old.write(b"".join(l + b"\n" for l in late))
+    old.close()
+    h.written.extend(late)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_copytruncate(h):
+    """copytruncate, once caught up and once with the daemon behind (SIGSTOP)."""
+    h.append(700)
+    h.start()
+    h.wait_caught_up()
+    shutil.copyfile(h.log, h.log + ".1")
+    os.truncate(h.log, 0)
+    h.append(300)
+    h.wait_caught_up()
+    # behind: the lines written before the copy are only in the copy
+    h.proc.send_signal(signal.SIGSTOP)
+    h.append(400)
+    shutil.copyfile(h.log, h.log + ".1")
+    os.truncate(h.log, 0)
+    h.append(100)
+    h.proc.send_signal(signal.SIGCONT)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_truncate(h):
+    """Truncate (": > mail.log") and regrow past the old size while stopped."""
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    with open(h.log, "wb"):
+        pass
+    h.append(200)
+    h.wait_caught_up()
+    h.proc.send_signal(signal.SIGSTOP)
+    time.sleep(0.2)
+    with open(h.log, "wb"):
+        pass
+    h.append(600)                     # longer than before: only the marker tells
+    h.proc.send_signal(signal.SIGCONT)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_stopped_rotation(h):
+    """The daemon stopped across one rename rotation (plain .1)."""
+    h.append(600)
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(250)                     # written while stopped, then rotated
+    os.rename(h.log, h.log + ".1")
+    h.append(350)
+    h.start()
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_stopped_gzip(h):
+    """The daemon stopped across a rotation that also compressed the old file."""
+    h.append(600)
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(250)
+    with open(h.log, "rb") as src, gzip.open(h.log + ".1.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.unlink(h.log)
+    h.append(350)
+    h.start()
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_kill9(h):
+    """kill -9 at random moments, 20 times, while a writer appends."""
+    rnd = random.Random(7)
+    h.append(200)
+    for i in range(20):
+        h.start()
+        for _ in range(rnd.randint(1, 6)):
+            h.append(rnd.randint(20, 200))
+            time.sleep(rnd.uniform(0.0, 0.08))
+        time.sleep(rnd.uniform(0.0, 0.3))
+        h.proc.kill()
+        h.proc.wait()
+        h.proc = None
+    h.start()
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_sigterm_batch(h):
+    """SIGTERM in the middle of a batch (long commit interval): committed on exit."""
+    h.write_conf("commit_lines = 1000000\n".replace("commit_lines", "commit_lines"))
+    with open(h.conf) as f:
+        conf = f.read().replace("commit_interval = 100ms", "commit_interval = 30s")
+    with open(h.conf, "w") as f:
+        f.write(conf)
+    h.start()
+    h.append(3000)
+    time.sleep(0.5)
+    if h.lines_read() != 0:
+        raise Fail("committed before the interval: %d" % h.lines_read())
+    if h.stop() != 0:
+        raise Fail("exit status not 0")
+    if h.lines_read() != len(h.written):
+        raise Fail("SIGTERM did not commit the batch: %d of %d" % (h.lines_read(), len(h.written)))
+    h.start()
+    h.append(100)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_split_line(h):
+    """A line written in two pieces, with a commit in between."""
+    h.start()
+    h.append(50)
+    h.wait_caught_up()
+    line = h.take(1)[0]
+    failing = [l for l in h.source[h.next:] if b"status=bounced" in l][0]
+    for l in (line, failing):
+        cut = len(l) // 2
+        with open(h.log, "ab") as f:
+            f.write(l[:cut])
+        time.sleep(0.4)
+        if h.lines_read() != len(h.written):
+            raise Fail("a partial line was consumed")
+        with open(h.log, "ab") as f:
+            f.write(l[cut:] + b"\n")
+        h.written.append(l)
+        h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_locked(h):
+    """The database locked by another process for 10 s: stall, retry, lose nothing."""
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    locker = subprocess.Popen([sys.executable, "-c",
+                               "import sqlite3,sys,time\n"
+                               "c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
+                               "c.execute('begin immediate')\n"
+                               "print('locked', flush=True)\n"
+                               "time.sleep(10)\n"
+                               "c.execute('rollback')\n", h.db],
+                              stdout=subprocess.PIPE)
+    if locker.stdout.readline().strip() != b"locked":
+        raise Fail("could not lock the database")
+    t0 = time.time()
+    h.append(1500)
+    time.sleep(1)
+    stalled = h.lines_read()
+    locker.wait(timeout=30)
+    h.wait_caught_up(timeout=60)
+    if stalled == len(h.written):
+        raise Fail("lines were stored while the database was locked")
+    if time.time() - t0 < 9:
+        raise Fail("caught up before the lock was released")
+    h.check()
+    log = h.daemon_log()
+    if log.count("ingestion stalled") != 1 or "ingestion resumed" not in log:
+        raise Fail("stall not logged once, or resume not logged:\n" + log)
+    h.stop()
+
+
+def s_garbage(h):
+    """Over-long lines, NUL runs and binary garbage between real lines."""
+    h.start()
+    h.append(100)
+    good = h.take(3)
+    with open(h.log, "ab") as f:
+        f.write(b"x" * (3 * 1024 * 1024) + b"\n")           # 3 MB line
+        f.write(good[0] + b"\n")
+        f.write(b"\0" * 8192 + good[1] + b"\n")             # NUL run before a line
+        f.write(bytes(range(256)) * 40 + b"\n")              # binary
+        f.write(good[2] + b"\n")
+    h.written.extend(good)
+    h.append(100)
+    deliveries, _ = h.reference()
+    wait_for(lambda: h.q("select coalesce(sum(n),0) from daily")[0][0] == deliveries,
+             "deliveries after garbage")
+    time.sleep(0.3)
+    h.check(lines_exact=False)
+    if h.proc.poll() is not None:
+        raise Fail("the daemon died")
+    h.stop()
+
+
+def s_missing_then_created(h):
+    """The log missing at start (wait for it), then deleted and recreated."""
+    h.start()
+    time.sleep(0.3)
+    h.append(200)
+    h.wait_caught_up()
+    os.unlink(h.log)
+    time.sleep(0.3)
+    h.append(200)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_config(h):
+    """Bad configurations: file:line errors, all of them, exit 78; -n; SIGHUP with a bad file."""
+    bad = os.path.join(h.dir, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("# a comment\n"
+                "log = relative/mail.log\n"
+                "commit_interval = soon\n"
+                "colour = blue\n"
+                "start = middle\n"
+                "database = /tmp/x.db\n"
+                "database = /tmp/y.db\n"
+                "just words\n")
+    r = subprocess.run([BWD, "-n", "-c", bad], capture_output=True, text=True)
+    if r.returncode != 78:
+        raise Fail("bad config: exit %d, want 78" % r.returncode)
+    for want in ("bad.conf:2: log:", "bad.conf:3: commit_interval:", "bad.conf:4: unknown key \"colour\"",
+                 "bad.conf:5: start:", "bad.conf:7: database: given twice", "bad.conf:8: expected"):
+        if want not in r.stderr:
+            raise Fail("missing error %r in:\n%s" % (want, r.stderr))
+    r = subprocess.run([BWD, "-n", "-c", h.conf], capture_output=True, text=True)
+    if r.returncode != 0 or "configuration OK" not in r.stdout:
+        raise Fail("-n on a good config: %d %s %s" % (r.returncode, r.stdout, r.stderr))
+    # a second instance on the same database is refused
+    h.append(100)
+    h.start()
+    h.wait_caught_up()
+    r = subprocess.run([BWD, "-f", "-c", h.conf], capture_output=True, text=True, timeout=20)
+    if r.returncode != 75 or "already running" not in r.stderr:
+        raise Fail("second instance: exit %d: %s" % (r.returncode, r.stderr))
+    # SIGHUP with a broken file keeps the running configuration
+    good = open(h.conf).read()
+    with open(h.conf, "w") as f:
+        f.write(good + "bogus = 1\n")
+    h.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    h.append(100)
+    h.wait_caught_up()
+    log = h.daemon_log()
+    if "unknown key \"bogus\"" not in log or "keeping the running one" not in log:
+        raise Fail("bad reload not reported:\n" + log)
+    # a good SIGHUP adds a second log
+    second = os.path.join(h.dir, "second.log")
+    lines = h.take(50)
+    with open(second, "wb") as f:
+        f.write(b"".join(l + b"\n" for l in lines))
+    h.written.extend(lines)
+    with open(h.conf, "w") as f:
+        f.write(good + "log = %s\n" % second)
+    h.proc.send_signal(signal.SIGHUP)
+    h.wait_caught_up()
+    if "configuration reloaded" not in h.daemon_log():
+        raise Fail("good reload not logged")
+    h.check()
+    h.stop()
+
+
+SCENARIOS = {
+    "steady": s_steady,
+    "rename": s_rename,
+    "copytruncate": s_copytruncate,
+    "truncate": s_truncate,
+    "stopped-rotation": s_stopped_rotation,
+    "stopped-gzip": s_stopped_gzip,
+    "kill9": s_kill9,
+    "sigterm-batch": s_sigterm_batch,
+    "split-line": s_split_line,
+    "locked": s_locked,
+    "garbage": s_garbage,
+    "missing": s_missing_then_created,
+    "config": s_config,
+}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
+        sys.stderr.write("usage: daemon_harness.py {%s}\n" % "|".join(SCENARIOS))
+        return 2
+    name = sys.argv[1]
+    h = Harness(name)
+    ok = False
+    try:
+        SCENARIOS[name](h)
+        ok = True
+    except Fail as e:
+        sys.stderr.write("FAIL %s: %s\n" % (name, e))
+    finally:
+        h.close(ok)
+    print("%s: %s" % ("PASS" if ok else "FAIL", name))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
