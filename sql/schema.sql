@@ -122,7 +122,8 @@ CREATE TABLE failure (
 	offset		INTEGER,
 	host_id		INTEGER,
 	queue_id	TEXT,
-	local		TEXT,		-- recipient local part (whole recipient if no '@')
+	local		TEXT,		-- recipient local part; the whole recipient
+					-- when it has no '@' or its domain is not lower case
 	domain_id	INTEGER NOT NULL,
 	relay_id	INTEGER,
 	status_id	INTEGER NOT NULL,
@@ -155,6 +156,22 @@ CREATE TABLE unrecognised (
 	example_domain	TEXT
 ) WITHOUT ROWID;
 
+-- Recipients whose last attempt was deferred, with that attempt's reply:
+-- when qmgr expires the message, each becomes a permanent/expired failure
+-- of its own domain.  Rows go when the recipient is delivered or bounced,
+-- or after a month.
+CREATE TABLE pending (
+	queue_id	TEXT NOT NULL,
+	recipient	TEXT NOT NULL,
+	time		INTEGER NOT NULL,
+	relay		TEXT,
+	dsn		TEXT,
+	code		INTEGER,
+	stage		TEXT,
+	diagnostic	TEXT,
+	PRIMARY KEY (queue_id, recipient)
+) WITHOUT ROWID;
+
 -- Counters of what was read, by kind of line, per source.
 CREATE TABLE line_stats (
 	source_id	INTEGER NOT NULL,
@@ -170,7 +187,8 @@ SELECT f.id,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.time, 'unixepoch') AS time,
        h.name AS host,
        f.queue_id,
-       CASE WHEN d.name = '' THEN f.local ELSE f.local || '@' || d.name END AS recipient,
+       CASE WHEN d.name = '' OR instr(f.local, '@') > 0 THEN f.local
+            ELSE f.local || '@' || d.name END AS recipient,
        d.name AS domain,
        r.name AS relay,
        s.name AS status,
@@ -183,7 +201,8 @@ SELECT f.id,
            char(1) || '1', coalesce(f.arg1, '')),
            char(1) || '2', coalesce(f.arg2, '')),
            char(1) || '3', coalesce(f.arg3, '')),
-           char(1) || 'r', CASE WHEN d.name = '' THEN f.local ELSE f.local || '@' || d.name END),
+           char(1) || 'r', CASE WHEN d.name = '' OR instr(f.local, '@') > 0 THEN f.local
+                                ELSE f.local || '@' || d.name END),
            char(1) || 'h', coalesce(substr(r.name, 1, instr(r.name, ']')), '')),
            char(1) || 'd', d.name) AS diagnostic,
        dg.normalized,

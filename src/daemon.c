@@ -122,6 +122,7 @@ struct daemon {
 	ev_timer		 commit_w;
 	ev_timer		 poll_w;
 	ev_timer		 retry_w;
+	ev_timer		 prune_w;
 	ev_idle			 more_w;
 	ev_signal		 sigterm_w, sigint_w, sighup_w, sigusr1_w;
 };
@@ -835,6 +836,29 @@ on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		daemon_commit(d);
 }
 
+/* retention_days: delete failure detail older than that, keep the counters. */
+static void
+on_prune(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon	*d = w->data;
+	char		 before[11];
+	int64_t		 local, n;
+
+	(void)loop;
+	(void)revents;
+	if (d->conf->retention_days <= 0 || d->stalled || d->in_tx)
+		return;
+	local = tz_utc_to_local(d->ctx.tz, (int64_t)ev_now(d->loop));
+	tz_day_text((local >= 0 ? local / 86400 : (local - 86399) / 86400) -
+	    d->conf->retention_days, before);
+	if ((n = store_prune(d->store, before)) < 0)
+		log_warnx("pruning failure detail before %s: %s", before,
+		    store_errmsg(d->store));
+	else if (n > 0)
+		log_info("pruned %lld failure rows before %s (retention_days = %d)",
+		    (long long)n, before, d->conf->retention_days);
+}
+
 static void
 daemon_log_counters(struct daemon *d)
 {
@@ -1317,6 +1341,8 @@ daemon_new(struct conf *conf, int *exit_code)
 	d->poll_w.data = d;
 	ev_timer_init(&d->retry_w, on_retry, 0., 0.);
 	d->retry_w.data = d;
+	ev_timer_init(&d->prune_w, on_prune, 60., 3600.);
+	d->prune_w.data = d;
 	ev_idle_init(&d->more_w, on_more);
 	d->more_w.data = d;
 	ev_signal_init(&d->sigterm_w, on_signal, SIGTERM);
@@ -1336,6 +1362,7 @@ daemon_run(struct daemon *d)
 	for (f = d->follows; f != NULL; f = f->next)
 		ev_stat_start(d->loop, &f->stat_w);
 	ev_timer_start(d->loop, &d->poll_w);
+	ev_timer_start(d->loop, &d->prune_w);
 	ev_signal_start(d->loop, &d->sigterm_w);
 	ev_signal_start(d->loop, &d->sigint_w);
 	ev_signal_start(d->loop, &d->sighup_w);

@@ -8,8 +8,9 @@
  * ids handed out inside the failed transaction no longer exist.
  *
  * Memory stays bounded whatever the log: the caches are fixed-size, the
- * counter table is flushed at each commit, and the map of deferred
- * recipients (for attributing "expired") evicts its oldest entries.
+ * counter table is flushed at each commit, and the recipients still
+ * deferred (for attributing "expired") live in the database, in the same
+ * transactions, with only a fixed-size set of their queue ids in memory.
  */
 #include "config.h"
 
@@ -51,6 +52,12 @@ enum stmt {
 	S_SOURCE_ADD,
 	S_SOURCE_SAVE,
 	S_GAP_ADD,
+	S_PENDING_PUT,
+	S_PENDING_DEL,
+	S_PENDING_GET,
+	S_PENDING_DELQ,
+	S_PENDING_QIDS,
+	S_PENDING_PRUNE,
 	S_MAX
 };
 
@@ -108,6 +115,16 @@ static const char *const store_sql[S_MAX] = {
 	[S_GAP_ADD] =
 	    "INSERT INTO gap (time, source_id, from_offset, to_offset, reason)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_PENDING_PUT] =
+	    "INSERT OR REPLACE INTO pending (queue_id, recipient, time, relay, dsn, code,"
+	    " stage, diagnostic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_PENDING_DEL] = "DELETE FROM pending WHERE queue_id = ?1 AND recipient = ?2",
+	[S_PENDING_GET] =
+	    "SELECT recipient, relay, dsn, code, stage, diagnostic FROM pending"
+	    " WHERE queue_id = ?1",
+	[S_PENDING_DELQ] = "DELETE FROM pending WHERE queue_id = ?1",
+	[S_PENDING_QIDS] = "SELECT DISTINCT queue_id FROM pending",
+	[S_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
 };
 
 /* ---- bounded caches ---- */
@@ -157,20 +174,14 @@ struct dayspan {
 };
 #define DAYSPANS	64
 
-/* Recipients of a queue id whose last attempt was deferred. */
-struct deferred {
-	char		 qid[33];
-	char		*rcpt;
-	char		*diag;
-	char		*relay;
-	char		*stage;
-	char		*dsn;
-	int		 code;
-	uint64_t	 seq;		/* insertion order, for eviction */
-	int		 used;
-};
-#define DEFERRED	8192		/* recipients remembered (power of two) */
-#define DEFERRED_TEXT	1024		/* longest diagnostic remembered */
+/*
+ * Queue ids that have rows in "pending" (recipients whose last attempt
+ * was deferred), as 64-bit hashes: a delivered line touches SQL only when
+ * its queue id may be there.  A false positive costs one DELETE that
+ * finds nothing; when the set is full, every line asks SQL.
+ */
+#define QSET_SLOTS	65536
+#define DEFERRED_TEXT	2048		/* longest diagnostic kept in pending */
 
 struct store {
 	sqlite3		*db;
@@ -187,8 +198,10 @@ struct store {
 	size_t		 nspans;
 	int64_t		 linestat[LINE_KIND_MAX];
 	int64_t		 linestat_source;
-	struct deferred	*deferred;	/* open addressing by (qid, rcpt) */
-	uint64_t	 deferred_seq;
+	uint64_t	*qset;
+	size_t		 qset_n;
+	int		 qset_stale;	/* reload from the table at next begin */
+	int		 qset_full;	/* too many: ask SQL every time */
 	char		*tmpl;		/* scratch for templates */
 	size_t		 tmpl_cap;
 	char		*norm;
@@ -271,25 +284,6 @@ store_cache_clear(struct store *st)
 	}
 }
 
-static void
-store_deferred_clear(struct store *st)
-{
-	size_t	 i;
-
-	if (st->deferred == NULL)
-		return;
-	for (i = 0; i < DEFERRED; i++) {
-		struct deferred	*e = &st->deferred[i];
-
-		free(e->rcpt);
-		free(e->diag);
-		free(e->relay);
-		free(e->stage);
-		free(e->dsn);
-		memset(e, 0, sizeof(*e));
-	}
-}
-
 void
 store_close(struct store *st)
 {
@@ -304,8 +298,7 @@ store_close(struct store *st)
 	store_cache_clear(st);
 	for (i = 0; i < I_MAX; i++)
 		free(st->cache[i]);
-	store_deferred_clear(st);
-	free(st->deferred);
+	free(st->qset);
 	free(st->tmpl);
 	free(st->norm);
 	if (st->db != NULL) {
@@ -388,6 +381,10 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION + 1] = {
 	    "CREATE TABLE line_stats ("
 	    " source_id INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,"
 	    " PRIMARY KEY (source_id, kind)) WITHOUT ROWID;"
+	    "CREATE TABLE pending ("
+	    " queue_id TEXT NOT NULL, recipient TEXT NOT NULL, time INTEGER NOT NULL,"
+	    " relay TEXT, dsn TEXT, code INTEGER, stage TEXT, diagnostic TEXT,"
+	    " PRIMARY KEY (queue_id, recipient)) WITHOUT ROWID;"
 	    "PRAGMA user_version = 2;",
 };
 
@@ -488,13 +485,6 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 			    sqlite3_errmsg(st->db));
 		goto fail;
 	}
-	if (version > STORE_SCHEMA_VERSION) {
-		snprintf(st->errmsg, sizeof(st->errmsg),
-		    "%s: schema version %d is newer than this bouncewatch (%d): "
-		    "upgrade bouncewatch", path, version, STORE_SCHEMA_VERSION);
-		st->err = STORE_ENEWER;
-		goto fail;
-	}
 	if (!empty) {
 		int	 ok = 0;
 
@@ -508,6 +498,13 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 			st->err = STORE_ENOTDB;
 			goto fail;
 		}
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(st->errmsg, sizeof(st->errmsg),
+		    "%s: schema version %d is newer than this bouncewatch (%d): "
+		    "upgrade bouncewatch", path, version, STORE_SCHEMA_VERSION);
+		st->err = STORE_ENEWER;
+		goto fail;
 	}
 	if (mode == STORE_RO) {
 		if (empty) {
@@ -559,7 +556,8 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 	}
 	for (i = 0; i < I_MAX; i++)
 		st->cache[i] = xcalloc(store_interns[i].slots, sizeof(struct islot));
-	st->deferred = xcalloc(DEFERRED, sizeof(*st->deferred));
+	st->qset = xcalloc(QSET_SLOTS, sizeof(*st->qset));
+	st->qset_stale = 1;
 	st->linestat_source = -1;
 	return st;
 
@@ -890,6 +888,10 @@ store_normalize(const char *s, size_t n, char *out, size_t outlen)
 			}
 			continue;
 		}
+		if (k == W_ADDR && a > w && a[-1] == '<' && z < p && *z == '>') {
+			a--;		/* "<user@host>" reads "<addr>", not "<<addr>>" */
+			z++;
+		}
 		while (w < a)
 			PUT(*w++);
 		PUTS(names[k]);
@@ -1137,134 +1139,199 @@ store_status_id(enum dstatus s)
 	}
 }
 
-/* ---- deferred recipients, for attributing "expired" ---- */
+/* ---- pending recipients, for attributing "expired" ---- */
 
-static size_t
-store_deferred_slot(const char *qid, size_t qlen, const char *rcpt, size_t rlen)
+static uint64_t
+store_qhash(const char *q, size_t n)
 {
-	uint64_t	 h = store_hash(qid, qlen) * 31 + store_hash(rcpt, rlen);
-
-	return (size_t)(h & (DEFERRED - 1));
-}
-
-static char *
-store_dup_span(struct span s, size_t max)
-{
-	if (s.p == NULL)
-		return NULL;
-	return xstrndup(s.p, s.n > max ? max : s.n);
+	return store_hash(q, n) | 1;
 }
 
 static void
-store_deferred_free(struct deferred *e)
+store_qset_add(struct store *st, uint64_t h)
 {
-	free(e->rcpt);
-	free(e->diag);
-	free(e->relay);
-	free(e->stage);
-	free(e->dsn);
-	memset(e, 0, sizeof(*e));
+	size_t	 i = (size_t)(h & (QSET_SLOTS - 1));
+
+	if (st->qset_n >= QSET_SLOTS * 3 / 4) {
+		st->qset_full = 1;
+		return;
+	}
+	while (st->qset[i] != 0) {
+		if (st->qset[i] == h)
+			return;
+		i = (i + 1) & (QSET_SLOTS - 1);
+	}
+	st->qset[i] = h;
+	st->qset_n++;
+}
+
+static int
+store_qset_has(struct store *st, uint64_t h)
+{
+	size_t	 i = (size_t)(h & (QSET_SLOTS - 1));
+
+	if (st->qset_full || st->qset_stale)
+		return 1;
+	while (st->qset[i] != 0) {
+		if (st->qset[i] == h)
+			return 1;
+		i = (i + 1) & (QSET_SLOTS - 1);
+	}
+	return 0;
+}
+
+/* (Re)build the set from the table: at start, after a rollback. */
+static int
+store_qset_load(struct store *st)
+{
+	sqlite3_stmt	*q = st->st[S_PENDING_QIDS];
+	int		 rc;
+
+	memset(st->qset, 0, QSET_SLOTS * sizeof(*st->qset));
+	st->qset_n = 0;
+	st->qset_full = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		store_qset_add(st, store_qhash((const char *)sqlite3_column_text(q, 0),
+		    (size_t)sqlite3_column_bytes(q, 0)));
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		store_set_err(st, rc, "pending");
+		return -1;
+	}
+	st->qset_stale = 0;
+	return 0;
 }
 
 /*
- * Remember or forget (qid, rcpt).  The table is a direct-mapped cache: a
- * collision evicts the older entry, so memory is fixed and an evicted
- * recipient's expiry is attributed to the message instead.
+ * A deferral remembers (queue id, recipient) with its last reply; a
+ * delivery or bounce forgets it.  In the database, in the transaction:
+ * a rolled-back batch, a restart or a crash keeps the attribution exact.
  */
-static void
-store_deferred_note(struct store *st, const struct delivery *d, int deferred)
+static int
+store_pending_note(struct store *st, const struct delivery *d, int deferred)
 {
-	struct deferred	*e;
-	size_t		 i;
+	sqlite3_stmt	*q;
+	uint64_t	 h;
+	int		 rc;
 
-	if (d->queue_id.p == NULL || d->recipient.p == NULL || d->queue_id.n >= sizeof(e->qid))
-		return;
-	i = store_deferred_slot(d->queue_id.p, d->queue_id.n, d->recipient.p, d->recipient.n);
-	e = &st->deferred[i];
-	if (e->used && strlen(e->qid) == d->queue_id.n &&
-	    memcmp(e->qid, d->queue_id.p, d->queue_id.n) == 0 &&
-	    strlen(e->rcpt) == d->recipient.n &&
-	    memcmp(e->rcpt, d->recipient.p, d->recipient.n) == 0) {
-		store_deferred_free(e);
-	} else if (e->used && !deferred)
-		return;
-	else if (e->used)
-		store_deferred_free(e);
-	if (!deferred)
-		return;
-	memcpy(e->qid, d->queue_id.p, d->queue_id.n);
-	e->qid[d->queue_id.n] = '\0';
-	e->rcpt = store_dup_span(d->recipient, 1024);
-	e->diag = store_dup_span(d->diagnostic, DEFERRED_TEXT);
-	e->relay = store_dup_span(d->relay, 256);
-	e->stage = store_dup_span(d->stage, 64);
-	e->dsn = store_dup_span(d->dsn.p != NULL ? d->dsn : d->enhanced, 16);
-	e->code = d->code;
-	e->seq = ++st->deferred_seq;
-	e->used = 1;
+	if (d->queue_id.p == NULL || d->recipient.p == NULL)
+		return 0;
+	h = store_qhash(d->queue_id.p, d->queue_id.n);
+	if (deferred) {
+		struct span	 diag = d->diagnostic;
+
+		if (diag.n > DEFERRED_TEXT)
+			diag.n = DEFERRED_TEXT;
+		q = st->st[S_PENDING_PUT];
+		store_bind_span(q, 1, d->queue_id);
+		store_bind_span(q, 2, d->recipient);
+		sqlite3_bind_int64(q, 3, d->time);
+		store_bind_span(q, 4, d->relay);
+		store_bind_span(q, 5, d->dsn.p != NULL ? d->dsn : d->enhanced);
+		d->code ? sqlite3_bind_int(q, 6, d->code) : sqlite3_bind_null(q, 6);
+		store_bind_span(q, 7, d->stage);
+		store_bind_span(q, 8, diag);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE) {
+			store_set_err(st, rc, "pending");
+			return -1;
+		}
+		store_qset_add(st, h);
+		return 0;
+	}
+	if (!store_qset_has(st, h))
+		return 0;
+	q = st->st[S_PENDING_DEL];
+	store_bind_span(q, 1, d->queue_id);
+	store_bind_span(q, 2, d->recipient);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		store_set_err(st, rc, "pending");
+		return -1;
+	}
+	return 0;
 }
 
 static struct span
-store_cspan(const char *s)
+store_col_span(sqlite3_stmt *q, int i)
 {
-	struct span	 sp = { s, s != NULL ? strlen(s) : 0 };
+	struct span	 s;
 
-	return sp;
+	s.p = (const char *)sqlite3_column_text(q, i);
+	s.n = s.p != NULL ? (size_t)sqlite3_column_bytes(q, i) : 0;
+	return s;
 }
 
+/*
+ * qmgr expired a message: one permanent/expired failure for each of its
+ * recipients still pending (with their last reply), or one for the
+ * message when none is known.
+ */
 static int
 store_expired(struct store *st, int64_t source_id, uint64_t offset,
     const struct delivery *qd, const struct verdict *v)
 {
-	char		 domain[DELIVERY_DOMAIN_MAX];
+	sqlite3_stmt	*q = st->st[S_PENDING_GET];
 	int32_t		 day = store_day_key(st, qd->time);
 	int64_t		 did, row;
-	size_t		 i;
-	int		 found = 0;
+	int		 rc, found = 0;
 
 	if (qd->queue_id.p != NULL) {
-		for (i = 0; i < DEFERRED; i++) {
-			struct deferred	*e = &st->deferred[i];
+		store_bind_span(q, 1, qd->queue_id);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			struct delivery	 d;
 			const char	*at;
+			size_t		 k;
 
-			if (!e->used || strlen(e->qid) != qd->queue_id.n ||
-			    memcmp(e->qid, qd->queue_id.p, qd->queue_id.n) != 0)
-				continue;
 			memset(&d, 0, sizeof(d));
 			d.time = qd->time;
+			d.has_time = 1;
 			d.host = qd->host;
 			d.queue_id = qd->queue_id;
-			d.recipient = store_cspan(e->rcpt);
-			d.diagnostic = store_cspan(e->diag);
-			d.relay = store_cspan(e->relay);
-			d.stage = store_cspan(e->stage);
-			d.dsn = store_cspan(e->dsn);
-			d.code = e->code;
+			d.recipient = store_col_span(q, 0);
+			d.relay = store_col_span(q, 1);
+			d.dsn = store_col_span(q, 2);
+			d.code = sqlite3_column_int(q, 3);
+			d.stage = store_col_span(q, 4);
+			d.diagnostic = store_col_span(q, 5);
 			d.status = DSTATUS_EXPIRED;
-			domain[0] = '\0';
-			if ((at = strrchr(e->rcpt, '@')) != NULL) {
-				size_t	 k;
-
-				for (k = 0; at[k + 1] != '\0' && k + 1 < sizeof(domain); k++)
-					domain[k] = (char)(at[k + 1] >= 'A' && at[k + 1] <= 'Z' ?
-					    at[k + 1] + 32 : at[k + 1]);
-				domain[k] = '\0';
+			if (d.recipient.p != NULL &&
+			    (at = memrchr(d.recipient.p, '@', d.recipient.n)) != NULL) {
+				for (k = 0; at + 1 + k < d.recipient.p + d.recipient.n &&
+				    k + 1 < sizeof(d.domain); k++)
+					d.domain[k] = (char)(at[1 + k] >= 'A' && at[1 + k] <= 'Z' ?
+					    at[1 + k] + 32 : at[1 + k]);
+				d.domain[k] = '\0';
 			}
-			memcpy(d.domain, domain, sizeof(domain));
-			if ((did = store_intern(st, I_DOMAIN, domain, strlen(domain), NULL)) < 0)
+			if ((did = store_intern(st, I_DOMAIN, d.domain, strlen(d.domain), NULL)) < 0 ||
+			    (row = store_failure(st, source_id, offset, &d, v, did, 5)) < 0 ||
+			    store_count(st, day, did, v->cls, v->reason) == -1) {
+				sqlite3_reset(q);
 				return -1;
-			if ((row = store_failure(st, source_id, offset, &d, v, did, 5)) < 0)
-				return -1;
+			}
 			store_span(st, day, row);
-			if (store_count(st, day, did, v->cls, v->reason) == -1)
-				return -1;
-			store_deferred_free(e);
 			found++;
 		}
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE) {
+			store_set_err(st, rc, "pending");
+			return -1;
+		}
+		if (found) {
+			sqlite3_stmt	*del = st->st[S_PENDING_DELQ];
+
+			store_bind_span(del, 1, qd->queue_id);
+			rc = sqlite3_step(del);
+			sqlite3_reset(del);
+			if (rc != SQLITE_DONE) {
+				store_set_err(st, rc, "pending");
+				return -1;
+			}
+			return 0;
+		}
 	}
-	if (found)
-		return 0;
 	/* recipients unknown: attribute to the message */
 	if ((did = store_intern(st, I_DOMAIN, "", 0, NULL)) < 0)
 		return -1;
@@ -1272,6 +1339,23 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 		return -1;
 	store_span(st, day, row);
 	return store_count(st, day, did, v->cls, v->reason);
+}
+
+/* Forget pending recipients older than 'before' (UTC seconds). */
+static int
+store_pending_prune(struct store *st, int64_t before)
+{
+	sqlite3_stmt	*q = st->st[S_PENDING_PRUNE];
+	int		 rc;
+
+	sqlite3_bind_int64(q, 1, before);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		store_set_err(st, rc, "pending");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -1297,10 +1381,9 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		return -1;
 	if (store_count(st, day, did, v->cls, v->reason) == -1)
 		return -1;
-	if (d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE)
-		store_deferred_note(st, d, 1);
-	else if (d->queue_id.p != NULL && d->mta == MTA_POSTFIX)
-		store_deferred_note(st, d, 0);
+	if (d->mta == MTA_POSTFIX && store_pending_note(st, d,
+	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE) == -1)
+		return -1;
 	if (v->cls == CLASS_DELIVERED)
 		return 0;
 	if ((row = store_failure(st, source_id, offset, d, v, did,
@@ -1332,6 +1415,13 @@ store_begin(struct store *st)
 	if (store_step_simple(st, S_BEGIN, "begin") == -1)
 		return -1;
 	st->in_tx = 1;
+	if (st->qset_stale) {
+		/* after a rollback the set may miss queue ids the table has */
+		if (store_qset_load(st) == -1) {
+			store_rollback(st);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -1368,6 +1458,7 @@ store_rollback(struct store *st)
 	memset(st->linestat, 0, sizeof(st->linestat));
 	/* ids created in the failed transaction are gone */
 	store_cache_clear(st);
+	st->qset_stale = 1;
 }
 
 /* ---- sources ---- */
@@ -1597,6 +1688,11 @@ store_prune(struct store *st, const char *before)
 		return -1;
 	}
 	n = sqlite3_changes64(st->db);
+	/* a message deferred for longer than a month will not expire any more */
+	if (store_pending_prune(st, (int64_t)time(NULL) - 31 * 86400) == -1) {
+		store_rollback(st);
+		return -1;
+	}
 	if (store_exec(st, "DELETE FROM day_span WHERE first_id NOT IN (SELECT id FROM failure) "
 	    "AND NOT EXISTS (SELECT 1 FROM failure WHERE id BETWEEN day_span.first_id "
 	    "AND day_span.last_id)") == -1 ||

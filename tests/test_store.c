@@ -1,0 +1,1484 @@
+/*
+ * test_store.c -- the SQLite store on real database files: lossless round
+ * trips, atomic batches (injected failures and a crashed process), schema
+ * migration, files that are not ours, readers beside a writer, a full
+ * disk and a locked database.
+ *
+ * Every test works in its own files under a mkdtemp(3) directory.  Rows
+ * are checked through the documented views (v_failures, v_daily), with a
+ * separate read-only connection, against expectations computed here from
+ * the corpora of tests/data -- never from the store's own tables.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "classify.h"
+#include "corpus.h"
+#include "parse.h"
+#include "store.h"
+#include "tz.h"
+
+static struct classifier	*cl;
+static struct tz		*utc;
+static char			 tmpdir[PATH_MAX];
+
+/* Every line of both Postfix corpora, in file order. */
+static char	**lines;
+static size_t	  nlines;
+
+/* ---- fixtures ---- */
+
+static int
+add_corpus(const char *name)
+{
+	struct corpus_rec	*recs;
+	int			 n, i;
+
+	if ((n = corpus_load(corpus_path(name), &recs)) <= 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char	*l = corpus_get(&recs[i], "line");
+
+		if (l == NULL)
+			continue;
+		lines = realloc(lines, (nlines + 1) * sizeof(*lines));
+		lines[nlines++] = strdup(l);
+	}
+	corpus_free(recs, n);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	const char	*t = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/bw-store.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	cl = classify_new();
+	utc = tz_new("UTC");
+	if (cl == NULL || utc == NULL || add_corpus("postfix-lines.txt") == -1 ||
+	    add_corpus("real-postfix.txt") == -1 || nlines < 300)
+		return -1;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	classify_free(cl);
+	tz_free(utc);
+	for (i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
+	if (getenv("BW_KEEP_TMP") == NULL)
+		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	else
+		fprintf(stderr, "# kept %s\n", tmpdir);
+	return 0;
+}
+
+/* ---- small helpers ---- */
+
+static const char *
+tpath(const char *name)
+{
+	static char	 buf[4][PATH_MAX];
+	static int	 i;
+
+	i = (i + 1) % 4;
+	if (snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmpdir, name) >=
+	    (int)sizeof(buf[i]))
+		fail_msg("path too long: %s/%s", tmpdir, name);
+	return buf[i];
+}
+
+static struct store *
+open_rw(const char *path)
+{
+	struct store	*st;
+	enum store_err	 why;
+	char		 err[1024];
+
+	if ((st = store_open(path, STORE_RW, utc, &why, err, sizeof(err))) == NULL)
+		fail_msg("store_open(%s): %s (%d)", path, err, (int)why);
+	return st;
+}
+
+static sqlite3 *
+ro_conn(const char *path)
+{
+	sqlite3	*db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		fail_msg("open %s: %s", path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+static int64_t
+q1(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*q;
+	int64_t		 v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+/* One integer from a fresh read-only connection: what another reader sees. */
+static int64_t
+qpath(const char *path, const char *sql)
+{
+	sqlite3	*db = ro_conn(path);
+	int64_t	 v = q1(db, sql);
+
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+xexec(sqlite3 *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%.200s: %s", sql, msg != NULL ? msg : "?");
+}
+
+/* A growing string. */
+struct str {
+	char	*s;
+	size_t	 n, cap;
+};
+
+static void
+str_add(struct str *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+/* The rows of sql, one per line, columns separated by '|', NULL as \N. */
+static void
+dump_query(sqlite3 *db, const char *sql, struct str *b)
+{
+	sqlite3_stmt	*q;
+	int		 i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	str_add(b, "## ", 3);
+	str_add(b, sql, strlen(sql));
+	str_add(b, "\n", 1);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		for (i = 0; i < sqlite3_column_count(q); i++) {
+			const char	*v = (const char *)sqlite3_column_text(q, i);
+
+			if (i > 0)
+				str_add(b, "|", 1);
+			if (v == NULL)
+				str_add(b, "\\N", 2);
+			else
+				str_add(b, v, (size_t)sqlite3_column_bytes(q, i));
+		}
+		str_add(b, "\n", 1);
+	}
+	if (rc != SQLITE_DONE)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+}
+
+/* Everything an import produces, without ids and clock times. */
+static const char *const snap_sql[] = {
+	"SELECT count(*) FROM failure",
+	"SELECT day, domain, class, reason, n FROM v_daily ORDER BY 1, 2, 3, 4",
+	"SELECT f.source_id, f.offset, v.time, v.host, v.queue_id, v.recipient,"
+	" v.domain, v.relay, v.status, v.class, v.reason, v.code, v.dsn, v.stage,"
+	" v.diagnostic, v.normalized, v.rule FROM v_failures v"
+	" JOIN failure f ON f.id = v.id ORDER BY 1, 2, 6, v.id",
+	"SELECT path, fp_len, hex(fp), offset, hex(tail), lines, state FROM source"
+	" ORDER BY id",
+	"SELECT normalized, n, first_seen, last_seen, example, example_domain"
+	" FROM unrecognised ORDER BY 1",
+	"SELECT template, normalized FROM diagnostic ORDER BY 1",
+	"SELECT name FROM domain ORDER BY 1",
+	"SELECT day FROM day_span ORDER BY 1",
+	"SELECT source_id, kind, n FROM line_stats ORDER BY 1, 2",
+};
+#define SNAP_ALL	(sizeof(snap_sql) / sizeof(snap_sql[0]))
+#define SNAP_V1		(SNAP_ALL - 1)		/* schema 1 has no line_stats */
+
+static char *
+snapshot_n(const char *path, size_t n)
+{
+	sqlite3		*db = ro_conn(path);
+	struct str	 b = { NULL, 0, 0 };
+	size_t		 i;
+
+	xexec(db, "BEGIN");
+	for (i = 0; i < n; i++)
+		dump_query(db, snap_sql[i], &b);
+	xexec(db, "COMMIT");
+	sqlite3_close(db);
+	return b.s;
+}
+
+static char *
+snapshot(const char *path)
+{
+	return snapshot_n(path, SNAP_ALL);
+}
+
+/* 0 when equal; else print the first differing line and return 1. */
+static int
+snap_diff(const char *got, const char *want, const char *what)
+{
+	const char	*g = got, *w = want;
+	int		 line = 1;
+
+	if (strcmp(got, want) == 0)
+		return 0;
+	while (*g != '\0' && *g == *w) {
+		if (*g == '\n')
+			line++;
+		g++;
+		w++;
+	}
+	while (g > got && g[-1] != '\n')
+		g--;
+	while (w > want && w[-1] != '\n')
+		w--;
+	fprintf(stderr, "%s: snapshots differ at line %d:\n  want: %.*s\n  got:  %.*s\n",
+	    what, line, (int)strcspn(w, "\n"), w, (int)strcspn(g, "\n"), g);
+	return 1;
+}
+
+static void
+snap_equal(const char *got, const char *want, const char *what)
+{
+	if (snap_diff(got, want, what))
+		fail_msg("%s: the database differs (details above)", what);
+}
+
+/* The database is sound and every failure row is visible in v_failures. */
+static void
+check_sound(const char *path)
+{
+	sqlite3		*db = ro_conn(path);
+	sqlite3_stmt	*q;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
+	sqlite3_finalize(q);
+	assert_int_equal(q1(db, "SELECT count(*) FROM failure"),
+	    q1(db, "SELECT count(*) FROM v_failures"));
+	assert_int_equal(q1(db, "SELECT count(*) FROM daily"),
+	    q1(db, "SELECT count(*) FROM v_daily"));
+	assert_int_equal(q1(db, "SELECT count(*) FROM failure WHERE diagnostic_id"
+	    " NOT IN (SELECT id FROM diagnostic)"), 0);
+	sqlite3_close(db);
+}
+
+/* Bytes of a file, or NULL (and *len 0) when it does not exist. */
+static char *
+file_bytes(const char *path, size_t *len)
+{
+	char	*b = corpus_slurp(path, len);
+
+	if (b == NULL)
+		*len = 0;
+	return b;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat	 sb;
+
+	return stat(path, &sb) == 0;
+}
+
+static void
+write_file(const char *path, const void *buf, size_t len)
+{
+	FILE	*f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+remove_db(const char *path)
+{
+	char	 side[PATH_MAX];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	unlink(side);
+}
+
+/* ---- importing through the store API, as bouncewatch import does ---- */
+
+static void
+new_source(struct store *st, const char *name, struct store_source *src)
+{
+	unsigned char	 head[128];
+
+	memset(head, 0, sizeof(head));
+	snprintf((char *)head, sizeof(head), "test source %s, fingerprint of "
+	    "at least sixty-four bytes ........................", name);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_source_new(st, name, head, sizeof(head), 0, 0, src), 0);
+	assert_int_equal(store_commit(st), 0);
+}
+
+/* store_add() lines [from, to) of the corpus; the offset of line i is i. */
+static int
+add_lines(struct store *st, int64_t source_id, size_t from, size_t to)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	size_t			 i;
+
+	for (i = from; i < to; i++) {
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 k;
+
+		memset(&v, 0, sizeof(v));
+		k = parse_line(&ctx, lines[i], strlen(lines[i]), &d);
+		if (k == LINE_DELIVERY || k == LINE_EXPIRED)
+			classify_delivery(cl, k, &d, &v);
+		if (store_add(st, source_id, i, k, &d, &v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Lines [from, to) in one batch that advances src to "to", as bouncewatch
+ * import does.  0, or -1 after a rollback.
+ */
+static int
+batch(struct store *st, struct store_source *src, size_t from, size_t to)
+{
+	if (store_begin(st) == -1)
+		return -1;
+	if (add_lines(st, src->id, from, to) == -1)
+		goto fail;
+	src->offset = to;
+	src->lines = to;
+	if (store_source_save(st, src) == -1 || store_commit(st) == -1)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+/* A clean import of the whole corpus in the given batches: the reference. */
+static char *
+clean_snapshot(const char *name, const size_t *cuts, size_t ncuts)
+{
+	const char		*path = tpath(name);
+	struct store		*st;
+	struct store_source	 src;
+	size_t			 i, from = 0;
+
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	for (i = 0; i <= ncuts; i++) {
+		size_t	 to = i < ncuts ? cuts[i] : nlines;
+
+		if (batch(st, &src, from, to) == -1)
+			fail_msg("clean import: %s", store_errmsg(st));
+		from = to;
+	}
+	store_close(st);
+	check_sound(path);
+	return snapshot(path);
+}
+
+/* ---- 1. round trip ---- */
+
+/* What a failure row must read back as (NULL: SQL NULL). */
+struct xrow {
+	int64_t	 off;
+	char	*col[14];
+	int	 used;
+};
+
+static const char *const xrow_cols[14] = {
+	"time", "host", "queue_id", "recipient", "domain", "relay", "status",
+	"class", "reason", "code", "dsn", "stage", "diagnostic", "rule",
+};
+
+/* A recipient deferred and not finally delivered or bounced since. */
+struct pending {
+	char	*qid, *rcpt, *relay, *stage, *dsn, *diag;
+	int	 code;
+};
+
+struct xcount {
+	char	 key[600];		/* day|domain|class|reason */
+	int64_t	 n;
+	int	 used;
+};
+
+struct model {
+	struct xrow	*rows;
+	size_t		 nrows;
+	struct pending	*pend;
+	size_t		 npend;
+	struct xcount	*cnt;
+	size_t		 ncnt;
+	int64_t		 kinds[LINE_KIND_MAX];
+	int64_t		 unrecognised;
+};
+
+static char *
+span_dup(struct span s)
+{
+	char	*p;
+
+	if (s.p == NULL)
+		return NULL;
+	p = malloc(s.n + 1);
+	memcpy(p, s.p, s.n);
+	p[s.n] = '\0';
+	return p;
+}
+
+static char *
+str_dup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static char *
+iso_time(int64_t t)
+{
+	char		 buf[32];
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return strdup(buf);
+}
+
+static void
+model_count(struct model *m, int64_t t, const char *domain,
+    const struct verdict *v)
+{
+	char		 day[16];
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+	char		 key[600];
+	size_t		 i;
+
+	gmtime_r(&tt, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	snprintf(key, sizeof(key), "%s|%s|%s|%s", day, domain,
+	    classify_class_name(v->cls), classify_reason_name(v->reason));
+	for (i = 0; i < m->ncnt; i++)
+		if (strcmp(m->cnt[i].key, key) == 0) {
+			m->cnt[i].n++;
+			return;
+		}
+	m->cnt = realloc(m->cnt, (m->ncnt + 1) * sizeof(*m->cnt));
+	memset(&m->cnt[m->ncnt], 0, sizeof(m->cnt[0]));
+	snprintf(m->cnt[m->ncnt].key, sizeof(m->cnt[0].key), "%s", key);
+	m->cnt[m->ncnt++].n = 1;
+}
+
+/* A row from a delivery (d) or, for an expiry, from a pending recipient. */
+static void
+model_row(struct model *m, int64_t off, const struct delivery *d,
+    const struct verdict *v, const struct pending *p, const char *domain,
+    const char *status)
+{
+	struct xrow	*r;
+	char		 code[16];
+	int		 c = p != NULL ? p->code : d->code;
+
+	m->rows = realloc(m->rows, (m->nrows + 1) * sizeof(*m->rows));
+	r = &m->rows[m->nrows++];
+	memset(r, 0, sizeof(*r));
+	r->off = off;
+	snprintf(code, sizeof(code), "%d", c);
+	r->col[0] = iso_time(d->time);
+	r->col[1] = span_dup(d->host);
+	r->col[2] = span_dup(d->queue_id);
+	r->col[3] = p != NULL ? str_dup(p->rcpt) : span_dup(d->recipient);
+	r->col[4] = strdup(domain);
+	r->col[5] = p != NULL ? str_dup(p->relay) :
+	    d->relay.n > 0 ? span_dup(d->relay) : NULL;
+	r->col[6] = strdup(status);
+	r->col[7] = strdup(classify_class_name(v->cls));
+	r->col[8] = strdup(classify_reason_name(v->reason));
+	r->col[9] = c != 0 ? strdup(code) : NULL;
+	if (p != NULL) {
+		r->col[10] = str_dup(p->dsn);
+		r->col[11] = str_dup(p->stage);
+		r->col[12] = str_dup(p->diag);
+	} else {
+		r->col[10] = span_dup(d->dsn.p != NULL ? d->dsn : d->enhanced);
+		r->col[11] = d->stage.n > 0 ? span_dup(d->stage) : NULL;
+		r->col[12] = span_dup(d->diagnostic);
+	}
+	r->col[13] = str_dup(v->rule);
+	if (v->reason == REASON_OTHER && r->col[12] != NULL)
+		m->unrecognised++;
+}
+
+static int
+span_is(struct span s, const char *str)
+{
+	return str != NULL && s.p != NULL && strlen(str) == s.n &&
+	    memcmp(s.p, str, s.n) == 0;
+}
+
+static void
+pending_free(struct pending *p)
+{
+	free(p->qid);
+	free(p->rcpt);
+	free(p->relay);
+	free(p->stage);
+	free(p->dsn);
+	free(p->diag);
+}
+
+/*
+ * The documented semantics, independently of the store: one count per
+ * delivery line; a row per failed delivery; an expiry becomes one row and
+ * one count per recipient of that queue id still deferred, else one for
+ * the message (domain "").
+ */
+static void
+model_line(struct model *m, int64_t off, enum line_kind k,
+    const struct delivery *d, const struct verdict *v)
+{
+	size_t	 i;
+	int	 found = 0;
+
+	m->kinds[k]++;
+	if (!d->has_time || (k != LINE_DELIVERY && k != LINE_EXPIRED))
+		return;
+	if (k == LINE_EXPIRED) {
+		for (i = 0; i < m->npend; ) {
+			struct pending	*p = &m->pend[i];
+			char		 dom[DELIVERY_DOMAIN_MAX] = "";
+			const char	*at;
+			size_t		 j;
+
+			if (!span_is(d->queue_id, p->qid)) {
+				i++;
+				continue;
+			}
+			if ((at = strrchr(p->rcpt, '@')) != NULL)
+				for (j = 0; at[j + 1] != '\0' && j + 1 < sizeof(dom); j++)
+					dom[j] = (char)(at[j + 1] >= 'A' && at[j + 1] <= 'Z' ?
+					    at[j + 1] + 32 : at[j + 1]);
+			model_row(m, off, d, v, p, dom, "expired");
+			model_count(m, d->time, dom, v);
+			pending_free(p);
+			m->pend[i] = m->pend[--m->npend];
+			found++;
+		}
+		if (!found) {
+			model_row(m, off, d, v, NULL, "", "expired");
+			model_count(m, d->time, "", v);
+		}
+		return;
+	}
+	model_count(m, d->time, d->domain, v);
+	if (d->queue_id.p != NULL && d->recipient.p != NULL &&
+	    (d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ||
+	    d->mta == MTA_POSTFIX)) {
+		for (i = 0; i < m->npend; i++)
+			if (span_is(d->queue_id, m->pend[i].qid) &&
+			    span_is(d->recipient, m->pend[i].rcpt)) {
+				pending_free(&m->pend[i]);
+				m->pend[i] = m->pend[--m->npend];
+				break;
+			}
+		if (d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE) {
+			struct pending	*p;
+
+			m->pend = realloc(m->pend, (m->npend + 1) * sizeof(*m->pend));
+			p = &m->pend[m->npend++];
+			p->qid = span_dup(d->queue_id);
+			p->rcpt = span_dup(d->recipient);
+			p->relay = d->relay.n > 0 ? span_dup(d->relay) : NULL;
+			p->stage = d->stage.n > 0 ? span_dup(d->stage) : NULL;
+			p->dsn = span_dup(d->dsn.p != NULL ? d->dsn : d->enhanced);
+			p->diag = span_dup(d->diagnostic);
+			p->code = d->code;
+		}
+	}
+	if (v->cls != CLASS_DELIVERED)
+		model_row(m, off, d, v, NULL, d->domain, parse_status_name(d->status));
+}
+
+static void
+model_free(struct model *m)
+{
+	size_t	 i;
+	int	 j;
+
+	for (i = 0; i < m->nrows; i++)
+		for (j = 0; j < 14; j++)
+			free(m->rows[i].col[j]);
+	for (i = 0; i < m->npend; i++)
+		pending_free(&m->pend[i]);
+	free(m->rows);
+	free(m->pend);
+	free(m->cnt);
+}
+
+static int
+nullstr_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+check_rows(sqlite3 *db, struct model *m)
+{
+	static const char sql[] =
+	    "SELECT f.offset, v.time, v.host, v.queue_id, v.recipient, v.domain,"
+	    " v.relay, v.status, v.class, v.reason, v.code, v.dsn, v.stage,"
+	    " v.diagnostic, v.rule FROM v_failures v JOIN failure f ON f.id = v.id"
+	    " ORDER BY v.id";
+	sqlite3_stmt	*q;
+	size_t		 i;
+	int		 c, bad = 0, nrows = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t		 off = sqlite3_column_int64(q, 0);
+		const char	*rcpt = (const char *)sqlite3_column_text(q, 4);
+		struct xrow	*x = NULL;
+
+		nrows++;
+		for (i = 0; i < m->nrows && x == NULL; i++)
+			if (!m->rows[i].used && m->rows[i].off == off &&
+			    nullstr_eq(m->rows[i].col[3], rcpt))
+				x = &m->rows[i];
+		for (i = 0; i < m->nrows && x == NULL; i++)	/* recipient wrong */
+			if (!m->rows[i].used && m->rows[i].off == off)
+				x = &m->rows[i];
+		if (x == NULL) {
+			fprintf(stderr, "line %lld: unexpected failure row for %s\n",
+			    (long long)off, rcpt ? rcpt : "NULL");
+			bad++;
+			continue;
+		}
+		x->used = 1;
+		for (c = 0; c < 14; c++) {
+			const char	*got = (const char *)sqlite3_column_text(q, c + 1);
+
+			if (!nullstr_eq(got, x->col[c])) {
+				fprintf(stderr, "line %lld (%.60s...): %s: expected \"%s\", "
+				    "got \"%s\"\n", (long long)off, lines[off],
+				    xrow_cols[c], x->col[c] ? x->col[c] : "NULL",
+				    got ? got : "NULL");
+				bad++;
+			}
+		}
+	}
+	sqlite3_finalize(q);
+	for (i = 0; i < m->nrows; i++)
+		if (!m->rows[i].used) {
+			fprintf(stderr, "line %lld: failure row missing (%s)\n",
+			    (long long)m->rows[i].off,
+			    m->rows[i].col[3] ? m->rows[i].col[3] : "NULL");
+			bad++;
+		}
+	if ((size_t)nrows != m->nrows) {
+		fprintf(stderr, "%d failure rows, expected %zu\n", nrows, m->nrows);
+		bad++;
+	}
+	return bad;
+}
+
+static int
+check_daily(sqlite3 *db, struct model *m)
+{
+	sqlite3_stmt	*q;
+	size_t		 i;
+	int		 bad = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT day || '|' || domain || '|' ||"
+	    " class || '|' || reason, n FROM v_daily", -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char	*key = (const char *)sqlite3_column_text(q, 0);
+		int64_t		 n = sqlite3_column_int64(q, 1);
+		struct xcount	*x = NULL;
+
+		for (i = 0; i < m->ncnt && x == NULL; i++)
+			if (strcmp(m->cnt[i].key, key) == 0)
+				x = &m->cnt[i];
+		if (x == NULL || x->used || x->n != n) {
+			fprintf(stderr, "daily %s: %lld, expected %lld\n", key,
+			    (long long)n, x != NULL ? (long long)x->n : 0LL);
+			bad++;
+		}
+		if (x != NULL)
+			x->used = 1;
+	}
+	sqlite3_finalize(q);
+	for (i = 0; i < m->ncnt; i++)
+		if (!m->cnt[i].used) {
+			fprintf(stderr, "daily %s: missing, expected %lld\n",
+			    m->cnt[i].key, (long long)m->cnt[i].n);
+			bad++;
+		}
+	return bad;
+}
+
+/* Lines a real log can hold that the corpora do not spell out. */
+static const char *const extra_lines[] = {
+	/* a recipient domain in capitals (the domain column is lower case) */
+	"Nov 20 10:00:00 mx postfix/smtp[100]: A1B2C3D4E5: to=<Alice.Smith@Example.ORG>, "
+	"relay=mx.example.org[192.0.2.10]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, "
+	"status=bounced (host mx.example.org[192.0.2.10] said: 550 5.1.1 "
+	"<Alice.Smith@Example.ORG>: Recipient address rejected: User unknown in virtual "
+	"mailbox table (in reply to RCPT TO command))",
+	/* recipient, relay and more than three variable words in one text */
+	"Nov 20 10:03:00 mx postfix/smtp[103]: BEEF000001: to=<dave@gmail.com>, "
+	"relay=gmail-smtp-in.l.google.com[142.250.27.26]:25, delay=2, delays=0.1/0/1/0.9, "
+	"dsn=4.2.1, status=deferred (host gmail-smtp-in.l.google.com[142.250.27.26] said: "
+	"450-4.2.1 The user you are trying to contact is receiving mail too quickly. "
+	"450-4.2.1 dave@gmail.com dave@gmail.com 450 4.2.1 "
+	"https://support.google.com/mail/?p=ReceivingRate a640c23a62f3a-aa5f4c6b1c3si1237766b.123 "
+	"id 17 at 10:03:00 from 203.0.113.9 - gsmtp (in reply to RCPT TO command))",
+	/* two recipients of one message deferred, then the message expires */
+	"Nov 20 10:04:00 mx postfix/smtp[104]: F00DBABE01: to=<bob@slow.example>, "
+	"relay=mx1.slow.example[198.51.100.7]:25, delay=300, delays=0.1/0/300/0, dsn=4.4.1, "
+	"status=deferred (connect to mx1.slow.example[198.51.100.7]:25: Connection timed out)",
+	"Nov 20 10:04:00 mx postfix/smtp[104]: F00DBABE01: to=<carol@Other.Example>, "
+	"relay=none, delay=300, delays=0.1/0/300/0, dsn=4.4.3, status=deferred (Host or "
+	"domain name not found. Name service error for name=other.example type=MX: Host "
+	"not found, try again)",
+	"Nov 22 10:05:00 mx postfix/qmgr[105]: F00DBABE01: from=<sender@ours.example>, "
+	"status=expired, returned to sender",
+};
+
+static void
+test_round_trip(void **state)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	const char		*path = tpath("roundtrip.db");
+	struct store		*st;
+	struct store_source	 src;
+	struct model		 m;
+	sqlite3			*db;
+	size_t			 i, n, next = sizeof(extra_lines) / sizeof(extra_lines[0]);
+	int			 bad = 0, k;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < next; i++) {
+		lines = realloc(lines, (nlines + 1) * sizeof(*lines));
+		lines[nlines++] = strdup(extra_lines[i]);
+	}
+	n = nlines;
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	/* batches of 50 lines: counters of one key meet across commits */
+	for (i = 0; i < n; i += 50)
+		if (batch(st, &src, i, i + 50 < n ? i + 50 : n) == -1)
+			fail_msg("batch at %zu: %s", i, store_errmsg(st));
+	store_close(st);
+	for (i = 0; i < n; i++) {
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 kind;
+
+		memset(&v, 0, sizeof(v));
+		kind = parse_line(&ctx, lines[i], strlen(lines[i]), &d);
+		if (kind == LINE_DELIVERY || kind == LINE_EXPIRED)
+			classify_delivery(cl, kind, &d, &v);
+		model_line(&m, (int64_t)i, kind, &d, &v);
+	}
+
+	check_sound(path);
+	db = ro_conn(path);
+	assert_true(m.nrows > 150);
+	bad += check_rows(db, &m);
+	bad += check_daily(db, &m);
+	for (k = 0; k < LINE_KIND_MAX; k++) {
+		char	 sql[128];
+		int64_t	 got;
+
+		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(n), 0) FROM line_stats"
+		    " WHERE kind = '%s'", parse_kind_name((enum line_kind)k));
+		if ((got = q1(db, sql)) != m.kinds[k]) {
+			fprintf(stderr, "line_stats %s: %lld, expected %lld\n",
+			    parse_kind_name((enum line_kind)k), (long long)got,
+			    (long long)m.kinds[k]);
+			bad++;
+		}
+	}
+	if (q1(db, "SELECT coalesce(sum(n), 0) FROM unrecognised") != m.unrecognised) {
+		fprintf(stderr, "unrecognised: %lld, expected %lld\n",
+		    (long long)q1(db, "SELECT sum(n) FROM unrecognised"),
+		    (long long)m.unrecognised);
+		bad++;
+	}
+	sqlite3_close(db);
+	model_free(&m);
+	/* the other tests use the corpora alone */
+	for (i = n - next; i < n; i++)
+		free(lines[i]);
+	nlines = n - next;
+	if (bad > 0)
+		fail_msg("round trip: %d differences (details above)", bad);
+}
+
+/* ---- 2. atomicity ---- */
+
+static void
+note_cut(struct str *b, size_t cut)
+{
+	char	 buf[32];
+
+	snprintf(buf, sizeof(buf), " %zu", cut);
+	str_add(b, buf, strlen(buf));
+}
+
+/*
+ * (a) A failure between the rows and the position leaves neither; the same
+ * handle then redoes the batch and the result is a clean import's.  At
+ * every batch boundary: deferrals and expiries may fall on either side.
+ */
+static int
+inject_at(size_t cut, const char *want)
+{
+	const char		*path = tpath("inject.db");
+	struct store		*st;
+	struct store_source	 src, ghost;
+	char			*before, *after, what[96];
+	int			 bad;
+
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, cut), 0);
+	before = snapshot(path);
+
+	/* rows of the rest, then a position that cannot be saved */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(add_lines(st, src.id, cut, nlines), 0);
+	ghost = src;
+	ghost.id = src.id + 1000;	/* no such source */
+	ghost.offset = nlines;
+	assert_int_equal(store_source_save(st, &ghost), -1);
+	assert_true(store_errmsg(st)[0] != '\0');
+	store_rollback(st);
+	assert_false(store_in_transaction(st));
+
+	after = snapshot(path);
+	snprintf(what, sizeof(what), "batch cut at line %zu: after the injected "
+	    "failure", cut);
+	snap_equal(after, before, what);
+	assert_int_equal(qpath(path, "SELECT offset FROM source"), (int64_t)cut);
+	free(after);
+
+	assert_int_equal(batch(st, &src, cut, nlines), 0);
+	store_close(st);
+	check_sound(path);
+	after = snapshot(path);
+	snprintf(what, sizeof(what), "batch cut at line %zu: redone after the "
+	    "injected failure (same process)", cut);
+	bad = snap_diff(after, want, what);
+	free(after);
+	free(before);
+	return bad;
+}
+
+static void
+test_injected_failure(void **state)
+{
+	struct str	 bad = { NULL, 0, 0 };
+	char		*want;
+	size_t		 cut;
+
+	(void)state;
+	want = clean_snapshot("inject-clean.db", NULL, 0);
+	for (cut = 0; cut < nlines; cut += 11)
+		if (inject_at(cut, want))
+			note_cut(&bad, cut);
+	free(want);
+	if (bad.s != NULL)
+		fail_msg("a redone batch differs from a clean import at cuts%s", bad.s);
+}
+
+/*
+ * (b) A process dies after adding rows and saving the position, before
+ * COMMIT; the next process finds the last committed state and completes it.
+ */
+static int
+crash_at(size_t cut, const char *want)
+{
+	const char		*path = tpath("crash.db");
+	char			 wal[PATH_MAX], what[96];
+	struct store		*st;
+	struct store_source	 src;
+	struct stat		 sb;
+	char			*before, *after;
+	pid_t			 pid;
+	int			 status, bad;
+
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, cut), 0);
+	store_close(st);
+	before = snapshot(path);
+
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		struct store	*cs;
+		enum store_err	 why;
+		char		 err[256];
+		int		 round;
+
+		if ((cs = store_open(path, STORE_RW, utc, &why, err, sizeof(err))) == NULL)
+			_exit(10);
+		/* a tiny page cache: uncommitted pages spill into the WAL */
+		if (sqlite3_exec(store_db(cs), "PRAGMA cache_size = 4", NULL, NULL,
+		    NULL) != SQLITE_OK)
+			_exit(11);
+		if (store_begin(cs) == -1)
+			_exit(12);
+		for (round = 0; round < 20; round++)
+			if (add_lines(cs, src.id, cut, nlines) == -1)
+				_exit(13);
+		src.offset = nlines;
+		src.lines = nlines;
+		if (store_source_save(cs, &src) == -1)
+			_exit(14);
+		_exit(0);		/* no COMMIT, no close */
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_true(sb.st_size > 0);	/* the batch had reached the file */
+
+	check_sound(path);
+	after = snapshot(path);
+	snprintf(what, sizeof(what), "batch cut at line %zu: after a crash before "
+	    "COMMIT", cut);
+	snap_equal(after, before, what);
+	free(after);
+	assert_int_equal(qpath(path, "SELECT offset FROM source"), (int64_t)cut);
+
+	/* the next writer continues from the committed position */
+	st = open_rw(path);
+	assert_int_equal(store_source_get(st, src.id, &src), 1);
+	assert_int_equal(src.offset, cut);
+	assert_int_equal(batch(st, &src, cut, nlines), 0);
+	store_close(st);
+	check_sound(path);
+	after = snapshot(path);
+	snprintf(what, sizeof(what), "batch cut at line %zu: completed by the next "
+	    "process", cut);
+	bad = snap_diff(after, want, what);
+	free(after);
+	free(before);
+	return bad;
+}
+
+static void
+test_crash_before_commit(void **state)
+{
+	struct str	 bad = { NULL, 0, 0 };
+	char		*want;
+	size_t		 cut;
+
+	(void)state;
+	want = clean_snapshot("crash-clean.db", NULL, 0);
+	for (cut = 0; cut < nlines; cut += 31)
+		if (crash_at(cut, want))
+			note_cut(&bad, cut);
+	free(want);
+	if (bad.s != NULL)
+		fail_msg("completed after a crash, differs from a clean import at "
+		    "cuts%s", bad.s);
+}
+
+/* ---- 4. migration ---- */
+
+static void
+test_migration(void **state)
+{
+	const char	*v1 = tpath("v1.db"), *fresh = tpath("v1-rows.db");
+	const char	*empty = tpath("fresh.db");
+	struct store	*st;
+	struct store_source src;
+	enum store_err	 why;
+	sqlite3		*db;
+	char		*sql, *before, *after, *b1, *b2, err[512], buf[PATH_MAX + 64];
+	size_t		 len, l1, l2;
+	static const char *const copy[] = {
+		"meta", "domain", "relay", "host", "rule", "stage", "diagnostic",
+		"source", "gap", "daily", "failure", "day_span", "unrecognised",
+	};
+	size_t		 i;
+
+	(void)state;
+	/* rows as the current store writes them, to be carried into a v1 file */
+	st = open_rw(fresh);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, nlines), 0);
+	store_close(st);
+
+	sql = corpus_slurp(corpus_path("schema-v1.sql"), &len);
+	assert_non_null(sql);
+	assert_int_equal(sqlite3_open(v1, &db), SQLITE_OK);
+	xexec(db, sql);
+	free(sql);
+	assert_int_equal(q1(db, "PRAGMA user_version"), 1);
+	assert_int_equal(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'line_stats'"), 0);
+	snprintf(buf, sizeof(buf), "ATTACH '%s' AS cur", fresh);
+	xexec(db, buf);
+	xexec(db, "BEGIN");
+	for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
+		snprintf(buf, sizeof(buf), "INSERT INTO main.%s SELECT * FROM cur.%s",
+		    copy[i], copy[i]);
+		xexec(db, buf);
+	}
+	xexec(db, "COMMIT");
+	xexec(db, "DETACH cur");
+	assert_true(q1(db, "SELECT count(*) FROM failure") > 150);
+	sqlite3_close(db);
+	before = snapshot_n(v1, SNAP_V1);
+
+	/* a reader never upgrades: it refuses, and the file stays as it was */
+	b1 = file_bytes(v1, &l1);
+	assert_null(store_open(v1, STORE_RO, utc, &why, err, sizeof(err)));
+	assert_non_null(strstr(err, "older"));
+	b2 = file_bytes(v1, &l2);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(b1, b2, l1);
+	free(b1);
+	free(b2);
+
+	st = open_rw(v1);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	store_close(st);
+	assert_int_equal(qpath(v1, "PRAGMA user_version"), 2);
+	assert_int_equal(qpath(v1, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'table' AND name = 'line_stats'"), 1);
+	check_sound(v1);
+	after = snapshot_n(v1, SNAP_V1);
+	snap_equal(after, before, "rows after migration");
+	free(after);
+
+	/* the migrated schema is the current one, column by column */
+	st = open_rw(empty);
+	store_close(st);
+	{
+		static const char schema_q[] =
+		    "SELECT m.type, m.name, p.cid, p.name, p.type, p.\"notnull\","
+		    " p.dflt_value, p.pk FROM sqlite_master m"
+		    " LEFT JOIN pragma_table_xinfo(m.name) p"
+		    " WHERE m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2, 3";
+		struct str	 s1 = { NULL, 0, 0 }, s2 = { NULL, 0, 0 };
+		sqlite3		*a = ro_conn(v1), *b = ro_conn(empty);
+
+		dump_query(a, schema_q, &s1);
+		dump_query(b, schema_q, &s2);
+		sqlite3_close(a);
+		sqlite3_close(b);
+		snap_equal(s1.s, s2.s, "migrated schema vs fresh schema");
+		free(s1.s);
+		free(s2.s);
+	}
+
+	/* and it takes new rows */
+	st = open_rw(v1);
+	assert_int_equal(store_source_get(st, src.id, &src), 1);
+	src.offset = 0;
+	assert_int_equal(batch(st, &src, 0, 40), 0);
+	store_close(st);
+	assert_true(qpath(v1, "SELECT sum(n) FROM line_stats") == 40);
+	check_sound(v1);
+	free(before);
+}
+
+/* ---- 5. files that are not ours ---- */
+
+struct victim {
+	char	*bytes;
+	size_t	 len;
+};
+
+static void
+victim_save(const char *path, struct victim *v)
+{
+	v->bytes = file_bytes(path, &v->len);
+	assert_non_null(v->bytes);
+}
+
+/* The file is byte for byte what it was, and nothing was created beside it. */
+static void
+victim_check(const char *path, struct victim *v, int sidecars)
+{
+	char	*now, side[PATH_MAX];
+	size_t	 len;
+
+	now = file_bytes(path, &len);
+	assert_non_null(now);
+	if (len != v->len || memcmp(now, v->bytes, len) != 0)
+		fail_msg("%s was modified (%zu bytes, was %zu)", path, len, v->len);
+	free(now);
+	if (!sidecars) {
+		snprintf(side, sizeof(side), "%s-wal", path);
+		assert_false(exists(side));
+		snprintf(side, sizeof(side), "%s-shm", path);
+		assert_false(exists(side));
+		snprintf(side, sizeof(side), "%s-journal", path);
+		assert_false(exists(side));
+	}
+}
+
+static void
+refuse(const char *path, enum store_err want, const char *msg, int sidecars)
+{
+	static const enum store_mode modes[] = { STORE_RW, STORE_RO };
+	struct victim	 v;
+	enum store_err	 why;
+	char		 err[1024];
+	size_t		 i;
+
+	victim_save(path, &v);
+	for (i = 0; i < 2; i++) {
+		struct store	*st;
+
+		err[0] = '\0';
+		why = STORE_OK;
+		st = store_open(path, modes[i], utc, &why, err, sizeof(err));
+		if (st != NULL) {
+			store_close(st);
+			fail_msg("%s: opened in mode %zu", path, i);
+		}
+		if (why != want)
+			fail_msg("%s (mode %zu): error %d, expected %d: %s", path, i,
+			    (int)why, (int)want, err);
+		if (strstr(err, path) == NULL || strstr(err, msg) == NULL)
+			fail_msg("%s (mode %zu): message \"%s\" lacks the path or \"%s\"",
+			    path, i, err, msg);
+		victim_check(path, &v, sidecars);
+	}
+	free(v.bytes);
+}
+
+/* Random bytes and text files: not a database at all. */
+static void
+test_not_sqlite(void **state)
+{
+	const char	*path;
+	char		 buf[8192];
+	uint32_t	 seed = 4242;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++) {
+		seed = seed * 1103515245 + 12345;
+		buf[i] = (char)(seed >> 16);
+	}
+	path = tpath("random.bin");
+	write_file(path, buf, sizeof(buf));
+	refuse(path, STORE_ENOTDB, "not a bouncewatch database", 0);
+
+	path = tpath("notes.txt");
+	for (i = 0; i + 40 < sizeof(buf); i += 40)
+		memcpy(buf + i, "a text file that is not a database ...\n", 40);
+	write_file(path, buf, i);
+	refuse(path, STORE_ENOTDB, "not a bouncewatch database", 0);
+
+	path = tpath("short.txt");
+	write_file(path, "hello\n", 6);
+	refuse(path, STORE_ENOTDB, "not a bouncewatch database", 0);
+}
+
+/* Another application's SQLite database. */
+static void
+test_foreign_db(void **state)
+{
+	const char	*path;
+	sqlite3		*db;
+
+	(void)state;
+	path = tpath("places.sqlite");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xexec(db, "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);"
+	    "INSERT INTO moz_places (url) VALUES ('https://example.org/');"
+	    "CREATE TABLE source (id INTEGER PRIMARY KEY, name TEXT);");
+	sqlite3_close(db);
+	refuse(path, STORE_ENOTDB, "not bouncewatch's", 0);
+
+	/* one that numbers its own schema, as many applications do */
+	path = tpath("app.sqlite");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xexec(db, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);"
+	    "INSERT INTO items (name) VALUES ('x'); PRAGMA user_version = 7;");
+	sqlite3_close(db);
+	refuse(path, STORE_ENOTDB, "not bouncewatch's", 0);
+}
+
+/* A bouncewatch database written by a newer bouncewatch. */
+static void
+test_newer_schema(void **state)
+{
+	const char		*path = tpath("future.db");
+	struct store		*st;
+	struct store_source	 src;
+	sqlite3			*db;
+
+	(void)state;
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, 50), 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xexec(db, "PRAGMA user_version = 99");
+	xexec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_close(db);
+	refuse(path, STORE_ENEWER, "newer", 1);
+}
+
+/* ---- 6. readers beside a writer ---- */
+
+/* Totals per class as a read-only store (the report's handle) sees them. */
+static void
+report_totals(const char *path, int64_t out[CLASS_MAX])
+{
+	struct store	*st;
+	enum store_err	 why;
+	char		 err[512], sql[128];
+	int		 k;
+
+	st = store_open(path, STORE_RO, utc, &why, err, sizeof(err));
+	if (st == NULL)
+		fail_msg("reader: %s", err);
+	xexec(store_db(st), "BEGIN");
+	for (k = 0; k < CLASS_MAX; k++) {
+		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(n), 0) FROM v_daily"
+		    " WHERE class = '%s'", classify_class_name((enum bw_class)k));
+		out[k] = q1(store_db(st), sql);
+	}
+	xexec(store_db(st), "COMMIT");
+	store_close(st);
+}
+
+static void
+test_reader_beside_writer(void **state)
+{
+	const char		*path = tpath("readers.db");
+	size_t			 cut = nlines / 2;
+	struct store		*st;
+	struct store_source	 src;
+	int64_t			 t1[CLASS_MAX], t2[CLASS_MAX], t3[CLASS_MAX];
+	int64_t			 rows;
+
+	(void)state;
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, cut), 0);
+	report_totals(path, t1);
+	rows = qpath(path, "SELECT count(*) FROM failure");
+	assert_true(rows > 0);
+
+	/* the writer holds a write transaction with uncommitted rows */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(add_lines(st, src.id, cut, nlines), 0);
+	assert_true(q1(store_db(st), "SELECT count(*) FROM failure") > rows);
+	report_totals(path, t2);
+	assert_memory_equal(t1, t2, sizeof(t1));
+	assert_int_equal(qpath(path, "SELECT count(*) FROM failure"), rows);
+
+	src.offset = nlines;
+	assert_int_equal(store_source_save(st, &src), 0);
+	assert_int_equal(store_commit(st), 0);
+	report_totals(path, t3);
+	assert_true(t3[CLASS_PERMANENT] + t3[CLASS_TEMPORARY] >
+	    t1[CLASS_PERMANENT] + t1[CLASS_TEMPORARY]);
+	assert_true(qpath(path, "SELECT count(*) FROM failure") > rows);
+	store_close(st);
+}
+
+/* ---- 7. disk full, database locked ---- */
+
+static void
+test_disk_full(void **state)
+{
+	const char		*path = tpath("full.db");
+	size_t			 cut = nlines / 2;
+	struct store		*st;
+	struct store_source	 src;
+	char			*before, *after, *want, sql[96];
+	int64_t			 pages;
+
+	(void)state;
+	want = clean_snapshot("full-clean.db", &cut, 1);
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, cut), 0);
+	before = snapshot(path);
+
+	/* no page more than the file has now */
+	pages = q1(store_db(st), "PRAGMA page_count");
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
+	xexec(store_db(st), sql);
+	assert_int_equal(q1(store_db(st), "PRAGMA freelist_count"), 0);
+	assert_int_equal(batch(st, &src, cut, nlines), -1);
+	assert_int_equal(store_error(st), STORE_EFULL);
+	assert_non_null(strstr(store_errmsg(st), "full"));
+	after = snapshot(path);
+	snap_equal(after, before, "after the full disk");
+	free(after);
+	check_sound(path);
+
+	/* space returns: the same batch again, on the same handle */
+	xexec(store_db(st), "PRAGMA max_page_count = 1073741823");
+	assert_int_equal(store_source_get(st, src.id, &src), 1);
+	assert_int_equal(src.offset, cut);
+	assert_int_equal(batch(st, &src, cut, nlines), 0);
+	store_close(st);
+	check_sound(path);
+	after = snapshot(path);
+	snap_equal(after, want, "completed after the full disk");
+	free(after);
+	free(before);
+	free(want);
+}
+
+static void
+test_locked(void **state)
+{
+	const char		*path = tpath("locked.db");
+	size_t			 cut = nlines / 2;
+	struct store		*st;
+	struct store_source	 src;
+	struct timespec		 t0, t1;
+	sqlite3			*other;
+	char			*before, *after, *want;
+	double			 waited;
+
+	(void)state;
+	want = clean_snapshot("locked-clean.db", &cut, 1);
+	st = open_rw(path);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, cut), 0);
+	before = snapshot(path);
+
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	xexec(other, "BEGIN IMMEDIATE; INSERT INTO meta (key, value) VALUES ('x', 1)");
+	store_set_busy_timeout(st, 100);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_begin(st), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(store_error(st), STORE_EBUSY);
+	assert_true(store_errmsg(st)[0] != '\0');
+	waited = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(waited >= 0.09 && waited < 2.0);
+	assert_false(store_in_transaction(st));
+	store_rollback(st);
+	assert_int_equal(batch(st, &src, cut, nlines), -1);
+	assert_int_equal(store_error(st), STORE_EBUSY);
+	xexec(other, "ROLLBACK");
+	sqlite3_close(other);
+	after = snapshot(path);
+	snap_equal(after, before, "after the lock");
+	free(after);
+
+	assert_int_equal(batch(st, &src, cut, nlines), 0);
+	store_close(st);
+	check_sound(path);
+	after = snapshot(path);
+	snap_equal(after, want, "completed after the lock");
+	free(after);
+	free(before);
+	free(want);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_injected_failure),
+		cmocka_unit_test(test_crash_before_commit),
+		cmocka_unit_test(test_migration),
+		cmocka_unit_test(test_not_sqlite),
+		cmocka_unit_test(test_foreign_db),
+		cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_reader_beside_writer),
+		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_locked),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
