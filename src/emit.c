@@ -470,11 +470,14 @@ emit_text_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
 		emit_time_iso(tbuf, sizeof(tbuf), d->time, 0);
 	else
 		strlcpy(tbuf, "-", sizeof(tbuf));
-	obuf_printf(b, "%lu: %s ", lineno, tbuf);
-	if (d->recipient.p != NULL)
+	obuf_printf(b, "%lu: %s", lineno, tbuf);
+	if (d->recipient.p != NULL && d->recipient.n > 0) {
+		obuf_putc(b, ' ');
 		emit_term_str(b, d->recipient.p, d->recipient.n);
-	else if (d->queue_id.p != NULL)
+	} else if (d->queue_id.p != NULL) {
+		obuf_putc(b, ' ');
 		emit_term_str(b, d->queue_id.p, d->queue_id.n);
+	}
 	obuf_printf(b, " %s", classify_class_name(v->cls));
 	if (v->reason != REASON_NONE)
 		obuf_printf(b, "/%s", classify_reason_name(v->reason));
