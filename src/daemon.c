@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -593,33 +594,103 @@ daemon_gen_reap(struct daemon *d, struct follow *f)
 	}
 }
 
-/* Candidates for the rotated copy of a generation. */
-static const char *const rotated_suffixes[] = { ".1", ".0", "-1" };
+/*
+ * Candidates for the rotated copy of a generation: every regular file in
+ * the log's directory whose name is the log's name followed by '.' or '-'
+ * (mail.log.1, mail.log.2.gz, mail.log-20261123, mail.log-20261123.gz),
+ * newest first.  Identity is checked by content by the callers.
+ */
+struct candidate {
+	char		 path[4096];
+	time_t		 mtime;
+	int		 gz;
+};
+
+static int
+daemon_cmp_candidate(const void *a, const void *b)
+{
+	const struct candidate	*x = a, *y = b;
+
+	if (x->gz != y->gz)
+		return x->gz - y->gz;		/* uncompressed first */
+	return x->mtime < y->mtime ? 1 : x->mtime > y->mtime ? -1 : 0;
+}
+
+static int
+daemon_candidates(struct follow *f, struct candidate **out)
+{
+	char			 dir[4096], *slash;
+	const char		*base;
+	size_t			 blen;
+	DIR			*dp;
+	struct dirent		*de;
+	struct candidate	*v = NULL;
+	int			 n = 0;
+
+	snprintf(dir, sizeof(dir), "%s", f->path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	base = slash + 1 - dir + f->path;
+	blen = strlen(base);
+	if ((dp = opendir(dir[0] != '\0' ? dir : "/")) == NULL)
+		return 0;
+	while ((de = readdir(dp)) != NULL && n < 256) {
+		struct stat	 sb;
+		size_t		 l = strlen(de->d_name);
+
+		if (l <= blen + 1 || strncmp(de->d_name, base, blen) != 0 ||
+		    (de->d_name[blen] != '.' && de->d_name[blen] != '-'))
+			continue;
+		if (strlen(dir) + 1 + l + 1 > sizeof(v[0].path))
+			continue;
+		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
+		memcpy(v[n].path, dir, strlen(dir));
+		v[n].path[strlen(dir)] = '/';
+		memcpy(v[n].path + strlen(dir) + 1, de->d_name, l + 1);
+		if (lstat(v[n].path, &sb) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		v[n].mtime = sb.st_mtime;
+		v[n].gz = l > 3 && strcmp(de->d_name + l - 3, ".gz") == 0;
+		n++;
+	}
+	closedir(dp);
+	qsort(v, (size_t)n, sizeof(*v), daemon_cmp_candidate);
+	*out = v;
+	return n;
+}
 
 /*
- * Find a rotated sibling of f whose first bytes equal the source's
- * fingerprint; open it.  -1 when there is none.
+ * Find an uncompressed rotated sibling of f whose first bytes equal the
+ * source's fingerprint; open it.  -1 when there is none.
  */
 static int
 daemon_find_copy(struct follow *f, const struct store_source *src, char *path,
     size_t plen, struct stat *sb)
 {
-	unsigned char	 head[STORE_FP_MAX];
-	size_t		 i;
-	ssize_t		 n;
-	int		 fd;
+	unsigned char		 head[STORE_FP_MAX];
+	struct candidate	*c = NULL;
+	int			 i, n, fd = -1;
 
-	for (i = 0; i < nitems(rotated_suffixes); i++) {
-		snprintf(path, plen, "%s%s", f->path, rotated_suffixes[i]);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	if (src->fp_len == 0)
+		return -1;
+	n = daemon_candidates(f, &c);
+	for (i = 0; i < n && fd == -1; i++) {
+		if (c[i].gz)
+			continue;
+		if ((fd = open(c[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 			continue;
 		if (fstat(fd, sb) == 0 && S_ISREG(sb->st_mode) &&
-		    (n = pread(fd, head, src->fp_len, 0)) == (ssize_t)src->fp_len &&
-		    src->fp_len > 0 && memcmp(head, src->fp, src->fp_len) == 0)
-			return fd;
+		    pread(fd, head, src->fp_len, 0) == (ssize_t)src->fp_len &&
+		    memcmp(head, src->fp, src->fp_len) == 0) {
+			snprintf(path, plen, "%s", c[i].path);
+			break;
+		}
 		close(fd);
+		fd = -1;
 	}
-	return -1;
+	free(c);
+	return fd;
 }
 
 /*
@@ -988,7 +1059,6 @@ daemon_reconcile_source(struct daemon *d, struct follow *f, struct store_source 
 	char		 path[4096];
 	struct stat	 sb;
 	struct gen	*g;
-	size_t		 i;
 	int		 fd;
 
 	if ((fd = daemon_find_copy(f, src, path, sizeof(path), &sb)) != -1) {
@@ -1019,24 +1089,29 @@ daemon_reconcile_source(struct daemon *d, struct follow *f, struct store_source 
 			return 0;
 		}
 	}
-	for (i = 0; i < nitems(rotated_suffixes); i++) {
-		unsigned char	 head[STORE_FP_MAX];
-		struct input	*in;
-		size_t		 n;
+	{
+		struct candidate	*c = NULL;
+		int			 k, nc = daemon_candidates(f, &c);
 
-		snprintf(path, sizeof(path), "%s%s.gz", f->path, rotated_suffixes[i]);
-		if ((in = input_open(path)) == NULL)
-			continue;
-		n = input_peek(in, head, src->fp_len);
-		input_close(in);
-		if (n == src->fp_len && memcmp(head, src->fp, n) == 0) {
-			int	 r = daemon_drain_gz(d, f, src, path);
+		for (k = 0; k < nc; k++) {
+			unsigned char	 head[STORE_FP_MAX];
+			struct input	*in;
+			size_t		 n;
 
-			if (r == -2)
-				return -2;
-			if (r == 0)
-				return 0;
+			if (!c[k].gz || (in = input_open(c[k].path)) == NULL)
+				continue;
+			n = input_peek(in, head, src->fp_len);
+			input_close(in);
+			if (n == src->fp_len && n > 0 && memcmp(head, src->fp, n) == 0) {
+				int	 r = daemon_drain_gz(d, f, src, c[k].path);
+
+				if (r == -2 || r == 0) {
+					free(c);
+					return r;
+				}
+			}
 		}
+		free(c);
 	}
 	log_warnx("%s: the generation read before (source %lld, offset %llu) is gone; "
 	    "lines written to it after that are lost (recorded as a gap)", f->path,

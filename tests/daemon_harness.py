@@ -307,6 +307,29 @@ def s_stopped_gzip(h):
     h.stop()
 
 
+def s_stopped_dateext(h):
+    """Stopped across rotations with logrotate's dateext names, one compressed."""
+    h.append(400)
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(150)
+    os.rename(h.log, h.log + "-20261122")
+    h.append(200)
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(100)
+    with open(h.log, "rb") as src, gzip.open(h.log + "-20261123.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.unlink(h.log)
+    h.append(250)
+    h.start()
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
 def s_kill9(h):
     """kill -9 at random moments, 20 times, while a writer appends."""
     rnd = random.Random(7)
@@ -503,6 +526,7 @@ SCENARIOS = {
     "truncate": s_truncate,
     "stopped-rotation": s_stopped_rotation,
     "stopped-gzip": s_stopped_gzip,
+    "stopped-dateext": s_stopped_dateext,
     "kill9": s_kill9,
     "sigterm-batch": s_sigterm_batch,
     "split-line": s_split_line,
