@@ -1,7 +1,8 @@
 -- bouncewatch database schema.  The single source of truth: compiled into
 -- the programs at build time, applied to a new database, and described in
 -- bouncewatch(1) section DATABASE.  PRAGMA user_version is the schema
--- version; sql/migrate-N.sql upgrades version N-1 to N.
+-- version; sql/migrate-N.sql (also compiled in) upgrades version N-1 to N,
+-- each in its own transaction.
 --
 -- Humans: open the database with "sqlite3 -readonly" and use the views at
 -- the end (v_failures, v_daily, v_domain_day, v_top_reasons,
@@ -10,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,

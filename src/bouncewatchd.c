@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -23,6 +22,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "store.h"
 #include "tz.h"
 #include "util.h"
 
@@ -101,33 +101,6 @@ drop_privileges(const char *user)
 	return 0;
 }
 
-/*
- * One instance per database: an exclusive lock on DATABASE.lock, a file
- * of its own (closing any descriptor of the database file itself would
- * drop SQLite's locks).
- */
-static int
-lock_database(const char *db)
-{
-	char	 path[4096];
-	int	 fd;
-
-	snprintf(path, sizeof(path), "%s.lock", db);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
-		log_warn("%s", path);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
-			log_warnx("another bouncewatchd is already running on %s", db);
-		else
-			log_warn("%s: lock", path);
-		close(fd);
-		return -2;
-	}
-	return fd;		/* held until exit */
-}
-
 static int
 write_pidfile(const char *path)
 {
@@ -145,16 +118,28 @@ write_pidfile(const char *path)
 	return 0;
 }
 
+/*
+ * Fork into the background.  The parent waits on a pipe until the child
+ * is ready (or failed) and exits with the child's status, so that a
+ * missing database or a second instance is reported to whoever started
+ * us.  Returns the write end of the pipe in the child.
+ */
 static int
 daemonize(void)
 {
-	pid_t	 pid;
-	int	 fd;
+	pid_t		 pid;
+	int		 fd, p[2];
+	unsigned char	 status;
 
-	if ((pid = fork()) == -1)
+	if (pipe(p) == -1 || (pid = fork()) == -1)
 		return -1;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &status, 1) != 1)
+			status = DAEMON_EX_SOFTWARE;
+		_exit(status);
+	}
+	close(p[0]);
 	if (setsid() == -1)
 		return -1;
 	if ((pid = fork()) == -1)
@@ -170,7 +155,18 @@ daemonize(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	return 0;
+	return p[1];
+}
+
+static void
+report_status(int fd, int status)
+{
+	unsigned char	 c = (unsigned char)status;
+
+	if (fd != -1) {
+		(void)write(fd, &c, 1);
+		close(fd);
+	}
 }
 
 int
@@ -180,6 +176,7 @@ main(int argc, char **argv)
 	struct conf	 conf;
 	struct daemon	*d;
 	int		 ch, foreground = 0, verbose = 0, check = 0, lockfd, status;
+	int		 ready = -1;
 	char		 abspath[4096];
 
 	while ((ch = getopt(argc, argv, "c:dfnvh")) != -1) {
@@ -224,26 +221,35 @@ main(int argc, char **argv)
 		conf_free(&conf);
 		return DAEMON_EX_CONFIG;
 	}
+	/*
+	 * One instance per database.  Taken before the fork so the error
+	 * reaches the terminal; the flock stays with the daemon's copy of
+	 * the descriptor.  (The database itself is opened after the fork.)
+	 */
+	if ((lockfd = store_lock(conf.database)) < 0) {
+		if (lockfd == -2)
+			log_warnx("another bouncewatchd is already running on %s",
+			    conf.database);
+		conf_free(&conf);
+		return lockfd == -2 ? DAEMON_EX_TEMPFAIL : DAEMON_EX_SOFTWARE;
+	}
 	if (!foreground) {
-		if (daemonize() == -1) {
+		if ((ready = daemonize()) == -1) {
 			log_warn("daemonize");
 			conf_free(&conf);
 			return DAEMON_EX_SOFTWARE;
 		}
 		log_init("bouncewatchd", 1, verbose);
 	}
-	/* after the fork, before the database is opened */
-	if ((lockfd = lock_database(conf.database)) < 0) {
-		conf_free(&conf);
-		return lockfd == -2 ? DAEMON_EX_TEMPFAIL : DAEMON_EX_SOFTWARE;
-	}
 	if (write_pidfile(conf.pidfile) == -1)
 		log_warn("%s", conf.pidfile);
 	if ((d = daemon_new(&conf, &status)) == NULL) {
 		unlink(conf.pidfile);
+		report_status(ready, status);
 		conf_free(&conf);
 		return status;
 	}
+	report_status(ready, 0);
 	status = daemon_run(d);
 	daemon_free(d);
 	unlink(conf.pidfile);

@@ -348,6 +348,119 @@ classify_err(char *errbuf, size_t errlen, size_t *used, int *nerr,
 }
 
 /*
+ * glibc's regcomp() expands every repetition by copying what it repeats
+ * ("x+" is "xx*", "x{2,5}" five copies), so stacked or nested repetitions
+ * grow exponentially: the 30 bytes "a+++++++++++++++++++++++++++++" take
+ * gigabytes, and a large automaton would be run on every line.  Nested
+ * (or stacked) repetitions cost time even without copies: "^1" and 120
+ * stars take seconds.  Estimate the expanded size and the nesting of
+ * repetitions of an operator regex and refuse one far beyond any useful
+ * rule.  Returns 0 when it is too large.
+ */
+#define CLASSIFY_RE_NODES	4096
+#define CLASSIFY_RE_NEST	8
+#define CLASSIFY_RE_DEPTH	32
+#define CLASSIFY_RE_DUP		255		/* _POSIX2_RE_DUP_MAX */
+
+static int
+classify_re_small(const char *p)
+{
+	size_t	 tot[CLASSIFY_RE_DEPTH];
+	size_t	 total = 0, last = 0, f, m, n;
+	int	 nst[CLASSIFY_RE_DEPTH];
+	int	 nest = 0, lnest = 0, depth = 0;
+
+	while (*p != '\0') {
+		f = 0;			/* repetition factor; 0: an atom */
+		if (*p == '(') {
+			if (depth == CLASSIFY_RE_DEPTH)
+				return 0;
+			tot[depth] = total;
+			nst[depth++] = nest;
+			total = last = 0;
+			nest = lnest = 0;
+			p++;
+			continue;
+		} else if (*p == '|') {
+			last = 0;
+			lnest = 0;
+			p++;
+			continue;
+		} else if (*p == ')' && depth > 0) {
+			last = total + 1;
+			lnest = nest;
+			total = tot[--depth];
+			nest = nst[depth] > lnest ? nst[depth] : lnest;
+			p++;
+		} else if (*p == '*' || *p == '?' || *p == '+') {
+			f = *p++ == '+' ? 2 : 1;
+		} else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+			const char	*q = p + 1;
+
+			for (m = 0; *q >= '0' && *q <= '9' && m <= CLASSIFY_RE_DUP; q++)
+				m = m * 10 + (size_t)(*q - '0');
+			n = m;
+			if (*q == ',') {
+				n = m + 1;
+				if (q[1] >= '0' && q[1] <= '9')
+					for (n = 0, q++; *q >= '0' && *q <= '9' &&
+					    n <= CLASSIFY_RE_DUP; q++)
+						n = n * 10 + (size_t)(*q - '0');
+				else
+					q++;
+			}
+			if (m > CLASSIFY_RE_DUP || n > CLASSIFY_RE_DUP)
+				return 0;
+			if (*q == '}') {
+				f = n > 0 ? n : 1;
+				p = q + 1;
+			} else {
+				last = 1;
+				lnest = 0;
+				p++;
+			}
+		} else if (*p == '[') {
+			const char	*q = p + 1;
+
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q != '\0' && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+					char		 t = q[1];
+
+					for (q += 2; *q != '\0' && !(q[0] == t && q[1] == ']'); q++)
+						;
+					if (*q == '\0')
+						break;
+					q++;
+				}
+				q++;
+			}
+			p = *q == ']' ? q + 1 : q;
+			last = 1;
+			lnest = 0;
+		} else {
+			p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+			last = 1;
+			lnest = 0;
+		}
+		if (f == 0)
+			total += last;
+		else {
+			total += last * (f - 1);
+			last *= f;
+			if (++lnest > nest)
+				nest = lnest;
+		}
+		if (total > CLASSIFY_RE_NODES || nest > CLASSIFY_RE_NEST)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * One rule per line, '#' comments:
  *   reason [class] "substring"
  *   reason [class] /regular expression/
@@ -462,6 +575,12 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 			if (q == '/') {
 				int	 e;
 
+				if (!classify_re_small(s)) {
+					classify_err(errbuf, errlen, &used, &nerr, name,
+					    lineno, "regular expression too large once "
+					    "its repetitions are expanded");
+					continue;
+				}
 				op.is_regex = 1;
 				if ((e = regcomp(&op.re, s, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
 					char	 msg[256];
@@ -607,11 +726,12 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 static int
 classify_enh(struct span s, int *cls, int *subj, int *det)
 {
-	const char	*p = s.p, *e = s.p + s.n;
+	const char	*p = s.p, *e;
 	int		 v[3], i;
 
 	if (p == NULL || s.n < 5)
 		return 0;
+	e = p + s.n;
 	for (i = 0; i < 3; i++) {
 		int	 n = 0, d = 0;
 

@@ -277,7 +277,7 @@ cli_import(int argc, char **argv)
 	enum store_err		 why;
 	char			 err[4096];
 	const char		*db = NULL, *rules = NULL, *zone = NULL;
-	int			 ch, i, quiet = 0, status = 0, r;
+	int			 ch, i, quiet = 0, status = 0, r, lockfd;
 
 	while ((ch = getopt_long(argc, argv, "d:r:z:qh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -317,8 +317,18 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	/* one writer: a running bouncewatchd reads the same files */
+	if ((lockfd = store_lock(db)) < 0) {
+		if (lockfd == -2)
+			log_warnx("%s is in use by another writer (a running bouncewatchd "
+			    "or import): stop bouncewatchd first, or import into another "
+			    "database", db);
+		status = 1;
+		goto out;
+	}
 	if ((st = store_open(db, STORE_RW, ctx.tz, &why, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		close(lockfd);
 		status = 1;
 		goto out;
 	}
@@ -336,6 +346,7 @@ cli_import(int argc, char **argv)
 		}
 	}
 	store_close(st);
+	close(lockfd);
 	if (!quiet)
 		fprintf(stderr, "imported %llu lines: %llu deliveries (%llu failed), "
 		    "%llu expired, %llu probes, %llu other, %llu unparseable; "

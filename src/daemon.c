@@ -917,8 +917,10 @@ on_prune(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (d->conf->retention_days <= 0 || d->stalled || d->in_tx)
+	if (d->conf->retention_days <= 0 || d->stalled)
 		return;
+	if (d->in_tx && daemon_commit(d) == -1)
+		return;			/* stalled: next hour */
 	local = tz_utc_to_local(d->ctx.tz, (int64_t)ev_now(d->loop));
 	tz_day_text((local >= 0 ? local / 86400 : (local - 86399) / 86400) -
 	    d->conf->retention_days, before);
@@ -1125,6 +1127,91 @@ daemon_reconcile_source(struct daemon *d, struct follow *f, struct store_source 
 }
 
 static int
+daemon_cmp_mtime(const void *a, const void *b)
+{
+	const struct candidate	*x = a, *y = b;
+
+	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+/*
+ * Generations that were created and rotated away entirely while we were
+ * stopped (two rotations or more): rotated files unknown to the database
+ * and modified after our last commit for this log.  Read each from its
+ * start, oldest first, before the live file.
+ */
+static int
+daemon_missed(struct daemon *d, struct follow *f, struct store_source *srcs, int n)
+{
+	struct candidate	*c = NULL;
+	int64_t			 last = 0;
+	int			 i, nc;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(srcs[i].path, f->path) == 0 && srcs[i].last_commit > last)
+			last = srcs[i].last_commit;
+	nc = daemon_candidates(f, &c);
+	qsort(c, (size_t)nc, sizeof(*c), daemon_cmp_mtime);
+	for (i = 0; i < nc; i++) {
+		unsigned char		 head[STORE_FP_MAX];
+		struct store_source	 src;
+		struct input		*in;
+		size_t			 hn;
+		int			 found;
+
+		if ((int64_t)c[i].mtime < last)
+			continue;
+		if ((in = input_open(c[i].path)) == NULL)
+			continue;
+		hn = input_peek(in, head, sizeof(head));
+		input_close(in);
+		if (hn == 0)
+			continue;
+		if ((found = store_source_match(d->store, head, hn, &src)) == -1) {
+			free(c);
+			return -1;
+		}
+		if (found)
+			continue;		/* known: reconciled already */
+		log_info("%s: a generation rotated away while stopped; reading it "
+		    "from its start", c[i].path);
+		if (daemon_tx(d) == -1 ||
+		    store_source_new(d->store, f->path, head, hn, 0, 0, &src) == -1) {
+			free(c);
+			return -1;
+		}
+		snprintf(src.state, sizeof(src.state), "rotated");
+		if (c[i].gz) {
+			if (daemon_drain_gz(d, f, &src, c[i].path) == -2) {
+				free(c);
+				return -1;
+			}
+		} else {
+			struct stat	 sb;
+			int		 fd;
+			struct gen	*g;
+
+			if ((fd = open(c[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+			    fstat(fd, &sb) == -1) {
+				if (fd != -1)
+					close(fd);
+				continue;
+			}
+			g = daemon_gen_open(f, fd, &sb);
+			g->src = src;
+			g->has_src = 1;
+			g->src_new = 1;
+			g->copy = 1;
+			g->rotated = 1;
+			g->dirty = 1;
+			daemon_gen_append(f, g);
+		}
+	}
+	free(c);
+	return 0;
+}
+
+static int
 daemon_reconcile(struct daemon *d, struct follow *f)
 {
 	struct store_source	*srcs = NULL, live_src;
@@ -1153,6 +1240,8 @@ daemon_reconcile(struct daemon *d, struct follow *f)
 		if (daemon_reconcile_source(d, f, &srcs[i]) == -2)
 			goto fail;
 	}
+	if (known && daemon_missed(d, f, srcs, n) == -1)
+		goto fail;
 	if (d->in_tx && daemon_commit(d) == -1)
 		goto fail;
 	if (fd == -1) {
@@ -1307,8 +1396,10 @@ daemon_reload(struct daemon *d)
 		daemon_commit(d);
 	classify_free(d->cl);
 	d->cl = cl;
+	store_set_tz(d->store, tz);
 	tz_free(d->ctx.tz);
 	d->ctx.tz = tz;
+	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
 	/* drop logs no longer configured, add new ones */
 	for (pp = &d->follows; (f = *pp) != NULL; ) {
 		for (i = 0; i < nc->nlogs; i++)
@@ -1324,13 +1415,21 @@ daemon_reload(struct daemon *d)
 		f->format = xstrdup(nc->logs[i].format);
 		pp = &f->next;
 	}
-	for (i = 0; i < nc->nlogs; i++) {
+	/* keep the database path the process was started with */
+	free(nc->database);
+	nc->database = xstrdup(oc->database);
+	free(nc->pidfile);
+	nc->pidfile = xstrdup(oc->pidfile);
+	conf_free(oc);
+	*oc = *nc;
+	free(nc);
+	for (i = 0; i < oc->nlogs; i++) {
 		for (f = d->follows; f != NULL; f = f->next)
-			if (strcmp(nc->logs[i].path, f->path) == 0)
+			if (strcmp(oc->logs[i].path, f->path) == 0)
 				break;
 		if (f != NULL)
 			continue;
-		f = daemon_follow_new(d, &nc->logs[i]);
+		f = daemon_follow_new(d, &oc->logs[i]);
 		if (daemon_reconcile(d, f) == -1) {
 			daemon_follow_free(d, f);
 			continue;
@@ -1340,14 +1439,6 @@ daemon_reload(struct daemon *d)
 		ev_stat_start(d->loop, &f->stat_w);
 		log_info("%s: now followed", f->path);
 	}
-	/* keep the database path the process was started with */
-	free(nc->database);
-	nc->database = xstrdup(oc->database);
-	free(nc->pidfile);
-	nc->pidfile = xstrdup(oc->pidfile);
-	conf_free(oc);
-	*oc = *nc;
-	free(nc);
 	/* reopen: look at every name again */
 	for (f = d->follows; f != NULL; f = f->next)
 		daemon_check_follow(d, f, 1);

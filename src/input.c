@@ -42,6 +42,16 @@ input_open(const char *path)
 			return NULL;
 	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
+	{
+		struct stat	 sb;
+
+		/* a pipe on standard input is fine; a directory never is */
+		if (fstat(fd, &sb) == -1 || S_ISDIR(sb.st_mode)) {
+			close(fd);
+			errno = EISDIR;
+			return NULL;
+		}
+	}
 	in = xcalloc(1, sizeof(*in));
 	in->fd = fd;
 	if ((in->gz = gzdopen(fd, "rb")) == NULL) {

@@ -38,6 +38,9 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+static void log_vwrite(int, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 {

@@ -364,9 +364,11 @@ parse_tag(struct span tok, struct delivery *d)
 		if (*q != '[' || q == e - 2)
 			return 0;
 		lb = q;
-		pid = 0;
-		for (q = lb + 1; q < e - 1; q++)
-			pid = pid * 10 + (*q - '0');
+		if (e - 2 - lb <= 10) {		/* longer: no pid, not overflow */
+			pid = 0;
+			for (q = lb + 1; q < e - 1; q++)
+				pid = pid * 10 + (*q - '0');
+		}
 		e = lb;
 	}
 	if (e == p)
@@ -530,7 +532,8 @@ parse_rfc5424(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 	if (!span_eq(procid, "-")) {
 		long	 pid = 0;
 
-		for (i = 0; i < procid.n && parse_isdigit((unsigned char)procid.p[i]); i++)
+		for (i = 0; i < procid.n && i <= 10 &&
+		    parse_isdigit((unsigned char)procid.p[i]); i++)
 			pid = pid * 10 + (procid.p[i] - '0');
 		if (i == procid.n && i <= 10)
 			d->pid = pid;
@@ -610,12 +613,13 @@ parse_domain(struct delivery *d)
 static void
 parse_relay(struct delivery *d)
 {
-	const char	*p = d->relay.p, *e = p + d->relay.n, *rb, *lb;
+	const char	*p = d->relay.p, *e, *rb, *lb;
 	long		 port;
 
 	d->relay_host = d->relay;
-	if (d->relay.n == 0)
+	if (p == NULL || d->relay.n == 0)
 		return;
+	e = p + d->relay.n;
 	if ((rb = memrchr(p, ']', d->relay.n)) == NULL ||
 	    (lb = memrchr(p, '[', (size_t)(rb - p))) == NULL)
 		return;
@@ -686,11 +690,12 @@ parse_stage(struct delivery *d)
 		{ "while receiving the STARTTLS response", "STARTTLS" },
 		{ "while sending DATA command", "DATA" },
 	};
-	const char	*p = d->diagnostic.p, *e = p + d->diagnostic.n, *q, *r;
+	const char	*p = d->diagnostic.p, *e, *q, *r;
 	size_t		 i;
 
 	if (p == NULL)
 		return;
+	e = p + d->diagnostic.n;
 	if ((q = parse_memrmem(p, e, inreply, sizeof(inreply) - 1)) != NULL) {
 		q += sizeof(inreply) - 1;
 		if ((r = parse_memmem(q, e, " command)", 9)) != NULL ||
@@ -728,11 +733,12 @@ parse_reason_reply(struct delivery *d)
 	static const char *const lead[] = {
 		"said: ", "refused to talk to me: ", "refused to start TLS: ",
 	};
-	const char	*p = d->diagnostic.p, *e = p + d->diagnostic.n, *q;
+	const char	*p = d->diagnostic.p, *e, *q;
 	size_t		 i;
 
 	if (p == NULL)
 		return;
+	e = p + d->diagnostic.n;
 	for (i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
 		if ((q = parse_memmem(p, e, lead[i], strlen(lead[i]))) != NULL) {
 			parse_reply_at(q + strlen(lead[i]), e, d);
@@ -943,32 +949,43 @@ parse_hurricane_date(struct span t, int *y, int *m, int *dd)
 	return *m >= 1 && *m <= 12 && *dd >= 1 && *dd <= parse_days_in_month(*y, *m);
 }
 
+/* Case-insensitive: does the word contain sub? */
+static int
+parse_word_has(struct span t, const char *sub)
+{
+	size_t	 i, j, n = strlen(sub);
+
+	for (i = 0; i + n <= t.n; i++) {
+		for (j = 0; j < n; j++)
+			if (parse_lower((unsigned char)t.p[i + j]) != sub[j])
+				break;
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The outcome word: failure words win over success words anywhere in it
+ * ("DeliveryFailed" is a failure), then deferral words, then success.
+ */
 static enum dstatus
 parse_hurricane_outcome(struct span t)
 {
-	static const struct {
-		const char	*prefix;
-		enum dstatus	 st;
-	} map[] = {
-		{ "success", DSTATUS_SENT }, { "sent", DSTATUS_SENT },
-		{ "deliver", DSTATUS_SENT }, { "ok", DSTATUS_SENT },
-		{ "fail", DSTATUS_BOUNCED }, { "bounce", DSTATUS_BOUNCED },
-		{ "perm", DSTATUS_BOUNCED }, { "hard", DSTATUS_BOUNCED },
-		{ "defer", DSTATUS_DEFERRED }, { "temp", DSTATUS_DEFERRED },
-		{ "retry", DSTATUS_DEFERRED }, { "soft", DSTATUS_DEFERRED },
-	};
-	size_t	 i, j, n;
+	static const char *const failed[] = { "fail", "bounce", "reject", "perm", "hard" };
+	static const char *const deferred[] = { "defer", "temp", "retry", "soft", "delay" };
+	static const char *const sent[] = { "success", "sent", "deliver", "ok", "accept" };
+	size_t	 i;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		n = strlen(map[i].prefix);
-		if (t.n < n)
-			continue;
-		for (j = 0; j < n; j++)
-			if (parse_lower((unsigned char)t.p[j]) != map[i].prefix[j])
-				break;
-		if (j == n)
-			return map[i].st;
-	}
+	for (i = 0; i < sizeof(failed) / sizeof(failed[0]); i++)
+		if (parse_word_has(t, failed[i]))
+			return DSTATUS_BOUNCED;
+	for (i = 0; i < sizeof(deferred) / sizeof(deferred[0]); i++)
+		if (parse_word_has(t, deferred[i]))
+			return DSTATUS_DEFERRED;
+	for (i = 0; i < sizeof(sent) / sizeof(sent[0]); i++)
+		if (parse_word_has(t, sent[i]))
+			return DSTATUS_SENT;
 	return DSTATUS_NONE;
 }
 
@@ -1126,8 +1143,8 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
 		struct span	 t = cur_token(&c), t2;
 		enum line_kind	 k;
 
-		if (c.end - c.p > 3 && (memcmp(c.p, "to=", 3) == 0 ||
-		    memcmp(c.p, "from=", 5) == 0) && t.n > 1 &&
+		if (((c.end - c.p > 3 && memcmp(c.p, "to=", 3) == 0) ||
+		    (c.end - c.p > 5 && memcmp(c.p, "from=", 5) == 0)) && t.n > 1 &&
 		    parse_is_qid(parse_span(t.p, t.p + t.n - 1))) {
 			/* "QID: to=" is a message, not a tag */
 			c = save;

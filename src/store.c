@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 #include "log.h"
 #include "schema.h"
+#include "migrations.h"
 #include "store.h"
 #include "tz.h"
 #include "util.h"
@@ -101,10 +103,10 @@ static const char *const store_sql[S_MAX] = {
 	    "INSERT INTO line_stats (source_id, kind, n) VALUES (?1, ?2, ?3)"
 	    " ON CONFLICT (source_id, kind) DO UPDATE SET n = n + excluded.n",
 	[S_SOURCE_ALL] =
-	    "SELECT id, path, fp, fp_len, dev, ino, offset, tail, lines, state"
+	    "SELECT id, path, fp, fp_len, dev, ino, offset, tail, lines, state, last_commit"
 	    " FROM source ORDER BY id DESC",
 	[S_SOURCE_GET] =
-	    "SELECT id, path, fp, fp_len, dev, ino, offset, tail, lines, state"
+	    "SELECT id, path, fp, fp_len, dev, ino, offset, tail, lines, state, last_commit"
 	    " FROM source WHERE id = ?1",
 	[S_SOURCE_ADD] =
 	    "INSERT INTO source (path, fp, fp_len, dev, ino, offset, tail, lines, state,"
@@ -181,7 +183,6 @@ struct dayspan {
  * finds nothing; when the set is full, every line asks SQL.
  */
 #define QSET_SLOTS	65536
-#define DEFERRED_TEXT	2048		/* longest diagnostic kept in pending */
 
 struct store {
 	sqlite3		*db;
@@ -352,6 +353,34 @@ store_pragma_int(struct store *st, const char *sql, int *out)
 }
 
 void
+store_set_tz(struct store *st, struct tz *tz)
+{
+	st->tz = tz;
+}
+
+int
+store_lock(const char *db)
+{
+	char	 path[4096];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s.lock", db);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int	 busy = errno == EWOULDBLOCK;
+
+		if (!busy)
+			log_warn("%s: lock", path);
+		close(fd);
+		return busy ? -2 : -1;
+	}
+	return fd;
+}
+
+void
 store_set_synchronous(struct store *st, int full)
 {
 	store_exec(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -372,20 +401,10 @@ store_schema_version(struct store *st)
 	return v;
 }
 
-/*
- * Migrations: entry N upgrades version N-1 to N.  Each runs in its own
- * transaction and is additive.
- */
+/* Migrations: sql/migrate-N.sql, compiled in; entry N upgrades N-1 to N. */
 static const char *const store_migrations[STORE_SCHEMA_VERSION + 1] = {
-	[2] =
-	    "CREATE TABLE line_stats ("
-	    " source_id INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,"
-	    " PRIMARY KEY (source_id, kind)) WITHOUT ROWID;"
-	    "CREATE TABLE pending ("
-	    " queue_id TEXT NOT NULL, recipient TEXT NOT NULL, time INTEGER NOT NULL,"
-	    " relay TEXT, dsn TEXT, code INTEGER, stage TEXT, diagnostic TEXT,"
-	    " PRIMARY KEY (queue_id, recipient)) WITHOUT ROWID;"
-	    "PRAGMA user_version = 2;",
+	[2] = migrate_2_sql,
+	[3] = migrate_3_sql,
 };
 
 static int
@@ -877,7 +896,8 @@ store_normalize(const char *s, size_t n, char *out, size_t outlen)
 		}
 		while (p < e && *p != ' ' && *p != '\t')
 			p++;
-		if ((k = store_word(w, p, &a, &z)) == W_LITERAL) {
+		if (memchr(w, '\1', (size_t)(p - w)) != NULL ||
+		    (k = store_word(w, p, &a, &z)) == W_LITERAL) {
 			for (; w < p; w++) {
 				if (*w == '\1' && w + 1 < p) {
 					w++;
@@ -1220,8 +1240,6 @@ store_pending_note(struct store *st, const struct delivery *d, int deferred)
 	if (deferred) {
 		struct span	 diag = d->diagnostic;
 
-		if (diag.n > DEFERRED_TEXT)
-			diag.n = DEFERRED_TEXT;
 		q = st->st[S_PENDING_PUT];
 		store_bind_span(q, 1, d->queue_id);
 		store_bind_span(q, 2, d->recipient);
@@ -1493,6 +1511,7 @@ store_source_row(sqlite3_stmt *q, struct store_source *s)
 	s->tail_len = (size_t)n;
 	s->lines = (uint64_t)sqlite3_column_int64(q, 8);
 	snprintf(s->state, sizeof(s->state), "%s", (const char *)sqlite3_column_text(q, 9));
+	s->last_commit = sqlite3_column_int64(q, 10);
 }
 
 int
@@ -1693,11 +1712,13 @@ store_prune(struct store *st, const char *before)
 		store_rollback(st);
 		return -1;
 	}
+	/*
+	 * Interned texts (diagnostic templates, domains, relays) stay: they
+	 * are few, and a running writer may hold their ids in its caches.
+	 */
 	if (store_exec(st, "DELETE FROM day_span WHERE first_id NOT IN (SELECT id FROM failure) "
 	    "AND NOT EXISTS (SELECT 1 FROM failure WHERE id BETWEEN day_span.first_id "
-	    "AND day_span.last_id)") == -1 ||
-	    store_exec(st, "DELETE FROM diagnostic WHERE id NOT IN "
-	    "(SELECT diagnostic_id FROM failure WHERE diagnostic_id IS NOT NULL)") == -1) {
+	    "AND day_span.last_id)") == -1) {
 		store_rollback(st);
 		return -1;
 	}

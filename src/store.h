@@ -54,9 +54,10 @@ struct store_source {
 	size_t		 tail_len;
 	uint64_t	 lines;
 	char		 state[12];		/* active, rotated, done, gone */
+	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -69,6 +70,15 @@ void		 store_close(struct store *);
 enum store_err	 store_error(const struct store *);
 const char	*store_errmsg(const struct store *);
 int		 store_schema_version(struct store *);
+/* The zone counters' days are kept in (the caller owns it). */
+void		 store_set_tz(struct store *, struct tz *);
+/*
+ * One writer per database: an exclusive lock on DATABASE.lock, a file of
+ * its own (closing a descriptor of the database file would drop SQLite's
+ * locks).  Returns the descriptor to keep open, -2 when another process
+ * holds it (not logged: the caller says what to do), -1 on error (logged).
+ */
+int		 store_lock(const char *db);
 /* synchronous = FULL (durable at each commit, the default) or NORMAL. */
 void		 store_set_synchronous(struct store *, int full);
 /* How long to wait for a lock before failing with STORE_EBUSY (default 5s). */

@@ -330,6 +330,28 @@ def s_stopped_dateext(h):
     h.stop()
 
 
+def s_stopped_twice(h):
+    """Stopped across two rotations: a whole generation was born and rotated away."""
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(100)                     # rest of the known generation
+    os.rename(h.log, h.log + ".1")
+    h.append(200)                     # a generation never seen running
+    time.sleep(1.1)                   # distinct mtimes, like real rotations
+    os.rename(h.log + ".1", h.log + ".2")
+    os.rename(h.log, h.log + ".1")
+    with open(h.log + ".2", "rb") as src, gzip.open(h.log + ".2.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.unlink(h.log + ".2")
+    h.append(150)
+    h.start()
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
 def s_kill9(h):
     """kill -9 at random moments, 20 times, while a writer appends."""
     rnd = random.Random(7)
@@ -527,6 +549,7 @@ SCENARIOS = {
     "stopped-rotation": s_stopped_rotation,
     "stopped-gzip": s_stopped_gzip,
     "stopped-dateext": s_stopped_dateext,
+    "stopped-twice": s_stopped_twice,
     "kill9": s_kill9,
     "sigterm-batch": s_sigterm_batch,
     "split-line": s_split_line,

@@ -1,7 +1,7 @@
 -- tests/data/schema-v1.sql -- the bouncewatch schema as version 1 left it:
--- sql/schema.sql of version 2 without the line_stats table (added by the
--- migration to version 2, store_migrations[2] in src/store.c).  Frozen:
--- test_store creates a version 1 database from it and upgrades it.
+-- sql/schema.sql without the tables that sql/migrate-2.sql and later add
+-- (line_stats, pending).  Frozen: test_store creates a version 1 database
+-- from it, upgrades it and compares the result with a new database.
 --
 -- bouncewatch database schema.  The single source of truth: compiled into
 -- the programs at build time, applied to a new database, and described in
