@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "cli.h"
+#include "conf.h"
 #include "emit.h"
 #include "input.h"
 #include "log.h"
@@ -92,6 +93,7 @@ cli_classify(int argc, char **argv)
 	struct classifier	*cl;
 	struct parse_ctx	 ctx;
 	struct classify_counts	 n;
+	struct conf		 conf;
 	struct obuf		 out;
 	int			 ch, i, status = 0;
 
@@ -133,10 +135,17 @@ cli_classify(int argc, char **argv)
 		return 2;
 	}
 
+	if (cli_config(&conf) == -1)
+		return 1;
+	if (rules == NULL)
+		rules = conf.rules;
+	if (zone == NULL)
+		zone = conf.timezone;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.now = cli_now();
 	if ((ctx.tz = tz_new(zone)) == NULL) {
 		log_warnx("unknown time zone \"%s\"", zone);
+		conf_free(&conf);
 		return 2;
 	}
 	cl = classify_new();
@@ -147,6 +156,7 @@ cli_classify(int argc, char **argv)
 			fputs(errs, stderr);
 			classify_free(cl);
 			tz_free(ctx.tz);
+			conf_free(&conf);
 			return 1;
 		}
 	}
@@ -190,5 +200,6 @@ cli_classify(int argc, char **argv)
 	obuf_free(&out);
 	classify_free(cl);
 	tz_free(ctx.tz);
+	conf_free(&conf);
 	return status;
 }
