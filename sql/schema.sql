@@ -65,9 +65,11 @@ CREATE TABLE stage  (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 -- for grouping in reports.
 CREATE TABLE diagnostic (
 	id		INTEGER PRIMARY KEY,
-	template	TEXT NOT NULL UNIQUE,
+	hash		INTEGER NOT NULL,	-- of the template, for lookups
+	template	TEXT NOT NULL,
 	normalized	TEXT NOT NULL
 );
+CREATE INDEX diagnostic_hash ON diagnostic (hash);
 
 -- One generation of one log file, and how far it has been read.  Identity
 -- is by content: the first fp_len bytes (fingerprint) and the bytes just
@@ -157,20 +159,17 @@ CREATE TABLE unrecognised (
 	example_domain	TEXT
 ) WITHOUT ROWID;
 
--- Recipients whose last attempt was deferred, with that attempt's reply:
--- when qmgr expires the message, each becomes a permanent/expired failure
--- of its own domain.  Rows go when the recipient is delivered or bounced,
--- or after a month.
+-- Recipients whose last attempt was deferred: (queue id, 64-bit hash of
+-- the recipient) -> that attempt's failure row.  When qmgr expires the
+-- message, each becomes a permanent/expired failure of its own domain,
+-- with the last deferral's reply.  Rows go when the recipient is delivered
+-- or bounced, or after a month.
 CREATE TABLE pending (
 	queue_id	TEXT NOT NULL,
-	recipient	TEXT NOT NULL,
+	rcpt		INTEGER NOT NULL,
+	failure_id	INTEGER NOT NULL,
 	time		INTEGER NOT NULL,
-	relay		TEXT,
-	dsn		TEXT,
-	code		INTEGER,
-	stage		TEXT,
-	diagnostic	TEXT,
-	PRIMARY KEY (queue_id, recipient)
+	PRIMARY KEY (queue_id, rcpt)
 ) WITHOUT ROWID;
 
 -- Counters of what was read, by kind of line, per source.

@@ -456,6 +456,7 @@ daemon_read_gen(struct daemon *d, struct gen *g, size_t *budget)
 			/* the rest of an over-long line: drop it up to '\n' */
 			if ((nl = memchr(p, '\n', (size_t)n)) == NULL) {
 				g->read_pos += (uint64_t)n;
+				daemon_tail_push(g, p, (size_t)n);	/* the marker follows */
 				*budget -= (size_t)n < *budget ? (size_t)n : *budget;
 				continue;
 			}
@@ -482,6 +483,7 @@ daemon_read_gen(struct daemon *d, struct gen *g, size_t *budget)
 			d->n.lines++;
 			d->n.kind[LINE_INVALID]++;
 			g->read_pos += (uint64_t)n;
+			daemon_tail_push(g, d->buf, (size_t)n);
 			g->skipping = 1;
 			g->dirty = 1;
 		}
@@ -757,7 +759,7 @@ daemon_marker_ok(struct gen *g)
 {
 	unsigned char	 t[STORE_TAIL_MAX];
 
-	if (g->tail_len == 0 || g->read_pos < g->tail_len || g->skipping)
+	if (g->tail_len == 0 || g->read_pos < g->tail_len)
 		return 1;
 	return pread(g->fd, t, g->tail_len, (off_t)(g->read_pos - g->tail_len)) ==
 	    (ssize_t)g->tail_len && memcmp(t, g->tail, g->tail_len) == 0;

@@ -58,6 +58,9 @@ enum stmt {
 	S_PENDING_DEL,
 	S_PENDING_GET,
 	S_PENDING_DELQ,
+	S_EXPIRE_COPY,
+	S_DIAG_UNHASHED,
+	S_DIAG_REHASH,
 	S_PENDING_QIDS,
 	S_PENDING_PRUNE,
 	S_MAX
@@ -77,8 +80,8 @@ static const char *const store_sql[S_MAX] = {
 	[S_RULE_ADD] = "INSERT INTO rule (name) VALUES (?1)",
 	[S_STAGE_GET] = "SELECT id FROM stage WHERE name = ?1",
 	[S_STAGE_ADD] = "INSERT INTO stage (name) VALUES (?1)",
-	[S_DIAG_GET] = "SELECT id FROM diagnostic WHERE template = ?1",
-	[S_DIAG_ADD] = "INSERT INTO diagnostic (template, normalized) VALUES (?1, ?2)",
+	[S_DIAG_GET] = "SELECT id FROM diagnostic WHERE hash = ?2 AND template = ?1",
+	[S_DIAG_ADD] = "INSERT INTO diagnostic (template, normalized, hash) VALUES (?1, ?2, ?3)",
 	[S_FAILURE_ADD] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
 	    " domain_id, relay_id, status_id, class_id, reason_id, code, dsn,"
@@ -118,13 +121,20 @@ static const char *const store_sql[S_MAX] = {
 	    "INSERT INTO gap (time, source_id, from_offset, to_offset, reason)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_PENDING_PUT] =
-	    "INSERT OR REPLACE INTO pending (queue_id, recipient, time, relay, dsn, code,"
-	    " stage, diagnostic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[S_PENDING_DEL] = "DELETE FROM pending WHERE queue_id = ?1 AND recipient = ?2",
-	[S_PENDING_GET] =
-	    "SELECT recipient, relay, dsn, code, stage, diagnostic FROM pending"
-	    " WHERE queue_id = ?1",
+	    "INSERT OR REPLACE INTO pending (queue_id, rcpt, failure_id, time)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[S_PENDING_DEL] = "DELETE FROM pending WHERE queue_id = ?1 AND rcpt = ?2",
+	[S_PENDING_GET] = "SELECT failure_id FROM pending WHERE queue_id = ?1",
 	[S_PENDING_DELQ] = "DELETE FROM pending WHERE queue_id = ?1",
+	[S_EXPIRE_COPY] =
+	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
+	    " domain_id, relay_id, status_id, class_id, reason_id, code, dsn, stage_id,"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " SELECT ?1, ?2, ?3, ?4, queue_id, local, domain_id, relay_id, 5, ?5, ?6,"
+	    " code, dsn, stage_id, diagnostic_id, ?7, arg1, arg2, arg3"
+	    " FROM failure WHERE id = ?8 RETURNING id, domain_id",
+	[S_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
+	[S_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
 	[S_PENDING_QIDS] = "SELECT DISTINCT queue_id FROM pending",
 	[S_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
 };
@@ -446,6 +456,8 @@ store_is_empty(struct store *st, int *empty)
 	return 0;
 }
 
+static int	store_rehash(struct store *);
+
 struct store *
 store_open(const char *path, enum store_mode mode, struct tz *tz,
     enum store_err *why, char *err, size_t errlen)
@@ -577,6 +589,8 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 		st->cache[i] = xcalloc(store_interns[i].slots, sizeof(struct islot));
 	st->qset = xcalloc(QSET_SLOTS, sizeof(*st->qset));
 	st->qset_stale = 1;
+	if (version < 3 && !empty && store_rehash(st) == -1)
+		goto fail;
 	st->linestat_source = -1;
 	return st;
 
@@ -585,6 +599,37 @@ fail:
 	snprintf(err, errlen, "%s", st->errmsg);
 	store_close(st);
 	return NULL;
+}
+
+/* Diagnostics migrated from schema 2 carry hash 0: compute theirs. */
+static int
+store_rehash(struct store *st)
+{
+	sqlite3_stmt	*q = st->st[S_DIAG_UNHASHED], *u = st->st[S_DIAG_REHASH];
+	int		 rc;
+
+	if (store_exec(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char	*t = (const char *)sqlite3_column_text(q, 1);
+		size_t		 n = (size_t)sqlite3_column_bytes(q, 1);
+
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_int64(u, 2, (int64_t)((store_hash(t, n) | 1) & INT64_MAX) | 1);
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			sqlite3_reset(u);
+			rc = SQLITE_ERROR;
+			break;
+		}
+		sqlite3_reset(u);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		store_set_err(st, rc, "rehash");
+		store_exec(st, "ROLLBACK");
+		return -1;
+	}
+	return store_exec(st, "COMMIT");
 }
 
 /* ---- interning ---- */
@@ -605,6 +650,8 @@ store_intern(struct store *st, enum intern which, const char *s, size_t n,
 
 	q = st->st[store_interns[which].get];
 	sqlite3_bind_text(q, 1, s, (int)n, SQLITE_STATIC);
+	if (which == I_DIAG)
+		sqlite3_bind_int64(q, 2, (int64_t)(h & INT64_MAX) | 1);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		id = sqlite3_column_int64(q, 0);
@@ -619,6 +666,8 @@ store_intern(struct store *st, enum intern which, const char *s, size_t n,
 		sqlite3_bind_text(q, 1, s, (int)n, SQLITE_STATIC);
 		if (extra != NULL)
 			sqlite3_bind_text(q, 2, extra, -1, SQLITE_STATIC);
+		if (which == I_DIAG)
+			sqlite3_bind_int64(q, 3, (int64_t)(h & INT64_MAX) | 1);
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE) {
@@ -1223,12 +1272,12 @@ store_qset_load(struct store *st)
 }
 
 /*
- * A deferral remembers (queue id, recipient) with its last reply; a
+ * A deferral remembers (queue id, recipient) -> its failure row; a
  * delivery or bounce forgets it.  In the database, in the transaction:
  * a rolled-back batch, a restart or a crash keeps the attribution exact.
  */
 static int
-store_pending_note(struct store *st, const struct delivery *d, int deferred)
+store_pending_note(struct store *st, const struct delivery *d, int64_t row)
 {
 	sqlite3_stmt	*q;
 	uint64_t	 h;
@@ -1237,18 +1286,12 @@ store_pending_note(struct store *st, const struct delivery *d, int deferred)
 	if (d->queue_id.p == NULL || d->recipient.p == NULL)
 		return 0;
 	h = store_qhash(d->queue_id.p, d->queue_id.n);
-	if (deferred) {
-		struct span	 diag = d->diagnostic;
-
+	if (row > 0) {
 		q = st->st[S_PENDING_PUT];
 		store_bind_span(q, 1, d->queue_id);
-		store_bind_span(q, 2, d->recipient);
-		sqlite3_bind_int64(q, 3, d->time);
-		store_bind_span(q, 4, d->relay);
-		store_bind_span(q, 5, d->dsn.p != NULL ? d->dsn : d->enhanced);
-		d->code ? sqlite3_bind_int(q, 6, d->code) : sqlite3_bind_null(q, 6);
-		store_bind_span(q, 7, d->stage);
-		store_bind_span(q, 8, diag);
+		sqlite3_bind_int64(q, 2, (int64_t)store_hash(d->recipient.p, d->recipient.n));
+		sqlite3_bind_int64(q, 3, row);
+		sqlite3_bind_int64(q, 4, d->time);
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE) {
@@ -1262,7 +1305,7 @@ store_pending_note(struct store *st, const struct delivery *d, int deferred)
 		return 0;
 	q = st->st[S_PENDING_DEL];
 	store_bind_span(q, 1, d->queue_id);
-	store_bind_span(q, 2, d->recipient);
+	sqlite3_bind_int64(q, 2, (int64_t)store_hash(d->recipient.p, d->recipient.n));
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
@@ -1270,16 +1313,6 @@ store_pending_note(struct store *st, const struct delivery *d, int deferred)
 		return -1;
 	}
 	return 0;
-}
-
-static struct span
-store_col_span(sqlite3_stmt *q, int i)
-{
-	struct span	 s;
-
-	s.p = (const char *)sqlite3_column_text(q, i);
-	s.n = s.p != NULL ? (size_t)sqlite3_column_bytes(q, i) : 0;
-	return s;
 }
 
 /*
@@ -1291,52 +1324,64 @@ static int
 store_expired(struct store *st, int64_t source_id, uint64_t offset,
     const struct delivery *qd, const struct verdict *v)
 {
-	sqlite3_stmt	*q = st->st[S_PENDING_GET];
+	sqlite3_stmt	*q = st->st[S_PENDING_GET], *cp = st->st[S_EXPIRE_COPY];
 	int32_t		 day = store_day_key(st, qd->time);
-	int64_t		 did, row;
+	int64_t		*ids = NULL, did, row, host_id, rule_id;
+	size_t		 nids = 0, i;
 	int		 rc, found = 0;
 
 	if (qd->queue_id.p != NULL) {
 		store_bind_span(q, 1, qd->queue_id);
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-			struct delivery	 d;
-			const char	*at;
-			size_t		 k;
-
-			memset(&d, 0, sizeof(d));
-			d.time = qd->time;
-			d.has_time = 1;
-			d.host = qd->host;
-			d.queue_id = qd->queue_id;
-			d.recipient = store_col_span(q, 0);
-			d.relay = store_col_span(q, 1);
-			d.dsn = store_col_span(q, 2);
-			d.code = sqlite3_column_int(q, 3);
-			d.stage = store_col_span(q, 4);
-			d.diagnostic = store_col_span(q, 5);
-			d.status = DSTATUS_EXPIRED;
-			if (d.recipient.p != NULL &&
-			    (at = memrchr(d.recipient.p, '@', d.recipient.n)) != NULL) {
-				for (k = 0; at + 1 + k < d.recipient.p + d.recipient.n &&
-				    k + 1 < sizeof(d.domain); k++)
-					d.domain[k] = (char)(at[1 + k] >= 'A' && at[1 + k] <= 'Z' ?
-					    at[1 + k] + 32 : at[1 + k]);
-				d.domain[k] = '\0';
-			}
-			if ((did = store_intern(st, I_DOMAIN, d.domain, strlen(d.domain), NULL)) < 0 ||
-			    (row = store_failure(st, source_id, offset, &d, v, did, 5)) < 0 ||
-			    store_count(st, day, did, v->cls, v->reason) == -1) {
-				sqlite3_reset(q);
-				return -1;
-			}
-			store_span(st, day, row);
-			found++;
+			ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
+			ids[nids++] = sqlite3_column_int64(q, 0);
 		}
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE) {
+			free(ids);
 			store_set_err(st, rc, "pending");
 			return -1;
 		}
+	}
+	if (nids > 0) {
+		if ((host_id = store_intern_span(st, I_HOST, qd->host)) < 0 ||
+		    (rule_id = store_intern(st, I_RULE, v->rule, strlen(v->rule), NULL)) < 0) {
+			free(ids);
+			return -1;
+		}
+		/* each recipient: its last deferral, now expired */
+		for (i = 0; i < nids; i++) {
+			sqlite3_bind_int64(cp, 1, qd->time);
+			source_id > 0 ? sqlite3_bind_int64(cp, 2, source_id) : sqlite3_bind_null(cp, 2);
+			source_id > 0 ? sqlite3_bind_int64(cp, 3, (int64_t)offset) : sqlite3_bind_null(cp, 3);
+			host_id ? sqlite3_bind_int64(cp, 4, host_id) : sqlite3_bind_null(cp, 4);
+			sqlite3_bind_int(cp, 5, (int)v->cls);
+			sqlite3_bind_int(cp, 6, (int)v->reason);
+			sqlite3_bind_int64(cp, 7, rule_id);
+			sqlite3_bind_int64(cp, 8, ids[i]);
+			rc = sqlite3_step(cp);
+			if (rc == SQLITE_ROW) {
+				row = sqlite3_column_int64(cp, 0);
+				did = sqlite3_column_int64(cp, 1);
+				rc = sqlite3_step(cp);
+				if (rc == SQLITE_DONE) {
+					store_span(st, day, row);
+					if (store_count(st, day, did, v->cls, v->reason) == -1) {
+						sqlite3_reset(cp);
+						free(ids);
+						return -1;
+					}
+					found++;
+				}
+			}
+			sqlite3_reset(cp);
+			if (rc != SQLITE_DONE) {
+				free(ids);
+				store_set_err(st, rc, "expired");
+				return -1;
+			}
+		}
+		free(ids);
 		if (found) {
 			sqlite3_stmt	*del = st->st[S_PENDING_DELQ];
 
@@ -1349,8 +1394,9 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 			}
 			return 0;
 		}
-	}
-	/* recipients unknown: attribute to the message */
+	} else
+		free(ids);
+	/* recipients unknown (or their rows pruned): attribute to the message */
 	if ((did = store_intern(st, I_DOMAIN, "", 0, NULL)) < 0)
 		return -1;
 	if ((row = store_failure(st, source_id, offset, qd, v, did, 5)) < 0)
@@ -1399,15 +1445,16 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		return -1;
 	if (store_count(st, day, did, v->cls, v->reason) == -1)
 		return -1;
+	row = 0;
+	if (v->cls != CLASS_DELIVERED) {
+		if ((row = store_failure(st, source_id, offset, d, v, did,
+		    store_status_id(d->status))) < 0)
+			return -1;
+		store_span(st, day, row);
+	}
 	if (d->mta == MTA_POSTFIX && store_pending_note(st, d,
-	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE) == -1)
+	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ? row : 0) == -1)
 		return -1;
-	if (v->cls == CLASS_DELIVERED)
-		return 0;
-	if ((row = store_failure(st, source_id, offset, d, v, did,
-	    store_status_id(d->status))) < 0)
-		return -1;
-	store_span(st, day, row);
 	return 0;
 }
 
