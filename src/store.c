@@ -42,7 +42,7 @@ enum stmt {
 	S_RELAY_GET, S_RELAY_ADD,
 	S_HOST_GET, S_HOST_ADD,
 	S_RULE_GET, S_RULE_ADD,
-	S_STAGE_GET, S_STAGE_ADD,
+	S_REPLY_GET, S_REPLY_ADD,
 	S_DIAG_GET, S_DIAG_ADD,
 	S_FAILURE_ADD,
 	S_DAILY_ADD,
@@ -78,16 +78,16 @@ static const char *const store_sql[S_MAX] = {
 	[S_HOST_ADD] = "INSERT INTO host (name) VALUES (?1)",
 	[S_RULE_GET] = "SELECT id FROM rule WHERE name = ?1",
 	[S_RULE_ADD] = "INSERT INTO rule (name) VALUES (?1)",
-	[S_STAGE_GET] = "SELECT id FROM stage WHERE name = ?1",
-	[S_STAGE_ADD] = "INSERT INTO stage (name) VALUES (?1)",
+	[S_REPLY_GET] = "SELECT id FROM reply WHERE code = ?1 AND dsn = ?2 AND stage = ?3",
+	[S_REPLY_ADD] = "INSERT INTO reply (code, dsn, stage) VALUES (?1, ?2, ?3)",
 	[S_DIAG_GET] = "SELECT id FROM diagnostic WHERE hash = ?2 AND template = ?1",
 	[S_DIAG_ADD] = "INSERT INTO diagnostic (template, normalized, hash) VALUES (?1, ?2, ?3)",
 	[S_FAILURE_ADD] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
-	    " domain_id, relay_id, status_id, class_id, reason_id, code, dsn,"
-	    " stage_id, diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17, ?18, ?19)",
+	    " ?17)",
 	[S_DAILY_ADD] =
 	    "INSERT INTO daily (day, domain_id, class_id, reason_id, n)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -128,10 +128,10 @@ static const char *const store_sql[S_MAX] = {
 	[S_PENDING_DELQ] = "DELETE FROM pending WHERE queue_id = ?1",
 	[S_EXPIRE_COPY] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
-	    " domain_id, relay_id, status_id, class_id, reason_id, code, dsn, stage_id,"
+	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
 	    " diagnostic_id, rule_id, arg1, arg2, arg3)"
 	    " SELECT ?1, ?2, ?3, ?4, queue_id, local, domain_id, relay_id, 5, ?5, ?6,"
-	    " code, dsn, stage_id, diagnostic_id, ?7, arg1, arg2, arg3"
+	    " reply_id, diagnostic_id, ?7, arg1, arg2, arg3"
 	    " FROM failure WHERE id = ?8 RETURNING id, domain_id",
 	[S_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
 	[S_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
@@ -146,7 +146,7 @@ enum intern {
 	I_RELAY,
 	I_HOST,
 	I_RULE,
-	I_STAGE,
+	I_REPLY,
 	I_DIAG,
 	I_MAX
 };
@@ -159,7 +159,7 @@ static const struct {
 	[I_RELAY] = { S_RELAY_GET, S_RELAY_ADD, 4096 },
 	[I_HOST] = { S_HOST_GET, S_HOST_ADD, 64 },
 	[I_RULE] = { S_RULE_GET, S_RULE_ADD, 512 },
-	[I_STAGE] = { S_STAGE_GET, S_STAGE_ADD, 64 },
+	[I_REPLY] = { S_REPLY_GET, S_REPLY_ADD, 1024 },
 	[I_DIAG] = { S_DIAG_GET, S_DIAG_ADD, 8192 },
 };
 
@@ -431,7 +431,8 @@ store_migrate(struct store *st, int from)
 		}
 		if (store_exec(st, "BEGIN IMMEDIATE") == -1)
 			return -1;
-		if (store_exec(st, store_migrations[v]) == -1) {
+		if (store_exec(st, store_migrations[v]) == -1 ||
+		    (v == STORE_SCHEMA_VERSION && store_exec(st, views_sql) == -1)) {
 			store_exec(st, "ROLLBACK");
 			return -1;
 		}
@@ -568,7 +569,7 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 	if (empty) {
 		if (store_exec(st, "BEGIN IMMEDIATE") == -1)
 			goto fail;
-		if (store_exec(st, schema_sql) == -1) {
+		if (store_exec(st, schema_sql) == -1 || store_exec(st, views_sql) == -1) {
 			store_exec(st, "ROLLBACK");
 			goto fail;
 		}
@@ -1085,6 +1086,60 @@ store_intern_span(struct store *st, enum intern which, struct span s)
 	return store_intern(st, which, s.p, s.n, NULL);
 }
 
+/*
+ * The reply of a failure -- code, dsn (or the reply's enhanced code) and
+ * SMTP stage -- interned as one id: a few hundred combinations cover a
+ * busy server, and each failure row carries one small integer.
+ */
+static int64_t
+store_reply_id(struct store *st, const struct delivery *d)
+{
+	struct span	 dsn = d->dsn.p != NULL ? d->dsn : d->enhanced;
+	char		 key[512];
+	int		 n;
+	uint64_t	 h;
+	struct islot	*slot;
+	sqlite3_stmt	*q;
+	int64_t		 id;
+	int		 rc, k;
+
+	n = snprintf(key, sizeof(key), "%d\x1f%.*s\x1f%.*s", d->code,
+	    (int)(dsn.n < 64 ? dsn.n : 64), dsn.p != NULL ? dsn.p : "",
+	    (int)(d->stage.n < 128 ? d->stage.n : 128), d->stage.p != NULL ? d->stage.p : "");
+	if (n < 0 || (size_t)n >= sizeof(key))
+		n = (int)strlen(key);
+	h = store_hash(key, (size_t)n) | 1;
+	slot = &st->cache[I_REPLY][h & (store_interns[I_REPLY].slots - 1)];
+	if (slot->hash == h && slot->len == (size_t)n && memcmp(slot->key, key, (size_t)n) == 0)
+		return slot->id;
+	for (k = 0; k < 2; k++) {
+		q = st->st[k == 0 ? S_REPLY_GET : S_REPLY_ADD];
+		sqlite3_bind_int(q, 1, d->code);
+		sqlite3_bind_text(q, 2, dsn.p != NULL ? dsn.p : "", (int)(dsn.p != NULL ?
+		    (dsn.n < 64 ? dsn.n : 64) : 0), SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, d->stage.p != NULL ? d->stage.p : "",
+		    (int)(d->stage.p != NULL ? (d->stage.n < 128 ? d->stage.n : 128) : 0),
+		    SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		id = k == 0 && rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) :
+		    sqlite3_last_insert_rowid(st->db);
+		sqlite3_reset(q);
+		if (k == 0 && rc == SQLITE_ROW)
+			break;
+		if (rc != SQLITE_DONE) {
+			store_set_err(st, rc, "reply");
+			return -1;
+		}
+	}
+	free(slot->key);
+	slot->key = xmalloc((size_t)n + 1);
+	memcpy(slot->key, key, (size_t)n + 1);
+	slot->len = (size_t)n;
+	slot->hash = h;
+	slot->id = id;
+	return id;
+}
+
 static int
 store_recipient_exact(const struct delivery *d)
 {
@@ -1109,14 +1164,14 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	const char	*rb;
 	size_t		 hlen = 0, tlen;
 	struct store_args args;
-	int64_t		 host_id, relay_id, stage_id, rule_id, diag_id = 0;
+	int64_t		 host_id, relay_id, reply_id, rule_id, diag_id = 0;
 	int		 rc, exact = store_recipient_exact(d);
 
 	if (exact)
 		local.n = (size_t)((const char *)memrchr(local.p, '@', local.n) - local.p);
 	if ((host_id = store_intern_span(st, I_HOST, d->host)) < 0 ||
 	    (relay_id = store_intern_span(st, I_RELAY, d->relay)) < 0 ||
-	    (stage_id = store_intern_span(st, I_STAGE, d->stage)) < 0)
+	    (reply_id = store_reply_id(st, d)) < 0)
 		return -1;
 	rule_id = v->rule != NULL ? store_intern(st, I_RULE, v->rule, strlen(v->rule), NULL) : 0;
 	if (rule_id < 0)
@@ -1160,14 +1215,12 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	sqlite3_bind_int(q, 9, status_id);
 	sqlite3_bind_int(q, 10, (int)v->cls);
 	sqlite3_bind_int(q, 11, (int)v->reason);
-	d->code ? sqlite3_bind_int(q, 12, d->code) : sqlite3_bind_null(q, 12);
-	store_bind_span(q, 13, d->dsn.p != NULL ? d->dsn : d->enhanced);
-	stage_id ? sqlite3_bind_int64(q, 14, stage_id) : sqlite3_bind_null(q, 14);
-	diag_id ? sqlite3_bind_int64(q, 15, diag_id) : sqlite3_bind_null(q, 15);
-	rule_id ? sqlite3_bind_int64(q, 16, rule_id) : sqlite3_bind_null(q, 16);
+	sqlite3_bind_int64(q, 12, reply_id);
+	diag_id ? sqlite3_bind_int64(q, 13, diag_id) : sqlite3_bind_null(q, 13);
+	rule_id ? sqlite3_bind_int64(q, 14, rule_id) : sqlite3_bind_null(q, 14);
 	if (diag_id != 0)
 		for (int k = 0; k < STORE_ARGS; k++)
-			store_bind_span(q, 17 + k, args.arg[k]);
+			store_bind_span(q, 15 + k, args.arg[k]);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
