@@ -1,5 +1,6 @@
 /*
- * cli_report.c -- bouncewatch report and bouncewatch prune.
+ * cli_report.c -- bouncewatch report (the daily summary, rendered by
+ * report.c) and bouncewatch prune.
  */
 #include "config.h"
 
@@ -15,12 +16,14 @@
 #include "report.h"
 #include "store.h"
 #include "tz.h"
+#include "util.h"
 
 static void
-cli_report_usage(void)
+cli_report_usage(FILE *f)
 {
-	fprintf(stderr, "usage: bouncewatch report [--db PATH] [--format json]\n"
-	    "                          [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n");
+	fprintf(f, "usage: bouncewatch report [--db PATH] [--format text|html|json|csv]\n"
+	    "                          [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n"
+	    "                          [--top N] [--domain DOMAIN] [--skip-empty]\n");
 }
 
 static void
@@ -38,37 +41,56 @@ cli_report(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "domain", required_argument, NULL, 'm' },
+		{ "skip-empty", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct conf	 conf;
-	struct store	*st;
-	struct tz	*tz;
-	struct report	 r;
-	struct obuf	 out;
-	enum store_err	 why;
-	char		 err[1024], from[11], to[11];
-	const char	*db = NULL, *date = NULL, *f = NULL, *t = NULL, *format = "json";
-	int		 ch, status = 0;
+	struct conf		 conf;
+	struct store		*st;
+	struct tz		*tz;
+	struct report		 r;
+	struct report_query	 rq;
+	struct obuf		 out;
+	enum store_err		 why;
+	char			 err[1024], from[11], to[11];
+	const char		*db = NULL, *date = NULL, *f = NULL, *t = NULL;
+	const char		*format = "text", *domain = NULL, *zone;
+	long			 top = REPORT_TOP_DEFAULT;
+	int			 ch, fmt, skip_empty = 0, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:n:m:eh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'D': date = optarg; break;
 		case 'F': f = optarg; break;
 		case 'T': t = optarg; break;
 		case 'f': format = optarg; break;
-		case 'h': cli_report_usage(); return 0;
-		default: cli_report_usage(); return 2;
+		case 'm': domain = optarg; break;
+		case 'e': skip_empty = 1; break;
+		case 'n':
+			if (util_parse_long(optarg, 1, 100000, &top) == -1) {
+				log_warnx("--top: \"%s\" is not a number from 1 to 100000",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'h': cli_report_usage(stdout); return 0;
+		default: cli_report_usage(stderr); return 2;
 		}
 	}
 	if (optind != argc || (date != NULL && (f != NULL || t != NULL)) ||
 	    ((f == NULL) != (t == NULL))) {
-		cli_report_usage();
+		cli_report_usage(stderr);
 		return 2;
 	}
-	if (strcmp(format, "json") != 0) {
-		log_warnx("unknown format \"%s\"", format);
+	if ((fmt = report_format_from_name(format)) == -1) {
+		log_warnx("unknown format \"%s\": text, html, json or csv", format);
+		return 2;
+	}
+	if (domain != NULL && (*domain == '\0' || strlen(domain) > 255)) {
+		log_warnx("--domain: \"%s\" is not a domain", domain);
 		return 2;
 	}
 	if (cli_config(&conf) == -1)
@@ -103,21 +125,38 @@ cli_report(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if (report_load(store_db(st), from, to, &r, err, sizeof(err)) == -1) {
+	zone = conf.timezone != NULL && *conf.timezone != '\0' ? conf.timezone : getenv("TZ");
+	memset(&rq, 0, sizeof(rq));
+	rq.from = from;
+	rq.to = to;
+	rq.domain = domain;
+	rq.top = (int)top;
+	rq.tz = tz;
+	rq.zone = zone != NULL && *zone != '\0' ? zone : "system time zone";
+	if (report_load(store_db(st), &rq, &r, err, sizeof(err)) == -1) {
 		log_warnx("%s: %s", db, err);
 		store_close(st);
 		status = 1;
 		goto out;
 	}
+	store_close(st);
+	if (skip_empty && report_empty(&r)) {
+		report_free(&r);
+		goto out;
+	}
 	obuf_init(&out, stdout);
-	report_json(&out, &r);
+	switch (fmt) {
+	case REPORT_TEXT: report_text(&out, &r); break;
+	case REPORT_HTML: report_html(&out, &r); break;
+	case REPORT_JSON: report_json(&out, &r); break;
+	case REPORT_CSV: report_csv(&out, &r); break;
+	}
 	if (obuf_flush(&out) == -1 || fflush(stdout) == EOF) {
 		log_warn("standard output");
 		status = 1;
 	}
 	obuf_free(&out);
 	report_free(&r);
-	store_close(st);
 out:
 	tz_free(tz);
 	conf_free(&conf);

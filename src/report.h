@@ -1,7 +1,50 @@
 /*
  * report.h -- the daily summary, built from the database (never from the
  * log files), then rendered.  report_load() reads everything a report
- * shows into memory; the renderers only format.
+ * shows into memory; the renderers (report.c: JSON and CSV, report_text.c,
+ * report_html.c) only format.
+ *
+ * Counts come from two places: the per-day counters ("daily": attempts by
+ * domain, class and reason, delivered mail included) and the failure rows
+ * of the range (texts, hours, relays).  local_throttle -- our own MTA
+ * deferring on purpose -- is counted on its own everywhere and is never a
+ * failure of the remote domain.
+ *
+ * The JSON document (stable keys; new keys are only ever added):
+ *
+ *   from, to          the local days of the range, "YYYY-MM-DD"
+ *   zone              the time zone days and hours are counted in
+ *   domain_filter     the --domain given, or null
+ *   top               the --top given: the length limit of the lists below
+ *   totals            counts (see below) over every domain
+ *   domains[]         counts per recipient domain ("domain": "" when the
+ *                     recipient was unknown), every domain, sorted by
+ *                     failures, then attempts, then name
+ *   days[]            per local day: day, attempts, delivered, permanent,
+ *                     temporary, greylist, local_throttle, failures
+ *   hours             {permanent, temporary, greylist}: 24 failure counts
+ *                     by local hour of day, summed over the range
+ *   diagnostics[]     top normalised texts of failures: text, n, domains
+ *                     (distinct domains), class and reason (the commonest)
+ *   changes           against the 7 days before "from": from, to, history
+ *                     (false when those days hold no deliveries at all),
+ *                     newly_failing[] (failures now, none before),
+ *                     rate_jumps[] (failure rate up by REPORT_JUMP_PTS
+ *                     points or more, with at least REPORT_JUMP_MIN
+ *                     attempts now and failures before), new_reasons[]
+ *   unrecognised[]    texts of failures no rule recognised (reason
+ *                     "other"): text, n, domains, example, example_domain
+ *   local_throttle    n, domains[] {domain, n}, texts[] {text, n, domains}
+ *   relays[]          relays of failures: relay, n, top_reason
+ *   failure_rows      failure rows read for the range: less than
+ *                     failures + local_throttle when detail was pruned
+ *
+ * Counts: attempts (every class, local_throttle excluded), delivered,
+ * permanent, temporary, greylist, local_throttle, failures (permanent +
+ * temporary + greylist), reasons {reason: failures}, failure_pct
+ * (100 * failures / attempts, one decimal; 0 without attempts), top_reason
+ * (the reason with the most failures, the earlier in the vocabulary on a
+ * tie; null without failures), classes {class: {reason: n}}.
  */
 #ifndef BW_REPORT_H
 #define BW_REPORT_H
@@ -12,6 +55,27 @@
 #include "emit.h"
 
 struct sqlite3;
+struct tz;
+
+#define REPORT_HOURS		24
+#define REPORT_HISTORY_DAYS	7	/* "changes" compares with these days */
+#define REPORT_JUMP_PTS		10	/* a jump: the failure rate rose this many points */
+#define REPORT_JUMP_MIN		10	/* ... with at least this many attempts now */
+#define REPORT_TOP_DEFAULT	10
+
+enum report_format {
+	REPORT_TEXT,
+	REPORT_HTML,
+	REPORT_JSON,
+	REPORT_CSV,
+};
+
+/* One (class, reason) count. */
+struct report_cr {
+	int		 cls;
+	int		 reason;
+	int64_t		 n;
+};
 
 struct report_domain {
 	char		*name;		/* "" when the recipient was unknown */
@@ -20,20 +84,105 @@ struct report_domain {
 	int64_t		 reasons[REASON_MAX];	/* failures by reason */
 	int64_t		 failures;	/* permanent + temporary + greylist */
 	int64_t		 attempts;	/* all classes, local_throttle excluded */
+	struct report_cr *cr;		/* failures by class and reason */
+	size_t		 ncr;
+	int64_t		 prev_attempts;	/* the REPORT_HISTORY_DAYS before */
+	int64_t		 prev_failures;
+};
+
+struct report_day {
+	char		 day[11];
+	struct report_domain c;		/* counts only, name NULL */
+};
+
+/* A normalised diagnostic text and how often it was seen. */
+struct report_text {
+	char		*text;
+	int64_t		 n;
+	int64_t		 domains;	/* distinct recipient domains */
+	int		 cls;		/* the commonest class and reason */
+	int		 reason;
+	char		*example;	/* one full text (unrecognised only) */
+	char		*example_domain;
+};
+
+struct report_relay {
+	char		*name;
+	int64_t		 n;
+	int		 reason;	/* the commonest */
+};
+
+struct report_jump {
+	struct report_domain *d;
+	double		 pct, prev_pct;
+};
+
+struct report_newreason {
+	int		 reason;
+	int64_t		 n;
 };
 
 struct report {
 	char			 from[11];
 	char			 to[11];
+	char			 prev_from[11];	/* the days "changes" compares with */
+	char			 prev_to[11];
+	char			*zone;
+	char			*domain_filter;	/* NULL: every domain */
+	int			 top;
 	struct report_domain	*domains;	/* sorted by failures, then name */
 	size_t			 ndomains;
 	struct report_domain	 totals;
+	struct report_day	*days;
+	size_t			 ndays;
+	int64_t			 hours[CLASS_MAX][REPORT_HOURS];
+	struct report_text	*texts;		/* top failure texts */
+	size_t			 ntexts;
+	struct report_text	*unrec;		/* top unrecognised texts */
+	size_t			 nunrec;
+	struct report_text	*lt_texts;	/* top local_throttle texts */
+	size_t			 nlt_texts;
+	struct report_domain	**lt_domains;	/* top local_throttle domains */
+	size_t			 nlt_domains;
+	struct report_relay	*relays;
+	size_t			 nrelays;
+	int			 history;	/* the previous days hold deliveries */
+	int64_t			 prev_reasons[REASON_MAX];
+	struct report_domain	**newly;	/* newly failing domains */
+	size_t			 nnewly;
+	struct report_jump	*jumps;
+	size_t			 njumps;
+	struct report_newreason	*newreasons;
+	size_t			 nnewreasons;
+	int64_t			 failure_rows;
 };
 
-/* Load the report for local days [from, to] ("YYYY-MM-DD"). */
-int	report_load(struct sqlite3 *, const char *from, const char *to,
+struct report_query {
+	const char	*from;		/* local days "YYYY-MM-DD", from <= to */
+	const char	*to;
+	const char	*domain;	/* NULL: every domain */
+	int		 top;		/* list lengths */
+	struct tz	*tz;		/* the zone days are counted in */
+	const char	*zone;		/* its name, for the reader */
+};
+
+/* Load the report; -1 with a message in err on error. */
+int	report_load(struct sqlite3 *, const struct report_query *,
 	    struct report *, char *err, size_t errlen);
 void	report_free(struct report *);
+/* True when the range holds no delivery attempt at all. */
+int	report_empty(const struct report *);
+
 void	report_json(struct obuf *, const struct report *);
+void	report_csv(struct obuf *, const struct report *);
+void	report_text(struct obuf *, const struct report *);
+void	report_html(struct obuf *, const struct report *);
+int	report_format_from_name(const char *);
+
+/* Shared by the renderers. */
+double	report_pct(int64_t part, int64_t whole);
+int	report_top_reason(const struct report_domain *);
+const char *report_domain_label(const char *);
+int64_t	report_class_reason(const struct report_domain *, int cls, int reason);
 
 #endif

@@ -777,7 +777,10 @@ store_count(struct store *st, int32_t day, int64_t domain_id, int cls, int reaso
 	}
 }
 
-static void
+static int	store_flush_spans(struct store *);
+
+/* Widen the rowid span of a day; flushed at commit, or when full. */
+static int
 store_span(struct store *st, int32_t day, int64_t id)
 {
 	size_t	 i;
@@ -788,13 +791,14 @@ store_span(struct store *st, int32_t day, int64_t id)
 				st->spans[i].first = id;
 			if (id > st->spans[i].last)
 				st->spans[i].last = id;
-			return;
+			return 0;
 		}
-	if (st->nspans < DAYSPANS) {
-		st->spans[st->nspans].day = day;
-		st->spans[st->nspans].first = st->spans[st->nspans].last = id;
-		st->nspans++;
-	}
+	if (st->nspans == DAYSPANS && store_flush_spans(st) == -1)
+		return -1;
+	st->spans[st->nspans].day = day;
+	st->spans[st->nspans].first = st->spans[st->nspans].last = id;
+	st->nspans++;
+	return 0;
 }
 
 static int
@@ -1418,8 +1422,8 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 				did = sqlite3_column_int64(cp, 1);
 				rc = sqlite3_step(cp);
 				if (rc == SQLITE_DONE) {
-					store_span(st, day, row);
-					if (store_count(st, day, did, v->cls, v->reason) == -1) {
+					if (store_span(st, day, row) == -1 ||
+					    store_count(st, day, did, v->cls, v->reason) == -1) {
 						sqlite3_reset(cp);
 						free(ids);
 						return -1;
@@ -1452,9 +1456,9 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 	/* recipients unknown (or their rows pruned): attribute to the message */
 	if ((did = store_intern(st, I_DOMAIN, "", 0, NULL)) < 0)
 		return -1;
-	if ((row = store_failure(st, source_id, offset, qd, v, did, 5)) < 0)
+	if ((row = store_failure(st, source_id, offset, qd, v, did, 5)) < 0 ||
+	    store_span(st, day, row) == -1)
 		return -1;
-	store_span(st, day, row);
 	return store_count(st, day, did, v->cls, v->reason);
 }
 
@@ -1501,9 +1505,8 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 	row = 0;
 	if (v->cls != CLASS_DELIVERED) {
 		if ((row = store_failure(st, source_id, offset, d, v, did,
-		    store_status_id(d->status))) < 0)
+		    store_status_id(d->status))) < 0 || store_span(st, day, row) == -1)
 			return -1;
-		store_span(st, day, row);
 	}
 	if (d->mta == MTA_POSTFIX && store_pending_note(st, d,
 	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ? row : 0) == -1)

@@ -36,6 +36,7 @@
 
 #include "classify.h"
 #include "corpus.h"
+#include "emit.h"
 #include "parse.h"
 #include "store.h"
 #include "tz.h"
@@ -1607,10 +1608,52 @@ test_locked(void **state)
 	free(want);
 }
 
+/* One batch over 100 days: every day's span covers its rows (was cut at 64). */
+static void
+test_many_days(void **state)
+{
+	const char		*path = tpath("days.db");
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct store		*st;
+	struct store_source	 src;
+	int			 i;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "days", &src);
+	assert_int_equal(store_begin(st), 0);
+	for (i = 0; i < 100; i++) {
+		char		 line[512];
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 k;
+		int64_t		 t = 1790000000 + (int64_t)i * 86400;
+		char		 iso[40];
+
+		emit_time_iso(iso, sizeof(iso), t, 0);
+		snprintf(line, sizeof(line), "%s mx postfix/smtp[1]: D%08d: to=<u%d@d%d.example>, "
+		    "relay=none, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced "
+		    "(host x[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command))",
+		    iso, i, i, i % 7);
+		k = parse_line(&ctx, line, strlen(line), &d);
+		assert_int_equal(k, LINE_DELIVERY);
+		classify_delivery(cl, k, &d, &v);
+		assert_int_equal(store_add(st, src.id, (uint64_t)i * 300, k, &d, &v), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM day_span"), 100);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM failure f WHERE NOT EXISTS"
+	    " (SELECT 1 FROM day_span s WHERE f.id BETWEEN s.first_id AND s.last_id"
+	    " AND s.day = date(f.time, 'unixepoch'))"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_many_days),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_injected_failure),
 		cmocka_unit_test(test_crash_before_commit),
