@@ -115,6 +115,7 @@ struct daemon {
 	int			 in_tx;
 	uint64_t		 pending;	/* lines in the open transaction */
 	int			 stalled;
+	int			 episode;	/* a stall not yet ended by a commit */
 	ev_tstamp		 stalled_since;
 	double			 backoff;
 	int			 exit_code;
@@ -209,7 +210,17 @@ daemon_stall(struct daemon *d)
 		}
 	ev_timer_stop(d->loop, &d->commit_w);
 	ev_idle_stop(d->loop, &d->more_w);
-	if (!d->stalled) {
+	if (store_error(d->store) == STORE_ENOTDB) {
+		log_warnx("%s: database corrupt (%s): stopping", d->conf->database,
+		    store_errmsg(d->store));
+		d->exit_code = DAEMON_EX_DATAERR;
+		d->stopping = 1;
+		d->stalled = 1;
+		ev_break(d->loop, EVBREAK_ALL);
+		return;
+	}
+	if (!d->episode) {
+		d->episode = 1;
 		d->stalled = 1;
 		d->stalled_since = ev_now(d->loop);
 		d->backoff = BACKOFF_MIN;
@@ -222,6 +233,7 @@ daemon_stall(struct daemon *d)
 		if (d->backoff > BACKOFF_MAX)
 			d->backoff = BACKOFF_MAX;
 	}
+	d->stalled = 1;
 	ev_timer_stop(d->loop, &d->retry_w);
 	ev_timer_set(&d->retry_w, d->backoff, 0.);
 	ev_timer_start(d->loop, &d->retry_w);
@@ -283,7 +295,8 @@ daemon_commit(struct daemon *d)
 			g->src_new = 0;
 			g->dirty = 0;
 		}
-	if (d->stalled) {
+	if (d->episode) {
+		d->episode = 0;
 		d->stalled = 0;
 		log_info("ingestion resumed after %.1fs", ev_now(d->loop) - d->stalled_since);
 		daemon_notify("STATUS=running");
@@ -680,8 +693,11 @@ daemon_find_copy(struct follow *f, const struct store_source *src, char *path,
 	for (i = 0; i < n && fd == -1; i++) {
 		if (c[i].gz)
 			continue;
-		if ((fd = open(c[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		if ((fd = open(c[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+			if (errno != ENOENT)
+				log_warn("%s: cannot look into this rotated file", c[i].path);
 			continue;
+		}
 		if (fstat(fd, sb) == 0 && S_ISREG(sb->st_mode) &&
 		    pread(fd, head, src->fp_len, 0) == (ssize_t)src->fp_len &&
 		    memcmp(head, src->fp, src->fp_len) == 0) {
@@ -899,11 +915,7 @@ on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		daemon_stall(d);
 		return;
 	}
-	if (d->stalled) {
-		d->stalled = 0;
-		log_info("ingestion resumed after %.1fs", ev_now(d->loop) - d->stalled_since);
-		daemon_notify("STATUS=running");
-	}
+	d->stalled = 0;		/* "resumed" is logged by the first good commit */
 	daemon_read_all(d);
 	if (d->in_tx && d->pending == 0)
 		daemon_commit(d);
@@ -1223,8 +1235,10 @@ daemon_reconcile(struct daemon *d, struct follow *f)
 	int			 n, i, fd, found = 0, known = 0;
 	ssize_t			 hn = 0;
 
-	if ((n = store_source_list(d->store, NULL, &srcs)) == -1)
+	if ((n = store_source_list(d->store, NULL, &srcs)) == -1) {
+		log_warnx("%s: %s", f->path, store_errmsg(d->store));
 		return -1;
+	}
 	fd = daemon_open_log(f, &sb);
 	if (fd != -1 && (hn = pread(fd, head, sizeof(head), 0)) > 0) {
 		if ((found = store_source_match(d->store, head, (size_t)hn, &live_src)) == -1)
@@ -1499,6 +1513,8 @@ daemon_new(struct conf *conf, int *exit_code)
 	}
 	for (struct follow *f = d->follows; f != NULL; f = f->next)
 		if (daemon_reconcile(d, f) == -1) {
+			if (store_error(d->store) == STORE_ENOTDB)
+				*exit_code = DAEMON_EX_DATAERR;
 			daemon_free(d);
 			return NULL;
 		}
@@ -1539,7 +1555,8 @@ daemon_run(struct daemon *d)
 	daemon_read_all(d);
 	daemon_notify("READY=1\nSTATUS=running");
 	log_info("started: following %d log(s) into %s", d->conf->nlogs, d->conf->database);
-	ev_run(d->loop, 0);
+	if (!d->stopping)
+		ev_run(d->loop, 0);
 	daemon_log_counters(d);
 	return d->exit_code;
 }
