@@ -670,7 +670,8 @@ daemon_candidates(struct follow *f, struct candidate **out)
 		n++;
 	}
 	closedir(dp);
-	qsort(v, (size_t)n, sizeof(*v), daemon_cmp_candidate);
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), daemon_cmp_candidate);
 	*out = v;
 	return n;
 }
@@ -1165,7 +1166,8 @@ daemon_missed(struct daemon *d, struct follow *f, struct store_source *srcs, int
 		if (strcmp(srcs[i].path, f->path) == 0 && srcs[i].last_commit > last)
 			last = srcs[i].last_commit;
 	nc = daemon_candidates(f, &c);
-	qsort(c, (size_t)nc, sizeof(*c), daemon_cmp_mtime);
+	if (nc > 1)
+		qsort(c, (size_t)nc, sizeof(*c), daemon_cmp_mtime);
 	for (i = 0; i < nc; i++) {
 		unsigned char		 head[STORE_FP_MAX];
 		struct store_source	 src;
