@@ -114,7 +114,9 @@ if [ -d "$data/fuzz-regressions" ]; then
 	done
 fi
 cp "$top/fuzz/seeds/conf/"* "$seeds/conf/"
-[ -f "$top/etc/bouncewatch.conf" ] && cp "$top/etc/bouncewatch.conf" "$seeds/conf/"
+for f in "$top/etc/bouncewatch.conf" "$top/etc/bouncewatch.conf.in"; do
+	[ -f "$f" ] && cp "$f" "$seeds/conf/"
+done
 cp "$top/fuzz/seeds/rules/"* "$seeds/rules/"
 
 # ---- run ----
@@ -134,6 +136,7 @@ for t in $targets; do
 	maxlen=
 	[ "$t" = parse ] && maxlen=-max_len=$parse_max_len
 	echo "== fuzz_$t for ${secs}s (log: $log)"
+	start=$(date +%s)
 	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$secs" -rss_limit_mb=512 -timeout="$timeout" \
 	    -dict="$top/fuzz/$t.dict" -artifact_prefix="$art/" \
@@ -144,6 +147,7 @@ for t in $targets; do
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" |
 	    tail -n 1)
+	[ -n "$took" ] || took=$(($(date +%s) - start))
 	# keep what is new and adds coverage
 	"$bin" -merge=1 -rss_limit_mb=512 -timeout="$timeout" $maxlen \
 	    "$corpus" "$new" >"$work/logs/$t.merge.log" 2>&1

@@ -132,7 +132,7 @@ conf_duration_ms(const char *v, int *ms)
 		d *= 1000;
 	else
 		return -1;
-	if (d < 1 || d > 3600 * 1000)
+	if (!(d >= 1 && d <= 3600 * 1000))	/* also refuses NaN */
 		return -1;
 	*ms = (int)d;
 	return 0;

@@ -798,13 +798,17 @@ parse_status_word(struct span w, int *probe)
 	return DSTATUS_NONE;
 }
 
-/* Value of key=value: "<...>" or up to ',' or ' '. */
+/*
+ * Value of key=value: "<...>" or up to ',' or ' '.  *unclosed is where a
+ * '<' found no closing '>' up to the end of the line: none can follow,
+ * so the line is not searched again (many "k=<" stay linear).
+ */
 static struct span
-parse_value(struct cur *c)
+parse_value(struct cur *c, const char **unclosed)
 {
 	const char	*s = c->p, *q;
 
-	if (c->p < c->end && *c->p == '<') {
+	if (c->p < c->end && *c->p == '<' && c->p < *unclosed) {
 		/* the recipient may be quoted and contain '>' */
 		for (q = c->p + 1; q < c->end; q++)
 			if (*q == '>' && (q + 1 == c->end || q[1] == ',' || q[1] == ' '))
@@ -813,6 +817,7 @@ parse_value(struct cur *c)
 			c->p = q + 1;
 			return parse_span(s + 1, q);
 		}
+		*unclosed = c->p;
 	}
 	while (c->p < c->end && *c->p != ',' && *c->p != ' ')
 		c->p++;
@@ -824,12 +829,13 @@ static enum line_kind
 parse_delivery_fields(struct cur *c, struct delivery *d)
 {
 	struct span	 key, val, word;
-	const char	*k;
+	const char	*k, *unclosed;
 	int		 probe;
 
 	if (!CUR_LIT(c, "to="))
 		return LINE_OTHER;
-	d->recipient = parse_value(c);
+	unclosed = c->end;
+	d->recipient = parse_value(c, &unclosed);
 	for (;;) {
 		while (c->p < c->end && (*c->p == ',' || *c->p == ' '))
 			c->p++;
@@ -844,7 +850,7 @@ parse_delivery_fields(struct cur *c, struct delivery *d)
 		c->p++;
 		if (span_eq(key, "status"))
 			break;
-		val = parse_value(c);
+		val = parse_value(c, &unclosed);
 		if (span_eq(key, "relay"))
 			d->relay = val;
 		else if (span_eq(key, "orig_to"))

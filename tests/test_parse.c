@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -309,6 +310,101 @@ test_hostile(void **state)
 	free(buf);
 }
 
+/* A span is absent or lies inside [b, b + n). */
+static int
+span_inside(struct span s, const char *b, size_t n)
+{
+	if (s.p == NULL)
+		return s.n == 0;
+	return s.p >= b && s.p <= b + n && s.n <= (size_t)(b + n - s.p);
+}
+
+/*
+ * Inputs on which the fuzzers of fuzz/ found a crash, undefined behaviour
+ * or a blow-up, one per file in tests/data/fuzz-regressions/.  "rules-*"
+ * files are operator rules files that must be refused; any other file is
+ * one log line, run as fuzz/fuzz_parse.c runs it: parse_line, the
+ * classifier, parse_reply on the same bytes, every span inside the input.
+ */
+static void
+test_fuzz_regressions(void **state)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct delivery		 d;
+	struct verdict		 v;
+	struct dirent		*de;
+	DIR			*dir;
+	char			 dpath[4096], path[4608], err[1024];
+	int			 n = 0, pass;
+
+	(void)state;
+	snprintf(dpath, sizeof(dpath), "%s", corpus_path("fuzz-regressions"));
+	if ((dir = opendir(dpath)) == NULL)
+		fail_msg("cannot read %s", dpath);
+	while ((de = readdir(dir)) != NULL) {
+		char	*text, *line;
+		size_t	 len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dpath, de->d_name);
+		if ((text = corpus_slurp(path, &len)) == NULL)
+			fail_msg("cannot read %s", path);
+		n++;
+		if (strncmp(de->d_name, "rules-", 6) == 0) {
+			struct classifier	*c = classify_new();
+
+			if (classify_load_rules_text(c, de->d_name, text, len, err,
+			    sizeof(err)) == 0)
+				fail_msg("%s: rules file accepted", path);
+			classify_free(c);
+			free(text);
+			continue;
+		}
+		/* exactly the input's bytes, so that a sanitizer sees overreads */
+		line = malloc(len > 0 ? len : 1);
+		assert_non_null(line);
+		memcpy(line, text, len);
+		free(text);
+		for (pass = 0; pass < 2; pass++) {
+			enum line_kind	 k;
+
+			if (pass == 0) {
+				k = parse_line(&ctx, line, len, &d);
+				assert_true(k < LINE_KIND_MAX);
+			} else {
+				parse_reply(line, len, &d);
+				k = LINE_DELIVERY;
+			}
+			if (!span_inside(d.host, line, len) ||
+			    !span_inside(d.syslog_name, line, len) ||
+			    !span_inside(d.program, line, len) ||
+			    !span_inside(d.queue_id, line, len) ||
+			    !span_inside(d.recipient, line, len) ||
+			    !span_inside(d.orig_to, line, len) ||
+			    !span_inside(d.relay, line, len) ||
+			    !span_inside(d.relay_host, line, len) ||
+			    !span_inside(d.relay_addr, line, len) ||
+			    !span_inside(d.delay, line, len) ||
+			    !span_inside(d.delays, line, len) ||
+			    !span_inside(d.dsn, line, len) ||
+			    !span_inside(d.sender, line, len) ||
+			    !span_inside(d.enhanced, line, len) ||
+			    !span_inside(d.diagnostic, line, len))
+				fail_msg("%s: a span outside the input", path);
+			if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
+				classify_delivery(cl, k, &d, &v);
+				assert_true((unsigned)v.cls < CLASS_MAX);
+				assert_true((unsigned)v.reason < REASON_MAX);
+				assert_non_null(v.rule);
+			}
+		}
+		free(line);
+	}
+	closedir(dir);
+	assert_true(n > 0);
+}
+
 /* Reply extraction from bare texts. */
 static void
 test_reply(void **state)
@@ -350,6 +446,7 @@ main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_fuzz_regressions),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
