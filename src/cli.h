@@ -8,7 +8,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "parse.h"
+
 struct conf;
+struct classifier;
 
 int	cli_classify(int, char **);
 int	cli_import(int, char **);
@@ -21,6 +24,20 @@ int	cli_prune(int, char **);
  * Errors are printed; -1 on error.
  */
 int	cli_config(struct conf *);
+/*
+ * What every command that reads log lines needs: the configuration, the
+ * parse context (clock, zone) and the classifier with the operator rules.
+ * zone and rules given on the command line win over the configuration.
+ * Errors are printed; -1 on error, with nothing left to free.
+ */
+struct reader {
+	struct conf		*conf;
+	struct parse_ctx	 ctx;
+	struct classifier	*cl;
+};
+int	cli_reader_open(struct reader *, const char *zone, const char *rules);
+void	cli_reader_close(struct reader *);
+
 /* "YYYY-MM-DD" -> days since the epoch; -1 if not a date. */
 int64_t	cli_parse_day(const char *);
 

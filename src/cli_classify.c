@@ -12,7 +12,6 @@
 
 #include "classify.h"
 #include "cli.h"
-#include "conf.h"
 #include "emit.h"
 #include "input.h"
 #include "log.h"
@@ -90,10 +89,8 @@ cli_classify(int argc, char **argv)
 	};
 	enum emit_format	 fmt = EMIT_TEXT;
 	const char		*rules = NULL, *zone = NULL, *reply = NULL;
-	struct classifier	*cl;
-	struct parse_ctx	 ctx;
+	struct reader		 rd;
 	struct classify_counts	 n;
-	struct conf		 conf;
 	struct obuf		 out;
 	int			 ch, i, status = 0;
 
@@ -135,31 +132,8 @@ cli_classify(int argc, char **argv)
 		return 2;
 	}
 
-	if (cli_config(&conf) == -1)
+	if (cli_reader_open(&rd, zone, rules) == -1)
 		return 1;
-	if (rules == NULL)
-		rules = conf.rules;
-	if (zone == NULL)
-		zone = conf.timezone;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.now = cli_now();
-	if ((ctx.tz = tz_new(zone)) == NULL) {
-		log_warnx("unknown time zone \"%s\"", zone);
-		conf_free(&conf);
-		return 2;
-	}
-	cl = classify_new();
-	if (rules != NULL) {
-		char	 errs[4096];
-
-		if (classify_load_rules(cl, rules, errs, sizeof(errs)) != 0) {
-			fputs(errs, stderr);
-			classify_free(cl);
-			tz_free(ctx.tz);
-			conf_free(&conf);
-			return 1;
-		}
-	}
 	obuf_init(&out, stdout);
 	if (fmt == EMIT_TSV)
 		emit_tsv_header(&out);
@@ -169,7 +143,7 @@ cli_classify(int argc, char **argv)
 		struct verdict	 v;
 
 		parse_reply(reply, strlen(reply), &d);
-		classify_delivery(cl, LINE_DELIVERY, &d, &v);
+		classify_delivery(rd.cl, LINE_DELIVERY, &d, &v);
 		emit_record(&out, fmt, 1, LINE_DELIVERY, &d, &v);
 	} else {
 		memset(&n, 0, sizeof(n));
@@ -182,7 +156,7 @@ cli_classify(int argc, char **argv)
 				status = 1;
 				continue;
 			}
-			if (cli_classify_stream(in, &ctx, cl, fmt, &out, &n) == -1) {
+			if (cli_classify_stream(in, &rd.ctx, rd.cl, fmt, &out, &n) == -1) {
 				log_warn("%s: read error", path);
 				status = 1;
 			}
@@ -198,8 +172,6 @@ cli_classify(int argc, char **argv)
 		status = 1;
 	}
 	obuf_free(&out);
-	classify_free(cl);
-	tz_free(ctx.tz);
-	conf_free(&conf);
+	cli_reader_close(&rd);
 	return status;
 }

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "cli.h"
 #include "conf.h"
+#include "log.h"
 #include "tz.h"
+#include "util.h"
 
 #ifndef PATH_CONF
 #define PATH_CONF	"/etc/bouncewatch/bouncewatch.conf"
@@ -40,4 +43,47 @@ cli_parse_day(const char *s)
 	    strlen(s) != 10 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
 	return tz_days_from_civil(y, (unsigned)m, (unsigned)d);
+}
+
+int
+cli_reader_open(struct reader *r, const char *zone, const char *rules)
+{
+	char	 err[4096];
+
+	memset(r, 0, sizeof(*r));
+	r->conf = xcalloc(1, sizeof(*r->conf));
+	if (cli_config(r->conf) == -1) {
+		free(r->conf);
+		return -1;
+	}
+	if (zone == NULL)
+		zone = r->conf->timezone;
+	if (rules == NULL)
+		rules = r->conf->rules;
+	r->ctx.now = cli_now();
+	if ((r->ctx.tz = tz_new(zone)) == NULL) {
+		log_warnx("unknown time zone \"%s\"", zone);
+		goto fail;
+	}
+	r->cl = classify_new();
+	if (rules != NULL && classify_load_rules(r->cl, rules, err, sizeof(err)) != 0) {
+		fputs(err, stderr);
+		goto fail;
+	}
+	return 0;
+fail:
+	cli_reader_close(r);
+	return -1;
+}
+
+void
+cli_reader_close(struct reader *r)
+{
+	classify_free(r->cl);
+	tz_free(r->ctx.tz);
+	if (r->conf != NULL) {
+		conf_free(r->conf);
+		free(r->conf);
+	}
+	memset(r, 0, sizeof(*r));
 }

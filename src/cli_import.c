@@ -269,10 +269,8 @@ cli_import(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct conf		 conf;
+	struct reader		 rd;
 	struct store		*st;
-	struct classifier	*cl;
-	struct parse_ctx	 ctx;
 	struct import_stats	 total;
 	enum store_err		 why;
 	char			 err[4096];
@@ -295,28 +293,10 @@ cli_import(int argc, char **argv)
 		cli_import_usage();
 		return 2;
 	}
-	if (cli_config(&conf) == -1)
+	if (cli_reader_open(&rd, zone, rules) == -1)
 		return 1;
 	if (db == NULL)
-		db = conf.database;
-	if (rules == NULL)
-		rules = conf.rules;
-	if (zone == NULL)
-		zone = conf.timezone;
-
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.now = cli_now();
-	if ((ctx.tz = tz_new(zone)) == NULL) {
-		log_warnx("unknown time zone \"%s\"", zone);
-		conf_free(&conf);
-		return 1;
-	}
-	cl = classify_new();
-	if (rules != NULL && classify_load_rules(cl, rules, err, sizeof(err)) != 0) {
-		fputs(err, stderr);
-		status = 1;
-		goto out;
-	}
+		db = rd.conf->database;
 	/* one writer: a running bouncewatchd reads the same files */
 	if ((lockfd = store_lock(db)) < 0) {
 		if (lockfd == -2)
@@ -326,7 +306,7 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if ((st = store_open(db, STORE_RW, ctx.tz, &why, err, sizeof(err))) == NULL) {
+	if ((st = store_open(db, STORE_RW, rd.ctx.tz, &why, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		close(lockfd);
 		status = 1;
@@ -334,7 +314,7 @@ cli_import(int argc, char **argv)
 	}
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < argc; i++) {
-		r = import_file(argv[i], st, &ctx, cl, &total,
+		r = import_file(argv[i], st, &rd.ctx, rd.cl, &total,
 		    !quiet && isatty(STDERR_FILENO));
 		if (r == 1)
 			status = 1;
@@ -361,8 +341,6 @@ cli_import(int argc, char **argv)
 		    (unsigned long long)total.skipped_bytes,
 		    total.unterminated ? "; an unterminated last line was left for later" : "");
 out:
-	classify_free(cl);
-	tz_free(ctx.tz);
-	conf_free(&conf);
+	cli_reader_close(&rd);
 	return status;
 }
