@@ -295,6 +295,7 @@ cli_import(int argc, char **argv)
 	}
 	if (cli_reader_open(&rd, zone, rules) == -1)
 		return 1;
+	rd.ctx.lazy = 1;		/* parse only what the store keeps */
 	if (db == NULL)
 		db = rd.conf->database;
 	/* one writer: a running bouncewatchd reads the same files */

@@ -1482,6 +1482,7 @@ daemon_new(struct conf *conf, int *exit_code)
 		return NULL;
 	}
 	d->ctx.now = time(NULL);
+	d->ctx.lazy = 1;		/* parse only what the store keeps */
 	if ((d->ctx.tz = tz_new(conf->timezone)) == NULL) {
 		log_warnx("unknown time zone \"%s\"", conf->timezone);
 		*exit_code = DAEMON_EX_CONFIG;

@@ -173,21 +173,29 @@ cur_number(struct cur *c, int max, long *out)
 	return 1;
 }
 
+#define PARSE_DIGIT(c)	((unsigned)((unsigned char)(c) - '0') <= 9)
+
 /* HH:MM:SS[.ffffff]; returns seconds of day. */
 static int
 cur_clock(struct cur *c, int64_t *secs, int32_t *usec)
 {
-	int	 h, m, s, digits = 0;
-	int32_t	 frac = 0;
+	const char	*q = c->p;
+	int		 h, m, s, digits = 0;
+	int32_t		 frac = 0;
 
-	if (!cur_digits(c, 2, &h) || !CUR_LIT(c, ":") || !cur_digits(c, 2, &m) ||
-	    !CUR_LIT(c, ":") || !cur_digits(c, 2, &s))
+	if (c->end - q < 8 || q[2] != ':' || q[5] != ':' || !PARSE_DIGIT(q[0]) ||
+	    !PARSE_DIGIT(q[1]) || !PARSE_DIGIT(q[3]) || !PARSE_DIGIT(q[4]) ||
+	    !PARSE_DIGIT(q[6]) || !PARSE_DIGIT(q[7]))
 		return 0;
+	h = (q[0] - '0') * 10 + (q[1] - '0');
+	m = (q[3] - '0') * 10 + (q[4] - '0');
+	s = (q[6] - '0') * 10 + (q[7] - '0');
 	if (h > 23 || m > 59 || s > 60)
 		return 0;
+	c->p = q + 8;
 	if (c->p < c->end && *c->p == '.') {
 		c->p++;
-		while (c->p < c->end && parse_isdigit((unsigned char)*c->p)) {
+		while (c->p < c->end && PARSE_DIGIT(*c->p)) {
 			if (digits < 6) {
 				frac = frac * 10 + (*c->p - '0');
 				digits++;
@@ -207,16 +215,30 @@ cur_clock(struct cur *c, int64_t *secs, int32_t *usec)
 static int
 parse_month(const char *p)
 {
-	static const char	 names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-	char			 m[3];
-	int			 i;
+	int	 a = parse_lower((unsigned char)p[0]), b = parse_lower((unsigned char)p[1]),
+		 c = parse_lower((unsigned char)p[2]);
 
-	for (i = 0; i < 3; i++)
-		m[i] = (char)parse_lower((unsigned char)p[i]);
-	for (i = 0; i < 12; i++)
-		if (memcmp(names + i * 3, m, 3) == 0)
-			return i + 1;
-	return 0;
+	switch (a) {
+	case 'j':
+		if (b == 'a' && c == 'n') return 1;
+		if (b == 'u' && c == 'n') return 6;
+		if (b == 'u' && c == 'l') return 7;
+		return 0;
+	case 'f': return b == 'e' && c == 'b' ? 2 : 0;
+	case 'm':
+		if (b == 'a' && c == 'r') return 3;
+		if (b == 'a' && c == 'y') return 5;
+		return 0;
+	case 'a':
+		if (b == 'p' && c == 'r') return 4;
+		if (b == 'u' && c == 'g') return 8;
+		return 0;
+	case 's': return b == 'e' && c == 'p' ? 9 : 0;
+	case 'o': return b == 'c' && c == 't' ? 10 : 0;
+	case 'n': return b == 'o' && c == 'v' ? 11 : 0;
+	case 'd': return b == 'e' && c == 'c' ? 12 : 0;
+	default: return 0;
+	}
 }
 
 static int
@@ -238,11 +260,12 @@ parse_days_in_month(int y, int m)
 static int
 parse_bsd_stamp(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 {
-	int64_t	 secs, local, now_local;
-	int	 mon, ny, nm, nd, y;
+	int64_t	 secs;
+	int	 mon;
 	long	 day;
 	int32_t	 usec;
 
+	(void)ctx;
 	if (c->end - c->p < 14)
 		return 0;
 	if ((mon = parse_month(c->p)) == 0 || c->p[3] != ' ')
@@ -254,6 +277,23 @@ parse_bsd_stamp(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 		return 0;
 	if (!cur_clock(c, &secs, &usec))
 		return 0;
+	d->stamp_mon = mon;
+	d->stamp_mday = (int)day;
+	d->stamp_secs = secs;
+	d->usec = usec;
+	d->has_time = 2;		/* year and zone still to do */
+	return 1;
+}
+
+/*
+ * The year of a year-less stamp: the year of "now" unless that puts the
+ * stamp more than a day into the future; then local time to UTC.
+ */
+static void
+parse_bsd_convert(const struct parse_ctx *ctx, struct delivery *d)
+{
+	int64_t	 local, now_local;
+	int	 ny, nm, nd, y, mon = d->stamp_mon, day = d->stamp_mday;
 
 	now_local = tz_utc_to_local(ctx->tz, (int64_t)ctx->now);
 	tz_civil_from_days(now_local >= 0 ? now_local / 86400 :
@@ -261,15 +301,14 @@ parse_bsd_stamp(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 	y = ny;
 	if (day > parse_days_in_month(y, mon) && day <= parse_days_in_month(y - 1, mon))
 		y--;
-	local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 + secs;
+	local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 + d->stamp_secs;
 	if (local > now_local + 86400) {
 		y--;
-		local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 + secs;
+		local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 +
+		    d->stamp_secs;
 	}
 	d->time = tz_local_to_utc(ctx->tz, local);
-	d->usec = usec;
 	d->has_time = 1;
-	return 1;
 }
 
 /*
@@ -324,11 +363,11 @@ parse_iso_stamp(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 static struct span
 cur_token(struct cur *c)
 {
-	const char	*s = c->p;
+	const char	*s = c->p, *sp;
 	struct span	 t;
 
-	while (c->p < c->end && *c->p != ' ')
-		c->p++;
+	sp = c->p < c->end ? memchr(c->p, ' ', (size_t)(c->end - c->p)) : NULL;
+	c->p = sp != NULL ? sp : c->end;
 	t = parse_span(s, c->p);
 	if (c->p < c->end)
 		c->p++;
@@ -374,9 +413,14 @@ parse_tag(struct span tok, struct delivery *d)
 	if (e == p)
 		return 0;
 	for (slash = NULL, lb = p; lb < e; lb++) {
-		if (*lb == '/')
+		unsigned char	 ch = (unsigned char)*lb;
+
+		/* one test for the common bytes: none of / : [ ] is a letter */
+		if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z')
+			continue;
+		if (ch == '/')
 			slash = lb;
-		else if (*lb == ':' || *lb == '[' || *lb == ']')
+		else if (ch == ':' || ch == '[' || ch == ']')
 			return 0;
 	}
 	d->syslog_name = parse_span(p, e);
@@ -576,16 +620,21 @@ parse_is_qid(struct span t)
 static int
 parse_is_delivery_agent(struct span prog)
 {
-	static const char *const agents[] = {
-		"smtp", "lmtp", "local", "virtual", "pipe", "error", "retry",
-		"discard", "qmgr",
-	};
-	size_t	 i;
+	const char	*p = prog.p;
 
-	for (i = 0; i < sizeof(agents) / sizeof(agents[0]); i++)
-		if (span_eq(prog, agents[i]))
-			return 1;
-	return 0;
+	/* smtp lmtp local virtual pipe error retry discard qmgr, by length */
+	switch (prog.n) {
+	case 4:
+		return memcmp(p, "smtp", 4) == 0 || memcmp(p, "lmtp", 4) == 0 ||
+		    memcmp(p, "pipe", 4) == 0 || memcmp(p, "qmgr", 4) == 0;
+	case 5:
+		return memcmp(p, "local", 5) == 0 || memcmp(p, "error", 5) == 0 ||
+		    memcmp(p, "retry", 5) == 0;
+	case 7:
+		return memcmp(p, "virtual", 7) == 0 || memcmp(p, "discard", 7) == 0;
+	default:
+		return 0;
+	}
 }
 
 static void
@@ -713,14 +762,21 @@ parse_stage(struct delivery *d)
 		d->stage.n = 8;
 		return;
 	}
-	for (i = 0; i < sizeof(while_map) / sizeof(while_map[0]); i++)
-		if (parse_memmem(p, e, while_map[i].text, strlen(while_map[i].text))) {
+	/* "... while receiving the initial server greeting", "... while sending X" */
+	if ((q = parse_memmem(p, e, " while ", 7)) == NULL)
+		return;
+	q += 7;
+	for (i = 0; i < sizeof(while_map) / sizeof(while_map[0]); i++) {
+		size_t	 n = strlen(while_map[i].text) - 6;	/* without "while " */
+
+		if ((size_t)(e - q) >= n && memcmp(q, while_map[i].text + 6, n) == 0) {
 			d->stage.p = while_map[i].stage;
 			d->stage.n = strlen(while_map[i].stage);
 			return;
 		}
-	if ((q = parse_memmem(p, e, " while sending ", 15)) != NULL) {
-		q += 15;
+	}
+	if (e - q > 8 && memcmp(q, "sending ", 8) == 0) {
+		q += 8;
 		r = parse_memmem(q, e, " -- ", 4);
 		d->stage = parse_span(q, r != NULL ? r : e);
 	}
@@ -826,7 +882,7 @@ parse_value(struct cur *c, const char **unclosed)
 
 /* "to=<...>, ... status=WORD (REASON)" */
 static enum line_kind
-parse_delivery_fields(struct cur *c, struct delivery *d)
+parse_delivery_fields(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 {
 	struct span	 key, val, word;
 	const char	*k, *unclosed;
@@ -872,8 +928,10 @@ parse_delivery_fields(struct cur *c, struct delivery *d)
 	parse_reason(c, d);
 	parse_domain(d);
 	parse_relay(d);
-	parse_reason_reply(d);
-	parse_stage(d);
+	if (!ctx->lazy || (d->status != DSTATUS_SENT && d->status != DSTATUS_DELIVERABLE)) {
+		parse_reason_reply(d);
+		parse_stage(d);
+	}
 	return probe ? LINE_PROBE : LINE_DELIVERY;
 }
 
@@ -900,10 +958,15 @@ parse_qmgr(struct cur *c, struct delivery *d)
 }
 
 static enum line_kind
-parse_message(struct cur *c, struct delivery *d, int have_tag)
+parse_message(const struct parse_ctx *ctx, struct cur *c, struct delivery *d,
+    int have_tag)
 {
 	struct cur	 save = *c;
 	struct span	 t;
+
+	/* smtpd, cleanup, postscreen ...: nothing the store reads */
+	if (ctx->lazy && have_tag && !parse_is_delivery_agent(d->program))
+		return LINE_OTHER;
 
 	/* optional "QID: " */
 	t = cur_token(c);
@@ -914,7 +977,7 @@ parse_message(struct cur *c, struct delivery *d, int have_tag)
 
 	if (!have_tag || parse_is_delivery_agent(d->program)) {
 		if (c->end - c->p > 3 && memcmp(c->p, "to=", 3) == 0)
-			return parse_delivery_fields(c, d);
+			return parse_delivery_fields(ctx, c, d);
 	}
 	if ((!have_tag || span_eq(d->program, "qmgr")) && d->queue_id.p != NULL)
 		return parse_qmgr(c, d);
@@ -1080,8 +1143,8 @@ parse_reset(struct delivery *d)
 	d->relay_port = -1;
 }
 
-enum line_kind
-parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
+static enum line_kind
+parse_line_envelope(const struct parse_ctx *ctx, const char *line, size_t len,
     struct delivery *d)
 {
 	struct cur	 c;
@@ -1106,7 +1169,7 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
 		if (q < c.end && *q == '>' && q > c.p + 1) {
 			c.p = q + 1;
 			if (parse_rfc5424(ctx, &c, d))
-				return parse_message(&c, d, d->program.p != NULL);
+				return parse_message(ctx, &c, d, d->program.p != NULL);
 		}
 	}
 	if (c.end - c.p >= 19 && parse_isdigit((unsigned char)c.p[0])) {
@@ -1114,7 +1177,7 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
 
 		if (parse_iso_stamp(ctx, &c, d) && CUR_LIT(&c, " ")) {
 			if (parse_host_tag(&c, d))
-				return parse_message(&c, d, 1);
+				return parse_message(ctx, &c, d, 1);
 			if (c.p < c.end && *c.p == '[')
 				return LINE_INVALID;
 		}
@@ -1134,7 +1197,7 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
 
 		if (parse_bsd_stamp(ctx, &c, d) && CUR_LIT(&c, " ")) {
 			if (parse_host_tag(&c, d))
-				return parse_message(&c, d, 1);
+				return parse_message(ctx, &c, d, 1);
 			return d->host.p != NULL ? LINE_OTHER : LINE_INVALID;
 		}
 		parse_reset(d);
@@ -1156,23 +1219,39 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
 			c = save;
 		} else if ((memchr(t.p, '/', t.n) != NULL || memchr(t.p, '[', t.n) != NULL) &&
 		    parse_tag(t, d))
-			return parse_message(&c, d, 1);
+			return parse_message(ctx, &c, d, 1);
 		else {
 			struct cur	 save2 = c;
 
 			t2 = cur_token(&c);
 			if (t.n > 0 && parse_tag(t2, d)) {
 				d->host = t;
-				return parse_message(&c, d, 1);
+				return parse_message(ctx, &c, d, 1);
 			}
 			(void)save2;
 			c = save;
 		}
 		d->syslog_name.p = d->program.p = NULL;
 		d->syslog_name.n = d->program.n = 0;
-		k = parse_message(&c, d, 0);
+		k = parse_message(ctx, &c, d, 0);
 		return k == LINE_OTHER ? LINE_INVALID : k;
 	}
+}
+
+enum line_kind
+parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
+    struct delivery *d)
+{
+	enum line_kind	 k = parse_line_envelope(ctx, line, len, d);
+
+	if (d->has_time == 2) {
+		/* year-less stamps: year and zone only where someone will look */
+		if (!ctx->lazy || k == LINE_DELIVERY || k == LINE_EXPIRED || k == LINE_PROBE)
+			parse_bsd_convert(ctx, d);
+		else
+			d->has_time = 0;
+	}
+	return k;
 }
 
 void

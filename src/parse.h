@@ -81,6 +81,10 @@ struct delivery {
 	struct span	 stage;		/* "RCPT TO", "end of DATA", ... */
 	struct span	 diagnostic;	/* whole reason text */
 	int		 truncated;	/* reason had no closing parenthesis */
+	/* internal: a year-less stamp waiting for conversion (lazy) */
+	int		 stamp_mon;
+	int		 stamp_mday;
+	int64_t		 stamp_secs;
 };
 
 /*
@@ -90,6 +94,14 @@ struct delivery {
 struct parse_ctx {
 	time_t		 now;
 	struct tz	*tz;		/* NULL: treat local stamps as UTC */
+	/*
+	 * lazy: fill only what the store needs -- the time of deliveries,
+	 * expiries and probes (not of other lines), the queue id of lines of
+	 * delivery agents and qmgr, the reply code, enhanced code and stage
+	 * of failures (not of "sent").  The kind of every line is the same
+	 * as without it.
+	 */
+	int		 lazy;
 };
 
 /* Lines longer than this are LINE_INVALID. */

@@ -46,7 +46,7 @@ static int
 check_corpus(const char *name, int min_records)
 {
 	struct corpus_rec	*recs;
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	int			 n, i, bad = 0;
 
 	n = corpus_load(corpus_path(name), &recs);
@@ -122,7 +122,7 @@ utc_of(int y, int m, int d, int hh, int mm, int ss)
 static void
 test_year_inference(void **state)
 {
-	struct parse_ctx	 ctx = { (time_t)utc_of(2026, 1, 5, 9, 0, 0), utc };
+	struct parse_ctx	 ctx = { (time_t)utc_of(2026, 1, 5, 9, 0, 0), utc, 0 };
 
 	(void)state;
 	assert_int_equal(stamp(&ctx, "Dec 31 23:59:59 mx postfix/qmgr[1]: removed"),
@@ -145,7 +145,7 @@ static void
 test_timezone(void **state)
 {
 	struct tz		*berlin = tz_new("Europe/Berlin");
-	struct parse_ctx	 ctx = { CORPUS_NOW, berlin };
+	struct parse_ctx	 ctx = { CORPUS_NOW, berlin, 0 };
 
 	(void)state;
 	assert_non_null(berlin);
@@ -177,7 +177,7 @@ static const char *const good_line =
 static void
 test_every_prefix(void **state)
 {
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	struct corpus_rec	*recs;
 	int			 n, i;
 	size_t			 len, cut;
@@ -216,7 +216,7 @@ test_every_prefix(void **state)
 static void
 test_hostile(void **state)
 {
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	struct delivery		 d;
 	struct verdict		 v;
 	uint32_t		 seed = 12345;
@@ -329,7 +329,7 @@ span_inside(struct span s, const char *b, size_t n)
 static void
 test_fuzz_regressions(void **state)
 {
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	struct delivery		 d;
 	struct verdict		 v;
 	struct dirent		*de;
@@ -434,10 +434,72 @@ test_reply(void **state)
 	assert_true(span_eq(d.enhanced, "5.1.1"));
 }
 
+static int
+same_span(struct span a, struct span b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0) &&
+	    (a.p == NULL) == (b.p == NULL);
+}
+
+/*
+ * Lazy parsing (import, daemon) gives every line the same kind, and every
+ * delivery, expiry and probe the fields the store reads.
+ */
+static void
+test_lazy_same(void **state)
+{
+	static const char *const files[] = { "postfix-lines.txt", "real-postfix.txt",
+	    "hurricane-lines.txt" };
+	struct parse_ctx	 full = { CORPUS_NOW, utc, 0 }, lazy = { CORPUS_NOW, utc, 1 };
+	size_t			 f;
+	int			 checked = 0;
+
+	(void)state;
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		struct corpus_rec	*recs;
+		int			 n, i;
+
+		n = corpus_load(corpus_path(files[f]), &recs);
+		assert_true(n > 0);
+		for (i = 0; i < n; i++) {
+			const char	*line = corpus_get(&recs[i], "line");
+			struct delivery	 a, b;
+			enum line_kind	 ka, kb;
+
+			if (line == NULL)
+				continue;
+			ka = parse_line(&full, line, strlen(line), &a);
+			kb = parse_line(&lazy, line, strlen(line), &b);
+			if (ka != kb)
+				fail_msg("%s:%d: kind %s, lazy %s", files[f], recs[i].lineno,
+				    parse_kind_name(ka), parse_kind_name(kb));
+			if (ka != LINE_DELIVERY && ka != LINE_EXPIRED && ka != LINE_PROBE)
+				continue;
+			checked++;
+			assert_int_equal(a.has_time, b.has_time);
+			assert_true(a.time == b.time && a.status == b.status);
+			assert_string_equal(a.domain, b.domain);
+			assert_true(same_span(a.recipient, b.recipient));
+			assert_true(same_span(a.queue_id, b.queue_id));
+			assert_true(same_span(a.relay, b.relay));
+			assert_true(same_span(a.dsn, b.dsn));
+			assert_true(same_span(a.diagnostic, b.diagnostic));
+			if (a.status != DSTATUS_SENT && a.status != DSTATUS_DELIVERABLE) {
+				assert_int_equal(a.code, b.code);
+				assert_true(same_span(a.enhanced, b.enhanced));
+				assert_true(same_span(a.stage, b.stage));
+			}
+		}
+		corpus_free(recs, n);
+	}
+	assert_true(checked > 250);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lazy_same),
 		cmocka_unit_test(test_corpus_postfix),
 		cmocka_unit_test(test_corpus_real_postfix),
 		cmocka_unit_test(test_corpus_hurricane),

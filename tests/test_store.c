@@ -94,7 +94,7 @@ stamp_cmp(const void *a, const void *b)
 static void
 sort_lines(void)
 {
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	struct stamped		*v = calloc(nlines, sizeof(*v));
 	size_t			 i;
 
@@ -435,7 +435,7 @@ new_source(struct store *st, const char *name, struct store_source *src)
 static int
 add_lines(struct store *st, int64_t source_id, size_t from, size_t to)
 {
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	size_t			 i;
 
 	for (i = from; i < to; i++) {
@@ -884,7 +884,7 @@ static const char *const extra_lines[] = {
 static void
 test_round_trip(void **state)
 {
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	const char		*path = tpath("roundtrip.db");
 	struct store		*st;
 	struct store_source	 src;
@@ -993,7 +993,7 @@ test_round_trip(void **state)
 static char *
 cut_points(size_t step)
 {
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	char			*cuts = calloc(nlines + 1, 1);
 	size_t			 i;
 
@@ -1613,7 +1613,7 @@ static void
 test_many_days(void **state)
 {
 	const char		*path = tpath("days.db");
-	struct parse_ctx	 ctx = { CORPUS_NOW, utc };
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
 	struct store		*st;
 	struct store_source	 src;
 	int			 i;
