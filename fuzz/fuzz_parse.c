@@ -134,10 +134,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((cl = classify_new()) == NULL || (utc = tz_new("UTC")) == NULL)
 			abort();
 	}
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.now = FUZZ_NOW;
 	ctx.tz = utc;
 
+	/* lazy parsing (import, daemon) must agree on the kind of the line */
+	ctx.lazy = 1;
 	k = parse_line(&ctx, line, size, &d);
+	fuzz_check(&d, line, size);
+	ctx.lazy = 0;
+	if (parse_line(&ctx, line, size, &d) != k)
+		fuzz_fail("lazy and full parsing disagree", "kind");
 	if ((unsigned)k >= LINE_KIND_MAX)
 		fuzz_fail("out of range", "kind");
 	fuzz_check(&d, line, size);
