@@ -38,34 +38,6 @@ struct import_stats {
 	int		 unterminated;
 };
 
-/* The last <= STORE_TAIL_MAX bytes before the offset, kept as lines pass. */
-struct tailbuf {
-	unsigned char	 b[STORE_TAIL_MAX];
-	size_t		 n;
-};
-
-static void
-tailbuf_push(struct tailbuf *t, const char *line, size_t len, int nl)
-{
-	size_t	 add = len + (nl ? 1 : 0), keep;
-
-	if (add >= STORE_TAIL_MAX) {
-		size_t	 from = len - (STORE_TAIL_MAX - (nl ? 1 : 0));
-
-		memcpy(t->b, line + from, len - from);
-		if (nl)
-			t->b[STORE_TAIL_MAX - 1] = '\n';
-		t->n = STORE_TAIL_MAX;
-		return;
-	}
-	keep = t->n + add > STORE_TAIL_MAX ? STORE_TAIL_MAX - add : t->n;
-	memmove(t->b, t->b + (t->n - keep), keep);
-	memcpy(t->b + keep, line, len);
-	if (nl)
-		t->b[keep + len] = '\n';
-	t->n = keep + add;
-}
-
 static void
 import_progress(const char *path, struct input *in, int64_t size, uint64_t lines)
 {
@@ -85,12 +57,11 @@ import_progress(const char *path, struct input *in, int64_t size, uint64_t lines
 
 static int
 import_commit(struct store *st, struct store_source *src, struct input *in,
-    const struct tailbuf *tb, uint64_t lines, const unsigned char *head,
+    uint64_t lines, const unsigned char *head,
     size_t headlen)
 {
 	src->offset = input_offset(in);
-	memcpy(src->tail, tb->b, tb->n);
-	src->tail_len = tb->n;
+	src->tail_len = input_tail(in, 0, src->tail, STORE_TAIL_MAX);
 	src->lines = lines;
 	if (headlen > src->fp_len) {	/* the fingerprint grows to STORE_FP_MAX */
 		memcpy(src->fp, head, headlen);
@@ -113,7 +84,8 @@ import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
 	struct input		*in;
 	struct store_source	 src;
 	struct import_stats	 s;
-	struct tailbuf		 tb = { { 0 }, 0 };
+	unsigned char		 tail[STORE_TAIL_MAX];
+	size_t			 tail_len;
 	unsigned char		 head[STORE_FP_MAX];
 	size_t			 headlen;
 	const char		*line;
@@ -151,7 +123,7 @@ import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
 		/* skip what was imported before; check the marker before the offset */
 		while (input_offset(in) < src.offset &&
 		    (r = input_next(in, &line, &len)) == 1)
-			tailbuf_push(&tb, line, len, input_terminated(in));
+			;
 		s.skipped_bytes = input_offset(in) < src.offset ? input_offset(in) : src.offset;
 		if (input_offset(in) < src.offset) {
 			/* a shorter copy of a generation read further before: nothing new */
@@ -160,8 +132,9 @@ import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
 			total->skipped_bytes += s.skipped_bytes;
 			return 0;
 		}
-		if (input_offset(in) != src.offset || tb.n != src.tail_len ||
-		    memcmp(tb.b, src.tail, tb.n) != 0) {
+		tail_len = input_tail(in, 0, tail, src.tail_len);
+		if (input_offset(in) != src.offset || tail_len != src.tail_len ||
+		    memcmp(tail, src.tail, tail_len) != 0) {
 			log_warnx("%s: starts like a log imported before (source %lld) but "
 			    "differs before offset %llu: not imported", path,
 			    (long long)src.id, (unsigned long long)src.offset);
@@ -188,7 +161,6 @@ import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
 		lineno++;
 		k = parse_line(ctx, line, len, &d);
 		s.kind[k]++;
-		tailbuf_push(&tb, line, len, 1);
 		if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
 			classify_delivery(cl, k, &d, &v);
 			if (v.cls != CLASS_DELIVERED)
@@ -197,7 +169,7 @@ import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
 		if (store_add(st, src.id, off, k, &d, &v) == -1)
 			goto dberr;
 		if (++batch >= IMPORT_BATCH) {
-			if (import_commit(st, &src, in, &tb, lineno, head, headlen) == -1 ||
+			if (import_commit(st, &src, in, lineno, head, headlen) == -1 ||
 			    store_begin(st) == -1)
 				goto dberr;
 			batch = 0;
@@ -218,8 +190,7 @@ import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
 		uint64_t		 end = input_offset(in) - len;
 
 		keep.offset = end;
-		memcpy(keep.tail, tb.b, tb.n);
-		keep.tail_len = tb.n;
+		keep.tail_len = input_tail(in, len, keep.tail, STORE_TAIL_MAX);
 		keep.lines = lineno;
 		if (headlen > keep.fp_len) {
 			memcpy(keep.fp, head, headlen);
@@ -227,7 +198,7 @@ import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
 		}
 		if (store_source_save(st, &keep) == -1 || store_commit(st) == -1)
 			goto dberr;
-	} else if (import_commit(st, &src, in, &tb, lineno, head, headlen) == -1)
+	} else if (import_commit(st, &src, in, lineno, head, headlen) == -1)
 		goto dberr;
 	if (progress) {
 		import_progress(path, in, size, s.lines);

@@ -1,5 +1,7 @@
 /*
- * input.c -- see input.h.  zlib's gzread reads plain files transparently,
+ * input.c -- see input.h.  Plain files are read with read(2) straight into
+ * the line buffer; gzip files (and pipes, whose first bytes cannot be
+ * looked at in advance) through zlib, which reads plain data transparently,
  * so one code path serves mail.log and mail.log.2.gz alike.
  */
 #include "config.h"
@@ -18,6 +20,7 @@
 
 #define INPUT_CHUNK	(1024 * 1024)
 #define INPUT_BUF	(INPUT_CHUNK + PARSE_LINE_MAX + 2)
+#define INPUT_TAIL	64
 
 struct input {
 	gzFile		 gz;
@@ -28,6 +31,8 @@ struct input {
 	int		 eof;
 	int		 skipping;	/* inside an over-long line */
 	int		 terminated;	/* last line ended with '\n' */
+	unsigned char	 prev[INPUT_TAIL];	/* consumed bytes dropped by the last fill */
+	size_t		 prevn;
 	uint64_t	 offset;	/* uncompressed offset of buf[start] */
 };
 
@@ -54,6 +59,17 @@ input_open(const char *path)
 	}
 	in = xcalloc(1, sizeof(*in));
 	in->fd = fd;
+	{
+		struct stat	 sb;
+		unsigned char	 magic[2];
+
+		/* a regular file that is not gzip: no zlib in the way */
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b)) {
+			in->buf = xmalloc(INPUT_BUF);
+			return in;
+		}
+	}
 	if ((in->gz = gzdopen(fd, "rb")) == NULL) {
 		close(fd);
 		free(in);
@@ -70,7 +86,10 @@ input_close(struct input *in)
 {
 	if (in == NULL)
 		return;
-	gzclose(in->gz);
+	if (in->gz != NULL)
+		gzclose(in->gz);
+	else
+		close(in->fd);
 	free(in->buf);
 	free(in);
 }
@@ -81,12 +100,38 @@ input_fill(struct input *in)
 	int	 n;
 
 	if (in->start > 0) {
+		/* keep the last consumed bytes for input_tail() */
+		size_t	 k = in->start < INPUT_TAIL ? in->start : INPUT_TAIL;
+
+		if (k < INPUT_TAIL) {
+			size_t	 keep = in->prevn + k > INPUT_TAIL ? INPUT_TAIL - k : in->prevn;
+
+			memmove(in->prev, in->prev + in->prevn - keep, keep);
+			in->prevn = keep;
+		} else
+			in->prevn = 0;
+		memcpy(in->prev + in->prevn, in->buf + in->start - k, k);
+		in->prevn += k;
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
 		in->end -= in->start;
 		in->start = 0;
 	}
 	if (INPUT_BUF - in->end < 1)
 		return 0;
+	if (in->gz == NULL) {
+		ssize_t	 r;
+
+		do
+			r = read(in->fd, in->buf + in->end, INPUT_BUF - in->end > INPUT_CHUNK ?
+			    INPUT_CHUNK : INPUT_BUF - in->end);
+		while (r == -1 && errno == EINTR);
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			in->eof = 1;
+		in->end += (size_t)r;
+		return (int)r;
+	}
 	n = gzread(in->gz, in->buf + in->end,
 	    (unsigned)(INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end));
 	if (n < 0) {
@@ -172,7 +217,7 @@ input_raw_offset(const struct input *in)
 int
 input_is_gzip(const struct input *in)
 {
-	return gzdirect(in->gz) == 0;
+	return in->gz != NULL && gzdirect(in->gz) == 0;
 }
 
 size_t
@@ -201,4 +246,21 @@ input_size(const struct input *in)
 	if (fstat(in->fd, &sb) == -1 || !S_ISREG(sb.st_mode))
 		return -1;
 	return (int64_t)sb.st_size;
+}
+
+size_t
+input_tail(const struct input *in, size_t skip, unsigned char *out, size_t max)
+{
+	size_t	 inbuf, from_buf, from_prev;
+
+	if (max > INPUT_TAIL)
+		max = INPUT_TAIL;
+	inbuf = in->start > skip ? in->start - skip : 0;
+	from_buf = inbuf < max ? inbuf : max;
+	from_prev = max - from_buf;
+	if (from_prev > in->prevn || inbuf > from_buf)
+		from_prev = inbuf > from_buf ? 0 : in->prevn;
+	memcpy(out, in->prev + in->prevn - from_prev, from_prev);
+	memcpy(out + from_prev, in->buf + inbuf - from_buf, from_buf);
+	return from_prev + from_buf;
 }

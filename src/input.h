@@ -26,6 +26,12 @@ int		 input_is_gzip(const struct input *);
 size_t		 input_peek(struct input *, unsigned char *, size_t);
 /* Was the line returned last terminated by '\n'? */
 int		 input_terminated(const struct input *);
+/*
+ * The last <= max (at most 64) bytes consumed before the end of the line
+ * returned last, leaving out its final 'skip' bytes: the marker before a
+ * read position, without keeping it line by line.
+ */
+size_t		 input_tail(const struct input *, size_t skip, unsigned char *, size_t max);
 /* Size of the underlying file (compressed size for gzip), -1 if unknown. */
 int64_t		 input_size(const struct input *);
 
