@@ -26,12 +26,6 @@ cli_report_usage(FILE *f)
 	    "                          [--top N] [--domain DOMAIN] [--skip-empty]\n");
 }
 
-static void
-cli_day_text(int64_t days, char *buf)
-{
-	tz_day_text(days, buf);
-}
-
 int
 cli_report(int argc, char **argv)
 {
@@ -115,9 +109,7 @@ cli_report(int argc, char **argv)
 		snprintf(to, sizeof(to), "%s", t);
 	} else {
 		/* yesterday, in the configured zone */
-		int64_t	 local = tz_utc_to_local(tz, (int64_t)cli_now());
-
-		cli_day_text((local >= 0 ? local / 86400 : (local - 86399) / 86400) - 1, from);
+		tz_day_text(tz_local_day(tz, (int64_t)cli_now()) - 1, from);
 		memcpy(to, from, sizeof(to));
 	}
 	if ((st = store_open(db, STORE_RO, tz, &why, err, sizeof(err))) == NULL) {
@@ -179,7 +171,7 @@ cli_prune(int argc, char **argv)
 	char		 err[1024], before[11];
 	const char	*db = NULL;
 	long		 days = -1;
-	int64_t		 n, local;
+	int64_t		 n;
 	int		 ch, status = 0;
 
 	while ((ch = getopt_long(argc, argv, "d:o:h", longopts, NULL)) != -1) {
@@ -212,8 +204,7 @@ cli_prune(int argc, char **argv)
 		conf_free(&conf);
 		return 1;
 	}
-	local = tz_utc_to_local(tz, (int64_t)cli_now());
-	cli_day_text((local >= 0 ? local / 86400 : (local - 86399) / 86400) - days, before);
+	tz_day_text(tz_local_day(tz, (int64_t)cli_now()) - days, before);
 	if ((st = store_open(db, STORE_RW, tz, &why, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		status = 1;

@@ -928,7 +928,7 @@ on_prune(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon	*d = w->data;
 	char		 before[11];
-	int64_t		 local, n;
+	int64_t		 n;
 
 	(void)loop;
 	(void)revents;
@@ -936,8 +936,7 @@ on_prune(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	if (d->in_tx && daemon_commit(d) == -1)
 		return;			/* stalled: next hour */
-	local = tz_utc_to_local(d->ctx.tz, (int64_t)ev_now(d->loop));
-	tz_day_text((local >= 0 ? local / 86400 : (local - 86399) / 86400) -
+	tz_day_text(tz_local_day(d->ctx.tz, (int64_t)ev_now(d->loop)) -
 	    d->conf->retention_days, before);
 	if ((n = store_prune(d->store, before)) < 0)
 		log_warnx("pruning failure detail before %s: %s", before,

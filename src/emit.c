@@ -274,7 +274,7 @@ emit_term_width(const char *s, size_t n)
 size_t
 emit_time_iso(char *buf, size_t len, int64_t t, int32_t usec)
 {
-	int64_t	 days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t	 days = tz_days(t);
 	int64_t	 secs = t - days * 86400;
 	int	 y, m, d, n;
 

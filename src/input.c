@@ -214,12 +214,6 @@ input_raw_offset(const struct input *in)
 	return o == (off_t)-1 ? -1 : (int64_t)o;
 }
 
-int
-input_is_gzip(const struct input *in)
-{
-	return in->gz != NULL && gzdirect(in->gz) == 0;
-}
-
 size_t
 input_peek(struct input *in, unsigned char *buf, size_t n)
 {

@@ -21,7 +21,6 @@ int		 input_next(struct input *, const char **line, size_t *len);
 uint64_t	 input_offset(const struct input *);
 /* Compressed bytes read so far, for progress; -1 when unknown. */
 int64_t		 input_raw_offset(const struct input *);
-int		 input_is_gzip(const struct input *);
 /* Copy up to n bytes from the start of the data, before any line is read. */
 size_t		 input_peek(struct input *, unsigned char *, size_t);
 /* Was the line returned last terminated by '\n'? */

@@ -26,18 +26,6 @@ log_init(const char *progname, int to_syslog, int verbose)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
-void
-log_setverbose(int v)
-{
-	log_verbose = v;
-}
-
-int
-log_getverbose(void)
-{
-	return log_verbose;
-}
-
 static void log_vwrite(int, const char *, va_list, const char *)
     __attribute__((format(printf, 2, 0)));
 

@@ -11,8 +11,6 @@
 #define BW_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
 void	log_init(const char *progname, int to_syslog, int verbose);
-void	log_setverbose(int);
-int	log_getverbose(void);
 void	log_warn(const char *, ...) BW_PRINTF(1, 2);
 void	log_warnx(const char *, ...) BW_PRINTF(1, 2);
 void	log_info(const char *, ...) BW_PRINTF(1, 2);

@@ -296,8 +296,7 @@ parse_bsd_convert(const struct parse_ctx *ctx, struct delivery *d)
 	int	 ny, nm, nd, y, mon = d->stamp_mon, day = d->stamp_mday;
 
 	now_local = tz_utc_to_local(ctx->tz, (int64_t)ctx->now);
-	tz_civil_from_days(now_local >= 0 ? now_local / 86400 :
-	    (now_local - 86399) / 86400, &ny, &nm, &nd);
+	tz_civil_from_days(tz_days(now_local), &ny, &nm, &nd);
 	y = ny;
 	if (day > parse_days_in_month(y, mon) && day <= parse_days_in_month(y - 1, mon))
 		y--;

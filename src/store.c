@@ -260,6 +260,20 @@ store_set_err(struct store *st, int rc, const char *what)
 	    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 }
 
+/* Step a statement that returns no row, reset it; the error recorded. */
+static int
+store_step(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	int	 rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		store_set_err(st, rc, what);
+		return -1;
+	}
+	return 0;
+}
+
 enum store_err
 store_error(const struct store *st)
 {
@@ -669,12 +683,8 @@ store_intern(struct store *st, enum intern which, const char *s, size_t n,
 			sqlite3_bind_text(q, 2, extra, -1, SQLITE_STATIC);
 		if (which == I_DIAG)
 			sqlite3_bind_int64(q, 3, (int64_t)(h & INT64_MAX) | 1);
-		rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (rc != SQLITE_DONE) {
-			store_set_err(st, rc, "insert");
+		if (store_step(st, q, "insert") == -1)
 			return -1;
-		}
 		id = sqlite3_last_insert_rowid(st->db);
 	}
 	free(slot->key);
@@ -689,20 +699,11 @@ store_intern(struct store *st, enum intern which, const char *s, size_t n,
 
 /* ---- days ---- */
 
-void
-store_day(struct tz *tz, int64_t t, char *buf)
-{
-	int64_t	 local = tz_utc_to_local(tz, t);
-
-	tz_day_text(local >= 0 ? local / 86400 : (local - 86399) / 86400, buf);
-}
-
 static int32_t
 store_day_key(struct store *st, int64_t t)
 {
-	int64_t	 local = tz_utc_to_local(st->tz, t);	/* cached per hour in tz */
-
-	return (int32_t)((local >= 0 ? local / 86400 : (local - 86399) / 86400) + 1000000);
+	/* tz caches its offset per hour: cheap on the per-line path */
+	return (int32_t)(tz_local_day(st->tz, t) + 1000000);
 }
 
 static void
@@ -719,7 +720,6 @@ store_flush_counters(struct store *st)
 	sqlite3_stmt	*q = st->st[S_DAILY_ADD];
 	char		 day[16];
 	size_t		 i;
-	int		 rc;
 
 	for (i = 0; i < COUNTERS; i++) {
 		struct counter	*c = &st->counters[i];
@@ -732,12 +732,8 @@ store_flush_counters(struct store *st)
 		sqlite3_bind_int(q, 3, c->cls);
 		sqlite3_bind_int(q, 4, c->reason);
 		sqlite3_bind_int64(q, 5, c->n);
-		rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (rc != SQLITE_DONE) {
-			store_set_err(st, rc, "daily counters");
+		if (store_step(st, q, "daily counters") == -1)
 			return -1;
-		}
 		c->day = 0;
 	}
 	st->ncounters = 0;
@@ -807,19 +803,14 @@ store_flush_spans(struct store *st)
 	sqlite3_stmt	*q = st->st[S_DAYSPAN_ADD];
 	char		 day[16];
 	size_t		 i;
-	int		 rc;
 
 	for (i = 0; i < st->nspans; i++) {
 		store_day_text(st->spans[i].day, day);
 		sqlite3_bind_text(q, 1, day, 10, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(q, 2, st->spans[i].first);
 		sqlite3_bind_int64(q, 3, st->spans[i].last);
-		rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (rc != SQLITE_DONE) {
-			store_set_err(st, rc, "day spans");
+		if (store_step(st, q, "day spans") == -1)
 			return -1;
-		}
 	}
 	st->nspans = 0;
 	return 0;
@@ -829,7 +820,7 @@ static int
 store_flush_linestats(struct store *st)
 {
 	sqlite3_stmt	*q = st->st[S_LINESTAT_ADD];
-	int		 k, rc;
+	int		 k;
 
 	if (st->linestat_source < 0)
 		return 0;
@@ -839,12 +830,8 @@ store_flush_linestats(struct store *st)
 		sqlite3_bind_int64(q, 1, st->linestat_source);
 		sqlite3_bind_text(q, 2, parse_kind_name((enum line_kind)k), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, st->linestat[k]);
-		rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (rc != SQLITE_DONE) {
-			store_set_err(st, rc, "line stats");
+		if (store_step(st, q, "line stats") == -1)
 			return -1;
-		}
 		st->linestat[k] = 0;
 	}
 	return 0;
@@ -923,7 +910,7 @@ store_word(const char *w, const char *e, const char **a, const char **z)
  * blanks.  SMTP codes are kept.  Template markers (\1r, \1h, \1N) read as
  * <addr>, <host> and <var>.
  */
-size_t
+static size_t
 store_normalize(const char *s, size_t n, char *out, size_t outlen)
 {
 	static const char *const names[] = {
@@ -1242,12 +1229,8 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 		sqlite3_bind_int64(u, 2, d->time);
 		store_bind_span(u, 3, d->diagnostic);
 		sqlite3_bind_text(u, 4, d->domain, -1, SQLITE_STATIC);
-		rc = sqlite3_step(u);
-		sqlite3_reset(u);
-		if (rc != SQLITE_DONE) {
-			store_set_err(st, rc, "unrecognised");
+		if (store_step(st, u, "unrecognised") == -1)
 			return -1;
-		}
 	}
 	return sqlite3_last_insert_rowid(st->db);
 }
@@ -1338,7 +1321,6 @@ store_pending_note(struct store *st, const struct delivery *d, int64_t row)
 {
 	sqlite3_stmt	*q;
 	uint64_t	 h;
-	int		 rc;
 
 	if (d->queue_id.p == NULL || d->recipient.p == NULL)
 		return 0;
@@ -1349,12 +1331,8 @@ store_pending_note(struct store *st, const struct delivery *d, int64_t row)
 		sqlite3_bind_int64(q, 2, (int64_t)store_hash(d->recipient.p, d->recipient.n));
 		sqlite3_bind_int64(q, 3, row);
 		sqlite3_bind_int64(q, 4, d->time);
-		rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (rc != SQLITE_DONE) {
-			store_set_err(st, rc, "pending");
+		if (store_step(st, q, "pending") == -1)
 			return -1;
-		}
 		store_qset_add(st, h);
 		return 0;
 	}
@@ -1363,12 +1341,8 @@ store_pending_note(struct store *st, const struct delivery *d, int64_t row)
 	q = st->st[S_PENDING_DEL];
 	store_bind_span(q, 1, d->queue_id);
 	sqlite3_bind_int64(q, 2, (int64_t)store_hash(d->recipient.p, d->recipient.n));
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		store_set_err(st, rc, "pending");
+	if (store_step(st, q, "pending") == -1)
 		return -1;
-	}
 	return 0;
 }
 
@@ -1443,12 +1417,8 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 			sqlite3_stmt	*del = st->st[S_PENDING_DELQ];
 
 			store_bind_span(del, 1, qd->queue_id);
-			rc = sqlite3_step(del);
-			sqlite3_reset(del);
-			if (rc != SQLITE_DONE) {
-				store_set_err(st, rc, "pending");
+			if (store_step(st, del, "pending") == -1)
 				return -1;
-			}
 			return 0;
 		}
 	} else
@@ -1467,15 +1437,10 @@ static int
 store_pending_prune(struct store *st, int64_t before)
 {
 	sqlite3_stmt	*q = st->st[S_PENDING_PRUNE];
-	int		 rc;
 
 	sqlite3_bind_int64(q, 1, before);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		store_set_err(st, rc, "pending");
+	if (store_step(st, q, "pending") == -1)
 		return -1;
-	}
 	return 0;
 }
 
@@ -1516,24 +1481,11 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 
 /* ---- transactions ---- */
 
-static int
-store_step_simple(struct store *st, enum stmt which, const char *what)
-{
-	int	 rc = sqlite3_step(st->st[which]);
-
-	sqlite3_reset(st->st[which]);
-	if (rc != SQLITE_DONE) {
-		store_set_err(st, rc, what);
-		return -1;
-	}
-	return 0;
-}
-
 int
 store_begin(struct store *st)
 {
 	st->err = STORE_OK;
-	if (store_step_simple(st, S_BEGIN, "begin") == -1)
+	if (store_step(st, st->st[S_BEGIN], "begin") == -1)
 		return -1;
 	st->in_tx = 1;
 	if (st->qset_stale) {
@@ -1558,7 +1510,7 @@ store_commit(struct store *st)
 	if (store_flush_counters(st) == -1 || store_flush_spans(st) == -1 ||
 	    store_flush_linestats(st) == -1)
 		return -1;
-	if (store_step_simple(st, S_COMMIT, "commit") == -1)
+	if (store_step(st, st->st[S_COMMIT], "commit") == -1)
 		return -1;
 	st->in_tx = 0;
 	return 0;
@@ -1570,7 +1522,7 @@ store_rollback(struct store *st)
 	size_t	 i;
 
 	if (!sqlite3_get_autocommit(st->db))
-		store_step_simple(st, S_ROLLBACK, "rollback");
+		store_step(st, st->st[S_ROLLBACK], "rollback");
 	st->in_tx = 0;
 	for (i = 0; i < COUNTERS; i++)
 		st->counters[i].day = 0;
@@ -1703,7 +1655,6 @@ store_source_new(struct store *st, const char *path, const unsigned char *head,
     size_t len, uint64_t dev, uint64_t ino, struct store_source *out)
 {
 	sqlite3_stmt	*q = st->st[S_SOURCE_ADD];
-	int		 rc;
 
 	if (len > STORE_FP_MAX)
 		len = STORE_FP_MAX;
@@ -1713,12 +1664,8 @@ store_source_new(struct store *st, const char *path, const unsigned char *head,
 	sqlite3_bind_int64(q, 4, (int64_t)dev);
 	sqlite3_bind_int64(q, 5, (int64_t)ino);
 	sqlite3_bind_int64(q, 6, (int64_t)time(NULL));
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		store_set_err(st, rc, "new source");
+	if (store_step(st, q, "new source") == -1)
 		return -1;
-	}
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_last_insert_rowid(st->db);
 	snprintf(out->path, sizeof(out->path), "%s", path);
@@ -1761,19 +1708,14 @@ store_gap(struct store *st, int64_t source_id, uint64_t from, uint64_t to,
     const char *reason)
 {
 	sqlite3_stmt	*q = st->st[S_GAP_ADD];
-	int		 rc;
 
 	sqlite3_bind_int64(q, 1, (int64_t)time(NULL));
 	sqlite3_bind_int64(q, 2, source_id);
 	sqlite3_bind_int64(q, 3, (int64_t)from);
 	to != 0 ? sqlite3_bind_int64(q, 4, (int64_t)to) : sqlite3_bind_null(q, 4);
 	sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		store_set_err(st, rc, "gap");
+	if (store_step(st, q, "gap") == -1)
 		return -1;
-	}
 	return 0;
 }
 

@@ -122,10 +122,5 @@ struct sqlite3	*store_db(struct store *);
 /* Size of the write-ahead log in bytes, for status messages. */
 int64_t	store_wal_size(struct store *);
 
-/* The local day of a UTC time, "YYYY-MM-DD" (buf >= 11 bytes). */
-void	store_day(struct tz *, int64_t, char *);
-
-/* Normalise a diagnostic for grouping (addresses, IPs, ids, numbers). */
-size_t	store_normalize(const char *, size_t, char *, size_t);
 
 #endif

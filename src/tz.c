@@ -59,6 +59,18 @@ tz_civil_from_days(int64_t z, int *yp, int *mp, int *dp)
 	*dp = (int)d;
 }
 
+int64_t
+tz_days(int64_t secs)
+{
+	return secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+}
+
+int64_t
+tz_local_day(struct tz *tz, int64_t utc)
+{
+	return tz_days(tz_utc_to_local(tz, utc));
+}
+
 void
 tz_day_text(int64_t days, char *buf)
 {

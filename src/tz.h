@@ -25,6 +25,10 @@ int		 tz_check(const char *zone);
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t		 tz_days_from_civil(int64_t y, unsigned m, unsigned d);
 void		 tz_civil_from_days(int64_t days, int *y, int *m, int *d);
+/* Whole days in a count of seconds, rounded down (also before 1970). */
+int64_t		 tz_days(int64_t secs);
+/* The local day number (days since 1970-01-01) of a UTC time. */
+int64_t		 tz_local_day(struct tz *, int64_t utc);
 /* "YYYY-MM-DD" of a day number; buf has room for 11 bytes. */
 void		 tz_day_text(int64_t days, char *buf);
 
