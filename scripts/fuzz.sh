@@ -21,6 +21,9 @@
 #   FUZZ_TIMEOUT        seconds one input may take (default 10)
 #   FUZZ_PARSE_MAX_LEN  longest input for fuzz_parse (default 8192)
 #   FUZZ_FLAGS          more libFuzzer flags for every target
+#   FUZZ_SEED           libFuzzer's random seed (default: a new one each
+#                       run); CI sets one, so that what a CI run tried is
+#                       tried again by the same command
 #   BW_BUILDDIR         a configured tree holding config.h; by default the
 #                       source tree if it is configured, else configure
 #                       runs in the work directory
@@ -43,6 +46,14 @@ targets=${FUZZ_TARGETS:-parse conf rules}
 timeout=${FUZZ_TIMEOUT:-10}
 parse_max_len=${FUZZ_PARSE_MAX_LEN:-8192}
 extra=${FUZZ_FLAGS:-}
+case ${FUZZ_SEED:-} in
+'') ;;
+*[!0-9]*)
+	echo "fuzz.sh: FUZZ_SEED must be a number" >&2
+	exit 2
+	;;
+*) extra="-seed=$FUZZ_SEED $extra" ;;
+esac
 
 if ! command -v "$cc" >/dev/null 2>&1; then
 	echo "fuzz.sh: $cc not found (libFuzzer needs clang)" >&2
@@ -77,6 +88,11 @@ fi
 # ---- build ----
 flags="-std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+pcre_cflags=$(pkg-config --cflags libpcre2-8) &&
+    pcre_libs=$(pkg-config --libs libpcre2-8) || {
+	echo "fuzz.sh: libpcre2-8 not found (apt-get install libpcre2-dev)" >&2
+	exit 2
+}
 common="$top/src/tz.c $top/src/util.c $top/src/log.c"
 for t in $targets; do
 	case $t in
@@ -89,8 +105,8 @@ for t in $targets; do
 	esac
 	echo "== build fuzz_$t"
 	# shellcheck disable=SC2086
-	$cc $flags -I"$cfg" -I"$cfg/src" -I"$top/src" -o "$work/bin/fuzz_$t" \
-	    "$top/fuzz/fuzz_$t.c" $srcs || exit 2
+	$cc $flags $pcre_cflags -I"$cfg" -I"$cfg/src" -I"$top/src" \
+	    -o "$work/bin/fuzz_$t" "$top/fuzz/fuzz_$t.c" $srcs $pcre_libs || exit 2
 done
 
 # ---- seeds ----
@@ -110,7 +126,11 @@ data=$top/tests/data
 	printf "%s\n", $0 > f; close(f) }'
 if [ -d "$data/fuzz-regressions" ]; then
 	for f in "$data/fuzz-regressions"/*; do
-		[ -f "$f" ] && cp "$f" "$seeds/parse/"
+		[ -f "$f" ] || continue
+		case ${f##*/} in
+		rules-*) cp "$f" "$seeds/rules/" ;;
+		*) cp "$f" "$seeds/parse/" ;;
+		esac
 	done
 fi
 cp "$top/fuzz/seeds/conf/"* "$seeds/conf/"
@@ -120,6 +140,13 @@ done
 cp "$top/fuzz/seeds/rules/"* "$seeds/rules/"
 
 # ---- run ----
+# A blow-up is one input's work growing without bound: a single allocation
+# over 256 MB is one, caught at once; so is a process past 2 GB.  The
+# process limit is libFuzzer's default and sits well above the plateau a
+# long run reaches without one, about 700 MB for fuzz_rules, most of it
+# the freed memory AddressSanitizer holds back (its quarantine, 256 MB)
+# and the bookkeeping of the many small blocks the parsers allocate.
+limits="-rss_limit_mb=2048 -malloc_limit_mb=256"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 failed=0
@@ -138,7 +165,7 @@ for t in $targets; do
 	echo "== fuzz_$t for ${secs}s (log: $log)"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	"$bin" -max_total_time="$secs" -rss_limit_mb=512 -timeout="$timeout" \
+	"$bin" -max_total_time="$secs" $limits -timeout="$timeout" \
 	    -dict="$top/fuzz/$t.dict" -artifact_prefix="$art/" \
 	    -print_final_stats=1 $maxlen $extra \
 	    "$new" "$corpus" "$seeds/$t" >"$log" 2>&1
@@ -149,7 +176,7 @@ for t in $targets; do
 	    tail -n 1)
 	[ -n "$took" ] || took=$(($(date +%s) - start))
 	# keep what is new and adds coverage
-	"$bin" -merge=1 -rss_limit_mb=512 -timeout="$timeout" $maxlen \
+	"$bin" -merge=1 $limits -timeout="$timeout" $maxlen \
 	    "$corpus" "$new" >"$work/logs/$t.merge.log" 2>&1
 	ncorpus=$(find "$corpus" -type f | wc -l)
 	if [ $rc -eq 0 ]; then

@@ -16,14 +16,18 @@
  */
 #include "config.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+
 #include <errno.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcre2.h>
+
 #include "classify.h"
+#include "log.h"
 #include "util.h"
 
 enum rule_kind {
@@ -90,7 +94,7 @@ struct oprule {
 	int		 is_regex;
 	char		*needle;	/* lower-case substring */
 	size_t		 needle_len;
-	regex_t		 re;
+	pcre2_code	*re;
 	enum bw_reason	 reason;
 	int		 cls;		/* -1: from status/code */
 };
@@ -113,6 +117,8 @@ struct classifier {
 	size_t		 nouts;
 	struct oprule	*ops;
 	size_t		 nops;
+	pcre2_match_data	*md;	/* for every operator regex */
+	pcre2_match_context	*mctx;	/* their limits */
 };
 
 static int
@@ -253,7 +259,7 @@ classify_free_ops(struct oprule *ops, size_t n)
 	for (i = 0; i < n; i++) {
 		free(ops[i].name);
 		if (ops[i].is_regex)
-			regfree(&ops[i].re);
+			pcre2_code_free(ops[i].re);
 		else
 			free(ops[i].needle);
 	}
@@ -269,6 +275,8 @@ classify_free(struct classifier *cl)
 	free(cl->states);
 	free(cl->outs);
 	classify_free_ops(cl->ops, cl->nops);
+	pcre2_match_data_free(cl->md);
+	pcre2_match_context_free(cl->mctx);
 	free(cl);
 }
 
@@ -348,116 +356,55 @@ classify_err(char *errbuf, size_t errlen, size_t *used, int *nerr,
 }
 
 /*
- * glibc's regcomp() expands every repetition by copying what it repeats
- * ("x+" is "xx*", "x{2,5}" five copies), so stacked or nested repetitions
- * grow exponentially: the 30 bytes "a+++++++++++++++++++++++++++++" take
- * gigabytes, and a large automaton would be run on every line.  Nested
- * (or stacked) repetitions cost time even without copies: "^1" and 120
- * stars take seconds.  Estimate the expanded size and the nesting of
- * repetitions of an operator regex and refuse one far beyond any useful
- * rule.  Returns 0 when it is too large.
+ * Operator regular expressions are PCRE2's (pcre2pattern(3)), the dialect
+ * of Postfix's pcre: tables.  A backtracking matcher can take time
+ * exponential in the text on some patterns ("(a|aa)+$"), and an automaton
+ * one such as glibc's regcomp() can take exponential time or memory to
+ * build ("^(1*|2*){1,255}" takes gigabytes): neither is acceptable in a
+ * daemon that runs every rule on every failure line.  PCRE2 bounds both:
+ * a compiled pattern is at most 64K code units and the limits below stop
+ * one match at about a millisecond of work and 1 MB of memory; a rule that
+ * reaches a limit on a text does not match it.  Case is ignored for ASCII
+ * letters only and bytes are bytes (no UTF mode): log text need not be
+ * valid UTF-8.
  */
-#define CLASSIFY_RE_NODES	4096
-#define CLASSIFY_RE_NEST	8
-#define CLASSIFY_RE_DEPTH	32
-#define CLASSIFY_RE_DUP		255		/* _POSIX2_RE_DUP_MAX */
+#define CLASSIFY_RE_NEST	32		/* parentheses */
+#define CLASSIFY_RE_MATCH	100000		/* pcre2_set_match_limit */
+#define CLASSIFY_RE_DEPTH	1000		/* pcre2_set_depth_limit */
+#define CLASSIFY_RE_HEAP	1024		/* KiB, pcre2_set_heap_limit */
 
-static int
-classify_re_small(const char *p)
+static pcre2_code *
+classify_compile(struct classifier *cl, const char *pattern, char *msg,
+    size_t msglen)
 {
-	size_t	 tot[CLASSIFY_RE_DEPTH];
-	size_t	 total = 0, last = 0, f, m, n;
-	int	 nst[CLASSIFY_RE_DEPTH];
-	int	 nest = 0, lnest = 0, depth = 0;
+	pcre2_compile_context	*cc;
+	pcre2_code		*re;
+	PCRE2_SIZE		 off;
+	int			 e;
 
-	while (*p != '\0') {
-		f = 0;			/* repetition factor; 0: an atom */
-		if (*p == '(') {
-			if (depth == CLASSIFY_RE_DEPTH)
-				return 0;
-			tot[depth] = total;
-			nst[depth++] = nest;
-			total = last = 0;
-			nest = lnest = 0;
-			p++;
-			continue;
-		} else if (*p == '|') {
-			last = 0;
-			lnest = 0;
-			p++;
-			continue;
-		} else if (*p == ')' && depth > 0) {
-			last = total + 1;
-			lnest = nest;
-			total = tot[--depth];
-			nest = nst[depth] > lnest ? nst[depth] : lnest;
-			p++;
-		} else if (*p == '*' || *p == '?' || *p == '+') {
-			f = *p++ == '+' ? 2 : 1;
-		} else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
-			const char	*q = p + 1;
-
-			for (m = 0; *q >= '0' && *q <= '9' && m <= CLASSIFY_RE_DUP; q++)
-				m = m * 10 + (size_t)(*q - '0');
-			n = m;
-			if (*q == ',') {
-				n = m + 1;
-				if (q[1] >= '0' && q[1] <= '9')
-					for (n = 0, q++; *q >= '0' && *q <= '9' &&
-					    n <= CLASSIFY_RE_DUP; q++)
-						n = n * 10 + (size_t)(*q - '0');
-				else
-					q++;
-			}
-			if (m > CLASSIFY_RE_DUP || n > CLASSIFY_RE_DUP)
-				return 0;
-			if (*q == '}') {
-				f = n > 0 ? n : 1;
-				p = q + 1;
-			} else {
-				last = 1;
-				lnest = 0;
-				p++;
-			}
-		} else if (*p == '[') {
-			const char	*q = p + 1;
-
-			if (*q == '^')
-				q++;
-			if (*q == ']')
-				q++;
-			while (*q != '\0' && *q != ']') {
-				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
-					char		 t = q[1];
-
-					for (q += 2; *q != '\0' && !(q[0] == t && q[1] == ']'); q++)
-						;
-					if (*q == '\0')
-						break;
-					q++;
-				}
-				q++;
-			}
-			p = *q == ']' ? q + 1 : q;
-			last = 1;
-			lnest = 0;
-		} else {
-			p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
-			last = 1;
-			lnest = 0;
-		}
-		if (f == 0)
-			total += last;
-		else {
-			total += last * (f - 1);
-			last *= f;
-			if (++lnest > nest)
-				nest = lnest;
-		}
-		if (total > CLASSIFY_RE_NODES || nest > CLASSIFY_RE_NEST)
-			return 0;
+	if (cl->md == NULL) {
+		if ((cl->md = pcre2_match_data_create(1, NULL)) == NULL ||
+		    (cl->mctx = pcre2_match_context_create(NULL)) == NULL)
+			fatalx("pcre2: out of memory");
+		pcre2_set_match_limit(cl->mctx, CLASSIFY_RE_MATCH);
+		pcre2_set_depth_limit(cl->mctx, CLASSIFY_RE_DEPTH);
+		pcre2_set_heap_limit(cl->mctx, CLASSIFY_RE_HEAP);
 	}
-	return 1;
+	if ((cc = pcre2_compile_context_create(NULL)) == NULL)
+		fatalx("pcre2: out of memory");
+	pcre2_set_parens_nest_limit(cc, CLASSIFY_RE_NEST);
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_CASELESS, &e, &off, cc);
+	pcre2_compile_context_free(cc);
+	if (re == NULL) {
+		PCRE2_UCHAR	 text[200];
+
+		if (pcre2_get_error_message(e, text, sizeof(text)) < 0)
+			snprintf((char *)text, sizeof(text), "error %d", e);
+		snprintf(msg, msglen, "%s at offset %zu", (char *)text,
+		    (size_t)off);
+	}
+	return re;
 }
 
 /*
@@ -573,23 +520,15 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 			op.reason = (enum bw_reason)r;
 			op.cls = c;
 			if (q == '/') {
-				int	 e;
+				char	 msg[256];
 
-				if (!classify_re_small(s)) {
-					classify_err(errbuf, errlen, &used, &nerr, name,
-					    lineno, "regular expression too large once "
-					    "its repetitions are expanded");
-					continue;
-				}
-				op.is_regex = 1;
-				if ((e = regcomp(&op.re, s, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
-					char	 msg[256];
-
-					regerror(e, &op.re, msg, sizeof(msg));
+				if ((op.re = classify_compile(cl, s, msg,
+				    sizeof(msg))) == NULL) {
 					classify_err(errbuf, errlen, &used, &nerr, name,
 					    lineno, "bad regular expression: %s", msg);
 					continue;
 				}
+				op.is_regex = 1;
 			} else {
 				size_t	 i;
 
@@ -929,13 +868,11 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 		const struct oprule	*op = &cl->ops[i];
 		int			 hit;
 
-		if (op->is_regex) {
-			regmatch_t	 m;
-
-			m.rm_so = 0;
-			m.rm_eo = (regoff_t)d->diagnostic.n;
-			hit = regexec(&op->re, d->diagnostic.p, 1, &m, REG_STARTEND) == 0;
-		} else
+		if (op->is_regex)
+			/* no match, or a limit reached: not this rule */
+			hit = pcre2_match(op->re, (PCRE2_SPTR)d->diagnostic.p,
+			    d->diagnostic.n, 0, 0, cl->md, cl->mctx) >= 0;
+		else
 			hit = classify_memcasemem(d->diagnostic.p, d->diagnostic.n,
 			    op->needle, op->needle_len);
 		if (hit) {

@@ -265,7 +265,11 @@ test_operator_rules(void **state)
 	    "policy /unterminated\n"
 	    "policy /a(/\n"
 	    "policy \"\"\n"
-	    "policy \"x\" trailing\n";
+	    "policy \"x\" trailing\n"
+	    "policy /((ab){1000}){1000}/\n";
+	static const char	 pcre[] =
+	    "rate_limited /too many (?:connections|messages) from \\d+\\.\\d+/\n"
+	    "blocklisted /(a|aa)+z|!/\n";
 	struct classifier	*c = classify_new();
 	char			 err[4096];
 	struct verdict		 v;
@@ -286,15 +290,33 @@ test_operator_rules(void **state)
 
 	/* every error is reported with file:line; nothing changes on error */
 	assert_int_equal(classify_load_rules_text(c, "bad.rules", bad,
-	    sizeof(bad) - 1, err, sizeof(err)), 6);
+	    sizeof(bad) - 1, err, sizeof(err)), 7);
 	assert_non_null(strstr(err, "bad.rules:1: unknown reason \"nonsense\""));
 	assert_non_null(strstr(err, "bad.rules:2: unknown class \"sometimes\""));
 	assert_non_null(strstr(err, "bad.rules:3: unterminated pattern"));
 	assert_non_null(strstr(err, "bad.rules:4: bad regular expression"));
 	assert_non_null(strstr(err, "bad.rules:5: empty pattern"));
 	assert_non_null(strstr(err, "bad.rules:6: unexpected text"));
+	assert_non_null(strstr(err, "bad.rules:7: bad regular expression: "
+	    "regular expression is too large"));
 	verdict_of(c, "bounced", "550 Requested action not taken: mailbox unavailable", &v);
 	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+
+	/*
+	 * PCRE2 patterns; a match that needs more work than the limits allow
+	 * does not match: 24 "a" take (a|aa)+z some 10^5 steps before "!"
+	 * matches, 2 "a" a handful.
+	 */
+	assert_int_equal(classify_load_rules_text(c, "pcre.rules", pcre,
+	    sizeof(pcre) - 1, err, sizeof(err)), 0);
+	verdict_of(c, "deferred", "421 Too many connections from 192.0.2.1", &v);
+	assert_int_equal(v.reason, REASON_RATE_LIMITED);
+	assert_string_equal(v.rule, "rules:pcre.rules:1");
+	verdict_of(c, "bounced", "550 aa!", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	verdict_of(c, "bounced", "550 aaaaaaaaaaaaaaaaaaaaaaaa!", &v);
+	assert_int_not_equal(v.reason, REASON_BLOCKLISTED);
+	assert_string_not_equal(v.rule, "rules:pcre.rules:2");
 
 	assert_int_equal(classify_load_rules(c, "/nonexistent/rules", err, sizeof(err)), 1);
 	assert_non_null(strstr(err, "/nonexistent/rules"));
