@@ -143,7 +143,7 @@ cp "$top/fuzz/seeds/rules/"* "$seeds/rules/"
 # A blow-up is one input's work growing without bound: a single allocation
 # over 256 MB is one, caught at once; so is a process past 2 GB.  The
 # process limit is libFuzzer's default and sits well above the plateau a
-# long run reaches without one, about 700 MB for fuzz_rules, most of it
+# long run reaches without one, about 600 MB for fuzz_rules, most of it
 # the freed memory AddressSanitizer holds back (its quarantine, 256 MB)
 # and the bookkeeping of the many small blocks the parsers allocate.
 limits="-rss_limit_mb=2048 -malloc_limit_mb=256"

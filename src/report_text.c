@@ -316,7 +316,7 @@ txt_summary_row(struct txt_table *tb, const char *label, int64_t n, double pct,
     char *note)
 {
 	txt_table_row(tb, xstrdup(label), txt_fmt("%lld", (long long)n),
-	    pct >= 0 ? txt_fmt("%.1f", pct) : xstrdup(""), note);
+	    pct >= 0 ? txt_fmt("%.1f%%", pct) : xstrdup(""), note);
 }
 
 static void

@@ -140,6 +140,46 @@ grep -q "a-very-long-subdomain.*…" "$T/hostile.txt" || fail "long domain not c
 grep -q 'No delivery attempts' "$T/t.txt" || fail "empty day not said"
 pass "text: 80 columns, sanitised"
 
+# text: the summary and the domain table say what the JSON says
+"$BW" report --date 2026-11-22 --top 100000 > "$T/day.txt" || fail "text exit"
+python3 - "$T/day.txt" "$T/day.json" <<'PY' || fail "text numbers differ from json"
+import json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+tot = json.load(open(sys.argv[2]))["totals"]
+doms = {d["domain"]: d for d in json.load(open(sys.argv[2]))["domains"]}
+def row(label):
+    m = re.search(r"^ +%s +(\d+)(?: +([0-9.]+)%%)?" % label, text, re.M)
+    assert m, "no %s line" % label
+    return int(m.group(1)), m.group(2) and float(m.group(2))
+assert row("delivery attempts") == (tot["attempts"], None)
+for k in ("delivered", "failures", "permanent", "temporary", "greylist"):
+    n, pct = row(k)
+    want = round(100.0 * tot[k] / tot["attempts"], 1)
+    assert (n, pct) == (tot[k], want), (k, n, pct, tot[k], want)
+seen = set()
+for m in re.finditer(r"^  (\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +([0-9.]+) +(\S+)$",
+                     text, re.M):
+    name = m.group(1)
+    if name.endswith("\u2026"):    # cut to fit 80 columns
+        cut = [k for k in doms if k.startswith(name[:-1])]
+        assert len(cut) == 1, (name, cut)
+        name = cut[0]
+    d = doms.get(name)
+    if d is None:
+        continue
+    top = m.group(8)
+    if top.endswith("\u2026"):     # cut to fit 80 columns
+        top = d["top_reason"] if d["top_reason"].startswith(top[:-1]) else top
+    got = [int(m.group(i)) for i in range(2, 7)] + [float(m.group(7)), top]
+    want = [d["attempts"], d["delivered"], d["permanent"], d["temporary"],
+            d["greylist"], d["failure_pct"], d["top_reason"]]
+    assert got == want, (name, got, want)
+    seen.add(name)
+failing = set(k for k, d in doms.items() if d["failures"] > 0)
+assert seen == failing, (failing - seen, seen - failing)
+PY
+pass "text: summary and domain table agree with the JSON"
+
 # HTML: every remote text escaped, charts, phone viewport
 "$BW" report --date 2026-11-22 --top 100 --format html > "$T/r.html" || fail "html exit"
 "$BW" report --date 2026-11-22 --domain evil.example --format html > "$T/d.html" || fail "html domain exit"
