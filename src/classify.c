@@ -358,11 +358,12 @@ classify_err(char *errbuf, size_t errlen, size_t *used, int *nerr,
 /*
  * Operator regular expressions are PCRE2's (pcre2pattern(3)), the dialect
  * of Postfix's pcre: tables.  A backtracking matcher can take time
- * exponential in the text on some patterns ("(a|aa)+$"), and an automaton
- * one such as glibc's regcomp() can take exponential time or memory to
- * build ("^(1*|2*){1,255}" takes gigabytes): neither is acceptable in a
- * daemon that runs every rule on every failure line.  PCRE2 bounds both:
- * a compiled pattern is at most 64K code units and the limits below stop
+ * exponential in the text on some patterns ("(a|aa)+$"), and glibc's
+ * regcomp(), which builds an automaton, can take exponential time or
+ * memory to build it ("^(1*|2*){1,255}" takes gigabytes): neither is
+ * acceptable in a daemon that runs every rule on every failure line, on
+ * text a remote server chose.  PCRE2 bounds both: a compiled pattern is
+ * at most 64K code units (Debian's build) and the limits below stop
  * one match at about a millisecond of work and 1 MB of memory; a rule that
  * reaches a limit on a text does not match it.  Case is ignored for ASCII
  * letters only and bytes are bytes (no UTF mode): log text need not be
