@@ -941,9 +941,20 @@ store_normalize(const char *s, size_t n, char *out, size_t outlen)
 		    (k = store_word(w, p, &a, &z)) == W_LITERAL) {
 			for (; w < p; w++) {
 				if (*w == '\1' && w + 1 < p) {
+					const char	*nm;
+
 					w++;
-					PUTS(*w == 'r' ? "<addr>" : *w == 'h' ? "<host>" :
-					    *w == 'd' ? "<domain>" : "<var>");
+					nm = *w == 'r' ? "<addr>" : *w == 'h' ? "<host>" :
+					    *w == 'd' ? "<domain>" : "<var>";
+					/* "<\1r>" reads "<addr>", not "<<addr>>" */
+					if (o > 0 && out[o - 1] == '<' && w + 1 < p &&
+					    w[1] == '>') {
+						o--;
+						PUTS(nm);
+						w++;
+						continue;
+					}
+					PUTS(nm);
 				} else
 					PUT(*w);
 			}

@@ -63,6 +63,12 @@ run() {
 import_ok "$T/clean-real.db" "$real"
 import_ok "$T/clean-sample.db" "$sample"
 [ "$(q "$T/clean-real.db" 'SELECT count(*) FROM failure')" -gt 80 ] || fail "too few failure rows"
+# grouping: "450 4.7.1 <rcpt>: ..." groups as "<addr>:", never "<<addr>>:"
+assert_eq "$(q "$T/clean-sample.db" "SELECT count(*) FROM diagnostic
+    WHERE normalized LIKE '%<<addr>>%'")" 0 "addresses in angle brackets doubled"
+[ "$(q "$T/clean-sample.db" "SELECT count(*) FROM diagnostic
+    WHERE normalized LIKE '450 4.7.1 <addr>: Recipient address rejected%'")" -gt 0 ] ||
+	fail "no '450 4.7.1 <addr>: Recipient address rejected' group"
 
 # ---- 3. idempotent re-import ----
 
