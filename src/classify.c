@@ -615,8 +615,10 @@ classify_memcasemem(const char *h, size_t hl, const char *n, size_t nl)
 }
 
 static int
-classify_when_ok(int when, enum bw_class base)
+classify_when_ok(int when, enum bw_class base, int x41)
 {
+	if (when == W_X41)
+		return x41;
 	if (when == W_TEMP)
 		return base == CLASS_TEMPORARY || base == CLASS_GREYLIST;
 	if (when == W_PERM)
@@ -629,18 +631,121 @@ classify_when_ok(int when, enum bw_class base)
  * reason whose condition holds, and the first rule carrying a class hint.
  * The hint pass ignores conditions: it runs before the class is known.
  */
+static int
+classify_namech(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+	    c == '+' || c == '=';
+}
+
+static int
+classify_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Names the text rules must not read: a host "name[address]" (":port"),
+ * as in "host mx.spamexperts.com[192.0.2.1] said:" or "lost connection
+ * with mx1.greylist.example[192.0.2.1]", and an e-mail address.  Whoever
+ * runs the remote server or sends the mail chose them; they say nothing
+ * about what went wrong.  Returns the end of such a name starting at i,
+ * or i.
+ */
+static size_t
+classify_skip_name(const char *p, size_t i, size_t n)
+{
+	size_t	 j = i, k;
+
+	while (j < n && classify_namech((unsigned char)p[j]))
+		j++;
+	if (j == i || j >= n)
+		return i;
+	if (p[j] == '[') {
+		/* not a unix socket, "host[private/dovecot-lmtp]": that says */
+		for (k = j + 1; k < n && k - j < 64 && p[k] != ']' && p[k] != ' ' &&
+		    p[k] != '/'; k++)
+			;
+		if (k >= n || p[k] != ']')
+			return i;
+		k++;
+		if (k + 1 < n && p[k] == ':' && classify_digit((unsigned char)p[k + 1]))
+			for (k++; k < n && classify_digit((unsigned char)p[k]); k++)
+				;
+		return k;
+	}
+	if (p[j] == '@') {
+		for (k = j + 1; k < n && (classify_namech((unsigned char)p[k]) &&
+		    p[k] != '+' && p[k] != '='); k++)
+			;
+		return k > j + 1 ? k : i;
+	}
+	return i;
+}
+
+/*
+ * The line prefix of a multi-line reply inside the joined text, "550-",
+ * "550-5.1.1 " or "550 5.1.1 " (RFC 5321 4.2, RFC 2034): Postfix keeps
+ * them, so "554-5.7.1 Relay 554 5.7.1 access denied" hides its phrase.
+ * Returns the end of the prefix and the blank after it, or i.
+ */
+static size_t
+classify_skip_prefix(const char *p, size_t i, size_t n)
+{
+	size_t	 k;
+	int	 dots = 0;
+
+	if (n - i < 4 || !classify_digit((unsigned char)p[i]) ||
+	    !classify_digit((unsigned char)p[i + 1]) ||
+	    !classify_digit((unsigned char)p[i + 2]) ||
+	    (p[i + 3] != '-' && p[i + 3] != ' '))
+		return i;
+	k = i + 4;
+	/* "X.Y.Z" with the class digit of the code */
+	if (k < n && p[k] == p[i]) {
+		size_t	 e = k + 1;
+
+		while (e < n && (p[e] == '.' || classify_digit((unsigned char)p[e]))) {
+			dots += p[e] == '.';
+			e++;
+		}
+		if (dots == 2 && p[e - 1] != '.' && (e == n || p[e] == ' '))
+			k = e;
+	}
+	if (k == i + 4 && p[i + 3] == ' ')
+		return i;		/* "550 " alone may be words: keep it */
+	while (k < n && p[k] == ' ')
+		k++;
+	return k;
+}
+
 static void
 classify_scan(const struct classifier *cl, const char *p, size_t n,
-    enum bw_class base, int *reason_rule, int *hint_rule)
+    enum bw_class base, int x41, int *reason_rule, int *hint_rule)
 {
 	uint32_t	 st = 0;
-	size_t		 i;
+	size_t		 i, j;
 	int		 best = -1, hbest = -1;
 
 	for (i = 0; i < n; i++) {
 		const struct ac_state	*s;
 		uint16_t		 k;
 
+		if (i == 0 || !classify_namech((unsigned char)p[i - 1])) {
+			if ((j = classify_skip_name(p, i, n)) != i) {
+				/* a name: the words on both sides stay apart */
+				st = 0;
+				i = j - 1;
+				continue;
+			}
+			if (i > 0 && p[i - 1] == ' ' &&
+			    (j = classify_skip_prefix(p, i, n)) != i) {
+				/* a line prefix: the words on both sides join */
+				i = j - 1;
+				continue;
+			}
+		}
 		st = cl->delta[st * cl->nsym + cl->sym[(unsigned char)p[i]]];
 		s = &cl->states[st];
 		if (s->nout == 0)
@@ -654,7 +759,7 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 			if (r->hint != H_NONE && (hbest == -1 || ri < hbest))
 				hbest = ri;
 			if (r->reason != REASON_NONE && (best == -1 || ri < best) &&
-			    classify_when_ok(r->when, base))
+			    classify_when_ok(r->when, base, x41))
 				best = ri;
 		}
 	}
@@ -766,6 +871,15 @@ classify_text(const struct delivery *d)
 	return s;
 }
 
+/* "X.4.1": Microsoft's edge refuses unknown recipients with 5.4.1. */
+static int
+classify_is_x41(struct span s)
+{
+	int	 c, subj, det;
+
+	return classify_enh(s, &c, &subj, &det) && subj == 4 && det == 1;
+}
+
 static int
 classify_enh_lookup(struct span enh, int want_cls, int *rule)
 {
@@ -792,7 +906,7 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 {
 	enum bw_class	 base;
 	struct span	 text;
-	int		 rr = -1, hr = -1, want = 0, c;
+	int		 rr = -1, hr = -1, want = 0, c, x41;
 	size_t		 i;
 
 	v->rule = NULL;
@@ -811,6 +925,7 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 
 	/* 1. the verdict */
 	text = classify_text(d);
+	x41 = classify_is_x41(d->dsn) || classify_is_x41(d->enhanced);
 	switch (d->status) {
 	case DSTATUS_BOUNCED:
 		base = CLASS_PERMANENT;
@@ -844,7 +959,7 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 			int	 dummy;
 
 			classify_scan(cl, text.p ? text.p : "", text.n,
-			    CLASS_TEMPORARY, &dummy, &hr);
+			    CLASS_TEMPORARY, x41, &dummy, &hr);
 			if (hr == -1) {
 				struct span	 h = classify_hash_code(d->diagnostic);
 				int		 s, det;
@@ -889,13 +1004,14 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 	if (text.p != NULL) {
 		int	 dummy;
 
-		classify_scan(cl, text.p, text.n, base, &rr, &dummy);
+		classify_scan(cl, text.p, text.n, base, x41, &rr, &dummy);
 	}
 	if (rr == -1 && text.p != d->diagnostic.p && d->diagnostic.p != NULL) {
 		/* nothing in the reply: try the whole reason ("connect to ...") */
 		int	 dummy;
 
-		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, &rr, &dummy);
+		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, x41, &rr,
+		    &dummy);
 	}
 	if (rr == -1) {
 		/* 3. enhanced code: dsn first, then the reply's, then "#X.Y.Z" */

@@ -23,6 +23,7 @@
 #define W_ANY	0
 #define W_TEMP	1
 #define W_PERM	2
+#define W_X41	3	/* the enhanced code (dsn or reply) is X.4.1 */
 #define H_NONE	(-1)
 #define H_PERM	CLASS_PERMANENT
 #define H_TEMP	CLASS_TEMPORARY
@@ -96,6 +97,8 @@ static const struct rule classify_rules[] = {
 	    "450 4.7.3 Organization queue quota exceeded."),
 	TEXT("rate.user-complaints", "deferred due to user complaints", RATE_LIMITED, W_ANY, H_TEMP,
 	    "421 4.7.0 [TSS04] Messages from 78.225.183.108 temporarily deferred due to user complaints - 4.16.55.1"),
+	TEXT("rate.yahoo-tss04", "[tss04]", RATE_LIMITED, W_ANY, H_TEMP,
+	    "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1"),
 	TEXT("rate.sending-rate", "sending rate", RATE_LIMITED, W_ANY, H_TEMP,
 	    "450 Sending rate exceeded"),
 
@@ -146,9 +149,9 @@ static const struct rule classify_rules[] = {
 	    "554 Rejected, see b.barracudacentral.org"),
 
 	/* relaying */
-	TEXT("relay.access-denied", "relay access denied", RELAY_DENIED, W_ANY, H_NONE,
+	TEXT("relay.access-denied", "relay access denied", RELAY_DENIED, W_ANY, H_PERM,
 	    "554 5.7.1 <info@mydomain.com>: Relay access denied"),
-	TEXT("relay.relaying-denied", "relaying denied", RELAY_DENIED, W_ANY, H_NONE,
+	TEXT("relay.relaying-denied", "relaying denied", RELAY_DENIED, W_ANY, H_PERM,
 	    "550 5.7.1 <user@anotherdomain.com>... Relaying denied. Proper authentication required."),
 	TEXT("relay.not-permitted", "permitted to relay", RELAY_DENIED, W_ANY, H_NONE,
 	    "550-[66.96.184.4] is currently not permitted to relay through this server."),
@@ -158,6 +161,28 @@ static const struct rule classify_rules[] = {
 	    "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"),
 	TEXT("relay.not-allowed", "relaying not allowed", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 Relaying not allowed"),
+
+	/* texts of the reply code table (smtp-reply-and-status-codes.txt) */
+	TEXT("domain.host-unknown", "host unknown", DOMAIN_NOT_FOUND, W_ANY, H_PERM,
+	    "512 Host unknown. Domain can not be found."),
+	TEXT("domain.no-dns-server", "no dns server", DOMAIN_NOT_FOUND, W_ANY, H_PERM,
+	    "540 No DNS Server for email address"),
+	TEXT("address.check-recipient", "check the recipient address", BAD_ADDRESS, W_ANY, H_PERM,
+	    "510 Check the recipient address"),
+	TEXT("address.mailbox-address-invalid", "mailbox address invalid", BAD_ADDRESS, W_ANY, H_PERM,
+	    "515 Destination mailbox address invalid"),
+	TEXT("sender.mail-attribute", "senders mail attribute", SENDER_REJECTED, W_ANY, H_PERM,
+	    "517 Problem with senders mail attribute, check properties"),
+	TEXT("connect.no-available-route", "no available route", HOST_UNREACHABLE, W_ANY, H_NONE,
+	    "543 Routing server failure. No available route"),
+	TEXT("expired.delivery-time-out", "delivery time-out", EXPIRED, W_ANY, H_PERM,
+	    "547 Delivery time-out."),
+	TEXT("policy.same-ip", "multiple servers using same ip", POLICY, W_ANY, H_PERM,
+	    "535 Multiple servers using same IP"),
+	TEXT("server.unable-to-queue", "unable to queue messages", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
+	    "458 Unable to queue messages for node"),
+	TEXT("policy.node-not-allowed", "node not allowed", POLICY, W_ANY, H_NONE,
+	    "459 node not allowed: reason"),
 	TEXT("relay.allowed-to-relay", "allowed to relay", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 You are not allowed to relay"),
 	TEXT("relay.unable", "unable to relay", RELAY_DENIED, W_ANY, H_NONE,
@@ -189,6 +214,10 @@ static const struct rule classify_rules[] = {
 	    "550 5.7.1 Unauthenticated email from example.com is not accepted"),
 	TEXT("auth.authentication-level", "required authentication level", AUTH_FAILED, W_ANY, H_NONE,
 	    "550 5.7.515 Access denied, sending domain EXAMPLE.JP doesn't meet the required authentication level."),
+	TEXT("auth.gmail-no-authentication", "does not have authentication information", AUTH_FAILED, W_ANY, H_NONE,
+	    "421-4.7.0 This message does not have authentication information or fails to 421-4.7.0 pass authentication checks. To best protect our users from spam, the 421-4.7.0 message has been blocked."),
+	TEXT("auth.authentication-checks", "fails to pass authentication checks", AUTH_FAILED, W_ANY, H_NONE,
+	    "550-5.7.26 This mail has been blocked because the sender is unauthenticated and fails to pass authentication checks."),
 
 	/* TLS */
 	TEXT("tls.required-not-offered", "tls is required", TLS_ERROR, W_ANY, H_NONE,
@@ -283,23 +312,30 @@ static const struct rule classify_rules[] = {
 	    "533 Remote server has insufficient disk space to hold email"),
 	TEXT("full.mail-system-full", "mail system full", MAILBOX_FULL, W_ANY, H_NONE,
 	    "531 Mail system Full"),
+	TEXT("full.exceeded-mailbox-limit", "exceeded mailbox limit", MAILBOX_FULL, W_ANY, H_PERM,
+	    "522 Recipient has exceeded mailbox limit"),
+	/* mailbox_size_limit: the local agent's write fails with EFBIG */
+	TEXT("full.file-too-large", "error writing message: file too large", MAILBOX_FULL, W_ANY, H_NONE,
+	    "cannot update mailbox /var/mail/a for user a. error writing message: File too large"),
+	TEXT("full.diskspace-quota", "diskspace quota", MAILBOX_FULL, W_ANY, H_NONE,
+	    "maildir delivery failed: Sorry, the user's maildir has overdrawn his diskspace quota, please try again later."),
 	TEXT("full.out-of-storage", "out of storage", MAILBOX_FULL, W_ANY, H_NONE,
 	    "452 Out of storage space"),
 
 	/* size */
-	TEXT("size.too-large", "message too large", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
+	TEXT("size.too-large", "message too large", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
 	    "523 Server or connector limit exceeded. Message too large"),
 	TEXT("size.too-big", "message too big", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
 	    "552 5.3.4 Message too big for system"),
 	TEXT("size.is-too-large", "is too large", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
 	    "552 Message is too large"),
-	TEXT("size.size-limit", "size limit", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
+	TEXT("size.size-limit", "size limit", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
 	    "552 5.3.4 Message size exceeds fixed limit: exceeds size limit"),
-	TEXT("size.maximum-size", "maximum size", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
+	TEXT("size.maximum-size", "maximum size", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
 	    "552 Message exceeds maximum size"),
 	TEXT("size.message-length", "message length exceeds", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
 	    "552 5.2.3 Message length exceeds administrative limit"),
-	TEXT("size.exceeds-size", "message size exceeds", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
+	TEXT("size.exceeds-size", "message size exceeds", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
 	    "552 Message size exceeds fixed maximum message size"),
 
 	/* domains that do not exist (before user rules: "domain does not exist") */
@@ -383,8 +419,11 @@ static const struct rule classify_rules[] = {
 	    "The e-mail address could not be found."),
 	TEXT("user.ms-as201806281", "as(201806281)", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)"),
-	TEXT("user.ms-access-denied", "recipient address rejected: access denied", USER_UNKNOWN, W_ANY, H_PERM,
+	TEXT("user.ms-access-denied", "recipient address rejected: access denied", USER_UNKNOWN, W_X41, H_PERM,
 	    "550 5.4.1 [a@example.br]: Recipient address rejected: Access denied [BL2NAM02FT061.eop-nam02.prod.protection.outlook.com]"),
+	/* the same words anywhere else: Postfix's access(5) REJECT */
+	TEXT("policy.access-denied", "recipient address rejected: access denied", POLICY, W_ANY, H_PERM,
+	    "554 5.7.1 <u@example.com>: Recipient address rejected: Access denied"),
 	TEXT("user.cannot-be-verified", "recipient cannot be verified", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550-\"The recipient cannot be verified.  Please check all recipients of this 550 message to verify they are valid.\""),
 	TEXT("user.not-our-customer", "not our customer", USER_UNKNOWN, W_ANY, H_PERM,
@@ -452,11 +491,22 @@ static const struct rule classify_rules[] = {
 	TEXT("local.table-lookup", "table lookup failure", LOCAL_ERROR, W_ANY, H_TEMP,
 	    "table lookup failure"),
 	TEXT("local.cannot-update-mailbox", "cannot update mailbox", LOCAL_ERROR, W_ANY, H_NONE,
-	    "cannot update mailbox /var/mail/a for user a. error writing message: File too large"),
+	    "cannot update mailbox /var/mail/a for user a. unable to lock for exclusive access: Resource temporarily unavailable"),
 	TEXT("local.maildir-failed", "maildir delivery failed", LOCAL_ERROR, W_ANY, H_NONE,
 	    "maildir delivery failed: Permission denied"),
 	TEXT("local.sasl-failed", "sasl authentication failed", LOCAL_ERROR, W_ANY, H_NONE,
 	    "SASL authentication failed; server xyz.example.com[1.2.3.4] said: 535 5.7.8 Error: authentication failed: authentication failure"),
+	TEXT("local.sasl-cached-failed", "sasl [cached] authentication failed", LOCAL_ERROR, W_ANY, H_NONE,
+	    "SASL [CACHED] authentication failed; server mx.example.com[192.0.2.1] said: 535 5.7.8 Error: authentication failed"),
+	/* sysexits texts of the local and pipe agents (log-formats.md 1.2) */
+	TEXT("local.cannot-open-input", "cannot open input", LOCAL_ERROR, W_ANY, H_NONE,
+	    "cannot open input"),
+	TEXT("local.os-file-missing", "critical os file missing", LOCAL_ERROR, W_ANY, H_NONE,
+	    "critical OS file missing"),
+	TEXT("local.io-error", "input/output error", LOCAL_ERROR, W_ANY, H_NONE,
+	    "input/output error"),
+	TEXT("local.user-output-file", "can't create user output file", LOCAL_ERROR, W_ANY, H_NONE,
+	    "can't create user output file"),
 	TEXT("local.bounce-failed", "bounce failed", LOCAL_ERROR, W_ANY, H_TEMP,
 	    "bounce failed"),
 	TEXT("local.internal-software", "internal software error", LOCAL_ERROR, W_ANY, H_NONE,
