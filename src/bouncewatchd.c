@@ -50,24 +50,33 @@ check_conf(const char *path, struct conf *conf)
 	struct classifier	*cl;
 	int			 n;
 
+	/* every error in one pass: the file, its user, its rules file */
 	conf_defaults(conf);
-	if ((n = conf_load(path, conf, 0, err, sizeof(err))) != 0) {
+	if ((n = conf_load(path, conf, 0, err, sizeof(err))) != 0)
 		fputs(err, stderr);
-		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
-		return -1;
-	}
-	if (conf->nlogs == 0) {
+	else if (conf->nlogs == 0) {
 		fprintf(stderr, "%s: no \"log = PATH\" line: nothing to follow\n", path);
-		return -1;
+		n++;
+	}
+	if (conf->user != NULL && getpwnam(conf->user) == NULL) {
+		fprintf(stderr, "%s:%d: user: \"%s\" does not exist\n", path,
+		    conf->user_line, conf->user);
+		n++;
 	}
 	if (conf->rules != NULL) {
+		int	 nr;
+
 		cl = classify_new();
-		n = classify_load_rules(cl, conf->rules, err, sizeof(err));
+		nr = classify_load_rules(cl, conf->rules, err, sizeof(err));
 		classify_free(cl);
-		if (n != 0) {
+		if (nr != 0) {
 			fputs(err, stderr);
-			return -1;
+			n += nr;
 		}
+	}
+	if (n != 0) {
+		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
+		return -1;
 	}
 	return 0;
 }

@@ -248,9 +248,9 @@ conf_key_retention(struct conf *c, struct conf_err *e, const char *key, char *v)
 static void
 conf_key_user(struct conf *c, struct conf_err *e, const char *key, char *v)
 {
-	(void)e;
 	(void)key;
 	conf_set_str(&c->user, v);
+	c->user_line = e->line;
 }
 
 static void

@@ -34,6 +34,7 @@ struct conf {
 	char		*timezone;
 	int		 retention_days;	/* 0: keep failure detail forever */
 	char		*user;		/* drop to this user when started as root */
+	int		 user_line;	/* where it was set */
 	char		*report_to;
 	char		*report_format;
 	int		 rotate_quiet_s;

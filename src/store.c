@@ -382,6 +382,35 @@ store_set_tz(struct store *st, struct tz *tz)
 	st->tz = tz;
 }
 
+/*
+ * Run as root (an operator's "bouncewatch import"), give a file just
+ * created to the owner of "ref", the database or its directory, as SQLite
+ * does with the -wal and -shm files: else the daemon, which runs as that
+ * owner, could not open it afterwards.
+ */
+static void
+store_give_away(int fd, const char *path, const char *ref)
+{
+	struct stat	 sb;
+	char		 dir[4096], *slash;
+
+	if (geteuid() != 0)
+		return;
+	if (ref == NULL || stat(ref, &sb) == -1) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &sb) == -1)
+			return;
+	}
+	if (sb.st_uid != 0 && fchown(fd, sb.st_uid, sb.st_gid) == -1)
+		log_warn("%s: chown", path);
+}
+
 int
 store_lock(const char *db)
 {
@@ -389,8 +418,17 @@ store_lock(const char *db)
 	int	 fd;
 
 	snprintf(path, sizeof(path), "%s.lock", db);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
-		log_warn("%s", path);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0640)) != -1)
+		store_give_away(fd, path, db);
+	else if (errno == EEXIST)
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			log_warnx("%s: the directory does not exist; create it, owned "
+			    "by the user the daemon runs as", path);
+		else
+			log_warn("%s", path);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -506,8 +544,10 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 				free(st);
 				return NULL;
 			}
-			if (fd != -1)
+			if (fd != -1) {
+				store_give_away(fd, path, NULL);
 				close(fd);
+			}
 		}
 		flags = SQLITE_OPEN_READWRITE;
 	}

@@ -499,12 +499,16 @@ def s_config(h):
                 "start = middle\n"
                 "database = /tmp/x.db\n"
                 "database = /tmp/y.db\n"
-                "just words\n")
+                "just words\n"
+                "user = no-such-user-here\n"
+                "rules = %s/missing.rules\n" % h.dir)
     r = subprocess.run([BWD, "-n", "-c", bad], capture_output=True, text=True)
     if r.returncode != 78:
         raise Fail("bad config: exit %d, want 78" % r.returncode)
+    # all in one pass: the file, the user it names, its rules file
     for want in ("bad.conf:2: log:", "bad.conf:3: commit_interval:", "bad.conf:4: unknown key \"colour\"",
-                 "bad.conf:5: start:", "bad.conf:7: database: given twice", "bad.conf:8: expected"):
+                 "bad.conf:5: start:", "bad.conf:7: database: given twice", "bad.conf:8: expected",
+                 "bad.conf:9: user: \"no-such-user-here\" does not exist", "missing.rules:"):
         if want not in r.stderr:
             raise Fail("missing error %r in:\n%s" % (want, r.stderr))
     r = subprocess.run([BWD, "-n", "-c", h.conf], capture_output=True, text=True)

@@ -261,6 +261,27 @@ sec_readonly_user() {
 	pass "report and sqlite3 -readonly for a user who cannot write"
 }
 
+# root imports into the daemon's directory: the files it creates are the
+# daemon user's, so that the daemon (and that user's imports) can open them
+sec_root_import() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null 2>&1 ||
+	    ! id nobody > /dev/null 2>&1; then
+		echo "skip: root import for another user (needs root, setpriv, user nobody)"
+		exit 77
+	fi
+	grp=$(id -gn nobody)
+	chmod 0755 "$T"
+	install -d -o nobody -g "$grp" -m 0750 "$T/state"
+	import_ok "$T/state/bw.db" "$real"
+	for f in bw.db bw.db-wal bw.db-shm bw.db.lock; do
+		assert_eq "$(stat -c %U:%a "$T/state/$f")" "nobody:640" "owner and mode of $f"
+	done
+	setpriv --reuid=nobody --regid="$grp" --clear-groups \
+	    "$BW" import --quiet --db "$T/state/bw.db" "$sample" 2> "$T/nobody.err" ||
+		fail "import as nobody after root's: $(cat "$T/nobody.err")"
+	pass "root's import leaves files the daemon's user can open"
+}
+
 # ---- 7. a full disk, a locked database ----
 
 sec_full() {
@@ -414,7 +435,7 @@ sec_kill9() {
 	pass "kill -9 at random moments, then a rerun: exactly a clean import"
 }
 
-for s in reimport grown partial not_ours unreadable readers readonly_user full \
+for s in reimport grown partial not_ours unreadable readers readonly_user root_import full \
     locked prune kill9; do
 	run "$s"
 done
