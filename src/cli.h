@@ -35,6 +35,7 @@ struct reader {
 	struct parse_ctx	 ctx;
 	struct classifier	*cl;
 };
+/* -1: an error; -2: zone, given on the command line, is unknown */
 int	cli_reader_open(struct reader *, const char *zone, const char *rules);
 void	cli_reader_close(struct reader *);
 

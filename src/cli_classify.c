@@ -92,7 +92,7 @@ cli_classify(int argc, char **argv)
 	struct reader		 rd;
 	struct classify_counts	 n;
 	struct obuf		 out;
-	int			 ch, i, status = 0;
+	int			 ch, i, r, status = 0;
 
 	while ((ch = getopt_long(argc, argv, "f:r:z:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -132,8 +132,8 @@ cli_classify(int argc, char **argv)
 		return 2;
 	}
 
-	if (cli_reader_open(&rd, zone, rules) == -1)
-		return 1;
+	if ((r = cli_reader_open(&rd, zone, rules)) < 0)
+		return r == -2 ? 2 : 1;
 	obuf_init(&out, stdout);
 	if (fmt == EMIT_TSV)
 		emit_tsv_header(&out);

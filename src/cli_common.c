@@ -49,6 +49,7 @@ int
 cli_reader_open(struct reader *r, const char *zone, const char *rules)
 {
 	char	 err[4096];
+	int	 usage_zone = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->conf = xcalloc(1, sizeof(*r->conf));
@@ -58,12 +59,15 @@ cli_reader_open(struct reader *r, const char *zone, const char *rules)
 	}
 	if (zone == NULL)
 		zone = r->conf->timezone;
+	else
+		usage_zone = 1;
 	if (rules == NULL)
 		rules = r->conf->rules;
 	r->ctx.now = cli_now();
 	if ((r->ctx.tz = tz_new(zone)) == NULL) {
 		log_warnx("unknown time zone \"%s\"", zone);
-		goto fail;
+		cli_reader_close(r);
+		return usage_zone ? -2 : -1;
 	}
 	r->cl = classify_new();
 	if (rules != NULL && classify_load_rules(r->cl, rules, err, sizeof(err)) != 0) {

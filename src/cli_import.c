@@ -264,8 +264,8 @@ cli_import(int argc, char **argv)
 		cli_import_usage();
 		return 2;
 	}
-	if (cli_reader_open(&rd, zone, rules) == -1)
-		return 1;
+	if ((r = cli_reader_open(&rd, zone, rules)) < 0)
+		return r == -2 ? 2 : 1;
 	rd.ctx.lazy = 1;		/* parse only what the store keeps */
 	if (db == NULL)
 		db = rd.conf->database;

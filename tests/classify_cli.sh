@@ -64,4 +64,9 @@ set +e
 "$BW" classify --format yaml "$sample" > /dev/null 2>&1; rc=$?
 set -e
 assert_eq "$rc" 2 "bad format exit status"
+set +e
+"$BW" classify --timezone Mars/Olympus_Mons "$sample" > /dev/null 2> "$T/z.err"; rc=$?
+set -e
+assert_eq "$rc" 2 "unknown --timezone exit status (bouncewatch(1): a usage error)"
+grep -q 'Mars/Olympus_Mons' "$T/z.err" || fail "unknown zone not named"
 pass "error handling"
