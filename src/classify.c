@@ -1039,6 +1039,8 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 	v->rule = classify_rules[rr].name;
 	if (v->reason == REASON_GREYLISTED && base == CLASS_TEMPORARY)
 		v->cls = CLASS_GREYLIST;
+	else if (v->reason == REASON_LOCAL_THROTTLE)
+		v->cls = CLASS_TEMPORARY;	/* our own MTA will try again */
 }
 
 /* ---- introspection ---- */

@@ -171,6 +171,8 @@ static const struct rule classify_rules[] = {
 	    "510 Check the recipient address"),
 	TEXT("address.mailbox-address-invalid", "mailbox address invalid", BAD_ADDRESS, W_ANY, H_PERM,
 	    "515 Destination mailbox address invalid"),
+	TEXT("address.not-rfc5321", "not a valid rfc-5321 address", BAD_ADDRESS, W_ANY, H_PERM,
+	    "553 5.1.2 The recipient address <a@b@example.com> is not a valid RFC-5321 address."),
 	TEXT("sender.mail-attribute", "senders mail attribute", SENDER_REJECTED, W_ANY, H_PERM,
 	    "517 Problem with senders mail attribute, check properties"),
 	TEXT("connect.no-available-route", "no available route", HOST_UNREACHABLE, W_ANY, H_NONE,
