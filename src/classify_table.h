@@ -71,6 +71,9 @@ static const struct rule classify_rules[] = {
 	    "451 Message temporarily deferred - [160]"),
 	TEXT("greylist.not-yet-authorized", "not yet authorized to deliver", GREYLISTED, W_TEMP, H_NONE,
 	    "451 4.7.1 You are not yet authorized to deliver mail from <a@b> to <c@d>"),
+	/* reject_unverified_recipient still probing: passes on retry */
+	TEXT("greylist.verification-in-progress", "address verification in progress", GREYLISTED, W_TEMP, H_TEMP,
+	    "450 4.1.1 <u@example.com>: Recipient address rejected: unverified address: Address verification in progress"),
 
 	/* receivers throttling us */
 	TEXT("rate.receiving-at-a-rate", "receiving mail at a rate", RATE_LIMITED, W_ANY, H_NONE,
@@ -274,6 +277,8 @@ static const struct rule classify_rules[] = {
 	    "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname"),
 	TEXT("sender.domain-of-sender", "domain of sender address", SENDER_REJECTED, W_ANY, H_NONE,
 	    "553 5.1.8 Domain of sender address <a@b.invalid> does not exist"),
+	TEXT("sender.send-as-denied", "sendasdenied", SENDER_REJECTED, W_ANY, H_PERM,
+	    "554 5.2.252 SendAsDenied; sender@example.com not allowed to send as other@example.com"),
 
 	/* recipient callouts that failed: the receiver could not verify the mailbox */
 	TEXT("user.unverified-address", "unverified address", USER_UNKNOWN, W_ANY, H_PERM,
@@ -579,6 +584,8 @@ static const struct rule classify_rules[] = {
 	    "554 5.6.0 Message content rejected"),
 	TEXT("content.content-filter", "content filter", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 Rejected by content filter"),
+	TEXT("content.security-issue", "potential security issue", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "552-5.7.0 This message was blocked because its content presents a potential 552-5.7.0 security issue."),
 	TEXT("content.attachment", "attachment", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "552 Forbidden attachment type"),
 	TEXT("content.bulk-mail", "bulk mail", CONTENT_REJECTED, W_ANY, H_NONE,
