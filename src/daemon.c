@@ -116,6 +116,8 @@ struct daemon {
 	uint64_t		 pending;	/* lines in the open transaction */
 	int			 stalled;
 	int			 episode;	/* a stall not yet ended by a commit */
+	dev_t			 db_dev;	/* the database file opened */
+	ino_t			 db_ino;
 	ev_tstamp		 stalled_since;
 	double			 backoff;
 	int			 exit_code;
@@ -260,6 +262,19 @@ daemon_save_gen(struct daemon *d, struct gen *g)
 	(void)d;
 }
 
+/* Is the database path no longer the file opened (deleted, replaced)? */
+static int
+daemon_db_gone(struct daemon *d)
+{
+	struct stat	 sb;
+
+	if (d->db_ino == 0)
+		return 0;
+	if (stat(d->conf->database, &sb) == -1)
+		return errno == ENOENT;
+	return sb.st_dev != d->db_dev || sb.st_ino != d->db_ino;
+}
+
 static int
 daemon_commit(struct daemon *d)
 {
@@ -269,6 +284,20 @@ daemon_commit(struct daemon *d)
 	ev_timer_stop(d->loop, &d->commit_w);
 	if (!d->in_tx)
 		return 0;
+	if (daemon_db_gone(d)) {
+		/* committing into a file nobody will open again loses it all */
+		log_warnx("%s: the database file was removed or replaced while "
+		    "the daemon ran: stopping without committing; what was read "
+		    "since the last commit is read again at the next start",
+		    d->conf->database);
+		store_rollback(d->store);
+		d->in_tx = 0;
+		d->exit_code = DAEMON_EX_DATAERR;
+		d->stopping = 1;
+		d->stalled = 1;
+		ev_break(d->loop, EVBREAK_ALL);
+		return -1;
+	}
 	for (f = d->follows; f != NULL; f = f->next)
 		for (g = f->gens; g != NULL; g = g->next) {
 			if (!g->has_src || (g->read_pos == g->committed && !g->dirty))
@@ -713,6 +742,24 @@ daemon_find_copy(struct follow *f, const struct store_source *src, char *path,
 }
 
 /*
+ * Is g's file shorter than what was read of it, yet still beginning with
+ * the generation's fingerprint?  Fills *sb.
+ */
+static int
+daemon_lost_tail(struct gen *g, struct stat *sb)
+{
+	unsigned char	 head[STORE_FP_MAX];
+	size_t		 n;
+
+	if (fstat(g->fd, sb) == -1 || sb->st_size <= 0 ||
+	    (uint64_t)sb->st_size >= g->read_pos || g->src.fp_len == 0)
+		return 0;
+	n = g->src.fp_len < (size_t)sb->st_size ? g->src.fp_len : (size_t)sb->st_size;
+	return pread(g->fd, head, n, 0) == (ssize_t)n &&
+	    memcmp(head, g->src.fp, n) == 0;
+}
+
+/*
  * The live file shrank (copytruncate, truncation) or changed under us.
  * Finish the old generation from its rotated copy when there is one,
  * then read the live file from its start as a new generation.
@@ -725,6 +772,37 @@ daemon_truncated(struct daemon *d, struct follow *f, struct gen *g)
 	int		 fd;
 
 	d->n.truncations++;
+	if (g->has_src && daemon_lost_tail(g, &sb)) {
+		/*
+		 * Shorter, but it begins as before (truncate -s, a machine
+		 * that crashed before the page cache reached the disk): what
+		 * is left was read already.  Going on from its end; reading
+		 * it again would count it twice.
+		 */
+		log_warnx("%s: shrank from %llu to %lld bytes but begins as before: "
+		    "going on from its new end (the lost tail was read before)",
+		    f->path, (unsigned long long)g->read_pos, (long long)sb.st_size);
+		if (daemon_tx(d) == -1 ||
+		    store_gap(d->store, g->src.id, (uint64_t)sb.st_size, g->read_pos,
+		    "lost_tail") == -1) {
+			daemon_stall(d);
+			return;
+		}
+		d->n.gaps++;
+		g->read_pos = (uint64_t)sb.st_size;
+		g->tail_len = 0;
+		{
+			size_t	 k = g->read_pos < STORE_TAIL_MAX ?
+			    (size_t)g->read_pos : STORE_TAIL_MAX;
+
+			if (pread(g->fd, g->tail, k, (off_t)(g->read_pos - k)) ==
+			    (ssize_t)k)
+				g->tail_len = k;
+		}
+		g->skipping = 0;
+		g->dirty = 1;
+		return;
+	}
 	if (g->has_src && (fd = daemon_find_copy(f, &g->src, path, sizeof(path), &sb)) != -1) {
 		struct gen	*c = daemon_gen_open(f, fd, &sb);
 		struct gen	**pp;
@@ -830,6 +908,15 @@ daemon_read_all(struct daemon *d)
 		return 0;
 	d->ctx.now = (time_t)ev_now(d->loop);	/* the year of year-less stamps */
 	for (f = d->follows; f != NULL; f = f->next) {
+		/*
+		 * Before reading on, look at the name and the size: a timer
+		 * or the idle watcher may run before the stat watcher after a
+		 * pause (SIGSTOP, a busy machine), and a file truncated and
+		 * regrown past the old position reads as new lines.
+		 */
+		daemon_check_follow(d, f, 0);
+		if (d->stalled)
+			return -1;
 		for (g = f->gens; g != NULL; g = g->next) {
 			r = daemon_read_gen(d, g, &budget);
 			if (r == -1)
@@ -1506,6 +1593,14 @@ daemon_new(struct conf *conf, int *exit_code)
 	}
 	if (strcmp(conf->synchronous, "normal") == 0)
 		store_set_synchronous(d->store, 0);
+	{
+		struct stat	 sb;
+
+		if (stat(conf->database, &sb) == 0) {
+			d->db_dev = sb.st_dev;
+			d->db_ino = sb.st_ino;
+		}
+	}
 	d->buf = xmalloc(CHUNK);
 	for (i = conf->nlogs - 1; i >= 0; i--) {
 		struct follow	*f = daemon_follow_new(d, &conf->logs[i]);

@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 TOP_SRC = os.environ.get("top_srcdir", ".")
@@ -58,13 +59,15 @@ class Harness:
         self.next = 0
 
     def write_conf(self, extra=""):
+        """The test configuration; a key in extra replaces its default."""
+        given = set(l.split("=")[0].strip() for l in extra.splitlines() if "=" in l)
+        defaults = [("log", self.log), ("database", self.db),
+                    ("pidfile", "%s/bw.pid" % self.dir), ("commit_interval", "100ms"),
+                    ("rotate_quiet", "1s"), ("timezone", "UTC")]
         with open(self.conf, "w") as f:
-            f.write("log = %s\n" % self.log)
-            f.write("database = %s\n" % self.db)
-            f.write("pidfile = %s/bw.pid\n" % self.dir)
-            f.write("commit_interval = 100ms\n")
-            f.write("rotate_quiet = 1s\n")
-            f.write("timezone = UTC\n")
+            for k, v in defaults:
+                if k not in given:
+                    f.write("%s = %s\n" % (k, v))
             f.write(extra)
 
     def make_source(self):
@@ -276,6 +279,77 @@ def s_truncate(h):
     h.wait_caught_up()
     h.check()
     h.stop()
+
+
+def s_lost_tail(h):
+    """The log loses its tail but keeps its beginning (truncate -s, a machine that
+    crashed before the page cache reached the disk): nothing twice, new lines read."""
+    h.append(400)
+    h.start()
+    h.wait_caught_up()
+    os.truncate(h.log, sum(len(l) + 1 for l in h.written[:250]))
+    wait_for(lambda: "shrank" in h.daemon_log(), "the daemon to notice the lost tail")
+    h.append(100)
+    h.wait_caught_up()
+    h.check()
+    n = h.q("select count(*) from gap where reason = 'lost_tail'")[0][0]
+    if n != 1:
+        raise Fail("%d lost_tail gaps, want 1" % n)
+    h.stop()
+
+
+def s_copytruncate_busy(h):
+    """copytruncate while the daemon is stopped behind a busy writer, the file regrown
+    past the old position: the first read after SIGCONT must notice it."""
+    h.append(200)
+    h.start()
+    h.wait_caught_up()
+    lock, done = threading.Lock(), threading.Event()
+
+    def writer():                     # about 100 lines/s
+        while not done.is_set():
+            with lock:
+                h.append(1)
+            time.sleep(0.01)
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        time.sleep(1)
+        h.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.5)
+        with lock:                    # no line inside logrotate's copy window
+            shutil.copyfile(h.log, h.log + ".1")
+            os.truncate(h.log, 0)
+        time.sleep(0.4)
+        with lock:
+            h.append(250)             # past the old position at once
+        time.sleep(0.3)
+        h.proc.send_signal(signal.SIGCONT)
+        time.sleep(2)
+    finally:
+        done.set()
+        t.join()
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_db_removed(h):
+    """The database file deleted while the daemon runs: it must not go on committing
+    into a file nobody can open; it stops with an error instead."""
+    h.append(100)
+    h.start()
+    h.wait_caught_up()
+    for suffix in ("", "-wal", "-shm"):
+        os.unlink(h.db + suffix)
+    h.append(20)
+    try:
+        rc = h.proc.wait(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise Fail("the daemon went on after its database was deleted")
+    h.proc = None
+    if rc != 65 or "removed or replaced" not in h.daemon_log():
+        raise Fail("exit %d, log:\n%s" % (rc, h.daemon_log()))
 
 
 def s_stopped_rotation(h):
@@ -553,6 +627,9 @@ SCENARIOS = {
     "rename": s_rename,
     "copytruncate": s_copytruncate,
     "truncate": s_truncate,
+    "lost-tail": s_lost_tail,
+    "copytruncate-busy": s_copytruncate_busy,
+    "db-removed": s_db_removed,
     "stopped-rotation": s_stopped_rotation,
     "stopped-gzip": s_stopped_gzip,
     "stopped-dateext": s_stopped_dateext,
