@@ -1165,7 +1165,7 @@ daemon_reconcile_source(struct daemon *d, struct follow *f, struct store_source 
 	int		 fd;
 
 	if ((fd = daemon_find_copy(f, src, path, sizeof(path), &sb)) != -1) {
-		if ((uint64_t)sb.st_size <= src->offset) {
+		if ((uint64_t)sb.st_size < src->offset) {
 			close(fd);
 			snprintf(src->state, sizeof(src->state), "done");
 			return daemon_tx(d) == -1 || store_source_save(d->store, src) == -1 ? -2 : 0;
@@ -1178,7 +1178,12 @@ daemon_reconcile_source(struct daemon *d, struct follow *f, struct store_source 
 		memcpy(g->ctail, src->tail, src->tail_len);
 		g->tail_len = g->ctail_len = src->tail_len;
 		g->lines = g->clines = src->lines;
-		g->copy = 1;
+		/*
+		 * Not a copy closed at its end: until its writer reopens the
+		 * log (the HUP after a rename), lines still land in it; like
+		 * a generation rotated while running, it is finished once it
+		 * has been quiet for rotate_quiet.
+		 */
 		g->rotated = 1;
 		if (!daemon_marker_ok(g)) {
 			log_warnx("%s: starts like the generation read before but differs "

@@ -352,6 +352,25 @@ def s_db_removed(h):
         raise Fail("exit %d, log:\n%s" % (rc, h.daemon_log()))
 
 
+def s_stopped_late_writes(h):
+    """Rotated (rename) while stopped, and the writer, not yet told to reopen,
+    still appends to the old file after the restart: read within rotate_quiet."""
+    h.write_conf("rotate_quiet = 5s\n")
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(50)
+    os.rename(h.log, h.log + ".1")
+    h.append(100)
+    h.start()
+    h.wait_caught_up()
+    h.append(40, path=h.log + ".1")   # before the writer's HUP
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
 def s_stopped_rotation(h):
     """The daemon stopped across one rename rotation (plain .1)."""
     h.append(600)
@@ -630,6 +649,7 @@ SCENARIOS = {
     "lost-tail": s_lost_tail,
     "copytruncate-busy": s_copytruncate_busy,
     "db-removed": s_db_removed,
+    "stopped-late-writes": s_stopped_late_writes,
     "stopped-rotation": s_stopped_rotation,
     "stopped-gzip": s_stopped_gzip,
     "stopped-dateext": s_stopped_dateext,
