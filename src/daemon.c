@@ -90,6 +90,7 @@ struct follow {
 	struct gen	*gens;
 	int		 warned_missing;
 	int		 warned_access;
+	ev_tstamp	 live_seen;	/* the name last seen on the live file */
 	struct follow	*next;
 };
 
@@ -647,6 +648,8 @@ daemon_gen_reap(struct daemon *d, struct follow *f)
 struct candidate {
 	char		 path[4096];
 	time_t		 mtime;
+	dev_t		 dev;
+	ino_t		 ino;
 	int		 gz;
 };
 
@@ -695,6 +698,8 @@ daemon_candidates(struct follow *f, struct candidate **out)
 		if (lstat(v[n].path, &sb) == -1 || !S_ISREG(sb.st_mode))
 			continue;
 		v[n].mtime = sb.st_mtime;
+		v[n].dev = sb.st_dev;
+		v[n].ino = sb.st_ino;
 		v[n].gz = l > 3 && strcmp(de->d_name + l - 3, ".gz") == 0;
 		n++;
 	}
@@ -860,6 +865,8 @@ daemon_marker_ok(struct gen *g)
 	    (ssize_t)g->tail_len && memcmp(t, g->tail, g->tail_len) == 0;
 }
 
+static int	daemon_missed(struct daemon *, struct follow *, int64_t, const char *);
+
 /* Look at the name: rotation, truncation, a file that appeared. */
 static void
 daemon_check_follow(struct daemon *d, struct follow *f, int full)
@@ -880,10 +887,22 @@ daemon_check_follow(struct daemon *d, struct follow *f, int full)
 						live->dirty = 1;
 					}
 					d->n.rotations++;
+					/*
+					 * A whole generation may have been born and
+					 * rotated away since the name was last seen on
+					 * the old file (SIGSTOP, two rotations at once).
+					 */
+					if (daemon_missed(d, f, (int64_t)f->live_seen,
+					    "between two looks") == -1) {
+						log_warnx("%s: %s", f->path, store_errmsg(d->store));
+						daemon_stall(d);
+					}
 				}
 				daemon_gen_append(f, daemon_gen_open(f, fd, &sb));
+				f->live_seen = ev_now(d->loop);
 			}
-		}
+		} else
+			f->live_seen = ev_now(d->loop);
 	}
 	if ((live = daemon_gen_live(f)) != NULL && fstat(live->fd, &fsb) == 0) {
 		/* before reading on: is what we read before still there? */
@@ -1246,16 +1265,46 @@ daemon_cmp_mtime(const void *a, const void *b)
  * and modified after our last commit for this log.  Read each from its
  * start, oldest first, before the live file.
  */
+/* Is the file dev/ino one of f's open generations? */
 static int
-daemon_missed(struct daemon *d, struct follow *f, struct store_source *srcs, int n)
+daemon_is_open(struct follow *f, dev_t dev, ino_t ino)
+{
+	struct gen	*g;
+
+	for (g = f->gens; g != NULL; g = g->next)
+		if (g->fd != -1 && g->dev == dev && g->ino == ino)
+			return 1;
+	return 0;
+}
+
+/*
+ * Does an open generation of f begin with head (a compressed copy of a
+ * generation still draining through its open descriptor)?
+ */
+static int
+daemon_open_head(struct follow *f, const unsigned char *head, size_t hn)
+{
+	unsigned char	 h[STORE_FP_MAX];
+	struct gen	*g;
+	ssize_t		 n;
+
+	for (g = f->gens; g != NULL; g = g->next) {
+		/* a short file: its first line at least must be there */
+		if (g->fd == -1 || (n = pread(g->fd, h, hn, 0)) <= 0 ||
+		    ((size_t)n < hn && n < 64))
+			continue;
+		if (memcmp(h, head, (size_t)n < hn ? (size_t)n : hn) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+daemon_missed(struct daemon *d, struct follow *f, int64_t last, const char *when)
 {
 	struct candidate	*c = NULL;
-	int64_t			 last = 0;
 	int			 i, nc;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(srcs[i].path, f->path) == 0 && srcs[i].last_commit > last)
-			last = srcs[i].last_commit;
 	nc = daemon_candidates(f, &c);
 	if (nc > 1)
 		qsort(c, (size_t)nc, sizeof(*c), daemon_cmp_mtime);
@@ -1266,13 +1315,13 @@ daemon_missed(struct daemon *d, struct follow *f, struct store_source *srcs, int
 		size_t			 hn;
 		int			 found;
 
-		if ((int64_t)c[i].mtime < last)
+		if ((int64_t)c[i].mtime < last || daemon_is_open(f, c[i].dev, c[i].ino))
 			continue;
 		if ((in = input_open(c[i].path)) == NULL)
 			continue;
 		hn = input_peek(in, head, sizeof(head));
 		input_close(in);
-		if (hn == 0)
+		if (hn == 0 || daemon_open_head(f, head, hn))
 			continue;
 		if ((found = store_source_match(d->store, head, hn, &src)) == -1) {
 			free(c);
@@ -1280,8 +1329,8 @@ daemon_missed(struct daemon *d, struct follow *f, struct store_source *srcs, int
 		}
 		if (found)
 			continue;		/* known: reconciled already */
-		log_info("%s: a generation rotated away while stopped; reading it "
-		    "from its start", c[i].path);
+		log_info("%s: a generation rotated away %s; reading it from its "
+		    "start", c[i].path, when);
 		if (daemon_tx(d) == -1 ||
 		    store_source_new(d->store, f->path, head, hn, 0, 0, &src) == -1) {
 			free(c);
@@ -1308,8 +1357,7 @@ daemon_missed(struct daemon *d, struct follow *f, struct store_source *srcs, int
 			g->src = src;
 			g->has_src = 1;
 			g->src_new = 1;
-			g->copy = 1;
-			g->rotated = 1;
+			g->rotated = 1;		/* finished after rotate_quiet */
 			g->dirty = 1;
 			daemon_gen_append(f, g);
 		}
@@ -1349,8 +1397,15 @@ daemon_reconcile(struct daemon *d, struct follow *f)
 		if (daemon_reconcile_source(d, f, &srcs[i]) == -2)
 			goto fail;
 	}
-	if (known && daemon_missed(d, f, srcs, n) == -1)
-		goto fail;
+	if (known) {
+		int64_t	 last = 0;
+
+		for (i = 0; i < n; i++)
+			if (strcmp(srcs[i].path, f->path) == 0 && srcs[i].last_commit > last)
+				last = srcs[i].last_commit;
+		if (daemon_missed(d, f, last, "while stopped") == -1)
+			goto fail;
+	}
 	if (d->in_tx && daemon_commit(d) == -1)
 		goto fail;
 	if (fd == -1) {
@@ -1370,6 +1425,7 @@ daemon_reconcile(struct daemon *d, struct follow *f)
 			log_warnx("%s: changed before offset %llu since the last run",
 			    f->path, (unsigned long long)live_src.offset);
 			daemon_gen_append(f, g);
+			f->live_seen = ev_now(d->loop);
 			daemon_truncated(d, f, g);
 			free(srcs);
 			return 0;
@@ -1397,6 +1453,7 @@ daemon_reconcile(struct daemon *d, struct follow *f)
 		log_info("%s: %s; reading from the beginning", f->path,
 		    known ? "a new generation" : "first start");
 	daemon_gen_append(f, g);
+	f->live_seen = ev_now(d->loop);
 	free(srcs);
 	return 0;
 fail:

@@ -371,6 +371,25 @@ def s_stopped_late_writes(h):
     h.stop()
 
 
+def s_paused_two_rotations(h):
+    """Two rename rotations while the daemon is paused (SIGSTOP): the middle
+    generation was born and rotated away without ever being the live file it saw."""
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    h.proc.send_signal(signal.SIGSTOP)
+    h.append(60)
+    os.rename(h.log, h.log + ".1")
+    h.append(40)                      # the middle generation
+    os.rename(h.log + ".1", h.log + ".2")
+    os.rename(h.log, h.log + ".1")
+    h.append(20)
+    h.proc.send_signal(signal.SIGCONT)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
 def s_stopped_rotation(h):
     """The daemon stopped across one rename rotation (plain .1)."""
     h.append(600)
@@ -650,6 +669,7 @@ SCENARIOS = {
     "copytruncate-busy": s_copytruncate_busy,
     "db-removed": s_db_removed,
     "stopped-late-writes": s_stopped_late_writes,
+    "paused-two-rotations": s_paused_two_rotations,
     "stopped-rotation": s_stopped_rotation,
     "stopped-gzip": s_stopped_gzip,
     "stopped-dateext": s_stopped_dateext,
