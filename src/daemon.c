@@ -160,6 +160,8 @@ daemon_notify(const char *msg)
 	close(fd);
 }
 
+static int	daemon_missed(struct daemon *, struct follow *, int64_t, const char *);
+
 /* ---- transactions ---- */
 
 static int
@@ -841,6 +843,25 @@ daemon_truncated(struct daemon *d, struct follow *f, struct gen *g)
 		}
 		d->n.gaps++;
 	}
+	/*
+	 * Generations made and copied away between two looks (two
+	 * copytruncates while paused) come before the live file's new one.
+	 */
+	{
+		struct gen	**pp;
+
+		for (pp = &f->gens; *pp != g; pp = &(*pp)->next)
+			;
+		*pp = g->next;
+		g->next = NULL;
+		if (daemon_missed(d, f, (int64_t)f->live_seen, "between two looks") == -1) {
+			log_warnx("%s: %s", f->path, store_errmsg(d->store));
+			daemon_gen_append(f, g);
+			daemon_stall(d);
+			return;
+		}
+		daemon_gen_append(f, g);
+	}
 	/* the live inode starts over as a new generation */
 	g->has_src = 0;
 	g->src_new = 0;
@@ -864,8 +885,6 @@ daemon_marker_ok(struct gen *g)
 	return pread(g->fd, t, g->tail_len, (off_t)(g->read_pos - g->tail_len)) ==
 	    (ssize_t)g->tail_len && memcmp(t, g->tail, g->tail_len) == 0;
 }
-
-static int	daemon_missed(struct daemon *, struct follow *, int64_t, const char *);
 
 /* Look at the name: rotation, truncation, a file that appeared. */
 static void

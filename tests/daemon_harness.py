@@ -145,8 +145,11 @@ class Harness:
 
     def wait_caught_up(self, expected=None, timeout=TIMEOUT):
         want = len(self.written) if expected is None else expected
-        wait_for(lambda: self.lines_read() == want,
-                 "%d lines to be stored (have %s)" % (want, self.lines_read()), timeout)
+        try:
+            wait_for(lambda: self.lines_read() == want, "%d lines to be stored" % want,
+                     timeout)
+        except Fail as e:
+            raise Fail("%s (have %s)" % (e, self.lines_read()))
 
     # -- the reference, computed without the store --
     def reference(self, lines=None):
@@ -383,6 +386,27 @@ def s_paused_two_rotations(h):
     h.append(40)                      # the middle generation
     os.rename(h.log + ".1", h.log + ".2")
     os.rename(h.log, h.log + ".1")
+    h.append(20)
+    h.proc.send_signal(signal.SIGCONT)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
+def s_paused_two_copytruncates(h):
+    """Two copytruncate rotations while the daemon is paused: the middle
+    generation exists only in the first copy's successor, NAME.1."""
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    h.proc.send_signal(signal.SIGSTOP)
+    h.append(60)
+    shutil.copyfile(h.log, h.log + ".1")
+    os.truncate(h.log, 0)
+    h.append(40)                      # the middle generation
+    os.rename(h.log + ".1", h.log + ".2")
+    shutil.copyfile(h.log, h.log + ".1")
+    os.truncate(h.log, 0)
     h.append(20)
     h.proc.send_signal(signal.SIGCONT)
     h.wait_caught_up()
@@ -670,6 +694,7 @@ SCENARIOS = {
     "db-removed": s_db_removed,
     "stopped-late-writes": s_stopped_late_writes,
     "paused-two-rotations": s_paused_two_rotations,
+    "paused-two-copytruncates": s_paused_two_copytruncates,
     "stopped-rotation": s_stopped_rotation,
     "stopped-gzip": s_stopped_gzip,
     "stopped-dateext": s_stopped_dateext,
