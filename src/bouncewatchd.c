@@ -31,15 +31,17 @@
 #endif
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: bouncewatchd [-dfnv] [-c FILE]\n"
+	fprintf(status == 0 ? stdout : stderr, "usage: bouncewatchd [-dfhnvV] [-c FILE]\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -d       debug: stay in the foreground, log to stderr, verbose\n"
 	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -h       this help\n"
 	    "  -n       check the configuration and exit\n"
-	    "  -v       verbose logging\n", PATH_CONF);
-	exit(2);
+	    "  -v       verbose logging\n"
+	    "  -V       print the version and exit\n", PATH_CONF);
+	exit(status);
 }
 
 /* Everything the configuration refers to, checked before starting. */
@@ -188,7 +190,7 @@ main(int argc, char **argv)
 	int		 ready = -1;
 	char		 abspath[4096];
 
-	while ((ch = getopt(argc, argv, "c:dfnvh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfhnvV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -206,12 +208,18 @@ main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("bouncewatchd %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(2);
 	log_init("bouncewatchd", 0, verbose);
 	/* SIGHUP re-reads the file after we chdir("/") */
 	if (path[0] != '/' && realpath(path, abspath) != NULL)

@@ -74,8 +74,16 @@ cli_report(int argc, char **argv)
 		default: cli_report_usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || (date != NULL && (f != NULL || t != NULL)) ||
-	    ((f == NULL) != (t == NULL))) {
+	if (date != NULL && (f != NULL || t != NULL)) {
+		log_warnx("--date or --from/--to, not both");
+		return 2;
+	}
+	if ((f == NULL) != (t == NULL)) {
+		log_warnx("%s needs %s too", f != NULL ? "--from" : "--to",
+		    f != NULL ? "--to" : "--from");
+		return 2;
+	}
+	if (optind != argc) {
 		cli_report_usage(stderr);
 		return 2;
 	}

@@ -647,6 +647,10 @@ def s_config(h):
                  "bad.conf:9: user: \"no-such-user-here\" does not exist", "missing.rules:"):
         if want not in r.stderr:
             raise Fail("missing error %r in:\n%s" % (want, r.stderr))
+    for args, want in ((["-V"], "bouncewatchd "), (["-h"], "usage: bouncewatchd")):
+        r = subprocess.run([BWD] + args, capture_output=True, text=True)
+        if r.returncode != 0 or not r.stdout.startswith(want):
+            raise Fail("%s: exit %d, %r" % (args, r.returncode, r.stdout))
     r = subprocess.run([BWD, "-n", "-c", h.conf], capture_output=True, text=True)
     if r.returncode != 0 or "configuration OK" not in r.stdout:
         raise Fail("-n on a good config: %d %s %s" % (r.returncode, r.stdout, r.stderr))
