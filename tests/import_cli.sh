@@ -236,13 +236,18 @@ sec_readers() {
 	pass "report and sqlite3 -readonly beside an open write transaction"
 }
 
-sec_readonly_user() {
+# need_nobody WHAT: skip (77) unless root with setpriv and a user nobody
+need_nobody() {
 	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null 2>&1 ||
 	    ! id nobody > /dev/null 2>&1; then
-		echo "skip: reader without write permission (needs root, setpriv, user nobody)"
+		echo "skip: $1 (needs root, setpriv, user nobody)"
 		exit 77
 	fi
 	grp=$(id -gn nobody)
+}
+
+sec_readonly_user() {
+	need_nobody "reader without write permission"
 	chmod 0755 "$T"
 	mkdir -m 0755 "$T/ro"
 	import_ok "$T/ro/bw.db" "$real"
@@ -264,12 +269,7 @@ sec_readonly_user() {
 # root imports into the daemon's directory: the files it creates are the
 # daemon user's, so that the daemon (and that user's imports) can open them
 sec_root_import() {
-	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null 2>&1 ||
-	    ! id nobody > /dev/null 2>&1; then
-		echo "skip: root import for another user (needs root, setpriv, user nobody)"
-		exit 77
-	fi
-	grp=$(id -gn nobody)
+	need_nobody "root import for another user"
 	chmod 0755 "$T"
 	install -d -o nobody -g "$grp" -m 0750 "$T/state"
 	import_ok "$T/state/bw.db" "$real"
