@@ -626,11 +626,6 @@ classify_when_ok(int when, enum bw_class base, int x41)
 	return 1;
 }
 
-/*
- * Scan the text once; report the first rule (in table order) with a
- * reason whose condition holds, and the first rule carrying a class hint.
- * The hint pass ignores conditions: it runs before the class is known.
- */
 static int
 classify_namech(unsigned char c)
 {
@@ -720,6 +715,11 @@ classify_skip_prefix(const char *p, size_t i, size_t n)
 	return k;
 }
 
+/*
+ * Scan the text once, past names and line prefixes; report the first rule (in table order) with a
+ * reason whose condition holds, and the first rule carrying a class hint.
+ * The hint pass ignores conditions: it runs before the class is known.
+ */
 static void
 classify_scan(const struct classifier *cl, const char *p, size_t n,
     enum bw_class base, int x41, int *reason_rule, int *hint_rule)
