@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "classify.h"
@@ -165,6 +166,88 @@ test_timezone(void **state)
 	assert_null(tz_new("Mars/Olympus_Mons"));
 	tz_free(utc);
 	utc = tz_new("UTC");
+}
+
+/*
+ * tz.c reads TZif files itself: its offsets agree with the C library's
+ * for zones of every kind (DST north and south, half hours, 45 minutes,
+ * none), from 1901 to 2200 -- past the tables, where the footer's POSIX
+ * rule decides -- and local->UTC->local goes round.
+ */
+static void
+test_tz_against_libc(void **state)
+{
+	static const char *const zones[] = {
+		"Europe/Berlin", "America/New_York", "Australia/Sydney",
+		"Australia/Lord_Howe", "America/Sao_Paulo", "Asia/Kolkata",
+		"Pacific/Chatham", "Asia/Tokyo", "Africa/Casablanca", "America/Santiago",
+	};
+	const char	*saved = getenv("TZ");
+	char		*old = saved != NULL ? strdup(saved) : NULL;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		struct tz	*tz = tz_new(zones[i]);
+		int64_t		 t;
+		int		 checked = 0;
+
+		assert_non_null(tz);
+		setenv("TZ", zones[i], 1);
+		tzset();
+		/* steps of 6h 17m: every hour of the day, every day of the week */
+		for (t = -2145916800LL; t < 7258118400LL; t += 22620) {
+			time_t		 tt = (time_t)t;
+			struct tm	 tm;
+			int64_t		 local;
+
+			if (localtime_r(&tt, &tm) == NULL)
+				continue;
+			if (tz_offset(tz, t) != tm.tm_gmtoff)
+				fail_msg("%s at %lld: tz %d, libc %ld", zones[i], (long long)t,
+				    (int)tz_offset(tz, t), (long)tm.tm_gmtoff);
+			local = tz_utc_to_local(tz, t);
+			assert_int_equal(local, t + tm.tm_gmtoff);
+			/* round trip, except in the hour that occurs twice */
+			if (tz_offset(tz, t - 7200) == tz_offset(tz, t + 7200))
+				assert_int_equal(tz_local_to_utc(tz, local), t);
+			checked++;
+		}
+		assert_true(checked > 400000);
+		tz_free(tz);
+	}
+	if (old != NULL)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	/* a POSIX rule in TZ is the system zone, without a file */
+	setenv("TZ", "XST-2XDT,M3.5.0/2,M10.5.0/3", 1);
+	{
+		struct tz	*sys = tz_new(NULL);
+
+		assert_non_null(sys);
+		assert_int_equal(tz_offset(sys, utc_of(2030, 7, 1, 0, 0, 0)), 3 * 3600);
+		assert_int_equal(tz_offset(sys, utc_of(2030, 1, 1, 0, 0, 0)), 2 * 3600);
+		/* 02:30 on the last Sunday of March 2030 (the 31st) does not exist */
+		assert_int_equal(tz_local_to_utc(sys, utc_of(2030, 3, 31, 2, 30, 0)),
+		    utc_of(2030, 3, 31, 0, 30, 0));
+		/* 02:30 on the last Sunday of October occurs twice: the first */
+		assert_int_equal(tz_local_to_utc(sys, utc_of(2030, 10, 27, 2, 30, 0)),
+		    utc_of(2030, 10, 26, 23, 30, 0));
+		tz_free(sys);
+	}
+	if (old != NULL)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	/* not a zone: unknown names, "..", a file that is not TZif */
+	assert_null(tz_new("Mars/Olympus_Mons"));
+	assert_null(tz_new("../../etc/passwd"));
+	assert_null(tz_new("/etc/passwd"));
+	assert_int_equal(tz_check("Europe/Berlin"), 0);
+	assert_int_equal(tz_check("UTC"), 0);
 }
 
 static const char *const good_line =
@@ -540,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_corpus_hurricane),
 		cmocka_unit_test(test_year_inference),
 		cmocka_unit_test(test_timezone),
+		cmocka_unit_test(test_tz_against_libc),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_reply),
