@@ -142,6 +142,25 @@ test_table_walk(void **state)
 			}
 			continue;
 		}
+		if (strncmp(info.name, "provider.", 9) == 0 &&
+		    (info.source == NULL || strncmp(info.source, "http", 4) != 0)) {
+			fprintf(stderr, "provider rule %s: no source\n", info.name);
+			bad++;
+		}
+		if (!info.decides) {
+			/* a stage or detail rule: its effect must show */
+			verdict_of(cl, "-", info.example, &v);
+			if (info.reason == REASON_NONE ?
+			    v.rule == NULL || strcmp(v.rule, "stage") != 0 :
+			    v.reason != info.reason || v.detail != info.detail) {
+				fprintf(stderr, "rule %s: no effect (%s/%s rule %s): %s\n",
+				    info.name, classify_reason_name(v.reason),
+				    classify_detail_name(v.detail) ? classify_detail_name(v.detail) : "-",
+				    v.rule ? v.rule : "(none)", info.example);
+				bad++;
+			}
+			continue;
+		}
 		verdict_of(cl, "-", info.example, &v);
 		if (v.rule == NULL || strcmp(v.rule, info.name) != 0) {
 			fprintf(stderr, "rule %s: its example is decided by %s: %s\n",
@@ -151,6 +170,12 @@ test_table_walk(void **state)
 		if (v.reason != info.reason) {
 			fprintf(stderr, "rule %s: reason %s, want %s\n", info.name,
 			    classify_reason_name(v.reason), classify_reason_name(info.reason));
+			bad++;
+		}
+		if (info.detail != DETAIL_NONE && v.detail != info.detail) {
+			fprintf(stderr, "rule %s: detail %s, want %s\n", info.name,
+			    classify_detail_name(v.detail) ? classify_detail_name(v.detail) : "-",
+			    classify_detail_name(info.detail));
 			bad++;
 		}
 		seen[info.reason] = 1;
