@@ -305,6 +305,9 @@ static const struct rule classify_rules[] = {
 	TEXT("protocol.duplicate-header", "duplicate header", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "554 Transaction failed: Duplicate header 'DKIM-Signature'."),
 
+	TEXT("content.spam-classification", "spam classification", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "Your email to group a@example.com was rejected due to spam classification. Authentication results: SPF pass"),
+
 	/* authentication of our mail: SPF, DKIM, DMARC */
 	TEXTD("auth.dmarc", "dmarc", AUTH_FAILED, DMARC,
 	    "550 5.7.26 Unauthenticated email is not accepted due to domain's DMARC policy."),
@@ -614,6 +617,8 @@ static const struct rule classify_rules[] = {
 	    "No MX found for domain"),
 	TEXT("domain.no-smtp-service", "indicated no smtp service", DOMAIN_NOT_FOUND, W_ANY, H_NONE,
 	    "an MX or SRV record indicated no SMTP service"),
+	TEXT("domain.not-reachable", "domain is not reachable", DOMAIN_NOT_FOUND, W_ANY, H_NONE,
+	    "554 The mail could not be delivered to the recipient because the domain is not reachable."),
 	TEXT("domain.dns-query-failed", "dns query failed", DOMAIN_NOT_FOUND, W_ANY, H_NONE,
 	    "550 5.4.312 Message expired, DNS query failed"),
 	/* recipient does not exist */
@@ -953,7 +958,7 @@ static const struct rule classify_rules[] = {
 	    "421 Refused. Your reverse DNS entry does not resolve to an IP."),
 	TEXTD("policy.cannot-find-hostname", "cannot find your hostname", POLICY, PTR,
 	    "450 4.7.25 Client host rejected: cannot find your hostname, [192.0.2.9]"),
-	VAGUE("policy.client-host-rejected", "client host rejected", POLICY, W_ANY, H_NONE,
+	TEXT("policy.client-host-rejected", "client host rejected", POLICY, W_ANY, H_NONE,
 	    "554 5.7.1 Client host rejected: Access denied"),
 	VAGUE("policy.administrative", "administrative prohibition", POLICY, W_ANY, H_NONE,
 	    "550 Administrative prohibition"),
@@ -969,7 +974,7 @@ static const struct rule classify_rules[] = {
 	TEXTD("policy.ptr-record", "ptr record", POLICY, PTR,
 	    "550 5.7.1 No PTR record for 192.0.2.1"),
 	TEXTD("policy.reverse-hostname", "reverse hostname", POLICY, PTR,
-	    "450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]"),
+	    "450 4.7.1 Cannot find your reverse hostname, [192.0.2.1]"),
 	TEXTD("policy.reverse-lookup", "reverse lookup", POLICY, PTR,
 	    "550 Reverse lookup of your IP failed"),
 	TEXTD("policy.ip-name-lookup", "ip name lookup failed", POLICY, PTR,
@@ -984,6 +989,8 @@ static const struct rule classify_rules[] = {
 	    "550 domain [example.com] mismatches client ip 192.0.2.225."),
 	TEXT("policy.invalid-ip-for-sending", "invalid ip for sending", POLICY, W_ANY, H_NONE,
 	    "554 INVALID IP FOR SENDING MAIL OF DOMAIN amazonses.com [RCPT_TO]"),
+	TEXT("policy.not-a-member", "not a member of", POLICY, W_ANY, H_NONE,
+	    "You are not a member of this mailing list <list@example.org>."),
 	TEXT("policy.permission-to-post", "permission to post", POLICY, W_ANY, H_NONE,
 	    "the group you tried to contact (list) may not exist, or you may not have permission to post messages to the group."),
 	/* remote temporary trouble */
