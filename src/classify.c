@@ -161,7 +161,15 @@ struct ac_state {
 /* The longest text pattern: the scan remembers this many bytes back. */
 #define AC_RING		256
 
+/* An ENH rule's pattern, read once: class (0: any), subject, detail range. */
+struct enh_pat {
+	int		 rule;
+	int		 cls, subj, lo, hi;
+};
+
 struct classifier {
+	struct enh_pat	*enh;		/* the ENH rules, in table order */
+	size_t		 nenh;
 	uint8_t		 sym[256];	/* byte -> symbol (0: not in any pattern) */
 	uint8_t		*edge;		/* per rule: AC_START | AC_END */
 	uint16_t	*len;		/* per rule: bytes matched */
@@ -207,6 +215,26 @@ classify_cmp_u16(const void *a, const void *b)
 }
 
 /*
+ * Read an ENH pattern: "x.S.D", "x.S.D-E" (a range), "x.S.*", or with the
+ * class digit instead of x ("4.4.1").
+ */
+static void
+classify_enh_compile(const char *pat, struct enh_pat *e)
+{
+	int	 n;
+	char	 star = 0;
+
+	e->cls = pat[0] == 'x' ? 0 : pat[0] - '0';
+	e->lo = 0;
+	e->hi = 9999;
+	if ((n = sscanf(pat + 2, "%d.%d-%d", &e->subj, &e->lo, &e->hi)) == 2)
+		e->hi = e->lo;
+	else if (n != 3 &&
+	    (sscanf(pat + 2, "%d.%c", &e->subj, &star) != 2 || star != '*'))
+		fatalx("classify: bad enhanced code pattern %s", pat);
+}
+
+/*
  * Build the Aho-Corasick DFA of every TEXT rule.  The trie is grown in
  * "delta" directly (0 = no edge yet, root is state 0), then completed
  * breadth-first with the failure function.
@@ -219,6 +247,14 @@ classify_build(struct classifier *cl)
 	uint16_t	**lists;
 	size_t		*nlist;
 	unsigned	 s;
+
+	cl->enh = xcalloc(NRULES, sizeof(*cl->enh));
+	for (i = 0; i < NRULES; i++)
+		if (classify_rules[i].kind == RULE_ENH) {
+			cl->enh[cl->nenh].rule = (int)i;
+			classify_enh_compile(classify_rules[i].pattern,
+			    &cl->enh[cl->nenh++]);
+		}
 
 	memset(cl->sym, 0, sizeof(cl->sym));
 	cl->nsym = 1;
@@ -362,6 +398,7 @@ classify_free(struct classifier *cl)
 	if (cl == NULL)
 		return;
 	free(cl->delta);
+	free(cl->enh);
 	free(cl->edge);
 	free(cl->len);
 	free(cl->states);
@@ -964,27 +1001,6 @@ classify_enh(struct span s, int *cls, int *subj, int *det)
 	return 1;
 }
 
-/* Does ENH pattern "x.S.D", "x.S.D-E" (a range), "x.S.*" or "4.S.D" match? */
-static int
-classify_enh_match(const char *pat, int cls, int subj, int det)
-{
-	int	 pc, ps, pd = -1, pe = -1, n;
-	char	 star = 0;
-
-	pc = pat[0] == 'x' ? -1 : pat[0] - '0';
-	if ((n = sscanf(pat + 2, "%d.%d-%d", &ps, &pd, &pe)) < 2) {
-		if (sscanf(pat + 2, "%d.%c", &ps, &star) != 2 || star != '*')
-			return 0;
-	}
-	if (pc != -1 && pc != cls)
-		return 0;
-	if (ps != subj)
-		return 0;
-	if (star == '*')
-		return 1;
-	return n == 3 ? det >= pd && det <= pe : det == pd;
-}
-
 /* qmail and others put "#5.1.1" or "(#4.4.1)" inside the text. */
 static struct span
 classify_hash_code(struct span d)
@@ -1045,7 +1061,8 @@ classify_is_x41(struct span s)
 }
 
 static int
-classify_enh_lookup(struct span enh, int want_cls, int *rule)
+classify_enh_lookup(const struct classifier *cl, struct span enh, int want_cls,
+    int *rule)
 {
 	int	 c, s, det;
 	size_t	 i;
@@ -1054,10 +1071,12 @@ classify_enh_lookup(struct span enh, int want_cls, int *rule)
 		return 0;
 	if (s == 0 && det == 0)
 		return 0;		/* X.0.0 says nothing */
-	for (i = 0; i < NRULES; i++) {
-		if (classify_rules[i].kind == RULE_ENH &&
-		    classify_enh_match(classify_rules[i].pattern, c, s, det)) {
-			*rule = (int)i;
+	for (i = 0; i < cl->nenh; i++) {
+		const struct enh_pat	*e = &cl->enh[i];
+
+		if ((e->cls == 0 || e->cls == c) && e->subj == s &&
+		    det >= e->lo && det <= e->hi) {
+			*rule = e->rule;
 			return 1;
 		}
 	}
@@ -1263,9 +1282,13 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, x41, &sc);
 	}
 	/* enhanced code: dsn first, then the reply's, then "#X.Y.Z" */
-	if (!classify_enh_lookup(d->dsn, want, &er) &&
-	    !classify_enh_lookup(d->enhanced, want, &er))
-		classify_enh_lookup(classify_hash_code(d->diagnostic), want, &er);
+	if (sc.strong == -1 || (classify_rules[sc.strong].detail == DETAIL_NONE &&
+	    sc.det[classify_rules[sc.strong].reason] == -1)) {
+		if (!classify_enh_lookup(cl, d->dsn, want, &er) &&
+		    !classify_enh_lookup(cl, d->enhanced, want, &er))
+			classify_enh_lookup(cl, classify_hash_code(d->diagnostic),
+			    want, &er);
+	}
 	if (sc.strong != -1)
 		rr = sc.strong;
 	else if (er != -1 && classify_rules[er].weight == EV_SPECIFIC)
