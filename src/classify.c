@@ -1001,24 +1001,42 @@ classify_enh(struct span s, int *cls, int *subj, int *det)
 	return 1;
 }
 
-/* qmail and others put "#5.1.1" or "(#4.4.1)" inside the text. */
+/*
+ * An enhanced code inside the text, where the parser finds none: qmail's
+ * "#5.1.1" or "(#4.4.1)", or a reply quoted in prose, "... RCPT TO:<a@b>:
+ * host mx [192.0.2.1]: 550 5.1.1 <a@b> ..." (Exim, qmail, sendmail), whose
+ * X must be the reply code's first digit.
+ */
 static struct span
 classify_hash_code(struct span d)
 {
 	struct span	 none = { NULL, 0 };
-	size_t		 i;
+	const char	*p = d.p;
+	size_t		 i, k;
 
-	if (d.p == NULL)
+	if (p == NULL)
 		return none;
 	for (i = 0; i + 6 <= d.n; i++) {
-		if (d.p[i] == '#' && (d.p[i + 1] == '4' || d.p[i + 1] == '5') &&
-		    d.p[i + 2] == '.') {
-			struct span	 s = { d.p + i + 1, 0 };
-			size_t		 j = i + 1;
+		if (p[i] == '#' && (p[i + 1] == '4' || p[i + 1] == '5') &&
+		    p[i + 2] == '.')
+			k = i + 1;
+		else if ((p[i] == '4' || p[i] == '5') && i + 10 <= d.n &&
+		    (i == 0 || !classify_wordch((unsigned char)p[i - 1])) &&
+		    classify_digit((unsigned char)p[i + 1]) &&
+		    classify_digit((unsigned char)p[i + 2]) &&
+		    (p[i + 3] == ' ' || p[i + 3] == '-') && p[i + 4] == p[i] &&
+		    p[i + 5] == '.' && classify_digit((unsigned char)p[i + 6]))
+			k = i + 4;
+		else
+			continue;
+		{
+			struct span	 s = { p + k, 0 };
+			size_t		 j = k;
 
-			while (j < d.n && ((d.p[j] >= '0' && d.p[j] <= '9') || d.p[j] == '.'))
+			while (j < d.n && (classify_digit((unsigned char)p[j]) ||
+			    p[j] == '.'))
 				j++;
-			s.n = j - (i + 1);
+			s.n = j - k;
 			return s;
 		}
 	}

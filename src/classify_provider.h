@@ -54,6 +54,7 @@
 	PENH("x.7.512", PROTOCOL_ERROR, NONE, MS_NDR, "550 5.7.512 neutral text"),
 	PENH("x.7.513", BLOCKLISTED, NONE, MS_NDR, "550 5.7.513 neutral text"),
 	PENH("x.7.606-649", BLOCKLISTED, REPUTATION, MS_NDR, "550 5.7.606 neutral text"),
+	PENH("4.7.500-699", RATE_LIMITED, REPUTATION, MS_NDR, "451 4.7.500 neutral text"),
 	PENH("x.7.700-749", BLOCKLISTED, TENANT_BAN, MS_NDR, "550 5.7.705 neutral text"),
 	PENH("x.7.750", POLICY, TENANT_BAN, MS_NDR, "550 5.7.750 neutral text"),
 	PENH("x.7.321", TLS_ERROR, NONE, MS_NDR, "450 4.7.321 neutral text"),

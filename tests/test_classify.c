@@ -62,16 +62,18 @@ verdict_of(const struct classifier *c, const char *status, const char *text,
 	classify_delivery(c, LINE_DELIVERY, &d, v);
 }
 
-/* Every sample of shared/reference and log-formats.md §3. */
-static void
-test_reference_samples(void **state)
+/*
+ * Check every sample of a reply corpus (tests/data/README, reference.tsv);
+ * returns the number of samples.
+ */
+static int
+check_replies(const char *name)
 {
 	char	*text, *p, *eol;
 	size_t	 len;
 	int	 lineno = 0, rows = 0, bad = 0;
 
-	(void)state;
-	text = corpus_slurp(corpus_path("reference.tsv"), &len);
+	text = corpus_slurp(corpus_path(name), &len);
 	assert_non_null(text);
 	for (p = text; p < text + len; p = eol + 1) {
 		char		*f[5];
@@ -94,7 +96,7 @@ test_reference_samples(void **state)
 			*q++ = '\0';
 		}
 		if (nf < 4) {
-			fprintf(stderr, "reference.tsv:%d: %d fields\n", lineno, nf);
+			fprintf(stderr, "%s:%d: %d fields\n", name, lineno, nf);
 			bad++;
 			continue;
 		}
@@ -102,16 +104,32 @@ test_reference_samples(void **state)
 		verdict_of(cl, f[0], f[1], &v);
 		if (strcmp(classify_class_name(v.cls), f[2]) != 0 ||
 		    strcmp(v.reason == REASON_NONE ? "-" : classify_reason_name(v.reason), f[3]) != 0) {
-			fprintf(stderr, "reference.tsv:%d: expected %s/%s, got %s/%s (rule %s): %s\n",
-			    lineno, f[2], f[3], classify_class_name(v.cls),
+			fprintf(stderr, "%s:%d: expected %s/%s, got %s/%s (rule %s): %s\n",
+			    name, lineno, f[2], f[3], classify_class_name(v.cls),
 			    classify_reason_name(v.reason), v.rule, f[1]);
 			bad++;
 		}
 	}
 	free(text);
 	if (bad > 0)
-		fail_msg("reference.tsv: %d of %d samples misclassified", bad, rows);
-	assert_true(rows >= 130);
+		fail_msg("%s: %d of %d samples misclassified", name, bad, rows);
+	return rows;
+}
+
+/* Every sample of shared/reference and log-formats.md §3. */
+static void
+test_reference_samples(void **state)
+{
+	(void)state;
+	assert_true(check_replies("reference.tsv") >= 130);
+}
+
+/* Real replies from public sources (tests/data/replies.tsv). */
+static void
+test_real_replies(void **state)
+{
+	(void)state;
+	assert_true(check_replies("replies.tsv") >= 149);
 }
 
 /*
@@ -499,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_table_walk),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_reference_samples),
+		cmocka_unit_test(test_real_replies),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_stage),
