@@ -509,6 +509,38 @@ test_operator_rules(void **state)
 	classify_free(c);
 }
 
+/* The sample rules file loads as shipped, and with its examples uncommented. */
+static void
+test_sample_rules(void **state)
+{
+	const char	*top = getenv("top_srcdir");
+	char		 path[4096], err[4096], *text, *p, *q;
+	size_t		 len;
+	struct classifier	*c = classify_new();
+	struct verdict	 v;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/bouncewatch.rules", top ? top : ".");
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 0);
+	text = corpus_slurp(path, &len);
+	assert_non_null(text);
+	/* "#reason ..." lines are the examples: drop their '#' */
+	for (p = q = text; *p != '\0'; p++) {
+		if (*p == '#' && (p == text || p[-1] == '\n') &&
+		    p[1] >= 'a' && p[1] <= 'z')
+			continue;
+		*q++ = *p;
+	}
+	*q = '\0';
+	assert_int_equal(classify_load_rules_text(c, "sample", text, strlen(text),
+	    err, sizeof(err)), 0);
+	verdict_of(c, "deferred", "452 4.5.3 Too many recipients this hour", &v);
+	assert_int_equal(v.reason, REASON_RATE_LIMITED);
+	assert_string_equal(v.rule, "rules:sample:32");
+	free(text);
+	classify_free(c);
+}
+
 int
 main(void)
 {
@@ -523,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_stage),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_operator_rules),
+		cmocka_unit_test(test_sample_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
