@@ -132,10 +132,16 @@
 	PROV("provider.gmx-policy-restrictions", "reject due to policy restrictions", POLICY, W_ANY, NONE, GMX,
 	    "554-Transaction failed 554-Reject due to policy restrictions."),
 
+	PROV("provider.webde-too-many-messages", "too many messages on the server", MAILBOX_FULL, W_ANY, NONE,
+	    "http://www.sitepackage.de/service/dokumentation/auswertung/typische-fehlermeldungen-bei-unzustellbarkeit.html",
+	    "550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server."),
+
 /* ---- T-Online ---- */
 #define TONLINE "https://postmaster.t-online.de/"
 	PROV("provider.t-online-bl", "(bl)", BLOCKLISTED, W_ANY, REPUTATION, TONLINE,
 	    "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (BL)"),
+	PROV("provider.t-online-dial", "(dial)", POLICY, W_ANY, NONE, TONLINE,
+	    "554: Dialup/transient IP not allowed. Use a mailgateway or contact toda@rx.t-online.de if obsolete. (DIAL)"),
 	PROV("provider.t-online-postmaster", "a problem occurred. (ask your postmaster", POLICY, W_ANY, NONE, TONLINE,
 	    "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help.)"),
 

@@ -108,6 +108,12 @@ static const struct rule classify_rules[] = {
 	DETAIL("detail.ptr", "ptr", POLICY, PTR,
 	    "450 4.7.1 Client host rejected: no PTR"),
 
+	/* a limit per hour or per day is a rate limit, when nothing clearer says */
+	VAGUE("rate.per-hour", "per hour", RATE_LIMITED, W_ANY, H_NONE,
+	    "Domain example.net has exceeded the max emails per hour (122/100 (122%)) allowed."),
+	VAGUE("rate.per-day", "per day", RATE_LIMITED, W_ANY, H_NONE,
+	    "550 Sender has exceeded the max emails per day"),
+
 	/* providers' own codes (classify_provider.h) */
 #include "classify_provider.h"
 
@@ -434,6 +440,8 @@ static const struct rule classify_rules[] = {
 
 	TEXT("disabled.terminated", "user is terminated", MAILBOX_DISABLED, W_ANY, H_PERM,
 	    "550 Message was not accepted -- invalid mailbox. Local mailbox a@mail.ru is unavailable: user is terminated"),
+	TEXT("disabled.account-closed", "account closed", MAILBOX_DISABLED, W_ANY, H_PERM,
+	    "550 : Recipient address rejected: Account Closed"),
 	TEXT("disabled.frozen", "is frozen", MAILBOX_DISABLED, W_ANY, H_PERM,
 	    "550 Mailbox is frozen. See http://mail.i.ua/err/3/"),
 	TEXT("disabled.locked", "is locked", MAILBOX_DISABLED, W_ANY, H_PERM,
@@ -515,6 +523,10 @@ static const struct rule classify_rules[] = {
 	    "552 5.2.2 Mailbox size limit exceeded"),
 	TEXTD("full.quota-limit", "quota limit", MAILBOX_FULL, QUOTA,
 	    "422 4.2.2 Quota limit exceeded"),
+	TEXT("full.storage-space", "storage space", MAILBOX_FULL, W_ANY, H_NONE,
+	    "550 User has exhausted allowed storage space."),
+	TEXT("full.de-speichervolumen", "speichervolumen", MAILBOX_FULL, W_ANY, H_NONE,
+	    "550 Benutzer hat das Speichervolumen ueberschritten."),
 	TEXT("full.de-postfach-voll", "postfach voll", MAILBOX_FULL, W_ANY, H_NONE,
 	    "552 Postfach voll"),
 	TEXT("full.de-postfach-ist-voll", "postfach ist voll", MAILBOX_FULL, W_ANY, H_NONE,
@@ -559,7 +571,7 @@ static const struct rule classify_rules[] = {
 	TEXTD("full.diskspace-quota", "diskspace quota", MAILBOX_FULL, QUOTA,
 	    "maildir delivery failed: Sorry, the user's maildir has overdrawn his diskspace quota, please try again later."),
 	TEXT("full.out-of-storage", "out of storage", MAILBOX_FULL, W_ANY, H_NONE,
-	    "452 Out of storage space"),
+	    "452 4.3.1 Out of storage"),
 
 	/* size */
 	TEXT("size.too-large", "message too large", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
