@@ -69,7 +69,10 @@
 
 /* ---- Google ---- */
 #define GOOGLE "https://support.google.com/a/answer/3726730"
-	PROV("provider.google-unusual-rate", "unusual rate of", RATE_LIMITED, W_ANY, REPUTATION, GOOGLE,
+	/* the same words: deferred, a throttle; refused, a block of our IP */
+	PROV("provider.google-unusual-rate-blocked", "unusual rate of", BLOCKLISTED, W_PERM, REPUTATION, GOOGLE,
+	    "550-5.7.1 [104.248.27.183 1] Our system has detected an unusual rate of 550-5.7.1 unsolicited mail originating from your IP address. To protect our 550-5.7.1 users from spam, mail sent from your IP address has been blocked."),
+	PROV("provider.google-unusual-rate", "unusual rate of", RATE_LIMITED, W_TEMP, REPUTATION, GOOGLE,
 	    "421-4.7.28 [192.99.55.226 15] Our system has detected an unusual rate of 421-4.7.28 unsolicited mail originating from your IP address."),
 	PROV("provider.google-receiving-at-a-rate", "receiving mail at a rate", RATE_LIMITED, W_ANY, NONE, GOOGLE,
 	    "450-4.2.1 The user you are trying to contact is receiving mail at a rate that 450-4.2.1 prevents additional messages from being delivered."),
