@@ -14,8 +14,8 @@
 /*
  * BSD syslog stamp: "Mmm dd HH:MM:SS" (day space- or zero-padded; some
  * pastes use a single space before a one-digit day), optional fraction.
- * The year is inferred: the year of "now" unless that puts the stamp more
- * than a day into the future.
+ * The year is inferred later (parse_syslog_bsd_convert), and only for the
+ * lines whose time is used.
  */
 int
 parse_syslog_bsd_stamp(struct cur *c, struct delivery *d, struct parse_stamp *st)
@@ -45,26 +45,35 @@ parse_syslog_bsd_stamp(struct cur *c, struct delivery *d, struct parse_stamp *st
 }
 
 /*
- * The year of a year-less stamp: the year of "now" unless that puts the
- * stamp more than a day into the future; then local time to UTC.
+ * The year of a year-less stamp: the latest year that does not put the
+ * stamp more than a day ahead of "now" -- next year's for "Jan  1
+ * 00:00:03" read at Dec 31 23:59:55, last year's for "Dec 31" read in
+ * January, the last leap year's for "Feb 29" -- then local time to UTC.
  */
 void
 parse_syslog_bsd_convert(const struct parse_ctx *ctx, struct delivery *d,
     const struct parse_stamp *st)
 {
-	int64_t	 local, now_local;
+	int64_t	 local = 0, now_local;
 	int	 ny, nm, nd, y, mon = st->mon, day = st->mday;
 
 	now_local = tz_utc_to_local(ctx->tz, (int64_t)ctx->now);
 	tz_civil_from_days(tz_days(now_local), &ny, &nm, &nd);
-	y = ny;
-	if (day > parse_days_in_month(y, mon) && day <= parse_days_in_month(y - 1, mon))
-		y--;
-	local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 + st->secs;
-	if (local > now_local + 86400) {
-		y--;
+	/* Feb 29 may be 8 years back (2096 -> 2104) */
+	for (y = ny + 1; y >= ny - 8; y--) {
+		if (day > parse_days_in_month(y, mon))
+			continue;
 		local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 +
 		    st->secs;
+		if (local <= now_local + 86400)
+			break;
+	}
+	if (y < ny - 8) {	/* "Apr 31": no year has it; as before, May 1 */
+		y = ny;
+		do
+			local = tz_days_from_civil(y--, (unsigned)mon, (unsigned)day) *
+			    86400 + st->secs;
+		while (local > now_local + 86400);
 	}
 	d->time = tz_local_to_utc(ctx->tz, local);
 	d->has_time = 1;

@@ -198,6 +198,29 @@ test_year_inference(void **state)
 	    utc_of(2026, 1, 5, 23, 0, 0));
 	assert_int_equal(stamp(&ctx, "Feb 10 10:00:00 mx postfix/qmgr[1]: removed"),
 	    utc_of(2025, 2, 10, 10, 0, 0));
+	/*
+	 * A sender's clock a few seconds ahead at new year (issue 11 #9):
+	 * "Jan  1 00:00:03" read at Dec 31 23:59:55 is next year's, in UTC and
+	 * in a zone; "Dec 31 23:59:50" read then is still this year's.
+	 */
+	ctx.now = (time_t)utc_of(2026, 12, 31, 23, 59, 55);
+	assert_int_equal(stamp(&ctx, "Jan  1 00:00:03 mx postfix/qmgr[1]: removed"),
+	    utc_of(2027, 1, 1, 0, 0, 3));
+	assert_int_equal(stamp(&ctx, "Dec 31 23:59:50 mx postfix/qmgr[1]: removed"),
+	    utc_of(2026, 12, 31, 23, 59, 50));
+	{
+		struct tz		*berlin = tz_new("Europe/Berlin");
+		struct parse_ctx	 bctx = { (time_t)utc_of(2026, 12, 31, 22, 59, 58),
+					    berlin, 0 };
+
+		assert_non_null(berlin);
+		assert_int_equal(stamp(&bctx, "Jan  1 00:00:01 mx postfix/qmgr[1]: removed"),
+		    utc_of(2026, 12, 31, 23, 0, 1));
+		tz_free(berlin);
+	}
+	/* a day and more ahead is last year's, as before */
+	assert_int_equal(stamp(&ctx, "Jan  2 00:00:03 mx postfix/qmgr[1]: removed"),
+	    utc_of(2026, 1, 2, 0, 0, 3));
 	/* Feb 29 read in a non-leap year belongs to the last leap year */
 	ctx.now = (time_t)utc_of(2025, 3, 2, 0, 0, 0);
 	assert_int_equal(stamp(&ctx, "Feb 29 10:00:00 mx postfix/qmgr[1]: removed"),
