@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
@@ -75,6 +76,16 @@ conf_error(struct conf_err *e, const char *fmt, ...)
 	conf_error_add(e, msg);
 }
 
+/* A single cause as a one-line list (with its newline). */
+static void
+conf_cause_line(char **cause)
+{
+	char	*c = *cause;
+
+	*cause = xasprintf("%s\n", c);
+	free(c);
+}
+
 /* -1 and the list in *cause if there was an error, else 0. */
 static int
 conf_error_done(struct conf_err *e, char **cause)
@@ -87,6 +98,8 @@ conf_error_done(struct conf_err *e, char **cause)
 
 static int conf_set_log(struct conf *, const struct conf_entry *, char *, int,
     char **);
+static int conf_set_database(struct conf *, const struct conf_entry *, char *,
+    int, char **);
 static int conf_set_timezone(struct conf *, const struct conf_entry *, char *,
     int, char **);
 static int conf_set_user(struct conf *, const struct conf_entry *, char *, int,
@@ -104,8 +117,8 @@ static const char *const conf_sync_words[] = { "full", "normal", NULL };
 const struct conf_entry conf_table[] = {
 	{ .name = "log", .type = CONF_PATH, .offset = CONF_AT(logs),
 	  .flags = CONF_REPEAT, .set = conf_set_log },
-	{ .name = "database", .type = CONF_PATH, .def = PATH_DB,
-	  .offset = CONF_AT(database) },
+	{ .name = "database", .type = CONF_STRING, .def = PATH_DB,
+	  .offset = CONF_AT(database), .set = conf_set_database },
 	{ .name = "commit_interval", .type = CONF_DURATION, .min = 1,
 	  .max = CONF_HOUR, .unit = 1, .def = "250ms",
 	  .offset = CONF_AT(commit_interval_ms) },
@@ -319,6 +332,80 @@ conf_set_log(struct conf *c, const struct conf_entry *ce, char *v, int line,
 	return 0;
 }
 
+/* A PostgreSQL connection URI (postgresql:// or postgres://)? */
+static int
+conf_is_pg_uri(const char *v)
+{
+	return strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0;
+}
+
+/* database = PATH, or a PostgreSQL URI (for the fleet's shared database) */
+static int
+conf_set_database(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	(void)line;
+	if (v[0] != '/' && !conf_is_pg_uri(v)) {
+		*cause = xasprintf("%s: \"%s\" is neither an absolute path nor a "
+		    "postgresql:// URI", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->database, v);
+	return 0;
+}
+
+/*
+ * Does the configuration hold a password?  A PostgreSQL URI with one in
+ * its user part ("postgresql://u:secret@host/db") or its parameters
+ * ("?password=secret").
+ */
+static int
+conf_has_secret(const struct conf *c)
+{
+	const char	*v = c->database, *auth, *end, *at = NULL, *p;
+
+	if (v == NULL || !conf_is_pg_uri(v))
+		return 0;
+	if (strstr(v, "password=") != NULL)
+		return 1;
+	auth = strstr(v, "://") + 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	return at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL;
+}
+
+int
+conf_file_safe(const char *path, const struct stat *sb, int flags, char **cause)
+{
+	uid_t	 me = geteuid();
+
+	if (sb->st_mode & S_IWOTH) {
+		*cause = xasprintf("%s: writable by anyone: refusing it "
+		    "(chmod o-w)", path);
+		return -1;
+	}
+	if (sb->st_mode & S_IWGRP) {
+		*cause = xasprintf("%s: writable by its group: refusing it "
+		    "(chmod g-w)", path);
+		return -1;
+	}
+	if (sb->st_uid != 0 && sb->st_uid != me) {
+		*cause = xasprintf("%s: owned by uid %lu, neither root nor the "
+		    "running user (uid %lu): refusing it", path,
+		    (unsigned long)sb->st_uid, (unsigned long)me);
+		return -1;
+	}
+	if ((flags & CONF_SAFE_SECRET) && (sb->st_mode & (S_IRGRP | S_IROTH))) {
+		*cause = xasprintf("%s: holds a password but is readable by %s: "
+		    "refusing it (chmod go-r)", path,
+		    (sb->st_mode & S_IROTH) ? "anyone" : "its group");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 conf_set_timezone(struct conf *c, const struct conf_entry *ce, char *v,
     int line, char **cause)
@@ -492,8 +579,13 @@ conf_load(const char *path, struct conf *c, int missing_ok, char **cause)
 		*cause = xasprintf("%s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & S_IWOTH)) {
-		*cause = xasprintf("%s: writable by anyone: refusing it\n", path);
+	if (fstat(fileno(f), &sb) == -1) {
+		*cause = xasprintf("%s: %s\n", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (conf_file_safe(path, &sb, 0, cause) == -1) {
+		conf_cause_line(cause);
 		fclose(f);
 		return -1;
 	}
@@ -510,6 +602,11 @@ conf_load(const char *path, struct conf *c, int missing_ok, char **cause)
 	conf_set_str(&c->path, path);	/* for conf_validate's messages */
 	ret = conf_load_text(path, text, len, c, cause);
 	free(text);
+	if (ret == 0 && conf_has_secret(c) &&
+	    conf_file_safe(path, &sb, CONF_SAFE_SECRET, cause) == -1) {
+		conf_cause_line(cause);
+		return -1;
+	}
 	return ret;
 }
 
@@ -521,6 +618,9 @@ conf_validate(const struct conf *c, char **cause)
 
 	if (c->nlogs == 0)
 		conf_error(&e, "no \"log = PATH\" line: nothing to follow");
+	/* the store has no PostgreSQL backend yet: say so, not "cannot open" */
+	if (conf_is_pg_uri(c->database))
+		conf_error(&e, "database: PostgreSQL is not supported by this build");
 	if (c->user != NULL && getpwnam(c->user) == NULL) {
 		e.line = c->user_line;
 		conf_error(&e, "user: \"%s\" does not exist", c->user);

@@ -13,6 +13,7 @@
 #define BW_CONF_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #define CONF_LOGS_MAX	16
 
@@ -30,7 +31,7 @@ struct conf {
 	char		*path;		/* the file it came from, or NULL */
 	struct conf_log	 logs[CONF_LOGS_MAX];
 	int		 nlogs;
-	char		*database;
+	char		*database;	/* a path, or a postgresql:// URI */
 	int		 commit_interval_ms;
 	int		 commit_lines;
 	enum conf_start	 start;
@@ -93,5 +94,17 @@ int	conf_load_text(const char *name, const char *text, size_t len,
  */
 int	conf_validate(const struct conf *, char **cause);
 void	conf_free(struct conf *);
+
+/*
+ * May a file of this stat be trusted, as sshd and OpenSMTPD decide?
+ * Refused: writable by its group or by others, owned by another user than
+ * root or the running user, and with CONF_SAFE_SECRET (it holds a
+ * password) readable by its group or others.  conf_load applies it to the
+ * configuration; the rules file's loader applies it too.  0, or -1 with
+ * *cause naming path.
+ */
+#define CONF_SAFE_SECRET	0x1
+int	conf_file_safe(const char *path, const struct stat *, int flags,
+	    char **cause);
 
 #endif

@@ -199,6 +199,93 @@ test_files(void **state)
 	rmdir(dir);
 }
 
+/* Write text to path with mode; returns path. */
+static const char *
+put(const char *path, const char *text, mode_t mode)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+/*
+ * Unsafe files are refused, as sshd does (issue 11 #10): group- or
+ * world-writable, owned by someone else than root or us, and a password
+ * readable by others.
+ */
+static void
+test_unsafe(void **state)
+{
+	static const char *const secrets[] = {
+		"database = postgresql://bw:s3cret@db.example.com/bw\n",
+		"database = postgres://db.example.com/bw?user=bw&password=s3cret\n",
+	};
+	char		 dir[] = "/tmp/bw-conf.XXXXXX", path[256], err[1024];
+	struct conf	 c;
+	struct stat	 sb;
+	char		*cause = NULL;
+	size_t		 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bw.conf", dir);
+	conf_defaults(&c);
+	put(path, "log = /var/log/mail.log\n", 0664);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "writable by its group"));
+	assert_null(c.path);	/* nothing was read */
+	put(path, "log = /var/log/mail.log\n", 0644);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 0);
+	conf_free(&c);
+
+	/* a password: only its owner may read the file */
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		conf_defaults(&c);
+		put(path, secrets[i], 0640);
+		assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);
+		assert_non_null(strstr(err, "holds a password but is readable by its group"));
+		conf_free(&c);
+		conf_defaults(&c);
+		put(path, secrets[i], 0600);
+		assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 0);
+		conf_free(&c);
+	}
+	/* a URI without a password may be read by all */
+	conf_defaults(&c);
+	put(path, "database = postgresql://db.example.com/bw?user=bw\n", 0644);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 0);
+	conf_free(&c);
+
+	/* someone else's file (needs root to make one) */
+	conf_defaults(&c);
+	put(path, "log = /var/log/mail.log\n", 0644);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);
+		assert_non_null(strstr(err, "owned by uid 65534, neither root nor"));
+	}
+	/* the rules file's loader uses the same check */
+	assert_int_equal(stat(path, &sb), 0);
+	sb.st_uid = geteuid();
+	sb.st_mode = S_IFREG | 0646;
+	assert_int_equal(conf_file_safe("rules", &sb, 0, &cause), -1);
+	assert_non_null(strstr(cause, "rules: writable by anyone"));
+	free(cause);
+	sb.st_mode = S_IFREG | 0644;
+	assert_int_equal(conf_file_safe("rules", &sb, 0, &cause), 0);
+	sb.st_uid = geteuid() == 0 ? 1 : 0;
+	assert_int_equal(conf_file_safe("rules", &sb, 0, &cause), geteuid() == 0 ? -1 : 0);
+	if (geteuid() == 0)
+		free(cause);
+	conf_free(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The one validation of start, -n and SIGHUP. */
 static void
 test_validate(void **state)
@@ -219,6 +306,13 @@ test_validate(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(conf_validate(&c, &cause), 0);
 	assert_null(cause);
+	conf_free(&c);
+	/* a PostgreSQL URI is a valid value, but this build has no backend */
+	assert_int_equal(load("log = /l\ndatabase = postgresql://h/db\n", &c, err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_validate(&c, &cause), -1);
+	assert_non_null(strstr(cause, "PostgreSQL is not supported"));
+	free(cause);
 	conf_free(&c);
 }
 
@@ -411,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_unsafe),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_table_vs_man),
 		cmocka_unit_test(test_table_vs_sample),
