@@ -306,8 +306,11 @@ parse_syslog_rfc5424(const struct parse_ctx *ctx, struct cur *c, struct delivery
 			c->p++;
 		}
 	}
-	if (c->p < c->end && *c->p == ' ')
-		c->p++;
+	/*
+	 * SP MSG; rsyslog's RSYSLOG_SyslogProtocol23Format keeps the blank
+	 * that began the message after the tag, so there are two.
+	 */
+	cur_skip_spaces(c);
 	if (c->end - c->p >= 3 && memcmp(c->p, "\xef\xbb\xbf", 3) == 0)
 		c->p += 3;
 	if (!span_eq(host, "-"))
