@@ -271,8 +271,6 @@ int
 parse_syslog_rfc5424(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 {
 	struct span	 host, app, procid, msgid;
-	const char	*slash = NULL;
-	size_t		 i;
 
 	if (c->end - c->p < 3 || c->p[0] != '1' || c->p[1] != ' ')
 		return 0;
@@ -315,23 +313,38 @@ parse_syslog_rfc5424(const struct parse_ctx *ctx, struct cur *c, struct delivery
 		c->p += 3;
 	if (!span_eq(host, "-"))
 		d->host = host;
-	if (!span_eq(app, "-")) {
-		for (i = 0; i < app.n; i++)
-			if (app.p[i] == '/')
-				slash = app.p + i;
-		d->syslog_name = app;
-		d->program = slash ? parse_span(slash + 1, app.p + app.n) : app;
-	}
-	if (!span_eq(procid, "-")) {
-		long	 pid = 0;
-
-		for (i = 0; i < procid.n && i <= 10 &&
-		    parse_isdigit((unsigned char)procid.p[i]); i++)
-			pid = pid * 10 + (procid.p[i] - '0');
-		if (i == procid.n && i <= 10)
-			d->pid = pid;
-	}
+	if (!span_eq(app, "-"))
+		parse_syslog_ident(app, d);
+	if (!span_eq(procid, "-"))
+		parse_syslog_pid(procid, d);
 	return 1;
+}
+
+/* An APP-NAME or SYSLOG_IDENTIFIER "postfix-out/smtp": syslog_name, program. */
+void
+parse_syslog_ident(struct span ident, struct delivery *d)
+{
+	const char	*slash = NULL;
+	size_t		 i;
+
+	for (i = 0; i < ident.n; i++)
+		if (ident.p[i] == '/')
+			slash = ident.p + i;
+	d->syslog_name = ident;
+	d->program = slash != NULL ? parse_span(slash + 1, ident.p + ident.n) : ident;
+}
+
+/* A PROCID or _PID: 1 to 10 digits, else no pid. */
+void
+parse_syslog_pid(struct span t, struct delivery *d)
+{
+	long	 pid = 0;
+	size_t	 i;
+
+	for (i = 0; i < t.n && i <= 10 && parse_isdigit((unsigned char)t.p[i]); i++)
+		pid = pid * 10 + (t.p[i] - '0');
+	if (i == t.n && i > 0 && i <= 10)
+		d->pid = pid;
 }
 
 /* Docker/compose wrapper "name   | " before the real line. */
