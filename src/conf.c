@@ -107,16 +107,24 @@ static int conf_set_user(struct conf *, const struct conf_entry *, char *, int,
 static int conf_set_report_to(struct conf *, const struct conf_entry *, char *,
     int, char **);
 
+static int conf_set_journal_match(struct conf *, const struct conf_entry *,
+    char *, int, char **);
+static int conf_set_node(struct conf *, const struct conf_entry *, char *, int,
+    char **);
+static int conf_set_metrics_listen(struct conf *, const struct conf_entry *,
+    char *, int, char **);
+
 static const char *const conf_start_words[] = { "beginning", "end", NULL };
 static const char *const conf_format_words[] = { "text", "html", NULL };
 static const char *const conf_sync_words[] = { "full", "normal", NULL };
 
 #define CONF_AT(f)	offsetof(struct conf, f)
 #define CONF_HOUR	(3600LL * 1000)
+#define CONF_DAY	(24 * CONF_HOUR)
 
 const struct conf_entry conf_table[] = {
 	{ .name = "log", .type = CONF_PATH, .offset = CONF_AT(logs),
-	  .flags = CONF_REPEAT, .set = conf_set_log },
+	  .flags = CONF_REPEAT | CONF_AUTO, .set = conf_set_log },
 	{ .name = "database", .type = CONF_STRING, .def = PATH_DB,
 	  .offset = CONF_AT(database), .set = conf_set_database },
 	{ .name = "commit_interval", .type = CONF_DURATION, .min = 1,
@@ -144,6 +152,22 @@ const struct conf_entry conf_table[] = {
 	  .offset = CONF_AT(rotate_quiet_s) },
 	{ .name = "synchronous", .type = CONF_ENUM, .choices = conf_sync_words,
 	  .def = "full", .offset = CONF_AT(synchronous), .flags = CONF_WORD },
+	{ .name = "journal", .type = CONF_BOOLEAN, .def = "no",
+	  .offset = CONF_AT(journal) },
+	{ .name = "journal_directory", .type = CONF_PATH,
+	  .offset = CONF_AT(journal_directory) },
+	{ .name = "journal_match", .type = CONF_STRING, .def = "SYSLOG_FACILITY=2",
+	  .offset = CONF_AT(journal_match), .set = conf_set_journal_match },
+	{ .name = "quiet_warning", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 30 * CONF_DAY, .unit = 1000, .def = "6h",
+	  .offset = CONF_AT(quiet_warning_s) },
+	{ .name = "node", .type = CONF_STRING, .offset = CONF_AT(node),
+	  .flags = CONF_COMPUTED, .set = conf_set_node },
+	{ .name = "queue_lifetime", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 100 * CONF_DAY, .unit = 1000, .def = "5d",
+	  .offset = CONF_AT(queue_lifetime_s) },
+	{ .name = "metrics_listen", .type = CONF_STRING,
+	  .offset = CONF_AT(metrics_listen), .set = conf_set_metrics_listen },
 	{ .name = NULL }
 };
 
@@ -256,7 +280,10 @@ conf_set_value(struct conf *c, const struct conf_entry *ce, char *v, int line,
 		*(int *)field = (int)(ms / ce->unit);
 		break;
 	case CONF_PATH:
-		if (v[0] != '/') {
+		if ((ce->flags & CONF_AUTO) && strncmp(v, "auto", 4) == 0 &&
+		    (v[4] == '\0' || v[4] == ' ' || v[4] == '\t'))
+			;
+		else if (v[0] != '/') {
 			*cause = xasprintf("%s: \"%s\" is not an absolute path",
 			    ce->name, v);
 			return -1;
@@ -406,6 +433,72 @@ conf_file_safe(const char *path, const struct stat *sb, int flags, char **cause)
 	return 0;
 }
 
+/* "FIELD=value" terms separated by blanks; FIELD as journal fields are */
+static int
+conf_set_journal_match(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	const char	*p = v, *f;
+
+	(void)line;
+	while (*p != '\0') {
+		for (f = p; (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_'; p++)
+			;
+		if (p == f || (*f >= '0' && *f <= '9') || *p != '=') {
+			*cause = xasprintf("%s: \"%s\" is not FIELD=value (such as "
+			    "SYSLOG_FACILITY=2 or _SYSTEMD_UNIT=postfix@-.service)",
+			    ce->name, v);
+			return -1;
+		}
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+	}
+	conf_set_str(&c->journal_match, v);
+	return 0;
+}
+
+/* A host name: letters, digits, '.', '-', '_', at most 253 bytes. */
+static int
+conf_set_node(struct conf *c, const struct conf_entry *ce, char *v, int line,
+    char **cause)
+{
+	(void)line;
+	if (strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v)) {
+		*cause = xasprintf("%s: \"%s\" is not a host name", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->node, v);
+	return 0;
+}
+
+/* off, HOST:PORT, [V6]:PORT, or the absolute path of a unix socket. */
+static int
+conf_set_metrics_listen(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	const char	*colon = strrchr(v, ':');
+	long		 port;
+
+	(void)line;
+	free(c->metrics_listen);
+	c->metrics_listen = NULL;
+	if (strcmp(v, "off") == 0)
+		return 0;
+	if (v[0] != '/' && (colon == NULL || colon == v ||
+	    util_parse_long(colon + 1, 1, 65535, &port) == -1 ||
+	    (v[0] == '[' && colon[-1] != ']'))) {
+		*cause = xasprintf("%s: \"%s\" is neither off, ADDRESS:PORT nor "
+		    "the absolute path of a socket", ce->name, v);
+		return -1;
+	}
+	c->metrics_listen = xstrdup(v);
+	return 0;
+}
+
 static int
 conf_set_timezone(struct conf *c, const struct conf_entry *ce, char *v,
     int line, char **cause)
@@ -443,6 +536,18 @@ conf_set_report_to(struct conf *c, const struct conf_entry *ce, char *v,
 	return 0;
 }
 
+/* node's default: the host name */
+static char *
+conf_hostname(void)
+{
+	char	 name[256];
+
+	if (gethostname(name, sizeof(name)) == -1 || name[0] == '\0')
+		return xstrdup("localhost");
+	name[sizeof(name) - 1] = '\0';
+	return xstrdup(name);
+}
+
 void
 conf_defaults(struct conf *c)
 {
@@ -458,6 +563,7 @@ conf_defaults(struct conf *c)
 			fatalx("built-in default: %s", cause);
 		free(v);
 	}
+	c->node = conf_hostname();
 }
 
 void

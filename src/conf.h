@@ -45,6 +45,13 @@ struct conf {
 	char		*report_format;	/* "text" or "html" */
 	int		 rotate_quiet_s;
 	char		*synchronous;	/* "full" or "normal" */
+	int		 journal;	/* read the local system journal */
+	char		*journal_directory;	/* or the journal files of a directory */
+	char		*journal_match;	/* "FIELD=value ...": sd_journal matches */
+	int		 quiet_warning_s;	/* a source silent this long: warn */
+	char		*node;		/* this host's name in a fleet */
+	int		 queue_lifetime_s;	/* pending rows older than this expire */
+	char		*metrics_listen;	/* NULL: no metrics endpoint */
 };
 
 /* The value types of the table. */
@@ -59,6 +66,8 @@ enum conf_type {
 
 #define CONF_REPEAT	0x1	/* may be given more than once */
 #define CONF_WORD	0x2	/* CONF_ENUM kept as the word (char *), not its index */
+#define CONF_AUTO	0x4	/* CONF_PATH: the word "auto" is a value too */
+#define CONF_COMPUTED	0x8	/* no fixed default: computed at start (node) */
 
 struct conf_entry {
 	const char		*name;
@@ -77,7 +86,7 @@ struct conf_entry {
 /* The table, in the order of bouncewatch.conf(5); NULL name ends it. */
 extern const struct conf_entry conf_table[];
 
-/* Defaults (compiled-in paths, the host name). */
+/* Defaults (compiled-in paths, the host name for node). */
 void	conf_defaults(struct conf *);
 /*
  * Load path over the defaults.  With missing_ok, a file that does not
