@@ -156,13 +156,46 @@ store_give_away(int fd, const char *path, const char *ref)
 		log_warn("%s: chown", path);
 }
 
+/*
+ * The lock file of a database: DATABASE.lock beside the file itself, with
+ * symbolic links and "." or ".." resolved, so that every path to the same
+ * database names the same lock.  A database not yet created: its
+ * directory resolved, its name as given.
+ */
+static void
+store_lock_path(const char *db, char *out, size_t len)
+{
+	char		 dir[4096], *rp;
+	const char	*base;
+
+	if ((rp = realpath(db, NULL)) != NULL) {
+		snprintf(out, len, "%s.lock", rp);
+		free(rp);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", db);
+	if ((base = strrchr(db, '/')) == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = db;
+	} else {
+		dir[base - db == 0 ? 1 : base - db] = '\0';
+		base++;
+	}
+	if (*base == '\0' || (rp = realpath(dir, NULL)) == NULL) {
+		snprintf(out, len, "%s.lock", db);
+		return;
+	}
+	snprintf(out, len, "%s%s%s.lock", rp, strcmp(rp, "/") == 0 ? "" : "/", base);
+	free(rp);
+}
+
 int
 store_lock(const char *db)
 {
 	char	 path[4096];
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s.lock", db);
+	store_lock_path(db, path, sizeof(path));
 	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) != -1)
 		store_give_away(fd, path, db);

@@ -82,7 +82,8 @@ void		 store_set_tz(struct store *, struct tz *);
 /*
  * One writer per database: an exclusive lock on DATABASE.lock, a file of
  * its own (closing a descriptor of the database file would drop SQLite's
- * locks).  Returns the descriptor to keep open, -2 when another process
+ * locks), beside the database's real path: a symbolic link to the file or
+ * its directory names the same lock.  Returns the descriptor to keep open, -2 when another process
  * holds it (not logged: the caller says what to do), -1 on error (logged).
  */
 int		 store_lock(const char *db);

@@ -1638,6 +1638,61 @@ test_locked(void **state)
 }
 
 /* One batch over 100 days: every day's span covers its rows (was cut at 64). */
+/*
+ * One writer per database, whatever the path: through a symbolic link to
+ * the file or to its directory, or with "..", the lock is the same one.
+ */
+static void
+test_lock_paths(void **state)
+{
+	char	 dir[1024], real[1100], link[1100], dlink[1100], dotdot[1200];
+	char	 fresh[1100], fresh_via[1100];
+	int	 fd, i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s", tpath("lockdir"));
+	mkdir(dir, 0700);
+	snprintf(real, sizeof(real), "%s/real.db", dir);
+	snprintf(link, sizeof(link), "%s/link.db", dir);
+	snprintf(dlink, sizeof(dlink), "%s-link/real.db", dir);
+	snprintf(dotdot, sizeof(dotdot), "%s/../lockdir/real.db", dir);
+	remove_db(real);
+	unlink(link);
+	snprintf(fresh, sizeof(fresh), "%s-link", dir);
+	unlink(fresh);
+	assert_int_equal(symlink("real.db", link), 0);
+	assert_int_equal(symlink(dir, fresh), 0);
+	store_close(open_rw(real));
+
+	{
+		const char	*same[] = { link, dlink, dotdot, real };
+
+		for (i = 0; i < 4; i++) {
+			const char	*first = same[i], *second = same[(i + 1) % 4];
+
+			fd = store_lock(first);
+			assert_true(fd >= 0);
+			if (store_lock(second) != -2)
+				fail_msg("%s and %s: two writers", first, second);
+			close(fd);
+		}
+	}
+	/* a database not created yet, through a linked directory */
+	snprintf(fresh, sizeof(fresh), "%s/new.db", dir);
+	snprintf(fresh_via, sizeof(fresh_via), "%s-link/new.db", dir);
+	fd = store_lock(fresh);
+	assert_true(fd >= 0);
+	assert_int_equal(store_lock(fresh_via), -2);
+	close(fd);
+	/* another database in the same directory is another lock */
+	fd = store_lock(real);
+	assert_true(fd >= 0);
+	i = store_lock(fresh_via);
+	assert_true(i >= 0);
+	close(i);
+	close(fd);
+}
+
 static void
 test_many_days(void **state)
 {
@@ -1682,6 +1737,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lock_paths),
 		cmocka_unit_test(test_many_days),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_injected_failure),
