@@ -297,6 +297,15 @@ assert got == want, (got, want)
 # a recipient's history: the crafted hostile bounce is there
 hist = next(v for k, v in results.items() if k.startswith("A recipient"))
 assert any("zork" in str(r) for r in hist), hist
+# v_failures shows remote text made safe: no ESC, BEL, CSI (0x9B) left,
+# neither in the template nor in the words put back into it
+db.text_factory = bytes
+rows = db.execute("SELECT diagnostic, arg1, arg2, arg3 FROM v_failures f"
+                  " JOIN failure USING (id) WHERE f.domain = 'evil.example'").fetchall()
+assert rows and any(b"zork" in r[0] for r in rows), rows
+for r in rows:
+    for col in r:
+        assert col is None or not set(col) & {0x1b, 0x07, 0x9b}, r
 PY
 pass "sql/queries.sql runs and agrees"
 
