@@ -64,7 +64,7 @@ struct store_source {
 	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -143,6 +143,8 @@ struct store_range {
 struct store_daily {
 	const char	*day;
 	int64_t		 domain_id;
+	int64_t		 host_id;	/* 0: not known */
+	int64_t		 instance_id;
 	int		 cls;
 	int		 reason;
 	int64_t		 n;
@@ -157,6 +159,8 @@ struct store_failure {
 	int		 reason;
 	int64_t		 diagnostic_id;
 	int64_t		 relay_id;
+	int64_t		 host_id;
+	int64_t		 instance_id;
 };
 
 /* Interned names a reader can look up by id. */

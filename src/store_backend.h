@@ -31,6 +31,7 @@ enum store_intern {
 	I_RELAY,
 	I_HOST,
 	I_RULE,
+	I_INSTANCE,		/* a Postfix instance: "postfix-out" */
 	I_DIAG,			/* templates: also a hash and a normalised text */
 	I_REPLY,		/* (code, dsn, stage): a key of its own */
 	I_MAX
@@ -42,6 +43,7 @@ struct store_frow {
 	int64_t		 source_id;	/* 0: none (offset ignored) */
 	uint64_t	 offset;
 	int64_t		 host_id;	/* 0: NULL */
+	int64_t		 instance_id;	/* 0: NULL */
 	struct span	 queue_id;
 	struct span	 local;
 	int64_t		 domain_id;
@@ -61,18 +63,28 @@ struct store_expiry {
 	int64_t		 source_id;
 	uint64_t	 offset;
 	int64_t		 host_id;
+	int64_t		 instance_id;
 	int		 cls;
 	int		 reason;
 	int64_t		 rule_id;
 };
 
-/* Counters of one batch: (day, domain, class, reason) -> n. */
+/* Counters of one batch: (day, domain, class, reason, host, instance) -> n. */
 struct store_counter {
 	int32_t		 day;		/* local days since epoch + STORE_DAY0 */
 	int32_t		 cls;
 	int32_t		 reason;
 	int64_t		 domain_id;
+	int64_t		 host_id;	/* 0: not known */
+	int64_t		 instance_id;
 	int64_t		 n;
+};
+
+/* A queue id is unique only per host and Postfix instance. */
+struct store_qkey {
+	int64_t		 host_id;
+	int64_t		 instance_id;
+	struct span	 queue_id;
 };
 
 /* The rowid span of a day's failure rows (the report reads by span). */
@@ -123,7 +135,7 @@ struct store {
 	size_t		 norm_cap;
 };
 
-typedef int	(*store_qid_cb)(const char *, size_t, void *);
+typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
 
 struct store_backend {
 	const char	*backend;
@@ -157,12 +169,15 @@ struct store_backend {
 		    size_t);
 	int	(*linestats_add)(struct store *, int64_t source_id,
 		    const int64_t *by_kind);
-	int	(*pending_put)(struct store *, struct span qid, int64_t rcpt,
-		    int64_t failure_id, int64_t time);
-	int	(*pending_del)(struct store *, struct span qid, int64_t rcpt);
-	/* the failure rows of a queue id's pending recipients: count or -1 */
-	int	(*pending_get)(struct store *, struct span qid, int64_t **ids);
-	int	(*pending_forget)(struct store *, struct span qid);
+	int	(*pending_put)(struct store *, const struct store_qkey *,
+		    int64_t rcpt, int64_t failure_id, int64_t time);
+	int	(*pending_del)(struct store *, const struct store_qkey *,
+		    int64_t rcpt);
+	/* the failure rows of a message's pending recipients: count or -1 */
+	int	(*pending_get)(struct store *, const struct store_qkey *,
+		    int64_t **ids);
+	int	(*pending_forget)(struct store *, const struct store_qkey *);
+	/* every (host, queue id) with pending rows */
 	int	(*pending_qids)(struct store *, store_qid_cb, void *);
 	int	(*pending_expire)(struct store *, int64_t before);
 	/* copy failure_id as expired: 1 with the new row and its domain, 0 gone */

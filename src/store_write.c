@@ -29,6 +29,7 @@ static const unsigned store_cache_slots[I_MAX] = {
 	[I_RELAY] = 4096,
 	[I_HOST] = 64,
 	[I_RULE] = 512,
+	[I_INSTANCE] = 64,
 	[I_DIAG] = 8192,
 	[I_REPLY] = 1024,
 };
@@ -195,30 +196,62 @@ store_flush_counters(struct store *st)
 	return 0;
 }
 
+/* Where a line was logged: its host and Postfix instance, interned. */
+struct store_origin {
+	int64_t		 host_id;	/* 0: not known */
+	int64_t		 instance_id;
+};
+
 static int
-store_count(struct store *st, int32_t day, int64_t domain_id, int cls, int reason)
+store_same_counter(const struct store_counter *c, const struct store_counter *k)
 {
-	struct store_counter	*c;
+	return c->day == k->day && c->domain_id == k->domain_id && c->cls == k->cls &&
+	    c->reason == k->reason && c->host_id == k->host_id &&
+	    c->instance_id == k->instance_id;
+}
+
+/* The counter of key k in this batch, NULL when there is none yet. */
+static struct store_counter *
+store_counter_find(struct store *st, const struct store_counter *k, uint64_t h)
+{
+	size_t	 v;
+	uint64_t i;
+
+	/* keys whose hashes collide take the next i */
+	for (i = 0; (v = hash_find(&st->counter_map, h, i)) != 0; i++)
+		if (store_same_counter(&st->counters[v - 1], k))
+			return &st->counters[v - 1];
+	return NULL;
+}
+
+static int
+store_count(struct store *st, int32_t day, int64_t domain_id, int cls, int reason,
+    const struct store_origin *o)
+{
+	struct store_counter	 k, *c;
+	uint64_t		 h, i;
 	size_t			*v;
 	int			 isnew;
 
-	if (st->ncounters == STORE_COUNTERS &&
-	    hash_find(&st->counter_map, ((uint64_t)(uint32_t)day << 32) |
-	    ((uint64_t)cls << 16) | (uint64_t)reason, (uint64_t)domain_id) == 0 &&
-	    store_flush_counters(st) == -1)
-		return -1;
-	v = hash_slot(&st->counter_map, ((uint64_t)(uint32_t)day << 32) |
-	    ((uint64_t)cls << 16) | (uint64_t)reason, (uint64_t)domain_id, &isnew);
-	if (!isnew) {
-		st->counters[*v - 1].n++;
+	memset(&k, 0, sizeof(k));
+	k.day = day;
+	k.domain_id = domain_id;
+	k.cls = cls;
+	k.reason = reason;
+	k.host_id = o->host_id;
+	k.instance_id = o->instance_id;
+	h = hash_bytes(&k, sizeof(k));
+	if ((c = store_counter_find(st, &k, h)) != NULL) {
+		c->n++;
 		return 0;
 	}
-	c = &st->counters[st->ncounters];
-	c->day = day;
-	c->domain_id = domain_id;
-	c->cls = cls;
-	c->reason = reason;
-	c->n = 1;
+	if (st->ncounters == STORE_COUNTERS && store_flush_counters(st) == -1)
+		return -1;
+	for (i = 0;; i++)
+		if (*(v = hash_slot(&st->counter_map, h, i, &isnew)) == 0)
+			break;
+	k.n = 1;
+	st->counters[st->ncounters] = k;
 	*v = ++st->ncounters;
 	return 0;
 }
@@ -329,7 +362,7 @@ store_diag_id(struct store *st, const struct delivery *d, int exact,
 static int64_t
 store_failure(struct store *st, int64_t source_id, uint64_t offset,
     const struct delivery *d, const struct verdict *v, int64_t domain_id,
-    int status_id)
+    int status_id, const struct store_origin *o)
 {
 	struct store_frow	 f;
 	int64_t			 id;
@@ -340,8 +373,9 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	if (exact)
 		f.local.n = (size_t)((const char *)memrchr(f.local.p, '@', f.local.n) -
 		    f.local.p);
-	if ((f.host_id = store_intern_span(st, I_HOST, d->host)) < 0 ||
-	    (f.relay_id = store_intern_span(st, I_RELAY, d->relay)) < 0 ||
+	f.host_id = o->host_id;
+	f.instance_id = o->instance_id;
+	if ((f.relay_id = store_intern_span(st, I_RELAY, d->relay)) < 0 ||
 	    (f.reply_id = store_reply_id(st, d)) < 0)
 		return -1;
 	f.rule_id = v->rule != NULL ?
@@ -384,14 +418,36 @@ store_status_id(enum dstatus s)
 
 /* ---- pending recipients, for attributing "expired" ---- */
 
+/* The host and Postfix instance (the syslog name before '/') of a line. */
+static int
+store_origin(struct store *st, const struct delivery *d, struct store_origin *o)
+{
+	struct span	 inst = d->syslog_name;
+	const char	*slash;
+
+	if (inst.p != NULL && (slash = memchr(inst.p, '/', inst.n)) != NULL)
+		inst.n = (size_t)(slash - inst.p);
+	if ((o->host_id = store_intern_span(st, I_HOST, d->host)) < 0 ||
+	    (o->instance_id = store_intern_span(st, I_INSTANCE, inst)) < 0)
+		return -1;
+	return 0;
+}
+
+static uint64_t
+store_qhash(const struct store_qkey *k)
+{
+	return hash_bytes(k->queue_id.p, k->queue_id.n) | 1;
+}
+
 /*
  * Queue ids that have rows in "pending" (recipients whose last attempt
- * was deferred), as 64-bit hashes: a delivered line touches the database
- * only when its queue id may be there.  A false positive costs one DELETE
- * that finds nothing; when the set is full, every line asks.
+ * was deferred), as 64-bit hashes with their host: a delivered line
+ * touches the database only when its queue id may be there.  A false
+ * positive costs one DELETE that finds nothing; when the set is full,
+ * every line asks.
  */
 static void
-store_qset_add(struct store *st, uint64_t h)
+store_qset_add(struct store *st, uint64_t h, int64_t host_id)
 {
 	size_t	*v;
 	int	 isnew;
@@ -400,22 +456,22 @@ store_qset_add(struct store *st, uint64_t h)
 		st->qset_full = 1;
 		return;
 	}
-	v = hash_slot(&st->qset, h, 0, &isnew);
+	v = hash_slot(&st->qset, h, (uint64_t)host_id, &isnew);
 	*v = 1;
 }
 
 static int
-store_qset_has(struct store *st, uint64_t h)
+store_qset_has(struct store *st, uint64_t h, int64_t host_id)
 {
 	if (st->qset_full || st->qset_stale)
 		return 1;
-	return hash_find(&st->qset, h, 0) != 0;
+	return hash_find(&st->qset, h, (uint64_t)host_id) != 0;
 }
 
 static int
-store_qset_load_one(const char *q, size_t n, void *arg)
+store_qset_load_one(int64_t host_id, const char *q, size_t n, void *arg)
 {
-	store_qset_add(arg, hash_bytes(q, n) | 1);
+	store_qset_add(arg, hash_bytes(q, n) | 1, host_id);
 	return 0;
 }
 
@@ -432,57 +488,71 @@ store_qset_load(struct store *st)
 }
 
 /*
- * A deferral remembers (queue id, recipient) -> its failure row; a
- * delivery or bounce forgets it.  In the database, in the transaction:
- * a rolled-back batch, a restart or a crash keeps the attribution exact.
+ * A deferral remembers (host, instance, queue id, recipient) -> its
+ * failure row; a delivery or bounce forgets it.  In the database, in the
+ * transaction: a rolled-back batch, a restart or a crash keeps the
+ * attribution exact.
  */
 static int
-store_pending_note(struct store *st, const struct delivery *d, int64_t row)
+store_pending_note(struct store *st, const struct delivery *d,
+    const struct store_origin *o, int64_t row)
 {
-	uint64_t	 h;
-	int64_t		 rcpt;
+	struct store_qkey	 k;
+	uint64_t		 h;
+	int64_t			 rcpt;
 
 	if (d->queue_id.p == NULL || d->recipient.p == NULL)
 		return 0;
-	h = hash_bytes(d->queue_id.p, d->queue_id.n) | 1;
+	k.host_id = o->host_id;
+	k.instance_id = o->instance_id;
+	k.queue_id = d->queue_id;
+	h = store_qhash(&k);
 	rcpt = (int64_t)hash_bytes(d->recipient.p, d->recipient.n);
 	if (row > 0) {
-		if (st->be->pending_put(st, d->queue_id, rcpt, row, d->time) == -1)
+		if (st->be->pending_put(st, &k, rcpt, row, d->time) == -1)
 			return -1;
-		store_qset_add(st, h);
+		store_qset_add(st, h, k.host_id);
 		return 0;
 	}
-	if (!store_qset_has(st, h))
+	if (!store_qset_has(st, h, k.host_id))
 		return 0;
-	return st->be->pending_del(st, d->queue_id, rcpt);
+	return st->be->pending_del(st, &k, rcpt);
 }
 
 /*
  * qmgr expired a message: one permanent/expired failure for each of its
- * recipients still pending (with their last reply), or one for the
- * message when none is known.
+ * recipients still pending on that host and instance (with their last
+ * reply), or one for the message when none is known.
  */
 static int
 store_expired(struct store *st, int64_t source_id, uint64_t offset,
     const struct delivery *qd, const struct verdict *v)
 {
+	struct store_origin	 o;
+	struct store_qkey	 k;
 	struct store_expiry	 e;
 	int32_t			 day = store_day_key(st, qd->time);
 	int64_t			*ids = NULL, did, row;
 	int			 nids = 0, i, rc, found = 0;
 
+	if (store_origin(st, qd, &o) == -1)
+		return -1;
+	k.host_id = o.host_id;
+	k.instance_id = o.instance_id;
+	k.queue_id = qd->queue_id;
 	if (qd->queue_id.p != NULL &&
-	    (nids = st->be->pending_get(st, qd->queue_id, &ids)) == -1)
+	    (nids = st->be->pending_get(st, &k, &ids)) == -1)
 		return -1;
 	if (nids > 0) {
 		memset(&e, 0, sizeof(e));
 		e.time = qd->time;
 		e.source_id = source_id > 0 ? source_id : 0;
 		e.offset = offset;
+		e.host_id = o.host_id;
+		e.instance_id = o.instance_id;
 		e.cls = (int)v->cls;
 		e.reason = (int)v->reason;
-		if ((e.host_id = store_intern_span(st, I_HOST, qd->host)) < 0 ||
-		    (e.rule_id = store_intern(st, I_RULE, v->rule, strlen(v->rule),
+		if ((e.rule_id = store_intern(st, I_RULE, v->rule, strlen(v->rule),
 		    NULL)) < 0) {
 			free(ids);
 			return -1;
@@ -491,7 +561,7 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 		for (i = 0; i < nids; i++) {
 			if ((rc = st->be->expire_copy(st, ids[i], &e, &row, &did)) == -1 ||
 			    (rc == 1 && (store_span(st, day, row) == -1 ||
-			    store_count(st, day, did, v->cls, v->reason) == -1))) {
+			    store_count(st, day, did, v->cls, v->reason, &o) == -1))) {
 				free(ids);
 				return -1;
 			}
@@ -499,24 +569,25 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 		}
 		free(ids);
 		if (found)
-			return st->be->pending_forget(st, qd->queue_id);
+			return st->be->pending_forget(st, &k);
 	} else
 		free(ids);
 	/* recipients unknown (or their rows pruned): attribute to the message */
 	if ((did = store_intern(st, I_DOMAIN, "", 0, NULL)) < 0)
 		return -1;
-	if ((row = store_failure(st, source_id, offset, qd, v, did, 5)) < 0 ||
+	if ((row = store_failure(st, source_id, offset, qd, v, did, 5, &o)) < 0 ||
 	    store_span(st, day, row) == -1)
 		return -1;
-	return store_count(st, day, did, v->cls, v->reason);
+	return store_count(st, day, did, v->cls, v->reason, &o);
 }
 
 int
 store_add(struct store *st, int64_t source_id, uint64_t offset,
     enum line_kind kind, const struct delivery *d, const struct verdict *v)
 {
-	int64_t	 did, row;
-	int32_t	 day;
+	struct store_origin	 o;
+	int64_t			 did, row;
+	int32_t			 day;
 
 	if (source_id != st->linestat_source) {
 		if (store_flush_linestats(st) == -1)
@@ -530,17 +601,17 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		return 0;
 
 	day = store_day_key(st, d->time);
-	if ((did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0)
-		return -1;
-	if (store_count(st, day, did, v->cls, v->reason) == -1)
+	if ((did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0 ||
+	    store_origin(st, d, &o) == -1 ||
+	    store_count(st, day, did, v->cls, v->reason, &o) == -1)
 		return -1;
 	row = 0;
 	if (v->cls != CLASS_DELIVERED) {
 		if ((row = store_failure(st, source_id, offset, d, v, did,
-		    store_status_id(d->status))) < 0 || store_span(st, day, row) == -1)
+		    store_status_id(d->status), &o)) < 0 || store_span(st, day, row) == -1)
 			return -1;
 	}
-	if (d->mta == MTA_POSTFIX && store_pending_note(st, d,
+	if (d->mta == MTA_POSTFIX && store_pending_note(st, d, &o,
 	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ? row : 0) == -1)
 		return -1;
 	return 0;

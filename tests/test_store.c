@@ -38,6 +38,7 @@
 #include "corpus.h"
 #include "emit.h"
 #include "parse.h"
+#include "hash.h"
 #include "store.h"
 #include "tz.h"
 
@@ -281,7 +282,8 @@ dump_query(sqlite3 *db, const char *sql, struct str *b)
 /* Everything an import produces, without ids and clock times. */
 static const char *const snap_sql[] = {
 	"SELECT count(*) FROM failure",
-	"SELECT day, domain, class, reason, n FROM v_daily ORDER BY 1, 2, 3, 4",
+	"SELECT day, domain, class, reason, sum(n) FROM v_daily GROUP BY 1, 2, 3, 4"
+	" ORDER BY 1, 2, 3, 4",
 	"SELECT f.source_id, f.offset, v.time, v.host, v.queue_id, v.recipient,"
 	" v.domain, v.relay, v.status, v.class, v.reason, v.code, v.dsn, v.stage,"
 	" v.diagnostic, v.normalized, v.rule FROM v_failures v"
@@ -296,9 +298,17 @@ static const char *const snap_sql[] = {
 	"SELECT source_id, kind, n FROM line_stats ORDER BY 1, 2",
 	"SELECT p.queue_id, p.rcpt, p.time, f.source_id, f.offset FROM pending p"
 	" JOIN failure f ON f.id = p.failure_id ORDER BY 1, 2",
+	/* schema 4: hosts and instances */
+	"SELECT day, domain, class, reason, host, instance, n FROM v_daily"
+	" ORDER BY 1, 2, 3, 4, 5, 6",
+	"SELECT f.source_id, f.offset, v.host, v.instance FROM v_failures v"
+	" JOIN failure f ON f.id = v.id ORDER BY 1, 2, v.id",
+	"SELECT h.name, i.name, p.queue_id, p.rcpt FROM pending p"
+	" LEFT JOIN host h ON h.id = p.host_id"
+	" LEFT JOIN instance i ON i.id = p.instance_id ORDER BY 1, 2, 3, 4",
 };
 #define SNAP_ALL	(sizeof(snap_sql) / sizeof(snap_sql[0]))
-#define SNAP_V1		(SNAP_ALL - 2)	/* schema 1: no line_stats, pending */
+#define SNAP_V1		(SNAP_ALL - 5)	/* schema 1: no line_stats, pending, host */
 
 static char *
 snapshot_n(const char *path, size_t n)
@@ -825,8 +835,10 @@ check_daily(sqlite3 *db, struct model *m)
 	size_t		 i;
 	int		 bad = 0;
 
+	/* summed over hosts and instances, the model's key */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT day || '|' || domain || '|' ||"
-	    " class || '|' || reason, n FROM v_daily", -1, &q, NULL), SQLITE_OK);
+	    " class || '|' || reason, sum(n) FROM v_daily GROUP BY 1", -1, &q, NULL),
+	    SQLITE_OK);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const char	*key = (const char *)sqlite3_column_text(q, 0);
 		int64_t		 n = sqlite3_column_int64(q, 1);
@@ -1234,7 +1246,11 @@ test_migration(void **state)
 			    " nullif(r.dsn, ''), (SELECT s.id FROM main.stage s WHERE s.name ="
 			    " r.stage), f.diagnostic_id, f.rule_id, f.arg1, f.arg2, f.arg3"
 			    " FROM cur.failure f JOIN cur.reply r ON r.id = f.reply_id");
-		} else if (strcmp(copy[i], "diagnostic") == 0)	/* schema 1 had no hash */
+		} else if (strcmp(copy[i], "daily") == 0)	/* no host, instance */
+			snprintf(buf, sizeof(buf), "INSERT INTO main.daily SELECT day,"
+			    " domain_id, class_id, reason_id, sum(n) FROM cur.daily"
+			    " GROUP BY 1, 2, 3, 4");
+		else if (strcmp(copy[i], "diagnostic") == 0)	/* schema 1 had no hash */
 			snprintf(buf, sizeof(buf), "INSERT INTO main.diagnostic (id, template,"
 			    " normalized) SELECT id, template, normalized FROM cur.diagnostic");
 		else
@@ -1542,6 +1558,185 @@ test_reader_beside_writer(void **state)
 	store_close(st);
 }
 
+/* ---- 8. hosts and instances ---- */
+
+/* store_add() the given lines in one batch (offsets 1, 2, ...). */
+static void
+add_text(struct store *st, int64_t source_id, const char *const *text, size_t n)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
+	size_t			 i;
+
+	assert_int_equal(store_begin(st), 0);
+	for (i = 0; i < n; i++) {
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 k;
+
+		memset(&v, 0, sizeof(v));
+		k = parse_line(&ctx, text[i], strlen(text[i]), &d);
+		assert_true(k == LINE_DELIVERY || k == LINE_EXPIRED);
+		classify_delivery(cl, k, &d, &v);
+		assert_int_equal(store_add(st, source_id, i + 1, k, &d, &v), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+}
+
+/* The rows of a query, one a line, columns separated by '|'. */
+static char *
+rows_of(const char *path, const char *sql)
+{
+	struct str	 b = { NULL, 0, 0 };
+	sqlite3		*db = ro_conn(path);
+	char		*s;
+
+	dump_query(db, sql, &b);
+	sqlite3_close(db);
+	s = strdup(strchr(b.s, '\n') + 1);
+	free(b.s);
+	return s;
+}
+
+#define HQ	"C0FFEE1234"
+#define HL(h, inst, rest) \
+	"2026-11-22T" h " " inst "[42]: " HQ ": " rest
+#define HDEFER(t, host, inst, rcpt) \
+	HL(t " " host, inst "/smtp", "to=<" rcpt ">, relay=none, delay=1, " \
+	"delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx." rcpt \
+	"[192.0.2.1]:25: Connection timed out)")
+#define HEXPIRE(t, host, inst) \
+	HL(t " " host, inst "/qmgr", "from=<sender@example.org>, status=expired, " \
+	"returned to sender")
+
+/*
+ * A central log of three hosts (and two instances on mx1) whose queue ids
+ * collide: each expiry goes to its own host's deferred recipients, a
+ * delivery on one host forgets only that host's, across batches.
+ */
+static void
+test_hosts_collide(void **state)
+{
+	const char *const	 day1[] = {
+		HDEFER("09:00:00+00:00", "mx1", "postfix", "a1@one.example"),
+		HDEFER("09:00:01+00:00", "mx2", "postfix", "b2@two.example"),
+		HDEFER("09:00:02+00:00", "mx3", "postfix", "c3@three.example"),
+		HDEFER("09:00:03+00:00", "mx1", "postfix-out", "d4@four.example"),
+		HL("09:30:00+00:00 mx2", "postfix/smtp", "to=<b2@two.example>, "
+		    "relay=mx.two.example[192.0.2.2]:25, delay=9, delays=0/0/1/1, "
+		    "dsn=2.0.0, status=sent (250 2.0.0 Ok)"),
+	};
+	const char *const	 day2[] = {
+		HEXPIRE("10:00:00+00:00", "mx1", "postfix"),
+		HEXPIRE("10:00:01+00:00", "mx3", "postfix"),
+		HEXPIRE("10:00:02+00:00", "mx2", "postfix"),
+		HEXPIRE("10:00:03+00:00", "mx1", "postfix-out"),
+	};
+	const char		*path = tpath("hosts.db");
+	struct store		*st;
+	struct store_source	 src;
+	char			*got;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "central", &src);
+	add_text(st, src.id, day1, sizeof(day1) / sizeof(day1[0]));
+	store_close(st);
+	/* a restart between deferrals and expiries */
+	st = open_rw(path);
+	add_text(st, src.id, day2, sizeof(day2) / sizeof(day2[0]));
+	store_close(st);
+
+	got = rows_of(path, "SELECT host, instance, recipient, domain FROM v_failures"
+	    " WHERE status = 'expired' ORDER BY 1, 2, 3");
+	assert_string_equal(got,
+	    "mx1|postfix|a1@one.example|one.example\n"
+	    "mx1|postfix-out|d4@four.example|four.example\n"
+	    "mx2|postfix|\\N|\n"
+	    "mx3|postfix|c3@three.example|three.example\n");
+	free(got);
+	/* the counters say the same, per host and instance */
+	got = rows_of(path, "SELECT host, instance, domain, n FROM v_daily"
+	    " WHERE reason = 'expired' ORDER BY 1, 2, 3");
+	assert_string_equal(got,
+	    "mx1|postfix|one.example|1\n"
+	    "mx1|postfix-out|four.example|1\n"
+	    "mx2|postfix||1\n"
+	    "mx3|postfix|three.example|1\n");
+	free(got);
+	got = rows_of(path, "SELECT host, instance, attempts, delivered FROM v_host_day"
+	    " ORDER BY 1, 2");
+	assert_string_equal(got,
+	    "mx1|postfix|2|0\n"
+	    "mx1|postfix-out|2|0\n"
+	    "mx2|postfix|3|1\n"
+	    "mx3|postfix|2|0\n");
+	free(got);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 0);
+}
+
+/*
+ * A schema 3 database carried forward: its counters get the one host its
+ * rows named, its pending deferral its failure row's host, and an expiry
+ * logged after the upgrade still finds it (instance unknown: any).
+ */
+static void
+test_migration_v3(void **state)
+{
+	const char		*path = tpath("v3.db");
+	const char *const	 expire[] = { HEXPIRE("10:00:00+00:00", "mx1", "postfix") };
+	struct store		*st;
+	struct store_source	 src;
+	sqlite3			*db;
+	char			*sql, *got, buf[1024];
+	size_t			 len;
+
+	(void)state;
+	remove_db(path);
+	sql = corpus_slurp(corpus_path("schema-v3.sql"), &len);
+	assert_non_null(sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xexec(db, sql);
+	free(sql);
+	assert_int_equal(q1(db, "PRAGMA user_version"), 3);
+	snprintf(buf, sizeof(buf),
+	    "INSERT INTO host (id, name) VALUES (7, 'mx1');"
+	    "INSERT INTO domain (id, name) VALUES (1, 'one.example');"
+	    "INSERT INTO reply (id, code, dsn, stage) VALUES (1, 0, '4.4.1', '');"
+	    "INSERT INTO source (id, path, fp, fp_len, first_seen, last_commit)"
+	    " VALUES (1, 'central', x'00', 1, 0, 0);"
+	    "INSERT INTO diagnostic (id, hash, template, normalized)"
+	    " VALUES (1, %lld, 'Connection timed out', 'Connection timed out');"
+	    "INSERT INTO failure (id, time, source_id, offset, host_id, queue_id, local,"
+	    " domain_id, status_id, class_id, reason_id, reply_id, diagnostic_id)"
+	    " VALUES (1, 1795338000, 1, 1, 7, '" HQ "', 'a1', 1, 2, 2, 8, 1, 1);"
+	    "INSERT INTO day_span VALUES ('2026-11-22', 1, 1);"
+	    "INSERT INTO daily VALUES ('2026-11-22', 1, 2, 8, 1);"
+	    "INSERT INTO pending VALUES ('" HQ "', %lld, 1, 1795338000);",
+	    (long long)(((hash_bytes("Connection timed out", 20) | 1) & INT64_MAX) | 1),
+	    (long long)(int64_t)hash_bytes("a1@one.example", 14));
+	xexec(db, buf);
+	sqlite3_close(db);
+
+	st = open_rw(path);
+	assert_int_equal(store_schema_version(st), 4);
+	assert_int_equal(store_source_get(st, 1, &src), 1);
+	add_text(st, src.id, expire, 1);
+	store_close(st);
+	got = rows_of(path, "SELECT day, domain, class, reason, host, instance, n"
+	    " FROM v_daily ORDER BY 4");
+	assert_string_equal(got,
+	    "2026-11-22|one.example|permanent|expired|mx1|postfix|1\n"
+	    "2026-11-22|one.example|temporary|host_unreachable|mx1|\\N|1\n");
+	free(got);
+	got = rows_of(path, "SELECT host, instance, recipient FROM v_failures"
+	    " WHERE status = 'expired'");
+	assert_string_equal(got, "mx1|postfix|a1@one.example\n");
+	free(got);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 0);
+	check_sound(path);
+}
+
 /* ---- 7. disk full, database locked ---- */
 
 static void
@@ -1743,6 +1938,8 @@ main(void)
 		cmocka_unit_test(test_injected_failure),
 		cmocka_unit_test(test_crash_before_commit),
 		cmocka_unit_test(test_migration),
+		cmocka_unit_test(test_migration_v3),
+		cmocka_unit_test(test_hosts_collide),
 		cmocka_unit_test(test_not_sqlite),
 		cmocka_unit_test(test_foreign_db),
 		cmocka_unit_test(test_newer_schema),
