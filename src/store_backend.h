@@ -96,7 +96,7 @@ struct store_dayspan {
 #define STORE_DAY0	1000000		/* day keys stay positive */
 #define STORE_COUNTERS	2048		/* per batch, flushed when full */
 #define STORE_DAYSPANS	64
-#define STORE_QSET_MAX	49152		/* queue ids known to be pending */
+#define STORE_QBITS	(1 << 21)	/* the filter of pending queue ids */
 
 /* A bounded, direct-mapped cache slot: one key per hash bucket. */
 struct store_islot {
@@ -122,13 +122,19 @@ struct store {
 	struct store_counter counters[STORE_COUNTERS];
 	size_t		 ncounters;
 	struct hash	 counter_map;	/* key -> counters index + 1 */
+	int		 last_origin_ok;	/* the host and instance of the last line */
+	char		 last_host[64];
+	size_t		 last_host_len;
+	int64_t		 last_host_id;
+	char		 last_inst[64];
+	size_t		 last_inst_len;
+	int64_t		 last_inst_id;
 	struct store_dayspan spans[STORE_DAYSPANS];
 	size_t		 nspans;
 	int64_t		 linestat[LINE_KIND_MAX];
 	int64_t		 linestat_source;
-	struct hash	 qset;		/* hashes of pending queue ids */
+	uint64_t	*qbits;		/* a filter of pending (host, queue id) */
 	int		 qset_stale;	/* reload from the database at next begin */
-	int		 qset_full;	/* too many: ask the database every time */
 	char		*tmpl;		/* scratch for templates */
 	size_t		 tmpl_cap;
 	char		*norm;

@@ -47,6 +47,7 @@ store_write_init(struct store *st)
 
 	for (i = 0; i < I_MAX; i++)
 		st->cache[i] = xcalloc(store_cache_slots[i], sizeof(*st->cache[i]));
+	st->qbits = xcalloc(STORE_QBITS / 64, sizeof(*st->qbits));
 	st->qset_stale = 1;
 	return 0;
 }
@@ -58,6 +59,7 @@ store_write_forget(struct store *st)
 	int		 i;
 	unsigned	 j;
 
+	st->last_origin_ok = 0;
 	for (i = 0; i < I_MAX; i++) {
 		if (st->cache[i] == NULL)
 			continue;
@@ -78,7 +80,7 @@ store_write_free(struct store *st)
 	for (i = 0; i < I_MAX; i++)
 		free(st->cache[i]);
 	hash_free(&st->counter_map);
-	hash_free(&st->qset);
+	free(st->qbits);
 	free(st->tmpl);
 	free(st->norm);
 }
@@ -240,7 +242,11 @@ store_count(struct store *st, int32_t day, int64_t domain_id, int cls, int reaso
 	k.reason = reason;
 	k.host_id = o->host_id;
 	k.instance_id = o->instance_id;
-	h = hash_bytes(&k, sizeof(k));
+	/* cheaper than hashing the bytes: this runs for every delivery */
+	h = ((uint64_t)(uint32_t)day << 40 ^ (uint64_t)cls << 32 ^ (uint64_t)reason << 24) ^
+	    (uint64_t)domain_id * 0x9e3779b97f4a7c15ULL ^
+	    (uint64_t)o->host_id * 0xbf58476d1ce4e5b9ULL ^
+	    (uint64_t)o->instance_id * 0x94d049bb133111ebULL;
 	if ((c = store_counter_find(st, &k, h)) != NULL) {
 		c->n++;
 		return 0;
@@ -427,9 +433,30 @@ store_origin(struct store *st, const struct delivery *d, struct store_origin *o)
 
 	if (inst.p != NULL && (slash = memchr(inst.p, '/', inst.n)) != NULL)
 		inst.n = (size_t)(slash - inst.p);
+	/* most lines come from the host and instance of the line before */
+	if (st->last_origin_ok && d->host.n == st->last_host_len &&
+	    inst.n == st->last_inst_len && (d->host.n == 0 ||
+	    memcmp(d->host.p, st->last_host, d->host.n) == 0) && (inst.n == 0 ||
+	    memcmp(inst.p, st->last_inst, inst.n) == 0)) {
+		o->host_id = st->last_host_id;
+		o->instance_id = st->last_inst_id;
+		return 0;
+	}
 	if ((o->host_id = store_intern_span(st, I_HOST, d->host)) < 0 ||
 	    (o->instance_id = store_intern_span(st, I_INSTANCE, inst)) < 0)
 		return -1;
+	st->last_origin_ok = d->host.n <= sizeof(st->last_host) &&
+	    inst.n <= sizeof(st->last_inst);
+	if (st->last_origin_ok) {
+		if (d->host.n > 0)
+			memcpy(st->last_host, d->host.p, d->host.n);
+		if (inst.n > 0)
+			memcpy(st->last_inst, inst.p, inst.n);
+		st->last_host_len = d->host.p != NULL ? d->host.n : 0;
+		st->last_inst_len = inst.p != NULL ? inst.n : 0;
+		st->last_host_id = o->host_id;
+		st->last_inst_id = o->instance_id;
+	}
 	return 0;
 }
 
@@ -441,31 +468,40 @@ store_qhash(const struct store_qkey *k)
 
 /*
  * Queue ids that have rows in "pending" (recipients whose last attempt
- * was deferred), as 64-bit hashes with their host: a delivered line
- * touches the database only when its queue id may be there.  A false
- * positive costs one DELETE that finds nothing; when the set is full,
- * every line asks.
+ * was deferred), with their host, in a filter of STORE_QBITS bits (two
+ * per key, 256 KiB: it stays in cache): a delivered line touches the
+ * database only when its queue id may be there.  A false positive costs
+ * one DELETE that finds nothing (0.3% of lines with 60,000 pending).
  */
+static void
+store_qbits(uint64_t h, int64_t host_id, size_t bit[2])
+{
+	uint64_t	 x = h ^ (uint64_t)host_id * 0x9e3779b97f4a7c15ULL;
+
+	bit[0] = (size_t)(x & (STORE_QBITS - 1));
+	bit[1] = (size_t)((x >> 32) & (STORE_QBITS - 1));
+}
+
 static void
 store_qset_add(struct store *st, uint64_t h, int64_t host_id)
 {
-	size_t	*v;
-	int	 isnew;
+	size_t	 bit[2];
 
-	if (st->qset.n >= STORE_QSET_MAX) {
-		st->qset_full = 1;
-		return;
-	}
-	v = hash_slot(&st->qset, h, (uint64_t)host_id, &isnew);
-	*v = 1;
+	store_qbits(h, host_id, bit);
+	st->qbits[bit[0] / 64] |= 1ULL << (bit[0] % 64);
+	st->qbits[bit[1] / 64] |= 1ULL << (bit[1] % 64);
 }
 
 static int
 store_qset_has(struct store *st, uint64_t h, int64_t host_id)
 {
-	if (st->qset_full || st->qset_stale)
+	size_t	 bit[2];
+
+	if (st->qset_stale)
 		return 1;
-	return hash_find(&st->qset, h, (uint64_t)host_id) != 0;
+	store_qbits(h, host_id, bit);
+	return (st->qbits[bit[0] / 64] >> (bit[0] % 64) & 1) &&
+	    (st->qbits[bit[1] / 64] >> (bit[1] % 64) & 1);
 }
 
 static int
@@ -479,8 +515,7 @@ store_qset_load_one(int64_t host_id, const char *q, size_t n, void *arg)
 static int
 store_qset_load(struct store *st)
 {
-	hash_clear(&st->qset);
-	st->qset_full = 0;
+	memset(st->qbits, 0, STORE_QBITS / 8);
 	if (st->be->pending_qids(st, store_qset_load_one, st) == -1)
 		return -1;
 	st->qset_stale = 0;
