@@ -114,6 +114,10 @@ struct store {
 	struct tz	*tz;
 	int		 readonly;
 	int		 in_tx;
+	int64_t		 queue_lifetime;
+	int64_t		 wal_limit;
+	int64_t		 wal_checked;	/* when store_wal_check() last ran */
+	int		 wal_warned;	/* the WAL is held: said once */
 	enum store_err	 err;
 	char		 errmsg[512];
 
@@ -139,6 +143,8 @@ struct store {
 	size_t		 tmpl_cap;
 	char		*norm;
 	size_t		 norm_cap;
+	int64_t		 latest;	/* the newest log time added */
+	int64_t		 expired_to;	/* pending forgotten up to this time */
 };
 
 typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
@@ -185,6 +191,7 @@ struct store_backend {
 	int	(*pending_forget)(struct store *, const struct store_qkey *);
 	/* every (host, queue id) with pending rows */
 	int	(*pending_qids)(struct store *, store_qid_cb, void *);
+	/* forget pending rows whose last deferral is older than before */
 	int	(*pending_expire)(struct store *, int64_t before);
 	/* copy failure_id as expired: 1 with the new row and its domain, 0 gone */
 	int	(*expire_copy)(struct store *, int64_t failure_id,
@@ -203,6 +210,10 @@ struct store_backend {
 
 	/* maintenance: failure rows before the day and time, and their spans */
 	int64_t	(*prune)(struct store *, const char *before_day, int64_t before);
+	int64_t	(*sources_prune)(struct store *, int64_t gone_before,
+		    int64_t done_before);
+	/* checkpoint attempt: the WAL's bytes, and whether a reader holds it */
+	int	(*checkpoint)(struct store *, int64_t *bytes, int *held);
 
 	/* the reader */
 	int64_t	(*domain_find)(struct store *, const char *);

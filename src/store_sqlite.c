@@ -835,6 +835,42 @@ sq_prune(struct store *st, const char *before_day, int64_t before)
 	return n;
 }
 
+static int64_t
+sq_sources_prune(struct store *st, int64_t gone_before, int64_t done_before)
+{
+	static const char sql[] =
+	    "DELETE FROM source WHERE ((state = 'gone' AND last_commit < ?1)"
+	    " OR (state = 'done' AND last_commit < ?2))"
+	    " AND id NOT IN (SELECT max(id) FROM source GROUP BY path)";
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(sq->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sq_fail(st, rc, "prune sources");
+	sqlite3_bind_int64(q, 1, gone_before);
+	sqlite3_bind_int64(q, 2, done_before);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "prune sources");
+	return sqlite3_changes64(sq->db);
+}
+
+static int
+sq_checkpoint(struct store *st, int64_t *bytes, int *held)
+{
+	int	 rc, nlog = 0, ncopied = 0;
+
+	rc = sqlite3_wal_checkpoint_v2(SQ(st)->db, "main", SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &ncopied);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return sq_fail(st, rc, "checkpoint");
+	*held = rc == SQLITE_BUSY || ncopied < nlog;
+	*bytes = sq_wal_size(st);
+	return 0;
+}
+
 const struct store_backend store_backend_sqlite = {
 	.backend = "sqlite",
 	.open = sq_open,
@@ -869,6 +905,8 @@ const struct store_backend store_backend_sqlite = {
 	.source_save = sq_source_save,
 	.gap_add = sq_gap_add,
 	.prune = sq_prune,
+	.sources_prune = sq_sources_prune,
+	.checkpoint = sq_checkpoint,
 	.domain_find = sq_domain_find,
 	.daily_range = sq_daily_range,
 	.failure_range = sq_failure_range,

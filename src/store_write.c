@@ -630,6 +630,8 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		st->linestat_source = source_id;
 	}
 	st->linestat[kind]++;
+	if (d->has_time && d->time > st->latest)
+		st->latest = d->time;
 	if (kind == LINE_EXPIRED)
 		return d->has_time ? store_expired(st, source_id, offset, d, v) : 0;
 	if (kind != LINE_DELIVERY || !d->has_time)
@@ -663,11 +665,29 @@ store_write_begin(struct store *st)
 	return 0;
 }
 
+/*
+ * Deferred recipients whose last attempt is older than the queue
+ * lifetime, in the time of the log read, were expired or delivered in
+ * lines we never saw: forget them (at most once per hour of log).
+ */
+static int
+store_pending_age(struct store *st)
+{
+	int64_t	 before = st->latest - st->queue_lifetime;
+
+	if (st->latest == 0 || before < st->expired_to + 3600)
+		return 0;
+	if (st->be->pending_expire(st, before) == -1)
+		return -1;
+	st->expired_to = before;
+	return 0;
+}
+
 int
 store_write_flush(struct store *st)
 {
 	if (store_flush_counters(st) == -1 || store_flush_spans(st) == -1 ||
-	    store_flush_linestats(st) == -1)
+	    store_flush_linestats(st) == -1 || store_pending_age(st) == -1)
 		return -1;
 	return 0;
 }
@@ -682,4 +702,5 @@ store_write_reset(struct store *st)
 	/* ids created in the failed transaction are gone */
 	store_write_forget(st);
 	st->qset_stale = 1;
+	st->expired_to = 0;
 }

@@ -522,10 +522,15 @@ static const char *const xrow_cols[14] = {
 	"class", "reason", "code", "dsn", "stage", "diagnostic", "rule",
 };
 
-/* A recipient deferred and not finally delivered or bounced since. */
+/*
+ * A recipient deferred and not finally delivered or bounced since; queue
+ * ids are unique per host and Postfix instance.
+ */
 struct pending {
 	char	*qid, *rcpt, *relay, *stage, *dsn, *diag;
+	char	*host, *inst;
 	int	 code;
+	int64_t	 time;
 };
 
 struct xcount {
@@ -543,6 +548,8 @@ struct model {
 	size_t		 ncnt;
 	int64_t		 kinds[LINE_KIND_MAX];
 	int64_t		 unrecognised;
+	int64_t		 latest;	/* the newest log time */
+	int64_t		 forgot_to;	/* pending forgotten before this */
 };
 
 static char *
@@ -651,6 +658,8 @@ span_is(struct span s, const char *str)
 static void
 pending_free(struct pending *p)
 {
+	free(p->host);
+	free(p->inst);
 	free(p->qid);
 	free(p->rcpt);
 	free(p->relay);
@@ -659,10 +668,45 @@ pending_free(struct pending *p)
 	free(p->diag);
 }
 
+/* The same message: queue id, host and instance (syslog name before '/'). */
+static int
+model_same_msg(const struct delivery *d, const struct pending *p)
+{
+	struct span	 inst = d->syslog_name;
+	const char	*slash;
+
+	if (inst.p != NULL && (slash = memchr(inst.p, '/', inst.n)) != NULL)
+		inst.n = (size_t)(slash - inst.p);
+	return span_is(d->queue_id, p->qid) &&
+	    (d->host.p == NULL ? p->host == NULL : span_is(d->host, p->host)) &&
+	    (inst.p == NULL ? p->inst == NULL : span_is(inst, p->inst));
+}
+
+/*
+ * At a commit: deferrals older than the queue lifetime before the newest
+ * log time are forgotten, at most once per hour of log (store.h).
+ */
+static void
+model_commit(struct model *m)
+{
+	int64_t	 before = m->latest - STORE_QUEUE_LIFETIME;
+	size_t	 i;
+
+	if (m->latest == 0 || before < m->forgot_to + 3600)
+		return;
+	for (i = 0; i < m->npend; )
+		if (m->pend[i].time < before) {
+			pending_free(&m->pend[i]);
+			m->pend[i] = m->pend[--m->npend];
+		} else
+			i++;
+	m->forgot_to = before;
+}
+
 /*
  * The documented semantics, independently of the store: one count per
  * delivery line; a row per failed delivery; an expiry becomes one row and
- * one count per recipient of that queue id still deferred, else one for
+ * one count per recipient of that message still deferred, else one for
  * the message (domain "").
  */
 static void
@@ -673,6 +717,8 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 	int	 found = 0;
 
 	m->kinds[k]++;
+	if (d->has_time && d->time > m->latest)
+		m->latest = d->time;
 	if (!d->has_time || (k != LINE_DELIVERY && k != LINE_EXPIRED))
 		return;
 	if (k == LINE_EXPIRED) {
@@ -682,7 +728,7 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 			const char	*at;
 			size_t		 j;
 
-			if (!span_is(d->queue_id, p->qid)) {
+			if (!model_same_msg(d, p)) {
 				i++;
 				continue;
 			}
@@ -705,7 +751,7 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 	model_count(m, d->time, d->domain, v);
 	if (d->queue_id.p != NULL && d->recipient.p != NULL && d->mta == MTA_POSTFIX) {
 		for (i = 0; i < m->npend; i++)
-			if (span_is(d->queue_id, m->pend[i].qid) &&
+			if (model_same_msg(d, &m->pend[i]) &&
 			    span_is(d->recipient, m->pend[i].rcpt)) {
 				pending_free(&m->pend[i]);
 				m->pend[i] = m->pend[--m->npend];
@@ -718,6 +764,11 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 			p = &m->pend[m->npend++];
 			p->qid = span_dup(d->queue_id);
 			p->rcpt = span_dup(d->recipient);
+			p->host = span_dup(d->host);
+			p->inst = span_dup(d->syslog_name);
+			if (p->inst != NULL && strchr(p->inst, '/') != NULL)
+				*strchr(p->inst, '/') = '\0';
+			p->time = d->time;
 			p->relay = d->relay.n > 0 ? span_dup(d->relay) : NULL;
 			p->stage = d->stage.n > 0 ? span_dup(d->stage) : NULL;
 			p->dsn = span_dup(d->dsn.p != NULL ? d->dsn : d->enhanced);
@@ -955,6 +1006,9 @@ test_round_trip(void **state)
 		if (kind == LINE_DELIVERY || kind == LINE_EXPIRED)
 			classify_delivery(cl, kind, &d, &v);
 		model_line(&m, (int64_t)i, kind, &d, &v);
+		/* the store's batches: 50 lines each */
+		if ((i + 1) % 50 == 0 || i + 1 == n)
+			model_commit(&m);
 	}
 
 	check_sound(path);
@@ -1737,6 +1791,129 @@ test_migration_v3(void **state)
 	check_sound(path);
 }
 
+/*
+ * A deferred recipient whose last attempt is older than the queue
+ * lifetime (in log time) can no longer expire: it is forgotten, and a
+ * younger one stays.
+ */
+static void
+test_pending_lifetime(void **state)
+{
+	const char *const	 first[] = {
+		"2026-11-10T09:00:00+00:00 mx1 postfix/smtp[42]: AAA0000001: to=<old@one.example>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.one.example[192.0.2.1]:25: Connection timed out)",
+		"2026-11-12T09:00:00+00:00 mx1 postfix/smtp[42]: AAA0000002: to=<young@two.example>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.two.example[192.0.2.1]:25: Connection timed out)",
+	};
+	/* five days and an hour after the first deferral */
+	const char *const	 later[] = {
+		"2026-11-15T10:00:00+00:00 mx1 postfix/smtp[42]: AAA0000003: to=<x@three.example>, relay=mx.three.example[192.0.2.3]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
+	};
+	/* a day and an hour after the second, with a one-day lifetime */
+	const char *const	 last[] = {
+		"2026-11-13T10:00:00+00:00 mx1 postfix/smtp[42]: AAA0000004: to=<y@three.example>, relay=mx.three.example[192.0.2.3]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
+	};
+	const char		*path = tpath("lifetime.db");
+	struct store		*st;
+	struct store_source	 src;
+	char			*got;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "lifetime", &src);
+	add_text(st, src.id, first, 2);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 2);
+	add_text(st, src.id, later, 1);
+	got = rows_of(path, "SELECT queue_id FROM pending");
+	assert_string_equal(got, "AAA0000002\n");
+	free(got);
+	store_close(st);
+
+	/* configurable: one day; the newest log time decides, not the clock */
+	st = open_rw(path);
+	store_set_queue_lifetime(st, 86400);
+	add_text(st, src.id, last, 1);
+	store_close(st);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 0);
+}
+
+/* Sources of files long gone are forgotten; the newest of a path stays. */
+static void
+test_prune_sources(void **state)
+{
+	const char		*path = tpath("sources.db");
+	struct store		*st;
+	struct store_source	 src;
+	sqlite3			*db;
+	char			*got, name[32];
+	int			 i;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "%s", i < 5 ? "/var/log/mail.log" :
+		    "/var/log/other.log");
+		new_source(st, name, &src);
+	}
+	store_close(st);
+	/* ids 1..5 of mail.log, 6 of other.log; ages in days, states */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xexec(db, "UPDATE source SET state = 'gone', last_commit = strftime('%s') - 31 * 86400"
+	    " WHERE id IN (1, 5, 6);"
+	    "UPDATE source SET state = 'gone', last_commit = strftime('%s') - 29 * 86400"
+	    " WHERE id = 2;"
+	    "UPDATE source SET state = 'done', last_commit = strftime('%s') - 401 * 86400"
+	    " WHERE id = 3;"
+	    "UPDATE source SET state = 'rotated', last_commit = strftime('%s') - 900 * 86400"
+	    " WHERE id = 4;");
+	sqlite3_close(db);
+
+	st = open_rw(path);
+	got = rows_of(path, "SELECT id, state FROM source ORDER BY id");
+	/* 1 and 3 go; 2 is young, 4 unfinished, 5 and 6 the newest of their paths */
+	assert_string_equal(got, "2|gone\n4|rotated\n5|gone\n6|gone\n");
+	free(got);
+	assert_int_equal(store_prune_sources(st), 0);
+	store_close(st);
+}
+
+/*
+ * A reader holding a read transaction pins the write-ahead log: the
+ * writer says so (once) when it passes the limit, and is at ease again
+ * once the reader is gone.
+ */
+static void
+test_wal_held(void **state)
+{
+	const char		*path = tpath("wal.db");
+	struct store		*st;
+	struct store_source	 src;
+	sqlite3			*reader;
+	int			 i;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	store_set_wal_limit(st, 256 * 1024);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, nlines), 0);
+	assert_int_equal(store_wal_check(st), 0);
+
+	reader = ro_conn(path);
+	xexec(reader, "BEGIN");
+	assert_true(q1(reader, "SELECT count(*) FROM failure") > 0);
+	for (i = 0; i < 200 && store_wal_size(st) < 512 * 1024; i++)
+		assert_int_equal(batch(st, &src, 0, nlines), 0);
+	assert_true(store_wal_size(st) >= 512 * 1024);
+	assert_int_equal(store_wal_check(st), 1);
+	assert_int_equal(store_wal_check(st), 1);
+	xexec(reader, "COMMIT");
+	sqlite3_close(reader);
+	assert_int_equal(store_wal_check(st), 0);
+	store_close(st);
+	check_sound(path);
+}
+
 /* ---- 7. disk full, database locked ---- */
 
 static void
@@ -1940,6 +2117,9 @@ main(void)
 		cmocka_unit_test(test_migration),
 		cmocka_unit_test(test_migration_v3),
 		cmocka_unit_test(test_hosts_collide),
+		cmocka_unit_test(test_pending_lifetime),
+		cmocka_unit_test(test_prune_sources),
+		cmocka_unit_test(test_wal_held),
 		cmocka_unit_test(test_not_sqlite),
 		cmocka_unit_test(test_foreign_db),
 		cmocka_unit_test(test_newer_schema),
