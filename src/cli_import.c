@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "ingest.h"
+#include "ingest_pipe.h"
 #include "log.h"
 #include "parse.h"
 #include "source.h"
@@ -63,8 +64,8 @@ import_progress(const char *path, struct source *src, uint64_t lines)
  * the file itself could not be read (the caller goes on).
  */
 static int
-import_file(const char *path, struct ingest *ing, struct store *st,
-    struct import_stats *total, int progress)
+import_file(const char *path, struct ingest *ing, struct ingest_pipe *pipe,
+    struct store *st, struct import_stats *total, int progress)
 {
 	const struct ingest_counters	*n = ingest_counters(ing);
 	struct ingest_counters		 before = *n;
@@ -79,7 +80,9 @@ import_file(const char *path, struct ingest *ing, struct store *st,
 	}
 	ingest_add(ing, src);
 	do {
-		if ((r = ingest_pump(ing, IMPORT_BATCH, &done)) == -1)
+		r = pipe != NULL ? ingest_pipe_pump(pipe, IMPORT_BATCH, &done) :
+		    ingest_pump(ing, IMPORT_BATCH, &done);
+		if (r == -1)
 			goto dberr;
 		source_file_info(src, &fi);
 		if (fi.read_error) {
@@ -116,7 +119,7 @@ static void
 cli_import_usage(void)
 {
 	fprintf(stderr, "usage: bouncewatch import [--db PATH] [--rules FILE] "
-	    "[--timezone ZONE] [--quiet] FILE ...\n");
+	    "[--timezone ZONE] [--threads 1|2] [--quiet] FILE ...\n");
 }
 
 int
@@ -127,24 +130,34 @@ cli_import(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "timezone", required_argument, NULL, 'z' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct reader		 rd;
 	struct store		*st;
 	struct ingest		*ing;
+	struct ingest_pipe	*pipe = NULL;
+	struct tz		*stz;
 	struct import_stats	 total;
 	enum store_err		 why;
 	char			 err[4096];
 	const char		*db = NULL, *rules = NULL, *zone = NULL;
-	int			 ch, i, quiet = 0, status = 0, r, lockfd;
+	int			 ch, i, quiet = 0, status = 0, r, lockfd, threads = 2;
 
-	while ((ch = getopt_long(argc, argv, "d:r:z:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:r:z:qt:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'r': rules = optarg; break;
 		case 'z': zone = optarg; break;
 		case 'q': quiet = 1; break;
+		case 't':
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+				cli_import_usage();
+				return 2;
+			}
+			threads = atoi(optarg);
+			break;
 		case 'h': cli_import_usage(); return 0;
 		default: cli_import_usage(); return 2;
 		}
@@ -169,16 +182,26 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if ((st = store_open(db, STORE_RW, rd.ctx.tz, &why, err, sizeof(err))) == NULL) {
+	/* the store's own zone: its caches are not shared with the reading thread */
+	if ((stz = tz_new(zone != NULL ? zone : rd.conf->timezone)) == NULL) {
+		close(lockfd);
+		status = 1;
+		goto out;
+	}
+	if ((st = store_open(db, STORE_RW, stz, &why, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		tz_free(stz);
 		close(lockfd);
 		status = 1;
 		goto out;
 	}
 	memset(&total, 0, sizeof(total));
 	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
+	if (threads > 1)
+		pipe = ingest_pipe_new(ing);
 	for (i = 0; i < argc; i++) {
-		r = import_file(argv[i], ing, st, &total, !quiet && isatty(STDERR_FILENO));
+		r = import_file(argv[i], ing, pipe, st, &total,
+		    !quiet && isatty(STDERR_FILENO));
 		if (r == 1)
 			status = 1;
 		else if (r == -1) {
@@ -188,8 +211,10 @@ cli_import(int argc, char **argv)
 			break;
 		}
 	}
+	ingest_pipe_free(pipe);
 	ingest_free(ing);
 	store_close(st);
+	tz_free(stz);
 	close(lockfd);
 	if (!quiet)
 		fprintf(stderr, "imported %llu lines: %llu deliveries (%llu failed), "
