@@ -11,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
@@ -154,6 +154,9 @@ CREATE TABLE failure (
 	arg3		TEXT,
 	instance_id	INTEGER		-- the Postfix instance (schema 4)
 );
+
+-- A recipient's history without a scan of every row (schema 5).
+CREATE INDEX failure_local ON failure (local);
 
 CREATE TABLE day_span (
 	day		TEXT PRIMARY KEY,
