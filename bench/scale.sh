@@ -14,7 +14,9 @@
 # Environment: BW (../src/bouncewatch), DAYS (30), LINES (1000000),
 # START (2026-10-01), DOMAINS (1000000; 0 skips), PFLOG (0; 1 runs
 # pflogsumm, installed from Debian when missing), PFLOG_SIZES
-# ("1000000 5000000"), KEEP (0; 1 keeps the databases in $OUT).
+# ("1000000 5000000"), KEEP (0; 1 keeps the databases in bench/out/scale.*),
+# QUERIES (../sql/queries.sql: the file whose queries are timed), REV
+# (what the binary is, for the header; default: git describe).
 # Logs are cached in bench/out/scale/ (remade when genlog.py or the
 # arguments change).  Times are wall seconds with user+sys CPU beside
 # them (the machine may be shared); peak RSS from GNU time.  Builds
@@ -33,6 +35,8 @@ DOMAINS=${DOMAINS:-1000000}
 PFLOG=${PFLOG:-0}
 PFLOG_SIZES=${PFLOG_SIZES:-1000000 5000000}
 KEEP=${KEEP:-0}
+QUERIES=${QUERIES:-$here/../sql/queries.sql}
+REV=${REV:-$(cd "$here/.." && git describe --always --dirty 2> /dev/null || echo -)}
 
 bench_is_uint "$DAYS" && [ "$DAYS" -ge 1 ] || bench_die "DAYS must be a positive number"
 bench_is_uint "$LINES" || bench_die "LINES must be a number"
@@ -98,7 +102,7 @@ cpuname=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "# bench/scale.sh: $DAYS days of $LINES lines from $START"
 echo
 echo "machine: $cpuname, $(nproc) CPU; $("$bw" --version 2> /dev/null | head -n 1)" \
-    "($(cd "$here/.." && git describe --always --dirty 2> /dev/null || echo -));" \
+    "($REV);" \
     "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
@@ -172,12 +176,12 @@ done
 rcpt=$(sqlite3 -readonly "$db" "SELECT recipient FROM v_failures
     WHERE id = (SELECT last_id FROM day_span WHERE day = '$last')")
 echo
-echo "## sql/queries.sql (:day $last, :from $START, :to $last, :recipient $rcpt)"
+echo "## $QUERIES (:day $last, :from $START, :to $last, :recipient $rcpt)"
 echo
 echo "| query | wall s | rows | output cksum | plan: full scans |"
 echo "|---|---|---|---|---|"
 awk -v dir="$tmp" '/^-- Q:/ { n++; t = substr($0, 7) ; print t > (dir "/q" n ".title") }
-    n > 0 { print > (dir "/q" n ".sql") }' "$here/../sql/queries.sql"
+    n > 0 { print > (dir "/q" n ".sql") }' "$QUERIES"
 i=1
 while [ -f "$tmp/q$i.sql" ]; do
 	{
