@@ -36,7 +36,7 @@ imp() {	# imp THREADS DB FILE...
 imp 1 "$T/one.db" "$T/mail.log"
 dump "$T/one.db" > "$T/one.txt"
 rows=$(sqlite3 -readonly "$T/one.db" "SELECT count(*) FROM failure")
-[ "$rows" -gt 5000 ] || fail "only $rows failure rows"
+[ "$rows" -gt 2000 ] || fail "only $rows failure rows"
 [ "$(sqlite3 -readonly "$T/one.db" "SELECT count(*) FROM failure WHERE status_id = 5")" -gt 0 ] ||
 	fail "no expired rows: the expiry path is not exercised"
 
