@@ -426,19 +426,16 @@ daemon_reload(struct daemon *d)
 	struct classifier	*cl;
 	struct tz		*tz;
 	struct follow		*f, **pp;
-	char			 err[8192];
-	int			 i, nerr;
+	char			*cause = NULL;
+	int			 i;
 
 	log_info("SIGHUP: reloading %s", oc->path != NULL ? oc->path : "the configuration");
 	conf_defaults(nc);
-	if (oc->path == NULL || (nerr = conf_load(oc->path, nc, 0, err, sizeof(err))) != 0 ||
-	    (nc->nlogs == 0 && (nerr = 1, snprintf(err, sizeof(err),
-	    "%s: no log configured\n", oc->path), 1))) {
-		char	*line, *save = NULL;
-
-		for (line = strtok_r(err, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save))
-			log_warnx("%s", line);
+	if (oc->path == NULL || conf_load(oc->path, nc, 0, &cause) == -1 ||
+	    conf_validate(nc, &cause) == -1) {
+		if (cause != NULL)
+			log_warnx_list(cause);
+		free(cause);
 		log_warnx("configuration not reloaded: keeping the running one");
 		conf_free(nc);
 		free(nc);
