@@ -472,7 +472,13 @@ store_read_end(struct store *st)
 int64_t
 store_domain_find(struct store *st, const char *name)
 {
-	return st->be->domain_find(st, name);
+	return st->be->name_find(st, STORE_DOMAIN, name);
+}
+
+int64_t
+store_host_find(struct store *st, const char *name)
+{
+	return st->be->name_find(st, STORE_HOST, name);
 }
 
 int
