@@ -331,8 +331,13 @@ store_recipient_exact(const struct delivery *d)
 	if (d->recipient.p == NULL || dl == 0)
 		return 0;
 	at = memrchr(d->recipient.p, '@', d->recipient.n);
+	/*
+	 * A quoted local part with an '@' of its own ("john@home"@example.com)
+	 * stays whole: the views show a local part holding '@' as it is.
+	 */
 	return at != NULL && (size_t)(d->recipient.p + d->recipient.n - at - 1) == dl &&
-	    memcmp(at + 1, d->domain, dl) == 0;
+	    memcmp(at + 1, d->domain, dl) == 0 &&
+	    memchr(d->recipient.p, '@', (size_t)(at - d->recipient.p)) == NULL;
 }
 
 /* The template of d's diagnostic, interned: its id, 0 without one, -1. */
