@@ -11,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 7;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
@@ -155,7 +155,7 @@ CREATE TABLE failure (
 	instance_id	INTEGER		-- the Postfix instance (schema 4)
 );
 
--- A recipient's history without a scan of every row (schema 5).
+-- A recipient's history without a scan of every row (schema 7).
 CREATE INDEX failure_local ON failure (local);
 
 CREATE TABLE day_span (

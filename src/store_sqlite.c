@@ -266,7 +266,7 @@ static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[2] = migrate_2_sql,
 	[3] = migrate_3_sql,
 	[4] = migrate_4_sql,
-	[5] = migrate_5_sql,
+	[7] = migrate_7_sql,
 };
 
 /* Run sql in its own transaction. */
@@ -945,7 +945,7 @@ const struct store_backend store_backend_sqlite = {
 	.prune = sq_prune,
 	.sources_prune = sq_sources_prune,
 	.checkpoint = sq_checkpoint,
-	.domain_find = sq_domain_find,
+	.name_find = sq_name_find,
 	.daily_range = sq_daily_range,
 	.failure_range = sq_failure_range,
 	.name = sq_name,
