@@ -49,16 +49,17 @@ SELECT n, first_seen, last_seen, example_domain, normalized, example
  ORDER BY n DESC
  LIMIT coalesce(:n, 20);
 
--- Q: A recipient's history: every failed attempt, newest first
--- (the index on failure.local finds its rows: the local part, or the
--- whole recipient when it was stored whole)
+-- Q: A recipient's history: its failed attempts of the last 30 days (or :from to :to), newest first
+-- (no index on recipients: one would be written at random places on every
+-- insert and cost the import as the database ages; day_span bounds the rows)
 SELECT time, status, class, reason, relay, dsn, diagnostic
   FROM v_failures
- WHERE id IN (SELECT id FROM failure
-               WHERE local IN (coalesce(:recipient, 'postmaster@example.com'),
-                               substr(coalesce(:recipient, 'postmaster@example.com'), 1,
-                                      instr(coalesce(:recipient, 'postmaster@example.com'),
-                                            '@') - 1)))
+ WHERE id BETWEEN (SELECT min(first_id) FROM day_span
+                    WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
+                                  AND coalesce(:to, date('now', 'localtime')))
+              AND (SELECT max(last_id) FROM day_span
+                    WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
+                                  AND coalesce(:to, date('now', 'localtime')))
    AND recipient = coalesce(:recipient, 'postmaster@example.com')
  ORDER BY id DESC;
 

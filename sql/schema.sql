@@ -11,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 7;
+PRAGMA user_version = 4;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
@@ -154,9 +154,6 @@ CREATE TABLE failure (
 	arg3		TEXT,
 	instance_id	INTEGER		-- the Postfix instance (schema 4)
 );
-
--- A recipient's history without a scan of every row (schema 7).
-CREATE INDEX failure_local ON failure (local);
 
 CREATE TABLE day_span (
 	day		TEXT PRIMARY KEY,

@@ -266,7 +266,6 @@ static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[2] = migrate_2_sql,
 	[3] = migrate_3_sql,
 	[4] = migrate_4_sql,
-	[7] = migrate_7_sql,
 };
 
 /* Run sql in its own transaction. */
