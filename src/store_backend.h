@@ -144,6 +144,7 @@ struct store {
 	char		*norm;
 	size_t		 norm_cap;
 	int64_t		 latest;	/* the newest log time added */
+	int64_t		 latest_max;	/* ... believed: up to a day from now */
 	int64_t		 expired_to;	/* pending forgotten up to this time */
 };
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_backend.h"
@@ -635,7 +636,8 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		st->linestat_source = source_id;
 	}
 	st->linestat[kind]++;
-	if (d->has_time && d->time > st->latest)
+	/* a stamp from the future (a wrong clock) must not age everything */
+	if (d->has_time && d->time > st->latest && d->time <= st->latest_max)
 		st->latest = d->time;
 	if (kind == LINE_EXPIRED)
 		return d->has_time ? store_expired(st, source_id, offset, d, v) : 0;
@@ -664,6 +666,7 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 int
 store_write_begin(struct store *st)
 {
+	st->latest_max = (int64_t)time(NULL) + 86400;
 	/* after a rollback the set may miss queue ids the database has */
 	if (st->qset_stale)
 		return store_qset_load(st);
