@@ -1,16 +1,7 @@
 /*
- * store_write.c -- the writer: what a parsed line becomes in the store.
- * Interned ids from small bounded caches, per-day counters summed in
- * memory, failure rows with their diagnostic templates (diag.c), and the
- * pending deferrals that attribute "expired".  The database work goes
- * through the backend's operations.
- *
- * Memory stays bounded whatever the log: the caches are fixed-size, the
- * counters are flushed when full and at each commit, and the recipients
- * still deferred live in the database, in the same transactions, with
- * only a bounded set of their queue ids' hashes in memory.  After a
- * rollback every cache is dropped: ids handed out inside the failed
- * transaction no longer exist.
+ * store_write.c -- the writer: what a parsed line becomes in the store
+ * (interned ids, per-day counters, failure rows, pending deferrals and
+ * their expiry), through the backend's operations.
  */
 #include "config.h"
 
@@ -23,6 +14,15 @@
 #include "store_backend.h"
 #include "tz.h"
 #include "util.h"
+
+/*
+ * Memory stays bounded whatever the log: the caches are fixed-size, the
+ * counters are flushed when full and at each commit, and the recipients
+ * still deferred live in the database, in the same transactions, with
+ * only a fixed-size filter of their queue ids in memory.  After a
+ * rollback every cache is dropped: ids handed out inside the failed
+ * transaction no longer exist.
+ */
 
 /* Slots of each interning cache (powers of two). */
 static const unsigned store_cache_slots[I_MAX] = {
