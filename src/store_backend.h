@@ -206,7 +206,9 @@ struct store_backend {
 	int	(*diag_rehash)(struct store *);
 
 	/* sources (log generations) and gaps */
-	int	(*source_list)(struct store *, struct store_source **);
+	/* every source, newest first, to cb (which returns 0, or -1 to stop) */
+	int	(*source_each)(struct store *,
+		    int (*)(const struct store_source *, void *), void *);
 	int	(*source_get)(struct store *, int64_t, struct store_source *);
 	int64_t	(*source_add)(struct store *, const struct store_source *,
 		    int64_t now);
