@@ -1,0 +1,62 @@
+# tests/journal_lib.sh -- real journal files for the journal source's tests,
+# made by systemd-journal-remote from export-format fixtures
+# (tests/data/journal/*.export).  Source it after tests/lib.sh.
+#
+# Exits 77 (skip) when this build has no journal source or the tool does
+# not exist on this system (it is Linux-only: package systemd-journal-remote).
+
+JDATA="$DATA/journal"
+
+# The converter: not on PATH on Debian (it lives in /lib/systemd).
+JREMOTE=""
+for jl_p in "$(command -v systemd-journal-remote 2>/dev/null || :)" \
+    /lib/systemd/systemd-journal-remote /usr/lib/systemd/systemd-journal-remote; do
+	if [ -n "$jl_p" ] && [ -x "$jl_p" ]; then JREMOTE=$jl_p; break; fi
+done
+if [ -z "$JREMOTE" ]; then
+	echo "systemd-journal-remote not found (package systemd-journal-remote): skip"
+	exit 77
+fi
+if ! "$BW" import --help 2>&1 | grep -q -- '--journal'; then
+	echo "bouncewatch built without the journal source (--without-systemd): skip"
+	exit 77
+fi
+
+# jl_build OUT.journal EXPORT...: write the entries of the export files to the
+# journal file OUT (created, or appended to when it exists).  The name must
+# end in ".journal".
+jl_build() {
+	jl_out=$1; shift
+	for jl_e in "$@"; do
+		"$JREMOTE" -o "$jl_out" "$jl_e" 2> "$T/jremote.err" ||
+			fail "systemd-journal-remote -o $jl_out $jl_e: $(cat "$T/jremote.err")"
+	done
+}
+
+# jl_add DIR NAME EXPORT...: a new journal file DIR/NAME.journal, built beside
+# and renamed into place, as a reader sees a file journald has rotated in.
+jl_add() {
+	jl_dir=$1 jl_name=$2; shift 2
+	mkdir -p "$T/jl-build"
+	rm -f "$T/jl-build/$jl_name.journal"
+	jl_build "$T/jl-build/$jl_name.journal" "$@"
+	mv "$T/jl-build/$jl_name.journal" "$jl_dir/$jl_name.journal"
+}
+
+# jl_count EXPORT: the number of entries in an export file.
+jl_count() {
+	awk 'BEGIN { RS = "" } END { print NR }' "$1"
+}
+
+# jl_slice EXPORT FIRST COUNT: entries FIRST .. FIRST+COUNT-1 (from 1) of an
+# export file, in export format (the fixtures have no binary fields, so an
+# empty line always ends an entry).
+jl_slice() {
+	awk -v a="$2" -v n="$3" 'BEGIN { RS = ""; ORS = "\n\n" }
+	    NR >= a && NR < a + n { print }' "$1"
+}
+
+# jl_mail_count EXPORT: entries of the mail facility (SYSLOG_FACILITY=2).
+jl_mail_count() {
+	grep -c '^SYSLOG_FACILITY=2$' "$1"
+}
