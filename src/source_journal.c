@@ -61,30 +61,58 @@ source_journal_available(void)
 }
 
 struct source *
-source_journal_open(struct store *st, const char *dir, const char *match,
+source_journal_open(struct store *st, const struct source_journal_conf *jc,
     char **cause)
 {
-	(void)st; (void)dir; (void)match;
+	(void)st;
+	(void)jc;
 	journal_cause(cause, "this bouncewatch was built without the systemd "
 	    "journal (configure --with-systemd, libsystemd-dev)");
 	return NULL;
 }
 
 int
-source_journal_check(const char *dir, const char *match, char **cause)
+source_journal_check(const struct source_journal_conf *jc, char **cause)
 {
-	return source_journal_open(NULL, dir, match, cause) == NULL ? -1 : 0;
+	return source_journal_open(NULL, jc, cause) == NULL ? -1 : 0;
+}
+
+int
+source_is_journal(const struct source *s)
+{
+	(void)s;
+	return 0;
+}
+
+void
+source_journal_log_state(struct source *s)
+{
+	(void)s;
 }
 
 #else /* HAVE_LIBSYSTEMD */
 
 #define JOURNAL_TEXT_MAX	(64 * 1024)	/* the parser's line limit */
+#define JOURNAL_RETRY_MIN	1		/* seconds: back-off of a journal */
+#define JOURNAL_RETRY_MAX	600		/* that cannot be read */
+
+enum journal_state {
+	JOURNAL_FOLLOWING,	/* entries came */
+	JOURNAL_WAITING,	/* open, nothing read yet */
+	JOURNAL_UNREADABLE,	/* cannot be opened, or files we may not read */
+};
+
+static const char *journal_state_names[] = { "following", "waiting", "unreadable" };
 
 struct journal {
 	struct source		 src;		/* first: the ops get this */
 	sd_journal		*j;
 	struct store		*st;
 	char			 name[1024];	/* the store row's path */
+	char			*dir;		/* absolute; NULL: local journal */
+	char			*match;
+	int			 quiet_s;
+	int			 retry;
 	int			 has_row;
 	struct store_source	 row;
 
@@ -101,9 +129,26 @@ struct journal {
 	int			 gap;		/* a gap to record at the next save */
 	uint64_t		 gap_from, gap_to;
 
+	/* loud when it reads nothing */
+	enum journal_state	 state;
+	char			*why;		/* what is unreadable */
+	int			 backoff;	/* seconds */
+	time_t			 retry_at;	/* monotonic */
+	time_t			 last_entry;	/* monotonic: last entry or open */
+	time_t			 quiet_said;
+
 	struct source_fields	 fields;	/* of the entry handed out */
 	char			 text[JOURNAL_TEXT_MAX];
 };
+
+static time_t
+journal_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 /* A field's value: points into sd-journal's data, valid until the next step. */
 static int
@@ -231,6 +276,8 @@ journal_rewind(struct source *s)
 	jn->lines = jn->clines;
 	jn->gap = 0;
 	jn->verify = 0;
+	if (jn->j == NULL)
+		return;
 	if (jn->ccursor == NULL)
 		r = sd_journal_seek_head(jn->j);
 	else if ((r = sd_journal_seek_cursor(jn->j, jn->ccursor)) >= 0)
@@ -263,6 +310,8 @@ journal_next(struct source *s, struct source_line *l)
 	int		 r, processed = 0;
 	char		*c;
 
+	if (jn->j == NULL)
+		return 0;
 	for (;;) {
 		if ((r = sd_journal_next(jn->j)) < 0) {
 			log_warnx("%s: %s", jn->src.name, strerror(-r));
@@ -294,20 +343,11 @@ journal_next(struct source *s, struct source_line *l)
 			continue;
 		jn->usec = jn->fields.usec;
 		jn->lines++;
+		jn->last_entry = journal_now();
+		if (jn->state == JOURNAL_WAITING)
+			jn->state = JOURNAL_FOLLOWING;
 		return 1;
 	}
-}
-
-static int
-journal_poll(struct source *s, int full)
-{
-	struct journal	*jn = (struct journal *)s;
-
-	(void)full;
-	/* the entries themselves are read by next(); this clears the descriptor */
-	if (sd_journal_process(jn->j) < 0)
-		return -1;
-	return 0;
 }
 
 static int
@@ -353,19 +393,13 @@ journal_close(struct source *s)
 		return;
 	if (jn->j != NULL)
 		sd_journal_close(jn->j);
+	free(jn->dir);
+	free(jn->match);
+	free(jn->why);
 	free(jn->cursor);
 	free(jn->ccursor);
 	free(jn);
 }
-
-static const struct source_ops journal_ops = {
-	.next = journal_next,
-	.poll = journal_poll,
-	.save = journal_save,
-	.committed = journal_committed,
-	.rewind = journal_rewind,
-	.close = journal_close,
-};
 
 /* journalctl's match syntax: FIELD=value words, "+" between alternatives. */
 static int
@@ -441,12 +475,19 @@ journal_scan(const char *dir, char **cause)
 	return bad != 0 ? -1 : 0;
 }
 
-static sd_journal *
-journal_open_raw(const char *dir, const char *match, char **cause)
+/*
+ * Open the journal and set the match.  0; -1 with *cause when it cannot
+ * be opened or read (files skipped for their permissions count); -2 for a
+ * bad match (retrying cannot help).
+ */
+static int
+journal_open_raw(const char *dir, const char *match, sd_journal **jp,
+    char **cause)
 {
 	sd_journal	*j;
 	int		 r;
 
+	*jp = NULL;
 	if (dir != NULL)
 		r = sd_journal_open_directory(&j, dir, 0);
 	else
@@ -454,14 +495,23 @@ journal_open_raw(const char *dir, const char *match, char **cause)
 	if (r < 0) {
 		journal_cause(cause, "%s: cannot open the journal: %s",
 		    dir != NULL ? dir : "journal", strerror(-r));
-		return NULL;
+		return -1;
 	}
-	if (journal_add_match(j, match != NULL ? match : SOURCE_JOURNAL_MATCH,
-	    cause) == -1) {
+	if (journal_add_match(j, match, cause) == -1) {
 		sd_journal_close(j);
-		return NULL;
+		return -2;
 	}
-	return j;
+	*jp = j;
+	if (dir != NULL)
+		return journal_scan(dir, cause);
+	/* without any file we may read, sd-journal opens an empty journal */
+	if (sd_journal_has_persistent_files(j) <= 0 &&
+	    sd_journal_has_runtime_files(j) <= 0) {
+		journal_cause(cause, "journal: no journal file this user can read "
+		    "(add the user to the group systemd-journal or adm)");
+		return -1;
+	}
+	return 0;
 }
 
 /* The store row of this journal, created when there is none. */
@@ -504,19 +554,133 @@ fail:
 	return -1;
 }
 
+/*
+ * (Re)open the journal.  Unreadable: logged now and again after each
+ * back-off (doubling up to JOURNAL_RETRY_MAX), never only once.  0 open
+ * (perhaps with unreadable files), -1 not open, -2 a bad match.
+ */
+static int
+journal_try_open(struct journal *jn)
+{
+	sd_journal	*j;
+	char		*cause = NULL;
+	int		 fd;
+
+	if (jn->j != NULL && (jn->dir != NULL || jn->lines != jn->clines)) {
+		/*
+		 * Open: never reopen with entries in the open transaction (the
+		 * rewind would hand them out again).  sd-journal takes in a
+		 * file whose permissions change; look at the files again.
+		 */
+		if (jn->dir != NULL)
+			(void)journal_scan(jn->dir, &cause);
+		j = NULL;
+	} else if (journal_open_raw(jn->dir, jn->match, &j, &cause) == -2) {
+		log_warnx("%s: %s", jn->name, cause);
+		free(cause);
+		return -2;
+	}
+	if (j != NULL && (fd = sd_journal_get_fd(j)) < 0) {
+		free(cause);
+		journal_cause(&cause, "%s: no descriptor to follow it: %s",
+		    jn->name, strerror(-fd));
+		sd_journal_close(j);
+		j = NULL;
+	}
+	if (j != NULL) {
+		if (jn->j != NULL)
+			sd_journal_close(jn->j);
+		jn->j = j;
+		jn->src.watch_fd = sd_journal_get_fd(j);
+		journal_rewind(&jn->src);
+	}
+	free(jn->why);
+	jn->why = cause;
+	if (cause == NULL) {
+		if (jn->state == JOURNAL_UNREADABLE)
+			log_info("%s: readable again", jn->name);
+		jn->state = jn->lines > 0 ? JOURNAL_FOLLOWING : JOURNAL_WAITING;
+		jn->backoff = 0;
+		return 0;
+	}
+	jn->state = JOURNAL_UNREADABLE;
+	jn->backoff = jn->backoff == 0 ? JOURNAL_RETRY_MIN :
+	    jn->backoff * 2 > JOURNAL_RETRY_MAX ? JOURNAL_RETRY_MAX : jn->backoff * 2;
+	jn->retry_at = journal_now() + jn->backoff;
+	if (jn->retry)
+		log_warnx("%s; trying again in %d s", cause, jn->backoff);
+	return jn->j != NULL ? 0 : -1;
+}
+
+static int
+journal_poll(struct source *s, int full)
+{
+	struct journal	*jn = (struct journal *)s;
+	time_t		 now;
+
+	if (jn->j != NULL && sd_journal_process(jn->j) < 0)
+		return 0;		/* read errors are the next read's */
+	if (!full)
+		return 0;
+	now = journal_now();
+	if (jn->state == JOURNAL_UNREADABLE && now >= jn->retry_at)
+		(void)journal_try_open(jn);
+	if (jn->quiet_s > 0 && jn->state != JOURNAL_UNREADABLE &&
+	    now - jn->last_entry >= jn->quiet_s &&
+	    now - jn->quiet_said >= jn->quiet_s) {
+		jn->quiet_said = now;
+		log_warnx("%s: no entry for %lld s (quiet_warning); state %s, "
+		    "match %s", jn->name, (long long)(now - jn->last_entry),
+		    journal_state_names[jn->state], jn->match);
+	}
+	return 0;
+}
+
+static const struct source_ops journal_ops = {
+	.next = journal_next,
+	.poll = journal_poll,
+	.save = journal_save,
+	.committed = journal_committed,
+	.rewind = journal_rewind,
+	.close = journal_close,
+};
+
 int
 source_journal_available(void)
 {
 	return 1;
 }
 
+int
+source_is_journal(const struct source *s)
+{
+	return s != NULL && s->ops == &journal_ops;
+}
+
+void
+source_journal_log_state(struct source *s)
+{
+	struct journal	*jn = (struct journal *)s;
+	char		 last[40];
+
+	if (!source_is_journal(s))
+		return;
+	if (jn->usec == 0 || journal_stamp(jn->usec, last, sizeof(last)) == 0)
+		snprintf(last, sizeof(last), "none");
+	log_info("%s: %s%s%s; %llu entries read, last %s; match %s; cursor %s",
+	    jn->name, journal_state_names[jn->state], jn->why != NULL ? ": " : "",
+	    jn->why != NULL ? jn->why : "", (unsigned long long)jn->lines, last,
+	    jn->match, jn->cursor != NULL ? jn->cursor : "none (from the oldest entry)");
+}
+
 struct source *
-source_journal_open(struct store *st, const char *dir, const char *match,
+source_journal_open(struct store *st, const struct source_journal_conf *jc,
     char **cause)
 {
 	struct journal	*jn;
-	int		 n, fd;
+	const char	*dir = jc->dir;
 	char		 abs[PATH_MAX];
+	int		 n, r;
 
 	/* the store row is named by the directory: the same whatever the cwd */
 	if (dir != NULL && dir[0] != '/' && realpath(dir, abs) != NULL)
@@ -534,18 +698,22 @@ source_journal_open(struct store *st, const char *dir, const char *match,
 	jn->src.format = "postfix";
 	jn->src.watch_fd = -1;
 	jn->st = st;
-	if ((jn->j = journal_open_raw(dir, match, cause)) == NULL)
-		goto fail;
-	if ((fd = sd_journal_get_fd(jn->j)) < 0) {
-		journal_cause(cause, "%s: no descriptor to follow it: %s", jn->name,
-		    strerror(-fd));
-		goto fail;
-	}
-	jn->src.watch_fd = fd;
+	jn->dir = dir != NULL ? xstrdup(dir) : NULL;
+	jn->match = xstrdup(jc->match != NULL ? jc->match : SOURCE_JOURNAL_MATCH);
+	jn->quiet_s = jc->quiet_s;
+	jn->retry = jc->retry;
+	jn->last_entry = jn->quiet_said = journal_now();
 	if (st != NULL && journal_row(jn, cause) == -1)
 		goto fail;
-	journal_rewind(&jn->src);
-	if (jn->ccursor != NULL)
+	r = journal_try_open(jn);
+	if (r == -2 || (!jn->retry && jn->why != NULL)) {
+		journal_cause(cause, "%s", jn->why != NULL && r != -2 ? jn->why :
+		    "journal_match: not FIELD=value words and +");
+		goto fail;
+	}
+	if (jn->j == NULL)
+		;	/* unreadable: said, and tried again */
+	else if (jn->ccursor != NULL)
 		log_info("%s: resuming after cursor %s", jn->name, jn->ccursor);
 	else
 		log_info("%s: reading from the oldest entry", jn->name);
@@ -556,31 +724,16 @@ fail:
 }
 
 int
-source_journal_check(const char *dir, const char *match, char **cause)
+source_journal_check(const struct source_journal_conf *jc, char **cause)
 {
 	sd_journal	*j;
 	int		 r;
 
-	if (dir != NULL && journal_scan(dir, cause) == -1)
-		return -1;
-	if ((j = journal_open_raw(dir, match, cause)) == NULL)
-		return -1;
-	/* without any file we may read, sd-journal opens an empty journal */
-	if (dir == NULL && sd_journal_has_persistent_files(j) <= 0 &&
-	    sd_journal_has_runtime_files(j) <= 0) {
-		journal_cause(cause, "journal: no journal file this user can read "
-		    "(add the user to the group systemd-journal or adm)");
+	r = journal_open_raw(jc->dir, jc->match != NULL ? jc->match :
+	    SOURCE_JOURNAL_MATCH, &j, cause);
+	if (j != NULL)
 		sd_journal_close(j);
-		return -1;
-	}
-	r = sd_journal_seek_head(j);
-	sd_journal_close(j);
-	if (r < 0) {
-		journal_cause(cause, "%s: %s", dir != NULL ? dir : "journal",
-		    strerror(-r));
-		return -1;
-	}
-	return 0;
+	return r == 0 ? 0 : -1;
 }
 
 #endif /* HAVE_LIBSYSTEMD */

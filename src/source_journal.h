@@ -12,22 +12,35 @@ struct store;
 /* The default match: what Postfix sends with syslog(3), facility mail. */
 #define SOURCE_JOURNAL_MATCH	"SYSLOG_FACILITY=2"
 
+struct source_journal_conf {
+	const char	*dir;		/* NULL: the local system journal */
+	const char	*match;		/* NULL: SOURCE_JOURNAL_MATCH */
+	int		 quiet_s;	/* warn when no entry came for this long; 0: never */
+	int		 retry;		/* the daemon: a journal that cannot be read
+					   is tried again (and said so) with back-off */
+};
+
 /*
- * Open the local system journal (dir NULL) or the journal files of a
- * directory, with a match in journalctl's syntax ("FIELD=value ...", "+"
- * between alternatives; NULL: the default).  The position is the store's
- * source row named "journal" or "journal:DIR" (st NULL: from the start,
- * saved nowhere).  NULL with *cause set on failure.
+ * Open the local system journal or the journal files of a directory (as
+ * journalctl -D), with a match in journalctl's syntax ("FIELD=value ...",
+ * "+" between alternatives).  The position is the store's source row named
+ * "journal" or "journal:DIR" (st NULL: from the oldest entry, saved
+ * nowhere).  NULL with *cause set on failure: a bad match, a store error,
+ * or (without retry) a journal that cannot be read.
  */
-struct source	*source_journal_open(struct store *st, const char *dir,
-		    const char *match, char **cause);
+struct source	*source_journal_open(struct store *st,
+		    const struct source_journal_conf *, char **cause);
 /*
- * For "bouncewatchd -n" and log = auto: whether that journal can be opened
- * and holds files this process may read.  0, or -1 with *cause set.
+ * For "bouncewatchd -n": whether that journal can be opened and every
+ * journal file of it read by this process.  0, or -1 with *cause set.
  */
-int		 source_journal_check(const char *dir, const char *match,
+int		 source_journal_check(const struct source_journal_conf *,
 		    char **cause);
 /* Whether this build has the journal source (libsystemd). */
 int		 source_journal_available(void);
+/* Whether a source is a journal (for the daemon's state listing). */
+int		 source_is_journal(const struct source *);
+/* Log the state: following, waiting or unreadable, the cursor, the last entry. */
+void		 source_journal_log_state(struct source *);
 
 #endif
