@@ -96,6 +96,18 @@ source_journal_log_state(struct source *s)
 #define JOURNAL_RETRY_MIN	1		/* seconds: back-off of a journal */
 #define JOURNAL_RETRY_MAX	600		/* that cannot be read */
 
+/* The fields of an entry the parser reads (pointers into sd-journal's data). */
+struct journal_fields {
+	uint64_t	 usec;		/* __REALTIME_TIMESTAMP */
+	const char	*host;		/* _HOSTNAME */
+	size_t		 host_n;
+	const char	*ident;		/* SYSLOG_IDENTIFIER, else _COMM */
+	size_t		 ident_n;
+	long		 pid;		/* _PID, else SYSLOG_PID; -1: none */
+	const char	*message;	/* MESSAGE */
+	size_t		 message_n;
+};
+
 enum journal_state {
 	JOURNAL_FOLLOWING,	/* entries came */
 	JOURNAL_WAITING,	/* open, nothing read yet */
@@ -137,7 +149,7 @@ struct journal {
 	time_t			 last_entry;	/* monotonic: last entry or open */
 	time_t			 quiet_said;
 
-	struct source_fields	 fields;	/* of the entry handed out */
+	struct journal_fields	 fields;	/* of the entry handed out */
 	char			 text[JOURNAL_TEXT_MAX];
 };
 
@@ -204,35 +216,35 @@ journal_stamp(uint64_t usec, char *buf, size_t len)
 }
 
 /*
- * The entry we stand on as fields, and as the line rsyslog would have
- * written for it (for messages and for a sink that prints lines).  0, or
- * -1 to skip it (no MESSAGE, or one of our own).
+ * The entry we stand on, as the line rsyslog writes for it with its
+ * RFC 3339 template (UTC, microseconds): the parser reads the entry's own
+ * time, host, identifier, pid and message from it, no year or zone
+ * guessed.  0, or -1 to skip it (no MESSAGE, or one of our own).
  */
 static int
 journal_entry(struct journal *jn, struct source_line *l)
 {
-	struct source_fields	*f = &jn->fields;
-	const char		*p;
-	size_t			 n, at;
+	struct journal_fields	*f = &jn->fields;
+	size_t			 at, n;
 	int			 w;
 
 	memset(f, 0, sizeof(*f));
 	if (sd_journal_get_realtime_usec(jn->j, &f->usec) < 0 ||
-	    journal_field(jn->j, "MESSAGE", &f->message.p, &f->message.n) == -1)
+	    journal_field(jn->j, "MESSAGE", &f->message, &f->message_n) == -1)
 		return -1;
-	if (journal_field(jn->j, "SYSLOG_IDENTIFIER", &f->ident.p, &f->ident.n) == -1)
-		(void)journal_field(jn->j, "_COMM", &f->ident.p, &f->ident.n);
+	if (journal_field(jn->j, "SYSLOG_IDENTIFIER", &f->ident, &f->ident_n) == -1)
+		(void)journal_field(jn->j, "_COMM", &f->ident, &f->ident_n);
 	/* our own messages (we log to the mail facility): never read back */
-	if ((f->ident.n == 12 && memcmp(f->ident.p, "bouncewatchd", 12) == 0) ||
-	    (f->ident.n == 11 && memcmp(f->ident.p, "bouncewatch", 11) == 0))
+	if ((f->ident_n == 12 && memcmp(f->ident, "bouncewatchd", 12) == 0) ||
+	    (f->ident_n == 11 && memcmp(f->ident, "bouncewatch", 11) == 0))
 		return -1;
-	(void)journal_field(jn->j, "_HOSTNAME", &f->host.p, &f->host.n);
+	(void)journal_field(jn->j, "_HOSTNAME", &f->host, &f->host_n);
 	f->pid = journal_pid(jn->j);
 
 	at = journal_stamp(f->usec, jn->text, sizeof(jn->text));
 	w = snprintf(jn->text + at, sizeof(jn->text) - at, " %.*s %.*s",
-	    (int)f->host.n, f->host.p ? f->host.p : "",
-	    (int)f->ident.n, f->ident.p ? f->ident.p : "");
+	    (int)f->host_n, f->host != NULL ? f->host : "-",
+	    (int)f->ident_n, f->ident != NULL ? f->ident : "");
 	at += w > 0 ? (size_t)w : 0;
 	if (f->pid != -1 && at < sizeof(jn->text)) {
 		w = snprintf(jn->text + at, sizeof(jn->text) - at, "[%ld]", f->pid);
@@ -242,18 +254,18 @@ journal_entry(struct journal *jn, struct source_line *l)
 		memcpy(jn->text + at, ": ", 2);
 		at += 2;
 	}
-	p = f->message.p;
-	n = f->message.n;
+	if (at > sizeof(jn->text))
+		at = sizeof(jn->text);
+	n = f->message_n;
 	if (n > sizeof(jn->text) - at)
 		n = sizeof(jn->text) - at;
-	memcpy(jn->text + at, p, n);
+	memcpy(jn->text + at, f->message, n);
 	at += n;
 
 	l->p = jn->text;
 	l->len = at;
 	l->id = jn->has_row ? jn->row.id : 0;
 	l->offset = f->usec;
-	l->fields = f;
 	return 0;
 }
 
@@ -711,12 +723,15 @@ source_journal_open(struct store *st, const struct source_journal_conf *jc,
 		    "journal_match: not FIELD=value words and +");
 		goto fail;
 	}
+	/* the daemon says where it starts; an import only when asked (-v) */
 	if (jn->j == NULL)
 		;	/* unreadable: said, and tried again */
 	else if (jn->ccursor != NULL)
-		log_info("%s: resuming after cursor %s", jn->name, jn->ccursor);
+		(jn->retry ? log_info : log_debug)("%s: resuming after cursor %s",
+		    jn->name, jn->ccursor);
 	else
-		log_info("%s: reading from the oldest entry", jn->name);
+		(jn->retry ? log_info : log_debug)("%s: reading from the oldest "
+		    "entry", jn->name);
 	return &jn->src;
 fail:
 	journal_close(&jn->src);
