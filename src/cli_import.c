@@ -223,6 +223,8 @@ cli_import(int argc, char **argv)
 	rd.ctx.lazy = 1;		/* parse only what the store keeps */
 	if (db == NULL)
 		db = rd.conf->database;
+	if (jc.match == NULL)
+		jc.match = rd.conf->journal_match;	/* default: mail facility */
 	/* one writer: a running bouncewatchd reads the same files */
 	if ((lockfd = store_lock(db)) < 0) {
 		if (lockfd == -2)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "parse.h"
 #include "source.h"
 #include "source_journal.h"
 #include "store.h"
@@ -96,18 +97,6 @@ source_journal_log_state(struct source *s)
 #define JOURNAL_RETRY_MIN	1		/* seconds: back-off of a journal */
 #define JOURNAL_RETRY_MAX	600		/* that cannot be read */
 
-/* The fields of an entry the parser reads (pointers into sd-journal's data). */
-struct journal_fields {
-	uint64_t	 usec;		/* __REALTIME_TIMESTAMP */
-	const char	*host;		/* _HOSTNAME */
-	size_t		 host_n;
-	const char	*ident;		/* SYSLOG_IDENTIFIER, else _COMM */
-	size_t		 ident_n;
-	long		 pid;		/* _PID, else SYSLOG_PID; -1: none */
-	const char	*message;	/* MESSAGE */
-	size_t		 message_n;
-};
-
 enum journal_state {
 	JOURNAL_FOLLOWING,	/* entries came */
 	JOURNAL_WAITING,	/* open, nothing read yet */
@@ -149,7 +138,7 @@ struct journal {
 	time_t			 last_entry;	/* monotonic: last entry or open */
 	time_t			 quiet_said;
 
-	struct journal_fields	 fields;	/* of the entry handed out */
+	struct parse_journal	 fields;	/* of the entry handed out */
 	char			 text[JOURNAL_TEXT_MAX];
 };
 
@@ -180,26 +169,6 @@ journal_field(sd_journal *j, const char *name, const char **p, size_t *n)
 	return 0;
 }
 
-static long
-journal_pid(sd_journal *j)
-{
-	const char	*p;
-	size_t		 n;
-	char		 buf[24];
-	long		 pid;
-
-	if (journal_field(j, "_PID", &p, &n) == -1 &&
-	    journal_field(j, "SYSLOG_PID", &p, &n) == -1)
-		return -1;
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	if (util_parse_long(buf, 0, 0x7fffffffL, &pid) == -1)
-		return -1;
-	return pid;
-}
-
 /* 2026-11-23T03:06:51.184090+00:00 (UTC, microseconds) into buf. */
 static size_t
 journal_stamp(uint64_t usec, char *buf, size_t len)
@@ -216,38 +185,40 @@ journal_stamp(uint64_t usec, char *buf, size_t len)
 }
 
 /*
- * The entry we stand on, as the line rsyslog writes for it with its
- * RFC 3339 template (UTC, microseconds): the parser reads the entry's own
- * time, host, identifier, pid and message from it, no year or zone
- * guessed.  0, or -1 to skip it (no MESSAGE, or one of our own).
+ * The entry we stand on, as fields for the parser (its own UTC time with
+ * microseconds: no year or zone guessed), and as the line rsyslog writes
+ * for it with its RFC 3339 template (for a sink that prints lines).  0,
+ * or -1 to skip it (no MESSAGE, or one of our own).
  */
 static int
 journal_entry(struct journal *jn, struct source_line *l)
 {
-	struct journal_fields	*f = &jn->fields;
+	struct parse_journal	*f = &jn->fields;
 	size_t			 at, n;
 	int			 w;
 
 	memset(f, 0, sizeof(*f));
-	if (sd_journal_get_realtime_usec(jn->j, &f->usec) < 0 ||
-	    journal_field(jn->j, "MESSAGE", &f->message, &f->message_n) == -1)
+	if (sd_journal_get_realtime_usec(jn->j, &f->realtime_us) < 0 ||
+	    journal_field(jn->j, "MESSAGE", &f->message.p, &f->message.n) == -1)
 		return -1;
-	if (journal_field(jn->j, "SYSLOG_IDENTIFIER", &f->ident, &f->ident_n) == -1)
-		(void)journal_field(jn->j, "_COMM", &f->ident, &f->ident_n);
+	if (journal_field(jn->j, "SYSLOG_IDENTIFIER", &f->identifier.p,
+	    &f->identifier.n) == -1)
+		(void)journal_field(jn->j, "_COMM", &f->identifier.p, &f->identifier.n);
 	/* our own messages (we log to the mail facility): never read back */
-	if ((f->ident_n == 12 && memcmp(f->ident, "bouncewatchd", 12) == 0) ||
-	    (f->ident_n == 11 && memcmp(f->ident, "bouncewatch", 11) == 0))
+	if (span_eq(f->identifier, "bouncewatchd") || span_eq(f->identifier, "bouncewatch"))
 		return -1;
-	(void)journal_field(jn->j, "_HOSTNAME", &f->host, &f->host_n);
-	f->pid = journal_pid(jn->j);
+	(void)journal_field(jn->j, "_HOSTNAME", &f->hostname.p, &f->hostname.n);
+	if (journal_field(jn->j, "_PID", &f->pid.p, &f->pid.n) == -1)
+		(void)journal_field(jn->j, "SYSLOG_PID", &f->pid.p, &f->pid.n);
 
-	at = journal_stamp(f->usec, jn->text, sizeof(jn->text));
+	at = journal_stamp(f->realtime_us, jn->text, sizeof(jn->text));
 	w = snprintf(jn->text + at, sizeof(jn->text) - at, " %.*s %.*s",
-	    (int)f->host_n, f->host != NULL ? f->host : "-",
-	    (int)f->ident_n, f->ident != NULL ? f->ident : "");
+	    (int)f->hostname.n, f->hostname.p != NULL ? f->hostname.p : "-",
+	    (int)f->identifier.n, f->identifier.p != NULL ? f->identifier.p : "");
 	at += w > 0 ? (size_t)w : 0;
-	if (f->pid != -1 && at < sizeof(jn->text)) {
-		w = snprintf(jn->text + at, sizeof(jn->text) - at, "[%ld]", f->pid);
+	if (f->pid.p != NULL && at < sizeof(jn->text)) {
+		w = snprintf(jn->text + at, sizeof(jn->text) - at, "[%.*s]",
+		    (int)f->pid.n, f->pid.p);
 		at += w > 0 ? (size_t)w : 0;
 	}
 	if (at + 2 < sizeof(jn->text)) {
@@ -256,16 +227,17 @@ journal_entry(struct journal *jn, struct source_line *l)
 	}
 	if (at > sizeof(jn->text))
 		at = sizeof(jn->text);
-	n = f->message_n;
+	n = f->message.n;
 	if (n > sizeof(jn->text) - at)
 		n = sizeof(jn->text) - at;
-	memcpy(jn->text + at, f->message, n);
+	memcpy(jn->text + at, f->message.p, n);
 	at += n;
 
 	l->p = jn->text;
 	l->len = at;
 	l->id = jn->has_row ? jn->row.id : 0;
-	l->offset = f->usec;
+	l->offset = f->realtime_us;
+	l->journal = f;
 	return 0;
 }
 
@@ -353,7 +325,7 @@ journal_next(struct source *s, struct source_line *l)
 		jn->cursor = c;
 		if (journal_entry(jn, l) == -1)
 			continue;
-		jn->usec = jn->fields.usec;
+		jn->usec = jn->fields.realtime_us;
 		jn->lines++;
 		jn->last_entry = journal_now();
 		if (jn->state == JOURNAL_WAITING)
