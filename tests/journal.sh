@@ -96,3 +96,29 @@ first=$(jl_slice "$JDATA/mail.export" 101 1 | sed -n 's/^__REALTIME_TIMESTAMP=//
 assert_eq "$(q "$T/v.db" 'SELECT count(*), min(reason), min(from_offset), min(to_offset) FROM gap')" \
     "1|journal_vacuumed|$last|$first" "the gap row"
 pass "a vacuumed cursor gives a gap row and continues after it"
+
+# ---- bouncewatchd -n: every source readable as the configured user ----
+cat > "$T/n.conf" <<EOC
+journal_directory = $T/j
+database = $T/n.db
+pidfile = $T/n.pid
+EOC
+"$BWD" -n -c "$T/n.conf" > "$T/n.out" 2>&1 || fail "-n on a readable journal directory: $(cat "$T/n.out")"
+grep -q "journal $T/j: readable" "$T/n.out" || fail "-n does not name the journal: $(cat "$T/n.out")"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$T" "$T/j"
+	chmod 644 "$T"/j/*.journal			# systemd-journal-remote makes them 0640
+	chmod 600 "$T/j/mx1.journal"
+	echo "user = nobody" >> "$T/n.conf"
+	rc=0; "$BWD" -n -c "$T/n.conf" > "$T/n.out" 2>&1 || rc=$?
+	assert_eq "$rc" 78 "-n with a journal file nobody cannot read"
+	grep -q "mx1.journal: Permission denied" "$T/n.out" || fail "-n: $(cat "$T/n.out")"
+	chmod 644 "$T/j/mx1.journal"
+	"$BWD" -n -c "$T/n.conf" > "$T/n.out" 2>&1 || fail "-n as nobody: $(cat "$T/n.out")"
+	pass "-n checks the journal files as the configured user"
+fi
+# log = auto says what it picked and why (whatever this system has)
+printf 'database = %s\npidfile = %s\n' "$T/n.db" "$T/n.pid" > "$T/auto.conf"
+"$BWD" -n -c "$T/auto.conf" > "$T/n.out" 2>&1 || :
+grep -q '^log = auto: ' "$T/n.out" || fail "-n does not say what log = auto picked: $(cat "$T/n.out")"
+pass "-n says what log = auto picked"
