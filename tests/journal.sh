@@ -11,26 +11,6 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "sqlite3 missing: skip"; exit 77; }
 
 q() { sqlite3 -readonly "$1" "$2"; }
 
-# What an import produced, independent of source paths, ids and clocks.
-state() {
-	sqlite3 -readonly "$1" "
-SELECT 'failures', count(*) FROM failure;
-SELECT 'daily', day, domain, class, reason, n FROM v_daily ORDER BY 2, 3, 4, 5;
-SELECT 'kind', kind, sum(n) FROM line_stats GROUP BY kind ORDER BY 2;
-SELECT 'row', time, host, queue_id, recipient, relay, status, class, reason,
-    code, dsn, stage, diagnostic FROM v_failures ORDER BY 2, 4, 5, 13;"
-}
-
-# same DB1 DB2 WHAT: both databases hold the same import
-same() {
-	state "$1" > "$T/s1"
-	state "$2" > "$T/s2"
-	if ! cmp -s "$T/s1" "$T/s2"; then
-		diff "$T/s1" "$T/s2" | head -n 20 >&2
-		fail "$3 (< $1, > $2)"
-	fi
-}
-
 imp() {
 	db=$1; shift
 	"$BW" import --quiet --db "$db" "$@" 2> "$T/import.err" ||
@@ -52,7 +32,7 @@ jl_build "$T/j/mx1.journal" "$JDATA/mx1.export"
 
 # ---- the journal gives what the text gives ----
 imp "$T/j.db" --journal-directory "$T/j"
-same "$T/text.db" "$T/j.db" "journal import differs from the text import"
+jl_same "$T/text.db" "$T/j.db" "journal import differs from the text import"
 assert_eq "$(q "$T/j.db" "SELECT count(DISTINCT host) FROM v_failures")" 2 "hosts"
 assert_eq "$(q "$T/j.db" "SELECT lines FROM source WHERE path LIKE 'journal:%'")" \
     "$(($(jl_mail_count "$JDATA/mail.export") + $(jl_mail_count "$JDATA/mx1.export")))" \
@@ -61,7 +41,7 @@ pass "journal import equals the text import (2 hosts)"
 
 # ---- a second import adds nothing ----
 imp "$T/j.db" --journal-directory "$T/j"
-same "$T/text.db" "$T/j.db" "a second journal import changed the database"
+jl_same "$T/text.db" "$T/j.db" "a second journal import changed the database"
 assert_eq "$(q "$T/j.db" 'SELECT count(*) FROM gap')" 0 "gap rows after a re-import"
 "$BW" import --db "$T/j.db" --journal-directory "$T/j" 2> "$T/import.err" ||
 	fail "import: $(cat "$T/import.err")"
@@ -90,7 +70,7 @@ grep -q 'may be missing' "$T/import.err" || fail "the gap was not logged"
 mkdir "$T/all"
 jl_build "$T/all/mail.journal" "$JDATA/mail.export"
 imp "$T/all.db" --journal-directory "$T/all"
-same "$T/all.db" "$T/v.db" "after a vacuumed cursor"
+jl_same "$T/all.db" "$T/v.db" "after a vacuumed cursor"
 last=$(jl_slice "$JDATA/mail.export" 100 1 | sed -n 's/^__REALTIME_TIMESTAMP=//p')
 first=$(jl_slice "$JDATA/mail.export" 101 1 | sed -n 's/^__REALTIME_TIMESTAMP=//p')
 assert_eq "$(q "$T/v.db" 'SELECT count(*), min(reason), min(from_offset), min(to_offset) FROM gap')" \

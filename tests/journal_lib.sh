@@ -43,6 +43,33 @@ jl_add() {
 	mv "$T/jl-build/$jl_name.journal" "$jl_dir/$jl_name.journal"
 }
 
+# jl_conf CONF DIR DB: a daemon configuration following the journal DIR
+jl_conf() {
+	printf '%s\n' "journal_directory = $2" "database = $3" \
+	    "pidfile = $T/bw.pid" "commit_interval = 100ms" "timezone = UTC" > "$1"
+}
+
+# jl_state DB: what an import produced, independent of source paths, ids
+# and clocks.
+jl_state() {
+	sqlite3 -readonly "$1" "
+SELECT 'failures', count(*) FROM failure;
+SELECT 'daily', day, domain, class, reason, n FROM v_daily ORDER BY 2, 3, 4, 5;
+SELECT 'kind', kind, sum(n) FROM line_stats GROUP BY kind ORDER BY 2;
+SELECT 'row', time, host, queue_id, recipient, relay, status, class, reason,
+    code, dsn, stage, diagnostic FROM v_failures ORDER BY 2, 4, 5, 13;"
+}
+
+# jl_same DB1 DB2 WHAT: both databases hold the same rows and counters
+jl_same() {
+	jl_state "$1" > "$T/s1"
+	jl_state "$2" > "$T/s2"
+	if ! cmp -s "$T/s1" "$T/s2"; then
+		diff "$T/s1" "$T/s2" | head -n 20 >&2
+		fail "$3 (< $1, > $2)"
+	fi
+}
+
 # jl_count EXPORT: the number of entries in an export file.
 jl_count() {
 	awk 'BEGIN { RS = "" } END { print NR }' "$1"

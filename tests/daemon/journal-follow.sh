@@ -10,24 +10,9 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "sqlite3 missing: skip"; exit 77; }
 
 q() { sqlite3 -readonly "$1" "$2" 2>/dev/null; }
 
-state() {
-	sqlite3 -readonly "$1" "
-SELECT 'failures', count(*) FROM failure;
-SELECT 'daily', day, domain, class, reason, n FROM v_daily ORDER BY 2, 3, 4, 5;
-SELECT 'kind', kind, sum(n) FROM line_stats GROUP BY kind ORDER BY 2;
-SELECT 'row', time, host, queue_id, recipient, relay, status, class, reason,
-    code, dsn, stage, diagnostic FROM v_failures ORDER BY 2, 4, 5, 13;"
-}
-
 J="$T/journal" DB="$T/bw.db"
 mkdir "$J"
-cat > "$T/bw.conf" <<EOF
-journal_directory = $J
-database = $DB
-pidfile = $T/bw.pid
-commit_interval = 100ms
-timezone = UTC
-EOF
+jl_conf "$T/bw.conf" "$J" "$DB"
 
 # Six pieces in time order: mx1 (Nov 22) in three, mail (Nov 23) in three.
 nx=$(jl_count "$JDATA/mx1.export") nm=$(jl_count "$JDATA/mail.export")
@@ -94,12 +79,7 @@ jl_build "$T/all/mail.journal" "$JDATA/mail.export"
 jl_build "$T/all/mx1.journal" "$JDATA/mx1.export"
 "$BW" import --quiet --db "$T/all.db" --journal-directory "$T/all" ||
 	fail "import of all entries"
-state "$T/all.db" > "$T/s1"
-state "$DB" > "$T/s2"
-if ! cmp -s "$T/s1" "$T/s2"; then
-	diff "$T/s1" "$T/s2" | head -n 20 >&2
-	fail "the daemon's database differs from one import of every entry"
-fi
+jl_same "$T/all.db" "$DB" "the daemon's database differs from one import of every entry"
 assert_eq "$(q "$DB" 'SELECT count(*) FROM gap')" 0 "gap rows"
 assert_eq "$(q "$DB" 'PRAGMA integrity_check')" ok "integrity"
 pass "bouncewatchd followed a journal directory through kill -9, exactly"

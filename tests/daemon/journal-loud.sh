@@ -9,13 +9,7 @@
 command -v sqlite3 >/dev/null 2>&1 || { echo "sqlite3 missing: skip"; exit 77; }
 
 J="$T/journal" DB="$T/bw.db"
-cat > "$T/bw.conf" <<EOF
-journal_directory = $J
-database = $DB
-pidfile = $T/bw.pid
-commit_interval = 100ms
-timezone = UTC
-EOF
+jl_conf "$T/bw.conf" "$J" "$DB"
 
 pid=""
 stop_daemon() { [ -z "$pid" ] || { kill -9 "$pid" 2>/dev/null || :; wait "$pid" 2>/dev/null || :; }; }
