@@ -79,6 +79,15 @@ source_journal_check(const struct source_journal_conf *jc, char **cause)
 }
 
 int
+source_journal_lag(const struct source_journal_conf *jc, const char *cursor,
+    struct source_journal_lag *lag, char **cause)
+{
+	(void)cursor;
+	(void)lag;
+	return source_journal_check(jc, cause);
+}
+
+int
 source_is_journal(const struct source *s)
 {
 	(void)s;
@@ -708,6 +717,48 @@ source_journal_open(struct store *st, const struct source_journal_conf *jc,
 fail:
 	journal_close(&jn->src);
 	return NULL;
+}
+
+int
+source_journal_lag(const struct source_journal_conf *jc, const char *cursor,
+    struct source_journal_lag *lag, char **cause)
+{
+	sd_journal	*j;
+	int		 r;
+
+	memset(lag, 0, sizeof(*lag));
+	r = journal_open_raw(jc->dir, jc->match != NULL ? jc->match :
+	    SOURCE_JOURNAL_MATCH, &j, cause);
+	if (r != 0) {
+		if (j != NULL)
+			sd_journal_close(j);
+		return -1;
+	}
+	if (sd_journal_seek_tail(j) >= 0 && sd_journal_previous(j) > 0)
+		(void)sd_journal_get_realtime_usec(j, &lag->newest_us);
+	if (cursor == NULL)
+		r = sd_journal_seek_head(j);
+	else if ((r = sd_journal_seek_cursor(j, cursor)) >= 0 &&
+	    (r = sd_journal_next(j)) > 0) {
+		if (sd_journal_test_cursor(j, cursor) > 0)
+			r = 0;		/* on the entry read last: count after it */
+		else {
+			lag->gone = 1;
+			lag->behind = 1;
+		}
+	}
+	while (r >= 0 && (r = sd_journal_next(j)) > 0)
+		if (++lag->behind >= SOURCE_JOURNAL_COUNT) {
+			lag->more = 1;
+			break;
+		}
+	sd_journal_close(j);
+	if (r < 0) {
+		journal_cause(cause, "%s: %s", jc->dir != NULL ? jc->dir : "journal",
+		    strerror(-r));
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -6,6 +6,8 @@
 #ifndef BW_SOURCE_JOURNAL_H
 #define BW_SOURCE_JOURNAL_H
 
+#include <stdint.h>
+
 struct source;
 struct store;
 
@@ -36,6 +38,18 @@ struct source	*source_journal_open(struct store *st,
  */
 int		 source_journal_check(const struct source_journal_conf *,
 		    char **cause);
+/* How far the journal is ahead of a saved cursor (bouncewatch status). */
+struct source_journal_lag {
+	uint64_t	 behind;	/* matching entries after the cursor */
+	int		 more;		/* stopped counting at SOURCE_JOURNAL_COUNT */
+	int		 gone;		/* the cursor's entry is no longer there */
+	uint64_t	 newest_us;	/* the newest matching entry; 0: none */
+};
+#define SOURCE_JOURNAL_COUNT	1000000
+
+/* 0, or -1 with *cause set when the journal cannot be read. */
+int		 source_journal_lag(const struct source_journal_conf *,
+		    const char *cursor, struct source_journal_lag *, char **cause);
 /* Whether this build has the journal source (libsystemd). */
 int		 source_journal_available(void);
 /* Whether a source is a journal (for the daemon's state listing). */

@@ -102,3 +102,27 @@ printf 'database = %s\npidfile = %s\n' "$T/n.db" "$T/n.pid" > "$T/auto.conf"
 "$BWD" -n -c "$T/auto.conf" > "$T/n.out" 2>&1 || :
 grep -q '^log = auto: ' "$T/n.out" || fail "-n does not say what log = auto picked: $(cat "$T/n.out")"
 pass "-n says what log = auto picked"
+
+# ---- bouncewatch status: state, lag, exit status ----
+mkdir "$T/st"
+jl_add "$T/st" p1 "$T/p1.export"
+jl_conf "$T/st.conf" "$T/st" "$T/st.db"
+status() {
+	rc=0
+	"$BW" -c "$T/st.conf" status > "$T/status.out" 2>&1 || rc=$?
+	assert_eq "$rc" "$1" "status exit ($(cat "$T/status.out"))"
+	grep -q "$2" "$T/status.out" || fail "status: no \"$2\" in: $(cat "$T/status.out")"
+}
+status 2 "database $T/st.db: broken"
+"$BW" -c "$T/st.conf" import --quiet --journal-directory "$T/st" || fail "import for status"
+status 0 "journal:$T/st: following; 0 entries behind"
+jl_add "$T/st" p2 "$T/p2.export"
+status 0 "journal:$T/st: following; $(jl_count "$T/p2.export") entries behind"
+rm "$T/st/p1.journal"
+status 1 "the entry of the cursor is gone"
+chmod 000 "$T/st/p2.journal"
+if [ "$(id -u)" != 0 ]; then
+	status 2 "journal:$T/st: unreadable: $T/st/p2.journal: Permission denied"
+fi
+chmod 644 "$T/st/p2.journal"
+pass "bouncewatch status: following, behind, a vacuumed cursor, a missing database"
