@@ -43,6 +43,9 @@ struct follow {
 	ev_stat		 stat_w;
 	ev_io		 io_w;		/* the journal: its descriptor */
 	int		 journal;
+	uint64_t	 seen;		/* src->lines when last looked at */
+	ev_tstamp	 quiet_since;	/* no line since */
+	ev_tstamp	 quiet_said;
 	struct follow	*next;
 };
 
@@ -266,6 +269,32 @@ daemon_watch(struct daemon *d, struct follow *f, int on)
 	}
 }
 
+/*
+ * quiet_warning: a source that gave no line for that long is said, and
+ * said again each quiet_warning after: a log nobody writes any more, or
+ * that we no longer read, is noticed.
+ */
+static void
+daemon_quiet(struct daemon *d, struct follow *f)
+{
+	ev_tstamp	 now = ev_now(d->loop), q = d->conf->quiet_warning_s;
+
+	if (f->quiet_since == 0 || f->src->lines != f->seen) {
+		f->seen = f->src->lines;
+		f->quiet_since = f->quiet_said = now;
+		return;
+	}
+	if (now - f->quiet_since < q || now - f->quiet_said < q)
+		return;
+	f->quiet_said = now;
+	log_warnx("%s: no line for %.0f s (quiet_warning): is it still written, "
+	    "and readable by this user?", f->src->name, now - f->quiet_since);
+	if (f->journal)
+		source_journal_log_state(f->src);
+	else
+		tail_log_state(f->src, ingest_stalled(d->ing));
+}
+
 static void
 on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -285,6 +314,8 @@ on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 			daemon_watch(d, f, 1);
 	}
 	daemon_read_all(d);
+	for (f = d->follows; f != NULL; f = f->next)
+		daemon_quiet(d, f);
 }
 
 static void
@@ -454,7 +485,6 @@ daemon_journal_new(struct daemon *d, const char *dir)
 
 	jc.dir = dir;
 	jc.match = d->conf->journal_match;
-	jc.quiet_s = d->conf->quiet_warning_s;
 	jc.retry = 1;
 	if ((src = source_journal_open(d->store, &jc, &cause)) == NULL) {
 		log_warnx("%s", cause != NULL ? cause : "journal: out of memory");

@@ -199,6 +199,7 @@ ingest_pump(struct ingest *ing, uint64_t max, uint64_t *done)
 			if (r == 0)
 				break;
 			(*done)++;
+			s->lines++;
 			if (ingest_line(ing, s, &l) == -1)
 				return -1;
 		}

@@ -45,6 +45,7 @@ struct source {
 	/* for the event loop: a path to watch (ev_stat) and/or a descriptor */
 	const char		*watch_path;
 	int			 watch_fd;
+	uint64_t		 lines;		/* handed out (the ingest counts) */
 	struct source		*next;		/* the ingest's list */
 };
 

@@ -121,7 +121,6 @@ struct journal {
 	char			 name[1024];	/* the store row's path */
 	char			*dir;		/* absolute; NULL: local journal */
 	char			*match;
-	int			 quiet_s;
 	int			 retry;
 	int			 has_row;
 	struct store_source	 row;
@@ -144,8 +143,6 @@ struct journal {
 	char			*why;		/* what is unreadable */
 	int			 backoff;	/* seconds */
 	time_t			 retry_at;	/* monotonic */
-	time_t			 last_entry;	/* monotonic: last entry or open */
-	time_t			 quiet_said;
 
 	struct parse_journal	 fields;	/* of the entry handed out */
 	char			 text[JOURNAL_TEXT_MAX];
@@ -336,7 +333,6 @@ journal_next(struct source *s, struct source_line *l)
 			continue;
 		jn->usec = jn->fields.realtime_us;
 		jn->lines++;
-		jn->last_entry = journal_now();
 		if (jn->state == JOURNAL_WAITING)
 			jn->state = JOURNAL_FOLLOWING;
 		return 1;
@@ -618,14 +614,6 @@ journal_poll(struct source *s, int full)
 	now = journal_now();
 	if (jn->state == JOURNAL_UNREADABLE && now >= jn->retry_at)
 		(void)journal_try_open(jn);
-	if (jn->quiet_s > 0 && jn->state != JOURNAL_UNREADABLE &&
-	    now - jn->last_entry >= jn->quiet_s &&
-	    now - jn->quiet_said >= jn->quiet_s) {
-		jn->quiet_said = now;
-		log_warnx("%s: no entry for %lld s (quiet_warning); state %s, "
-		    "match %s", jn->name, (long long)(now - jn->last_entry),
-		    journal_state_names[jn->state], jn->match);
-	}
 	return 0;
 }
 
@@ -693,9 +681,7 @@ source_journal_open(struct store *st, const struct source_journal_conf *jc,
 	jn->st = st;
 	jn->dir = dir != NULL ? xstrdup(dir) : NULL;
 	jn->match = xstrdup(jc->match != NULL ? jc->match : SOURCE_JOURNAL_MATCH);
-	jn->quiet_s = jc->quiet_s;
 	jn->retry = jc->retry;
-	jn->last_entry = jn->quiet_said = journal_now();
 	if (st != NULL && journal_row(jn, cause) == -1)
 		goto fail;
 	r = journal_try_open(jn);

@@ -17,7 +17,6 @@ struct store;
 struct source_journal_conf {
 	const char	*dir;		/* NULL: the local system journal */
 	const char	*match;		/* NULL: SOURCE_JOURNAL_MATCH */
-	int		 quiet_s;	/* warn when no entry came for this long; 0: never */
 	int		 retry;		/* the daemon: a journal that cannot be read
 					   is tried again (and said so) with back-off */
 };
