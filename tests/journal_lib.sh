@@ -17,7 +17,8 @@ if [ -z "$JREMOTE" ]; then
 	echo "systemd-journal-remote not found (package systemd-journal-remote): skip"
 	exit 77
 fi
-if ! "$BW" import --help 2>&1 | grep -q -- '--journal'; then
+if "$BW" import --quiet --db "$T/jl-probe.db" --journal-directory "$T/jl-none" 2>&1 |
+    grep -q 'built without the systemd journal'; then
 	echo "bouncewatch built without the journal source (--without-systemd): skip"
 	exit 77
 fi
