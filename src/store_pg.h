@@ -1,0 +1,130 @@
+/*
+ * store_pg.h -- inside the PostgreSQL backend: its connections, the
+ * batch it holds until commit and the helpers shared by store_pg.c
+ * (connections, schema, transactions, sources, prune), store_pg_write.c
+ * (the writer's operations) and store_pg_read.c (the reader's).
+ */
+#ifndef BW_STORE_PG_H
+#define BW_STORE_PG_H
+
+#include <libpq-fe.h>
+
+#include "store_backend.h"
+
+#define PG_SCHEMA_VERSION	1
+#define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
+#define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
+
+/* A growing byte buffer (COPY data, SQL text, sanitised strings). */
+struct pgbuf {
+	char		*p;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* A counter of the batch, merged by key, upserted once at commit. */
+struct pg_counter {
+	int32_t		 day;
+	int32_t		 cls;
+	int32_t		 reason;
+	int64_t		 domain_id;
+	int64_t		 n;
+};
+
+/* An unrecognised reply of the batch, merged by normalised text. */
+struct pg_unrec {
+	char		*norm;
+	char		*example;
+	char		*domain;
+	int64_t		 n;
+	int64_t		 first, last;
+};
+
+struct pg {
+	char		*conninfo;
+	PGconn		*c;		/* the transactions */
+	PGconn		*ic;		/* interned names: each its own commit */
+	int		 ro;
+	int		 tx;		/* BEGIN sent on c */
+	int		 sync_off;	/* synchronous_commit = off */
+	int		 lock_ms;	/* lock_timeout, 0: none */
+	int		 temp;		/* the session's staging tables exist */
+	char		 xid[32];	/* the open transaction's id */
+	char		 uncertain[32];	/* a COMMIT whose answer was lost */
+
+	char		 node[256];
+	int64_t		 node_id;	/* 0: not yet looked up (or reconnected) */
+
+	int64_t		 id_next;	/* failure ids reserved: [id_next, id_end) */
+	int64_t		 id_end;
+
+	struct pgbuf	 frows;		/* failure rows, COPY text */
+	struct pgbuf	 pops;		/* pending puts and deletes, COPY text */
+	int64_t		 pseq;
+	struct pg_counter *cnt;
+	size_t		 ncnt, cntcap;
+	struct hash	 cntmap;
+	struct store_dayspan *spans;
+	size_t		 nspans, spancap;
+	struct pg_unrec	*unrec;
+	size_t		 nunrec, unreccap;
+	struct hash	 unrecmap;
+
+	struct pgbuf	 tmp;		/* scratch: one sanitised text */
+	struct pgbuf	 sql;		/* scratch: statement text */
+};
+
+#define PG(st)	((struct pg *)(st)->bd)
+
+/* store_pg.c */
+int	 pg_fail(struct store *, PGconn *, PGresult *, const char *what);
+int	 pg_ok(struct store *, PGconn *, PGresult *, ExecStatusType,
+	    const char *what);
+PGresult *pg_exec(struct store *, PGconn *, const char *sql, int n,
+	    const char *const *vals, const int *lens, const int *fmts,
+	    ExecStatusType, const char *what);
+int	 pg_cmd(struct store *, PGconn *, const char *sql, const char *what);
+int	 pg_node(struct store *);
+void	 pg_buf_add(struct pgbuf *, const void *, size_t);
+void	 pg_buf_printf(struct pgbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Valid UTF-8 without NUL: invalid bytes become '?'; COPY escaping. */
+void	 pg_buf_text(struct pgbuf *, const char *, size_t, int copy);
+const char *pg_cstr(struct store *, const char *, size_t);
+
+/* store_pg_write.c */
+int64_t	 pg_intern(struct store *, enum store_intern, const char *, size_t,
+	    const char *, uint64_t);
+int64_t	 pg_reply(struct store *, int, struct span, struct span);
+int64_t	 pg_failure_add(struct store *, const struct store_frow *);
+int	 pg_unrecognised_add(struct store *, const char *, int64_t,
+	    struct span, const char *);
+int	 pg_daily_add(struct store *, const struct store_counter *, size_t);
+int	 pg_spans_add(struct store *, const struct store_dayspan *, size_t);
+int	 pg_linestats_add(struct store *, int64_t, const int64_t *);
+int	 pg_pending_put(struct store *, struct span, int64_t, int64_t, int64_t);
+int	 pg_pending_del(struct store *, struct span, int64_t);
+int	 pg_pending_get(struct store *, struct span, int64_t **);
+int	 pg_pending_forget(struct store *, struct span);
+int	 pg_pending_qids(struct store *, store_qid_cb, void *);
+int	 pg_pending_expire(struct store *, int64_t);
+int	 pg_expire_copy(struct store *, int64_t, const struct store_expiry *,
+	    int64_t *, int64_t *);
+int	 pg_write_flush(struct store *);	/* everything, at commit */
+void	 pg_write_drop(struct pg *);		/* the batch, at rollback */
+void	 pg_write_free(struct pg *);
+
+/* store_pg_read.c */
+int	 pg_read_begin(struct store *);
+void	 pg_read_end(struct store *);
+int64_t	 pg_domain_find(struct store *, const char *);
+int	 pg_daily_range(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
+int	 pg_failure_range(struct store *, const struct store_range *,
+	    store_failure_cb, void *);
+char	*pg_name(struct store *, enum store_name, int64_t);
+int	 pg_failure_text(struct store *, int64_t, char **, char **);
+int	 pg_source_list(struct store *, struct store_source **);
+int	 pg_source_get(struct store *, int64_t, struct store_source *);
+
+#endif

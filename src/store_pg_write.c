@@ -1,0 +1,725 @@
+/*
+ * store_pg_write.c -- the PostgreSQL backend's writer operations.  Few
+ * round trips: failure rows take their ids from blocks of failure_id_seq
+ * and go to the server by COPY; pending puts and deletes are staged by
+ * COPY and applied in one statement; counters, day spans and unrecognised
+ * replies are merged in memory and upserted once, at commit, in key order
+ * (daily, day_span, unrecognised), so that writers never wait on each
+ * other in a cycle.  Interned names are inserted on the second connection.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_pg.h"
+#include "util.h"
+
+#define PG_NAME_MAX	1024	/* bytes of an interned name kept (btree keys) */
+#define PG_QID_MAX	200
+
+/* ---- COPY ---- */
+
+static int
+pg_copy(struct store *st, const char *sql, struct pgbuf *b, const char *what)
+{
+	PGconn		*c = PG(st)->c;
+	PGresult	*r;
+	int		 rc = 0;
+
+	if (b->n == 0)
+		return 0;
+	r = PQexec(c, sql);
+	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
+		pg_fail(st, c, r, what);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	if (PQputCopyData(c, b->p, (int)b->n) != 1 || PQputCopyEnd(c, NULL) != 1)
+		rc = pg_fail(st, c, NULL, what);
+	while ((r = PQgetResult(c)) != NULL) {
+		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = pg_fail(st, c, r, what);
+		PQclear(r);
+	}
+	b->n = 0;
+	return rc;
+}
+
+static void
+pg_copy_id(struct pgbuf *b, int64_t id, char sep)
+{
+	if (id == 0)
+		pg_buf_printf(b, "\\N%c", sep);
+	else
+		pg_buf_printf(b, "%lld%c", (long long)id, sep);
+}
+
+static void
+pg_copy_span(struct pgbuf *b, struct span s, size_t max, char sep)
+{
+	if (s.p == NULL)
+		pg_buf_add(b, "\\N", 2);
+	else
+		pg_buf_text(b, s.p, s.n < max ? s.n : max, 1);
+	pg_buf_add(b, &sep, 1);
+}
+
+static int
+pg_flush_failures(struct store *st)
+{
+	return pg_copy(st, "COPY failure (id, time, source_id, \"offset\", host_id,"
+	    " queue_id, local, domain_id, relay_id, status_id, class_id, reason_id,"
+	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3) FROM STDIN",
+	    &PG(st)->frows, "failure rows");
+}
+
+static int
+pg_flush_pending(struct store *st)
+{
+	struct pg	*pg = PG(st);
+
+	if (pg->pops.n == 0)
+		return 0;
+	if (pg_node(st) == -1 ||
+	    pg_copy(st, "COPY bw_pending_op FROM STDIN", &pg->pops, "pending") == -1)
+		return -1;
+	/* each key's last operation wins */
+	pg->sql.n = 0;
+	pg_buf_printf(&pg->sql,
+	    "WITH o AS (SELECT DISTINCT ON (queue_id, rcpt) * FROM bw_pending_op"
+	    "  ORDER BY queue_id, rcpt, seq DESC),"
+	    " d AS (DELETE FROM pending p USING o WHERE NOT o.put"
+	    "  AND p.node_id = %lld AND p.queue_id = o.queue_id AND p.rcpt = o.rcpt)"
+	    " INSERT INTO pending (node_id, queue_id, rcpt, failure_id, time)"
+	    " SELECT %lld, queue_id, rcpt, failure_id, time FROM o WHERE o.put"
+	    " ON CONFLICT (node_id, queue_id, rcpt) DO UPDATE"
+	    " SET failure_id = excluded.failure_id, time = excluded.time;"
+	    "DELETE FROM bw_pending_op", (long long)pg->node_id, (long long)pg->node_id);
+	return pg_cmd(st, pg->c, pg->sql.p, "pending");
+}
+
+/* ---- interned names ---- */
+
+static const char *const pg_intern_sql[I_MAX] = {
+	[I_DOMAIN] = "WITH i AS (INSERT INTO domain (name) VALUES ($1) ON CONFLICT"
+	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
+	    " SELECT id FROM domain WHERE name = $1",
+	[I_RELAY] = "WITH i AS (INSERT INTO relay (name) VALUES ($1) ON CONFLICT"
+	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
+	    " SELECT id FROM relay WHERE name = $1",
+	[I_HOST] = "WITH i AS (INSERT INTO host (name) VALUES ($1) ON CONFLICT"
+	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
+	    " SELECT id FROM host WHERE name = $1",
+	[I_RULE] = "WITH i AS (INSERT INTO rule (name) VALUES ($1) ON CONFLICT"
+	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
+	    " SELECT id FROM rule WHERE name = $1",
+	[I_DIAG] = "WITH i AS (INSERT INTO diagnostic (hash, template, normalized)"
+	    " VALUES ($3, $1, $2) ON CONFLICT DO NOTHING RETURNING id)"
+	    " SELECT id FROM i UNION ALL SELECT id FROM diagnostic"
+	    " WHERE hash = $3 AND md5(template) = md5($1)",
+	[I_REPLY] = "WITH i AS (INSERT INTO reply (code, dsn, stage) VALUES ($1, $2, $3)"
+	    " ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
+	    " SELECT id FROM reply WHERE code = $1 AND dsn = $2 AND stage = $3",
+};
+
+/*
+ * Insert or find, in a transaction of its own on the second connection.
+ * A name another writer inserted after this statement's snapshot is found
+ * by the next try.
+ */
+static int64_t
+pg_intern_exec(struct store *st, enum store_intern which, int n,
+    const char *const *v)
+{
+	struct pg	*pg = PG(st);
+	PGresult	*r;
+	int64_t		 id = -1;
+	int		 try;
+
+	for (try = 0; try < 3 && id == -1; try++) {
+		if ((r = pg_exec(st, pg->ic, pg_intern_sql[which], n, v, NULL, NULL,
+		    PGRES_TUPLES_OK, "intern")) == NULL)
+			return -1;
+		if (PQntuples(r) > 0)
+			id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	if (id == -1)
+		return store_fail(st, STORE_EBUSY, "postgresql: intern: not found");
+	return id;
+}
+
+/* A name cut to PG_NAME_MAX bytes, at a character boundary. */
+static void
+pg_name_text(struct pgbuf *b, const char *s, size_t n)
+{
+	b->n = 0;
+	pg_buf_text(b, s, n, 0);
+	if (b->n > PG_NAME_MAX) {
+		b->n = PG_NAME_MAX;
+		while (b->n > 0 && ((unsigned char)b->p[b->n] & 0xc0) == 0x80)
+			b->n--;
+		b->p[b->n] = '\0';
+	}
+}
+
+int64_t
+pg_intern(struct store *st, enum store_intern which, const char *s, size_t n,
+    const char *normalized, uint64_t hash)
+{
+	struct pg	*pg = PG(st);
+	struct pgbuf	 norm = { NULL, 0, 0 };
+	char		 h[32];
+	const char	*v[3];
+	int64_t		 id;
+
+	if (which != I_DIAG) {
+		pg_name_text(&pg->tmp, s, n);
+		v[0] = pg->tmp.p;
+		return pg_intern_exec(st, which, 1, v);
+	}
+	pg->tmp.n = 0;
+	pg_buf_text(&pg->tmp, s, n, 0);
+	pg_buf_text(&norm, normalized != NULL ? normalized : "",
+	    normalized != NULL ? strlen(normalized) : 0, 0);
+	snprintf(h, sizeof(h), "%lld", (long long)hash);
+	v[0] = pg->tmp.p;
+	v[1] = norm.p;
+	v[2] = h;
+	id = pg_intern_exec(st, which, 3, v);
+	free(norm.p);
+	return id;
+}
+
+int64_t
+pg_reply(struct store *st, int code, struct span dsn, struct span stage)
+{
+	struct pg	*pg = PG(st);
+	struct pgbuf	 b = { NULL, 0, 0 };
+	char		 c[16];
+	const char	*v[3];
+	size_t		 at;
+	int64_t		 id;
+
+	snprintf(c, sizeof(c), "%d", code);
+	pg_buf_text(&b, dsn.p != NULL ? dsn.p : "", dsn.p != NULL ? dsn.n : 0, 0);
+	at = b.n + 1;
+	pg_buf_add(&b, "", 1);
+	pg_buf_text(&b, stage.p != NULL ? stage.p : "", stage.p != NULL ? stage.n : 0, 0);
+	v[0] = c;
+	v[1] = b.p;
+	v[2] = b.p + at;
+	id = pg_intern_exec(st, I_REPLY, 3, v);
+	free(b.p);
+	(void)pg;
+	return id;
+}
+
+/* ---- failure rows ---- */
+
+/* The next failure id: blocks of the sequence's increment. */
+static int64_t
+pg_next_id(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	PGresult	*r;
+	int64_t		 v;
+
+	if (pg->id_next < pg->id_end)
+		return pg->id_next++;
+	if ((r = pg_exec(st, pg->c, "SELECT nextval('failure_id_seq'), increment_by"
+	    " FROM pg_sequences WHERE sequencename = 'failure_id_seq'"
+	    " AND schemaname = current_schema()", 0, NULL, NULL, NULL,
+	    PGRES_TUPLES_OK, "failure ids")) == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return store_fail(st, STORE_ENOTDB, "postgresql: no failure_id_seq");
+	}
+	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	pg->id_end = v + strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	pg->id_next = v + 1;
+	return v;
+}
+
+int64_t
+pg_failure_add(struct store *st, const struct store_frow *f)
+{
+	struct pg	*pg = PG(st);
+	struct pgbuf	*b = &pg->frows;
+	int64_t		 id;
+	int		 k;
+
+	if ((id = pg_next_id(st)) < 0)
+		return -1;
+	pg_buf_printf(b, "%lld\t%lld\t", (long long)id, (long long)f->time);
+	if (f->source_id > 0)
+		pg_buf_printf(b, "%lld\t%llu\t", (long long)f->source_id,
+		    (unsigned long long)f->offset);
+	else
+		pg_buf_add(b, "\\N\t\\N\t", 6);
+	pg_copy_id(b, f->host_id, '\t');
+	pg_copy_span(b, f->queue_id, PG_QID_MAX, '\t');
+	pg_copy_span(b, f->local, PG_NAME_MAX, '\t');
+	pg_buf_printf(b, "%lld\t", (long long)f->domain_id);
+	pg_copy_id(b, f->relay_id, '\t');
+	pg_buf_printf(b, "%d\t%d\t%d\t%lld\t", f->status_id, f->cls, f->reason,
+	    (long long)f->reply_id);
+	pg_copy_id(b, f->diag_id, '\t');
+	pg_copy_id(b, f->rule_id, '\t');
+	for (k = 0; k < DIAG_ARGS; k++) {
+		struct span	 a = f->diag_id != 0 ? f->args.arg[k] : (struct span){ NULL, 0 };
+
+		pg_copy_span(b, a, PG_NAME_MAX, k == DIAG_ARGS - 1 ? '\n' : '\t');
+	}
+	if (b->n >= PG_COPY_FLUSH && pg_flush_failures(st) == -1)
+		return -1;
+	return id;
+}
+
+/* ---- counters, spans, unrecognised replies: merged until commit ---- */
+
+int
+pg_daily_add(struct store *st, const struct store_counter *c, size_t n)
+{
+	struct pg	*pg = PG(st);
+	size_t		 i, *v;
+	int		 isnew;
+
+	for (i = 0; i < n; i++) {
+		v = hash_slot(&pg->cntmap, ((uint64_t)(uint32_t)c[i].day << 32) |
+		    ((uint64_t)(uint32_t)c[i].cls << 16) | (uint64_t)(uint32_t)c[i].reason,
+		    (uint64_t)c[i].domain_id, &isnew);
+		if (!isnew) {
+			pg->cnt[*v - 1].n += c[i].n;
+			continue;
+		}
+		if (pg->ncnt == pg->cntcap) {
+			pg->cntcap = pg->cntcap == 0 ? 1024 : pg->cntcap * 2;
+			pg->cnt = xrealloc(pg->cnt, pg->cntcap * sizeof(*pg->cnt));
+		}
+		pg->cnt[pg->ncnt].day = c[i].day;
+		pg->cnt[pg->ncnt].cls = c[i].cls;
+		pg->cnt[pg->ncnt].reason = c[i].reason;
+		pg->cnt[pg->ncnt].domain_id = c[i].domain_id;
+		pg->cnt[pg->ncnt].n = c[i].n;
+		*v = ++pg->ncnt;
+	}
+	return 0;
+}
+
+int
+pg_spans_add(struct store *st, const struct store_dayspan *s, size_t n)
+{
+	struct pg	*pg = PG(st);
+	size_t		 i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < pg->nspans; j++)
+			if (pg->spans[j].day == s[i].day)
+				break;
+		if (j < pg->nspans) {
+			if (s[i].first < pg->spans[j].first)
+				pg->spans[j].first = s[i].first;
+			if (s[i].last > pg->spans[j].last)
+				pg->spans[j].last = s[i].last;
+			continue;
+		}
+		if (pg->nspans == pg->spancap) {
+			pg->spancap = pg->spancap == 0 ? 64 : pg->spancap * 2;
+			pg->spans = xrealloc(pg->spans, pg->spancap * sizeof(*pg->spans));
+		}
+		pg->spans[pg->nspans++] = s[i];
+	}
+	return 0;
+}
+
+int
+pg_unrecognised_add(struct store *st, const char *normalized, int64_t time,
+    struct span example, const char *domain)
+{
+	struct pg	*pg = PG(st);
+	struct pg_unrec	*u;
+	size_t		 len = strlen(normalized), *v;
+	int		 isnew;
+
+	v = hash_slot(&pg->unrecmap, hash_bytes(normalized, len), len, &isnew);
+	if (!isnew && strcmp(pg->unrec[*v - 1].norm, normalized) == 0) {
+		u = &pg->unrec[*v - 1];
+		u->n++;
+		if (time < u->first)
+			u->first = time;
+		if (time > u->last)
+			u->last = time;
+		return 0;
+	}
+	/* new, or (a 64-bit collision) a row of its own */
+	if (pg->nunrec == pg->unreccap) {
+		pg->unreccap = pg->unreccap == 0 ? 64 : pg->unreccap * 2;
+		pg->unrec = xrealloc(pg->unrec, pg->unreccap * sizeof(*pg->unrec));
+	}
+	u = &pg->unrec[pg->nunrec++];
+	if (isnew)
+		*v = pg->nunrec;
+	u->norm = xstrdup(normalized);
+	u->example = xmalloc(example.n + 1);
+	memcpy(u->example, example.p != NULL ? example.p : "", example.n);
+	u->example[example.n] = '\0';
+	u->domain = domain != NULL ? xstrdup(domain) : NULL;
+	u->n = 1;
+	u->first = u->last = time;
+	return 0;
+}
+
+static int
+pg_counter_cmp(const void *a, const void *b)
+{
+	const struct pg_counter	*x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->domain_id != y->domain_id)
+		return x->domain_id < y->domain_id ? -1 : 1;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	return x->reason < y->reason ? -1 : x->reason > y->reason;
+}
+
+static int
+pg_span_cmp(const void *a, const void *b)
+{
+	const struct store_dayspan	*x = a, *y = b;
+
+	return x->day < y->day ? -1 : x->day > y->day;
+}
+
+static int
+pg_flush_daily(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	char		 day[16];
+	size_t		 i;
+
+	if (pg->ncnt == 0)
+		return 0;
+	/* sorted here and by the statement: the lock order of every writer */
+	qsort(pg->cnt, pg->ncnt, sizeof(*pg->cnt), pg_counter_cmp);
+	pg->sql.n = 0;
+	for (i = 0; i < pg->ncnt; i++) {
+		store_day_text(pg->cnt[i].day, day);
+		pg_buf_printf(&pg->sql, "%s\t%lld\t%d\t%d\t%lld\n", day,
+		    (long long)pg->cnt[i].domain_id, pg->cnt[i].cls, pg->cnt[i].reason,
+		    (long long)pg->cnt[i].n);
+	}
+	if (pg_copy(st, "COPY bw_daily FROM STDIN", &pg->sql, "daily counters") == -1)
+		return -1;
+	return pg_cmd(st, pg->c, "INSERT INTO daily (day, domain_id, class_id, reason_id, n)"
+	    " SELECT day, domain_id, class_id, reason_id, n FROM bw_daily"
+	    " ORDER BY day, domain_id, class_id, reason_id"
+	    " ON CONFLICT (day, domain_id, class_id, reason_id)"
+	    " DO UPDATE SET n = daily.n + excluded.n", "daily counters");
+}
+
+static int
+pg_flush_spans(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	char		 day[16];
+	size_t		 i;
+
+	if (pg->nspans == 0)
+		return 0;
+	qsort(pg->spans, pg->nspans, sizeof(*pg->spans), pg_span_cmp);
+	pg->sql.n = 0;
+	pg_buf_printf(&pg->sql, "INSERT INTO day_span (day, first_id, last_id) VALUES ");
+	for (i = 0; i < pg->nspans; i++) {
+		store_day_text(pg->spans[i].day, day);
+		pg_buf_printf(&pg->sql, "%s('%s', %lld, %lld)", i > 0 ? ", " : "", day,
+		    (long long)pg->spans[i].first, (long long)pg->spans[i].last);
+	}
+	pg_buf_printf(&pg->sql, " ON CONFLICT (day) DO UPDATE SET"
+	    " first_id = least(day_span.first_id, excluded.first_id),"
+	    " last_id = greatest(day_span.last_id, excluded.last_id)");
+	return pg_cmd(st, pg->c, pg->sql.p, "day spans");
+}
+
+static int
+pg_flush_unrecognised(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	struct pg_unrec	*u;
+	size_t		 i;
+
+	if (pg->nunrec == 0)
+		return 0;
+	pg->sql.n = 0;
+	for (i = 0; i < pg->nunrec; i++) {
+		u = &pg->unrec[i];
+		pg_buf_text(&pg->sql, u->norm, strlen(u->norm), 1);
+		pg_buf_printf(&pg->sql, "\t%lld\t%lld\t%lld\t", (long long)u->n,
+		    (long long)u->first, (long long)u->last);
+		pg_buf_text(&pg->sql, u->example, strlen(u->example), 1);
+		pg_buf_add(&pg->sql, "\t", 1);
+		if (u->domain != NULL)
+			pg_buf_text(&pg->sql, u->domain, strlen(u->domain), 1);
+		else
+			pg_buf_add(&pg->sql, "\\N", 2);
+		pg_buf_add(&pg->sql, "\n", 1);
+	}
+	if (pg_copy(st, "COPY bw_unrec FROM STDIN", &pg->sql, "unrecognised") == -1)
+		return -1;
+	/* two texts of the batch may have become one by their bytes' repair */
+	return pg_cmd(st, pg->c, "INSERT INTO unrecognised (normalized, n, first_seen,"
+	    " last_seen, example, example_domain)"
+	    " SELECT normalized, sum(n), min(first_seen), max(last_seen),"
+	    " (array_agg(example))[1], (array_agg(example_domain))[1]"
+	    " FROM bw_unrec GROUP BY normalized ORDER BY md5(normalized)"
+	    " ON CONFLICT ((md5(normalized))) DO UPDATE SET n = unrecognised.n + excluded.n,"
+	    " first_seen = least(unrecognised.first_seen, excluded.first_seen),"
+	    " last_seen = greatest(unrecognised.last_seen, excluded.last_seen)",
+	    "unrecognised");
+}
+
+int
+pg_linestats_add(struct store *st, int64_t source_id, const int64_t *by_kind)
+{
+	struct pg	*pg = PG(st);
+	int		 k, n = 0;
+
+	pg->sql.n = 0;
+	pg_buf_printf(&pg->sql, "INSERT INTO line_stats (source_id, kind, n) VALUES ");
+	for (k = 0; k < LINE_KIND_MAX; k++) {
+		if (by_kind[k] == 0)
+			continue;
+		pg_buf_printf(&pg->sql, "%s(%lld, '%s', %lld)", n++ > 0 ? ", " : "",
+		    (long long)source_id, parse_kind_name((enum line_kind)k),
+		    (long long)by_kind[k]);
+	}
+	if (n == 0 || source_id <= 0)
+		return 0;
+	pg_buf_printf(&pg->sql, " ON CONFLICT (source_id, kind) DO UPDATE"
+	    " SET n = line_stats.n + excluded.n");
+	return pg_cmd(st, pg->c, pg->sql.p, "line stats");
+}
+
+/* ---- pending deferrals ---- */
+
+static void
+pg_pending_op(struct pg *pg, int put, struct span qid, int64_t rcpt,
+    int64_t failure_id, int64_t time)
+{
+	struct pgbuf	*b = &pg->pops;
+
+	pg_buf_printf(b, "%lld\t%c\t", (long long)++pg->pseq, put ? 't' : 'f');
+	pg_buf_text(b, qid.p, qid.n < PG_QID_MAX ? qid.n : PG_QID_MAX, 1);
+	if (put)
+		pg_buf_printf(b, "\t%lld\t%lld\t%lld\n", (long long)rcpt,
+		    (long long)failure_id, (long long)time);
+	else
+		pg_buf_printf(b, "\t%lld\t\\N\t\\N\n", (long long)rcpt);
+}
+
+int
+pg_pending_put(struct store *st, struct span qid, int64_t rcpt,
+    int64_t failure_id, int64_t time)
+{
+	pg_pending_op(PG(st), 1, qid, rcpt, failure_id, time);
+	if (PG(st)->pops.n >= PG_COPY_FLUSH)
+		return pg_flush_pending(st);
+	return 0;
+}
+
+int
+pg_pending_del(struct store *st, struct span qid, int64_t rcpt)
+{
+	pg_pending_op(PG(st), 0, qid, rcpt, 0, 0);
+	if (PG(st)->pops.n >= PG_COPY_FLUSH)
+		return pg_flush_pending(st);
+	return 0;
+}
+
+/* A statement of this node about one queue id. */
+static PGresult *
+pg_pending_q(struct store *st, const char *sql, struct span qid,
+    ExecStatusType want)
+{
+	struct pg	*pg = PG(st);
+	char		 node[32];
+	const char	*v[2];
+
+	if (pg_node(st) == -1 || pg_flush_pending(st) == -1)
+		return NULL;
+	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
+	v[0] = node;
+	pg->tmp.n = 0;
+	pg_buf_text(&pg->tmp, qid.p, qid.n < PG_QID_MAX ? qid.n : PG_QID_MAX, 0);
+	v[1] = pg->tmp.p;
+	return pg_exec(st, pg->c, sql, 2, v, NULL, NULL, want, "pending");
+}
+
+int
+pg_pending_get(struct store *st, struct span qid, int64_t **ids)
+{
+	PGresult	*r;
+	int		 i, n;
+
+	*ids = NULL;
+	if ((r = pg_pending_q(st, "SELECT failure_id FROM pending WHERE node_id = $1"
+	    " AND queue_id = $2 ORDER BY rcpt", qid, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	n = PQntuples(r);
+	if (n > 0)
+		*ids = xcalloc((size_t)n, sizeof(**ids));
+	for (i = 0; i < n; i++)
+		(*ids)[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+int
+pg_pending_forget(struct store *st, struct span qid)
+{
+	PGresult	*r;
+
+	if ((r = pg_pending_q(st, "DELETE FROM pending WHERE node_id = $1"
+	    " AND queue_id = $2", qid, PGRES_COMMAND_OK)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int
+pg_pending_qids(struct store *st, store_qid_cb cb, void *arg)
+{
+	struct pg	*pg = PG(st);
+	char		 node[32];
+	const char	*v[1] = { node };
+	PGresult	*r;
+	int		 i, n, rc = 0;
+
+	if (pg_node(st) == -1 || pg_flush_pending(st) == -1)
+		return -1;
+	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
+	if ((r = pg_exec(st, pg->c, "SELECT DISTINCT queue_id FROM pending"
+	    " WHERE node_id = $1", 1, v, NULL, NULL, PGRES_TUPLES_OK,
+	    "pending")) == NULL)
+		return -1;
+	n = PQntuples(r);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = cb(PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), arg);
+	PQclear(r);
+	return rc;
+}
+
+/* Deferrals older than a month, of every node (prune). */
+int
+pg_pending_expire(struct store *st, int64_t before)
+{
+	struct pg	*pg = PG(st);
+	char		 t[32];
+	const char	*v[1] = { t };
+	PGresult	*r;
+
+	if (pg_flush_pending(st) == -1)
+		return -1;
+	snprintf(t, sizeof(t), "%lld", (long long)before);
+	if ((r = pg_exec(st, pg->c, "DELETE FROM pending WHERE time < $1", 1, v,
+	    NULL, NULL, PGRES_COMMAND_OK, "pending")) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int
+pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *e,
+    int64_t *row, int64_t *domain)
+{
+	struct pg	*pg = PG(st);
+	char		 num[9][32];
+	const char	*v[9];
+	PGresult	*r;
+	int64_t		 id;
+	int		 found, i;
+
+	if (pg_flush_failures(st) == -1 || (id = pg_next_id(st)) < 0)
+		return -1;
+	snprintf(num[0], 32, "%lld", (long long)id);
+	snprintf(num[1], 32, "%lld", (long long)e->time);
+	snprintf(num[2], 32, "%lld", (long long)e->source_id);
+	snprintf(num[3], 32, "%llu", (unsigned long long)e->offset);
+	snprintf(num[4], 32, "%lld", (long long)e->host_id);
+	snprintf(num[5], 32, "%d", e->cls);
+	snprintf(num[6], 32, "%d", e->reason);
+	snprintf(num[7], 32, "%lld", (long long)e->rule_id);
+	snprintf(num[8], 32, "%lld", (long long)failure_id);
+	for (i = 0; i < 9; i++)
+		v[i] = num[i];
+	if (e->source_id <= 0)
+		v[2] = v[3] = NULL;
+	if (e->host_id == 0)
+		v[4] = NULL;
+	if ((r = pg_exec(st, pg->c, "INSERT INTO failure (id, time, source_id, \"offset\","
+	    " host_id, queue_id, local, domain_id, relay_id, status_id, class_id,"
+	    " reason_id, reply_id, diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " SELECT $1, $2, $3, $4, $5, queue_id, local, domain_id, relay_id, 5, $6, $7,"
+	    " reply_id, diagnostic_id, $8, arg1, arg2, arg3 FROM failure WHERE id = $9"
+	    " RETURNING id, domain_id", 9, v, NULL, NULL, PGRES_TUPLES_OK,
+	    "expired")) == NULL)
+		return -1;
+	found = PQntuples(r) == 1;
+	if (found) {
+		*row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		*domain = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	}
+	PQclear(r);
+	return found;
+}
+
+/* ---- the batch ---- */
+
+int
+pg_write_flush(struct store *st)
+{
+	if (pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
+	    pg_flush_daily(st) == -1 || pg_flush_spans(st) == -1 ||
+	    pg_flush_unrecognised(st) == -1)
+		return -1;
+	pg_write_drop(PG(st));
+	return 0;
+}
+
+void
+pg_write_drop(struct pg *pg)
+{
+	size_t	 i;
+
+	pg->frows.n = 0;
+	pg->pops.n = 0;
+	pg->ncnt = 0;
+	hash_clear(&pg->cntmap);
+	pg->nspans = 0;
+	for (i = 0; i < pg->nunrec; i++) {
+		free(pg->unrec[i].norm);
+		free(pg->unrec[i].example);
+		free(pg->unrec[i].domain);
+	}
+	pg->nunrec = 0;
+	hash_clear(&pg->unrecmap);
+}
+
+void
+pg_write_free(struct pg *pg)
+{
+	pg_write_drop(pg);
+	free(pg->frows.p);
+	free(pg->pops.p);
+	free(pg->cnt);
+	hash_free(&pg->cntmap);
+	free(pg->spans);
+	free(pg->unrec);
+	hash_free(&pg->unrecmap);
+}
