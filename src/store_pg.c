@@ -4,14 +4,14 @@
  * (sql/pg/), transactions, sources and prune.  The writer's operations
  * are in store_pg_write.c, the reader's in store_pg_read.c.
  *
- * Two connections: "c" carries the batches, "ic" inserts interned names,
- * each in a transaction of its own, so that no batch holds a name another
- * writer waits for.  A node's read positions and pending deferrals are
- * only its own (an advisory lock per node keeps a second writer of the
- * same name out); the shared counters are upserted once per batch in key
- * order.  A lost connection makes the batch fail as retryable (STORE_EIO);
- * the next begin reconnects.  A COMMIT whose answer was lost is settled
- * by the transaction's id (txid_status) once the server is back.
+ * One connection per store.  A node's read positions and pending
+ * deferrals are only its own (an advisory lock per node, taken at its
+ * first write, keeps a second writer of the same name out); what all
+ * nodes share is written once per batch, at commit, in a fixed order
+ * (store_pg_write.c).  A lost connection makes the batch fail as
+ * retryable (STORE_EIO); the next begin reconnects.  A COMMIT whose
+ * answer was lost is settled by the transaction's id (txid_status) once
+ * the server is back.
  */
 #include "config.h"
 
@@ -239,72 +239,79 @@ pg_connect(const char *conninfo)
 
 /* Settings of a new session. */
 static int
-pg_session(struct store *st, PGconn *conn, int intern)
+pg_session(struct store *st)
 {
 	struct pg	*pg = PG(st);
 	char		 sql[256];
 
 	snprintf(sql, sizeof(sql), "SET client_min_messages = warning;"
 	    " SET synchronous_commit = %s; SET lock_timeout = %d",
-	    intern || pg->sync_off ? "off" : "on", pg->lock_ms);
-	return pg_cmd(st, conn, sql, "session");
+	    pg->sync_off ? "off" : "on", pg->lock_ms);
+	return pg_cmd(st, pg->c, sql, "session");
 }
 
-/* Reconnect what was lost (at begin): -1 while the server is away. */
+/* Reconnect when the connection was lost (at begin): -1 while away. */
 static int
 pg_reconnect(struct store *st)
 {
 	struct pg	*pg = PG(st);
-	PGconn		*conns[2] = { pg->c, pg->ic };
-	int		 i;
 
-	for (i = 0; i < 2; i++) {
-		if (conns[i] == NULL || PQstatus(conns[i]) == CONNECTION_OK)
-			continue;
-		PQreset(conns[i]);
-		if (PQstatus(conns[i]) != CONNECTION_OK)
-			return pg_fail(st, conns[i], NULL, "reconnect");
-		if (i == 0) {
-			pg->node_id = 0;	/* its lock went with the session */
-			pg->tx = 0;
-			pg->temp = 0;
-		}
-		if (pg_session(st, conns[i], i == 1) == -1)
-			return -1;
-		log_info("postgresql: reconnected");
-	}
+	if (PQstatus(pg->c) == CONNECTION_OK)
+		return 0;
+	PQreset(pg->c);
+	if (PQstatus(pg->c) != CONNECTION_OK)
+		return pg_fail(st, pg->c, NULL, "reconnect");
+	/* the session's lock and staging tables went with it */
+	pg->node_locked = 0;
+	pg->tx = 0;
+	pg->temp = 0;
+	log_info("postgresql: reconnected");
+	return pg_session(st);
+}
+
+/* This daemon's node: its id, created when new (outside a transaction). */
+int
+pg_node_id(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	const char	*v[1] = { pg->node };
+	PGresult	*r;
+
+	if (pg->node_id != 0 || pg->ro)
+		return 0;
+	if ((r = pg_exec(st, pg->c, "WITH i AS (INSERT INTO node (name) VALUES ($1)"
+	    " ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
+	    " SELECT id FROM node WHERE name = $1", 1, v, NULL, NULL,
+	    PGRES_TUPLES_OK, "node")) == NULL)
+		return -1;
+	if (PQntuples(r) > 0)
+		pg->node_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (pg->node_id == 0)
+		return store_fail(st, STORE_EBUSY, "postgresql: node %s: not found, "
+		    "retrying", pg->node);
 	return 0;
 }
 
 /*
- * This daemon's node: its id, created when new, and the session's
- * advisory lock on it (one writer per node).
+ * Before a node's first write of its own rows: the session's advisory
+ * lock on it (one writer per node; a reader or prune needs none).
  */
 int
 pg_node(struct store *st)
 {
 	struct pg	*pg = PG(st);
-	const char	*v[2];
 	char		 id[32];
+	const char	*v[1] = { id };
 	PGresult	*r;
 	int		 got;
 
-	if (pg->node_id != 0 || pg->ro)
+	if (pg->ro || pg->node_locked)
 		return 0;
-	v[0] = pg->node;
-	if ((r = pg_exec(st, pg->ic, "WITH i AS (INSERT INTO node (name) VALUES ($1)"
-	    " ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
-	    " SELECT id FROM node WHERE name = $1", 1, v, NULL, NULL,
-	    PGRES_TUPLES_OK, "node")) == NULL)
+	if (pg_node_id(st) == -1)
 		return -1;
-	if (PQntuples(r) < 1) {
-		PQclear(r);
-		return store_fail(st, STORE_EBUSY, "postgresql: node %s: not found", pg->node);
-	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	v[0] = id;
-	if ((r = pg_exec(st, pg->c, "SELECT pg_try_advisory_lock(" "25207" ", $1::int)",
+	snprintf(id, sizeof(id), "%lld", (long long)pg->node_id);
+	if ((r = pg_exec(st, pg->c, "SELECT pg_try_advisory_lock(25207, $1::int)",
 	    1, v, NULL, NULL, PGRES_TUPLES_OK, "node lock")) == NULL)
 		return -1;
 	got = PQgetvalue(r, 0, 0)[0] == 't';
@@ -313,7 +320,7 @@ pg_node(struct store *st)
 		return store_fail(st, STORE_EBUSY, "postgresql: node %s is in use by "
 		    "another bouncewatchd or import (each writer needs its own "
 		    "\"node\" name)", pg->node);
-	pg->node_id = strtoll(id, NULL, 10);
+	pg->node_locked = 1;
 	return 0;
 }
 
@@ -406,7 +413,7 @@ pg_open(struct store *st, const char *path, enum store_mode mode)
 			st->err = STORE_EOTHER;
 		return -1;
 	}
-	if (pg_session(st, pg->c, 0) == -1)
+	if (pg_session(st) == -1)
 		return -1;
 	if (pg->ro) {
 		if (pg_version_of(st, pg->c, &version) == -1)
@@ -420,12 +427,7 @@ pg_open(struct store *st, const char *path, enum store_mode mode)
 			    "this bouncewatch reads %d", version, PG_SCHEMA_VERSION);
 		return 0;
 	}
-	pg->ic = pg_connect(path);
-	if (PQstatus(pg->ic) != CONNECTION_OK)
-		return pg_fail(st, pg->ic, NULL, "connect");
-	if (pg_session(st, pg->ic, 1) == -1 || pg_schema(st) == -1)
-		return -1;
-	return 0;
+	return pg_schema(st);
 }
 
 static void
@@ -438,9 +440,8 @@ pg_close(struct store *st)
 	pg_write_free(pg);
 	if (pg->c != NULL)
 		PQfinish(pg->c);
-	if (pg->ic != NULL)
-		PQfinish(pg->ic);
 	free(pg->tmp.p);
+	free(pg->tmp2.p);
 	free(pg->sql.p);
 	free(pg->conninfo);
 	free(pg);
@@ -462,7 +463,7 @@ pg_set_synchronous(struct store *st, int full)
 
 	pg->sync_off = !full;
 	if (pg->c != NULL && PQstatus(pg->c) == CONNECTION_OK)
-		pg_session(st, pg->c, 0);
+		pg_session(st);
 }
 
 static void
@@ -472,7 +473,7 @@ pg_set_busy_timeout(struct store *st, int ms)
 
 	pg->lock_ms = ms;
 	if (pg->c != NULL && PQstatus(pg->c) == CONNECTION_OK)
-		pg_session(st, pg->c, 0);
+		pg_session(st);
 }
 
 static int64_t
@@ -491,10 +492,12 @@ pg_temp(struct store *st)
 	if (pg->temp || pg->ro)
 		return 0;
 	if (pg_cmd(st, pg->c,
-	    "CREATE TEMP TABLE IF NOT EXISTS bw_pending_op (seq bigint, put boolean,"
+	    "CREATE TEMP TABLE IF NOT EXISTS bw_name (kind smallint, id bigint,"
+	    " name text, extra text, code integer) ON COMMIT DELETE ROWS;"
+	    "CREATE TEMP TABLE IF NOT EXISTS bw_pending_op (put boolean,"
 	    " queue_id text, rcpt bigint, failure_id bigint, time bigint)"
 	    " ON COMMIT DELETE ROWS;"
-	    "CREATE TEMP TABLE IF NOT EXISTS bw_daily (day date, domain_id integer,"
+	    "CREATE TEMP TABLE IF NOT EXISTS bw_daily (day date, domain_id bigint,"
 	    " class_id smallint, reason_id smallint, n bigint) ON COMMIT DELETE ROWS;"
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_unrec (normalized text, n bigint,"
 	    " first_seen bigint, last_seen bigint, example text, example_domain text)"
@@ -544,7 +547,8 @@ pg_begin(struct store *st)
 	struct pg	*pg = PG(st);
 	PGresult	*r;
 
-	if (pg_reconnect(st) == -1 || pg_settle(st) == -1 || pg_temp(st) == -1)
+	if (pg_reconnect(st) == -1 || pg_settle(st) == -1 || pg_temp(st) == -1 ||
+	    pg_node_id(st) == -1)
 		return -1;
 	if (pg_cmd(st, pg->c, "BEGIN", "begin") == -1)
 		return -1;
@@ -575,6 +579,8 @@ pg_commit(struct store *st)
 			    "the transaction was rolled back");
 		}
 		PQclear(r);
+		pg_write_committed(pg);
+		pg_write_drop(pg);
 		return 0;
 	}
 	if (PQstatus(pg->c) != CONNECTION_OK)
@@ -634,7 +640,7 @@ static int
 pg_source_save(struct store *st, const struct store_source *s, int64_t now)
 {
 	struct pg	*pg = PG(st);
-	char		 num[8][32];
+	char		 num[7][32];
 	const char	*v[11];
 	int		 len[11] = { 0 }, fmt[11] = { 0 };
 	PGresult	*r;
@@ -647,7 +653,8 @@ pg_source_save(struct store *st, const struct store_source *s, int64_t now)
 	snprintf(num[4], 32, "%llu", (unsigned long long)s->offset);
 	snprintf(num[5], 32, "%llu", (unsigned long long)s->lines);
 	snprintf(num[6], 32, "%lld", (long long)now);
-	snprintf(num[7], 32, "%lld", (long long)pg->node_id);
+	if (pg_node(st) == -1)
+		return -1;
 	v[0] = num[0];
 	v[1] = pg_cstr(st, s->path, strlen(s->path));
 	v[2] = (const char *)s->fp;
@@ -741,11 +748,11 @@ pg_set_node(struct store *st, const char *node)
 	if (node == NULL || *node == '\0' || strcmp(node, pg->node) == 0)
 		return;
 	snprintf(pg->node, sizeof(pg->node), "%s", node);
-	if (pg->node_id != 0) {
+	if (pg->node_locked)
 		/* a new name: the old one's lock goes */
 		PQclear(PQexec(pg->c, "SELECT pg_advisory_unlock_all()"));
-		pg->node_id = 0;
-	}
+	pg->node_locked = 0;
+	pg->node_id = 0;
 }
 
 const struct store_backend store_backend_pg = {

@@ -40,10 +40,21 @@ struct pg_unrec {
 	int64_t		 first, last;
 };
 
+/* A pending deferral's put or delete, the batch's last for its key. */
+struct pg_pop {
+	char		*qid;
+	uint64_t	 qh;
+	int64_t		 rcpt;
+	int64_t		 failure_id;
+	int64_t		 time;
+	int		 put;		/* 0: delete */
+	int		 dead;		/* its queue id expired in the batch */
+	size_t		 next;		/* the queue id's previous pop + 1 */
+};
+
 struct pg {
 	char		*conninfo;
-	PGconn		*c;		/* the transactions */
-	PGconn		*ic;		/* interned names: each its own commit */
+	PGconn		*c;
 	int		 ro;
 	int		 tx;		/* BEGIN sent on c */
 	int		 sync_off;	/* synchronous_commit = off */
@@ -53,14 +64,21 @@ struct pg {
 	char		 uncertain[32];	/* a COMMIT whose answer was lost */
 
 	char		 node[256];
-	int64_t		 node_id;	/* 0: not yet looked up (or reconnected) */
+	int64_t		 node_id;	/* 0: not yet looked up */
+	int		 node_locked;	/* the session holds its advisory lock */
 
 	int64_t		 id_next;	/* failure ids reserved: [id_next, id_end) */
 	int64_t		 id_end;
 
+	struct pgbuf	 names;		/* interned values new to the batch, COPY */
+	struct hash	 namemap;
+	struct hash	 known;		/* ids committed in earlier batches */
 	struct pgbuf	 frows;		/* failure rows, COPY text */
-	struct pgbuf	 pops;		/* pending puts and deletes, COPY text */
-	int64_t		 pseq;
+	int64_t		 frows_first;	/* the first id in frows, 0: empty */
+	struct pg_pop	*pop;		/* pending puts and deletes of the batch */
+	size_t		 npop, popcap;
+	struct hash	 popmap;	/* (queue id, rcpt) -> pop index + 1 */
+	struct hash	 pqids;		/* queue id -> its last pop index + 1 */
 	struct pg_counter *cnt;
 	size_t		 ncnt, cntcap;
 	struct hash	 cntmap;
@@ -70,7 +88,8 @@ struct pg {
 	size_t		 nunrec, unreccap;
 	struct hash	 unrecmap;
 
-	struct pgbuf	 tmp;		/* scratch: one sanitised text */
+	struct pgbuf	 tmp;		/* scratch: sanitised texts */
+	struct pgbuf	 tmp2;
 	struct pgbuf	 sql;		/* scratch: statement text */
 };
 
@@ -84,7 +103,8 @@ PGresult *pg_exec(struct store *, PGconn *, const char *sql, int n,
 	    const char *const *vals, const int *lens, const int *fmts,
 	    ExecStatusType, const char *what);
 int	 pg_cmd(struct store *, PGconn *, const char *sql, const char *what);
-int	 pg_node(struct store *);
+int	 pg_node_id(struct store *);	/* the node's id */
+int	 pg_node(struct store *);	/* and its lock, before its writes */
 void	 pg_buf_add(struct pgbuf *, const void *, size_t);
 void	 pg_buf_printf(struct pgbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -111,7 +131,9 @@ int	 pg_pending_expire(struct store *, int64_t);
 int	 pg_expire_copy(struct store *, int64_t, const struct store_expiry *,
 	    int64_t *, int64_t *);
 int	 pg_write_flush(struct store *);	/* everything, at commit */
+void	 pg_write_committed(struct pg *);	/* then, once committed */
 void	 pg_write_drop(struct pg *);		/* the batch, at rollback */
+void	 pg_pop_drop(struct pg *);
 void	 pg_write_free(struct pg *);
 
 /* store_pg_read.c */

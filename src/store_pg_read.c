@@ -1,8 +1,8 @@
 /*
  * store_pg_read.c -- the PostgreSQL backend's reads: a node's sources,
  * and the reader's operations (counters, failure rows, names) for the
- * report, in one REPEATABLE READ snapshot.  Failure rows stream in
- * single-row mode, so a long range never sits whole in memory.
+ * report, in one REPEATABLE READ snapshot.  Long ranges come through a
+ * cursor, so they never sit whole in memory.
  */
 #include "config.h"
 
@@ -143,48 +143,53 @@ pg_domain_find(struct store *st, const char *name)
 	return id;
 }
 
-/* Send a query whose rows come one by one. */
-static int
-pg_stream(struct store *st, const char *sql, int n, const char *const *p,
-    const char *what)
-{
-	PGconn	*c = PG(st)->c;
+/*
+ * Rows of a query, PG_FETCH at a time through a cursor: the callback may
+ * run queries of its own between two fetches (names by id).  Inside the
+ * reader's transaction, or one of its own.
+ */
+#define PG_FETCH	10000
+#define PG_FETCH_S	"10000"
 
-	if (!PQsendQueryParams(c, sql, n, NULL, p, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(c))
-		return pg_fail(st, c, NULL, what);
-	return 0;
-}
+typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);
 
-/* The next streamed row: 1 a row (in *r), 0 the end, -1 an error. */
 static int
-pg_stream_row(struct store *st, PGresult **r, const char *what)
+pg_rows(struct store *st, const char *sql, int n, const char *const *p,
+    pg_row_cb cb, void *arg, const char *what)
 {
 	PGconn		*c = PG(st)->c;
-	PGresult	*x;
-	int		 rc = 0;
+	PGresult	*r;
+	int		 own = PQtransactionStatus(c) == PQTRANS_IDLE, i, rows, rc = 0;
+	char		*decl;
 
-	*r = PQgetResult(c);
-	if (*r != NULL && PQresultStatus(*r) == PGRES_SINGLE_TUPLE)
-		return 1;
-	if (*r != NULL && PQresultStatus(*r) != PGRES_TUPLES_OK)
-		rc = pg_fail(st, c, *r, what);
-	PQclear(*r);
-	*r = NULL;
-	while ((x = PQgetResult(c)) != NULL)
-		PQclear(x);
+	if (own && pg_cmd(st, c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    what) == -1)
+		return -1;
+	decl = xmalloc(strlen(sql) + 64);
+	snprintf(decl, strlen(sql) + 64, "DECLARE bw_rows NO SCROLL CURSOR FOR %s", sql);
+	r = pg_exec(st, c, decl, n, p, NULL, NULL, PGRES_COMMAND_OK, what);
+	free(decl);
+	if (r == NULL)
+		rc = -1;
+	PQclear(r);
+	while (rc == 0) {
+		if ((r = pg_exec(st, c, "FETCH " PG_FETCH_S " FROM bw_rows", 0, NULL, NULL, NULL,
+		    PGRES_TUPLES_OK, what)) == NULL) {
+			rc = -1;
+			break;
+		}
+		rows = PQntuples(r);
+		for (i = 0; i < rows && rc == 0; i++)
+			rc = cb(st, r, i, arg);
+		PQclear(r);
+		if (rows < PG_FETCH)
+			break;
+	}
+	if (rc == 0 || PQtransactionStatus(c) == PQTRANS_INTRANS)
+		PQclear(PQexec(c, "CLOSE bw_rows"));
+	if (own)
+		PQclear(PQexec(c, rc == 0 ? "COMMIT" : "ROLLBACK"));
 	return rc;
-}
-
-/* Stop reading a stream early: the rest of its rows are dropped. */
-static void
-pg_stream_drop(struct store *st)
-{
-	PGconn		*c = PG(st)->c;
-	PGresult	*x;
-
-	while ((x = PQgetResult(c)) != NULL)
-		PQclear(x);
 }
 
 static void
@@ -200,76 +205,78 @@ pg_range_params(const struct store_range *rg, char num[3][32], const char **p)
 	p[4] = num[2];
 }
 
+struct pg_cb {
+	store_daily_cb	 daily;
+	store_failure_cb failure;
+	void		*arg;
+};
+
+static int
+pg_daily_row(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_daily	 row;
+
+	(void)st;
+	row.day = PQgetvalue(r, i, 0);
+	row.domain_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.cls = atoi(PQgetvalue(r, i, 2));
+	row.reason = atoi(PQgetvalue(r, i, 3));
+	row.n = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	return cb->daily(&row, cb->arg);
+}
+
 int
 pg_daily_range(struct store *st, const struct store_range *rg, store_daily_cb cb,
     void *arg)
 {
-	struct store_daily	 row;
-	char			 num[3][32];
-	const char		*p[5];
-	PGresult		*r;
-	int			 rc;
+	struct pg_cb	 c = { cb, NULL, arg };
+	char		 num[3][32];
+	const char	*p[5];
 
 	pg_range_params(rg, num, p);
 	p[2] = p[4];
-	if (pg_stream(st, "SELECT to_char(day, 'YYYY-MM-DD'), domain_id, class_id,"
+	return pg_rows(st, "SELECT to_char(day, 'YYYY-MM-DD'), domain_id, class_id,"
 	    " reason_id, n FROM daily WHERE day BETWEEN $1::date AND $2::date"
-	    " AND ($3::int = 0 OR domain_id = $3)"
-	    " ORDER BY day, domain_id, class_id, reason_id", 3, p,
-	    "daily counters") == -1)
-		return -1;
-	while ((rc = pg_stream_row(st, &r, "daily counters")) == 1) {
-		row.day = PQgetvalue(r, 0, 0);
-		row.domain_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-		row.cls = atoi(PQgetvalue(r, 0, 2));
-		row.reason = atoi(PQgetvalue(r, 0, 3));
-		row.n = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
-		rc = cb(&row, arg);
-		PQclear(r);
-		if (rc == -1) {
-			pg_stream_drop(st);
-			return -1;
-		}
-	}
-	return rc;
+	    " AND ($3::bigint = 0 OR domain_id = $3)"
+	    " ORDER BY day, domain_id, class_id, reason_id", 3, p, pg_daily_row, &c,
+	    "daily counters");
+}
+
+static int
+pg_failure_row(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_failure	 row;
+
+	(void)st;
+	row.id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	row.time = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.domain_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	row.cls = atoi(PQgetvalue(r, i, 3));
+	row.reason = atoi(PQgetvalue(r, i, 4));
+	row.diagnostic_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	row.relay_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	return cb->failure(&row, cb->arg);
 }
 
 int
 pg_failure_range(struct store *st, const struct store_range *rg,
     store_failure_cb cb, void *arg)
 {
-	struct store_failure	 row;
-	char			 num[3][32];
-	const char		*p[5];
-	PGresult		*r;
-	int			 rc;
+	struct pg_cb	 c = { NULL, cb, arg };
+	char		 num[3][32];
+	const char	*p[5];
 
 	pg_range_params(rg, num, p);
 	/* day_span bounds the ids of each day, as in SQLite */
-	if (pg_stream(st, "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
+	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
 	    " coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0) FROM failure f"
 	    " WHERE f.id BETWEEN"
 	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
 	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
-	    " AND f.time BETWEEN $3 AND $4 AND ($5::int = 0 OR f.domain_id = $5)"
-	    " ORDER BY f.id", 5, p, "failure rows") == -1)
-		return -1;
-	while ((rc = pg_stream_row(st, &r, "failure rows")) == 1) {
-		row.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		row.time = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-		row.domain_id = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-		row.cls = atoi(PQgetvalue(r, 0, 3));
-		row.reason = atoi(PQgetvalue(r, 0, 4));
-		row.diagnostic_id = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
-		row.relay_id = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
-		rc = cb(&row, arg);
-		PQclear(r);
-		if (rc == -1) {
-			pg_stream_drop(st);
-			return -1;
-		}
-	}
-	return rc;
+	    " AND f.time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR f.domain_id = $5)"
+	    " ORDER BY f.id", 5, p, pg_failure_row, &c, "failure rows");
 }
 
 /* Text columns of the row with this id: malloc'd, "" when absent. */

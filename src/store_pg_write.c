@@ -4,11 +4,12 @@
  * and go to the server by COPY; pending puts and deletes are staged by
  * COPY and applied in one statement; counters, day spans and unrecognised
  * replies are merged in memory and upserted once, at commit, in key order
- * (daily, day_span, unrecognised), so that writers never wait on each
- * other in a cycle.  Interned names are inserted on the second connection.
+ * (names, daily, day_span, unrecognised), so that writers never wait on
+ * each other in a cycle.  An interned value's id is a hash of it.
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,10 @@
 
 #define PG_NAME_MAX	1024	/* bytes of an interned name kept (btree keys) */
 #define PG_QID_MAX	200
+#define PG_POPS_MAX	(1 << 18)	/* pending operations held at most */
+#define PG_KNOWN_MAX	(1 << 20)	/* interned ids remembered as stored */
+
+static int	pg_flush_pending(struct store *);
 
 /* ---- COPY ---- */
 
@@ -70,96 +75,56 @@ pg_copy_span(struct pgbuf *b, struct span s, size_t max, char sep)
 static int
 pg_flush_failures(struct store *st)
 {
+	PG(st)->frows_first = 0;
 	return pg_copy(st, "COPY failure (id, time, source_id, \"offset\", host_id,"
 	    " queue_id, local, domain_id, relay_id, status_id, class_id, reason_id,"
 	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3) FROM STDIN",
 	    &PG(st)->frows, "failure rows");
 }
 
-static int
-pg_flush_pending(struct store *st)
-{
-	struct pg	*pg = PG(st);
-
-	if (pg->pops.n == 0)
-		return 0;
-	if (pg_node(st) == -1 ||
-	    pg_copy(st, "COPY bw_pending_op FROM STDIN", &pg->pops, "pending") == -1)
-		return -1;
-	/* each key's last operation wins */
-	pg->sql.n = 0;
-	pg_buf_printf(&pg->sql,
-	    "WITH o AS (SELECT DISTINCT ON (queue_id, rcpt) * FROM bw_pending_op"
-	    "  ORDER BY queue_id, rcpt, seq DESC),"
-	    " d AS (DELETE FROM pending p USING o WHERE NOT o.put"
-	    "  AND p.node_id = %lld AND p.queue_id = o.queue_id AND p.rcpt = o.rcpt)"
-	    " INSERT INTO pending (node_id, queue_id, rcpt, failure_id, time)"
-	    " SELECT %lld, queue_id, rcpt, failure_id, time FROM o WHERE o.put"
-	    " ON CONFLICT (node_id, queue_id, rcpt) DO UPDATE"
-	    " SET failure_id = excluded.failure_id, time = excluded.time;"
-	    "DELETE FROM bw_pending_op", (long long)pg->node_id, (long long)pg->node_id);
-	return pg_cmd(st, pg->c, pg->sql.p, "pending");
-}
-
 /* ---- interned names ---- */
 
-static const char *const pg_intern_sql[I_MAX] = {
-	[I_DOMAIN] = "WITH i AS (INSERT INTO domain (name) VALUES ($1) ON CONFLICT"
-	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
-	    " SELECT id FROM domain WHERE name = $1",
-	[I_RELAY] = "WITH i AS (INSERT INTO relay (name) VALUES ($1) ON CONFLICT"
-	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
-	    " SELECT id FROM relay WHERE name = $1",
-	[I_HOST] = "WITH i AS (INSERT INTO host (name) VALUES ($1) ON CONFLICT"
-	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
-	    " SELECT id FROM host WHERE name = $1",
-	[I_RULE] = "WITH i AS (INSERT INTO rule (name) VALUES ($1) ON CONFLICT"
-	    " DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
-	    " SELECT id FROM rule WHERE name = $1",
-	[I_DIAG] = "WITH i AS (INSERT INTO diagnostic (hash, template, normalized)"
-	    " VALUES ($3, $1, $2) ON CONFLICT DO NOTHING RETURNING id)"
-	    " SELECT id FROM i UNION ALL SELECT id FROM diagnostic"
-	    " WHERE hash = $3 AND md5(template) = md5($1)",
-	[I_REPLY] = "WITH i AS (INSERT INTO reply (code, dsn, stage) VALUES ($1, $2, $3)"
-	    " ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
-	    " SELECT id FROM reply WHERE code = $1 AND dsn = $2 AND stage = $3",
-};
-
 /*
- * Insert or find, in a transaction of its own on the second connection.
- * A name another writer inserted after this statement's snapshot is found
- * by the next try.
+ * A value's id is a hash of its stored text, known without a round trip;
+ * the values new to this batch are staged and inserted at commit, before
+ * every other shared table, each table in id order.
  */
 static int64_t
-pg_intern_exec(struct store *st, enum store_intern which, int n,
-    const char *const *v)
+pg_text_id(const char *s, size_t n)
 {
-	struct pg	*pg = PG(st);
-	PGresult	*r;
-	int64_t		 id = -1;
-	int		 try;
+	return (int64_t)(hash_bytes(s, n) & INT64_MAX) | 1;
+}
 
-	for (try = 0; try < 3 && id == -1; try++) {
-		if ((r = pg_exec(st, pg->ic, pg_intern_sql[which], n, v, NULL, NULL,
-		    PGRES_TUPLES_OK, "intern")) == NULL)
-			return -1;
-		if (PQntuples(r) > 0)
-			id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-	}
-	if (id == -1)
-		return store_fail(st, STORE_EBUSY, "postgresql: intern: not found");
-	return id;
+static void
+pg_stage_name(struct pg *pg, enum store_intern which, int64_t id,
+    const struct pgbuf *name, const struct pgbuf *extra, int code)
+{
+	struct pgbuf	*b = &pg->names;
+	int		 isnew;
+
+	if (hash_find(&pg->known, (uint64_t)id, (uint64_t)which) != 0)
+		return;
+	*hash_slot(&pg->namemap, (uint64_t)id, (uint64_t)which, &isnew) = 1;
+	if (!isnew)
+		return;
+	pg_buf_printf(b, "%d\t%lld\t", (int)which, (long long)id);
+	pg_buf_text(b, name->p, name->n, 1);
+	pg_buf_add(b, "\t", 1);
+	if (extra != NULL)
+		pg_buf_text(b, extra->p, extra->n, 1);
+	else
+		pg_buf_add(b, "\\N", 2);
+	pg_buf_printf(b, "\t%d\n", code);
 }
 
 /* A name cut to PG_NAME_MAX bytes, at a character boundary. */
 static void
-pg_name_text(struct pgbuf *b, const char *s, size_t n)
+pg_name_text(struct pgbuf *b, const char *s, size_t n, size_t max)
 {
 	b->n = 0;
-	pg_buf_text(b, s, n, 0);
-	if (b->n > PG_NAME_MAX) {
-		b->n = PG_NAME_MAX;
+	pg_buf_text(b, s != NULL ? s : "", s != NULL ? n : 0, 0);
+	if (b->n > max) {
+		b->n = max;
 		while (b->n > 0 && ((unsigned char)b->p[b->n] & 0xc0) == 0x80)
 			b->n--;
 		b->p[b->n] = '\0';
@@ -171,26 +136,17 @@ pg_intern(struct store *st, enum store_intern which, const char *s, size_t n,
     const char *normalized, uint64_t hash)
 {
 	struct pg	*pg = PG(st);
-	struct pgbuf	 norm = { NULL, 0, 0 };
-	char		 h[32];
-	const char	*v[3];
 	int64_t		 id;
 
-	if (which != I_DIAG) {
-		pg_name_text(&pg->tmp, s, n);
-		v[0] = pg->tmp.p;
-		return pg_intern_exec(st, which, 1, v);
-	}
-	pg->tmp.n = 0;
-	pg_buf_text(&pg->tmp, s, n, 0);
-	pg_buf_text(&norm, normalized != NULL ? normalized : "",
-	    normalized != NULL ? strlen(normalized) : 0, 0);
-	snprintf(h, sizeof(h), "%lld", (long long)hash);
-	v[0] = pg->tmp.p;
-	v[1] = norm.p;
-	v[2] = h;
-	id = pg_intern_exec(st, which, 3, v);
-	free(norm.p);
+	(void)hash;
+	pg_name_text(&pg->tmp, s, n, which == I_DIAG ? SIZE_MAX / 4 : PG_NAME_MAX);
+	id = pg_text_id(pg->tmp.p, pg->tmp.n);
+	if (which == I_DIAG) {
+		pg_name_text(&pg->tmp2, normalized, normalized != NULL ?
+		    strlen(normalized) : 0, SIZE_MAX / 4);
+		pg_stage_name(pg, which, id, &pg->tmp, &pg->tmp2, 0);
+	} else
+		pg_stage_name(pg, which, id, &pg->tmp, NULL, 0);
 	return id;
 }
 
@@ -198,24 +154,67 @@ int64_t
 pg_reply(struct store *st, int code, struct span dsn, struct span stage)
 {
 	struct pg	*pg = PG(st);
-	struct pgbuf	 b = { NULL, 0, 0 };
-	char		 c[16];
-	const char	*v[3];
-	size_t		 at;
+	struct pgbuf	 key = { NULL, 0, 0 };
 	int64_t		 id;
 
-	snprintf(c, sizeof(c), "%d", code);
-	pg_buf_text(&b, dsn.p != NULL ? dsn.p : "", dsn.p != NULL ? dsn.n : 0, 0);
-	at = b.n + 1;
-	pg_buf_add(&b, "", 1);
-	pg_buf_text(&b, stage.p != NULL ? stage.p : "", stage.p != NULL ? stage.n : 0, 0);
-	v[0] = c;
-	v[1] = b.p;
-	v[2] = b.p + at;
-	id = pg_intern_exec(st, I_REPLY, 3, v);
-	free(b.p);
-	(void)pg;
+	pg_name_text(&pg->tmp, dsn.p, dsn.n, PG_NAME_MAX);
+	pg_name_text(&pg->tmp2, stage.p, stage.n, PG_NAME_MAX);
+	pg_buf_printf(&key, "%d\x1f%s\x1f%s", code, pg->tmp.p, pg->tmp2.p);
+	id = pg_text_id(key.p, key.n);
+	free(key.p);
+	pg_stage_name(pg, I_REPLY, id, &pg->tmp, &pg->tmp2, code);
 	return id;
+}
+
+static int
+pg_flush_names(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	PGresult	*r;
+	long long	 bad;
+
+	if (pg->names.n == 0)
+		return 0;
+	if (pg_copy(st, "COPY bw_name FROM STDIN", &pg->names, "names") == -1)
+		return -1;
+	pg->sql.n = 0;
+	pg_buf_printf(&pg->sql,
+	    "INSERT INTO domain (id, name) SELECT id, name FROM bw_name WHERE kind = %d"
+	    " ORDER BY id ON CONFLICT DO NOTHING;"
+	    "INSERT INTO relay (id, name) SELECT id, name FROM bw_name WHERE kind = %d"
+	    " ORDER BY id ON CONFLICT DO NOTHING;"
+	    "INSERT INTO host (id, name) SELECT id, name FROM bw_name WHERE kind = %d"
+	    " ORDER BY id ON CONFLICT DO NOTHING;"
+	    "INSERT INTO rule (id, name) SELECT id, name FROM bw_name WHERE kind = %d"
+	    " ORDER BY id ON CONFLICT DO NOTHING;"
+	    "INSERT INTO reply (id, code, dsn, stage) SELECT id, code, name, extra"
+	    " FROM bw_name WHERE kind = %d ORDER BY id ON CONFLICT DO NOTHING;"
+	    "INSERT INTO diagnostic (id, hash, template, normalized)"
+	    " SELECT id, id, name, extra FROM bw_name WHERE kind = %d"
+	    " ORDER BY id ON CONFLICT DO NOTHING;"
+	    /* two values with one id (a hash collision) would merge: refuse */
+	    "SELECT count(*) FROM bw_name s WHERE NOT CASE s.kind"
+	    " WHEN %d THEN EXISTS (SELECT 1 FROM domain t WHERE t.id = s.id AND t.name = s.name)"
+	    " WHEN %d THEN EXISTS (SELECT 1 FROM relay t WHERE t.id = s.id AND t.name = s.name)"
+	    " WHEN %d THEN EXISTS (SELECT 1 FROM host t WHERE t.id = s.id AND t.name = s.name)"
+	    " WHEN %d THEN EXISTS (SELECT 1 FROM rule t WHERE t.id = s.id AND t.name = s.name)"
+	    " WHEN %d THEN EXISTS (SELECT 1 FROM reply t WHERE t.id = s.id AND t.code = s.code"
+	    "  AND t.dsn = s.name AND t.stage = s.extra)"
+	    " ELSE EXISTS (SELECT 1 FROM diagnostic t WHERE t.id = s.id AND t.template = s.name)"
+	    " END", I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_REPLY, I_DIAG,
+	    I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_REPLY);
+	r = PQexec(pg->c, pg->sql.p);
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_fail(st, pg->c, r, "names");
+		PQclear(r);
+		return -1;
+	}
+	bad = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (bad != 0)
+		return store_fail(st, STORE_EOTHER, "postgresql: %lld interned values "
+		    "share an id with another value (a hash collision)", bad);
+	return 0;
 }
 
 /* ---- failure rows ---- */
@@ -256,6 +255,8 @@ pg_failure_add(struct store *st, const struct store_frow *f)
 
 	if ((id = pg_next_id(st)) < 0)
 		return -1;
+	if (pg->frows_first == 0)
+		pg->frows_first = id;
 	pg_buf_printf(b, "%lld\t%lld\t", (long long)id, (long long)f->time);
 	if (f->source_id > 0)
 		pg_buf_printf(b, "%lld\t%llu\t", (long long)f->source_id,
@@ -508,38 +509,128 @@ pg_linestats_add(struct store *st, int64_t source_id, const int64_t *by_kind)
 
 /* ---- pending deferrals ---- */
 
-static void
-pg_pending_op(struct pg *pg, int put, struct span qid, int64_t rcpt,
+/*
+ * Puts and deletes of the batch are merged in memory, one per (queue id,
+ * recipient), and written at commit.  An expiry reads the table and lays
+ * the batch's operations on its queue id over what it read.
+ */
+static struct pg_pop *
+pg_pop_find(struct pg *pg, struct span qid, uint64_t qh, int64_t rcpt)
+{
+	size_t	 v = hash_find(&pg->popmap, qh ^ (uint64_t)rcpt, (uint64_t)rcpt);
+	struct pg_pop *o;
+
+	if (v == 0)
+		return NULL;
+	o = &pg->pop[v - 1];
+	if (o->qh != qh || o->rcpt != rcpt || strlen(o->qid) != qid.n ||
+	    memcmp(o->qid, qid.p, qid.n) != 0)
+		return NULL;
+	return o;
+}
+
+static int
+pg_pop(struct store *st, int put, struct span qid, int64_t rcpt,
     int64_t failure_id, int64_t time)
 {
-	struct pgbuf	*b = &pg->pops;
+	struct pg	*pg = PG(st);
+	struct pg_pop	*o;
+	uint64_t	 qh;
+	size_t		*head;
+	int		 isnew;
 
-	pg_buf_printf(b, "%lld\t%c\t", (long long)++pg->pseq, put ? 't' : 'f');
-	pg_buf_text(b, qid.p, qid.n < PG_QID_MAX ? qid.n : PG_QID_MAX, 1);
-	if (put)
-		pg_buf_printf(b, "\t%lld\t%lld\t%lld\n", (long long)rcpt,
-		    (long long)failure_id, (long long)time);
-	else
-		pg_buf_printf(b, "\t%lld\t\\N\t\\N\n", (long long)rcpt);
+	if (qid.n > PG_QID_MAX)
+		qid.n = PG_QID_MAX;
+	qh = hash_bytes(qid.p, qid.n);
+	if ((o = pg_pop_find(pg, qid, qh, rcpt)) == NULL) {
+		if (pg->npop == pg->popcap) {
+			pg->popcap = pg->popcap == 0 ? 1024 : pg->popcap * 2;
+			pg->pop = xrealloc(pg->pop, pg->popcap * sizeof(*pg->pop));
+		}
+		o = &pg->pop[pg->npop++];
+		memset(o, 0, sizeof(*o));
+		o->qid = xmalloc(qid.n + 1);
+		memcpy(o->qid, qid.p, qid.n);
+		o->qid[qid.n] = '\0';
+		o->qh = qh;
+		o->rcpt = rcpt;
+		*hash_slot(&pg->popmap, qh ^ (uint64_t)rcpt, (uint64_t)rcpt, &isnew) =
+		    pg->npop;
+		head = hash_slot(&pg->pqids, qh, 0, &isnew);
+		o->next = *head;
+		*head = pg->npop;
+	}
+	o->put = put;
+	o->dead = 0;
+	o->failure_id = failure_id;
+	o->time = time;
+	if (pg->npop >= PG_POPS_MAX)
+		return pg_flush_pending(st);
+	return 0;
 }
 
 int
 pg_pending_put(struct store *st, struct span qid, int64_t rcpt,
     int64_t failure_id, int64_t time)
 {
-	pg_pending_op(PG(st), 1, qid, rcpt, failure_id, time);
-	if (PG(st)->pops.n >= PG_COPY_FLUSH)
-		return pg_flush_pending(st);
-	return 0;
+	return pg_pop(st, 1, qid, rcpt, failure_id, time);
 }
 
 int
 pg_pending_del(struct store *st, struct span qid, int64_t rcpt)
 {
-	pg_pending_op(PG(st), 0, qid, rcpt, 0, 0);
-	if (PG(st)->pops.n >= PG_COPY_FLUSH)
-		return pg_flush_pending(st);
-	return 0;
+	return pg_pop(st, 0, qid, rcpt, 0, 0);
+}
+
+static int
+pg_flush_pending(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	struct pg_pop	*o;
+	size_t		 i;
+
+	if (pg->npop == 0)
+		return 0;
+	if (pg_node(st) == -1)
+		return -1;
+	pg->sql.n = 0;
+	for (i = 0; i < pg->npop; i++) {
+		o = &pg->pop[i];
+		if (o->dead)
+			continue;
+		pg_buf_printf(&pg->sql, "%c\t", o->put ? 't' : 'f');
+		pg_buf_text(&pg->sql, o->qid, strlen(o->qid), 1);
+		if (o->put)
+			pg_buf_printf(&pg->sql, "\t%lld\t%lld\t%lld\n", (long long)o->rcpt,
+			    (long long)o->failure_id, (long long)o->time);
+		else
+			pg_buf_printf(&pg->sql, "\t%lld\t\\N\t\\N\n", (long long)o->rcpt);
+	}
+	pg_pop_drop(pg);
+	if (pg_copy(st, "COPY bw_pending_op FROM STDIN", &pg->sql, "pending") == -1)
+		return -1;
+	pg->sql.n = 0;
+	pg_buf_printf(&pg->sql,
+	    "DELETE FROM pending p USING bw_pending_op o WHERE NOT o.put"
+	    " AND p.node_id = %lld AND p.queue_id = o.queue_id AND p.rcpt = o.rcpt;"
+	    "INSERT INTO pending (node_id, queue_id, rcpt, failure_id, time)"
+	    " SELECT %lld, queue_id, rcpt, failure_id, time FROM bw_pending_op o"
+	    " WHERE o.put ON CONFLICT (node_id, queue_id, rcpt) DO UPDATE"
+	    " SET failure_id = excluded.failure_id, time = excluded.time;"
+	    "TRUNCATE bw_pending_op", (long long)pg->node_id, (long long)pg->node_id);
+	return pg_cmd(st, pg->c, pg->sql.p, "pending");
+}
+
+void
+pg_pop_drop(struct pg *pg)
+{
+	size_t	 i;
+
+	for (i = 0; i < pg->npop; i++)
+		free(pg->pop[i].qid);
+	pg->npop = 0;
+	hash_clear(&pg->popmap);
+	hash_clear(&pg->pqids);
 }
 
 /* A statement of this node about one queue id. */
@@ -551,7 +642,7 @@ pg_pending_q(struct store *st, const char *sql, struct span qid,
 	char		 node[32];
 	const char	*v[2];
 
-	if (pg_node(st) == -1 || pg_flush_pending(st) == -1)
+	if (pg_node(st) == -1)
 		return NULL;
 	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
 	v[0] = node;
@@ -561,30 +652,93 @@ pg_pending_q(struct store *st, const char *sql, struct span qid,
 	return pg_exec(st, pg->c, sql, 2, v, NULL, NULL, want, "pending");
 }
 
+/* The batch's operations on one queue id, in turn (NULL: the end). */
+static struct pg_pop *
+pg_pop_next(struct pg *pg, struct span qid, size_t *at)
+{
+	struct pg_pop	*o;
+
+	if (qid.n > PG_QID_MAX)
+		qid.n = PG_QID_MAX;
+	if (*at == (size_t)-1)
+		*at = hash_find(&pg->pqids, hash_bytes(qid.p, qid.n), 0);
+	while (*at != 0) {
+		o = &pg->pop[*at - 1];
+		*at = o->next;
+		if (!o->dead && strlen(o->qid) == qid.n && memcmp(o->qid, qid.p, qid.n) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+struct pg_rcpt {
+	int64_t		 rcpt;
+	int64_t		 failure_id;
+};
+
+static int
+pg_rcpt_cmp(const void *a, const void *b)
+{
+	const struct pg_rcpt	*x = a, *y = b;
+
+	return x->rcpt < y->rcpt ? -1 : x->rcpt > y->rcpt;
+}
+
 int
 pg_pending_get(struct store *st, struct span qid, int64_t **ids)
 {
+	struct pg	*pg = PG(st);
+	struct pg_rcpt	*v = NULL;
+	struct pg_pop	*o;
 	PGresult	*r;
-	int		 i, n;
+	size_t		 n = 0, cap, i, at = (size_t)-1;
 
 	*ids = NULL;
-	if ((r = pg_pending_q(st, "SELECT failure_id FROM pending WHERE node_id = $1"
-	    " AND queue_id = $2 ORDER BY rcpt", qid, PGRES_TUPLES_OK)) == NULL)
+	if ((r = pg_pending_q(st, "SELECT rcpt, failure_id FROM pending WHERE"
+	    " node_id = $1 AND queue_id = $2", qid, PGRES_TUPLES_OK)) == NULL)
 		return -1;
-	n = PQntuples(r);
-	if (n > 0)
-		*ids = xcalloc((size_t)n, sizeof(**ids));
-	for (i = 0; i < n; i++)
-		(*ids)[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	cap = (size_t)PQntuples(r) + 8;
+	v = xcalloc(cap, sizeof(*v));
+	for (i = 0; i < (size_t)PQntuples(r); i++) {
+		v[n].rcpt = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+		v[n++].failure_id = strtoll(PQgetvalue(r, (int)i, 1), NULL, 10);
+	}
 	PQclear(r);
-	return n;
+	while ((o = pg_pop_next(pg, qid, &at)) != NULL) {
+		for (i = 0; i < n && v[i].rcpt != o->rcpt; i++)
+			;
+		if (!o->put) {
+			if (i < n)
+				v[i] = v[--n];
+			continue;
+		}
+		if (i == n) {
+			if (n == cap)
+				v = xrealloc(v, (cap *= 2) * sizeof(*v));
+			v[n++].rcpt = o->rcpt;
+		}
+		v[i].failure_id = o->failure_id;
+	}
+	/* in recipient order, as the table's key gives them */
+	qsort(v, n, sizeof(*v), pg_rcpt_cmp);
+	if (n > 0)
+		*ids = xcalloc(n, sizeof(**ids));
+	for (i = 0; i < n; i++)
+		(*ids)[i] = v[i].failure_id;
+	free(v);
+	return (int)n;
 }
 
 int
 pg_pending_forget(struct store *st, struct span qid)
 {
+	struct pg	*pg = PG(st);
+	struct pg_pop	*o;
 	PGresult	*r;
+	size_t		 at = (size_t)-1;
 
+	while ((o = pg_pop_next(pg, qid, &at)) != NULL)
+		o->dead = 1;
 	if ((r = pg_pending_q(st, "DELETE FROM pending WHERE node_id = $1"
 	    " AND queue_id = $2", qid, PGRES_COMMAND_OK)) == NULL)
 		return -1;
@@ -601,7 +755,7 @@ pg_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 	PGresult	*r;
 	int		 i, n, rc = 0;
 
-	if (pg_node(st) == -1 || pg_flush_pending(st) == -1)
+	if (pg_node_id(st) == -1 || pg_flush_pending(st) == -1)
 		return -1;
 	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
 	if ((r = pg_exec(st, pg->c, "SELECT DISTINCT queue_id FROM pending"
@@ -645,7 +799,11 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 	int64_t		 id;
 	int		 found, i;
 
-	if (pg_flush_failures(st) == -1 || (id = pg_next_id(st)) < 0)
+	/* the row copied must be in the table: ids rise within a writer */
+	if (pg->frows_first != 0 && failure_id >= pg->frows_first &&
+	    pg_flush_failures(st) == -1)
+		return -1;
+	if ((id = pg_next_id(st)) < 0)
 		return -1;
 	snprintf(num[0], 32, "%lld", (long long)id);
 	snprintf(num[1], 32, "%lld", (long long)e->time);
@@ -681,14 +839,31 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 
 /* ---- the batch ---- */
 
+/*
+ * After a commit, the batch's new values are known to be in the tables:
+ * not staged again (a bounded memory: forgotten when it grows large).
+ */
+void
+pg_write_committed(struct pg *pg)
+{
+	size_t	 i;
+	int	 isnew;
+
+	if (pg->known.n + pg->namemap.n > PG_KNOWN_MAX)
+		hash_clear(&pg->known);
+	for (i = 0; i < pg->namemap.cap; i++)
+		if (pg->namemap.slot[i].v != 0)
+			*hash_slot(&pg->known, pg->namemap.slot[i].a,
+			    pg->namemap.slot[i].b, &isnew) = 1;
+}
+
 int
 pg_write_flush(struct store *st)
 {
-	if (pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
+	if (pg_flush_names(st) == -1 || pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
 	    pg_flush_daily(st) == -1 || pg_flush_spans(st) == -1 ||
 	    pg_flush_unrecognised(st) == -1)
 		return -1;
-	pg_write_drop(PG(st));
 	return 0;
 }
 
@@ -697,8 +872,11 @@ pg_write_drop(struct pg *pg)
 {
 	size_t	 i;
 
+	pg->names.n = 0;
+	hash_clear(&pg->namemap);
 	pg->frows.n = 0;
-	pg->pops.n = 0;
+	pg->frows_first = 0;
+	pg_pop_drop(pg);
 	pg->ncnt = 0;
 	hash_clear(&pg->cntmap);
 	pg->nspans = 0;
@@ -715,8 +893,13 @@ void
 pg_write_free(struct pg *pg)
 {
 	pg_write_drop(pg);
+	free(pg->names.p);
+	hash_free(&pg->namemap);
+	hash_free(&pg->known);
+	free(pg->pop);
+	hash_free(&pg->popmap);
+	hash_free(&pg->pqids);
 	free(pg->frows.p);
-	free(pg->pops.p);
 	free(pg->cnt);
 	hash_free(&pg->cntmap);
 	free(pg->spans);

@@ -11,6 +11,9 @@
 #   pg_stop [MODE]       pg_ctl stop (MODE: fast, the default, or immediate)
 #   pg_restart [MODE]    stop and start the same cluster
 #
+# Logins are trusted (Unix socket only), except the role bw_pass, which
+# must give its password (scram-sha-256): for the tests of secrets.
+#
 # Run as root, the server runs as an unprivileged user (PG_RUNAS, default
 # nobody), as PostgreSQL requires.  Exits 77 (skipped) only when no server
 # binaries are installed under /usr/lib/postgresql/*/bin (PG_BINDIR
@@ -64,6 +67,9 @@ pg_start() {
 		echo "log_min_messages = warning"
 		[ -n "${PG_CONF:-}" ] && printf '%s\n' "$PG_CONF"
 	} | pg_as sh -c "cat >> '$PGSOCK/data/postgresql.conf'"
+	pg_as sh -c "{ echo 'local all bw_pass scram-sha-256';
+	    cat '$PGSOCK/data/pg_hba.conf'; } > '$PGSOCK/data/pg_hba.new' &&
+	    mv '$PGSOCK/data/pg_hba.new' '$PGSOCK/data/pg_hba.conf'"
 	pg_on_exit_install
 	pg_ctl_start
 	export PGHOST="$PGSOCK" PGPORT PGUSER=bw PGDATABASE=bw
