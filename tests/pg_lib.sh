@@ -41,7 +41,7 @@ pg_find_bin() {
 # Run a server-side command as the server's user.
 pg_as() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$PG_RUNAS" -- "$@"
+		runuser -u "${PG_RUNAS:-nobody}" -- "$@"
 	else
 		"$@"
 	fi
