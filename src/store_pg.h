@@ -40,6 +40,13 @@ struct pg_unrec {
 	int64_t		 first, last;
 };
 
+/* A failure row in the COPY buffer. */
+struct pg_frow {
+	int64_t		 id;
+	int64_t		 domain;
+	size_t		 off;		/* its line's first byte */
+};
+
 /* A pending deferral's put or delete, the batch's last for its key. */
 struct pg_pop {
 	char		*qid;
@@ -75,6 +82,8 @@ struct pg {
 	struct hash	 known;		/* ids committed in earlier batches */
 	struct pgbuf	 frows;		/* failure rows, COPY text */
 	int64_t		 frows_first;	/* the first id in frows, 0: empty */
+	struct pg_frow	*fr;		/* the rows in frows, in id order */
+	size_t		 nfr, frcap;
 	struct pg_pop	*pop;		/* pending puts and deletes of the batch */
 	size_t		 npop, popcap;
 	struct hash	 popmap;	/* (queue id, rcpt) -> pop index + 1 */

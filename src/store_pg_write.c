@@ -72,10 +72,25 @@ pg_copy_span(struct pgbuf *b, struct span s, size_t max, char sep)
 	pg_buf_add(b, &sep, 1);
 }
 
+/* A row of frows: its id, domain and where its line starts. */
+static void
+pg_frow_note(struct pg *pg, int64_t id, int64_t domain, size_t off)
+{
+	if (pg->nfr == pg->frcap) {
+		pg->frcap = pg->frcap == 0 ? 1024 : pg->frcap * 2;
+		pg->fr = xrealloc(pg->fr, pg->frcap * sizeof(*pg->fr));
+	}
+	pg->fr[pg->nfr].id = id;
+	pg->fr[pg->nfr].domain = domain;
+	pg->fr[pg->nfr].off = off;
+	pg->nfr++;
+}
+
 static int
 pg_flush_failures(struct store *st)
 {
 	PG(st)->frows_first = 0;
+	PG(st)->nfr = 0;
 	return pg_copy(st, "COPY failure (id, time, source_id, \"offset\", host_id,"
 	    " queue_id, local, domain_id, relay_id, status_id, class_id, reason_id,"
 	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3) FROM STDIN",
@@ -257,6 +272,7 @@ pg_failure_add(struct store *st, const struct store_frow *f)
 		return -1;
 	if (pg->frows_first == 0)
 		pg->frows_first = id;
+	pg_frow_note(pg, id, f->domain_id, b->n);
 	pg_buf_printf(b, "%lld\t%lld\t", (long long)id, (long long)f->time);
 	if (f->source_id > 0)
 		pg_buf_printf(b, "%lld\t%llu\t", (long long)f->source_id,
@@ -788,6 +804,76 @@ pg_pending_expire(struct store *st, int64_t before)
 	return 0;
 }
 
+/*
+ * The expiry of a row still in frows (ids rise within a writer, so they
+ * are in order there): its line again with the expiry's fields.
+ */
+static int
+pg_expire_buffered(struct store *st, int64_t failure_id,
+    const struct store_expiry *e, int64_t *row, int64_t *domain)
+{
+	struct pg	*pg = PG(st);
+	struct pgbuf	*b = &pg->frows;
+	size_t		 lo = 0, hi = pg->nfr, k, len, f;
+	const char	*p, *end;
+	int64_t		 id;
+
+	while (lo < hi) {
+		k = (lo + hi) / 2;
+		if (pg->fr[k].id < failure_id)
+			lo = k + 1;
+		else
+			hi = k;
+	}
+	if (lo == pg->nfr || pg->fr[lo].id != failure_id)
+		return 0;
+	k = lo;
+	if ((id = pg_next_id(st)) < 0)
+		return -1;
+	/* the line, copied: appending may move the buffer */
+	p = b->p + pg->fr[k].off;
+	end = memchr(p, '\n', b->n - pg->fr[k].off);
+	len = (size_t)(end - p);
+	pg->tmp.n = 0;
+	pg_buf_add(&pg->tmp, p, len);
+	*domain = pg->fr[k].domain;
+	pg_frow_note(pg, id, *domain, b->n);
+	p = pg->tmp.p;
+	for (f = 0; f < 18; f++) {
+		const char	*q = memchr(p, '\t', (size_t)(pg->tmp.p + len - p));
+
+		if (q == NULL)
+			q = pg->tmp.p + len;
+		switch (f) {
+		case 0: pg_buf_printf(b, "%lld", (long long)id); break;
+		case 1: pg_buf_printf(b, "%lld", (long long)e->time); break;
+		case 2:
+		case 3:
+			if (e->source_id <= 0)
+				pg_buf_add(b, "\\N", 2);
+			else
+				pg_buf_printf(b, "%lld", f == 2 ? (long long)e->source_id :
+				    (long long)e->offset);
+			break;
+		case 4:
+			if (e->host_id == 0)
+				pg_buf_add(b, "\\N", 2);
+			else
+				pg_buf_printf(b, "%lld", (long long)e->host_id);
+			break;
+		case 9: pg_buf_add(b, "5", 1); break;
+		case 10: pg_buf_printf(b, "%d", e->cls); break;
+		case 11: pg_buf_printf(b, "%d", e->reason); break;
+		case 14: pg_buf_printf(b, "%lld", (long long)e->rule_id); break;
+		default: pg_buf_add(b, p, (size_t)(q - p)); break;
+		}
+		pg_buf_add(b, f == 17 ? "\n" : "\t", 1);
+		p = q + 1;
+	}
+	*row = id;
+	return 1;
+}
+
 int
 pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *e,
     int64_t *row, int64_t *domain)
@@ -799,10 +885,9 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 	int64_t		 id;
 	int		 found, i;
 
-	/* the row copied must be in the table: ids rise within a writer */
-	if (pg->frows_first != 0 && failure_id >= pg->frows_first &&
-	    pg_flush_failures(st) == -1)
-		return -1;
+	/* a row of this batch not yet sent is copied where it is */
+	if (pg->frows_first != 0 && failure_id >= pg->frows_first)
+		return pg_expire_buffered(st, failure_id, e, row, domain);
 	if ((id = pg_next_id(st)) < 0)
 		return -1;
 	snprintf(num[0], 32, "%lld", (long long)id);
@@ -876,6 +961,7 @@ pg_write_drop(struct pg *pg)
 	hash_clear(&pg->namemap);
 	pg->frows.n = 0;
 	pg->frows_first = 0;
+	pg->nfr = 0;
 	pg_pop_drop(pg);
 	pg->ncnt = 0;
 	hash_clear(&pg->cntmap);
@@ -900,6 +986,7 @@ pg_write_free(struct pg *pg)
 	hash_free(&pg->popmap);
 	hash_free(&pg->pqids);
 	free(pg->frows.p);
+	free(pg->fr);
 	free(pg->cnt);
 	hash_free(&pg->cntmap);
 	free(pg->spans);
