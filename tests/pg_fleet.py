@@ -4,13 +4,18 @@
 Three bouncewatchd, node = mx1..mx3, each follow a log of their own that
 grows while they run (host mx1..mx3 in its lines), and write into the one
 database of PG_URI.  Half way, one is killed with SIGKILL and started
-again; with "restart", the server is also restarted while they write.
+again.  On top of that, by scenario:
+  kill9      nothing more
+  restart    the server is restarted while they write
+  terminate  their connections are cut (pg_terminate_backend), three times
+  diskfull   the failure table's disk (a small tmpfs tablespace) fills up
+             for a while: every writer stalls, then goes on
 Then the database must hold what the three logs imported into three
 separate SQLite databases hold: totals per class, per day, domain, class
 and reason, per host, the failure rows themselves, and the lines read per
 node.  Nothing lost, nothing twice.
 
-usage: pg_fleet.py kill9|restart   (run by tests/pg_fleet.sh)
+usage: pg_fleet.py SCENARIO   (run by tests/pg_fleet.sh)
 Environment: top_srcdir, top_builddir, PG_URI, PG_RESTART (a command);
 KEEP=1 keeps the scratch directory (logs, configurations, daemon output).
 """
@@ -38,10 +43,12 @@ class Fail(Exception):
     pass
 
 
-def psql(sql):
-    out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "|", "-d", URI, "-c", sql],
-                         check=True, capture_output=True, text=True).stdout
-    return [l for l in out.split("\n") if l]
+def psql(sql, check=True):
+    p = subprocess.run(["psql", "-X", "-q", "-At", "-F", "|", "-d", URI, "-c", sql],
+                       capture_output=True, text=True)
+    if p.returncode != 0 and check:
+        raise Fail("psql: %s" % p.stderr.strip())
+    return [l for l in p.stdout.split("\n") if l]
 
 
 def make_log(node, seed, path):
@@ -93,8 +100,9 @@ class Daemon:
 
 def lines_read():
     got = dict((n, 0) for n in NODES)
+    # (before the first writer made the schema, or while the server restarts: 0)
     for row in psql("SELECT n.name, coalesce(sum(s.lines), 0) FROM node n"
-                    " LEFT JOIN source s ON s.node_id = n.id GROUP BY n.name"):
+                    " LEFT JOIN source s ON s.node_id = n.id GROUP BY n.name", False):
         name, n = row.split("|")
         got[name] = int(n)
     return got
@@ -146,6 +154,49 @@ def compare(ref, got):
               % (key, len(ref[key]), sum(ref[key].values())))
 
 
+def terminate():
+    psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+         " WHERE application_name = 'bouncewatch'")
+
+
+class DiskFull:
+    """The failure table on a 4 MB tmpfs, filled up and freed on demand."""
+
+    def __init__(self, d):
+        self.mnt = os.path.join(d, "small")
+        os.chmod(d, 0o755)  # the server's user reaches its tablespace
+        os.mkdir(self.mnt)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", self.mnt],
+                       check=True)
+        self.space = os.path.join(self.mnt, "ts")
+        os.mkdir(self.space, 0o700)
+        if os.getuid() == 0:
+            subprocess.run(["chown", os.environ.get("PG_RUNAS", "nobody"), self.space],
+                           check=True)
+        self.filler = os.path.join(self.mnt, "filler")
+        empty = os.path.join(d, "empty.log")
+        open(empty, "w").close()
+        # the schema first (an import of nothing), then its failure rows moved
+        subprocess.run([BW, "import", "--quiet", "--db", URI, empty], check=True)
+        psql("CREATE TABLESPACE bw_small LOCATION '%s'" % self.space)
+        psql("ALTER TABLE failure SET TABLESPACE bw_small")
+
+    def fill(self):
+        with open(self.filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+
+    def free(self):
+        os.unlink(self.filler)
+
+    def close(self):
+        subprocess.run(["umount", "-l", self.mnt])
+
+
 def run(scenario):
     d = tempfile.mkdtemp(prefix="bw-fleet.")
     ds = dict((n, Daemon(d, n)) for n in NODES)
@@ -154,12 +205,19 @@ def run(scenario):
     for i, n in enumerate(NODES):
         logs[n] = ds[n].log
         full[n] = make_log(n, 21 + i, ds[n].log)
+    disk = DiskFull(d) if scenario == "diskfull" else None
     for dm in ds.values():
         dm.start()
     pos = dict((n, 0) for n in NODES)
     half = LINES // 2
     victim = ds["mx2"]
-    killed = restarted = False
+    killed = running = False
+    # events at a share of mx1's log written: (share, what)
+    events = {"restart": [(2 / 3, lambda: subprocess.run(["sh", "-c", os.environ["PG_RESTART"]],
+                                                         check=True))],
+              "terminate": [(1 / 4, terminate), (1 / 2, terminate), (3 / 4, terminate)],
+              "diskfull": [(1 / 3, lambda: disk.fill()), (1 / 3, lambda: time.sleep(1.5)),
+                           (1 / 3, lambda: disk.free())]}.get(scenario, [])
     try:
         while any(pos[n] < len(full[n]) for n in NODES):
             for n in NODES:
@@ -174,9 +232,11 @@ def run(scenario):
                 killed = True
                 time.sleep(0.2)
                 victim.start()
-            if scenario == "restart" and not restarted and pos["mx1"] >= LINES * 2 // 3:
-                subprocess.run(["sh", "-c", os.environ["PG_RESTART"]], check=True)
-                restarted = True
+            # once every writer has committed (opened, schema made)
+            if events and not running:
+                running = all(v > 0 for v in lines_read().values())
+            while running and events and pos["mx1"] >= events[0][0] * LINES:
+                events.pop(0)[1]()
             for n in NODES:
                 if not ds[n].alive():
                     raise Fail("%s exited %s" % (n, ds[n].proc.returncode))
@@ -191,16 +251,29 @@ def run(scenario):
             time.sleep(0.2)
         for dm in ds.values():
             dm.stop()
+    except BaseException:
+        if disk is not None:
+            disk.close()
+        raise
     finally:
         for dm in ds.values():
             if dm.proc is not None and dm.alive():
                 dm.proc.kill()
                 dm.proc.wait()
     print("ok - %s: every line of the three logs read once (%s)" % (scenario, want))
-    compare(reference(d, logs), stored())
+    try:
+        compare(reference(d, logs), stored())
+    finally:
+        if disk is not None:
+            psql("ALTER TABLE failure SET TABLESPACE pg_default")
+            disk.close()
     errs = "".join(open(os.path.join(d, n + ".err"), errors="replace").read() for n in NODES)
-    if scenario == "restart" and "stalled" not in errs:
-        raise Fail("the server restart did not stall a writer:\n" + errs)
+    want_err = {"restart": "stalled", "terminate": "stalled", "diskfull": "disk full"}
+    if scenario in want_err and want_err[scenario] not in errs:
+        raise Fail("%s: no writer said \"%s\":\n%s" % (scenario, want_err[scenario], errs))
+    if scenario in want_err:
+        print("ok - %s: the writers stalled and went on: %d stall(s) logged"
+              % (scenario, errs.count("ingestion stalled")))
     if os.environ.get("KEEP") is None:
         subprocess.run(["rm", "-rf", d])
     else:
