@@ -216,8 +216,8 @@ def run(scenario):
     events = {"restart": [(2 / 3, lambda: subprocess.run(["sh", "-c", os.environ["PG_RESTART"]],
                                                          check=True))],
               "terminate": [(1 / 4, terminate), (1 / 2, terminate), (3 / 4, terminate)],
-              "diskfull": [(1 / 3, lambda: disk.fill()), (1 / 3, lambda: time.sleep(1.5)),
-                           (1 / 3, lambda: disk.free())]}.get(scenario, [])
+              "diskfull": [(1 / 3, lambda: disk.fill()), (2 / 3, lambda: disk.free())]
+              }.get(scenario, [])
     try:
         while any(pos[n] < len(full[n]) for n in NODES):
             for n in NODES:
