@@ -96,7 +96,8 @@ pcre_cflags=$(pkg-config --cflags libpcre2-8) &&
 common="$top/src/tz.c $top/src/util.c $top/src/log.c"
 for t in $targets; do
 	case $t in
-	parse|rules) srcs="$top/src/parse.c $top/src/classify.c $common" ;;
+	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
+	    $top/src/parse_hurricane.c $top/src/classify.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
 	*)
 		echo "fuzz.sh: unknown target $t" >&2
