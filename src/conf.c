@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "store.h"
 #include "log.h"
 #include "tz.h"
 #include "util.h"
@@ -87,6 +88,10 @@ conf_error_done(struct conf_err *e, char **cause)
 
 static int conf_set_log(struct conf *, const struct conf_entry *, char *, int,
     char **);
+static int conf_set_database(struct conf *, const struct conf_entry *, char *,
+    int, char **);
+static int conf_set_node(struct conf *, const struct conf_entry *, char *, int,
+    char **);
 static int conf_set_timezone(struct conf *, const struct conf_entry *, char *,
     int, char **);
 static int conf_set_user(struct conf *, const struct conf_entry *, char *, int,
@@ -104,8 +109,8 @@ static const char *const conf_sync_words[] = { "full", "normal", NULL };
 const struct conf_entry conf_table[] = {
 	{ .name = "log", .type = CONF_PATH, .offset = CONF_AT(logs),
 	  .flags = CONF_REPEAT, .set = conf_set_log },
-	{ .name = "database", .type = CONF_PATH, .def = PATH_DB,
-	  .offset = CONF_AT(database) },
+	{ .name = "database", .type = CONF_STRING, .def = PATH_DB,
+	  .offset = CONF_AT(database), .set = conf_set_database },
 	{ .name = "commit_interval", .type = CONF_DURATION, .min = 1,
 	  .max = CONF_HOUR, .unit = 1, .def = "250ms",
 	  .offset = CONF_AT(commit_interval_ms) },
@@ -131,6 +136,8 @@ const struct conf_entry conf_table[] = {
 	  .offset = CONF_AT(rotate_quiet_s) },
 	{ .name = "synchronous", .type = CONF_ENUM, .choices = conf_sync_words,
 	  .def = "full", .offset = CONF_AT(synchronous), .flags = CONF_WORD },
+	{ .name = "node", .type = CONF_STRING, .offset = CONF_AT(node),
+	  .set = conf_set_node },
 	{ .name = NULL }
 };
 
@@ -316,6 +323,36 @@ conf_set_log(struct conf *c, const struct conf_entry *ce, char *v, int line,
 	c->logs[c->nlogs].path = xstrdup(v);
 	c->logs[c->nlogs].format = xstrdup(fmt != NULL ? fmt : "auto");
 	c->nlogs++;
+	return 0;
+}
+
+/* database = PATH, or a PostgreSQL conninfo (the fleet's shared database) */
+static int
+conf_set_database(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	(void)line;
+	if (v[0] != '/' && !store_is_pg(v)) {
+		*cause = xasprintf("%s: \"%s\" is neither an absolute path nor a "
+		    "postgresql:// URI", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->database, v);
+	return 0;
+}
+
+/* A host name: letters, digits, '.', '-', '_', at most 253 bytes. */
+static int
+conf_set_node(struct conf *c, const struct conf_entry *ce, char *v, int line,
+    char **cause)
+{
+	(void)line;
+	if (strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v)) {
+		*cause = xasprintf("%s: \"%s\" is not a host name", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->node, v);
 	return 0;
 }
 

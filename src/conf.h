@@ -30,7 +30,8 @@ struct conf {
 	char		*path;		/* the file it came from, or NULL */
 	struct conf_log	 logs[CONF_LOGS_MAX];
 	int		 nlogs;
-	char		*database;
+	char		*database;	/* a path, or a PostgreSQL conninfo */
+	char		*node;		/* PostgreSQL: this writer's name (NULL: the host name) */
 	int		 commit_interval_ms;
 	int		 commit_lines;
 	enum conf_start	 start;

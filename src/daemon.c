@@ -547,6 +547,8 @@ daemon_new(struct conf *conf, int *exit_code)
 		free(d);
 		return NULL;
 	}
+	if (conf->node != NULL)
+		store_set_node(d->store, conf->node);
 	if (strcmp(conf->synchronous, "normal") == 0)
 		store_set_synchronous(d->store, 0);
 	if (stat(conf->database, &sb) == 0) {

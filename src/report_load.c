@@ -175,6 +175,7 @@ struct report_group {
 
 struct report_rl {
 	int64_t		 id;
+	size_t		 seen;		/* its place in the failure rows: ties */
 	int64_t		 n;
 	int64_t		 rc[REASON_MAX];
 };
@@ -386,6 +387,7 @@ report_failure_row(const struct store_failure *f, void *arg)
 			L->rl = xrealloc(L->rl, (L->nrl + 1) * sizeof(*L->rl));
 			memset(&L->rl[L->nrl], 0, sizeof(*L->rl));
 			L->rl[L->nrl].id = f->relay_id;
+			L->rl[L->nrl].seen = L->nrl;
 			*v = ++L->nrl;
 		}
 		L->rl[*v - 1].n++;
@@ -561,7 +563,8 @@ report_cmp_rl(const void *a, const void *b)
 
 	if (x->n != y->n)
 		return x->n < y->n ? 1 : -1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	/* first seen first: ids are the backend's (PostgreSQL's are hashes) */
+	return x->seen < y->seen ? -1 : x->seen > y->seen;
 }
 
 static int

@@ -61,6 +61,17 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 
 	st = xcalloc(1, sizeof(*st));
 	st->be = &store_backend_sqlite;
+	if (store_is_pg(path)) {
+#ifdef HAVE_LIBPQ
+		st->be = &store_backend_pg;
+#else
+		*why = STORE_EOTHER;
+		snprintf(err, errlen, "a PostgreSQL database, but this bouncewatch was "
+		    "built without libpq (configure --with-postgresql)");
+		free(st);
+		return NULL;
+#endif
+	}
 	st->tz = tz;
 	st->readonly = mode == STORE_RO;
 	st->linestat_source = -1;
@@ -157,11 +168,33 @@ store_give_away(int fd, const char *path, const char *ref)
 }
 
 int
+store_is_pg(const char *db)
+{
+	size_t	 n;
+
+	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+		return 1;
+	/* "host=... dbname=...": a keyword, then = */
+	n = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
+	return n > 0 && db[n + strspn(db + n, " ")] == '=';
+}
+
+void
+store_set_node(struct store *st, const char *node)
+{
+	if (st->be->set_node != NULL)
+		st->be->set_node(st, node);
+}
+
+int
 store_lock(const char *db)
 {
 	char	 path[4096];
 	int	 fd;
 
+	/* PostgreSQL: one writer per node, by the backend's advisory lock */
+	if (store_is_pg(db))
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%s.lock", db);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) != -1)
