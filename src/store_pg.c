@@ -269,15 +269,39 @@ pg_reconnect(struct store *st)
 	return pg_session(st);
 }
 
-/* This daemon's node: its id, created when new (outside a transaction). */
+/*
+ * This writer's node: its id when the node exists (0: not yet), looked up
+ * once.  Only a write creates it (pg_node), so that opening, pruning or
+ * reading under a name about to be changed (store_set_node) leaves none.
+ */
 int
-pg_node_id(struct store *st)
+pg_node_find(struct store *st)
 {
 	struct pg	*pg = PG(st);
 	const char	*v[1] = { pg->node };
 	PGresult	*r;
 
 	if (pg->node_id != 0 || pg->ro)
+		return 0;
+	if ((r = pg_exec(st, pg->c, "SELECT id FROM node WHERE name = $1", 1, v,
+	    NULL, NULL, PGRES_TUPLES_OK, "node")) == NULL)
+		return -1;
+	if (PQntuples(r) > 0)
+		pg->node_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+static int
+pg_node_create(struct store *st)
+{
+	struct pg	*pg = PG(st);
+	const char	*v[1] = { pg->node };
+	PGresult	*r;
+
+	if (pg_node_find(st) == -1)
+		return -1;
+	if (pg->node_id != 0)
 		return 0;
 	if ((r = pg_exec(st, pg->c, "WITH i AS (INSERT INTO node (name) VALUES ($1)"
 	    " ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM i UNION ALL"
@@ -308,7 +332,7 @@ pg_node(struct store *st)
 
 	if (pg->ro || pg->node_locked)
 		return 0;
-	if (pg_node_id(st) == -1)
+	if (pg_node_create(st) == -1)
 		return -1;
 	snprintf(id, sizeof(id), "%lld", (long long)pg->node_id);
 	if ((r = pg_exec(st, pg->c, "SELECT pg_try_advisory_lock(25207, $1::int)",
@@ -494,11 +518,13 @@ pg_temp(struct store *st)
 	if (pg_cmd(st, pg->c,
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_name (kind smallint, id bigint,"
 	    " name text, extra text, code integer) ON COMMIT DELETE ROWS;"
-	    "CREATE TEMP TABLE IF NOT EXISTS bw_pending_op (put boolean,"
+	    "CREATE TEMP TABLE IF NOT EXISTS bw_pending_op (put boolean, host_id bigint,"
+	    " instance_id bigint,"
 	    " queue_id text, rcpt bigint, failure_id bigint, time bigint)"
 	    " ON COMMIT DELETE ROWS;"
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_daily (day date, domain_id bigint,"
-	    " class_id smallint, reason_id smallint, n bigint) ON COMMIT DELETE ROWS;"
+	    " class_id smallint, reason_id smallint, host_id bigint, instance_id bigint,"
+	    " n bigint) ON COMMIT DELETE ROWS;"
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_unrec (normalized text, n bigint,"
 	    " first_seen bigint, last_seen bigint, example text, example_domain text)"
 	    " ON COMMIT DELETE ROWS", "staging tables") == -1)
@@ -547,8 +573,7 @@ pg_begin(struct store *st)
 	struct pg	*pg = PG(st);
 	PGresult	*r;
 
-	if (pg_reconnect(st) == -1 || pg_settle(st) == -1 || pg_temp(st) == -1 ||
-	    pg_node_id(st) == -1)
+	if (pg_reconnect(st) == -1 || pg_settle(st) == -1 || pg_temp(st) == -1)
 		return -1;
 	if (pg_cmd(st, pg->c, "BEGIN", "begin") == -1)
 		return -1;
@@ -733,6 +758,44 @@ pg_prune(struct store *st, const char *before_day, int64_t before)
 	return n;
 }
 
+/* Sources of this node's files long gone (never a path's newest). */
+static int64_t
+pg_sources_prune(struct store *st, int64_t gone_before, int64_t done_before)
+{
+	struct pg	*pg = PG(st);
+	char		 num[3][32];
+	const char	*v[3] = { num[0], num[1], num[2] };
+	PGresult	*r;
+	int64_t		 n;
+
+	if (pg_node_find(st) == -1)
+		return -1;
+	if (pg->node_id == 0)
+		return 0;		/* a node yet to write has no sources */
+	snprintf(num[0], 32, "%lld", (long long)pg->node_id);
+	snprintf(num[1], 32, "%lld", (long long)gone_before);
+	snprintf(num[2], 32, "%lld", (long long)done_before);
+	if ((r = pg_exec(st, pg->c, "DELETE FROM source WHERE node_id = $1"
+	    " AND ((state = 'gone' AND last_commit < $2)"
+	    " OR (state = 'done' AND last_commit < $3))"
+	    " AND id NOT IN (SELECT max(id) FROM source WHERE node_id = $1 GROUP BY path)",
+	    3, v, NULL, NULL, PGRES_COMMAND_OK, "prune sources")) == NULL)
+		return -1;
+	n = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+/* No write-ahead log of ours to fold: the server checkpoints. */
+static int
+pg_checkpoint(struct store *st, int64_t *bytes, int *held)
+{
+	(void)st;
+	*bytes = 0;
+	*held = 0;
+	return 0;
+}
+
 static int
 pg_diag_rehash(struct store *st)
 {
@@ -756,6 +819,7 @@ pg_set_node(struct store *st, const char *node)
 }
 
 const struct store_backend store_backend_pg = {
+	.backend = "postgresql",
 	.open = pg_open,
 	.close = pg_close,
 	.version = pg_version,
@@ -788,6 +852,8 @@ const struct store_backend store_backend_pg = {
 	.source_save = pg_source_save,
 	.gap_add = pg_gap_add,
 	.prune = pg_prune,
+	.sources_prune = pg_sources_prune,
+	.checkpoint = pg_checkpoint,
 	.domain_find = pg_domain_find,
 	.daily_range = pg_daily_range,
 	.failure_range = pg_failure_range,

@@ -22,15 +22,6 @@ struct pgbuf {
 	size_t		 cap;
 };
 
-/* A counter of the batch, merged by key, upserted once at commit. */
-struct pg_counter {
-	int32_t		 day;
-	int32_t		 cls;
-	int32_t		 reason;
-	int64_t		 domain_id;
-	int64_t		 n;
-};
-
 /* An unrecognised reply of the batch, merged by normalised text. */
 struct pg_unrec {
 	char		*norm;
@@ -50,7 +41,8 @@ struct pg_frow {
 /* A pending deferral's put or delete, the batch's last for its key. */
 struct pg_pop {
 	char		*qid;
-	uint64_t	 qh;
+	int64_t		 host_id;
+	int64_t		 instance_id;
 	int64_t		 rcpt;
 	int64_t		 failure_id;
 	int64_t		 time;
@@ -87,10 +79,9 @@ struct pg {
 	struct pg_pop	*pop;		/* pending puts and deletes of the batch */
 	size_t		 npop, popcap;
 	struct hash	 popmap;	/* (queue id, rcpt) -> pop index + 1 */
-	struct hash	 pqids;		/* queue id -> its last pop index + 1 */
-	struct pg_counter *cnt;
+	struct hash	 pqids;		/* message -> its last pop index + 1 */
+	struct store_counter *cnt;	/* the batch's, merged at commit */
 	size_t		 ncnt, cntcap;
-	struct hash	 cntmap;
 	struct store_dayspan *spans;
 	size_t		 nspans, spancap;
 	struct pg_unrec	*unrec;
@@ -112,7 +103,7 @@ PGresult *pg_exec(struct store *, PGconn *, const char *sql, int n,
 	    const char *const *vals, const int *lens, const int *fmts,
 	    ExecStatusType, const char *what);
 int	 pg_cmd(struct store *, PGconn *, const char *sql, const char *what);
-int	 pg_node_id(struct store *);	/* the node's id */
+int	 pg_node_find(struct store *);	/* the node's id, if it exists */
 int	 pg_node(struct store *);	/* and its lock, before its writes */
 void	 pg_buf_add(struct pgbuf *, const void *, size_t);
 void	 pg_buf_printf(struct pgbuf *, const char *, ...)
@@ -131,10 +122,11 @@ int	 pg_unrecognised_add(struct store *, const char *, int64_t,
 int	 pg_daily_add(struct store *, const struct store_counter *, size_t);
 int	 pg_spans_add(struct store *, const struct store_dayspan *, size_t);
 int	 pg_linestats_add(struct store *, int64_t, const int64_t *);
-int	 pg_pending_put(struct store *, struct span, int64_t, int64_t, int64_t);
-int	 pg_pending_del(struct store *, struct span, int64_t);
-int	 pg_pending_get(struct store *, struct span, int64_t **);
-int	 pg_pending_forget(struct store *, struct span);
+int	 pg_pending_put(struct store *, const struct store_qkey *, int64_t,
+	    int64_t, int64_t);
+int	 pg_pending_del(struct store *, const struct store_qkey *, int64_t);
+int	 pg_pending_get(struct store *, const struct store_qkey *, int64_t **);
+int	 pg_pending_forget(struct store *, const struct store_qkey *);
 int	 pg_pending_qids(struct store *, store_qid_cb, void *);
 int	 pg_pending_expire(struct store *, int64_t);
 int	 pg_expire_copy(struct store *, int64_t, const struct store_expiry *,

@@ -223,6 +223,8 @@ pg_daily_row(struct store *st, PGresult *r, int i, void *arg)
 	row.cls = atoi(PQgetvalue(r, i, 2));
 	row.reason = atoi(PQgetvalue(r, i, 3));
 	row.n = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	row.host_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	row.instance_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
 	return cb->daily(&row, cb->arg);
 }
 
@@ -237,9 +239,11 @@ pg_daily_range(struct store *st, const struct store_range *rg, store_daily_cb cb
 	pg_range_params(rg, num, p);
 	p[2] = p[4];
 	return pg_rows(st, "SELECT to_char(day, 'YYYY-MM-DD'), domain_id, class_id,"
-	    " reason_id, n FROM daily WHERE day BETWEEN $1::date AND $2::date"
+	    " reason_id, n, host_id, instance_id FROM daily"
+	    " WHERE day BETWEEN $1::date AND $2::date"
 	    " AND ($3::bigint = 0 OR domain_id = $3)"
-	    " ORDER BY day, domain_id, class_id, reason_id", 3, p, pg_daily_row, &c,
+	    " ORDER BY day, domain_id, class_id, reason_id, host_id, instance_id", 3, p,
+	    pg_daily_row, &c,
 	    "daily counters");
 }
 
@@ -257,6 +261,8 @@ pg_failure_row(struct store *st, PGresult *r, int i, void *arg)
 	row.reason = atoi(PQgetvalue(r, i, 4));
 	row.diagnostic_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
 	row.relay_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	row.host_id = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+	row.instance_id = strtoll(PQgetvalue(r, i, 8), NULL, 10);
 	return cb->failure(&row, cb->arg);
 }
 
@@ -271,7 +277,8 @@ pg_failure_range(struct store *st, const struct store_range *rg,
 	pg_range_params(rg, num, p);
 	/* day_span bounds the ids of each day, as in SQLite */
 	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
-	    " coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0) FROM failure f"
+	    " coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0),"
+	    " coalesce(f.host_id, 0), coalesce(f.instance_id, 0) FROM failure f"
 	    " WHERE f.id BETWEEN"
 	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
 	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"

@@ -93,7 +93,7 @@ pg_flush_failures(struct store *st)
 	PG(st)->nfr = 0;
 	return pg_copy(st, "COPY failure (id, time, source_id, \"offset\", host_id,"
 	    " queue_id, local, domain_id, relay_id, status_id, class_id, reason_id,"
-	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3) FROM STDIN",
+	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id) FROM STDIN",
 	    &PG(st)->frows, "failure rows");
 }
 
@@ -202,6 +202,8 @@ pg_flush_names(struct store *st)
 	    " ORDER BY id ON CONFLICT DO NOTHING;"
 	    "INSERT INTO rule (id, name) SELECT id, name FROM bw_name WHERE kind = %d"
 	    " ORDER BY id ON CONFLICT DO NOTHING;"
+	    "INSERT INTO instance (id, name) SELECT id, name FROM bw_name WHERE kind = %d"
+	    " ORDER BY id ON CONFLICT DO NOTHING;"
 	    "INSERT INTO reply (id, code, dsn, stage) SELECT id, code, name, extra"
 	    " FROM bw_name WHERE kind = %d ORDER BY id ON CONFLICT DO NOTHING;"
 	    "INSERT INTO diagnostic (id, hash, template, normalized)"
@@ -213,11 +215,12 @@ pg_flush_names(struct store *st)
 	    " WHEN %d THEN EXISTS (SELECT 1 FROM relay t WHERE t.id = s.id AND t.name = s.name)"
 	    " WHEN %d THEN EXISTS (SELECT 1 FROM host t WHERE t.id = s.id AND t.name = s.name)"
 	    " WHEN %d THEN EXISTS (SELECT 1 FROM rule t WHERE t.id = s.id AND t.name = s.name)"
+	    " WHEN %d THEN EXISTS (SELECT 1 FROM instance t WHERE t.id = s.id AND t.name = s.name)"
 	    " WHEN %d THEN EXISTS (SELECT 1 FROM reply t WHERE t.id = s.id AND t.code = s.code"
 	    "  AND t.dsn = s.name AND t.stage = s.extra)"
 	    " ELSE EXISTS (SELECT 1 FROM diagnostic t WHERE t.id = s.id AND t.template = s.name)"
-	    " END", I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_REPLY, I_DIAG,
-	    I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_REPLY);
+	    " END", I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_INSTANCE, I_REPLY, I_DIAG,
+	    I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_INSTANCE, I_REPLY);
 	r = PQexec(pg->c, pg->sql.p);
 	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_fail(st, pg->c, r, "names");
@@ -291,8 +294,9 @@ pg_failure_add(struct store *st, const struct store_frow *f)
 	for (k = 0; k < DIAG_ARGS; k++) {
 		struct span	 a = f->diag_id != 0 ? f->args.arg[k] : (struct span){ NULL, 0 };
 
-		pg_copy_span(b, a, PG_NAME_MAX, k == DIAG_ARGS - 1 ? '\n' : '\t');
+		pg_copy_span(b, a, PG_NAME_MAX, '\t');
 	}
+	pg_copy_id(b, f->instance_id, '\n');
 	if (b->n >= PG_COPY_FLUSH && pg_flush_failures(st) == -1)
 		return -1;
 	return id;
@@ -304,27 +308,15 @@ int
 pg_daily_add(struct store *st, const struct store_counter *c, size_t n)
 {
 	struct pg	*pg = PG(st);
-	size_t		 i, *v;
-	int		 isnew;
+	size_t		 i;
 
+	/* merged at commit, sorted */
 	for (i = 0; i < n; i++) {
-		v = hash_slot(&pg->cntmap, ((uint64_t)(uint32_t)c[i].day << 32) |
-		    ((uint64_t)(uint32_t)c[i].cls << 16) | (uint64_t)(uint32_t)c[i].reason,
-		    (uint64_t)c[i].domain_id, &isnew);
-		if (!isnew) {
-			pg->cnt[*v - 1].n += c[i].n;
-			continue;
-		}
 		if (pg->ncnt == pg->cntcap) {
-			pg->cntcap = pg->cntcap == 0 ? 1024 : pg->cntcap * 2;
+			pg->cntcap = pg->cntcap == 0 ? 4096 : pg->cntcap * 2;
 			pg->cnt = xrealloc(pg->cnt, pg->cntcap * sizeof(*pg->cnt));
 		}
-		pg->cnt[pg->ncnt].day = c[i].day;
-		pg->cnt[pg->ncnt].cls = c[i].cls;
-		pg->cnt[pg->ncnt].reason = c[i].reason;
-		pg->cnt[pg->ncnt].domain_id = c[i].domain_id;
-		pg->cnt[pg->ncnt].n = c[i].n;
-		*v = ++pg->ncnt;
+		pg->cnt[pg->ncnt++] = c[i];
 	}
 	return 0;
 }
@@ -395,7 +387,7 @@ pg_unrecognised_add(struct store *st, const char *normalized, int64_t time,
 static int
 pg_counter_cmp(const void *a, const void *b)
 {
-	const struct pg_counter	*x = a, *y = b;
+	const struct store_counter	*x = a, *y = b;
 
 	if (x->day != y->day)
 		return x->day < y->day ? -1 : 1;
@@ -403,7 +395,11 @@ pg_counter_cmp(const void *a, const void *b)
 		return x->domain_id < y->domain_id ? -1 : 1;
 	if (x->cls != y->cls)
 		return x->cls < y->cls ? -1 : 1;
-	return x->reason < y->reason ? -1 : x->reason > y->reason;
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	if (x->host_id != y->host_id)
+		return x->host_id < y->host_id ? -1 : 1;
+	return x->instance_id < y->instance_id ? -1 : x->instance_id > y->instance_id;
 }
 
 static int
@@ -417,27 +413,32 @@ pg_span_cmp(const void *a, const void *b)
 static int
 pg_flush_daily(struct store *st)
 {
-	struct pg	*pg = PG(st);
-	char		 day[16];
-	size_t		 i;
+	struct pg		*pg = PG(st);
+	struct store_counter	*c;
+	char			 day[16];
+	size_t			 i, j;
 
 	if (pg->ncnt == 0)
 		return 0;
-	/* sorted here and by the statement: the lock order of every writer */
+	/* sorted, one row per key: the lock order of every writer */
 	qsort(pg->cnt, pg->ncnt, sizeof(*pg->cnt), pg_counter_cmp);
 	pg->sql.n = 0;
-	for (i = 0; i < pg->ncnt; i++) {
-		store_day_text(pg->cnt[i].day, day);
-		pg_buf_printf(&pg->sql, "%s\t%lld\t%d\t%d\t%lld\n", day,
-		    (long long)pg->cnt[i].domain_id, pg->cnt[i].cls, pg->cnt[i].reason,
-		    (long long)pg->cnt[i].n);
+	for (i = 0; i < pg->ncnt; i = j) {
+		c = &pg->cnt[i];
+		for (j = i + 1; j < pg->ncnt && pg_counter_cmp(c, &pg->cnt[j]) == 0; j++)
+			c->n += pg->cnt[j].n;
+		store_day_text(c->day, day);
+		pg_buf_printf(&pg->sql, "%s\t%lld\t%d\t%d\t%lld\t%lld\t%lld\n", day,
+		    (long long)c->domain_id, c->cls, c->reason, (long long)c->host_id,
+		    (long long)c->instance_id, (long long)c->n);
 	}
 	if (pg_copy(st, "COPY bw_daily FROM STDIN", &pg->sql, "daily counters") == -1)
 		return -1;
-	return pg_cmd(st, pg->c, "INSERT INTO daily (day, domain_id, class_id, reason_id, n)"
-	    " SELECT day, domain_id, class_id, reason_id, n FROM bw_daily"
-	    " ORDER BY day, domain_id, class_id, reason_id"
-	    " ON CONFLICT (day, domain_id, class_id, reason_id)"
+	return pg_cmd(st, pg->c, "INSERT INTO daily (day, domain_id, class_id, reason_id,"
+	    " host_id, instance_id, n) SELECT day, domain_id, class_id, reason_id,"
+	    " host_id, instance_id, n FROM bw_daily"
+	    " ORDER BY day, domain_id, class_id, reason_id, host_id, instance_id"
+	    " ON CONFLICT (day, domain_id, class_id, reason_id, host_id, instance_id)"
 	    " DO UPDATE SET n = daily.n + excluded.n", "daily counters");
 }
 
@@ -526,39 +527,55 @@ pg_linestats_add(struct store *st, int64_t source_id, const int64_t *by_kind)
 /* ---- pending deferrals ---- */
 
 /*
- * Puts and deletes of the batch are merged in memory, one per (queue id,
- * recipient), and written at commit.  An expiry reads the table and lays
- * the batch's operations on its queue id over what it read.
+ * Puts and deletes of the batch are merged in memory, one per (host,
+ * instance, queue id, recipient), and written at commit.  An expiry reads
+ * the table and lays the batch's operations on its message over what it
+ * read.  As in SQLite, instance 0 (not known) matches any instance.
  */
-static struct pg_pop *
-pg_pop_find(struct pg *pg, struct span qid, uint64_t qh, int64_t rcpt)
+static uint64_t
+pg_qhash(const struct store_qkey *k, struct span *qid)
 {
-	size_t	 v = hash_find(&pg->popmap, qh ^ (uint64_t)rcpt, (uint64_t)rcpt);
+	*qid = k->queue_id;
+	if (qid->n > PG_QID_MAX)
+		qid->n = PG_QID_MAX;
+	return hash_bytes(qid->p, qid->n) ^ ((uint64_t)k->host_id * 0x9e3779b97f4a7c15ULL);
+}
+
+static int
+pg_pop_is(const struct pg_pop *o, const struct store_qkey *k, struct span qid)
+{
+	return o->host_id == k->host_id && strlen(o->qid) == qid.n &&
+	    memcmp(o->qid, qid.p, qid.n) == 0;
+}
+
+static struct pg_pop *
+pg_pop_find(struct pg *pg, const struct store_qkey *k, struct span qid,
+    uint64_t qh, int64_t rcpt)
+{
+	size_t	 v = hash_find(&pg->popmap, qh ^ (uint64_t)rcpt,
+	    (uint64_t)rcpt ^ (uint64_t)k->instance_id);
 	struct pg_pop *o;
 
 	if (v == 0)
 		return NULL;
 	o = &pg->pop[v - 1];
-	if (o->qh != qh || o->rcpt != rcpt || strlen(o->qid) != qid.n ||
-	    memcmp(o->qid, qid.p, qid.n) != 0)
+	if (o->rcpt != rcpt || o->instance_id != k->instance_id || !pg_pop_is(o, k, qid))
 		return NULL;
 	return o;
 }
 
 static int
-pg_pop(struct store *st, int put, struct span qid, int64_t rcpt,
+pg_pop(struct store *st, int put, const struct store_qkey *k, int64_t rcpt,
     int64_t failure_id, int64_t time)
 {
 	struct pg	*pg = PG(st);
 	struct pg_pop	*o;
-	uint64_t	 qh;
+	struct span	 qid;
+	uint64_t	 qh = pg_qhash(k, &qid);
 	size_t		*head;
 	int		 isnew;
 
-	if (qid.n > PG_QID_MAX)
-		qid.n = PG_QID_MAX;
-	qh = hash_bytes(qid.p, qid.n);
-	if ((o = pg_pop_find(pg, qid, qh, rcpt)) == NULL) {
+	if ((o = pg_pop_find(pg, k, qid, qh, rcpt)) == NULL) {
 		if (pg->npop == pg->popcap) {
 			pg->popcap = pg->popcap == 0 ? 1024 : pg->popcap * 2;
 			pg->pop = xrealloc(pg->pop, pg->popcap * sizeof(*pg->pop));
@@ -568,10 +585,11 @@ pg_pop(struct store *st, int put, struct span qid, int64_t rcpt,
 		o->qid = xmalloc(qid.n + 1);
 		memcpy(o->qid, qid.p, qid.n);
 		o->qid[qid.n] = '\0';
-		o->qh = qh;
+		o->host_id = k->host_id;
+		o->instance_id = k->instance_id;
 		o->rcpt = rcpt;
-		*hash_slot(&pg->popmap, qh ^ (uint64_t)rcpt, (uint64_t)rcpt, &isnew) =
-		    pg->npop;
+		*hash_slot(&pg->popmap, qh ^ (uint64_t)rcpt,
+		    (uint64_t)rcpt ^ (uint64_t)k->instance_id, &isnew) = pg->npop;
 		head = hash_slot(&pg->pqids, qh, 0, &isnew);
 		o->next = *head;
 		*head = pg->npop;
@@ -586,16 +604,16 @@ pg_pop(struct store *st, int put, struct span qid, int64_t rcpt,
 }
 
 int
-pg_pending_put(struct store *st, struct span qid, int64_t rcpt,
+pg_pending_put(struct store *st, const struct store_qkey *k, int64_t rcpt,
     int64_t failure_id, int64_t time)
 {
-	return pg_pop(st, 1, qid, rcpt, failure_id, time);
+	return pg_pop(st, 1, k, rcpt, failure_id, time);
 }
 
 int
-pg_pending_del(struct store *st, struct span qid, int64_t rcpt)
+pg_pending_del(struct store *st, const struct store_qkey *k, int64_t rcpt)
 {
-	return pg_pop(st, 0, qid, rcpt, 0, 0);
+	return pg_pop(st, 0, k, rcpt, 0, 0);
 }
 
 static int
@@ -614,7 +632,8 @@ pg_flush_pending(struct store *st)
 		o = &pg->pop[i];
 		if (o->dead)
 			continue;
-		pg_buf_printf(&pg->sql, "%c\t", o->put ? 't' : 'f');
+		pg_buf_printf(&pg->sql, "%c\t%lld\t%lld\t", o->put ? 't' : 'f',
+		    (long long)o->host_id, (long long)o->instance_id);
 		pg_buf_text(&pg->sql, o->qid, strlen(o->qid), 1);
 		if (o->put)
 			pg_buf_printf(&pg->sql, "\t%lld\t%lld\t%lld\n", (long long)o->rcpt,
@@ -628,10 +647,13 @@ pg_flush_pending(struct store *st)
 	pg->sql.n = 0;
 	pg_buf_printf(&pg->sql,
 	    "DELETE FROM pending p USING bw_pending_op o WHERE NOT o.put"
-	    " AND p.node_id = %lld AND p.queue_id = o.queue_id AND p.rcpt = o.rcpt;"
-	    "INSERT INTO pending (node_id, queue_id, rcpt, failure_id, time)"
-	    " SELECT %lld, queue_id, rcpt, failure_id, time FROM bw_pending_op o"
-	    " WHERE o.put ON CONFLICT (node_id, queue_id, rcpt) DO UPDATE"
+	    " AND p.node_id = %lld AND p.host_id = o.host_id"
+	    " AND p.instance_id IN (o.instance_id, 0) AND p.queue_id = o.queue_id"
+	    " AND p.rcpt = o.rcpt;"
+	    "INSERT INTO pending (node_id, host_id, instance_id, queue_id, rcpt,"
+	    " failure_id, time) SELECT %lld, host_id, instance_id, queue_id, rcpt,"
+	    " failure_id, time FROM bw_pending_op o WHERE o.put"
+	    " ON CONFLICT (node_id, host_id, instance_id, queue_id, rcpt) DO UPDATE"
 	    " SET failure_id = excluded.failure_id, time = excluded.time;"
 	    "TRUNCATE bw_pending_op", (long long)pg->node_id, (long long)pg->node_id);
 	return pg_cmd(st, pg->c, pg->sql.p, "pending");
@@ -649,39 +671,42 @@ pg_pop_drop(struct pg *pg)
 	hash_clear(&pg->pqids);
 }
 
-/* A statement of this node about one queue id. */
+/* A statement of this node about one message (host, instance, queue id). */
 static PGresult *
-pg_pending_q(struct store *st, const char *sql, struct span qid,
+pg_pending_q(struct store *st, const char *sql, const struct store_qkey *k,
     ExecStatusType want)
 {
 	struct pg	*pg = PG(st);
-	char		 node[32];
-	const char	*v[2];
+	char		 num[3][32];
+	const char	*v[4] = { num[0], num[1], num[2], NULL };
+	struct span	 qid = k->queue_id;
 
 	if (pg_node(st) == -1)
 		return NULL;
-	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
-	v[0] = node;
+	snprintf(num[0], 32, "%lld", (long long)pg->node_id);
+	snprintf(num[1], 32, "%lld", (long long)k->host_id);
+	snprintf(num[2], 32, "%lld", (long long)k->instance_id);
 	pg->tmp.n = 0;
 	pg_buf_text(&pg->tmp, qid.p, qid.n < PG_QID_MAX ? qid.n : PG_QID_MAX, 0);
-	v[1] = pg->tmp.p;
-	return pg_exec(st, pg->c, sql, 2, v, NULL, NULL, want, "pending");
+	v[3] = pg->tmp.p;
+	return pg_exec(st, pg->c, sql, 4, v, NULL, NULL, want, "pending");
 }
 
-/* The batch's operations on one queue id, in turn (NULL: the end). */
+/* The batch's operations on one message, in turn (NULL: the end). */
 static struct pg_pop *
-pg_pop_next(struct pg *pg, struct span qid, size_t *at)
+pg_pop_next(struct pg *pg, const struct store_qkey *k, size_t *at)
 {
 	struct pg_pop	*o;
+	struct span	 qid;
+	uint64_t	 qh = pg_qhash(k, &qid);
 
-	if (qid.n > PG_QID_MAX)
-		qid.n = PG_QID_MAX;
 	if (*at == (size_t)-1)
-		*at = hash_find(&pg->pqids, hash_bytes(qid.p, qid.n), 0);
+		*at = hash_find(&pg->pqids, qh, 0);
 	while (*at != 0) {
 		o = &pg->pop[*at - 1];
 		*at = o->next;
-		if (!o->dead && strlen(o->qid) == qid.n && memcmp(o->qid, qid.p, qid.n) == 0)
+		if (!o->dead && pg_pop_is(o, k, qid) &&
+		    (o->instance_id == k->instance_id || o->instance_id == 0))
 			return o;
 	}
 	return NULL;
@@ -689,6 +714,7 @@ pg_pop_next(struct pg *pg, struct span qid, size_t *at)
 
 struct pg_rcpt {
 	int64_t		 rcpt;
+	int64_t		 instance_id;
 	int64_t		 failure_id;
 };
 
@@ -697,11 +723,13 @@ pg_rcpt_cmp(const void *a, const void *b)
 {
 	const struct pg_rcpt	*x = a, *y = b;
 
+	if (x->instance_id != y->instance_id)
+		return x->instance_id < y->instance_id ? -1 : 1;
 	return x->rcpt < y->rcpt ? -1 : x->rcpt > y->rcpt;
 }
 
 int
-pg_pending_get(struct store *st, struct span qid, int64_t **ids)
+pg_pending_get(struct store *st, const struct store_qkey *k, int64_t **ids)
 {
 	struct pg	*pg = PG(st);
 	struct pg_rcpt	*v = NULL;
@@ -710,32 +738,39 @@ pg_pending_get(struct store *st, struct span qid, int64_t **ids)
 	size_t		 n = 0, cap, i, at = (size_t)-1;
 
 	*ids = NULL;
-	if ((r = pg_pending_q(st, "SELECT rcpt, failure_id FROM pending WHERE"
-	    " node_id = $1 AND queue_id = $2", qid, PGRES_TUPLES_OK)) == NULL)
+	if ((r = pg_pending_q(st, "SELECT rcpt, instance_id, failure_id FROM pending"
+	    " WHERE node_id = $1 AND host_id = $2 AND instance_id IN ($3, 0)"
+	    " AND queue_id = $4", k, PGRES_TUPLES_OK)) == NULL)
 		return -1;
 	cap = (size_t)PQntuples(r) + 8;
 	v = xcalloc(cap, sizeof(*v));
 	for (i = 0; i < (size_t)PQntuples(r); i++) {
 		v[n].rcpt = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
-		v[n++].failure_id = strtoll(PQgetvalue(r, (int)i, 1), NULL, 10);
+		v[n].instance_id = strtoll(PQgetvalue(r, (int)i, 1), NULL, 10);
+		v[n++].failure_id = strtoll(PQgetvalue(r, (int)i, 2), NULL, 10);
 	}
 	PQclear(r);
-	while ((o = pg_pop_next(pg, qid, &at)) != NULL) {
-		for (i = 0; i < n && v[i].rcpt != o->rcpt; i++)
+	while ((o = pg_pop_next(pg, k, &at)) != NULL) {
+		for (i = 0; i < n && (v[i].rcpt != o->rcpt ||
+		    v[i].instance_id != o->instance_id); i++)
 			;
 		if (!o->put) {
-			if (i < n)
-				v[i] = v[--n];
+			/* a delete takes the instance's row and an unknown one's */
+			for (i = 0; i < n; i++)
+				if (v[i].rcpt == o->rcpt && (v[i].instance_id ==
+				    o->instance_id || v[i].instance_id == 0))
+					v[i--] = v[--n];
 			continue;
 		}
 		if (i == n) {
 			if (n == cap)
 				v = xrealloc(v, (cap *= 2) * sizeof(*v));
-			v[n++].rcpt = o->rcpt;
+			v[n].rcpt = o->rcpt;
+			v[n++].instance_id = o->instance_id;
 		}
 		v[i].failure_id = o->failure_id;
 	}
-	/* in recipient order, as the table's key gives them */
+	/* in the order of the table's key */
 	qsort(v, n, sizeof(*v), pg_rcpt_cmp);
 	if (n > 0)
 		*ids = xcalloc(n, sizeof(**ids));
@@ -746,17 +781,18 @@ pg_pending_get(struct store *st, struct span qid, int64_t **ids)
 }
 
 int
-pg_pending_forget(struct store *st, struct span qid)
+pg_pending_forget(struct store *st, const struct store_qkey *k)
 {
 	struct pg	*pg = PG(st);
 	struct pg_pop	*o;
 	PGresult	*r;
 	size_t		 at = (size_t)-1;
 
-	while ((o = pg_pop_next(pg, qid, &at)) != NULL)
+	while ((o = pg_pop_next(pg, k, &at)) != NULL)
 		o->dead = 1;
 	if ((r = pg_pending_q(st, "DELETE FROM pending WHERE node_id = $1"
-	    " AND queue_id = $2", qid, PGRES_COMMAND_OK)) == NULL)
+	    " AND host_id = $2 AND instance_id IN ($3, 0) AND queue_id = $4", k,
+	    PGRES_COMMAND_OK)) == NULL)
 		return -1;
 	PQclear(r);
 	return 0;
@@ -771,34 +807,40 @@ pg_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 	PGresult	*r;
 	int		 i, n, rc = 0;
 
-	if (pg_node_id(st) == -1 || pg_flush_pending(st) == -1)
+	if (pg_flush_pending(st) == -1 || pg_node_find(st) == -1)
 		return -1;
+	if (pg->node_id == 0)
+		return 0;
 	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
-	if ((r = pg_exec(st, pg->c, "SELECT DISTINCT queue_id FROM pending"
+	if ((r = pg_exec(st, pg->c, "SELECT DISTINCT host_id, queue_id FROM pending"
 	    " WHERE node_id = $1", 1, v, NULL, NULL, PGRES_TUPLES_OK,
 	    "pending")) == NULL)
 		return -1;
 	n = PQntuples(r);
 	for (i = 0; i < n && rc == 0; i++)
-		rc = cb(PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), arg);
+		rc = cb(strtoll(PQgetvalue(r, i, 0), NULL, 10), PQgetvalue(r, i, 1),
+		    (size_t)PQgetlength(r, i, 1), arg);
 	PQclear(r);
 	return rc;
 }
 
-/* Deferrals older than a month, of every node (prune). */
+/* This node's deferrals older than "before": they cannot expire any more. */
 int
 pg_pending_expire(struct store *st, int64_t before)
 {
 	struct pg	*pg = PG(st);
-	char		 t[32];
-	const char	*v[1] = { t };
+	char		 num[2][32];
+	const char	*v[2] = { num[0], num[1] };
 	PGresult	*r;
 
-	if (pg_flush_pending(st) == -1)
+	if (pg_flush_pending(st) == -1 || pg_node_find(st) == -1)
 		return -1;
-	snprintf(t, sizeof(t), "%lld", (long long)before);
-	if ((r = pg_exec(st, pg->c, "DELETE FROM pending WHERE time < $1", 1, v,
-	    NULL, NULL, PGRES_COMMAND_OK, "pending")) == NULL)
+	if (pg->node_id == 0)
+		return 0;
+	snprintf(num[0], 32, "%lld", (long long)pg->node_id);
+	snprintf(num[1], 32, "%lld", (long long)before);
+	if ((r = pg_exec(st, pg->c, "DELETE FROM pending WHERE node_id = $1"
+	    " AND time < $2", 2, v, NULL, NULL, PGRES_COMMAND_OK, "pending")) == NULL)
 		return -1;
 	PQclear(r);
 	return 0;
@@ -839,7 +881,7 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 	*domain = pg->fr[k].domain;
 	pg_frow_note(pg, id, *domain, b->n);
 	p = pg->tmp.p;
-	for (f = 0; f < 18; f++) {
+	for (f = 0; f < 19; f++) {
 		const char	*q = memchr(p, '\t', (size_t)(pg->tmp.p + len - p));
 
 		if (q == NULL)
@@ -865,9 +907,15 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 		case 10: pg_buf_printf(b, "%d", e->cls); break;
 		case 11: pg_buf_printf(b, "%d", e->reason); break;
 		case 14: pg_buf_printf(b, "%lld", (long long)e->rule_id); break;
+		case 18:
+			if (e->instance_id == 0)
+				pg_buf_add(b, "\\N", 2);
+			else
+				pg_buf_printf(b, "%lld", (long long)e->instance_id);
+			break;
 		default: pg_buf_add(b, p, (size_t)(q - p)); break;
 		}
-		pg_buf_add(b, f == 17 ? "\n" : "\t", 1);
+		pg_buf_add(b, f == 18 ? "\n" : "\t", 1);
 		p = q + 1;
 	}
 	*row = id;
@@ -879,8 +927,8 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
     int64_t *row, int64_t *domain)
 {
 	struct pg	*pg = PG(st);
-	char		 num[9][32];
-	const char	*v[9];
+	char		 num[10][32];
+	const char	*v[10];
 	PGresult	*r;
 	int64_t		 id;
 	int		 found, i;
@@ -899,18 +947,21 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 	snprintf(num[6], 32, "%d", e->reason);
 	snprintf(num[7], 32, "%lld", (long long)e->rule_id);
 	snprintf(num[8], 32, "%lld", (long long)failure_id);
-	for (i = 0; i < 9; i++)
+	snprintf(num[9], 32, "%lld", (long long)e->instance_id);
+	for (i = 0; i < 10; i++)
 		v[i] = num[i];
 	if (e->source_id <= 0)
 		v[2] = v[3] = NULL;
 	if (e->host_id == 0)
 		v[4] = NULL;
+	if (e->instance_id == 0)
+		v[9] = NULL;
 	if ((r = pg_exec(st, pg->c, "INSERT INTO failure (id, time, source_id, \"offset\","
 	    " host_id, queue_id, local, domain_id, relay_id, status_id, class_id,"
-	    " reason_id, reply_id, diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " reason_id, reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
 	    " SELECT $1, $2, $3, $4, $5, queue_id, local, domain_id, relay_id, 5, $6, $7,"
-	    " reply_id, diagnostic_id, $8, arg1, arg2, arg3 FROM failure WHERE id = $9"
-	    " RETURNING id, domain_id", 9, v, NULL, NULL, PGRES_TUPLES_OK,
+	    " reply_id, diagnostic_id, $8, arg1, arg2, arg3, $10 FROM failure WHERE id = $9"
+	    " RETURNING id, domain_id", 10, v, NULL, NULL, PGRES_TUPLES_OK,
 	    "expired")) == NULL)
 		return -1;
 	found = PQntuples(r) == 1;
@@ -964,7 +1015,6 @@ pg_write_drop(struct pg *pg)
 	pg->nfr = 0;
 	pg_pop_drop(pg);
 	pg->ncnt = 0;
-	hash_clear(&pg->cntmap);
 	pg->nspans = 0;
 	for (i = 0; i < pg->nunrec; i++) {
 		free(pg->unrec[i].norm);
@@ -988,7 +1038,6 @@ pg_write_free(struct pg *pg)
 	free(pg->frows.p);
 	free(pg->fr);
 	free(pg->cnt);
-	hash_free(&pg->cntmap);
 	free(pg->spans);
 	free(pg->unrec);
 	hash_free(&pg->unrecmap);
