@@ -127,6 +127,8 @@ QUERIES = (
     ("SELECT class, sum(n) FROM v_daily GROUP BY 1", "class"),
     ("SELECT day, domain, class, reason, sum(n) FROM v_daily GROUP BY 1, 2, 3, 4", "domain"),
     ("SELECT host, class, reason, count(*) FROM v_failures GROUP BY 1, 2, 3", "host"),
+    ("SELECT day, host, instance, class, sum(n) FROM v_daily GROUP BY 1, 2, 3, 4",
+     "host-counters"),
     ("SELECT time, host, queue_id, recipient, status, class, reason, diagnostic, count(*)"
      " FROM v_failures GROUP BY 1, 2, 3, 4, 5, 6, 7, 8", "rows"),
     ("SELECT kind, sum(n) FROM line_stats GROUP BY 1", "kinds"),

@@ -48,8 +48,45 @@ same domain-day "SELECT day, domain, attempts, delivered, permanent, temporary, 
     local_throttle, failure_pct FROM v_domain_day"
 same unrecognised "SELECT normalized, n, first_seen, last_seen, example, example_domain
     FROM v_unrecognised"
+same per-host-day "SELECT day, host, instance, attempts, delivered, permanent, temporary,
+    greylist, local_throttle, failure_pct FROM v_host_day"
 same line-stats "SELECT kind, sum(n) FROM line_stats GROUP BY kind"
 same pending "SELECT queue_id, rcpt FROM pending"
+
+# A central log of three hosts (two instances on mx1) whose queue ids
+# collide, imported in two runs: each expiry goes to its own host's and
+# instance's deferred recipients, as in SQLite.
+hl() {	# time host instance/program rest
+	printf '2026-11-22T%s+00:00 %s %s[42]: C0FFEE1234: %s\n' "$1" "$2" "$3" "$4"
+}
+defer() {	# time host instance rcpt
+	hl "$1" "$2" "$3/smtp" "to=<$4>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.$4[192.0.2.1]:25: Connection timed out)"
+}
+expire() {	# time host instance
+	hl "$1" "$2" "$3/qmgr" "from=<sender@example.org>, status=expired, returned to sender"
+}
+{
+	defer 09:00:00 mx1 postfix a1@one.example
+	defer 09:00:01 mx2 postfix b2@two.example
+	defer 09:00:02 mx3 postfix c3@three.example
+	defer 09:00:03 mx1 postfix-out d4@four.example
+	hl 09:30:00 mx2 postfix/smtp "to=<b2@two.example>, relay=mx.two.example[192.0.2.2]:25, delay=9, delays=0/0/1/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)"
+} > "$T/central1.log"
+{
+	expire 10:00:00 mx1 postfix
+	expire 10:00:01 mx3 postfix
+	expire 10:00:02 mx2 postfix
+	expire 10:00:03 mx1 postfix-out
+} > "$T/central2.log"
+for db in "$SQ" "$PGDB"; do
+	"$BW" import --quiet --db "$db" "$T/central1.log" || fail "central log, first run"
+	"$BW" import --quiet --db "$db" "$T/central2.log" || fail "central log, second run"
+done
+same expired-per-host "SELECT host, instance, recipient, domain FROM v_failures
+    WHERE status = 'expired' AND time >= '2026-11-22T10:00:00Z' AND time < '2026-11-22T10:01:00Z'"
+n=$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM v_failures WHERE status = 'expired'
+    AND recipient IN ('a1@one.example', 'c3@three.example', 'd4@four.example')")
+assert_eq "$n" 3 "expiries attributed to their host's recipients"
 
 # the report, in every format, for ranges, a day and a domain
 for args in "--from 2026-11-12 --to 2026-11-23" "--date 2026-11-22" \
