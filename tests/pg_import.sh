@@ -70,9 +70,10 @@ expire() {	# time host instance
 	defer 09:00:01 mx2 postfix b2@two.example
 	defer 09:00:02 mx3 postfix c3@three.example
 	defer 09:00:03 mx1 postfix-out d4@four.example
-	hl 09:30:00 mx2 postfix/smtp "to=<b2@two.example>, relay=mx.two.example[192.0.2.2]:25, delay=9, delays=0/0/1/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)"
 } > "$T/central1.log"
 {
+	# delivered in the next transaction: its pending row must go
+	hl 09:30:00 mx2 postfix/smtp "to=<b2@two.example>, relay=mx.two.example[192.0.2.2]:25, delay=9, delays=0/0/1/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)"
 	expire 10:00:00 mx1 postfix
 	expire 10:00:01 mx3 postfix
 	expire 10:00:02 mx2 postfix
@@ -87,6 +88,7 @@ same expired-per-host "SELECT host, instance, recipient, domain FROM v_failures
 n=$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM v_failures WHERE status = 'expired'
     AND recipient IN ('a1@one.example', 'c3@three.example', 'd4@four.example')")
 assert_eq "$n" 3 "expiries attributed to their host's recipients"
+same pending-after "SELECT queue_id, rcpt FROM pending"
 
 # the report, in every format, for ranges, a day and a domain
 for args in "--from 2026-11-12 --to 2026-11-23" "--date 2026-11-22" \
