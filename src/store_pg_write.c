@@ -210,17 +210,22 @@ pg_flush_names(struct store *st)
 	    " SELECT id, id, name, extra FROM bw_name WHERE kind = %d"
 	    " ORDER BY id ON CONFLICT DO NOTHING;"
 	    /* two values with one id (a hash collision) would merge: refuse */
-	    "SELECT count(*) FROM bw_name s WHERE NOT CASE s.kind"
-	    " WHEN %d THEN EXISTS (SELECT 1 FROM domain t WHERE t.id = s.id AND t.name = s.name)"
-	    " WHEN %d THEN EXISTS (SELECT 1 FROM relay t WHERE t.id = s.id AND t.name = s.name)"
-	    " WHEN %d THEN EXISTS (SELECT 1 FROM host t WHERE t.id = s.id AND t.name = s.name)"
-	    " WHEN %d THEN EXISTS (SELECT 1 FROM rule t WHERE t.id = s.id AND t.name = s.name)"
-	    " WHEN %d THEN EXISTS (SELECT 1 FROM instance t WHERE t.id = s.id AND t.name = s.name)"
-	    " WHEN %d THEN EXISTS (SELECT 1 FROM reply t WHERE t.id = s.id AND t.code = s.code"
-	    "  AND t.dsn = s.name AND t.stage = s.extra)"
-	    " ELSE EXISTS (SELECT 1 FROM diagnostic t WHERE t.id = s.id AND t.template = s.name)"
-	    " END", I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_INSTANCE, I_REPLY, I_DIAG,
-	    I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_INSTANCE, I_REPLY);
+	    "SELECT (SELECT count(*) FROM bw_name s JOIN domain t USING (id)"
+	    "  WHERE s.kind = %d AND t.name <> s.name)"
+	    " + (SELECT count(*) FROM bw_name s JOIN relay t USING (id)"
+	    "  WHERE s.kind = %d AND t.name <> s.name)"
+	    " + (SELECT count(*) FROM bw_name s JOIN host t USING (id)"
+	    "  WHERE s.kind = %d AND t.name <> s.name)"
+	    " + (SELECT count(*) FROM bw_name s JOIN rule t USING (id)"
+	    "  WHERE s.kind = %d AND t.name <> s.name)"
+	    " + (SELECT count(*) FROM bw_name s JOIN instance t USING (id)"
+	    "  WHERE s.kind = %d AND t.name <> s.name)"
+	    " + (SELECT count(*) FROM bw_name s JOIN reply t USING (id)"
+	    "  WHERE s.kind = %d AND (t.code, t.dsn, t.stage) <> (s.code, s.name, s.extra))"
+	    " + (SELECT count(*) FROM bw_name s JOIN diagnostic t USING (id)"
+	    "  WHERE s.kind = %d AND t.template <> s.name)",
+	    I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_INSTANCE, I_REPLY, I_DIAG,
+	    I_DOMAIN, I_RELAY, I_HOST, I_RULE, I_INSTANCE, I_REPLY, I_DIAG);
 	r = PQexec(pg->c, pg->sql.p);
 	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_fail(st, pg->c, r, "names");

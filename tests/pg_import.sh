@@ -144,6 +144,22 @@ fi
 grep -q '"nosuchdb" does not exist' "$T/err" || { cat "$T/err" >&2; fail "missing database: unclear"; }
 pass "wrong password and missing database: clear errors, exit non-zero"
 
+# two values with one id (the 63-bit hash of the text) are refused, not
+# merged: a domain row planted under the id of collide.example
+id=$(python3 -c 'h = 1469598103934665603
+for c in b"collide.example":
+    h = ((h ^ c) * 1099511628211) % 2**64
+print((h & (2**63 - 1)) | 1)')
+pg_psql -d "$PGDB" -c "INSERT INTO domain (id, name) VALUES ($id, 'planted.example')" > /dev/null
+printf '2026-11-22T12:00:00.000000+00:00 mx2 postfix/smtp[1]: 7A1B2C3D98: to=<x@collide.example>, relay=mx.collide.example[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.collide.example[192.0.2.9] said: 550 5.1.1 unknown (in reply to RCPT TO command))\n' > "$T/e.log"
+if "$BW" import --quiet --db "$PGDB" "$T/e.log" 2> "$T/err"; then
+	fail "a hash collision was accepted"
+fi
+grep -q 'hash collision' "$T/err" || { cat "$T/err" >&2; fail "hash collision: unclear"; }
+n=$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM v_failures WHERE recipient LIKE '%collide%'")
+assert_eq "$n" 0 "nothing of a batch with a collision"
+pass "a hash collision refused, nothing committed"
+
 # a line that is not UTF-8 is stored (its bad bytes as '?'), not a stall
 printf '2026-11-22T12:00:00.000000+00:00 mx2 postfix/smtp[1]: 7A1B2C3D99: to=<x@latin1.example>, relay=mx.latin1.example[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.0.0, status=bounced (host mx.latin1.example[192.0.2.9] said: 550 Empf\344nger unbekannt (in reply to RCPT TO command))\n' > "$T/d.log"
 "$BW" import --quiet --db "$PGDB" "$T/d.log" || fail "a line not in UTF-8"
