@@ -270,6 +270,8 @@ def run(scenario):
             psql("ALTER TABLE failure SET TABLESPACE pg_default")
             disk.close()
     errs = "".join(open(os.path.join(d, n + ".err"), errors="replace").read() for n in NODES)
+    if "deadlock" in errs:
+        raise Fail("%s: a deadlock between writers:\n%s" % (scenario, errs))
     want_err = {"restart": "stalled", "terminate": "stalled", "diskfull": "disk full"}
     if scenario in want_err and want_err[scenario] not in errs:
         raise Fail("%s: no writer said \"%s\":\n%s" % (scenario, want_err[scenario], errs))

@@ -142,6 +142,13 @@ if "$BW" import --quiet --db "postgresql:///nosuchdb?host=$PGSOCK&port=$PGPORT&u
 	fail "a missing database was accepted"
 fi
 grep -q '"nosuchdb" does not exist' "$T/err" || { cat "$T/err" >&2; fail "missing database: unclear"; }
+# the daemon too: it says why and exits non-zero at start-up
+printf 'log = %s\ndatabase = %s\npidfile = %s\n' "$T/c.log" "$uri_pw" "$T/bwd.pid" > "$T/bwd.conf"
+chmod 600 "$T/bwd.conf"
+if PGPASSFILE="$T/pgpass" "$BWD" -f -c "$T/bwd.conf" > "$T/err" 2>&1; then
+	fail "bouncewatchd started with a wrong password"
+fi
+grep -q 'password authentication failed' "$T/err" || { cat "$T/err" >&2; fail "bouncewatchd: wrong password unclear"; }
 pass "wrong password and missing database: clear errors, exit non-zero"
 
 # two values with one id (the 63-bit hash of the text) are refused, not
