@@ -140,7 +140,7 @@ void	 pg_write_free(struct pg *);
 /* store_pg_read.c */
 int	 pg_read_begin(struct store *);
 void	 pg_read_end(struct store *);
-int64_t	 pg_domain_find(struct store *, const char *);
+int64_t	 pg_name_find(struct store *, enum store_name, const char *);
 int	 pg_daily_range(struct store *, const struct store_range *,
 	    store_daily_cb, void *);
 int	 pg_failure_range(struct store *, const struct store_range *,

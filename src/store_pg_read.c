@@ -127,15 +127,19 @@ pg_read_end(struct store *st)
 }
 
 int64_t
-pg_domain_find(struct store *st, const char *name)
+pg_name_find(struct store *st, enum store_name which, const char *name)
 {
 	const char	*p[1];
 	PGresult	*r;
 	int64_t		 id = 0;
 
+	if (which != STORE_DOMAIN && which != STORE_HOST)
+		return store_fail(st, STORE_EOTHER, "no lookup by name");
 	p[0] = pg_cstr(st, name, strlen(name));
-	if ((r = pg_exec(st, PG(st)->c, "SELECT id FROM domain WHERE name = $1", 1, p,
-	    NULL, NULL, PGRES_TUPLES_OK, "domain")) == NULL)
+	if ((r = pg_exec(st, PG(st)->c, which == STORE_DOMAIN ?
+	    "SELECT id FROM domain WHERE name = $1" :
+	    "SELECT id FROM host WHERE name = $1", 1, p, NULL, NULL,
+	    PGRES_TUPLES_OK, "lookup")) == NULL)
 		return -1;
 	if (PQntuples(r) > 0)
 		id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -209,7 +213,22 @@ struct pg_cb {
 	store_daily_cb	 daily;
 	store_failure_cb failure;
 	void		*arg;
+	const struct store_range *rg;
 };
+
+/* Is a row of this host in the range?  (Few hosts: a plain scan.) */
+static int
+pg_host_in(const struct store_range *rg, int64_t host)
+{
+	size_t	 i;
+
+	if (rg->hosts == NULL)
+		return 1;
+	for (i = 0; i < rg->nhosts; i++)
+		if (rg->hosts[i] == host)
+			return 1;
+	return 0;
+}
 
 static int
 pg_daily_row(struct store *st, PGresult *r, int i, void *arg)
@@ -225,14 +244,14 @@ pg_daily_row(struct store *st, PGresult *r, int i, void *arg)
 	row.n = strtoll(PQgetvalue(r, i, 4), NULL, 10);
 	row.host_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
 	row.instance_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
-	return cb->daily(&row, cb->arg);
+	return pg_host_in(cb->rg, row.host_id) ? cb->daily(&row, cb->arg) : 0;
 }
 
 int
 pg_daily_range(struct store *st, const struct store_range *rg, store_daily_cb cb,
     void *arg)
 {
-	struct pg_cb	 c = { cb, NULL, arg };
+	struct pg_cb	 c = { cb, NULL, arg, rg };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -263,14 +282,14 @@ pg_failure_row(struct store *st, PGresult *r, int i, void *arg)
 	row.relay_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
 	row.host_id = strtoll(PQgetvalue(r, i, 7), NULL, 10);
 	row.instance_id = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-	return cb->failure(&row, cb->arg);
+	return pg_host_in(cb->rg, row.host_id) ? cb->failure(&row, cb->arg) : 0;
 }
 
 int
 pg_failure_range(struct store *st, const struct store_range *rg,
     store_failure_cb cb, void *arg)
 {
-	struct pg_cb	 c = { NULL, cb, arg };
+	struct pg_cb	 c = { NULL, cb, arg, rg };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -314,6 +333,7 @@ pg_name(struct store *st, enum store_name which, int64_t id)
 		[STORE_DOMAIN] = "SELECT name FROM domain WHERE id = $1",
 		[STORE_RELAY] = "SELECT name FROM relay WHERE id = $1",
 		[STORE_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = $1",
+		[STORE_HOST] = "SELECT name FROM host WHERE id = $1",
 	};
 	char	*s;
 

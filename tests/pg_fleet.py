@@ -199,6 +199,27 @@ class DiskFull:
         subprocess.run(["umount", "-l", self.mnt])
 
 
+def reports(d):
+    """report --host mx2 from the shared database = mx2's own SQLite report
+    (asked with --host mx2 too: the report names the hosts it covers)."""
+    env = dict(os.environ, TZ="UTC", BOUNCEWATCH_NOW="2026-11-23T12:00:00Z")
+    for fmt in ("text", "json", "csv", "html"):
+        args = ["report", "--format", fmt, "--from", "2026-11-21", "--to", "2026-11-22",
+                "--host", "mx2"]
+        own = subprocess.run([BW] + args + ["--db", os.path.join(d, "mx2.db")],
+                             check=True, capture_output=True, env=env).stdout
+        shared = subprocess.run([BW] + args + ["--db", URI],
+                                check=True, capture_output=True, env=env).stdout
+        if own != shared:
+            for name, text in (("own", own), ("shared", shared)):
+                with open(os.path.join(d, "report-%s.%s" % (name, fmt)), "wb") as f:
+                    f.write(text)
+            raise Fail("report --host mx2 --format %s differs from mx2's own (%s)"
+                       % (fmt, d))
+    print("ok - report --host mx2 from PostgreSQL equals mx2's SQLite report: "
+          "text, json, csv, html")
+
+
 def run(scenario):
     d = tempfile.mkdtemp(prefix="bw-fleet.")
     ds = dict((n, Daemon(d, n)) for n in NODES)
@@ -265,6 +286,8 @@ def run(scenario):
     print("ok - %s: every line of the three logs read once (%s)" % (scenario, want))
     try:
         compare(reference(d, logs), stored())
+        if scenario == "kill9":
+            reports(d)
     finally:
         if disk is not None:
             psql("ALTER TABLE failure SET TABLESPACE pg_default")
