@@ -112,8 +112,8 @@ daemon_stall(struct daemon *d)
 	ev_timer_stop(d->loop, &d->commit_w);
 	ev_idle_stop(d->loop, &d->more_w);
 	if (delay < 0) {
-		log_warnx("%s: database corrupt (%s): stopping", d->conf->database,
-		    store_errmsg(d->store));
+		log_warnx("%s: database corrupt (%s): stopping",
+		    store_display(d->conf->database), store_errmsg(d->store));
 		daemon_exit(d, DAEMON_EX_DATAERR);
 		return;
 	}
@@ -604,7 +604,8 @@ daemon_run(struct daemon *d)
 	signal(SIGPIPE, SIG_IGN);
 	daemon_read_all(d);
 	daemon_notify("READY=1\nSTATUS=running");
-	log_info("started: following %d log(s) into %s", d->conf->nlogs, d->conf->database);
+	log_info("started: following %d log(s) into %s", d->conf->nlogs,
+	    store_display(d->conf->database));
 	if (!d->stopping)
 		ev_run(d->loop, 0);
 	daemon_log_counters(d);

@@ -275,6 +275,40 @@ store_is_pg(const char *db)
 	return n > 0 && db[n + strspn(db + n, " ")] == '=';
 }
 
+/*
+ * The database's name for messages: a password in a URI's user part or a
+ * "password=" setting is replaced by "***".  A static buffer.
+ */
+const char *
+store_display(const char *db)
+{
+	static char	 buf[1024];
+	const char	*auth, *end, *at = NULL, *p;
+	size_t		 n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", db);
+	if (!store_is_pg(db))
+		return buf;
+	if ((auth = strstr(db, "://")) != NULL) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		for (p = auth; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at != NULL && (p = memchr(auth, ':', (size_t)(at - auth))) != NULL)
+			snprintf(buf, sizeof(buf), "%.*s***%s", (int)(p + 1 - db), db, at);
+	}
+	while ((p = strstr(buf + n, "password=")) != NULL) {
+		char	*v = (char *)p + 9;
+		size_t	 len = strcspn(v, "& ");
+
+		memmove(v + 3, v + len, strlen(v + len) + 1);
+		memcpy(v, "***", 3);
+		n = (size_t)(v + 3 - buf);
+	}
+	return buf;
+}
+
 void
 store_set_node(struct store *st, const char *node)
 {

@@ -165,6 +165,8 @@ int64_t	store_wal_size(struct store *);
  * name).  store_set_node() is a no-op for SQLite.
  */
 int	store_is_pg(const char *db);
+/* The database's name for messages, its password masked (a static buffer). */
+const char *store_display(const char *db);
 void	store_set_node(struct store *, const char *);
 
 /*

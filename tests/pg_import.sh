@@ -151,6 +151,29 @@ fi
 grep -q 'password authentication failed' "$T/err" || { cat "$T/err" >&2; fail "bouncewatchd: wrong password unclear"; }
 pass "wrong password and missing database: clear errors, exit non-zero"
 
+# a writer role with its password in the URI: it works, and the password
+# never reaches the log
+pg_psql -d "$PGDB" -c "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public
+    TO bw_pass; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO bw_pass" > /dev/null
+uri_in="postgresql://bw_pass:right-one@/bw?host=$PGSOCK&port=$PGPORT"
+printf 'log = %s\ndatabase = %s\npidfile = %s\nnode = pw\n' "$T/c.log" "$uri_in" \
+    "$T/bwd.pid" > "$T/bwd.conf"
+chmod 600 "$T/bwd.conf"
+"$BWD" -f -c "$T/bwd.conf" > "$T/bwd.err" 2>&1 &
+pid=$!
+i=0
+until [ "$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM source s JOIN node n
+    ON n.id = s.node_id WHERE n.name = 'pw' AND s.lines > 0")" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || { kill $pid; cat "$T/bwd.err" >&2; fail "no commit with a password in the URI"; }
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid || fail "bouncewatchd exited $?"
+grep -q 'bw_pass:\*\*\*@' "$T/bwd.err" || { cat "$T/bwd.err" >&2; fail "the URI not shown masked"; }
+if grep -q 'right-one' "$T/bwd.err"; then fail "the password was logged"; fi
+pass "a password in the URI works and is masked in the log"
+
 # two values with one id (the 63-bit hash of the text) are refused, not
 # merged: a domain row planted under the id of collide.example
 id=$(python3 -c 'h = 1469598103934665603
@@ -173,3 +196,19 @@ printf '2026-11-22T12:00:00.000000+00:00 mx2 postfix/smtp[1]: 7A1B2C3D99: to=<x@
 got=$(pg_psql -At -d "$PGDB" -c "SELECT diagnostic FROM v_failures WHERE domain = 'latin1.example'")
 case $got in *"Empf?nger unbekannt"*) ;; *) fail "not UTF-8: got '$got'" ;; esac
 pass "a line not in UTF-8 stored with '?'"
+
+# sql/pg/roles.sql as documented: a writer role creates and fills the
+# tables, the report's role reads them and may not write
+pg_psql -d postgres -f "$top_srcdir/sql/pg/roles.sql" > /dev/null || fail "sql/pg/roles.sql"
+as() { echo "postgresql:///bouncewatch?host=$PGSOCK&port=$PGPORT&user=$1"; }
+"$BW" import --quiet --db "$(as bw_writer)" "$T/b.log" || fail "import as bw_writer"
+rm -f "$T/b.db"
+"$BW" import --quiet --db "$T/b.db" "$T/b.log"
+"$BW" report --db "$(as bw_report)" --date 2026-11-21 > "$T/r.pg" || fail "report as bw_report"
+"$BW" report --db "$T/b.db" --date 2026-11-21 > "$T/r.sq"
+cmp -s "$T/r.sq" "$T/r.pg" || fail "report as bw_report differs"
+if "$BW" import --quiet --db "$(as bw_report)" "$T/c.log" 2> "$T/err"; then
+	fail "bw_report could write"
+fi
+grep -q 'permission denied' "$T/err" || { cat "$T/err" >&2; fail "bw_report: unclear refusal"; }
+pass "roles.sql: bw_writer writes, bw_report reads the same report and may not write"
