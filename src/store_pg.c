@@ -350,6 +350,11 @@ pg_node(struct store *st)
 
 /* ---- the schema ---- */
 
+/* Migrations (none yet): entry N is sql/pg/migrate-N.sql, N-1 to N. */
+static const char *const pg_migrations[PG_SCHEMA_VERSION + 1] = {
+	NULL,
+};
+
 static int
 pg_version_of(struct store *st, PGconn *conn, int *version)
 {
@@ -404,6 +409,20 @@ pg_schema(struct store *st)
 		    pg_cmd(st, pg->c, pg_views_sql, "create views") == -1)
 			goto fail;
 		log_info("postgresql: schema version %d created", PG_SCHEMA_VERSION);
+	}
+	/* sql/pg/migrate-N.sql upgrades N-1 to N, all in this transaction */
+	for (; version > 0 && version < PG_SCHEMA_VERSION; version++) {
+		if (pg_migrations[version + 1] == NULL) {
+			store_fail(st, STORE_EOTHER, "postgresql: no migration from "
+			    "schema version %d", version);
+			goto fail;
+		}
+		if (pg_cmd(st, pg->c, pg_migrations[version + 1], "migrate") == -1)
+			goto fail;
+		if (version + 1 == PG_SCHEMA_VERSION &&
+		    pg_cmd(st, pg->c, pg_views_sql, "create views") == -1)
+			goto fail;
+		log_info("postgresql: schema migrated to version %d", version + 1);
 	}
 	return pg_cmd(st, pg->c, "COMMIT", "schema");
 fail:
