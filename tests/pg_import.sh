@@ -212,3 +212,11 @@ if "$BW" import --quiet --db "$(as bw_report)" "$T/c.log" 2> "$T/err"; then
 fi
 grep -q 'permission denied' "$T/err" || { cat "$T/err" >&2; fail "bw_report: unclear refusal"; }
 pass "roles.sql: bw_writer writes, bw_report reads the same report and may not write"
+
+# a database written by a newer bouncewatch is refused, untouched
+pg_psql -d "$PGDB" -c "UPDATE meta SET value = '99' WHERE key = 'schema_version'" > /dev/null
+if "$BW" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err"; then
+	fail "a newer schema was written to"
+fi
+grep -q 'schema version 99 is newer' "$T/err" || { cat "$T/err" >&2; fail "newer schema: unclear"; }
+pass "a newer schema refused"
