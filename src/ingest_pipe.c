@@ -137,6 +137,8 @@ pipe_put(struct ingest_pipe *p, struct pipe_chunk *c, struct source *s,
 	r->l = *l;
 	r->k = ingest_parse(p->ing, s, l, &r->d);
 	ingest_judge(p->ing, r->k, &r->d, &r->v);
+	/* a journal entry's fields are the journal's memory: not for the pipe */
+	r->l.journal = NULL;
 	if (r->k == LINE_DELIVERY || r->k == LINE_EXPIRED) {
 		copy = c->arena + c->used;
 		memcpy(copy, l->p, l->len);
@@ -165,6 +167,7 @@ pipe_read(void *arg)
 			/* a look at the flag per chunk is enough */
 			if (c->n == 0 && pipe_stopped(p))
 				goto out;
+			l.journal = NULL;	/* only the journal sets it */
 			if ((r = source_next(s, &l)) == -1) {
 				p->rc = -1;
 				goto out;

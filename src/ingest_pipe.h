@@ -3,6 +3,9 @@
  * (and decompresses) the sources' lines, parses and classifies them;
  * the calling thread stores them, in the same order and the same open
  * transaction.  A bounded queue of line records lies between the two.
+ * For sources of lines (files): a journal entry's fields live in the
+ * journal's memory until the next entry, so the journal is read with
+ * ingest_pump().
  */
 #ifndef BW_INGEST_PIPE_H
 #define BW_INGEST_PIPE_H
