@@ -216,7 +216,7 @@ sq_pragma_int(struct store *st, const char *sql, int *out)
  * failure, daily and day_span, the interned tables' indexes, pending)
  * stays in memory between batches, whatever the size of the file.
  */
-#define SQ_WRITER_CACHE	"PRAGMA cache_size = -12288"	/* KiB */
+#define SQ_WRITER_CACHE	"PRAGMA cache_size = -8192"	/* KiB */
 
 /*
  * glibc returns the top of the heap to the system whenever 128 KiB are
