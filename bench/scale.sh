@@ -15,6 +15,8 @@
 # START (2026-10-01), DOMAINS (1000000; 0 skips), PFLOG (0; 1 runs
 # pflogsumm, installed from Debian when missing), PFLOG_SIZES
 # ("1000000 5000000"), KEEP (0; 1 keeps the databases in bench/out/scale.*),
+# RUNS (3: the day-30 log into a copy of the 29-day database, into a
+# fresh one and gzipped into a fresh one, interleaved, medians),
 # QUERIES (../sql/queries.sql: the file whose queries are timed), REV
 # (what the binary is, for the header; default: git describe).
 # Logs are cached in bench/out/scale/ (remade when genlog.py or the
@@ -35,6 +37,7 @@ DOMAINS=${DOMAINS:-1000000}
 PFLOG=${PFLOG:-0}
 PFLOG_SIZES=${PFLOG_SIZES:-1000000 5000000}
 KEEP=${KEEP:-0}
+RUNS=${RUNS:-3}
 QUERIES=${QUERIES:-$here/../sql/queries.sql}
 REV=${REV:-$(cd "$here/.." && git describe --always --dirty 2> /dev/null || echo -)}
 
@@ -115,6 +118,8 @@ echo "|---|---|---|---|---|---|---|"
 k=1
 while [ "$k" -le "$DAYS" ]; do
 	cat "$(daylog "$k")" > /dev/null
+	# the database before the last day, for the side-by-side runs below
+	[ "$k" -ne "$DAYS" ] || cp "$db" "$tmp/before-last.db"
 	import "$db" "$(daylog "$k")"
 	n=$(rows "$db")
 	b=$(dbsize "$db")
@@ -134,28 +139,45 @@ sqlite3 -readonly -separator ' | ' "$db" "SELECT '| ' || name, sum(pgsize),
     printf('%.1f', sum(pgsize) * 1.0 / max(1, (SELECT count(*) FROM failure))) || ' |'
     FROM dbstat GROUP BY name ORDER BY sum(pgsize) DESC LIMIT 8"
 
-# ---- 2. the last day's log into a fresh database, plain and gzipped ----
+# ---- 2. the last day's log: the aged database, a fresh one, gzipped ----
+# interleaved, RUNS times each, so that the machine's load falls on all alike
 fresh=$tmp/fresh.db
-import "$fresh" "$lastlog"
-fresh_wall=$wall fresh_cpu=$cpu fresh_rss=$rss
-rm -f "$fresh" "$fresh-wal" "$fresh-shm"
-import "$fresh" "$lastlog.gz"
-gz_wall=$wall gz_cpu=$cpu gz_rss=$rss
+: > "$tmp/side"
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	cp "$tmp/before-last.db" "$tmp/aged.db"
+	rm -f "$tmp/aged.db-wal" "$tmp/aged.db-shm"
+	import "$tmp/aged.db" "$lastlog"
+	echo "aged $wall $cpu $rss" >> "$tmp/side"
+	rm -f "$fresh" "$fresh-wal" "$fresh-shm"
+	import "$fresh" "$lastlog"
+	echo "fresh $wall $cpu $rss" >> "$tmp/side"
+	rm -f "$fresh" "$fresh-wal" "$fresh-shm"
+	import "$fresh" "$lastlog.gz"
+	echo "gz $wall $cpu $rss" >> "$tmp/side"
+	i=$((i + 1))
+done
+rm -f "$tmp/aged.db" "$tmp/aged.db-wal" "$tmp/aged.db-shm" "$tmp/before-last.db"
+med() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$tmp/side" | bench_median; }
+aged_wall=$(med aged 2) aged_cpu=$(med aged 3)
+fresh_wall=$(med fresh 2) fresh_cpu=$(med fresh 3) fresh_rss=$(med fresh 4)
+gz_wall=$(med gz 2) gz_cpu=$(med gz 3) gz_rss=$(med gz 4)
 echo
-echo "## The same day-$DAYS log"
+echo "## The same day-$DAYS log, side by side (median of $RUNS, interleaved)"
 echo
 echo "| into | wall s | cpu s | peak RSS MiB |"
 echo "|---|---|---|---|"
-echo "| the $DAYS-day database (day $DAYS above) | $dayN_wall | $dayN_cpu | |"
+echo "| the $((DAYS - 1))-day database (day $DAYS) | $aged_wall | $aged_cpu | |"
 echo "| a fresh database | $fresh_wall | $fresh_cpu | $fresh_rss |"
 echo "| a fresh database, .gz | $gz_wall | $gz_cpu | $gz_rss |"
 echo
-echo "day $DAYS / fresh: $(ratio "$dayN_wall" "$fresh_wall")x wall," \
-    "$(ratio "$dayN_cpu" "$fresh_cpu")x cpu (target <= 1.3);" \
-    "day $DAYS / day 1: $(ratio "$dayN_wall" "$day1_wall")x wall," \
+echo "day $DAYS / fresh: $(ratio "$aged_wall" "$fresh_wall")x wall," \
+    "$(ratio "$aged_cpu" "$fresh_cpu")x cpu (target <= 1.3);" \
+    "day $DAYS / day 1 (above, one run each): $(ratio "$dayN_wall" "$day1_wall")x wall," \
     "$(ratio "$dayN_cpu" "$day1_cpu")x cpu;" \
     ".gz / plain: $(ratio "$gz_wall" "$fresh_wall")x wall," \
     "$(ratio "$gz_cpu" "$fresh_cpu")x cpu (target <= 1.2)"
+echo "raw (what, wall s, cpu s, RSS MiB):" $(tr '\n' ';' < "$tmp/side")
 
 # ---- 3. reports: one day and every day, each format ----
 echo
