@@ -263,6 +263,8 @@ cli_import(int argc, char **argv)
 	}
 	if (rd.conf->node != NULL)
 		store_set_node(st, rd.conf->node);
+	if (strcmp(rd.conf->synchronous, "normal") == 0)
+		store_set_synchronous(st, 0);
 	memset(&total, 0, sizeof(total));
 	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
 	if (threads > 1)
