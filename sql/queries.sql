@@ -51,15 +51,22 @@ SELECT n, first_seen, last_seen, example_domain, normalized, example
 
 -- Q: A recipient's history: its failed attempts of the last 30 days (or :from to :to), newest first
 -- (no index on recipients: one would be written at random places on every
--- insert and cost the import as the database ages; day_span bounds the rows)
+-- insert and cost the import as the database ages; day_span bounds the
+-- rows, and the local part -- or the whole recipient, when it was stored
+-- whole -- picks them before the view puts each row together)
 SELECT time, status, class, reason, relay, dsn, diagnostic
   FROM v_failures
- WHERE id BETWEEN (SELECT min(first_id) FROM day_span
-                    WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
-                                  AND coalesce(:to, date('now', 'localtime')))
-              AND (SELECT max(last_id) FROM day_span
-                    WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
-                                  AND coalesce(:to, date('now', 'localtime')))
+ WHERE id IN (
+       SELECT id FROM failure
+        WHERE id BETWEEN (SELECT min(first_id) FROM day_span
+                           WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
+                                         AND coalesce(:to, date('now', 'localtime')))
+                     AND (SELECT max(last_id) FROM day_span
+                           WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
+                                         AND coalesce(:to, date('now', 'localtime')))
+          AND local IN (coalesce(:recipient, 'postmaster@example.com'),
+                        substr(coalesce(:recipient, 'postmaster@example.com'), 1,
+                               instr(coalesce(:recipient, 'postmaster@example.com'), '@') - 1)))
    AND recipient = coalesce(:recipient, 'postmaster@example.com')
  ORDER BY id DESC;
 
