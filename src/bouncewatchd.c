@@ -379,7 +379,7 @@ main(int argc, char **argv)
 		conf_free(&conf);
 		return DAEMON_EX_CONFIG;
 	}
-	if (check_dir(conf.database, "database") == -1 ||
+	if ((!store_is_pg(conf.database) && check_dir(conf.database, "database") == -1) ||
 	    check_dir(conf.pidfile, "pid file") == -1) {
 		conf_free(&conf);
 		return DAEMON_EX_CONFIG;

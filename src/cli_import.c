@@ -240,6 +240,8 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	if (rd.conf->node != NULL)
+		store_set_node(st, rd.conf->node);
 	memset(&total, 0, sizeof(total));
 	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
 	for (i = 0; i < argc; i++) {

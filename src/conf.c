@@ -730,9 +730,11 @@ conf_validate(const struct conf *c, char **cause)
 
 	if (c->nlogs == 0 && !c->journal && c->journal_directory == NULL)
 		conf_error(&e, "no \"log = PATH\" line: nothing to follow");
-	/* the store has no PostgreSQL backend yet: say so, not "cannot open" */
+#ifndef HAVE_LIBPQ
+	/* built without the PostgreSQL backend: say so, not "cannot open" */
 	if (conf_is_pg_uri(c->database))
 		conf_error(&e, "database: PostgreSQL is not supported by this build");
+#endif
 	if (c->user != NULL && getpwnam(c->user) == NULL) {
 		e.line = c->user_line;
 		conf_error(&e, "user: \"%s\" does not exist", c->user);

@@ -119,8 +119,8 @@ daemon_stall(struct daemon *d)
 	ev_timer_stop(d->loop, &d->commit_w);
 	ev_idle_stop(d->loop, &d->more_w);
 	if (delay < 0) {
-		log_warnx("%s: database corrupt (%s): stopping", d->conf->database,
-		    store_errmsg(d->store));
+		log_warnx("%s: database corrupt (%s): stopping",
+		    store_display(d->conf->database), store_errmsg(d->store));
 		daemon_exit(d, DAEMON_EX_DATAERR);
 		return;
 	}
@@ -677,6 +677,8 @@ daemon_new(struct conf *conf, int *exit_code)
 		free(d);
 		return NULL;
 	}
+	if (conf->node != NULL)
+		store_set_node(d->store, conf->node);
 	if (strcmp(conf->synchronous, "normal") == 0)
 		store_set_synchronous(d->store, 0);
 	if (stat(conf->database, &sb) == 0) {
@@ -747,7 +749,8 @@ daemon_run(struct daemon *d)
 	daemon_notify("READY=1\nSTATUS=running");
 	for (f = d->follows, n = 0; f != NULL; f = f->next)
 		n++;
-	log_info("started: following %d source(s) into %s", n, d->conf->database);
+	log_info("started: following %d source(s) into %s", n,
+	    store_display(d->conf->database));
 	if (!d->stopping)
 		ev_run(d->loop, 0);
 	daemon_log_counters(d);

@@ -2,9 +2,6 @@
  * store_sqlite.c -- the SQLite backend: opening (create, validate,
  * migrate), transactions and the writer's operations, each statement
  * prepared once.  The reader's operations are in store_sqlite_read.c.
- *
- * WAL mode, with -wal and -shm kept (SQLITE_FCNTL_PERSIST_WAL) so that
- * read-only readers always work; synchronous = FULL unless asked.
  */
 #include "config.h"
 
@@ -22,6 +19,10 @@
 #include "store_sqlite.h"
 #include "util.h"
 
+/*
+ * WAL mode, with -wal and -shm kept (SQLITE_FCNTL_PERSIST_WAL) so that
+ * read-only readers always work; synchronous = FULL unless asked.
+ */
 static const char *const sq_sql[SQ_MAX] = {
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",
@@ -903,7 +904,7 @@ const struct store_backend store_backend_sqlite = {
 	.pending_expire = sq_pending_expire,
 	.expire_copy = sq_expire_copy,
 	.diag_rehash = sq_rehash,
-	.source_list = sq_source_list,
+	.source_each = sq_source_each,
 	.source_get = sq_source_get,
 	.source_add = sq_source_add,
 	.source_save = sq_source_save,
