@@ -394,3 +394,10 @@ store_failure_text(struct store *st, int64_t id, char **text, char **domain)
 {
 	return st->be->failure_text(st, id, text, domain);
 }
+
+int
+store_recipient_range(struct store *st, const struct store_range *r,
+    store_recipients_cb cb, void *arg)
+{
+	return st->be->recipient_range(st, r, cb, arg);
+}

@@ -184,6 +184,23 @@ char	*store_name(struct store *, enum store_name, int64_t id);
 int	store_failure_text(struct store *, int64_t id, char **text, char **domain);
 
 /*
+ * Distinct failed recipients and messages of the range (local_throttle
+ * excluded), aggregated by the database: one row per (domain, class), per
+ * domain over every failure class (cls -1), per class over every domain
+ * (domain_id -1) and over both (-1, -1).  A recipient is (domain, local
+ * part); a message is (host, queue id).  Only rows not yet pruned count.
+ */
+struct store_recipients {
+	int64_t		 domain_id;	/* -1: every domain */
+	int		 cls;		/* -1: every failure class */
+	int64_t		 recipients;
+	int64_t		 messages;
+};
+typedef int	(*store_recipients_cb)(const struct store_recipients *, void *);
+int	store_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
+
+/*
  * SQLite only: run one statement on the store's own connection and give
  * the first column of its first row (0 when none).  For tuning and tests
  * (PRAGMA cache_size, max_page_count); -1 on error or another backend.

@@ -192,6 +192,8 @@ struct store_backend {
 	char	*(*name)(struct store *, enum store_name, int64_t);
 	int	(*failure_text)(struct store *, int64_t, char **, char **);
 	int	(*exec)(struct store *, const char *, int64_t *);
+	int	(*recipient_range)(struct store *, const struct store_range *,
+		    store_recipients_cb, void *);
 };
 
 extern const struct store_backend store_backend_sqlite;

@@ -850,4 +850,5 @@ const struct store_backend store_backend_sqlite = {
 	.name = sq_name,
 	.failure_text = sq_failure_text,
 	.exec = sq_exec,
+	.recipient_range = sq_recipient_range,
 };

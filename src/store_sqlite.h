@@ -52,6 +52,7 @@ enum sq_read {
 	SR_RELAY_NAME,
 	SR_NORMALIZED,
 	SR_FAILURE_TEXT,
+	SR_RECIPIENTS,
 	SR_MAX
 };
 
@@ -82,6 +83,8 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
+int	sq_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
 int	sq_source_list(struct store *, struct store_source **);
 int	sq_source_get(struct store *, int64_t, struct store_source *);
 

@@ -33,6 +33,29 @@ static const char *const sr_sql[SR_MAX] = {
 	[SR_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = ?1",
 	/* v_failures puts the row's words back into its template */
 	[SR_FAILURE_TEXT] = "SELECT diagnostic, domain FROM v_failures WHERE id = ?1",
+	/*
+	 * Distinct recipients (domain, local part) and messages (host, queue
+	 * id) of the range's failures, local_throttle (21) excluded: the rows
+	 * are read once into a materialised set, then grouped four ways.
+	 */
+	[SR_RECIPIENTS] =
+	    "WITH f (d, c, r, m) AS MATERIALIZED ("
+	    "  SELECT domain_id, class_id, domain_id || ':' || local,"
+	    "         coalesce(host_id, 0) || ':' || queue_id"
+	    "    FROM failure"
+	    "   WHERE id BETWEEN"
+	    "         (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "     AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "     AND time BETWEEN ?3 AND ?4"
+	    "     AND (?5 IS NULL OR domain_id = ?5)"
+	    "     AND class_id > 0 AND reason_id <> 21)"
+	    " SELECT d, c, count(DISTINCT r), count(DISTINCT m) FROM f GROUP BY d, c"
+	    " UNION ALL"
+	    " SELECT d, -1, count(DISTINCT r), count(DISTINCT m) FROM f GROUP BY d"
+	    " UNION ALL"
+	    " SELECT -1, c, count(DISTINCT r), count(DISTINCT m) FROM f GROUP BY c"
+	    " UNION ALL"
+	    " SELECT -1, -1, count(DISTINCT r), count(DISTINCT m) FROM f",
 };
 
 void
@@ -197,6 +220,17 @@ sq_bind_domain(sqlite3_stmt *q, int i, int64_t domain)
 		sqlite3_bind_null(q, i);
 }
 
+/* ?1 .. ?5: the days, the times and the domain of a range of failure rows. */
+static void
+sq_bind_range(sqlite3_stmt *q, const struct store_range *r)
+{
+	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, r->t0);
+	sqlite3_bind_int64(q, 4, r->t1);
+	sq_bind_domain(q, 5, r->domain);
+}
+
 int
 sq_daily_range(struct store *st, const struct store_range *r, store_daily_cb cb,
     void *arg)
@@ -237,11 +271,7 @@ sq_failure_range(struct store *st, const struct store_range *r,
 
 	if ((q = sq_reader(st, SR_FAILURES)) == NULL)
 		return -1;
-	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, r->t0);
-	sqlite3_bind_int64(q, 4, r->t1);
-	sq_bind_domain(q, 5, r->domain);
+	sq_bind_range(q, r);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		row.id = sqlite3_column_int64(q, 0);
 		row.time = sqlite3_column_int64(q, 1);
@@ -305,4 +335,30 @@ int
 sq_failure_text(struct store *st, int64_t id, char **text, char **domain)
 {
 	return sq_lookup(st, SR_FAILURE_TEXT, id, text, domain);
+}
+
+int
+sq_recipient_range(struct store *st, const struct store_range *r,
+    store_recipients_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_recipients	 row;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_RECIPIENTS)) == NULL)
+		return -1;
+	sq_bind_range(q, r);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.domain_id = sqlite3_column_int64(q, 0);
+		row.cls = sqlite3_column_int(q, 1);
+		row.recipients = sqlite3_column_int64(q, 2);
+		row.messages = sqlite3_column_int64(q, 3);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "recipients");
+	return 0;
 }
