@@ -88,3 +88,19 @@ SELECT id, path, state, offset, lines,
        strftime('%Y-%m-%dT%H:%M:%SZ', first_seen, 'unixepoch') AS first_seen,
        strftime('%Y-%m-%dT%H:%M:%SZ', last_commit, 'unixepoch') AS last_commit
   FROM source;
+
+-- Recipients to suppress: the last known outcome was a permanent
+-- recipient failure.
+DROP VIEW IF EXISTS v_suppressions;
+CREATE VIEW v_suppressions AS
+SELECT CASE WHEN d.name = '' OR instr(s.local, '@') > 0 THEN s.local
+            ELSE s.local || '@' || d.name END AS recipient,
+       d.name AS domain,
+       re.name AS reason,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.first_seen, 'unixepoch') AS first_seen,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.last_seen, 'unixepoch') AS last_seen,
+       s.n,
+       s.failure_id
+  FROM suppression s
+  JOIN domain d ON d.id = s.domain_id
+  JOIN reason re ON re.id = s.reason_id;

@@ -113,10 +113,18 @@ dberr:
 }
 
 static void
-cli_import_usage(void)
+cli_import_usage(FILE *f)
 {
-	fprintf(stderr, "usage: bouncewatch import [--db PATH] [--rules FILE] "
-	    "[--timezone ZONE] [--quiet] FILE ...\n");
+	fprintf(f, "usage: bouncewatch import [--db PATH] [--rules FILE] "
+	    "[--timezone ZONE] [--quiet] FILE ...\n"
+	    "Import mail logs (plain or gzip, oldest first) into the database; a file\n"
+	    "read before is continued where it was left, never counted twice.\n\n"
+	    "  -d, --db PATH       the database (default: the configuration's)\n"
+	    "  -r, --rules FILE    operator rules, before the built-in ones\n"
+	    "  -z, --timezone ZONE the zone of log times without one (default: the\n"
+	    "                      configuration's)\n"
+	    "  -q, --quiet         no progress bar, no summary\n"
+	    "  -h, --help          print this help and exit\n");
 }
 
 int
@@ -145,14 +153,14 @@ cli_import(int argc, char **argv)
 		case 'r': rules = optarg; break;
 		case 'z': zone = optarg; break;
 		case 'q': quiet = 1; break;
-		case 'h': cli_import_usage(); return 0;
-		default: cli_import_usage(); return 2;
+		case 'h': cli_import_usage(stdout); return 0;
+		default: cli_import_usage(stderr); return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
-		cli_import_usage();
+		cli_import_usage(stderr);
 		return 2;
 	}
 	if ((r = cli_reader_open(&rd, zone, rules)) < 0)

@@ -198,7 +198,8 @@ int	report_empty(const struct report *);
 void	report_json(struct obuf *, const struct report *);
 void	report_csv(struct obuf *, const struct report *);
 void	report_text(struct obuf *, const struct report *);
-void	report_html(struct obuf *, const struct report *);
+/* mail: for a mail client (no SVG, no script: charts as table cells) */
+void	report_html(struct obuf *, const struct report *, int mail);
 int	report_format_from_name(const char *);
 
 /* Shared by the renderers. */

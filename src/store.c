@@ -396,6 +396,13 @@ store_failure_text(struct store *st, int64_t id, char **text, char **domain)
 }
 
 int
+store_suppression_list(struct store *st, int64_t since, store_suppression_cb cb,
+    void *arg)
+{
+	return st->be->suppression_list(st, since, cb, arg);
+}
+
+int
 store_recipient_range(struct store *st, const struct store_range *r,
     store_recipients_cb cb, void *arg)
 {

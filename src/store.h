@@ -64,7 +64,7 @@ struct store_source {
 	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -199,6 +199,25 @@ struct store_recipients {
 typedef int	(*store_recipients_cb)(const struct store_recipients *, void *);
 int	store_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
+
+/*
+ * Recipients whose last known outcome is a permanent recipient failure
+ * (store_suppress.c keeps them), last seen at or after since (UTC
+ * seconds), by domain and recipient.  diagnostic: the last failure's
+ * full text, NULL once its row was pruned.
+ */
+struct store_suppression {
+	const char	*recipient;
+	const char	*domain;
+	int		 reason;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	int64_t		 n;		/* such failures */
+	const char	*diagnostic;
+};
+typedef int	(*store_suppression_cb)(const struct store_suppression *, void *);
+int	store_suppression_list(struct store *, int64_t since,
+	    store_suppression_cb, void *);
 
 /*
  * SQLite only: run one statement on the store's own connection and give

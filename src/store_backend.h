@@ -121,9 +121,15 @@ struct store {
 	size_t		 tmpl_cap;
 	char		*norm;
 	size_t		 norm_cap;
+
+	/* store_suppress.c: (domain id, hash of local) of suppressed recipients */
+	struct hash	 sset;
+	int		 sset_stale;	/* reload at next begin */
+	int		 sset_full;	/* too many: ask the database every time */
 };
 
 typedef int	(*store_qid_cb)(const char *, size_t, void *);
+typedef int	(*store_skey_cb)(int64_t domain_id, const char *, size_t, void *);
 
 struct store_backend {
 	const char	*backend;
@@ -194,6 +200,15 @@ struct store_backend {
 	int	(*exec)(struct store *, const char *, int64_t *);
 	int	(*recipient_range)(struct store *, const struct store_range *,
 		    store_recipients_cb, void *);
+	int	(*suppression_list)(struct store *, int64_t since,
+		    store_suppression_cb, void *);
+
+	/* suppressions (store_suppress.c): upsert, delete if not later, keys */
+	int	(*suppress_put)(struct store *, int64_t domain_id, struct span local,
+		    int reason, int64_t time, int64_t failure_id);
+	int	(*suppress_del)(struct store *, int64_t domain_id, struct span local,
+		    int64_t time);
+	int	(*suppress_keys)(struct store *, store_skey_cb, void *);
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -215,5 +230,12 @@ int	store_write_begin(struct store *);
 int	store_write_flush(struct store *);
 void	store_write_reset(struct store *);
 void	store_write_forget(struct store *);
+
+/* store_suppress.c: recipients that bounce permanently, kept by the writer. */
+int	store_suppress_begin(struct store *);
+int	store_suppress_note(struct store *, const struct delivery *,
+	    const struct verdict *, int64_t domain_id, int64_t row);
+void	store_suppress_reset(struct store *);
+void	store_suppress_free(struct store *);
 
 #endif

@@ -93,6 +93,17 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
 	[SQ_PENDING_QIDS] = "SELECT DISTINCT queue_id FROM pending",
 	[SQ_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
+	[SQ_SUPPRESS_PUT] =
+	    "INSERT INTO suppression (domain_id, local, reason_id, first_seen, last_seen,"
+	    " n, failure_id) VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5)"
+	    " ON CONFLICT (domain_id, local) DO UPDATE SET n = n + 1,"
+	    " reason_id = excluded.reason_id, failure_id = excluded.failure_id,"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	/* a delivery logged before the failure does not undo it */
+	[SQ_SUPPRESS_DEL] =
+	    "DELETE FROM suppression WHERE domain_id = ?1 AND local = ?2 AND last_seen <= ?3",
+	[SQ_SUPPRESS_KEYS] = "SELECT domain_id, local FROM suppression",
 };
 
 /* The lookup and insert of each interned kind. */
@@ -229,6 +240,7 @@ sq_version(struct store *st)
 static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[2] = migrate_2_sql,
 	[3] = migrate_3_sql,
+	[4] = migrate_4_sql,
 };
 
 /* Run sql in its own transaction. */
@@ -681,6 +693,46 @@ sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 }
 
 static int
+sq_suppress_put(struct store *st, int64_t domain_id, struct span local, int reason,
+    int64_t time, int64_t failure_id)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_PUT];
+
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	sqlite3_bind_int(q, 3, reason);
+	sqlite3_bind_int64(q, 4, time);
+	sq_bind_id(q, 5, failure_id);
+	return sq_step(st, q, "suppression");
+}
+
+static int
+sq_suppress_del(struct store *st, int64_t domain_id, struct span local, int64_t time)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_DEL];
+
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	sqlite3_bind_int64(q, 3, time);
+	return sq_step(st, q, "suppression");
+}
+
+static int
+sq_suppress_keys(struct store *st, store_skey_cb cb, void *arg)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_KEYS];
+	int		 rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
+		    (size_t)sqlite3_column_bytes(q, 1), arg);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "suppression");
+	return 0;
+}
+
+static int
 sq_pending_expire(struct store *st, int64_t before)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_PRUNE];
@@ -851,4 +903,8 @@ const struct store_backend store_backend_sqlite = {
 	.failure_text = sq_failure_text,
 	.exec = sq_exec,
 	.recipient_range = sq_recipient_range,
+	.suppression_list = sq_suppression_list,
+	.suppress_put = sq_suppress_put,
+	.suppress_del = sq_suppress_del,
+	.suppress_keys = sq_suppress_keys,
 };

@@ -56,6 +56,15 @@ static const char *const sr_sql[SR_MAX] = {
 	    " SELECT -1, c, count(DISTINCT r), count(DISTINCT m) FROM f GROUP BY c"
 	    " UNION ALL"
 	    " SELECT -1, -1, count(DISTINCT r), count(DISTINCT m) FROM f",
+	[SR_SUPPRESSIONS] =
+	    "SELECT s.recipient, s.domain, s.reason_id, s.first_seen, s.last_seen, s.n,"
+	    "       (SELECT diagnostic FROM v_failures WHERE id = s.failure_id)"
+	    "  FROM (SELECT CASE WHEN d.name = '' OR instr(x.local, '@') > 0 THEN x.local"
+	    "               ELSE x.local || '@' || d.name END AS recipient,"
+	    "               d.name AS domain, x.*"
+	    "          FROM suppression x JOIN domain d ON d.id = x.domain_id"
+	    "         WHERE x.last_seen >= ?1) s"
+	    " ORDER BY s.domain, s.recipient",
 };
 
 void
@@ -360,5 +369,36 @@ sq_recipient_range(struct store *st, const struct store_range *r,
 		return -1;
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "recipients");
+	return 0;
+}
+
+int
+sq_suppression_list(struct store *st, int64_t since, store_suppression_cb cb,
+    void *arg)
+{
+	sqlite3_stmt			*q;
+	struct store_suppression	 row;
+	int				 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_SUPPRESSIONS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, since);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.recipient = (const char *)sqlite3_column_text(q, 0);
+		row.domain = (const char *)sqlite3_column_text(q, 1);
+		row.reason = sqlite3_column_int(q, 2);
+		row.first_seen = sqlite3_column_int64(q, 3);
+		row.last_seen = sqlite3_column_int64(q, 4);
+		row.n = sqlite3_column_int64(q, 5);
+		row.diagnostic = (const char *)sqlite3_column_text(q, 6);
+		if (row.recipient == NULL || row.domain == NULL)
+			continue;
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "suppressions");
 	return 0;
 }

@@ -47,6 +47,7 @@ store_write_init(struct store *st)
 	for (i = 0; i < I_MAX; i++)
 		st->cache[i] = xcalloc(store_cache_slots[i], sizeof(*st->cache[i]));
 	st->qset_stale = 1;
+	st->sset_stale = 1;
 	return 0;
 }
 
@@ -78,6 +79,7 @@ store_write_free(struct store *st)
 		free(st->cache[i]);
 	hash_free(&st->counter_map);
 	hash_free(&st->qset);
+	store_suppress_free(st);
 	free(st->tmpl);
 	free(st->norm);
 }
@@ -543,7 +545,7 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 	if (d->mta == MTA_POSTFIX && store_pending_note(st, d,
 	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ? row : 0) == -1)
 		return -1;
-	return 0;
+	return store_suppress_note(st, d, v, did, row);
 }
 
 /* ---- the batch ---- */
@@ -551,6 +553,8 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 int
 store_write_begin(struct store *st)
 {
+	if (store_suppress_begin(st) == -1)
+		return -1;
 	/* after a rollback the set may miss queue ids the database has */
 	if (st->qset_stale)
 		return store_qset_load(st);
@@ -576,4 +580,5 @@ store_write_reset(struct store *st)
 	/* ids created in the failed transaction are gone */
 	store_write_forget(st);
 	st->qset_stale = 1;
+	store_suppress_reset(st);
 }
