@@ -269,18 +269,75 @@ sq_exec_tx(struct store *st, const char *sql, const char *sql2)
 	return 0;
 }
 
+/*
+ * Snapshots written before a release used version numbers for shapes that
+ * differ from the released ones: make them the released shape of an
+ * earlier version, so that the migrations from there apply.
+ *   - schema 2 and 3 of 2026-11-23 kept pending deferrals by recipient
+ *     text: dropped (only the attribution of expiries in flight is lost);
+ *   - schema 3 before "reply" (code, dsn, stage_id in failure) is
+ *     schema 2 plus a pending table: dropped, then migrated from 2;
+ *   - schema 2 before failure.arg1..arg3: the columns are added.
+ */
+static const struct {
+	const char	*test;		/* count(*) > 0: the shape is there */
+	int		 version;	/* ... at this version (0: any) */
+	const char	*fix;
+	int		 becomes;	/* the version after the fix (0: same) */
+} sq_legacy_shapes[] = {
+	{ "SELECT count(*) FROM pragma_table_info('pending') WHERE name = 'recipient'",
+	  0, "DROP TABLE pending", 0 },
+	{ "SELECT count(*) = 0 FROM sqlite_master WHERE type = 'table' AND name = 'reply'",
+	  3, "DROP TABLE IF EXISTS pending", 2 },
+	{ "SELECT count(*) = 0 FROM pragma_table_info('failure') WHERE name = 'arg1'",
+	  2, "ALTER TABLE failure ADD COLUMN arg1 TEXT;"
+	  "ALTER TABLE failure ADD COLUMN arg2 TEXT;"
+	  "ALTER TABLE failure ADD COLUMN arg3 TEXT", 0 },
+};
+
 static int
-sq_migrate(struct store *st, int from)
+sq_legacy(struct store *st, int *version)
 {
+	size_t	 i;
+	int	 n;
+
+	for (i = 0; i < nitems(sq_legacy_shapes); i++) {
+		if (sq_legacy_shapes[i].version != 0 &&
+		    sq_legacy_shapes[i].version != *version)
+			continue;
+		if (sq_pragma_int(st, sq_legacy_shapes[i].test, &n) == -1)
+			return -1;
+		if (n == 0)
+			continue;
+		if (sq_exec_tx(st, sq_legacy_shapes[i].fix, NULL) == -1)
+			return -1;
+		log_info("database of a pre-release schema %d: %s", *version,
+		    sq_legacy_shapes[i].fix);
+		if (sq_legacy_shapes[i].becomes != 0)
+			*version = sq_legacy_shapes[i].becomes;
+	}
+	return 0;
+}
+
+static int
+sq_migrate(struct store *st, int *from)
+{
+	char	 why[sizeof(st->errmsg)];
 	int	 v;
 
-	for (v = from + 1; v <= STORE_SCHEMA_VERSION; v++) {
+	if (sq_legacy(st, from) == -1)
+		return -1;
+	for (v = *from + 1; v <= STORE_SCHEMA_VERSION; v++) {
 		if (sq_migrations[v] == NULL)
 			return store_fail(st, STORE_EOTHER,
 			    "no migration from schema version %d", v - 1);
 		if (sq_exec_tx(st, sq_migrations[v],
-		    v == STORE_SCHEMA_VERSION ? views_sql : NULL) == -1)
-			return -1;
+		    v == STORE_SCHEMA_VERSION ? views_sql : NULL) == -1) {
+			/* not retried: the service manager should not restart */
+			snprintf(why, sizeof(why), "%s", st->errmsg);
+			return store_fail(st, st->err == STORE_EOTHER ? STORE_ENOTDB : st->err,
+			    "cannot upgrade schema %d to %d: %s", v - 1, v, why);
+		}
 		log_info("database migrated to schema version %d", v);
 	}
 	return 0;
@@ -383,7 +440,7 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	if (empty) {
 		if (sq_exec_tx(st, schema_sql, views_sql) == -1)
 			return -1;
-	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, version) == -1)
+	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, &version) == -1)
 		return -1;
 
 	for (i = 0; i < SQ_MAX; i++) {
