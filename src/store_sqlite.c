@@ -401,6 +401,75 @@ sq_check(struct store *st, const char *path, enum store_mode mode, int *empty,
 	return 0;
 }
 
+/*
+ * The grouping form of every stored diagnostic redone when diag.c's
+ * normalisation changed (meta "normalize" < DIAG_NORMALIZE_VERSION), so
+ * that old and new rows group alike in reports and views.  Replies no
+ * rule recognised keep the form they were counted under.
+ */
+static int
+sq_renormalize(struct store *st)
+{
+	sqlite3		*db = SQ(st)->db;
+	sqlite3_stmt	*q = NULL, *u = NULL;
+	char		*out = NULL;
+	size_t		 cap = 0;
+	int		 v = 0, rc;
+
+	if (sq_pragma_int(st, "SELECT coalesce((SELECT value FROM meta"
+	    " WHERE key = 'normalize'), 0)", &v) == -1)
+		return -1;
+	if (v >= DIAG_NORMALIZE_VERSION)
+		return 0;
+	if (sq_exec_sql(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT id, template FROM diagnostic", -1, &q,
+	    NULL)) != SQLITE_OK || (rc = sqlite3_prepare_v2(db,
+	    "UPDATE diagnostic SET normalized = ?2 WHERE id = ?1 AND normalized <> ?2",
+	    -1, &u, NULL)) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char	*t = (const char *)sqlite3_column_text(q, 1);
+		size_t		 n = (size_t)sqlite3_column_bytes(q, 1);
+
+		if (cap < 2 * n + 64) {
+			cap = 2 * n + 64;
+			out = xrealloc(out, cap);
+		}
+		diag_normalize(t != NULL ? t : "", t != NULL ? n : 0, out, cap);
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_text(u, 2, out, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(u)) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(u);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	free(out);
+	q = u = NULL;
+	out = NULL;
+	if ((rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value)"
+	    " VALUES ('normalize', ?1)", -1, &u, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int(u, 1, DIAG_NORMALIZE_VERSION);
+	if ((rc = sqlite3_step(u)) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(u);
+	if (v > 0)
+		log_info("diagnostic texts regrouped (normalisation %d)",
+		    DIAG_NORMALIZE_VERSION);
+	return sq_exec_sql(st, "COMMIT");
+fail:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	free(out);
+	sq_fail(st, rc, "renormalize");
+	sq_exec_sql(st, "ROLLBACK");
+	return -1;
+}
+
 static int
 sq_open(struct store *st, const char *path, enum store_mode mode)
 {
@@ -452,7 +521,7 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	/* diagnostics migrated from schema 2 carry hash 0: compute theirs */
 	if (version < 3 && !empty && st->be->diag_rehash(st) == -1)
 		return -1;
-	return 0;
+	return sq_renormalize(st);
 }
 
 static int

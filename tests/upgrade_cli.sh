@@ -31,8 +31,9 @@ def insert(table, **kv):
     return cur.lastrowid
 T = 1793536000                                  # 2026-11-01T12:26:40Z
 dom = insert("domain", name="old.example")
-diag = insert("diagnostic", template="550 5.1.1 user unknown",
-              normalized="550 5.1.1 user unknown", hash=0)
+# a grouping form of an older normalisation: redone at the upgrade
+diag = insert("diagnostic", template="550 5.1.1 user unknown at 10:30:00",
+              normalized="550 5.1.1 user unknown at <ip>", hash=0)
 row = dict(time=T, domain_id=dom, status_id=3, class_id=1, reason_id=1,
            local="bob", queue_id="OLDQID", diagnostic_id=diag, code=550,
            dsn="5.1.1")
@@ -74,9 +75,9 @@ for k in sorted(set(a) | set(b)):
     if a.get(k) != b.get(k):
         sys.exit("%s: new %r, upgraded %r" % (k, a.get(k), b.get(k)))
 PY
-	got=$(sqlite3 -readonly "$db" "SELECT recipient, class, reason, dsn, diagnostic
-	    FROM v_failures WHERE queue_id = 'OLDQID'")
-	assert_eq "$got" "bob@old.example|permanent|user_unknown|5.1.1|550 5.1.1 user unknown" \
+	got=$(sqlite3 -readonly "$db" "SELECT recipient, class, reason, dsn, diagnostic,
+	    normalized FROM v_failures WHERE queue_id = 'OLDQID'")
+	assert_eq "$got" "bob@old.example|permanent|user_unknown|5.1.1|550 5.1.1 user unknown at 10:30:00|550 5.1.1 user unknown at <date>" \
 	    "$name: the old failure row"
 	"$BW" report --date 2026-11-01 --format json > "$T/$name.json" ||
 	    fail "$name: report exit $?"
