@@ -62,7 +62,8 @@ static const char html_style[] =
     ".r.greylist{background:#e8eaf8;color:#2f3a8f}"
     "table.hb{border:0;width:100%}table.hb td{padding:0;border:0;height:10px;"
     "font-size:0;line-height:0}"
-    "td.bar{min-width:60px;vertical-align:middle}td.lab{white-space:nowrap;width:1%}"
+    "td.bar{min-width:60px;width:70%;vertical-align:middle}"
+    "td.lab{white-space:nowrap;width:1%}"
     ".legend{font-size:.85em;color:#5f6b76;margin:4px 0 0}"
     ".legend i{display:inline-block;width:10px;height:10px;border-radius:2px;"
     "margin:0 4px 0 10px;vertical-align:-1px}"
@@ -176,7 +177,7 @@ html_bar_rows(struct obuf *b, char labels[][11], size_t n,
 		if (sum > max)
 			max = sum;
 	}
-	obuf_puts(b, "<table role=\"presentation\">");
+	obuf_puts(b, "<table role=\"presentation\" width=\"100%\">");
 	for (i = 0; i < n; i++) {
 		memset(row, 0, sizeof(row));
 		for (sum = 0, c = CLASS_PERMANENT; c < CLASS_MAX; c++)
@@ -418,11 +419,11 @@ html_domain_rows(struct obuf *b, const struct report *r, size_t n)
 {
 	size_t	 i;
 
-	obuf_puts(b, "<table role=\"presentation\">");
+	obuf_puts(b, "<table role=\"presentation\" width=\"100%\">");
 	for (i = 0; i < n; i++) {
 		const struct report_domain	*d = &r->domains[i];
 
-		obuf_puts(b, "<tr><td class=\"d\">");
+		obuf_puts(b, "<tr><td class=\"lab\">");
 		html_cut(b, report_domain_label(d->name), HTML_LABEL_MAX);
 		obuf_puts(b, "</td><td class=\"bar\">");
 		html_bar(b, d->cls, html_domain_max(r, n));
