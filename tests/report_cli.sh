@@ -257,6 +257,44 @@ PY
 done
 pass "html: escaped, balanced, charts, viewport"
 
+# HTML for mail: what Gmail and Outlook draw -- no SVG, bars as table cells
+# in the colours of the legend; the totals and the domain table as JSON
+"$BW" report --date 2026-11-22 --top 100 --format html --mail > "$T/m.html" ||
+    fail "html --mail exit"
+python3 - "$T/m.html" "$T/r.html" "$T/day.json" <<'PY' || fail "html for mail"
+import json, re, sys
+m, r = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
+rep = json.load(open(sys.argv[3]))
+assert "<svg" not in m and "<script" not in m, "svg or script in the mail version"
+legend = dict((c, n) for c, n in re.findall(
+    r'<i style="background:(#[0-9a-f]{6})"></i>([a-z]+)', m))
+assert sorted(legend.values()) == ["greylist", "permanent", "temporary"], legend
+for doc in (m, r):
+    cells = re.findall(r'<td width="([0-9.]+)%" height="10" bgcolor="(#[0-9a-f]{6})"', doc)
+    assert cells and all(c in legend for _, c in cells), "a bar colour not in the legend"
+    # no bar of one colour for every class any more
+    assert 'class="bar" style' not in doc
+# the hours chart for mail: one row per hour, its total the JSON's
+rows = re.findall(r'<tr><td class="lab">(\d\d)</td><td class="bar">.*?</table></td>'
+                  r'<td class="n">(\d+)</td>', m)
+want = [sum(rep["hours"][c][h] for c in ("permanent", "temporary", "greylist"))
+        for h in range(24)]
+assert [int(n) for _, n in rows[-24:]] == want, (rows[-24:], want)
+# each bar's segments: the class shares of its row
+seg = re.findall(r'<tr><td class="lab">(\d\d)</td><td class="bar">(.*?)</table>', m)
+for hour, bar in seg[-24:]:
+    h = int(hour)
+    tot = max(want)
+    got = {legend[c]: float(w) for w, c in re.findall(
+        r'<td width="([0-9.]+)%" height="10" bgcolor="(#[0-9a-f]{6})"', bar)}
+    for cls, w in got.items():
+        exact = 100.0 * rep["hours"][cls][h] / tot
+        assert abs(w - max(exact, 0.5)) <= 0.06, (hour, cls, w, exact)
+for k in ("failed_recipients", "failed_messages"):
+    assert ">%d</b><span>%s" % (rep["totals"][k], k.replace("_", " ")) in m, k
+PY
+pass "html for mail: no SVG, table-cell bars in the legend's colours, recipients"
+
 # CSV and JSON carry no raw control byte either
 for f in "$T/day.csv" "$T/day.json"; do
 	if grep -q "$esc" "$f"; then fail "ESC byte in $f"; fi
