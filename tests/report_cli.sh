@@ -375,6 +375,28 @@ for r in rows:
 PY
 pass "sql/queries.sql runs and agrees"
 
+# the README's SQL: every sqlite3 command line and ```sql block runs on the
+# real database (an example that fails is a broken promise)
+python3 - "$top_srcdir/README" "$DB" <<'PY' || fail "README SQL"
+import re, sqlite3, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[2], uri=True)
+blocks = re.findall(r'sqlite3(?:\s+-[\w-]+)*\s+\S+\s*(?:\\\n\s*)?"([^"]*)"', text)
+blocks += re.findall(r"```sql\n(.*?)```", text, re.S)
+assert blocks, "no SQL in the README"
+bad = []
+for sql in blocks:
+    try:
+        db.execute(sql).fetchall()
+    except sqlite3.Error as e:
+        bad.append("%s\n    -> %s" % (" ".join(sql.split()), e))
+for b in bad:
+    print("README SQL fails: " + b, file=sys.stderr)
+print("%d README SQL examples run" % len(blocks))
+sys.exit(1 if bad else 0)
+PY
+pass "the README's SQL examples run"
+
 # the cron job: a MIME mail through sendmail -t, nothing when nothing happened
 cron="$top_builddir/etc/cron.daily/bouncewatch"
 [ -x "$cron" ] || fail "$cron not built"
