@@ -17,12 +17,15 @@
 #include "tz.h"
 #include "util.h"
 
+#define CLI_REPORT_HOSTS	64	/* --host given at most this often */
+
 static void
 cli_report_usage(FILE *f)
 {
 	fprintf(f, "usage: bouncewatch report [--db PATH] [--format text|html|json|csv]\n"
 	    "                          [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n"
-	    "                          [--top N] [--domain DOMAIN] [--skip-empty] [--mail]\n"
+	    "                          [--top N] [--domain DOMAIN] [--host HOST ...]\n"
+	    "                          [--skip-empty] [--mail]\n"
 	    "Summarise the delivery failures of a day (default: yesterday) or a range\n"
 	    "from the database, in the configured time zone.\n\n"
 	    "  -d, --db PATH       the database (default: the configuration's)\n"
@@ -32,6 +35,7 @@ cli_report_usage(FILE *f)
 	    "  -T, --to DAY        the last day of a range (with --from)\n"
 	    "  -n, --top N         the length of every list (default %d)\n"
 	    "  -m, --domain DOMAIN only this recipient domain\n"
+	    "  -H, --host HOST     only this sending host (repeat for several)\n"
 	    "  -e, --skip-empty    print nothing when the range holds no delivery\n"
 	    "  -M, --mail          HTML for a mail: charts as table cells, no SVG\n"
 	    "  -h, --help          print this help and exit\n", REPORT_TOP_DEFAULT);
@@ -48,6 +52,7 @@ cli_report(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "domain", required_argument, NULL, 'm' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "skip-empty", no_argument, NULL, 'e' },
 		{ "mail", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
@@ -63,10 +68,12 @@ cli_report(int argc, char **argv)
 	char			 err[1024], from[11], to[11], *cause;
 	const char		*db = NULL, *date = NULL, *f = NULL, *t = NULL;
 	const char		*format = "text", *domain = NULL, *zone;
+	const char		*hosts[CLI_REPORT_HOSTS];
+	size_t			 nhosts = 0;
 	long			 top = REPORT_TOP_DEFAULT;
 	int			 ch, fmt, skip_empty = 0, mail = 0, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:n:m:eMh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:n:m:H:eMh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'D': date = optarg; break;
@@ -74,6 +81,17 @@ cli_report(int argc, char **argv)
 		case 'T': t = optarg; break;
 		case 'f': format = optarg; break;
 		case 'm': domain = optarg; break;
+		case 'H':
+			if (*optarg == '\0' || strlen(optarg) > 255) {
+				log_warnx("--host: \"%s\" is not a host name", optarg);
+				return 2;
+			}
+			if (nhosts == CLI_REPORT_HOSTS) {
+				log_warnx("--host: at most %d hosts", CLI_REPORT_HOSTS);
+				return 2;
+			}
+			hosts[nhosts++] = optarg;
+			break;
 		case 'e': skip_empty = 1; break;
 		case 'M': mail = 1; break;
 		case 'n':
@@ -138,11 +156,13 @@ cli_report(int argc, char **argv)
 	rq.from = from;
 	rq.to = to;
 	rq.domain = domain;
+	rq.hosts = nhosts > 0 ? hosts : NULL;
+	rq.nhosts = nhosts;
 	rq.top = (int)top;
 	rq.tz = tz;
 	rq.zone = zone != NULL && *zone != '\0' ? zone : "system time zone";
 	if (report_load(st, &rq, &r, &cause) == -1) {
-		log_warnx("%s: %s", db, cause);
+		log_warnx("%s: %s", store_display(db), cause);
 		free(cause);
 		store_close(st);
 		status = 1;

@@ -15,6 +15,7 @@
 
 static const char *const sr_sql[SR_MAX] = {
 	[SR_DOMAIN_FIND] = "SELECT id FROM domain WHERE name = ?1",
+	[SR_HOST_FIND] = "SELECT id FROM host WHERE name = ?1",
 	[SR_DAILY] =
 	    "SELECT day, domain_id, class_id, reason_id, n, host_id, instance_id"
 	    "  FROM daily"
@@ -32,31 +33,40 @@ static const char *const sr_sql[SR_MAX] = {
 	[SR_DOMAIN_NAME] = "SELECT name FROM domain WHERE id = ?1",
 	[SR_RELAY_NAME] = "SELECT name FROM relay WHERE id = ?1",
 	[SR_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = ?1",
+	[SR_HOST_NAME] = "SELECT name FROM host WHERE id = ?1",
 	/* v_failures puts the row's words back into its template */
 	[SR_FAILURE_TEXT] = "SELECT diagnostic, domain FROM v_failures WHERE id = ?1",
 	/*
-	 * Distinct recipients (domain, local part) and messages (host, queue
-	 * id) of the range's failures, local_throttle (21) excluded: the rows
-	 * are read once into a materialised set, then grouped four ways.
+	 * Distinct recipients (domain, local part) and messages (host,
+	 * instance, queue id) of the range's failures, local_throttle (21)
+	 * excluded: each recipient once with the classes it failed in, then
+	 * per domain and in total (three sorts of the range's rows).  ?6: the
+	 * hosts as ",1,2," (0: not known), NULL: all.
 	 */
 	[SR_RECIPIENTS] =
-	    "WITH f (d, c, r, m) AS MATERIALIZED ("
-	    "  SELECT domain_id, class_id, domain_id || ':' || local,"
-	    "         coalesce(host_id, 0) || ':' || queue_id"
+	    "WITH f (d, c, l, m) AS ("
+	    "  SELECT domain_id, class_id, local,"
+	    "         coalesce(host_id, 0) || ':' || coalesce(instance_id, 0) || ':' || queue_id"
 	    "    FROM failure"
 	    "   WHERE id BETWEEN"
 	    "         (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
 	    "     AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
 	    "     AND time BETWEEN ?3 AND ?4"
 	    "     AND (?5 IS NULL OR domain_id = ?5)"
-	    "     AND class_id > 0 AND reason_id <> 21)"
-	    " SELECT d, c, count(DISTINCT r), count(DISTINCT m) FROM f GROUP BY d, c"
+	    "     AND (?6 IS NULL OR instr(?6, ',' || coalesce(host_id, 0) || ',') > 0)"
+	    "     AND class_id > 0 AND reason_id <> 21),"
+	    " r (d, p, t, g) AS ("
+	    "  SELECT d, max(CASE WHEN c = 1 THEN 1 ELSE 0 END),"
+	    "         max(CASE WHEN c = 2 THEN 1 ELSE 0 END), max(CASE WHEN c = 3 THEN 1 ELSE 0 END)"
+	    "    FROM f WHERE l IS NOT NULL GROUP BY d, l),"
+	    " rd (d, n, p, t, g) AS (SELECT d, count(*), sum(p), sum(t), sum(g) FROM r GROUP BY d),"
+	    " md (d, n) AS (SELECT d, count(DISTINCT m) FROM f GROUP BY d)"
+	    " SELECT md.d, coalesce(rd.n, 0), coalesce(rd.p, 0), coalesce(rd.t, 0),"
+	    "        coalesce(rd.g, 0), md.n"
+	    "   FROM md LEFT JOIN rd ON rd.d = md.d"
 	    " UNION ALL"
-	    " SELECT d, -1, count(DISTINCT r), count(DISTINCT m) FROM f GROUP BY d"
-	    " UNION ALL"
-	    " SELECT -1, c, count(DISTINCT r), count(DISTINCT m) FROM f GROUP BY c"
-	    " UNION ALL"
-	    " SELECT -1, -1, count(DISTINCT r), count(DISTINCT m) FROM f",
+	    " SELECT -1, coalesce(sum(n), 0), coalesce(sum(p), 0), coalesce(sum(t), 0),"
+	    "        coalesce(sum(g), 0), (SELECT count(DISTINCT m) FROM f) FROM rd",
 	[SR_SUPPRESSIONS] =
 	    "SELECT s.recipient, s.domain, s.reason_id, s.first_seen, s.last_seen, s.n,"
 	    "       (SELECT diagnostic FROM v_failures WHERE id = s.failure_id)"
@@ -147,23 +157,23 @@ sq_source_row(sqlite3_stmt *q, struct store_source *s)
 }
 
 int
-sq_source_list(struct store *st, struct store_source **out)
+sq_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
+    void *arg)
 {
 	sqlite3_stmt		*q = SQ(st)->st[SQ_SOURCE_ALL];
-	struct store_source	*v = NULL;
-	int			 n = 0, rc;
+	struct store_source	 s;
+	int			 rc, stop = 0;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
-		sq_source_row(q, &v[n++]);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		sq_source_row(q, &s);
+		stop = cb(&s, arg) == -1;
 	}
 	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		free(v);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "sources");
-	}
-	*out = v;
-	return n;
+	return 0;
 }
 
 int
@@ -204,13 +214,16 @@ sq_read_end(struct store *st)
 }
 
 int64_t
-sq_domain_find(struct store *st, const char *name)
+sq_name_find(struct store *st, enum store_name which, const char *name)
 {
 	sqlite3_stmt	*q;
 	int64_t		 id = 0;
 	int		 rc;
 
-	if ((q = sq_reader(st, SR_DOMAIN_FIND)) == NULL)
+	if (which != STORE_DOMAIN && which != STORE_HOST)
+		return store_fail(st, STORE_EOTHER, "no lookup by name");
+	if ((q = sq_reader(st, which == STORE_DOMAIN ? SR_DOMAIN_FIND :
+	    SR_HOST_FIND)) == NULL)
 		return -1;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -219,6 +232,20 @@ sq_domain_find(struct store *st, const char *name)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_fail(st, rc, "domain");
 	return id;
+}
+
+/* Is a row of this host in the range?  (Few hosts: a plain scan.) */
+static int
+sq_host_in(const struct store_range *r, int64_t host)
+{
+	size_t	 i;
+
+	if (r->hosts == NULL)
+		return 1;
+	for (i = 0; i < r->nhosts; i++)
+		if (r->hosts[i] == host)
+			return 1;
+	return 0;
 }
 
 static void
@@ -263,7 +290,8 @@ sq_daily_range(struct store *st, const struct store_range *r, store_daily_cb cb,
 		row.n = sqlite3_column_int64(q, 4);
 		row.host_id = sqlite3_column_int64(q, 5);
 		row.instance_id = sqlite3_column_int64(q, 6);
-		stop = cb(&row, arg) == -1;
+		if (sq_host_in(r, row.host_id))
+			stop = cb(&row, arg) == -1;
 	}
 	sqlite3_reset(q);
 	if (stop)
@@ -294,7 +322,8 @@ sq_failure_range(struct store *st, const struct store_range *r,
 		row.relay_id = sqlite3_column_int64(q, 6);
 		row.host_id = sqlite3_column_int64(q, 7);
 		row.instance_id = sqlite3_column_int64(q, 8);
-		stop = cb(&row, arg) == -1;
+		if (sq_host_in(r, row.host_id))
+			stop = cb(&row, arg) == -1;
 	}
 	sqlite3_reset(q);
 	if (stop)
@@ -337,6 +366,7 @@ sq_name(struct store *st, enum store_name which, int64_t id)
 		[STORE_DOMAIN] = SR_DOMAIN_NAME,
 		[STORE_RELAY] = SR_RELAY_NAME,
 		[STORE_NORMALIZED] = SR_NORMALIZED,
+		[STORE_HOST] = SR_HOST_NAME,
 	};
 	char	*s;
 
@@ -357,16 +387,25 @@ sq_recipient_range(struct store *st, const struct store_range *r,
 {
 	sqlite3_stmt		*q;
 	struct store_recipients	 row;
+	char			*hosts;
 	int			 rc, stop = 0;
 
 	if ((q = sq_reader(st, SR_RECIPIENTS)) == NULL)
 		return -1;
 	sq_bind_range(q, r);
+	if ((hosts = store_range_hosts(r)) != NULL)
+		sqlite3_bind_text(q, 6, hosts, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, 6);
+	free(hosts);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
 		row.domain_id = sqlite3_column_int64(q, 0);
-		row.cls = sqlite3_column_int(q, 1);
-		row.recipients = sqlite3_column_int64(q, 2);
-		row.messages = sqlite3_column_int64(q, 3);
+		row.recipients = sqlite3_column_int64(q, 1);
+		row.by_class[CLASS_PERMANENT] = sqlite3_column_int64(q, 2);
+		row.by_class[CLASS_TEMPORARY] = sqlite3_column_int64(q, 3);
+		row.by_class[CLASS_GREYLIST] = sqlite3_column_int64(q, 4);
+		row.messages = sqlite3_column_int64(q, 5);
 		stop = cb(&row, arg) == -1;
 	}
 	sqlite3_reset(q);

@@ -68,7 +68,7 @@ store_sset_load_one(int64_t domain_id, const char *p, size_t n, void *arg)
 int
 store_suppress_begin(struct store *st)
 {
-	if (!st->sset_stale)
+	if (!st->sset_stale || st->be->suppress_keys == NULL)
 		return 0;
 	hash_clear(&st->sset);
 	st->sset_full = 0;
@@ -85,7 +85,8 @@ store_suppress_note(struct store *st, const struct delivery *d,
 {
 	struct span	 l = store_suppress_local(d);
 
-	if (l.p == NULL || l.n == 0)
+	/* a backend without the table keeps no list */
+	if (l.p == NULL || l.n == 0 || st->be->suppress_put == NULL)
 		return 0;
 	if (v->cls == CLASS_PERMANENT && store_suppress_reason(v->reason)) {
 		if (st->be->suppress_put(st, domain_id, l, v->reason, d->time,
