@@ -13,8 +13,13 @@ recipient of that message (queue id, host and Postfix instance: queue ids
 collide across hosts) whose last attempt was deferred (domain of that
 recipient), or once for domain "" when none is known -- and from that every
 number of the report: totals, per-domain counts and rates, top reasons,
-days, hours, relays, local_throttle, the changes against the 7 days before,
-and the unrecognised total.  local_throttle is never a failure.
+days, hours, relays, local_throttle, the changes against the 7 days before
+(with each domain's top reason, recipients and new reasons), and the
+unrecognised total.  Recipients and messages too: a failed recipient is
+(its domain, the address as logged), a message (host, Postfix instance,
+queue id); each distinct one counts once per class it failed in and once
+in failed_recipients / failed_messages, and the domains are ranked by
+permanent, then all failed recipients.  local_throttle is never a failure.
 
 The normalised texts are the store's own grouping, so they are checked
 against a plain SQL query of the database instead.  Exit 1 on any mismatch.
