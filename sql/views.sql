@@ -53,18 +53,20 @@ SELECT dl.day, d.name AS domain, c.name AS class, re.name AS reason, dl.n,
   LEFT JOIN host h ON h.id = dl.host_id
   LEFT JOIN instance i ON i.id = dl.instance_id;
 
--- Failures per domain per day, with the failure rate.  local_throttle (our
--- own MTA deferring on purpose) is not a failure of the remote domain.
+-- Failures per domain per day, with the failure rate: the report's counts.
+-- local_throttle (our own MTA deferring on purpose) is not a failure of
+-- the remote domain, nor an attempt.
 DROP VIEW IF EXISTS v_domain_day;
 CREATE VIEW v_domain_day AS
 SELECT dl.day,
        d.name AS domain,
-       sum(dl.n) AS attempts,
+       sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS attempts,
        sum(CASE WHEN dl.class_id = 0 THEN dl.n ELSE 0 END) AS delivered,
        sum(CASE WHEN dl.class_id = 1 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS permanent,
        sum(CASE WHEN dl.class_id = 2 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS temporary,
        sum(CASE WHEN dl.class_id = 3 THEN dl.n ELSE 0 END) AS greylist,
        sum(CASE WHEN dl.reason_id = 21 THEN dl.n ELSE 0 END) AS local_throttle,
+       sum(CASE WHEN dl.class_id > 0 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS failures,
        round(100.0 * sum(CASE WHEN dl.class_id > 0 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END)
              / max(1, sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END)), 1) AS failure_pct
   FROM daily dl JOIN domain d ON d.id = dl.domain_id
@@ -113,3 +115,19 @@ SELECT id, path, state, offset, lines,
        strftime('%Y-%m-%dT%H:%M:%SZ', first_seen, 'unixepoch') AS first_seen,
        strftime('%Y-%m-%dT%H:%M:%SZ', last_commit, 'unixepoch') AS last_commit
   FROM source;
+
+-- Recipients to suppress: the last known outcome was a permanent
+-- recipient failure.
+DROP VIEW IF EXISTS v_suppressions;
+CREATE VIEW v_suppressions AS
+SELECT CASE WHEN d.name = '' OR instr(s.local, '@') > 0 THEN s.local
+            ELSE s.local || '@' || d.name END AS recipient,
+       d.name AS domain,
+       re.name AS reason,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.first_seen, 'unixepoch') AS first_seen,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.last_seen, 'unixepoch') AS last_seen,
+       s.n,
+       s.failure_id
+  FROM suppression s
+  JOIN domain d ON d.id = s.domain_id
+  JOIN reason re ON re.id = s.reason_id;

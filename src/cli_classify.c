@@ -261,12 +261,20 @@ emit_record(struct obuf *b, enum emit_format fmt, unsigned long lineno,
 }
 
 static void
-cli_classify_usage(void)
+cli_classify_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: bouncewatch classify [--format json|tsv|text] [--rules FILE]\n"
 	    "                            [--timezone ZONE] [FILE ...]\n"
-	    "       bouncewatch classify [--format json|tsv|text] --reply TEXT\n");
+	    "       bouncewatch classify [--format json|tsv|text] --reply TEXT\n"
+	    "Classify the delivery lines of mail logs (standard input without FILE),\n"
+	    "or one SMTP reply; nothing is stored.\n\n"
+	    "  -f, --format FMT    json, tsv or text (default text)\n"
+	    "  -r, --rules FILE    operator rules, before the built-in ones\n"
+	    "  -z, --timezone ZONE the zone of log times without one (default: the\n"
+	    "                      configuration's)\n"
+	    "      --reply TEXT    classify this reply text instead of log lines\n"
+	    "  -h, --help          print this help and exit\n");
 }
 
 /* The sink: one record per delivery event instead of a row in the store. */
@@ -330,17 +338,17 @@ cli_classify(int argc, char **argv)
 			reply = optarg;
 			break;
 		case 'h':
-			cli_classify_usage();
+			cli_classify_usage(stdout);
 			return 0;
 		default:
-			cli_classify_usage();
+			cli_classify_usage(stderr);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (reply != NULL && argc > 0) {
-		cli_classify_usage();
+		cli_classify_usage(stderr);
 		return 2;
 	}
 

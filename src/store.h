@@ -64,7 +64,7 @@ struct store_source {
 	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -233,6 +233,43 @@ int	store_failure_range(struct store *, const struct store_range *,
 char	*store_name(struct store *, enum store_name, int64_t id);
 /* A failure row's full diagnostic and domain, malloc'd ("" when absent). */
 int	store_failure_text(struct store *, int64_t id, char **text, char **domain);
+
+/*
+ * Distinct failed recipients and messages of the range (local_throttle
+ * excluded), aggregated by the database: one row per domain with a
+ * failure, then one for every domain (domain_id -1).  A recipient is
+ * (domain, local part), counted once in recipients and once in each class
+ * it failed in; a message is (host, Postfix instance, queue id).  Only
+ * rows not yet pruned count; the range's hosts filter as for failure rows.
+ */
+struct store_recipients {
+	int64_t		 domain_id;	/* -1: every domain */
+	int64_t		 recipients;	/* with a failure of any class */
+	int64_t		 by_class[CLASS_MAX];	/* ... of each failure class */
+	int64_t		 messages;
+};
+typedef int	(*store_recipients_cb)(const struct store_recipients *, void *);
+int	store_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
+
+/*
+ * Recipients whose last known outcome is a permanent recipient failure
+ * (store_suppress.c keeps them), last seen at or after since (UTC
+ * seconds), by domain and recipient.  diagnostic: the last failure's
+ * full text, NULL once its row was pruned.
+ */
+struct store_suppression {
+	const char	*recipient;
+	const char	*domain;
+	int		 reason;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	int64_t		 n;		/* such failures */
+	const char	*diagnostic;
+};
+typedef int	(*store_suppression_cb)(const struct store_suppression *, void *);
+int	store_suppression_list(struct store *, int64_t since,
+	    store_suppression_cb, void *);
 
 /*
  * SQLite only: run one statement on the store's own connection and give

@@ -133,9 +133,15 @@ struct store {
 	int64_t		 latest;	/* the newest log time added */
 	int64_t		 latest_max;	/* ... believed: up to a day from now */
 	int64_t		 expired_to;	/* pending forgotten up to this time */
+
+	/* store_suppress.c: (domain id, hash of local) of suppressed recipients */
+	struct hash	 sset;
+	int		 sset_stale;	/* reload at next begin */
+	int		 sset_full;	/* too many: ask the database every time */
 };
 
 typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
+typedef int	(*store_skey_cb)(int64_t domain_id, const char *, size_t, void *);
 
 /*
  * A backend owns a connection and speaks its SQL; it never decides what
@@ -235,6 +241,18 @@ struct store_backend {
 	int	(*exec)(struct store *, const char *, int64_t *);
 	/* the name a writer's read positions are kept under (NULL: one writer) */
 	void	(*set_node)(struct store *, const char *);
+
+	int	(*recipient_range)(struct store *, const struct store_range *,
+		    store_recipients_cb, void *);
+	int	(*suppression_list)(struct store *, int64_t since,
+		    store_suppression_cb, void *);
+
+	/* suppressions (store_suppress.c): upsert, delete if not later, keys */
+	int	(*suppress_put)(struct store *, int64_t domain_id, struct span local,
+		    int reason, int64_t time, int64_t failure_id);
+	int	(*suppress_del)(struct store *, int64_t domain_id, struct span local,
+		    int64_t time);
+	int	(*suppress_keys)(struct store *, store_skey_cb, void *);
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -247,6 +265,8 @@ int	store_fail(struct store *, enum store_err, const char *, ...)
 void	store_give_away(int fd, const char *path, const char *ref);
 /* The hash a diagnostic template is stored with (never 0). */
 int64_t	store_diag_hash(const char *, size_t);
+/* A range's hosts as ",1,2," for SQL (malloc'd), NULL for every host. */
+char	*store_range_hosts(const struct store_range *);
 /* "YYYY-MM-DD" of a counter's day key. */
 void	store_day_text(int32_t key, char *buf);
 
@@ -257,5 +277,12 @@ int	store_write_begin(struct store *);
 int	store_write_flush(struct store *);
 void	store_write_reset(struct store *);
 void	store_write_forget(struct store *);
+
+/* store_suppress.c: recipients that bounce permanently, kept by the writer. */
+int	store_suppress_begin(struct store *);
+int	store_suppress_note(struct store *, const struct delivery *,
+	    const struct verdict *, int64_t domain_id, int64_t row);
+void	store_suppress_reset(struct store *);
+void	store_suppress_free(struct store *);
 
 #endif

@@ -876,6 +876,7 @@ const struct store_backend store_backend_pg = {
 	.name_find = pg_name_find,
 	.daily_range = pg_daily_range,
 	.failure_range = pg_failure_range,
+	.recipient_range = pg_recipient_range,
 	.name = pg_name,
 	.failure_text = pg_failure_text,
 	.exec = NULL,

@@ -41,6 +41,9 @@ enum sq_stmt {
 	SQ_DIAG_REHASH,
 	SQ_PENDING_QIDS,
 	SQ_PENDING_PRUNE,
+	SQ_SUPPRESS_PUT,
+	SQ_SUPPRESS_DEL,
+	SQ_SUPPRESS_KEYS,
 	SQ_MAX
 };
 
@@ -55,6 +58,8 @@ enum sq_read {
 	SR_NORMALIZED,
 	SR_HOST_NAME,
 	SR_FAILURE_TEXT,
+	SR_RECIPIENTS,
+	SR_SUPPRESSIONS,
 	SR_MAX
 };
 
@@ -85,6 +90,9 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
+int	sq_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
+int	sq_suppression_list(struct store *, int64_t, store_suppression_cb, void *);
 int	sq_source_each(struct store *, int (*)(const struct store_source *, void *),
 	    void *);
 int	sq_source_get(struct store *, int64_t, struct store_source *);
