@@ -175,6 +175,7 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	store_set_queue_lifetime(st, rd.conf->queue_lifetime_s);
 	memset(&total, 0, sizeof(total));
 	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
 	for (i = 0; i < argc; i++) {

@@ -461,6 +461,7 @@ daemon_reload(struct daemon *d)
 	tz_free(d->ctx.tz);
 	d->ctx.tz = tz;
 	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
+	store_set_queue_lifetime(d->store, nc->queue_lifetime_s);
 	/* drop logs no longer configured, add new ones */
 	for (pp = &d->follows; (f = *pp) != NULL; ) {
 		for (i = 0; i < nc->nlogs; i++)
@@ -549,6 +550,7 @@ daemon_new(struct conf *conf, int *exit_code)
 	}
 	if (strcmp(conf->synchronous, "normal") == 0)
 		store_set_synchronous(d->store, 0);
+	store_set_queue_lifetime(d->store, conf->queue_lifetime_s);
 	if (stat(conf->database, &sb) == 0) {
 		d->db_dev = sb.st_dev;
 		d->db_ino = sb.st_ino;
