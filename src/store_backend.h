@@ -233,9 +233,12 @@ struct store_backend {
 	char	*(*name)(struct store *, enum store_name, int64_t);
 	int	(*failure_text)(struct store *, int64_t, char **, char **);
 	int	(*exec)(struct store *, const char *, int64_t *);
+	/* the name a writer's read positions are kept under (NULL: one writer) */
+	void	(*set_node)(struct store *, const char *);
 };
 
 extern const struct store_backend store_backend_sqlite;
+extern const struct store_backend store_backend_pg;	/* store_pg.c */
 
 /* Record why and what failed (the one message path); returns -1. */
 int	store_fail(struct store *, enum store_err, const char *, ...)

@@ -360,8 +360,12 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	sqlite3_extended_result_codes(sq->db, 1);
 	if (sq_check(st, path, mode, &empty, &version) == -1)
 		return -1;
-	if (mode == STORE_RO)
-		return 0;
+	if (mode == STORE_RO) {
+		/* a reader may list the sources (bouncewatch status) */
+		rc = sqlite3_prepare_v3(sq->db, sq_sql[SQ_SOURCE_ALL], -1,
+		    SQLITE_PREPARE_PERSISTENT, &sq->st[SQ_SOURCE_ALL], NULL);
+		return rc == SQLITE_OK ? 0 : sq_fail(st, rc, "prepare");
+	}
 
 	/* Writer: WAL, keep -wal/-shm so read-only readers always work. */
 	sqlite3_file_control(sq->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
