@@ -252,6 +252,7 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	store_set_queue_lifetime(st, rd.conf->queue_lifetime_s);
 	if (rd.conf->node != NULL)
 		store_set_node(st, rd.conf->node);
 	memset(&total, 0, sizeof(total));

@@ -253,6 +253,7 @@ cli_prune(int argc, char **argv)
 		log_warnx("%s", err);
 		status = 1;
 	} else {
+		store_set_queue_lifetime(st, conf.queue_lifetime_s);
 		if ((n = store_prune(st, before)) < 0) {
 			log_warnx("%s", store_errmsg(st));
 			status = 1;

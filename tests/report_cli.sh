@@ -532,3 +532,24 @@ python3 "$CHECK" --tz "$ZONE" --from 2026-11-17 --to 2026-11-19 --db "$C/all.db"
     fail "central log: numbers differ: $(cat "$C/check.out")"
 pass "report --host: a central log's hosts as their own databases say"
 
+
+# queue_lifetime in the configuration reaches the store: a deferral older
+# than it (in log time) is forgotten by import, a younger one kept
+for lt in 1d 5d; do
+	L="$T/lifetime-$lt"
+	mkdir "$L"
+	printf 'database = %s/bw.db\ntimezone = UTC\nqueue_lifetime = %s\n' "$L" "$lt" > "$L/bw.conf"
+	chmod 600 "$L/bw.conf"
+	{
+		echo "2026-11-20T09:00:00+00:00 mx1 postfix/smtp[42]: AAA0000001: to=<a@one.example>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.one.example[192.0.2.1]:25: Connection timed out)"
+		echo "2026-11-21T11:00:00+00:00 mx1 postfix/smtp[42]: AAA0000002: to=<b@two.example>, relay=mx.two.example[192.0.2.2]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)"
+	} > "$L/mail.log"
+	BOUNCEWATCH_CONF="$L/bw.conf" "$BW" import "$L/mail.log" 2> /dev/null ||
+	    fail "import with queue_lifetime = $lt"
+	n=$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM pending").fetchone()[0])' "$L/bw.db")
+	want=1
+	[ $lt = 1d ] && want=0
+	assert_eq "$n" "$want" "pending deferrals with queue_lifetime = $lt"
+done
+pass "queue_lifetime: deferrals older than it are forgotten"
