@@ -168,11 +168,17 @@ until [ "$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM source s JOIN node n
 	[ $i -lt 200 ] || { kill $pid; cat "$T/bwd.err" >&2; fail "no commit with a password in the URI"; }
 	sleep 0.1
 done
+# a second writer under the same node name is refused while it runs
+printf 'node = pw\n' > "$T/dup.conf"
+if "$BW" -c "$T/dup.conf" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err"; then
+	fail "two writers under one node name"
+fi
+grep -q 'node pw is in use' "$T/err" || { cat "$T/err" >&2; fail "same node: unclear"; }
 kill -TERM $pid
 wait $pid || fail "bouncewatchd exited $?"
 grep -q 'bw_pass:\*\*\*@' "$T/bwd.err" || { cat "$T/bwd.err" >&2; fail "the URI not shown masked"; }
 if grep -q 'right-one' "$T/bwd.err"; then fail "the password was logged"; fi
-pass "a password in the URI works and is masked in the log"
+pass "a password in the URI works and is masked in the log; a second writer of its node is refused"
 
 # two values with one id (the 63-bit hash of the text) are refused, not
 # merged: a domain row planted under the id of collide.example
