@@ -395,57 +395,77 @@ store_rollback(struct store *st)
 
 /* ---- sources ---- */
 
+struct store_source_list {
+	const char		*state;
+	struct store_source	*v;
+	int			 n;
+};
+
+static int
+store_source_list_one(const struct store_source *s, void *arg)
+{
+	struct store_source_list	*l = arg;
+
+	if (l->state == NULL || strcmp(s->state, l->state) == 0) {
+		l->v = xrealloc(l->v, (size_t)(l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = *s;
+	}
+	return 0;
+}
+
 int
 store_source_list(struct store *st, const char *state, struct store_source **out)
 {
-	struct store_source	*v;
-	int			 n, i, k;
+	struct store_source_list	 l = { state, NULL, 0 };
 
-	if ((n = st->be->source_list(st, &v)) == -1)
+	if (st->be->source_each(st, store_source_list_one, &l) == -1) {
+		free(l.v);
 		return -1;
-	for (i = k = 0; i < n; i++)
-		if (state == NULL || strcmp(v[i].state, state) == 0)
-			v[k++] = v[i];
-	if (k == 0) {
-		free(v);
-		v = NULL;
 	}
-	*out = v;
-	return k;
+	*out = l.v;
+	return l.n;
+}
+
+/* The best match so far: the longest fingerprint agreeing with head. */
+struct store_source_match {
+	const unsigned char	*head;
+	size_t			 len;
+	struct store_source	*out;
+	size_t			 best;
+	int			 found;
+};
+
+static int
+store_source_match_one(const struct store_source *s, void *arg)
+{
+	struct store_source_match	*m = arg;
+	size_t				 cmp;
+
+	if (s->fp_len == 0)
+		return 0;
+	cmp = s->fp_len < m->len ? s->fp_len : m->len;
+	/* a short prefix is a weak fingerprint: demand 64 bytes */
+	if (cmp < (s->fp_len < 64 ? s->fp_len : 64) || memcmp(s->fp, m->head, cmp) != 0)
+		return 0;
+	if (!m->found || cmp > m->best) {
+		*m->out = *s;
+		m->best = cmp;
+		m->found = 1;
+	}
+	return 0;
 }
 
 int
 store_source_match(struct store *st, const unsigned char *head, size_t len,
     struct store_source *out)
 {
-	struct store_source	*v;
-	int			 n, i, found = 0;
-	size_t			 best = 0;
+	struct store_source_match	 m = { head, len, out, 0, 0 };
 
 	if (len == 0)
 		return 0;
-	if ((n = st->be->source_list(st, &v)) == -1)
+	if (st->be->source_each(st, store_source_match_one, &m) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		const struct store_source	*s = &v[i];
-		size_t				 cmp;
-
-		if (s->fp_len == 0)
-			continue;
-		cmp = s->fp_len < len ? s->fp_len : len;
-		/* a short prefix is a weak fingerprint: demand 64 bytes */
-		if (cmp < (s->fp_len < 64 ? s->fp_len : 64))
-			continue;
-		if (memcmp(s->fp, head, cmp) != 0)
-			continue;
-		if (!found || cmp > best) {
-			*out = *s;
-			best = cmp;
-			found = 1;
-		}
-	}
-	free(v);
-	return found;
+	return m.found;
 }
 
 int

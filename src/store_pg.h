@@ -147,7 +147,8 @@ int	 pg_failure_range(struct store *, const struct store_range *,
 	    store_failure_cb, void *);
 char	*pg_name(struct store *, enum store_name, int64_t);
 int	 pg_failure_text(struct store *, int64_t, char **, char **);
-int	 pg_source_list(struct store *, struct store_source **);
+int	 pg_source_each(struct store *,
+	    int (*)(const struct store_source *, void *), void *);
 int	 pg_source_get(struct store *, int64_t, struct store_source *);
 
 #endif

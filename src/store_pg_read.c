@@ -57,16 +57,17 @@ pg_source_row(PGresult *r, int i, struct store_source *s)
 #define PG_SOURCE_COLS	"id, path, fp, fp_len, dev, ino, \"offset\", tail, lines," \
 	" state, last_commit FROM source"
 
-/* This node's sources, newest first (a reader: every node's). */
+/* This node's sources, newest first (a reader: every node's), to cb. */
 int
-pg_source_list(struct store *st, struct store_source **out)
+pg_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
+    void *arg)
 {
 	struct pg		*pg = PG(st);
-	struct store_source	*v = NULL;
+	struct store_source	 s;
 	char			 node[32];
 	const char		*p[1] = { node };
 	PGresult		*r;
-	int			 i, n;
+	int			 i, n, stop = 0;
 
 	if (pg_node(st) == -1)
 		return -1;
@@ -76,13 +77,12 @@ pg_source_list(struct store *st, struct store_source **out)
 	    PGRES_TUPLES_OK, "sources")) == NULL)
 		return -1;
 	n = PQntuples(r);
-	if (n > 0)
-		v = xcalloc((size_t)n, sizeof(*v));
-	for (i = 0; i < n; i++)
-		pg_source_row(r, i, &v[i]);
+	for (i = 0; i < n && !stop; i++) {
+		pg_source_row(r, i, &s);
+		stop = cb(&s, arg) == -1;
+	}
 	PQclear(r);
-	*out = v;
-	return n;
+	return stop ? -1 : 0;
 }
 
 int
