@@ -281,7 +281,7 @@ pg_node_find(struct store *st)
 	const char	*v[1] = { pg->node };
 	PGresult	*r;
 
-	if (pg->node_id != 0 || pg->ro)
+	if (pg->node_id != 0 || (pg->ro && !pg->named))
 		return 0;
 	if ((r = pg_exec(st, pg->c, "SELECT id FROM node WHERE name = $1", 1, v,
 	    NULL, NULL, PGRES_TUPLES_OK, "node")) == NULL)
@@ -827,7 +827,10 @@ pg_set_node(struct store *st, const char *node)
 {
 	struct pg	*pg = PG(st);
 
-	if (node == NULL || *node == '\0' || strcmp(node, pg->node) == 0)
+	if (node == NULL || *node == '\0')
+		return;
+	pg->named = 1;		/* a reader lists this node's sources only */
+	if (strcmp(node, pg->node) == 0)
 		return;
 	snprintf(pg->node, sizeof(pg->node), "%s", node);
 	if (pg->node_locked)

@@ -226,3 +226,17 @@ if "$BW" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err"; then
 fi
 grep -q 'schema version 99 is newer' "$T/err" || { cat "$T/err" >&2; fail "newer schema: unclear"; }
 pass "a newer schema refused"
+
+# bouncewatch status on a shared database: this node's sources only
+pg_psql -d "$PGDB" -c "UPDATE meta SET value = '1' WHERE key = 'schema_version'" > /dev/null
+for n in st1 st2; do
+	printf 'log = %s\ndatabase = %s\nnode = %s\n' "$T/d.log" "$PGDB" "$n" > "$T/$n.conf"
+	chmod 600 "$T/$n.conf"
+done
+"$BW" -c "$T/st1.conf" import --quiet "$T/d.log" || fail "import as node st1"
+"$BW" -c "$T/st1.conf" status > "$T/st1.out" || { cat "$T/st1.out" >&2; fail "status of st1"; }
+grep -q ': ok, schema 1' "$T/st1.out" && grep -q ' 1 lines read' "$T/st1.out" ||
+	{ cat "$T/st1.out" >&2; fail "status of st1: not its source"; }
+"$BW" -c "$T/st2.conf" status > "$T/st2.out" || :
+grep -q ' 0 lines read' "$T/st2.out" || { cat "$T/st2.out" >&2; fail "status of st2 shows st1's source"; }
+pass "status --db postgresql://: each node its own sources"
