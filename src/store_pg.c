@@ -350,10 +350,8 @@ pg_node(struct store *st)
 
 /* ---- the schema ---- */
 
-/* Migrations (none yet): entry N is sql/pg/migrate-N.sql, N-1 to N. */
-static const char *const pg_migrations[PG_SCHEMA_VERSION + 1] = {
-	NULL,
-};
+/* Migrations: entry N is sql/pg/migrate-N.sql, N-1 to N (Makefile.am). */
+static const char *const pg_migrations[PG_SCHEMA_VERSION + 1] = PG_MIGRATIONS_INIT;
 
 static int
 pg_version_of(struct store *st, PGconn *conn, int *version)
