@@ -231,18 +231,21 @@ cli_status(int argc, char **argv)
 	if (db == NULL)
 		db = conf.database;
 	if ((st = store_open(db, STORE_RO, NULL, &why, err, sizeof(err))) == NULL) {
-		printf("database %s: broken: %s\n", db, err);
+		printf("database %s: broken: %s\n", store_display(db), err);
 		conf_free(&conf);
 		return STATUS_BROKEN;
 	}
 	s.st = st;
+	store_set_node(st, conf.node);	/* PostgreSQL: this host's sources */
 	if ((s.nrows = store_source_list(st, NULL, &s.rows)) == -1) {
-		printf("database %s: broken: %s\n", db, store_errmsg(st));
+		printf("database %s: broken: %s\n", store_display(db),
+		    store_errmsg(st));
 		store_close(st);
 		conf_free(&conf);
 		return STATUS_BROKEN;
 	}
-	printf("database %s: ok, schema %d, write-ahead log %lld bytes\n", db,
+	printf("database %s: ok, schema %d, write-ahead log %lld bytes\n",
+	    store_display(db),
 	    store_schema_version(st), (long long)store_wal_size(st));
 	for (i = 0; i < conf.nlogs; i++) {
 		p = conf.logs[i].path;

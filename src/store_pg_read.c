@@ -57,7 +57,10 @@ pg_source_row(PGresult *r, int i, struct store_source *s)
 #define PG_SOURCE_COLS	"id, path, fp, fp_len, dev, ino, \"offset\", tail, lines," \
 	" state, last_commit FROM source"
 
-/* This node's sources, newest first (a reader: every node's), to cb. */
+/*
+ * This node's sources, newest first, to cb (a reader that named no node:
+ * every node's).
+ */
 int
 pg_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
     void *arg)
@@ -69,8 +72,10 @@ pg_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
 	PGresult		*r;
 	int			 i, n, stop = 0;
 
-	if (pg_node(st) == -1)
+	if ((pg->ro ? pg_node_find(st) : pg_node(st)) == -1)
 		return -1;
+	if (pg->ro && pg->named && pg->node_id == 0)
+		return 0;		/* a node that never wrote */
 	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
 	if ((r = pg_exec(st, pg->c, "SELECT " PG_SOURCE_COLS
 	    " WHERE $1::int = 0 OR node_id = $1 ORDER BY id DESC", 1, p, NULL, NULL,
