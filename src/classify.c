@@ -29,10 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pcre2.h>
 
 #include "classify.h"
+#include "conf.h"
 #include "log.h"
 #include "util.h"
 
@@ -697,14 +699,25 @@ int
 classify_load_rules(struct classifier *cl, const char *path, char *errbuf,
     size_t errlen)
 {
-	FILE	*f;
-	char	*text = NULL;
-	size_t	 len = 0, cap = 0, n;
-	int	 ret;
+	FILE		*f;
+	struct stat	 sb;
+	char		*text = NULL, *cause = NULL;
+	size_t		 len = 0, cap = 0, n;
+	int		 ret;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errbuf != NULL)
 			snprintf(errbuf, errlen, "%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	/* rules decide what the reports say: trusted like the configuration */
+	if (fstat(fileno(f), &sb) == -1 ||
+	    conf_file_safe(path, &sb, 0, &cause) == -1) {
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s\n", cause != NULL ? cause :
+			    strerror(errno));
+		free(cause);
+		fclose(f);
 		return 1;
 	}
 	for (;;) {

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "classify.h"
@@ -509,6 +511,40 @@ test_operator_rules(void **state)
 	classify_free(c);
 }
 
+/*
+ * A rules file decides what the reports say: one anyone may write is
+ * refused as a configuration file would be, with a message naming it.
+ */
+static void
+test_rules_file_safe(void **state)
+{
+	char			 path[] = "/tmp/bw-rules-XXXXXX", err[1024];
+	static const char	 rule[] = "blocklisted \"mailbox unavailable\"\n";
+	struct classifier	*c = classify_new();
+	struct verdict		 v;
+	int			 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, rule, sizeof(rule) - 1), (int)sizeof(rule) - 1);
+	close(fd);
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "writable by anyone"));
+	verdict_of(c, "bounced", "550 mailbox unavailable", &v);
+	assert_int_not_equal(v.reason, REASON_BLOCKLISTED);
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "writable by its group"));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 0);
+	verdict_of(c, "bounced", "550 mailbox unavailable", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	unlink(path);
+	classify_free(c);
+}
+
 /* The sample rules file loads as shipped, and with its examples uncommented. */
 static void
 test_sample_rules(void **state)
@@ -556,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_operator_rules),
 		cmocka_unit_test(test_sample_rules),
+		cmocka_unit_test(test_rules_file_safe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
