@@ -65,6 +65,46 @@ verdict_of(const struct classifier *c, const char *status, const char *text,
 }
 
 /*
+ * --explain tells the truth: the traced verdict is the verdict, the rule
+ * that decided is the one marked "won", and no other is.  0 if so.
+ */
+static int
+explain_agrees(const char *status, const char *text, const struct verdict *v)
+{
+	struct classify_trace	 tr;
+	struct delivery		 d;
+	struct verdict		 t;
+	size_t			 i;
+	int			 won = 0, bad = 0;
+
+	parse_reply(text, strlen(text), &d);
+	d.status = status_of(status);
+	classify_explain(cl, LINE_DELIVERY, &d, &t, &tr);
+	if (t.cls != v->cls || t.reason != v->reason || t.detail != v->detail ||
+	    strcmp(t.rule, v->rule) != 0)
+		bad++;
+	for (i = 0; i < tr.n; i++) {
+		if (tr.ev[i].outcome == NULL) {
+			bad++;
+			continue;
+		}
+		if (strncmp(tr.ev[i].outcome, "won", 3) != 0)
+			continue;
+		won++;
+		if (strcmp(v->rule, "stage") != 0 && strcmp(tr.ev[i].rule, v->rule) != 0)
+			bad++;
+	}
+	/* a verdict by a rule shows that rule; "other" and "stage" may not */
+	if (won > 1 || (won == 0 && strcmp(v->rule, "other") != 0 &&
+	    strcmp(v->rule, "stage") != 0 && strncmp(v->rule, "status:", 7) != 0))
+		bad++;
+	if (bad > 0)
+		fprintf(stderr, "--explain disagrees (rule %s, %zu found): %s\n",
+		    v->rule, tr.n, text);
+	return bad > 0;
+}
+
+/*
  * Check every sample of a reply corpus (tests/data/README, reference.tsv);
  * returns the number of samples.
  */
@@ -104,6 +144,7 @@ check_replies(const char *name)
 		}
 		rows++;
 		verdict_of(cl, f[0], f[1], &v);
+		bad += explain_agrees(f[0], f[1], &v);
 		if (strcmp(classify_class_name(v.cls), f[2]) != 0 ||
 		    strcmp(v.reason == REASON_NONE ? "-" : classify_reason_name(v.reason), f[3]) != 0) {
 			fprintf(stderr, "%s:%d: expected %s/%s, got %s/%s (rule %s): %s\n",
