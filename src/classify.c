@@ -426,6 +426,20 @@ classify_detail_name(enum bw_detail d)
 }
 
 const char *
+classify_detail_text(const struct verdict *v, char *buf, size_t len)
+{
+	const char	*name = classify_detail_name(v->detail);
+
+	if (name == NULL)
+		return NULL;
+	if (v->detail_name[0] != '\0')
+		snprintf(buf, len, "%s:%s", name, v->detail_name);
+	else
+		strlcpy(buf, name, len);
+	return buf;
+}
+
+const char *
 classify_reason_name(enum bw_reason r)
 {
 	return (unsigned)r < REASON_MAX ? classify_reason_names[r] : "other";

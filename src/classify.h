@@ -136,6 +136,12 @@ const char	*classify_class_name(enum bw_class);
 const char	*classify_reason_name(enum bw_reason);
 /* "spf", "dnsbl", ...; NULL for DETAIL_NONE. */
 const char	*classify_detail_name(enum bw_detail);
+/*
+ * A verdict's detail as stored and shown: "spf", "dnsbl:spamcop" (the
+ * list's name after a colon), written to buf; NULL when it has none.
+ */
+const char	*classify_detail_text(const struct verdict *, char *buf,
+		    size_t len);
 /* Name to value; -1 when unknown. */
 int		 classify_class_from_name(const char *);
 int		 classify_reason_from_name(const char *);

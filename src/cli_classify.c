@@ -226,21 +226,6 @@ emit_tsv_cstr(struct obuf *b, const char *s)
 	emit_tsv_field(b, sp, 0);
 }
 
-/* "dnsbl:zen.spamhaus.org", "spf", or NULL: the detail as shown. */
-static const char *
-emit_detail(char *buf, size_t len, const struct verdict *v)
-{
-	const char	*name = classify_detail_name(v->detail);
-
-	if (name == NULL)
-		return NULL;
-	if (v->detail_name[0] != '\0')
-		snprintf(buf, len, "%s:%s", name, v->detail_name);
-	else
-		strlcpy(buf, name, len);
-	return buf;
-}
-
 static void
 emit_tsv_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
     const struct verdict *v)
@@ -262,7 +247,7 @@ emit_tsv_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
 	emit_tsv_cstr(b, parse_status_name(d->status));
 	emit_tsv_cstr(b, classify_class_name(v->cls));
 	emit_tsv_cstr(b, v->reason == REASON_NONE ? NULL : classify_reason_name(v->reason));
-	emit_tsv_cstr(b, emit_detail(tbuf, sizeof(tbuf), v));
+	emit_tsv_cstr(b, classify_detail_text(v, tbuf, sizeof(tbuf)));
 	if (d->code != 0)
 		snprintf(code, sizeof(code), "%d", d->code);
 	else
@@ -322,7 +307,7 @@ emit_text_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
 	obuf_printf(b, " %s", classify_class_name(v->cls));
 	if (v->reason != REASON_NONE)
 		obuf_printf(b, "/%s", classify_reason_name(v->reason));
-	if (emit_detail(tbuf, sizeof(tbuf), v) != NULL) {
+	if (classify_detail_text(v, tbuf, sizeof(tbuf)) != NULL) {
 		obuf_putc(b, '/');
 		emit_term_str(b, tbuf, strlen(tbuf));
 	}

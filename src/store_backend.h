@@ -55,6 +55,7 @@ struct store_frow {
 	int64_t		 diag_id;	/* 0: NULL, and no arguments */
 	int64_t		 rule_id;	/* 0: NULL */
 	struct diag_args args;
+	const char	*detail;	/* "spf", "dnsbl:spamcop"; NULL: none */
 };
 
 /* The expiry of one pending recipient: its last deferral, copied. */
