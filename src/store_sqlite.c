@@ -215,6 +215,7 @@ sq_close(struct store *st)
 	for (i = 0; i < SQ_MAX; i++)
 		sqlite3_finalize(sq->st[i]);
 	sq_read_close(sq);
+	sq_reclass_close(sq);
 	if (sq->db != NULL) {
 		if (!st->readonly) {
 			/* a quiet moment: fold the WAL back, keep the files */
@@ -916,4 +917,9 @@ const struct store_backend store_backend_sqlite = {
 	.name = sq_name,
 	.failure_text = sq_failure_text,
 	.exec = sq_exec,
+	.reclass_rows = sq_reclass_rows,
+	.failure_reclass = sq_failure_reclass,
+	.daily_tidy = sq_daily_tidy,
+	.unrecognised_get = sq_unrecognised_get,
+	.unrecognised_set = sq_unrecognised_set,
 };
