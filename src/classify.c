@@ -1475,17 +1475,33 @@ classify_run(const struct classifier *cl, enum line_kind kind,
 		tr->text = text.p == d->diagnostic.p ? "the whole reason" : "the reply";
 	if (text.p != NULL)
 		classify_scan(cl, text.p, text.n, base, x41, &sc);
-	if (sc.strong == -1 && sc.vague == -1 && text.p != d->diagnostic.p &&
-	    d->diagnostic.p != NULL) {
-		/* nothing in the reply: try the whole reason ("connect to ...") */
-		classify_scan_init(&sc);
-		sc.tr = tr;
-		if (tr != NULL) {
-			tr->n = 0;
-			tr->text = "the whole reason (nothing in the reply)";
+	if (sc.strong == -1 && text.p != d->diagnostic.p && d->diagnostic.p != NULL) {
+		struct scan	 pre;
+		int		 whole = sc.vague == -1;
+
+		/*
+		 * Nothing clear in the reply: the whole reason, if the reply
+		 * says nothing at all ("connect to ..."), or if the MTA's words
+		 * before it are clear (qmail's "Connected to ... but my name was
+		 * rejected. Remote host said: ...").
+		 */
+		if (!whole) {
+			classify_scan_init(&pre);
+			classify_scan(cl, d->diagnostic.p,
+			    (size_t)(text.p - d->diagnostic.p), base, x41, &pre);
+			whole = pre.strong != -1;
 		}
-		scanned = d->diagnostic;
-		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, x41, &sc);
+		if (whole) {
+			classify_scan_init(&sc);
+			sc.tr = tr;
+			if (tr != NULL) {
+				tr->n = 0;
+				tr->text = "the whole reason (nothing clear in the reply)";
+			}
+			scanned = d->diagnostic;
+			classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base,
+			    x41, &sc);
+		}
 	}
 	/* enhanced code: dsn first, then the reply's, then "#X.Y.Z" */
 	if (sc.strong == -1 || (classify_rules[sc.strong].detail == DETAIL_NONE &&

@@ -589,6 +589,9 @@ static const struct rule classify_rules[] = {
 	TEXT("size.exceeds-size", "message size exceeds", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
 	    "552 Message size exceeds fixed maximum message size"),
 
+	/* a delivery program that could not write, whatever it says next */
+	TEXT("local.couldnt-create", "couldn't create", LOCAL_ERROR, W_ANY, H_NONE,
+	    "procmail: Couldn't create \"/var/spool/mail/a\" id: example.org: No such user"),
 	/* domains that do not exist (before user rules: "domain does not exist") */
 	TEXT("domain.host-or-domain", "host or domain name not found", DOMAIN_NOT_FOUND, W_ANY, H_NONE,
 	    "Host or domain name not found. Name service error for name=example.com type=A: Host not found"),
@@ -654,6 +657,8 @@ static const struct rule classify_rules[] = {
 	    "550 No such recipient here"),
 	TEXT("user.no-such-mailbox", "no such mailbox", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 No such mailbox"),
+	VAGUE("user.recipient-address-rejected", "recipient address rejected.", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 <a@example.jp>: Recipient address rejected. (in reply to RCPT TO command)"),
 	VAGUE("user.does-not-exist", "does not exist", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Mailbox does not exist"),
 	VAGUE("user.doesnt-exist", "doesn't exist", USER_UNKNOWN, W_ANY, H_PERM,
@@ -916,7 +921,11 @@ static const struct rule classify_rules[] = {
 	    "542 Bad Connection"),
 
 	/* messages expired in someone's queue */
-	TEXT("expired.queue-too-long", "in the queue too long", EXPIRED, W_ANY, H_PERM,
+	/*
+	 * qmail appends its expiry to the last error: the error, when a rule
+	 * knows it, says more ("Mailbox Full ... in the queue too long")
+	 */
+	VAGUE("expired.queue-too-long", "in the queue too long", EXPIRED, W_ANY, H_PERM,
 	    "I'm not going to try again; this message has been in the queue too long."),
 	TEXT("expired.message-expired", "message expired", EXPIRED, W_ANY, H_PERM,
 	    "550 4.4.7 Message expired: unable to deliver in 840 minutes"),
@@ -1029,6 +1038,8 @@ static const struct rule classify_rules[] = {
 	    "554 INVALID IP FOR SENDING MAIL OF DOMAIN amazonses.com [RCPT_TO]"),
 	TEXT("policy.not-a-member", "not a member of", POLICY, W_ANY, H_NONE,
 	    "You are not a member of this mailing list <list@example.org>."),
+	VAGUE("policy.was-rejected-by", "was rejected by", POLICY, W_ANY, H_PERM,
+	    "Each of the following recipients was rejected by a remote mail server."),
 	VAGUE("policy.message-rejected", "message rejected", POLICY, W_ANY, H_NONE,
 	    "PERM_FAILURE: SMTP Error (state 16): 550 5.7.1 Message rejected."),
 	TEXT("policy.not-allowed-to-send", "not allowed to send", POLICY, W_ANY, H_NONE,
@@ -1036,6 +1047,8 @@ static const struct rule classify_rules[] = {
 	TEXT("policy.permission-to-post", "permission to post", POLICY, W_ANY, H_NONE,
 	    "the group you tried to contact (list) may not exist, or you may not have permission to post messages to the group."),
 	/* remote temporary trouble */
+	TEXT("server.ldap", "ldap*", SERVER_UNAVAILABLE, W_ANY, H_NONE,
+	    "Unable to contact LDAP server. (#4.4.3)"),
 	TEXT("server.resources", "resources temporarily not available", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
 	    "451 Resources temporarily not available - Please try again later [#4.16.5]"),
 	VAGUE("server.service-not-available", "service not available", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
@@ -1084,7 +1097,6 @@ static const struct rule classify_rules[] = {
 	ENH("x.7.30", TLS_ERROR, "550 5.7.30 neutral text"),
 	ENH("x.7.515", AUTH_FAILED, "550 5.7.515 neutral text"),
 	ENH("x.7.8", LOCAL_ERROR, "535 5.7.8 neutral text"),
-	ENHG("x.7.9", LOCAL_ERROR, "534 5.7.9 neutral text"),
 	ENH("x.7.10", TLS_ERROR, "523 5.7.10 neutral text"),
 	ENH("x.7.11", TLS_ERROR, "524 5.7.11 neutral text"),
 	ENH("x.7.13", MAILBOX_DISABLED, "525 5.7.13 neutral text"),
