@@ -53,14 +53,36 @@ store_day_text(int32_t key, char *buf)
 	tz_day_text((int64_t)key - STORE_DAY0, buf);
 }
 
+/*
+ * The backend of a database name: a URI of a server's scheme names that
+ * server (none is built in yet), anything else an SQLite file.
+ */
+static const struct store_backend *
+store_backend_of(const char *path)
+{
+	static const char *const servers[] = { "postgresql:", "postgres:" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
+		if (strncmp(path, servers[i], strlen(servers[i])) == 0)
+			return NULL;
+	return &store_backend_sqlite;
+}
+
 struct store *
 store_open(const char *path, enum store_mode mode, struct tz *tz,
     enum store_err *why, char *err, size_t errlen)
 {
 	struct store	*st;
 
+	if (store_backend_of(path) == NULL) {
+		*why = STORE_EOTHER;
+		snprintf(err, errlen, "%.64s: this bouncewatch has no PostgreSQL "
+		    "backend; give the path of an SQLite database", path);
+		return NULL;
+	}
 	st = xcalloc(1, sizeof(*st));
-	st->be = &store_backend_sqlite;
+	st->be = store_backend_of(path);
 	st->tz = tz;
 	st->readonly = mode == STORE_RO;
 	st->linestat_source = -1;
@@ -150,7 +172,7 @@ store_wal_check(struct store *st)
 	int	 held;
 
 	st->wal_checked = (int64_t)time(NULL);
-	if (st->be->wal_size(st) < st->wal_limit) {
+	if (st->be->wal_size(st) <= st->wal_limit) {
 		if (st->wal_warned)
 			log_info("write-ahead log back under %lld MB",
 			    (long long)(st->wal_limit >> 20));
@@ -472,7 +494,13 @@ store_read_end(struct store *st)
 int64_t
 store_domain_find(struct store *st, const char *name)
 {
-	return st->be->domain_find(st, name);
+	return st->be->name_find(st, STORE_DOMAIN, name);
+}
+
+int64_t
+store_host_find(struct store *st, const char *name)
+{
+	return st->be->name_find(st, STORE_HOST, name);
 }
 
 int

@@ -183,6 +183,8 @@ struct store_range {
 	const char	*to;
 	int64_t		 t0, t1;	/* the same range in UTC seconds (failures) */
 	int64_t		 domain;	/* a domain id; 0: every domain */
+	const int64_t	*hosts;		/* host ids (0: not known); NULL: every host */
+	size_t		 nhosts;
 };
 
 /* One per-day counter. */
@@ -214,6 +216,7 @@ enum store_name {
 	STORE_DOMAIN,		/* the domain's name */
 	STORE_RELAY,		/* the relay, "host[addr]:port" */
 	STORE_NORMALIZED,	/* a diagnostic's normalised text */
+	STORE_HOST,		/* the syslog host */
 };
 
 typedef int	(*store_daily_cb)(const struct store_daily *, void *);
@@ -221,8 +224,9 @@ typedef int	(*store_failure_cb)(const struct store_failure *, void *);
 
 int	store_read_begin(struct store *);
 void	store_read_end(struct store *);
-/* The id of a domain name: > 0 found, 0 none, -1 error. */
+/* The id of a domain or host name: > 0 found, 0 none, -1 error. */
 int64_t	store_domain_find(struct store *, const char *name);
+int64_t	store_host_find(struct store *, const char *name);
 /* Per-day counters of the days from..to. */
 int	store_daily_range(struct store *, const struct store_range *,
 	    store_daily_cb, void *);

@@ -237,7 +237,7 @@ struct store_backend {
 	int	(*checkpoint)(struct store *, int64_t *bytes, int *held);
 
 	/* the reader */
-	int64_t	(*domain_find)(struct store *, const char *);
+	int64_t	(*name_find)(struct store *, enum store_name, const char *);
 	int	(*daily_range)(struct store *, const struct store_range *,
 		    store_daily_cb, void *);
 	int	(*failure_range)(struct store *, const struct store_range *,

@@ -1475,6 +1475,18 @@ test_not_sqlite(void **state)
 	path = tpath("short.txt");
 	write_file(path, "hello\n", 6);
 	refuse(path, STORE_ENOTDB, "not a bouncewatch database", 0);
+
+	/* a server's URI is not taken for a file name (and no file appears) */
+	{
+		enum store_err	 why;
+		char		 err[256];
+
+		assert_null(store_open("postgresql://localhost/bw", STORE_RW, utc, &why,
+		    err, sizeof(err)));
+		assert_int_equal(why, STORE_EOTHER);
+		assert_non_null(strstr(err, "no PostgreSQL backend"));
+		assert_int_equal(access("postgresql:", F_OK), -1);
+	}
 }
 
 /* Another application's SQLite database. */
