@@ -242,7 +242,7 @@ static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[2] = migrate_2_sql,
 	[3] = migrate_3_sql,
 	[4] = migrate_4_sql,
-	[5] = migrate_5_sql,
+	[6] = migrate_6_sql,
 };
 
 /* Run sql in its own transaction. */
