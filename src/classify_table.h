@@ -337,6 +337,9 @@ static const struct rule classify_rules[] = {
 	    "550 5.7.515 Access denied, sending domain EXAMPLE.JP doesn't meet the required authentication level."),
 
 	/* TLS */
+	/* Postfix: the TLS policy it must apply (DANE, MTA-STS) cannot be met */
+	TEXT("tls.configuration-problem", "tls configuration problem", TLS_ERROR, W_ANY, H_TEMP,
+	    "client TLS configuration problem"),
 	TEXT("tls.required-not-offered", "tls is required", TLS_ERROR, W_ANY, H_NONE,
 	    "TLS is required, but was not offered by host mail.example.com[192.0.2.1]"),
 	TEXT("tls.cert-not-verified", "certificate not verified", TLS_ERROR, W_ANY, H_NONE,
@@ -456,6 +459,8 @@ static const struct rule classify_rules[] = {
 	    "550 Mailbox is blocked"),
 	TEXT("disabled.account-has-been-blocked", "account has been blocked", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 This account has been blocked"),
+	TEXT("disabled.inactive-mailbox", "inactive mailbox", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "550 5.7.1 : Recipient address rejected:  Inactive MailBox, not poped for more than 6 months"),
 	TEXT("disabled.is-inactive", "is inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 5.2.1 Mailbox is inactive"),
 	TEXT("disabled.user-disabled", "user disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
@@ -541,6 +546,9 @@ static const struct rule classify_rules[] = {
 	    "552 Boite aux lettres pleine"),
 	TEXT("full.fr-boite-aux-lettres-pleine-accent", "boîte aux lettres pleine", MAILBOX_FULL, W_ANY, H_NONE,
 	    "552 Boîte aux lettres pleine"),
+	/* "la boîte (aux lettres du destinataire) est pleine", "la messagerie est pleine" */
+	TEXT("full.fr-est-pleine", "est pleine", MAILBOX_FULL, W_ANY, H_NONE,
+	    "La boîte aux lettres du destinataire est pleine et ne peut pas accepter de messages pour l'instant."),
 	TEXT("full.fr-quota-depasse", "quota depasse", MAILBOX_FULL, W_ANY, H_NONE,
 	    "552 Quota depasse"),
 	TEXT("full.fr-quota-depasse-accent", "quota dépassé", MAILBOX_FULL, W_ANY, H_NONE,
