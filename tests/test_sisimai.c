@@ -204,6 +204,47 @@ precision_replies(const struct classifier *cl, const char *name,
 	free(text);
 }
 
+/* tests/data/sisimai-judged.tsv: case -> the reason we hold right, or "-" */
+struct judged {
+	char	**name, **reason;
+	size_t	 n;
+	char	*text;
+};
+
+static void
+judged_load(struct judged *j)
+{
+	char	*cur, *l, *f[2];
+	size_t	 len;
+
+	memset(j, 0, sizeof(*j));
+	if ((j->text = corpus_slurp(corpus_path("sisimai-judged.tsv"), &len)) == NULL)
+		return;
+	cur = j->text;
+	while ((l = sisimai_next(&cur)) != NULL) {
+		if (*l == '#' || *l == '\0' || sisimai_split(l, f, 2) != 2)
+			continue;
+		j->name = realloc(j->name, (j->n + 1) * sizeof(*j->name));
+		j->reason = realloc(j->reason, (j->n + 1) * sizeof(*j->reason));
+		if (j->name == NULL || j->reason == NULL)
+			abort();
+		j->name[j->n] = f[0];
+		j->reason[j->n++] = f[1];
+	}
+}
+
+/* Our judgement of a case: the reason, "-" (left out), or NULL (Sisimai's). */
+static const char *
+judged_find(const struct judged *j, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < j->n; i++)
+		if (strcmp(j->name[i], name) == 0)
+			return j->reason[i];
+	return NULL;
+}
+
 int
 main(void)
 {
@@ -213,6 +254,8 @@ main(void)
 	char			 dir[4096], *cases, *origin, *cc, *oc, *cl_, *ol;
 	static char		 line[80000];
 	int			 n = 0, okr = 0, okc = 0, bad = 0, r;
+	int			 jn = 0, jok = 0, jre = 0;
+	struct judged		 jd;
 
 	if ((cases = sisimai_read("cases.tsv", dir, sizeof(dir))) == NULL ||
 	    (origin = sisimai_read("origin.tsv", dir, sizeof(dir))) == NULL) {
@@ -221,6 +264,7 @@ main(void)
 		return 0;
 	}
 	cl = classify_new();
+	judged_load(&jd);
 	memset(&ps, 0, sizeof(ps));
 	memset(&pr, 0, sizeof(pr));
 	cc = cases;
@@ -270,6 +314,15 @@ main(void)
 		}
 		okc += cls_ok;
 		okr += rsn_ok;
+		{
+			const char	*jr = judged_find(&jd, o[0]);
+
+			if (jr == NULL || strcmp(jr, "-") != 0) {
+				jn++;
+				jok += jr == NULL ? rsn_ok : strcmp(jr, reason) == 0;
+				jre += jr != NULL;
+			}
+		}
 		ps.said[v.reason]++;
 		ps.right[v.reason] += rsn_ok;
 		if (!cls_ok || !rsn_ok)
@@ -277,6 +330,12 @@ main(void)
 			    o[0], c[2], bounced ? "permanent" : "temporary",
 			    classify_class_name(v.cls), reason, v.rule, c[5]);
 	}
+	printf("# judged: sisimai reason %d/%d (%.1f%%) with tests/data/sisimai-judged.tsv "
+	    "(%d labels judged wrong, %d cases left out)\n", jok, jn,
+	    jn ? 100.0 * jok / jn : 0.0, jre, n - jn);
+	free(jd.name);
+	free(jd.reason);
+	free(jd.text);
 	precision_print("the Sisimai suite", &ps);
 	precision_replies(cl, "reference.tsv", &pr);
 	precision_replies(cl, "replies.tsv", &pr);
