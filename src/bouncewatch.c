@@ -21,6 +21,7 @@ static const struct {
 	{ "report", cli_report, "summarise the failures of a day or a range" },
 	{ "prune", cli_prune, "delete failure detail older than N days" },
 	{ "reclassify", cli_reclassify, "apply today's rules again to stored failures" },
+	{ "status", cli_status, "each source's state and the database's (exit 0, 1, 2)" },
 };
 
 static void

@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "source_auto.h"
+#include "source_journal.h"
 #include "store.h"
 #include "tz.h"
 #include "util.h"
@@ -78,6 +81,77 @@ check_conf(const char *path, struct conf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+static int	drop_privileges(const char *);
+
+/* One source for -n: print what is read, or say why it cannot be. */
+static int
+check_source(const char *kind, const char *what, int r, char *cause)
+{
+	if (r == 0) {
+		printf("%s %s: readable\n", kind, what);
+		return 0;
+	}
+	fprintf(stderr, "%s: %s\n", kind, cause != NULL ? cause : what);
+	free(cause);
+	return 1;
+}
+
+/*
+ * -n: every source must exist and be readable by the configured user: a
+ * child drops to that user and tries them all.  0, or -1 (said why).
+ */
+static int
+check_sources(const struct conf *conf)
+{
+	struct source_journal_conf	 jc;
+	struct source_auto		 a;
+	const char			*p;
+	char				*cause;
+	pid_t				 pid;
+	int				 i, n = 0, status, r;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		if (conf->user != NULL && drop_privileges(conf->user) == -1)
+			_exit(1);
+		memset(&jc, 0, sizeof(jc));
+		jc.match = conf->journal_match;
+		for (i = 0; i < conf->nlogs; i++) {
+			p = conf->logs[i].path;
+			cause = NULL;
+			if (strcmp(p, "auto") == 0) {
+				source_auto_pick(&a);
+				printf("%s\n", a.why);
+				if (a.journal) {
+					r = source_journal_check(&jc, &cause);
+					n += check_source("journal", "(local)", r, cause);
+					continue;
+				}
+				p = a.path;
+			}
+			r = source_auto_check_file(p, &cause);
+			n += check_source("log", p, r, cause);
+		}
+		if (conf->journal || conf->journal_directory != NULL) {
+			cause = NULL;
+			jc.dir = conf->journal_directory;
+			r = source_journal_check(&jc, &cause);
+			n += check_source("journal", jc.dir != NULL ? jc.dir : "(local)",
+			    r, cause);
+		}
+		fflush(stdout);
+		_exit(n == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* Drop root for the configured user before touching any log or database. */
@@ -289,6 +363,13 @@ main(int argc, char **argv)
 		return DAEMON_EX_CONFIG;
 	}
 	if (check) {
+		if (check_sources(&conf) == -1) {
+			fprintf(stderr, "%s: a source cannot be read%s%s\n", path,
+			    conf.user != NULL ? " as user " : "",
+			    conf.user != NULL ? conf.user : "");
+			conf_free(&conf);
+			return DAEMON_EX_CONFIG;
+		}
 		printf("%s: configuration OK\n", path);
 		conf_free(&conf);
 		return 0;
@@ -298,7 +379,7 @@ main(int argc, char **argv)
 		conf_free(&conf);
 		return DAEMON_EX_CONFIG;
 	}
-	if (check_dir(conf.database, "database") == -1 ||
+	if ((!store_is_pg(conf.database) && check_dir(conf.database, "database") == -1) ||
 	    check_dir(conf.pidfile, "pid file") == -1) {
 		conf_free(&conf);
 		return DAEMON_EX_CONFIG;

@@ -152,7 +152,7 @@ cli_report(int argc, char **argv)
 	rq.tz = tz;
 	rq.zone = zone != NULL && *zone != '\0' ? zone : "system time zone";
 	if (report_load(st, &rq, &r, &cause) == -1) {
-		log_warnx("%s: %s", db, cause);
+		log_warnx("%s: %s", store_display(db), cause);
 		free(cause);
 		store_close(st);
 		status = 1;

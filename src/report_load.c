@@ -315,6 +315,10 @@ report_load_names(struct report_load *L)
 	for (i = 0; i < r->ndomains; i++)
 		report_sort(r->domains[i].cr, r->domains[i].ncr, sizeof(*r->domains[i].cr),
 		    report_cmp_cr);
+	/* hosts too: the counters' order is the database's */
+	for (i = 0; i < r->nhosts; i++)
+		report_sort(r->hosts[i].cr, r->hosts[i].ncr, sizeof(*r->hosts[i].cr),
+		    report_cmp_cr);
 	report_sort(r->totals.cr, r->totals.ncr, sizeof(*r->totals.cr), report_cmp_cr);
 	return 0;
 }

@@ -174,6 +174,17 @@ int	store_reclassify(struct store *, const struct classifier *,
 int64_t	store_wal_size(struct store *);
 
 /*
+ * PostgreSQL: "database" is a libpq URI (postgresql://, postgres://) or a
+ * "key=value" conninfo; anything else is an SQLite file.  Its writers are
+ * nodes: each keeps its read positions under its name (default: the host
+ * name).  store_set_node() is a no-op for SQLite.
+ */
+int	store_is_pg(const char *db);
+/* The database's name for messages, its password masked (a static buffer). */
+const char *store_display(const char *db);
+void	store_set_node(struct store *, const char *);
+
+/*
  * The reader.  Between store_read_begin() and store_read_end() every
  * call sees one snapshot.  Rows are handed to a callback, which returns 0
  * to go on or -1 to stop (the call then returns -1 too).

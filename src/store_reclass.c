@@ -340,6 +340,9 @@ store_reclassify(struct store *st, const struct classifier *cl, int64_t from,
 	char		 f[16], t[16];
 
 	memset(stats, 0, sizeof(*stats));
+	if (st->be->reclass_rows == NULL)
+		return store_fail(st, STORE_EOTHER, "reclassify: not yet done by "
+		    "the %s backend", st->be->backend);
 	memset(&rc, 0, sizeof(rc));
 	rc.st = st;
 	rc.cl = cl;

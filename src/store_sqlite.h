@@ -89,7 +89,8 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
-int	sq_source_list(struct store *, struct store_source **);
+int	sq_source_each(struct store *, int (*)(const struct store_source *, void *),
+	    void *);
 int	sq_source_get(struct store *, int64_t, struct store_source *);
 
 /* store_sqlite_reclass.c */

@@ -117,23 +117,23 @@ sq_source_row(sqlite3_stmt *q, struct store_source *s)
 }
 
 int
-sq_source_list(struct store *st, struct store_source **out)
+sq_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
+    void *arg)
 {
 	sqlite3_stmt		*q = SQ(st)->st[SQ_SOURCE_ALL];
-	struct store_source	*v = NULL;
-	int			 n = 0, rc;
+	struct store_source	 s;
+	int			 rc, stop = 0;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
-		sq_source_row(q, &v[n++]);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		sq_source_row(q, &s);
+		stop = cb(&s, arg) == -1;
 	}
 	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		free(v);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "sources");
-	}
-	*out = v;
-	return n;
+	return 0;
 }
 
 int

@@ -670,6 +670,11 @@ def s_config(h):
         r = subprocess.run([BWD] + args, capture_output=True, text=True)
         if r.returncode != 0 or not r.stdout.startswith(want):
             raise Fail("%s: exit %d, %r" % (args, r.returncode, r.stdout))
+    # -n: every source must exist and be readable
+    r = subprocess.run([BWD, "-n", "-c", h.conf], capture_output=True, text=True)
+    if r.returncode != 78 or "mail.log: No such file" not in r.stderr:
+        raise Fail("-n with the log missing: %d %s %s" % (r.returncode, r.stdout, r.stderr))
+    open(h.log, "ab").close()
     r = subprocess.run([BWD, "-n", "-c", h.conf], capture_output=True, text=True)
     if r.returncode != 0 or "configuration OK" not in r.stdout:
         raise Fail("-n on a good config: %d %s %s" % (r.returncode, r.stdout, r.stderr))
