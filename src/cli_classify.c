@@ -275,7 +275,7 @@ emit_text_trace(struct obuf *b, const struct classify_trace *tr)
 		const struct classify_evidence	*e = &tr->ev[i];
 
 		obuf_printf(b, "      %-4s %-8s %-18s ",
-		    strcmp(e->outcome, "won") == 0 ? "WON" : "-", e->weight,
+		    strncmp(e->outcome, "won", 3) == 0 ? "WON" : "-", e->weight,
 		    e->reason == REASON_NONE ? "-" : classify_reason_name(e->reason));
 		emit_term_str(b, e->rule, strlen(e->rule));
 		obuf_puts(b, " \"");
