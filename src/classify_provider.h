@@ -163,6 +163,9 @@
 /* ---- Chinese providers ---- */
 	PROV("provider.qq-frequency-limited", "frequency limited", RATE_LIMITED, W_ANY, NONE, "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
 	    "550 Ip frequency limited [V2VkIEFwciAgMyAxNjozNjo1OSBKU1QgMjAxOQo=] http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=2002"),
+	/* QQ pauses mail to a recipient that receives too much at once */
+	PROV("provider.qq-mailbox-unavailable", "mailbox unavailable or access denied", RATE_LIMITED, W_ANY, NONE, "https://smtp.codes/qq",
+	    "550 Mailbox unavailable or access denied"),
 	PROV("provider.netease-dt-spm", "dt:spm", CONTENT_REJECTED, W_ANY, NONE, "http://mail.163.com/help/help_spam_16.htm",
 	    "554 DT:SPM 163 mx9,O8CowEDJVFKCokVaRhz+AA--.26016S3 1514513028,please see http://mail.domain.com/help/help_spam.htm?ip="),
 	PROV("provider.netease-mi-000", "mi:sfq", RATE_LIMITED, W_ANY, NONE, "http://mail.163.com/help/help_spam_16.htm",

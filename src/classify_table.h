@@ -199,6 +199,9 @@ static const struct rule classify_rules[] = {
 	    "550-Verification failed for <a@example.com> 550-The account or domain may not exist, they may be blacklisted 550 Sender verify failed"),
 
 	/* our IP or domain on a block list */
+	/* a "spam sender" is us, not this message's content */
+	TEXTD("block.spam-sender", "spam sender", BLOCKLISTED, REPUTATION,
+	    "550 Suspected spam sender."),
 	TEXTD("block.blocked-using", "blocked using", BLOCKLISTED, DNSBL,
 	    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.example.net"),
 	TEXT("block.blacklist", "blacklist*", BLOCKLISTED, W_ANY, H_NONE,
@@ -973,6 +976,8 @@ static const struct rule classify_rules[] = {
 	/* content */
 	TEXT("content.unsolicited", "unsolicited", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550-5.7.1 Our system has detected that this 550-5.7.1 message is likely unsolicited mail."),
+	TEXT("content.content-denied", "content denied", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 Mail content denied."),
 	TEXT("content.spam", "spam*", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 5.7.1 Message rejected as spam"),
 	TEXTD("content.virus", "virus*", CONTENT_REJECTED, VIRUS,
@@ -1060,6 +1065,8 @@ static const struct rule classify_rules[] = {
 	    "554 INVALID IP FOR SENDING MAIL OF DOMAIN amazonses.com [RCPT_TO]"),
 	TEXT("policy.not-a-member", "not a member of", POLICY, W_ANY, H_NONE,
 	    "You are not a member of this mailing list <list@example.org>."),
+	VAGUE("policy.rejected-by-recipient", "rejected by recipient*", POLICY, W_ANY, H_PERM,
+	    "550 Mail is rejected by recipients"),
 	VAGUE("policy.was-rejected-by", "was rejected by", POLICY, W_ANY, H_PERM,
 	    "Each of the following recipients was rejected by a remote mail server."),
 	VAGUE("policy.message-rejected", "message rejected", POLICY, W_ANY, H_NONE,
