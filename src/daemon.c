@@ -571,6 +571,12 @@ daemon_reload(struct daemon *d)
 	}
 	if (strcmp(nc->database, oc->database) != 0)
 		log_warnx("database changed: takes effect after a restart");
+	if (nc->journal != oc->journal ||
+	    (nc->journal_directory == NULL) != (oc->journal_directory == NULL) ||
+	    (nc->journal_directory != NULL &&
+	    strcmp(nc->journal_directory, oc->journal_directory) != 0) ||
+	    strcmp(nc->journal_match, oc->journal_match) != 0)
+		log_warnx("journal settings changed: they take effect after a restart");
 	/* commit what is pending with the old state, then swap */
 	if (ingest_in_tx(d->ing))
 		daemon_commit(d);
