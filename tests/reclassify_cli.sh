@@ -17,7 +17,7 @@ chmod 644 "$T/ops.rules"
 
 # every table and view, ids of interned rules replaced by their names
 # (an import interns the rules it used, a reclassified database also the
-# old ones), sorted
+# old ones), sorted; the wall-clock times of the sources' imports left out
 dump() {
 	python3 - "$1" <<'PY'
 import sqlite3, sys
@@ -31,12 +31,16 @@ for t in names:
         continue
     cur = db.execute('SELECT * FROM "%s"' % t)
     cols = [c[0] for c in cur.description]
+    clock = [i for i, c in enumerate(cols)
+             if t in ("source", "v_sources") and c in ("first_seen", "last_commit")]
     rows = []
     for r in cur:
         r = list(r)
         if t == "failure":
             i = cols.index("rule_id")
             r[i] = rules.get(r[i])
+        for i in clock:
+            r[i] = None
         rows.append(repr(r))
     for r in sorted(rows):
         print(t, r)
