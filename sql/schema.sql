@@ -11,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
@@ -152,7 +152,9 @@ CREATE TABLE failure (
 	arg1		TEXT,		-- the variable words of the diagnostic
 	arg2		TEXT,
 	arg3		TEXT,
-	instance_id	INTEGER		-- the Postfix instance (schema 4)
+	instance_id	INTEGER,	-- the Postfix instance (schema 4)
+	detail		TEXT		-- beside the reason: "spf", "dnsbl:spamcop"
+					-- (schema 6); NULL: the evidence names none
 );
 
 CREATE TABLE day_span (

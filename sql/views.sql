@@ -29,7 +29,8 @@ SELECT f.id,
            char(1) || 'd', d.name) AS diagnostic,
        dg.normalized,
        ru.name AS rule,
-       i.name AS instance
+       i.name AS instance,
+       f.detail
   FROM failure f
   JOIN domain d ON d.id = f.domain_id
   JOIN status s ON s.id = f.status_id
@@ -100,6 +101,18 @@ SELECT dl.day, c.name AS class, re.name AS reason, sum(dl.n) AS n
   JOIN reason re ON re.id = dl.reason_id
  WHERE dl.class_id > 0
  GROUP BY dl.day, dl.class_id, dl.reason_id;
+
+-- Failures per day by reason and detail ("spf", "dnsbl:spamcop"), from
+-- the failure rows: days whose detail was pruned are gone.
+DROP VIEW IF EXISTS v_details;
+CREATE VIEW v_details AS
+SELECT ds.day, c.name AS class, re.name AS reason, f.detail, count(*) AS n
+  FROM day_span ds
+  JOIN failure f ON f.id BETWEEN ds.first_id AND ds.last_id
+  JOIN class c ON c.id = f.class_id
+  JOIN reason re ON re.id = f.reason_id
+ WHERE f.detail IS NOT NULL
+ GROUP BY ds.day, f.class_id, f.reason_id, f.detail;
 
 DROP VIEW IF EXISTS v_unrecognised;
 CREATE VIEW v_unrecognised AS

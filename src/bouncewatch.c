@@ -24,6 +24,7 @@ static const struct {
 	{ "suppressions", cli_suppressions,
 	    "list recipients that bounce permanently, for a suppression list" },
 	{ "prune", cli_prune, "delete failure detail older than N days" },
+	{ "reclassify", cli_reclassify, "apply today's rules again to stored failures" },
 	{ "status", cli_status, "each source's state and the database's (exit 0, 1, 2)" },
 	{ "help", NULL, "help on a command: bouncewatch help COMMAND" },
 };

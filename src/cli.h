@@ -18,6 +18,7 @@ int	cli_import(int, char **);
 int	cli_report(int, char **);
 int	cli_prune(int, char **);
 int	cli_suppressions(int, char **);
+int	cli_reclassify(int, char **);
 int	cli_status(int, char **);
 
 /*

@@ -64,7 +64,7 @@ struct store_source {
 	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -154,6 +154,21 @@ int64_t	store_prune(struct store *, const char *before);
 #define STORE_GONE_DAYS		30
 #define STORE_DONE_DAYS		400
 int64_t	store_prune_sources(struct store *);
+
+/*
+ * bouncewatch reclassify: apply the classifier again to the failures of
+ * the local days from..to (days since the epoch), in one transaction:
+ * each row whose verdict changes is rewritten, its daily counter moved
+ * and "unrecognised" kept as an import with these rules would have left
+ * it.  0, or -1 with the store's error.
+ */
+struct store_reclass_stats {
+	int64_t	 rows;		/* failures read (expired copies are not) */
+	int64_t	 changed;	/* rows rewritten */
+	int64_t	 classes, reasons, details;	/* of those, what changed */
+};
+int	store_reclassify(struct store *, const struct classifier *,
+	    int64_t from, int64_t to, struct store_reclass_stats *);
 
 /* Size of the write-ahead log in bytes, for status messages (-1: none). */
 int64_t	store_wal_size(struct store *);

@@ -42,6 +42,7 @@ struct store_frow {
 	int64_t		 diag_id;	/* 0: NULL, and no arguments */
 	int64_t		 rule_id;	/* 0: NULL */
 	struct diag_args args;
+	const char	*detail;	/* "spf", "dnsbl:spamcop"; NULL: none */
 };
 
 /* The expiry of one pending recipient: its last deferral, copied. */
@@ -143,6 +144,26 @@ struct store {
 typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
 typedef int	(*store_skey_cb)(int64_t domain_id, const char *, size_t, void *);
 
+/* A stored failure as reclassify reads it (store_reclass.c). */
+struct store_rrow {
+	int64_t		 id;
+	int64_t		 time;
+	int64_t		 domain_id;
+	int64_t		 host_id;	/* 0: NULL */
+	int64_t		 instance_id;	/* 0: NULL */
+	int		 status_id;
+	int		 cls;
+	int		 reason;
+	int		 code;		/* the reply's: 0 none */
+	struct span	 dsn;		/* the reply's dsn ("" none) */
+	struct span	 stage;		/* the reply's stage ("" none) */
+	struct span	 text;		/* the whole diagnostic; p NULL: none */
+	const char	*rule;		/* NULL: none */
+	const char	*detail;	/* NULL: none */
+	const char	*domain;	/* the recipient domain's name */
+};
+typedef int	(*store_rrow_cb)(const struct store_rrow *, void *);
+
 /*
  * A backend owns a connection and speaks its SQL; it never decides what
  * is counted (store_write.c does).  Ids are int64 handed out by the
@@ -239,6 +260,22 @@ struct store_backend {
 	char	*(*name)(struct store *, enum store_name, int64_t);
 	int	(*failure_text)(struct store *, int64_t, char **, char **);
 	int	(*exec)(struct store *, const char *, int64_t *);
+
+	/* reclassify (store_reclass.c), inside the writer's transaction */
+	/* failure rows of day_span days from..to (YYYY-MM-DD), in id order */
+	int	(*reclass_rows)(struct store *, const char *from, const char *to,
+		    store_rrow_cb, void *);
+	int	(*failure_reclass)(struct store *, int64_t id, int cls,
+		    int reason, int64_t rule_id, const char *detail);
+	/* delete the daily counters that reclassify brought to 0 */
+	int	(*daily_tidy)(struct store *);
+	/* 1 with n, first_seen, last_seen of a normalised reply; 0 none */
+	int	(*unrecognised_get)(struct store *, const char *normalized,
+		    int64_t *n, int64_t *first, int64_t *last);
+	/* set it (n 0: delete); example.p NULL keeps example and domain */
+	int	(*unrecognised_set)(struct store *, const char *normalized,
+		    int64_t n, int64_t first, int64_t last, struct span example,
+		    const char *domain);
 	/* the name a writer's read positions are kept under (NULL: one writer) */
 	void	(*set_node)(struct store *, const char *);
 

@@ -44,9 +44,9 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_FAILURE_ADD] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
 	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
-	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17, ?18)",
+	    " ?17, ?18, ?19)",
 	[SQ_DAILY_ADD] =
 	    "INSERT INTO daily (day, domain_id, class_id, reason_id, host_id, instance_id, n)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -227,6 +227,7 @@ sq_close(struct store *st)
 	for (i = 0; i < SQ_MAX; i++)
 		sqlite3_finalize(sq->st[i]);
 	sq_read_close(sq);
+	sq_reclass_close(sq);
 	if (sq->db != NULL) {
 		if (!st->readonly) {
 			/* a quiet moment: fold the WAL back, keep the files */
@@ -254,6 +255,7 @@ static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[3] = migrate_3_sql,
 	[4] = migrate_4_sql,
 	[5] = migrate_5_sql,
+	[6] = migrate_6_sql,
 };
 
 /* Run sql in its own transaction. */
@@ -690,6 +692,8 @@ sq_failure_add(struct store *st, const struct store_frow *f)
 		for (k = 0; k < DIAG_ARGS; k++)
 			sq_bind_span(q, 15 + k, f->args.arg[k]);
 	sq_bind_id(q, 18, f->instance_id);
+	if (f->detail != NULL)
+		sqlite3_bind_text(q, 19, f->detail, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -1101,4 +1105,9 @@ const struct store_backend store_backend_sqlite = {
 	.suppress_put = sq_suppress_put,
 	.suppress_del = sq_suppress_del,
 	.suppress_keys = sq_suppress_keys,
+	.reclass_rows = sq_reclass_rows,
+	.failure_reclass = sq_failure_reclass,
+	.daily_tidy = sq_daily_tidy,
+	.unrecognised_get = sq_unrecognised_get,
+	.unrecognised_set = sq_unrecognised_set,
 };

@@ -381,6 +381,7 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	struct store_frow	 f;
 	int64_t			 id;
 	int			 exact = store_recipient_exact(d);
+	char			 detail[VERDICT_DETAIL_NAME_MAX + 16];
 
 	memset(&f, 0, sizeof(f));
 	f.local = d->recipient;
@@ -404,6 +405,7 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	f.status_id = status_id;
 	f.cls = (int)v->cls;
 	f.reason = (int)v->reason;
+	f.detail = classify_detail_text(v, detail, sizeof(detail));
 	if ((id = st->be->failure_add(st, &f)) < 0)
 		return -1;
 
