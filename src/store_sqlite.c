@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +47,9 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_FAILURE_ADD] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
 	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
-	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17, ?18)",
+	    " ?17, ?18, ?19)",
 	[SQ_DAILY_ADD] =
 	    "INSERT INTO daily (day, domain_id, class_id, reason_id, host_id, instance_id, n)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -93,17 +96,29 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_PENDING_DELQ] =
 	    "DELETE FROM pending WHERE host_id = ?1 AND instance_id IN (?2, 0)"
 	    " AND queue_id = ?3",
+	/*
+	 * An expiry reads the last deferral and inserts its copy as one row
+	 * (SQ_FAILURE_ADD): an INSERT ... SELECT would open a statement
+	 * journal (a savepoint) for every expired recipient.
+	 */
 	[SQ_EXPIRE_COPY] =
-	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
-	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
-	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
-	    " SELECT ?1, ?2, ?3, ?4, queue_id, local, domain_id, relay_id, 5, ?5, ?6,"
-	    " reply_id, diagnostic_id, ?7, arg1, arg2, arg3, ?9"
-	    " FROM failure WHERE id = ?8 RETURNING id, domain_id",
+	    "SELECT queue_id, local, domain_id, relay_id, reply_id, diagnostic_id,"
+	    " arg1, arg2, arg3 FROM failure WHERE id = ?1",
 	[SQ_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
 	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
 	[SQ_PENDING_QIDS] = "SELECT DISTINCT host_id, queue_id FROM pending",
 	[SQ_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
+	[SQ_SUPPRESS_PUT] =
+	    "INSERT INTO suppression (domain_id, local, reason_id, first_seen, last_seen,"
+	    " n, failure_id) VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5)"
+	    " ON CONFLICT (domain_id, local) DO UPDATE SET n = n + 1,"
+	    " reason_id = excluded.reason_id, failure_id = excluded.failure_id,"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	/* a delivery logged before the failure does not undo it */
+	[SQ_SUPPRESS_DEL] =
+	    "DELETE FROM suppression WHERE domain_id = ?1 AND local = ?2 AND last_seen <= ?3",
+	[SQ_SUPPRESS_KEYS] = "SELECT domain_id, local FROM suppression",
 };
 
 /* The lookup and insert of each interned kind. */
@@ -207,6 +222,27 @@ sq_pragma_int(struct store *st, const char *sql, int *out)
 
 /* ---- opening ---- */
 
+/*
+ * The writer's page cache: every page a batch touches (the ends of
+ * failure, daily and day_span, the interned tables' indexes, pending)
+ * stays in memory between batches, whatever the size of the file.
+ */
+#define SQ_WRITER_CACHE	"PRAGMA cache_size = -8192"	/* KiB */
+
+/*
+ * glibc returns the top of the heap to the system whenever 128 KiB are
+ * free there, and grows it again at the next statement: keep up to
+ * 8 MiB (the writer's memory is bounded anyway).
+ */
+static void
+sq_heap_keep(void)
+{
+#if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD)
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_TOP_PAD, 1 << 20);
+#endif
+}
+
 static void
 sq_close(struct store *st)
 {
@@ -216,6 +252,7 @@ sq_close(struct store *st)
 	for (i = 0; i < SQ_MAX; i++)
 		sqlite3_finalize(sq->st[i]);
 	sq_read_close(sq);
+	sq_reclass_close(sq);
 	if (sq->db != NULL) {
 		if (!st->readonly) {
 			/* a quiet moment: fold the WAL back, keep the files */
@@ -242,6 +279,8 @@ static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[2] = migrate_2_sql,
 	[3] = migrate_3_sql,
 	[4] = migrate_4_sql,
+	[5] = migrate_5_sql,
+	[6] = migrate_6_sql,
 };
 
 /* Run sql in its own transaction. */
@@ -258,18 +297,75 @@ sq_exec_tx(struct store *st, const char *sql, const char *sql2)
 	return 0;
 }
 
+/*
+ * Snapshots written before a release used version numbers for shapes that
+ * differ from the released ones: make them the released shape of an
+ * earlier version, so that the migrations from there apply.
+ *   - schema 2 and 3 of 2026-11-23 kept pending deferrals by recipient
+ *     text: dropped (only the attribution of expiries in flight is lost);
+ *   - schema 3 before "reply" (code, dsn, stage_id in failure) is
+ *     schema 2 plus a pending table: dropped, then migrated from 2;
+ *   - schema 2 before failure.arg1..arg3: the columns are added.
+ */
+static const struct {
+	const char	*test;		/* count(*) > 0: the shape is there */
+	int		 version;	/* ... at this version (0: any) */
+	const char	*fix;
+	int		 becomes;	/* the version after the fix (0: same) */
+} sq_legacy_shapes[] = {
+	{ "SELECT count(*) FROM pragma_table_info('pending') WHERE name = 'recipient'",
+	  0, "DROP TABLE pending", 0 },
+	{ "SELECT count(*) = 0 FROM sqlite_master WHERE type = 'table' AND name = 'reply'",
+	  3, "DROP TABLE IF EXISTS pending", 2 },
+	{ "SELECT count(*) = 0 FROM pragma_table_info('failure') WHERE name = 'arg1'",
+	  2, "ALTER TABLE failure ADD COLUMN arg1 TEXT;"
+	  "ALTER TABLE failure ADD COLUMN arg2 TEXT;"
+	  "ALTER TABLE failure ADD COLUMN arg3 TEXT", 0 },
+};
+
 static int
-sq_migrate(struct store *st, int from)
+sq_legacy(struct store *st, int *version)
 {
+	size_t	 i;
+	int	 n;
+
+	for (i = 0; i < nitems(sq_legacy_shapes); i++) {
+		if (sq_legacy_shapes[i].version != 0 &&
+		    sq_legacy_shapes[i].version != *version)
+			continue;
+		if (sq_pragma_int(st, sq_legacy_shapes[i].test, &n) == -1)
+			return -1;
+		if (n == 0)
+			continue;
+		if (sq_exec_tx(st, sq_legacy_shapes[i].fix, NULL) == -1)
+			return -1;
+		log_info("database of a pre-release schema %d: %s", *version,
+		    sq_legacy_shapes[i].fix);
+		if (sq_legacy_shapes[i].becomes != 0)
+			*version = sq_legacy_shapes[i].becomes;
+	}
+	return 0;
+}
+
+static int
+sq_migrate(struct store *st, int *from)
+{
+	char	 why[sizeof(st->errmsg)];
 	int	 v;
 
-	for (v = from + 1; v <= STORE_SCHEMA_VERSION; v++) {
+	if (sq_legacy(st, from) == -1)
+		return -1;
+	for (v = *from + 1; v <= STORE_SCHEMA_VERSION; v++) {
 		if (sq_migrations[v] == NULL)
 			return store_fail(st, STORE_EOTHER,
 			    "no migration from schema version %d", v - 1);
 		if (sq_exec_tx(st, sq_migrations[v],
-		    v == STORE_SCHEMA_VERSION ? views_sql : NULL) == -1)
-			return -1;
+		    v == STORE_SCHEMA_VERSION ? views_sql : NULL) == -1) {
+			/* not retried: the service manager should not restart */
+			snprintf(why, sizeof(why), "%s", st->errmsg);
+			return store_fail(st, st->err == STORE_EOTHER ? STORE_ENOTDB : st->err,
+			    "cannot upgrade schema %d to %d: %s", v - 1, v, why);
+		}
 		log_info("database migrated to schema version %d", v);
 	}
 	return 0;
@@ -333,6 +429,75 @@ sq_check(struct store *st, const char *path, enum store_mode mode, int *empty,
 	return 0;
 }
 
+/*
+ * The grouping form of every stored diagnostic redone when diag.c's
+ * normalisation changed (meta "normalize" < DIAG_NORMALIZE_VERSION), so
+ * that old and new rows group alike in reports and views.  Replies no
+ * rule recognised keep the form they were counted under.
+ */
+static int
+sq_renormalize(struct store *st)
+{
+	sqlite3		*db = SQ(st)->db;
+	sqlite3_stmt	*q = NULL, *u = NULL;
+	char		*out = NULL;
+	size_t		 cap = 0;
+	int		 v = 0, rc;
+
+	if (sq_pragma_int(st, "SELECT coalesce((SELECT value FROM meta"
+	    " WHERE key = 'normalize'), 0)", &v) == -1)
+		return -1;
+	if (v >= DIAG_NORMALIZE_VERSION)
+		return 0;
+	if (sq_exec_sql(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT id, template FROM diagnostic", -1, &q,
+	    NULL)) != SQLITE_OK || (rc = sqlite3_prepare_v2(db,
+	    "UPDATE diagnostic SET normalized = ?2 WHERE id = ?1 AND normalized <> ?2",
+	    -1, &u, NULL)) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char	*t = (const char *)sqlite3_column_text(q, 1);
+		size_t		 n = (size_t)sqlite3_column_bytes(q, 1);
+
+		if (cap < 2 * n + 64) {
+			cap = 2 * n + 64;
+			out = xrealloc(out, cap);
+		}
+		diag_normalize(t != NULL ? t : "", t != NULL ? n : 0, out, cap);
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_text(u, 2, out, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(u)) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(u);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	free(out);
+	q = u = NULL;
+	out = NULL;
+	if ((rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value)"
+	    " VALUES ('normalize', ?1)", -1, &u, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int(u, 1, DIAG_NORMALIZE_VERSION);
+	if ((rc = sqlite3_step(u)) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(u);
+	if (v > 0)
+		log_info("diagnostic texts regrouped (normalisation %d)",
+		    DIAG_NORMALIZE_VERSION);
+	return sq_exec_sql(st, "COMMIT");
+fail:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	free(out);
+	sq_fail(st, rc, "renormalize");
+	sq_exec_sql(st, "ROLLBACK");
+	return -1;
+}
+
 static int
 sq_open(struct store *st, const char *path, enum store_mode mode)
 {
@@ -371,12 +536,14 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	sqlite3_file_control(sq->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	if (sq_exec_sql(st, "PRAGMA journal_mode = WAL") == -1 ||
 	    sq_exec_sql(st, "PRAGMA synchronous = FULL") == -1 ||
-	    sq_exec_sql(st, "PRAGMA journal_size_limit = 67108864") == -1)
+	    sq_exec_sql(st, "PRAGMA journal_size_limit = 67108864") == -1 ||
+	    sq_exec_sql(st, SQ_WRITER_CACHE) == -1)
 		return -1;
+	sq_heap_keep();
 	if (empty) {
 		if (sq_exec_tx(st, schema_sql, views_sql) == -1)
 			return -1;
-	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, version) == -1)
+	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, &version) == -1)
 		return -1;
 
 	for (i = 0; i < SQ_MAX; i++) {
@@ -388,7 +555,7 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	/* diagnostics migrated from schema 2 carry hash 0: compute theirs */
 	if (version < 3 && !empty && st->be->diag_rehash(st) == -1)
 		return -1;
-	return 0;
+	return sq_renormalize(st);
 }
 
 static int
@@ -552,6 +719,8 @@ sq_failure_add(struct store *st, const struct store_frow *f)
 		for (k = 0; k < DIAG_ARGS; k++)
 			sq_bind_span(q, 15 + k, f->args.arg[k]);
 	sq_bind_id(q, 18, f->instance_id);
+	if (f->detail != NULL)
+		sqlite3_bind_text(q, 19, f->detail, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -710,6 +879,46 @@ sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 }
 
 static int
+sq_suppress_put(struct store *st, int64_t domain_id, struct span local, int reason,
+    int64_t time, int64_t failure_id)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_PUT];
+
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	sqlite3_bind_int(q, 3, reason);
+	sqlite3_bind_int64(q, 4, time);
+	sq_bind_id(q, 5, failure_id);
+	return sq_step(st, q, "suppression");
+}
+
+static int
+sq_suppress_del(struct store *st, int64_t domain_id, struct span local, int64_t time)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_DEL];
+
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	sqlite3_bind_int64(q, 3, time);
+	return sq_step(st, q, "suppression");
+}
+
+static int
+sq_suppress_keys(struct store *st, store_skey_cb cb, void *arg)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_KEYS];
+	int		 rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
+		    (size_t)sqlite3_column_bytes(q, 1), arg);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "suppression");
+	return 0;
+}
+
+static int
 sq_pending_expire(struct store *st, int64_t before)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_PRUNE];
@@ -722,32 +931,42 @@ static int
 sq_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *e,
     int64_t *row, int64_t *domain)
 {
-	sqlite3_stmt	*cp = SQ(st)->st[SQ_EXPIRE_COPY];
-	int		 rc, found = 0;
+	/* columns of SQ_EXPIRE_COPY -> parameters of SQ_FAILURE_ADD */
+	static const int from[] = { 5, 6, 7, 8, 12, 13, 15, 16, 17 };
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*cp = sq->st[SQ_EXPIRE_COPY], *q = sq->st[SQ_FAILURE_ADD];
+	int		 rc, i;
 
-	sqlite3_bind_int64(cp, 1, e->time);
-	sq_bind_id(cp, 2, e->source_id);
-	if (e->source_id != 0)
-		sqlite3_bind_int64(cp, 3, (int64_t)e->offset);
-	else
-		sqlite3_bind_null(cp, 3);
-	sq_bind_id(cp, 4, e->host_id);
-	sqlite3_bind_int(cp, 5, e->cls);
-	sqlite3_bind_int(cp, 6, e->reason);
-	sqlite3_bind_int64(cp, 7, e->rule_id);
-	sqlite3_bind_int64(cp, 8, failure_id);
-	sq_bind_id(cp, 9, e->instance_id);
-	rc = sqlite3_step(cp);
-	if (rc == SQLITE_ROW) {
-		*row = sqlite3_column_int64(cp, 0);
-		*domain = sqlite3_column_int64(cp, 1);
-		if ((rc = sqlite3_step(cp)) == SQLITE_DONE)
-			found = 1;
+	sqlite3_bind_int64(cp, 1, failure_id);
+	if ((rc = sqlite3_step(cp)) != SQLITE_ROW) {
+		sqlite3_reset(cp);
+		if (rc != SQLITE_DONE)
+			return sq_fail(st, rc, "expired");
+		return 0;
 	}
+	for (i = 0; i < (int)(sizeof(from) / sizeof(from[0])); i++)
+		sqlite3_bind_value(q, from[i], sqlite3_column_value(cp, i));
+	*domain = sqlite3_column_int64(cp, 2);
+	sqlite3_bind_int64(q, 1, e->time);
+	sq_bind_id(q, 2, e->source_id);
+	if (e->source_id != 0)
+		sqlite3_bind_int64(q, 3, (int64_t)e->offset);
+	else
+		sqlite3_bind_null(q, 3);
+	sq_bind_id(q, 4, e->host_id);
+	sqlite3_bind_int(q, 9, 5);		/* expired */
+	sqlite3_bind_int(q, 10, e->cls);
+	sqlite3_bind_int(q, 11, e->reason);
+	sq_bind_id(q, 14, e->rule_id);
+	sq_bind_id(q, 18, e->instance_id);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	sqlite3_reset(cp);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "expired");
-	return found;
+	*row = sqlite3_last_insert_rowid(sq->db);
+	return 1;
 }
 
 /* ---- sources and gaps ---- */
@@ -918,4 +1137,17 @@ const struct store_backend store_backend_sqlite = {
 	.name = sq_name,
 	.failure_text = sq_failure_text,
 	.exec = sq_exec,
+	.recipient_range = sq_recipient_range,
+	.suppression_list = sq_suppression_list,
+	.suppress_put = sq_suppress_put,
+	.suppress_del = sq_suppress_del,
+	.suppress_keys = sq_suppress_keys,
+	.suppress_rows = sq_suppress_rows,
+	.suppress_get = sq_suppress_get,
+	.suppress_set = sq_suppress_set,
+	.reclass_rows = sq_reclass_rows,
+	.failure_reclass = sq_failure_reclass,
+	.daily_tidy = sq_daily_tidy,
+	.unrecognised_get = sq_unrecognised_get,
+	.unrecognised_set = sq_unrecognised_set,
 };

@@ -50,6 +50,7 @@ store_write_init(struct store *st)
 		st->cache[i] = xcalloc(store_cache_slots[i], sizeof(*st->cache[i]));
 	st->qbits = xcalloc(STORE_QBITS / 64, sizeof(*st->qbits));
 	st->qset_stale = 1;
+	st->sset_stale = 1;
 	return 0;
 }
 
@@ -82,6 +83,7 @@ store_write_free(struct store *st)
 		free(st->cache[i]);
 	hash_free(&st->counter_map);
 	free(st->qbits);
+	store_suppress_free(st);
 	free(st->tmpl);
 	free(st->norm);
 }
@@ -189,8 +191,35 @@ store_day_key(struct store *st, int64_t t)
 }
 
 static int
+store_cmp_counter(const void *a, const void *b)
+{
+	const struct store_counter	*x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->domain_id != y->domain_id)
+		return x->domain_id < y->domain_id ? -1 : 1;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	if (x->host_id != y->host_id)
+		return x->host_id < y->host_id ? -1 : 1;
+	if (x->instance_id != y->instance_id)
+		return x->instance_id < y->instance_id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Once per commit (or when the batch's table is full): in key order,
+ * each upsert lands next to the one before in the table's b-tree.
+ */
+static int
 store_flush_counters(struct store *st)
 {
+	if (st->ncounters > 1)
+		qsort(st->counters, st->ncounters, sizeof(*st->counters),
+		    store_cmp_counter);
 	if (st->ncounters > 0 &&
 	    st->be->daily_add(st, st->counters, st->ncounters) == -1)
 		return -1;
@@ -379,6 +408,7 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	struct store_frow	 f;
 	int64_t			 id;
 	int			 exact = store_recipient_exact(d);
+	char			 detail[VERDICT_DETAIL_NAME_MAX + 16];
 
 	memset(&f, 0, sizeof(f));
 	f.local = d->recipient;
@@ -402,6 +432,7 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	f.status_id = status_id;
 	f.cls = (int)v->cls;
 	f.reason = (int)v->reason;
+	f.detail = classify_detail_text(v, detail, sizeof(detail));
 	if ((id = st->be->failure_add(st, &f)) < 0)
 		return -1;
 
@@ -658,7 +689,7 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 	if (d->mta == MTA_POSTFIX && store_pending_note(st, d, &o,
 	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ? row : 0) == -1)
 		return -1;
-	return 0;
+	return store_suppress_note(st, d, v, did, row);
 }
 
 /* ---- the batch ---- */
@@ -667,6 +698,8 @@ int
 store_write_begin(struct store *st)
 {
 	st->latest_max = (int64_t)time(NULL) + 86400;
+	if (store_suppress_begin(st) == -1)
+		return -1;
 	/* after a rollback the set may miss queue ids the database has */
 	if (st->qset_stale)
 		return store_qset_load(st);
@@ -711,4 +744,5 @@ store_write_reset(struct store *st)
 	store_write_forget(st);
 	st->qset_stale = 1;
 	st->expired_to = 0;
+	store_suppress_reset(st);
 }
