@@ -14,6 +14,8 @@ void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/* A malloc'd formatted string (for *cause messages). */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 #ifndef HAVE_STRLCPY
 size_t	 strlcpy(char *, const char *, size_t);
