@@ -1,6 +1,7 @@
 /*
  * cli_classify.c -- bouncewatch classify: log lines in, one verdict per
- * delivery event out, in input order.
+ * delivery event out, in input order, through the ingest pipeline with a
+ * sink that prints; and the record formats it prints (json, tsv, text).
  */
 #include "config.h"
 
@@ -13,29 +14,250 @@
 #include "classify.h"
 #include "cli.h"
 #include "emit.h"
-#include "input.h"
+#include "ingest.h"
 #include "log.h"
 #include "parse.h"
-#include "tz.h"
+#include "source.h"
+#include "source_file.h"
+#include "util.h"
 
-time_t
-cli_now(void)
+enum emit_format {
+	EMIT_JSON,
+	EMIT_TSV,
+	EMIT_TEXT,
+};
+
+/* JSON string, or null when p is NULL. */
+static void
+emit_json_span(struct obuf *b, struct span s)
 {
-	const char	*s = getenv("BOUNCEWATCH_NOW");
-	int		 y, mo, d, h, mi, sec;
-	char		*end;
-	long long	 v;
+	if (s.p == NULL)
+		obuf_put(b, "null", 4);
+	else
+		emit_json_str(b, s.p, s.n);
+}
 
-	if (s == NULL || *s == '\0')
-		return time(NULL);
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) == 6)
-		return (time_t)(tz_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-		    h * 3600 + mi * 60 + sec);
-	v = strtoll(s, &end, 10);
-	if (*end == '\0')
-		return (time_t)v;
-	log_warnx("BOUNCEWATCH_NOW=%s: not a time, using the clock", s);
-	return time(NULL);
+static void
+emit_json_key(struct obuf *b, const char *key, int *first)
+{
+	if (!*first)
+		obuf_putc(b, ',');
+	*first = 0;
+	obuf_putc(b, '"');
+	obuf_puts(b, key);
+	obuf_put(b, "\":", 2);
+}
+
+static void
+emit_json_record(struct obuf *b, unsigned long lineno, enum line_kind kind,
+    const struct delivery *d, const struct verdict *v)
+{
+	char	 tbuf[40];
+	int	 first = 1;
+
+	obuf_putc(b, '{');
+	emit_json_key(b, "line", &first);
+	obuf_printf(b, "%lu", lineno);
+	emit_json_key(b, "kind", &first);
+	obuf_printf(b, "\"%s\"", parse_kind_name(kind));
+	emit_json_key(b, "mta", &first);
+	obuf_printf(b, "\"%s\"", parse_mta_name(d->mta));
+	emit_json_key(b, "time", &first);
+	if (d->has_time) {
+		emit_time_iso(tbuf, sizeof(tbuf), d->time, d->usec);
+		obuf_printf(b, "\"%s\"", tbuf);
+	} else
+		obuf_puts(b, "null");
+	emit_json_key(b, "host", &first);
+	emit_json_span(b, d->host);
+	emit_json_key(b, "syslog_name", &first);
+	emit_json_span(b, d->syslog_name);
+	emit_json_key(b, "program", &first);
+	emit_json_span(b, d->program);
+	emit_json_key(b, "pid", &first);
+	if (d->pid >= 0)
+		obuf_printf(b, "%ld", d->pid);
+	else
+		obuf_puts(b, "null");
+	emit_json_key(b, "queue_id", &first);
+	emit_json_span(b, d->queue_id);
+	emit_json_key(b, "recipient", &first);
+	emit_json_span(b, d->recipient);
+	emit_json_key(b, "orig_to", &first);
+	emit_json_span(b, d->orig_to);
+	emit_json_key(b, "domain", &first);
+	if (d->domain[0] != '\0')
+		emit_json_str(b, d->domain, strlen(d->domain));
+	else
+		obuf_puts(b, "null");
+	emit_json_key(b, "sender", &first);
+	emit_json_span(b, d->sender);
+	emit_json_key(b, "relay", &first);
+	emit_json_span(b, d->relay);
+	emit_json_key(b, "relay_host", &first);
+	emit_json_span(b, d->relay_host);
+	emit_json_key(b, "relay_addr", &first);
+	emit_json_span(b, d->relay_addr);
+	emit_json_key(b, "relay_port", &first);
+	if (d->relay_port >= 0)
+		obuf_printf(b, "%d", d->relay_port);
+	else
+		obuf_puts(b, "null");
+	emit_json_key(b, "delay", &first);
+	emit_json_span(b, d->delay);
+	emit_json_key(b, "delays", &first);
+	emit_json_span(b, d->delays);
+	emit_json_key(b, "status", &first);
+	obuf_printf(b, "\"%s\"", parse_status_name(d->status));
+	emit_json_key(b, "class", &first);
+	obuf_printf(b, "\"%s\"", classify_class_name(v->cls));
+	emit_json_key(b, "reason", &first);
+	if (v->reason == REASON_NONE)
+		obuf_puts(b, "null");
+	else
+		obuf_printf(b, "\"%s\"", classify_reason_name(v->reason));
+	emit_json_key(b, "code", &first);
+	if (d->code != 0)
+		obuf_printf(b, "%d", d->code);
+	else
+		obuf_puts(b, "null");
+	emit_json_key(b, "enhanced", &first);
+	emit_json_span(b, d->enhanced);
+	emit_json_key(b, "dsn", &first);
+	emit_json_span(b, d->dsn);
+	emit_json_key(b, "stage", &first);
+	emit_json_span(b, d->stage);
+	emit_json_key(b, "diagnostic", &first);
+	emit_json_span(b, d->diagnostic);
+	emit_json_key(b, "truncated", &first);
+	obuf_puts(b, d->truncated ? "true" : "false");
+	emit_json_key(b, "rule", &first);
+	if (v->rule != NULL)
+		emit_json_str(b, v->rule, strlen(v->rule));
+	else
+		obuf_puts(b, "null");
+	obuf_put(b, "}\n", 2);
+}
+
+static const char *const emit_tsv_columns[] = {
+	"line", "time", "host", "program", "queue_id", "recipient", "domain",
+	"relay", "status", "class", "reason", "code", "enhanced", "dsn",
+	"stage", "rule", "diagnostic",
+};
+
+static void
+emit_tsv_header(struct obuf *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(emit_tsv_columns); i++) {
+		if (i > 0)
+			obuf_putc(b, '\t');
+		obuf_puts(b, emit_tsv_columns[i]);
+	}
+	obuf_putc(b, '\n');
+}
+
+static void
+emit_tsv_field(struct obuf *b, struct span s, int last)
+{
+	if (s.p == NULL || s.n == 0)
+		obuf_putc(b, '-');
+	else
+		emit_term_str(b, s.p, s.n);
+	obuf_putc(b, last ? '\n' : '\t');
+}
+
+static void
+emit_tsv_cstr(struct obuf *b, const char *s)
+{
+	struct span	 sp = { s, s != NULL ? strlen(s) : 0 };
+
+	emit_tsv_field(b, sp, 0);
+}
+
+static void
+emit_tsv_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
+    const struct verdict *v)
+{
+	char	 tbuf[40], code[8];
+
+	obuf_printf(b, "%lu\t", lineno);
+	if (d->has_time)
+		emit_time_iso(tbuf, sizeof(tbuf), d->time, d->usec);
+	else
+		strlcpy(tbuf, "-", sizeof(tbuf));
+	emit_tsv_cstr(b, tbuf);
+	emit_tsv_field(b, d->host, 0);
+	emit_tsv_field(b, d->program, 0);
+	emit_tsv_field(b, d->queue_id, 0);
+	emit_tsv_field(b, d->recipient, 0);
+	emit_tsv_cstr(b, d->domain[0] ? d->domain : NULL);
+	emit_tsv_field(b, d->relay, 0);
+	emit_tsv_cstr(b, parse_status_name(d->status));
+	emit_tsv_cstr(b, classify_class_name(v->cls));
+	emit_tsv_cstr(b, v->reason == REASON_NONE ? NULL : classify_reason_name(v->reason));
+	if (d->code != 0)
+		snprintf(code, sizeof(code), "%d", d->code);
+	else
+		strlcpy(code, "-", sizeof(code));
+	emit_tsv_cstr(b, code);
+	emit_tsv_field(b, d->enhanced, 0);
+	emit_tsv_field(b, d->dsn, 0);
+	emit_tsv_field(b, d->stage, 0);
+	emit_tsv_cstr(b, v->rule);
+	emit_tsv_field(b, d->diagnostic, 1);
+}
+
+static void
+emit_text_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
+    const struct verdict *v)
+{
+	char	 tbuf[40];
+
+	if (d->has_time)
+		emit_time_iso(tbuf, sizeof(tbuf), d->time, 0);
+	else
+		strlcpy(tbuf, "-", sizeof(tbuf));
+	obuf_printf(b, "%lu: %s", lineno, tbuf);
+	if (d->recipient.p != NULL && d->recipient.n > 0) {
+		obuf_putc(b, ' ');
+		emit_term_str(b, d->recipient.p, d->recipient.n);
+	} else if (d->queue_id.p != NULL) {
+		obuf_putc(b, ' ');
+		emit_term_str(b, d->queue_id.p, d->queue_id.n);
+	}
+	obuf_printf(b, " %s", classify_class_name(v->cls));
+	if (v->reason != REASON_NONE)
+		obuf_printf(b, "/%s", classify_reason_name(v->reason));
+	if (v->rule != NULL) {
+		obuf_puts(b, " [");
+		emit_term_str(b, v->rule, strlen(v->rule));
+		obuf_putc(b, ']');
+	}
+	obuf_putc(b, '\n');
+	if (d->diagnostic.p != NULL && d->diagnostic.n > 0) {
+		obuf_puts(b, "    ");
+		emit_term_str(b, d->diagnostic.p, d->diagnostic.n);
+		obuf_putc(b, '\n');
+	}
+}
+
+static void
+emit_record(struct obuf *b, enum emit_format fmt, unsigned long lineno,
+    enum line_kind kind, const struct delivery *d, const struct verdict *v)
+{
+	switch (fmt) {
+	case EMIT_JSON:
+		emit_json_record(b, lineno, kind, d, v);
+		break;
+	case EMIT_TSV:
+		emit_tsv_record(b, lineno, d, v);
+		break;
+	case EMIT_TEXT:
+		emit_text_record(b, lineno, d, v);
+		break;
+	}
 }
 
 static void
@@ -47,33 +269,21 @@ cli_classify_usage(void)
 	    "       bouncewatch classify [--format json|tsv|text] --reply TEXT\n");
 }
 
-struct classify_counts {
-	unsigned long	 lines;
-	unsigned long	 kind[LINE_KIND_MAX];
+/* The sink: one record per delivery event instead of a row in the store. */
+struct classify_out {
+	struct obuf		 b;
+	enum emit_format	 fmt;
 };
 
 static int
-cli_classify_stream(struct input *in, const struct parse_ctx *ctx,
-    const struct classifier *cl, enum emit_format fmt, struct obuf *out,
-    struct classify_counts *n)
+cli_classify_emit(void *arg, const struct source_line *l, uint64_t lineno,
+    enum line_kind k, const struct delivery *d, const struct verdict *v)
 {
-	const char	*line;
-	size_t		 len;
-	struct delivery	 d;
-	struct verdict	 v;
-	enum line_kind	 k;
-	int		 r;
+	struct classify_out	*o = arg;
 
-	while ((r = input_next(in, &line, &len)) == 1) {
-		n->lines++;
-		k = parse_line(ctx, line, len, &d);
-		n->kind[k]++;
-		if (k != LINE_DELIVERY && k != LINE_EXPIRED)
-			continue;
-		classify_delivery(cl, k, &d, &v);
-		emit_record(out, fmt, n->lines, k, &d, &v);
-	}
-	return r;
+	(void)l;
+	emit_record(&o->b, o->fmt, (unsigned long)lineno, k, d, v);
+	return 0;
 }
 
 int
@@ -87,22 +297,24 @@ cli_classify(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum emit_format	 fmt = EMIT_TEXT;
-	const char		*rules = NULL, *zone = NULL, *reply = NULL;
-	struct reader		 rd;
-	struct classify_counts	 n;
-	struct obuf		 out;
-	int			 ch, i, r, status = 0;
+	const char			*rules = NULL, *zone = NULL, *reply = NULL;
+	const struct ingest_counters	*n;
+	struct reader			 rd;
+	struct classify_out		 out;
+	struct ingest_sink		 sink = { cli_classify_emit, &out };
+	struct ingest			*ing;
+	int				 ch, i, r, status = 0;
 
+	out.fmt = EMIT_TEXT;
 	while ((ch = getopt_long(argc, argv, "f:r:z:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (strcmp(optarg, "json") == 0)
-				fmt = EMIT_JSON;
+				out.fmt = EMIT_JSON;
 			else if (strcmp(optarg, "tsv") == 0)
-				fmt = EMIT_TSV;
+				out.fmt = EMIT_TSV;
 			else if (strcmp(optarg, "text") == 0)
-				fmt = EMIT_TEXT;
+				out.fmt = EMIT_TEXT;
 			else {
 				log_warnx("unknown format \"%s\" (json, tsv or text)", optarg);
 				return 2;
@@ -134,44 +346,45 @@ cli_classify(int argc, char **argv)
 
 	if ((r = cli_reader_open(&rd, zone, rules)) < 0)
 		return r == -2 ? 2 : 1;
-	obuf_init(&out, stdout);
-	if (fmt == EMIT_TSV)
-		emit_tsv_header(&out);
-
-	if (reply != NULL) {
-		struct delivery	 d;
-		struct verdict	 v;
-
-		parse_reply(reply, strlen(reply), &d);
-		classify_delivery(rd.cl, LINE_DELIVERY, &d, &v);
-		emit_record(&out, fmt, 1, LINE_DELIVERY, &d, &v);
-	} else {
-		memset(&n, 0, sizeof(n));
+	obuf_init(&out.b, stdout);
+	if (out.fmt == EMIT_TSV)
+		emit_tsv_header(&out.b);
+	ing = ingest_new(&rd.ctx, rd.cl, NULL, &sink);
+	n = ingest_counters(ing);
+	if (reply != NULL)
+		ingest_reply(ing, reply, strlen(reply));
+	else {
 		for (i = 0; i < (argc == 0 ? 1 : argc); i++) {
-			const char	*path = argc == 0 ? "-" : argv[i];
-			struct input	*in;
+			const char		*path = argc == 0 ? "-" : argv[i];
+			struct source		*src;
+			struct source_file_info	 fi;
+			uint64_t		 skipped, done;
 
-			if ((in = input_open(path)) == NULL) {
-				log_warn("%s", path);
+			if ((src = source_file_open(path, NULL, &r, &skipped)) == NULL) {
 				status = 1;
 				continue;
 			}
-			if (cli_classify_stream(in, &rd.ctx, rd.cl, fmt, &out, &n) == -1) {
-				log_warn("%s: read error", path);
+			ingest_add(ing, src);
+			(void)ingest_pump(ing, UINT64_MAX, &done);
+			source_file_info(src, &fi);
+			if (fi.read_error)
 				status = 1;
-			}
-			input_close(in);
+			ingest_remove(ing, src);
 		}
-		fprintf(stderr, "%lu lines: %lu deliveries, %lu expired, %lu probes, "
-		    "%lu other, %lu unparseable\n", n.lines, n.kind[LINE_DELIVERY],
-		    n.kind[LINE_EXPIRED], n.kind[LINE_PROBE], n.kind[LINE_OTHER],
-		    n.kind[LINE_INVALID]);
+		fprintf(stderr, "%llu lines: %llu deliveries, %llu expired, %llu probes, "
+		    "%llu other, %llu unparseable\n", (unsigned long long)n->lines,
+		    (unsigned long long)n->kind[LINE_DELIVERY],
+		    (unsigned long long)n->kind[LINE_EXPIRED],
+		    (unsigned long long)n->kind[LINE_PROBE],
+		    (unsigned long long)n->kind[LINE_OTHER],
+		    (unsigned long long)n->kind[LINE_INVALID]);
 	}
-	if (obuf_flush(&out) == -1 || fflush(stdout) == EOF) {
+	ingest_free(ing);
+	if (obuf_flush(&out.b) == -1 || fflush(stdout) == EOF) {
 		log_warn("standard output");
 		status = 1;
 	}
-	obuf_free(&out);
+	obuf_free(&out.b);
 	cli_reader_close(&rd);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "classify.h"
 #include "cli.h"
@@ -32,6 +33,26 @@ cli_config(struct conf *c)
 		return -1;
 	}
 	return 0;
+}
+
+time_t
+cli_now(void)
+{
+	const char	*s = getenv("BOUNCEWATCH_NOW");
+	int		 y, mo, d, h, mi, sec;
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0')
+		return time(NULL);
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) == 6)
+		return (time_t)(tz_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+		    h * 3600 + mi * 60 + sec);
+	v = strtoll(s, &end, 10);
+	if (*end == '\0')
+		return (time_t)v;
+	log_warnx("BOUNCEWATCH_NOW=%s: not a time, using the clock", s);
+	return time(NULL);
 }
 
 int64_t

@@ -19,12 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "classify.h"
 #include "cli.h"
 #include "conf.h"
-#include "input.h"
+#include "ingest.h"
 #include "log.h"
 #include "parse.h"
+#include "source.h"
+#include "source_file.h"
 #include "store.h"
 #include "tz.h"
 
@@ -39,13 +40,14 @@ struct import_stats {
 };
 
 static void
-import_progress(const char *path, struct input *in, int64_t size, uint64_t lines)
+import_progress(const char *path, struct source *src, uint64_t lines)
 {
-	int64_t	 raw = input_raw_offset(in);
-	int	 pct = size > 0 && raw >= 0 ? (int)(100 * raw / size) : 0;
-	char	 bar[31];
-	int	 i;
+	struct source_file_info	 fi;
+	int			 pct, i;
+	char			 bar[31];
 
+	source_file_info(src, &fi);
+	pct = fi.size > 0 && fi.raw >= 0 ? (int)(100 * fi.raw / fi.size) : 0;
 	if (pct > 100)
 		pct = 100;
 	for (i = 0; i < 30; i++)
@@ -55,170 +57,58 @@ import_progress(const char *path, struct input *in, int64_t size, uint64_t lines
 	    (unsigned long long)lines);
 }
 
-static int
-import_commit(struct store *st, struct store_source *src, struct input *in,
-    uint64_t lines, const unsigned char *head,
-    size_t headlen)
-{
-	src->offset = input_offset(in);
-	src->tail_len = input_tail(in, 0, src->tail, STORE_TAIL_MAX);
-	src->lines = lines;
-	if (headlen > src->fp_len) {	/* the fingerprint grows to STORE_FP_MAX */
-		memcpy(src->fp, head, headlen);
-		src->fp_len = headlen;
-	}
-	if (store_source_save(st, src) == -1 || store_commit(st) == -1)
-		return -1;
-	return 0;
-}
-
 /*
  * Import one file.  Returns 0, or -1 on a database error (the caller
  * stops: the batch was rolled back and a rerun continues), or 1 when
  * the file itself could not be read (the caller goes on).
  */
 static int
-import_file(const char *path, struct store *st, const struct parse_ctx *ctx,
-    const struct classifier *cl, struct import_stats *total, int progress)
+import_file(const char *path, struct ingest *ing, struct store *st,
+    struct import_stats *total, int progress)
 {
-	struct input		*in;
-	struct store_source	 src;
-	struct import_stats	 s;
-	unsigned char		 tail[STORE_TAIL_MAX];
-	size_t			 tail_len;
-	unsigned char		 head[STORE_FP_MAX];
-	size_t			 headlen;
-	const char		*line;
-	size_t			 len;
-	uint64_t		 batch = 0, lineno;
-	int64_t			 size;
-	struct stat		 sb;
-	int			 r, found;
+	const struct ingest_counters	*n = ingest_counters(ing);
+	struct ingest_counters		 before = *n;
+	struct source_file_info		 fi;
+	struct source			*src;
+	uint64_t			 skipped, done;
+	int				 status, r, i;
 
-	memset(&s, 0, sizeof(s));
-	if ((in = input_open(path)) == NULL) {
-		log_warn("%s", path);
-		return 1;
+	if ((src = source_file_open(path, st, &status, &skipped)) == NULL) {
+		total->skipped_bytes += skipped;
+		return status;
 	}
-	if (fstat(STDIN_FILENO, &sb) == -1)
-		memset(&sb, 0, sizeof(sb));
-	if (strcmp(path, "-") != 0 && stat(path, &sb) == -1)
-		memset(&sb, 0, sizeof(sb));
-	size = input_size(in);
-	headlen = input_peek(in, head, sizeof(head));
-	if (headlen == 0) {
-		input_close(in);
-		return 0;
-	}
-
-	if (store_begin(st) == -1)
-		goto dberr;
-	if ((found = store_source_match(st, head, headlen, &src)) == -1)
-		goto dberr;
-	if (!found) {
-		if (store_source_new(st, path, head, headlen, (uint64_t)sb.st_dev,
-		    (uint64_t)sb.st_ino, &src) == -1)
+	ingest_add(ing, src);
+	do {
+		if ((r = ingest_pump(ing, IMPORT_BATCH, &done)) == -1)
 			goto dberr;
-	} else {
-		/* skip what was imported before; check the marker before the offset */
-		while (input_offset(in) < src.offset &&
-		    (r = input_next(in, &line, &len)) == 1)
-			;
-		s.skipped_bytes = input_offset(in) < src.offset ? input_offset(in) : src.offset;
-		if (input_offset(in) < src.offset) {
-			/* a shorter copy of a generation read further before: nothing new */
-			store_rollback(st);
-			input_close(in);
-			total->skipped_bytes += s.skipped_bytes;
-			return 0;
-		}
-		tail_len = input_tail(in, 0, tail, src.tail_len);
-		if (input_offset(in) != src.offset || tail_len != src.tail_len ||
-		    memcmp(tail, src.tail, tail_len) != 0) {
-			log_warnx("%s: starts like a log imported before (source %lld) but "
-			    "differs before offset %llu: not imported", path,
-			    (long long)src.id, (unsigned long long)src.offset);
-			store_rollback(st);
-			input_close(in);
+		source_file_info(src, &fi);
+		if (fi.read_error) {
+			ingest_rollback(ing);
+			ingest_remove(ing, src);
 			return 1;
 		}
-		snprintf(src.path, sizeof(src.path), "%s", path);
-	}
-	lineno = src.lines;
-
-	while ((r = input_next(in, &line, &len)) == 1) {
-		struct delivery	 d;
-		struct verdict	 v;
-		enum line_kind	 k;
-		uint64_t	 off = input_offset(in) - len - (input_terminated(in) ? 1 : 0);
-
-		if (!input_terminated(in)) {
-			/* a partial last line: leave it for when it is complete */
-			s.unterminated = 1;
-			break;
-		}
-		s.lines++;
-		lineno++;
-		k = parse_line(ctx, line, len, &d);
-		s.kind[k]++;
-		if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
-			classify_delivery(cl, k, &d, &v);
-			if (v.cls != CLASS_DELIVERED)
-				s.failures++;
-		}
-		if (store_add(st, src.id, off, k, &d, &v) == -1)
+		if (ingest_commit(ing) < 0)
 			goto dberr;
-		if (++batch >= IMPORT_BATCH) {
-			if (import_commit(st, &src, in, lineno, head, headlen) == -1 ||
-			    store_begin(st) == -1)
-				goto dberr;
-			batch = 0;
-			if (progress)
-				import_progress(path, in, size, s.lines);
-		}
-	}
-	if (r == -1) {
-		log_warn("%s: read error after %llu lines", path,
-		    (unsigned long long)s.lines);
-		store_rollback(st);
-		input_close(in);
-		return 1;
-	}
-	if (s.unterminated) {
-		/* commit up to the end of the last complete line */
-		struct store_source	 keep = src;
-		uint64_t		 end = input_offset(in) - len;
-
-		keep.offset = end;
-		keep.tail_len = input_tail(in, len, keep.tail, STORE_TAIL_MAX);
-		keep.lines = lineno;
-		if (headlen > keep.fp_len) {
-			memcpy(keep.fp, head, headlen);
-			keep.fp_len = headlen;
-		}
-		if (store_source_save(st, &keep) == -1 || store_commit(st) == -1)
-			goto dberr;
-	} else if (import_commit(st, &src, in, lineno, head, headlen) == -1)
-		goto dberr;
-	if (progress) {
-		import_progress(path, in, size, s.lines);
+		if (progress)
+			import_progress(path, src, n->lines - before.lines);
+	} while (r == 1);
+	if (progress)
 		fputc('\n', stderr);
-	}
-	input_close(in);
-	total->lines += s.lines;
-	for (int i = 0; i < LINE_KIND_MAX; i++)
-		total->kind[i] += s.kind[i];
-	total->failures += s.failures;
-	total->skipped_bytes += s.skipped_bytes;
-	total->unterminated += s.unterminated;
+	total->lines += n->lines - before.lines;
+	for (i = 0; i < LINE_KIND_MAX; i++)
+		total->kind[i] += n->kind[i] - before.kind[i];
+	total->failures += n->failures - before.failures;
+	total->skipped_bytes += fi.skipped;
+	total->unterminated += fi.unterminated;
+	ingest_remove(ing, src);
 	return 0;
 
 dberr:
 	if (progress)
 		fputc('\n', stderr);
 	log_warnx("%s: %s", path, store_errmsg(st));
-	store_rollback(st);
-	input_close(in);
+	ingest_rollback(ing);
+	ingest_remove(ing, src);
 	return -1;
 }
 
@@ -242,6 +132,7 @@ cli_import(int argc, char **argv)
 	};
 	struct reader		 rd;
 	struct store		*st;
+	struct ingest		*ing;
 	struct import_stats	 total;
 	enum store_err		 why;
 	char			 err[4096];
@@ -285,9 +176,9 @@ cli_import(int argc, char **argv)
 		goto out;
 	}
 	memset(&total, 0, sizeof(total));
+	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
 	for (i = 0; i < argc; i++) {
-		r = import_file(argv[i], st, &rd.ctx, rd.cl, &total,
-		    !quiet && isatty(STDERR_FILENO));
+		r = import_file(argv[i], ing, st, &total, !quiet && isatty(STDERR_FILENO));
 		if (r == 1)
 			status = 1;
 		else if (r == -1) {
@@ -297,6 +188,7 @@ cli_import(int argc, char **argv)
 			break;
 		}
 	}
+	ingest_free(ing);
 	store_close(st);
 	close(lockfd);
 	if (!quiet)

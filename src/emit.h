@@ -12,9 +12,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "classify.h"
-#include "parse.h"
-
 struct obuf {
 	char	*p;
 	size_t	 n;
@@ -34,8 +31,6 @@ void	obuf_printf(struct obuf *, const char *, ...)
 
 /* JSON string with quotes; invalid UTF-8 becomes U+FFFD. */
 void	emit_json_str(struct obuf *, const char *, size_t);
-/* JSON string, or null when p is NULL. */
-void	emit_json_span(struct obuf *, struct span);
 /* HTML text: & < > " ' escaped, controls and invalid UTF-8 replaced. */
 void	emit_html_str(struct obuf *, const char *, size_t);
 /* Terminal-safe text: no control characters, no escape sequences. */
@@ -47,15 +42,5 @@ size_t	emit_term_width(const char *, size_t);
 
 /* "2026-11-23T12:00:00Z", with ".ffffff" when usec != 0. */
 size_t	emit_time_iso(char *, size_t, int64_t, int32_t);
-
-enum emit_format {
-	EMIT_JSON,
-	EMIT_TSV,
-	EMIT_TEXT,
-};
-
-void	emit_tsv_header(struct obuf *);
-void	emit_record(struct obuf *, enum emit_format, unsigned long lineno,
-	    enum line_kind, const struct delivery *, const struct verdict *);
 
 #endif

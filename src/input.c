@@ -34,6 +34,9 @@ struct input {
 	unsigned char	 prev[INPUT_TAIL];	/* consumed bytes dropped by the last fill */
 	size_t		 prevn;
 	uint64_t	 offset;	/* uncompressed offset of buf[start] */
+	int		 follow;	/* a growing file: pread, keep partial lines */
+	uint64_t	 rdpos;		/* follow: file offset of buf[end] */
+	uint64_t	 lineoff;	/* where the line returned last starts */
 };
 
 struct input *
@@ -81,6 +84,49 @@ input_open(const char *path)
 	return in;
 }
 
+struct input *
+input_follow(int fd, uint64_t offset, const unsigned char *tail, size_t tail_len)
+{
+	struct input	*in = xcalloc(1, sizeof(*in));
+
+	in->fd = fd;
+	in->follow = 1;
+	in->buf = xmalloc(INPUT_BUF);
+	input_seek(in, offset, tail, tail_len);
+	return in;
+}
+
+void
+input_seek(struct input *in, uint64_t offset, const unsigned char *tail,
+    size_t tail_len)
+{
+	if (tail_len > INPUT_TAIL)
+		tail_len = INPUT_TAIL;
+	in->start = in->end = 0;
+	in->eof = in->skipping = 0;
+	in->offset = in->rdpos = offset;
+	memcpy(in->prev, tail, tail_len);
+	in->prevn = tail_len;
+}
+
+int
+input_skip(struct input *in, uint64_t offset, const unsigned char *tail,
+    size_t tail_len)
+{
+	unsigned char	 t[INPUT_TAIL];
+	const char	*line;
+	size_t		 len;
+
+	while (in->offset < offset && input_next(in, &line, &len) == 1)
+		;
+	if (in->offset < offset)
+		return 0;
+	if (in->offset != offset || input_tail(in, 0, t, tail_len) != tail_len ||
+	    memcmp(t, tail, tail_len) != 0)
+		return -1;
+	return 1;
+}
+
 void
 input_close(struct input *in)
 {
@@ -88,7 +134,7 @@ input_close(struct input *in)
 		return;
 	if (in->gz != NULL)
 		gzclose(in->gz);
-	else
+	else if (!in->follow)
 		close(in->fd);
 	free(in->buf);
 	free(in);
@@ -119,14 +165,17 @@ input_fill(struct input *in)
 	if (INPUT_BUF - in->end < 1)
 		return 0;
 	if (in->gz == NULL) {
+		size_t	 want = INPUT_BUF - in->end > INPUT_CHUNK ?
+		    INPUT_CHUNK : INPUT_BUF - in->end;
 		ssize_t	 r;
 
 		do
-			r = read(in->fd, in->buf + in->end, INPUT_BUF - in->end > INPUT_CHUNK ?
-			    INPUT_CHUNK : INPUT_BUF - in->end);
+			r = in->follow ? pread(in->fd, in->buf + in->end, want,
+			    (off_t)in->rdpos) : read(in->fd, in->buf + in->end, want);
 		while (r == -1 && errno == EINTR);
 		if (r == -1)
 			return -1;
+		in->rdpos += (uint64_t)r;
 		if (r == 0)
 			in->eof = 1;
 		in->end += (size_t)r;
@@ -159,10 +208,16 @@ input_next(struct input *in, const char **line, size_t *len)
 		size_t	 avail = in->end - in->start;
 		char	*nl = memchr(p, '\n', avail);
 
+		in->lineoff = in->offset;
+
 		if (in->skipping) {
 			if (nl == NULL) {
 				in->offset += avail;
 				in->start = in->end;
+				if (in->eof) {
+					in->eof = !in->follow;
+					return 0;
+				}
 			} else {
 				in->offset += (size_t)(nl - p) + 1;
 				in->start += (size_t)(nl - p) + 1;
@@ -186,6 +241,11 @@ input_next(struct input *in, const char **line, size_t *len)
 			in->terminated = 1;	/* its end is consumed with it */
 			return 1;
 		} else if (in->eof) {
+			if (in->follow) {
+				/* a partial last line stays until its end is written */
+				in->eof = 0;
+				return 0;
+			}
 			if (avail == 0)
 				return 0;
 			*line = p;
@@ -206,10 +266,20 @@ input_offset(const struct input *in)
 	return in->offset;
 }
 
+uint64_t
+input_line_offset(const struct input *in)
+{
+	return in->lineoff;
+}
+
 int64_t
 input_raw_offset(const struct input *in)
 {
-	off_t	 o = lseek(in->fd, 0, SEEK_CUR);
+	off_t	 o;
+
+	if (in->follow)
+		return (int64_t)in->rdpos;
+	o = lseek(in->fd, 0, SEEK_CUR);
 
 	return o == (off_t)-1 ? -1 : (int64_t)o;
 }

@@ -14,11 +14,31 @@ struct input;
 
 /* path "-" is standard input.  NULL with errno set on failure. */
 struct input	*input_open(const char *path);
+/*
+ * Follow a growing regular file from offset (a line start), with pread:
+ * a partial last line is never returned but read again once complete,
+ * and end of file is not final.  tail is the marker before offset (what
+ * input_tail reports until a line is read).  fd stays the caller's.
+ */
+struct input	*input_follow(int fd, uint64_t offset, const unsigned char *tail,
+		    size_t tail_len);
+/* Follow mode: read on from offset (after a rollback, a shrunk file). */
+void		 input_seek(struct input *, uint64_t offset, const unsigned char *tail,
+		    size_t tail_len);
+/*
+ * Resume: skip lines up to offset and check the bytes before it equal
+ * tail.  1: there; 0: the data ends before offset (or cannot be read);
+ * -1: offset is not where a line starts, or the bytes before it differ.
+ */
+int		 input_skip(struct input *, uint64_t offset, const unsigned char *tail,
+		    size_t tail_len);
 void		 input_close(struct input *);
 /* 1: a line (without '\n'), 0: end of file, -1: read error. */
 int		 input_next(struct input *, const char **line, size_t *len);
 /* Uncompressed bytes consumed so far (through the last returned line). */
 uint64_t	 input_offset(const struct input *);
+/* Where the line returned last starts (uncompressed). */
+uint64_t	 input_line_offset(const struct input *);
 /* Compressed bytes read so far, for progress; -1 when unknown. */
 int64_t		 input_raw_offset(const struct input *);
 /* Copy up to n bytes from the start of the data, before any line is read. */

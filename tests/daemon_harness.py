@@ -111,7 +111,9 @@ class Harness:
                      "the daemon to create its database", 20)
         return self.proc
 
-    def stop(self, sig=signal.SIGTERM):
+    def stop(self, sig=signal.SIGTERM, expect=0):
+        """Stop the daemon and check how it ended: a crash, a sanitizer abort
+        or any status but 'expect' fails the scenario."""
         if self.proc is None:
             return None
         self.proc.send_signal(sig)
@@ -121,7 +123,18 @@ class Harness:
             self.proc.kill()
             raise Fail("the daemon did not exit on signal %d" % sig)
         self.proc = None
+        self.check_exit(rc, expect, "signal %d" % sig)
         return rc
+
+    def check_exit(self, rc, expect, what):
+        if rc < 0:
+            raise Fail("the daemon died of signal %d at %s" % (-rc, what))
+        if rc != expect:
+            raise Fail("the daemon exited %d at %s, want %d" % (rc, what, expect))
+        log = self.daemon_log()
+        for bad in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+            if bad in log:
+                raise Fail("sanitizer report at %s:\n%s" % (what, log))
 
     def query_ok(self):
         try:
@@ -222,8 +235,7 @@ def s_steady(h):
         time.sleep(0.02)
     h.wait_caught_up()
     h.check()
-    if h.stop() != 0:
-        raise Fail("SIGTERM: exit status not 0")
+    h.stop()
 
 
 def s_rename(h):
@@ -351,7 +363,8 @@ def s_db_removed(h):
     except subprocess.TimeoutExpired:
         raise Fail("the daemon went on after its database was deleted")
     h.proc = None
-    if rc != 65 or "removed or replaced" not in h.daemon_log():
+    h.check_exit(rc, 65, "the database removed")
+    if "removed or replaced" not in h.daemon_log():
         raise Fail("exit %d, log:\n%s" % (rc, h.daemon_log()))
 
 
@@ -522,8 +535,7 @@ def s_sigterm_batch(h):
     time.sleep(0.5)
     if h.lines_read() != 0:
         raise Fail("committed before the interval: %d" % h.lines_read())
-    if h.stop() != 0:
-        raise Fail("exit status not 0")
+    h.stop()
     if h.lines_read() != len(h.written):
         raise Fail("SIGTERM did not commit the batch: %d of %d" % (h.lines_read(), len(h.written)))
     h.start()

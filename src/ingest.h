@@ -1,0 +1,84 @@
+/*
+ * ingest.h -- the one pipeline: line -> parse -> classify -> store (or a
+ * sink that prints), fed by sources (source.h), with the counters, the
+ * transaction every line goes into, commits, stalls and back-off.
+ * bouncewatchd, "bouncewatch import" and "bouncewatch classify" use it.
+ */
+#ifndef BW_INGEST_H
+#define BW_INGEST_H
+
+#include <stdint.h>
+
+#include "classify.h"
+#include "parse.h"
+
+struct ingest;
+struct source;
+struct source_line;
+struct store;
+
+struct ingest_counters {
+	uint64_t	 lines;
+	uint64_t	 kind[LINE_KIND_MAX];
+	uint64_t	 failures;		/* deliveries not delivered */
+	uint64_t	 commits;
+	uint64_t	 stalls;
+};
+
+/* Where verdicts go instead of the store: 0, or -1 to stop. */
+struct ingest_sink {
+	int	(*add)(void *, const struct source_line *, uint64_t lineno,
+		    enum line_kind, const struct delivery *, const struct verdict *);
+	void	*arg;
+};
+
+/*
+ * ctx and cl stay the caller's.  With a store, every line goes into it
+ * (any kind: the store counts them); with a sink, deliveries and expiries
+ * go to the sink and nothing is stored.
+ */
+struct ingest	*ingest_new(struct parse_ctx *, const struct classifier *,
+		    struct store *, const struct ingest_sink *);
+void		 ingest_free(struct ingest *);	/* closes its sources */
+void		 ingest_set_classifier(struct ingest *, const struct classifier *);
+/* Sources are read in the order they were added (the oldest data first). */
+void		 ingest_add(struct ingest *, struct source *);
+void		 ingest_remove(struct ingest *, struct source *);	/* and close */
+struct source	*ingest_sources(struct ingest *);
+/* Called before every commit: non-zero refuses it (see ingest_commit). */
+void		 ingest_set_precommit(struct ingest *, int (*)(void *), void *);
+
+/* One line of a source through the pipeline: 0, or -1 (database error). */
+int		 ingest_line(struct ingest *, struct source *, const struct source_line *);
+/* A reply text alone (classify --reply): a delivery that failed with it. */
+int		 ingest_reply(struct ingest *, const char *, size_t);
+/*
+ * Read lines from every source in turn, at most max of them (*done says
+ * how many).  1: max reached, more may be there; 0: every source is
+ * quiet; -1: a database error (call ingest_stall).
+ */
+int		 ingest_pump(struct ingest *, uint64_t max, uint64_t *done);
+/* Lines in the open transaction. */
+uint64_t	 ingest_pending(const struct ingest *);
+int		 ingest_in_tx(const struct ingest *);
+/*
+ * Save every source's position and commit.  0; 1 when that ended a stall
+ * (logged); -1 on a database error (call ingest_stall); -2 when the
+ * precommit hook refused (rolled back, sources rewound).
+ */
+int		 ingest_commit(struct ingest *);
+/* Roll back the open transaction; every source goes back to its last commit. */
+void		 ingest_rollback(struct ingest *);
+/*
+ * After -1: roll back, rewind every source to its last commit, count the
+ * stall.  Returns the delay before trying again (doubling up to a limit;
+ * *first set when a stall episode begins, logged), or -1 when the
+ * database is not one (corrupt): retrying cannot help.
+ */
+double		 ingest_stall(struct ingest *, int *first);
+/* Try again after a stall: 0 when a transaction could be opened. */
+int		 ingest_retry(struct ingest *);
+int		 ingest_stalled(const struct ingest *);
+const struct ingest_counters *ingest_counters(const struct ingest *);
+
+#endif

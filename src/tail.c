@@ -1,0 +1,681 @@
+/*
+ * tail.c -- see tail.h.  The exactly-once design of
+ * shared/research/tailing-reliability.md §5:
+ *
+ *  - Each file generation the name has pointed to is a "gen": an open
+ *    descriptor (or a compressed copy's stream), the store source it
+ *    belongs to (identified by content: the first bytes and the bytes
+ *    before the offset), a read position and a committed position.
+ *  - Reading goes through input.c in follow mode: pread at explicit
+ *    offsets, always from a line start; a partial last line is left in
+ *    the file and read again once complete.
+ *  - After a rename rotation the old gen is drained to its end (including
+ *    lines written after the rename) and closed once quiet for
+ *    rotate_quiet; copytruncate and truncation start a new generation,
+ *    reading the remainder of the old one from its rotated copy.
+ *  - At start every source that was being read is reconciled with the
+ *    files on disk (tail_copies.c): the live file resumes where it
+ *    stopped; a generation rotated while we were down is finished from
+ *    NAME.1 or NAME.1.gz.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "log.h"
+#include "source.h"
+#include "store.h"
+#include "tail.h"
+#include "tail_int.h"
+#include "util.h"
+
+double
+tail_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+tail_tx(struct tail *t)
+{
+	if (store_in_transaction(t->st))
+		return 0;
+	return store_begin(t->st);
+}
+
+/* ---- generations ---- */
+
+struct gen *
+tail_gen_new(struct tail *t, int fd, const struct stat *sb)
+{
+	struct gen	*g = xcalloc(1, sizeof(*g));
+
+	g->t = t;
+	g->fd = fd;
+	if (sb != NULL) {
+		g->dev = sb->st_dev;
+		g->ino = sb->st_ino;
+	}
+	g->last_growth = tail_now();
+	return g;
+}
+
+void
+tail_gen_free(struct gen *g)
+{
+	input_close(g->in);
+	if (g->fd != -1)
+		close(g->fd);
+	free(g->gzpath);
+	free(g);
+}
+
+void
+tail_gen_append(struct tail *t, struct gen *g)
+{
+	struct gen	**pp = &t->gens;
+
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = g;
+}
+
+static void
+tail_gen_unlink(struct tail *t, struct gen *g)
+{
+	struct gen	**pp;
+
+	for (pp = &t->gens; *pp != g; pp = &(*pp)->next)
+		;
+	*pp = g->next;
+	g->next = NULL;
+}
+
+/* Position g at a committed point of its source. */
+void
+tail_gen_resume(struct gen *g, const struct store_source *src)
+{
+	g->src = *src;
+	g->has_src = 1;
+	g->read_pos = g->committed = src->offset;
+	memcpy(g->tail, src->tail, src->tail_len);
+	memcpy(g->ctail, src->tail, src->tail_len);
+	g->tail_len = g->ctail_len = src->tail_len;
+	g->lines = g->clines = src->lines;
+}
+
+/* Read position moved by something other than reading (a shrunk file). */
+static void
+tail_gen_seek(struct gen *g)
+{
+	g->np = NULL;
+	if (g->in != NULL && g->fd != -1)
+		input_seek(g->in, g->read_pos, g->tail, g->tail_len);
+}
+
+static struct gen *
+tail_gen_live(struct tail *t)
+{
+	struct gen	*g, *live = NULL;
+
+	for (g = t->gens; g != NULL; g = g->next)
+		if (!g->rotated && !g->copy)
+			live = g;
+	return live;
+}
+
+static void
+tail_gen_save(struct gen *g)
+{
+	unsigned char	 head[STORE_FP_MAX];
+	ssize_t		 n;
+
+	g->src.offset = g->read_pos;
+	memcpy(g->src.tail, g->tail, g->tail_len);
+	g->src.tail_len = g->tail_len;
+	g->src.lines = g->lines;
+	if (g->src.fp_len < STORE_FP_MAX && g->fd != -1) {
+		/* the fingerprint grows with the file up to STORE_FP_MAX */
+		n = pread(g->fd, head, sizeof(head), 0);
+		if (n > (ssize_t)g->src.fp_len && memcmp(head, g->src.fp, g->src.fp_len) == 0) {
+			memcpy(g->src.fp, head, (size_t)n);
+			g->src.fp_len = (size_t)n;
+		}
+	}
+}
+
+/* Make sure gen g has a source (needs the first bytes of the file). */
+int
+tail_gen_source(struct tail *t, struct gen *g)
+{
+	unsigned char	 head[STORE_FP_MAX];
+	ssize_t		 n;
+	int		 found;
+
+	if (g->has_src)
+		return 1;
+	if (g->fd == -1) {
+		/* a compressed copy whose new source was rolled back */
+		if (tail_tx(t) == -1 || store_source_new(t->st, t->path, g->src.fp,
+		    g->src.fp_len, 0, 0, &g->src) == -1)
+			return -1;
+		snprintf(g->src.state, sizeof(g->src.state), "rotated");
+		g->has_src = g->src_new = g->dirty = 1;
+		return 1;
+	}
+	if ((n = pread(g->fd, head, sizeof(head), 0)) <= 0)
+		return 0;			/* empty: nothing to identify yet */
+	if (tail_tx(t) == -1)
+		return -1;
+	if ((found = store_source_match(t->st, head, (size_t)n, &g->src)) == -1)
+		return -1;
+	if (found && g->src.offset == 0) {
+		/* a generation we know (recreated after a restart): adopt it */
+		snprintf(g->src.path, sizeof(g->src.path), "%s", t->path);
+	} else if (found) {
+		/* e.g. a file copied back: resume there only if the marker agrees */
+		unsigned char	 m[STORE_TAIL_MAX];
+		size_t		 tl = g->src.tail_len;
+
+		if (tl > 0 && g->src.offset >= tl && pread(g->fd, m, tl,
+		    (off_t)(g->src.offset - tl)) == (ssize_t)tl &&
+		    memcmp(m, g->src.tail, tl) == 0) {
+			struct store_source	 src = g->src;
+
+			tail_gen_resume(g, &src);
+			tail_gen_seek(g);
+		} else
+			found = 0;
+	}
+	if (!found) {
+		if (store_source_new(t->st, t->path, head, (size_t)n,
+		    (uint64_t)g->dev, (uint64_t)g->ino, &g->src) == -1)
+			return -1;
+		g->src_new = 1;
+	}
+	g->has_src = 1;
+	g->dirty = 1;
+	return 1;
+}
+
+/* Hand out the next piece of a line split at NUL runs. */
+static void
+tail_gen_piece(struct gen *g, struct source_line *l)
+{
+	const char	*s = g->np, *z = s;
+
+	if (*s == '\0') {
+		/* a NUL run (a writer that crashed, a preallocated file) */
+		while (z < g->ne && *z == '\0')
+			z++;
+	} else if ((z = memchr(s, '\0', (size_t)(g->ne - s))) == NULL)
+		z = g->ne;
+	l->p = s;
+	l->len = (size_t)(z - s);
+	l->id = g->src.id;
+	l->offset = g->read_pos;
+	g->read_pos += (uint64_t)(z - s);
+	g->np = z < g->ne ? z : NULL;
+	if (g->np == NULL)
+		g->read_pos = input_offset(g->in);	/* past the '\n' */
+	g->tail_len = input_tail(g->in, input_offset(g->in) - g->read_pos, g->tail,
+	    STORE_TAIL_MAX);
+	g->lines++;
+}
+
+/* 1: a line of gen g; 0: nothing more now; -1: a database error. */
+static int
+tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
+{
+	const char	*line;
+	size_t		 len;
+	int64_t		 raw;
+	int		 r;
+
+	if (g->done || g->at_end)
+		return 0;
+	if (g->np != NULL) {
+		tail_gen_piece(g, l);
+		return 1;
+	}
+	if ((r = tail_gen_source(t, g)) <= 0)
+		return r;
+	if (g->in == NULL)
+		g->in = input_follow(g->fd, g->read_pos, g->tail, g->tail_len);
+	raw = input_raw_offset(g->in);
+	r = input_next(g->in, &line, &len);
+	if (input_raw_offset(g->in) != raw)
+		g->last_growth = tail_now();
+	if (r == -1) {
+		log_warn("%s: read", t->path);
+		return 0;
+	}
+	if (r == 0 || (g->fd == -1 && !input_terminated(g->in))) {
+		/* a compressed copy's partial last line is left out */
+		if (g->fd == -1)
+			g->at_end = 1;
+		return 0;
+	}
+	if (memchr(line, '\0', len) != NULL) {
+		g->np = line;
+		g->ne = line + len;
+		g->read_pos = input_line_offset(g->in);
+		tail_gen_piece(g, l);
+		return 1;
+	}
+	l->p = line;
+	l->len = len;
+	l->id = g->src.id;
+	l->offset = input_line_offset(g->in);
+	g->read_pos = input_offset(g->in);
+	g->tail_len = input_tail(g->in, 0, g->tail, STORE_TAIL_MAX);
+	g->lines++;
+	return 1;
+}
+
+/* Open the log by name; -1 when it cannot be (warned once). */
+int
+tail_open_log(struct tail *t, struct stat *sb)
+{
+	int	 fd;
+
+	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
+		if (errno == EACCES && !t->warned_access) {
+			log_warn("%s", t->path);
+			t->warned_access = 1;
+		} else if (errno == ENOENT && !t->warned_missing) {
+			log_info("%s: does not exist yet; waiting for it", t->path);
+			t->warned_missing = 1;
+		}
+		return -1;
+	}
+	if (fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode)) {
+		if (!t->warned_access)
+			log_warnx("%s: not a regular file", t->path);
+		t->warned_access = 1;
+		close(fd);
+		return -1;
+	}
+	t->warned_access = t->warned_missing = 0;
+	return fd;
+}
+
+/* Mark gens that are done: rotated away, read and committed, quiet. */
+static int
+tail_reap(struct tail *t)
+{
+	struct gen	*g;
+	struct stat	 sb;
+
+	for (g = t->gens; g != NULL; g = g->next) {
+		int	 done = 0;
+
+		if (g->done || !(g->rotated || g->copy) || g->read_pos != g->committed)
+			continue;
+		if (g->fd == -1)
+			done = g->at_end;
+		else if (fstat(g->fd, &sb) == 0 && (uint64_t)sb.st_size <= g->read_pos)
+			done = g->copy || tail_now() - g->last_growth >= t->rotate_quiet;
+		if (!done)
+			continue;
+		g->done = 1;
+		if (g->has_src) {
+			snprintf(g->src.state, sizeof(g->src.state), "done");
+			g->dirty = 1;
+			if (tail_tx(t) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- rotation, truncation ---- */
+
+/*
+ * Is g's file shorter than what was read of it, yet still beginning with
+ * the generation's fingerprint?  Fills *sb.
+ */
+static int
+tail_lost_tail(struct gen *g, struct stat *sb)
+{
+	unsigned char	 head[STORE_FP_MAX];
+	size_t		 n;
+
+	if (fstat(g->fd, sb) == -1 || sb->st_size <= 0 ||
+	    (uint64_t)sb->st_size >= g->read_pos || g->src.fp_len == 0)
+		return 0;
+	n = g->src.fp_len < (size_t)sb->st_size ? g->src.fp_len : (size_t)sb->st_size;
+	return pread(g->fd, head, n, 0) == (ssize_t)n &&
+	    memcmp(head, g->src.fp, n) == 0;
+}
+
+/*
+ * The live file shrank (copytruncate, truncation) or changed under us.
+ * Finish the old generation from its rotated copy when there is one,
+ * then read the live file from its start as a new generation.
+ */
+int
+tail_truncated(struct tail *t, struct gen *g)
+{
+	char		 path[4096];
+	struct stat	 sb;
+	int		 fd;
+
+	t->n.truncations++;
+	if (g->has_src && tail_lost_tail(g, &sb)) {
+		/*
+		 * Shorter, but it begins as before (truncate -s, a machine
+		 * that crashed before the page cache reached the disk): what
+		 * is left was read already.  Going on from its end; reading
+		 * it again would count it twice.
+		 */
+		size_t	 k;
+
+		log_warnx("%s: shrank from %llu to %lld bytes but begins as before: "
+		    "going on from its new end (the lost tail was read before)",
+		    t->path, (unsigned long long)g->read_pos, (long long)sb.st_size);
+		if (tail_tx(t) == -1 || store_gap(t->st, g->src.id, (uint64_t)sb.st_size,
+		    g->read_pos, "lost_tail") == -1)
+			return -1;
+		t->n.gaps++;
+		g->read_pos = (uint64_t)sb.st_size;
+		k = g->read_pos < STORE_TAIL_MAX ? (size_t)g->read_pos : STORE_TAIL_MAX;
+		g->tail_len = pread(g->fd, g->tail, k, (off_t)(g->read_pos - k)) ==
+		    (ssize_t)k ? k : 0;
+		g->dirty = 1;
+		tail_gen_seek(g);
+		return 0;
+	}
+	if (g->has_src && (fd = tail_find_copy(t, &g->src, path, sizeof(path), &sb)) != -1) {
+		struct gen	*c = tail_gen_new(t, fd, &sb);
+		struct gen	**pp;
+
+		log_info("%s: truncated (copytruncate); finishing it from %s", t->path, path);
+		*c = *g;
+		c->fd = fd;
+		c->in = NULL;
+		c->np = NULL;
+		c->dev = sb.st_dev;
+		c->ino = sb.st_ino;
+		c->copy = 1;
+		c->rotated = 1;
+		c->next = NULL;
+		snprintf(c->src.state, sizeof(c->src.state), "rotated");
+		c->dirty = 1;
+		/* insert the copy before g: older data first */
+		for (pp = &t->gens; *pp != g; pp = &(*pp)->next)
+			;
+		c->next = g;
+		*pp = c;
+	} else if (g->has_src) {
+		log_warnx("%s: truncated and no rotated copy found: lines written "
+		    "since offset %llu may be lost (recorded as a gap)", t->path,
+		    (unsigned long long)g->read_pos);
+		snprintf(g->src.state, sizeof(g->src.state), "gone");
+		tail_gen_save(g);
+		if (tail_tx(t) == -1 ||
+		    store_gap(t->st, g->src.id, g->read_pos, 0, "truncated_no_copy") == -1 ||
+		    store_source_save(t->st, &g->src) == -1)
+			return -1;
+		t->n.gaps++;
+	}
+	/*
+	 * Generations made and copied away between two looks (two
+	 * copytruncates while paused) come before the live file's new one.
+	 */
+	tail_gen_unlink(t, g);
+	if (tail_missed(t, (int64_t)t->live_seen, "between two looks") == -1) {
+		log_warnx("%s: %s", t->path, store_errmsg(t->st));
+		tail_gen_append(t, g);
+		return -1;
+	}
+	tail_gen_append(t, g);
+	/* the live inode starts over as a new generation */
+	g->has_src = 0;
+	g->src_new = 0;
+	g->read_pos = g->committed = 0;
+	g->tail_len = g->ctail_len = 0;
+	g->lines = g->clines = 0;
+	g->dirty = 0;
+	tail_gen_seek(g);
+	return 0;
+}
+
+/* Does the file still hold, just before read_pos, what we read there? */
+int
+tail_marker_ok(struct gen *g)
+{
+	unsigned char	 m[STORE_TAIL_MAX];
+
+	if (g->tail_len == 0 || g->read_pos < g->tail_len)
+		return 1;
+	return pread(g->fd, m, g->tail_len, (off_t)(g->read_pos - g->tail_len)) ==
+	    (ssize_t)g->tail_len && memcmp(m, g->tail, g->tail_len) == 0;
+}
+
+/* Look at the name: rotation, truncation, a file that appeared. */
+static int
+tail_poll(struct source *s, int full)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*live = tail_gen_live(t);
+	struct stat	 sb, fsb;
+	int		 fd;
+
+	if (stat(t->path, &sb) == 0) {
+		if (live == NULL || sb.st_ino != live->ino || sb.st_dev != live->dev) {
+			if ((fd = tail_open_log(t, &sb)) != -1) {
+				if (live != NULL) {
+					log_info("%s: rotated; draining the old file", t->path);
+					live->rotated = 1;
+					if (live->has_src) {
+						snprintf(live->src.state, sizeof(live->src.state),
+						    "rotated");
+						live->dirty = 1;
+					}
+					t->n.rotations++;
+					/*
+					 * A whole generation may have been born and
+					 * rotated away since the name was last seen on
+					 * the old file (SIGSTOP, two rotations at once).
+					 */
+					if (tail_missed(t, (int64_t)t->live_seen,
+					    "between two looks") == -1) {
+						log_warnx("%s: %s", t->path, store_errmsg(t->st));
+						tail_gen_append(t, tail_gen_new(t, fd, &sb));
+						return -1;
+					}
+				}
+				tail_gen_append(t, tail_gen_new(t, fd, &sb));
+				t->live_seen = tail_now();
+			}
+		} else
+			t->live_seen = tail_now();
+	}
+	if ((live = tail_gen_live(t)) != NULL && fstat(live->fd, &fsb) == 0) {
+		/* before reading on: is what we read before still there? */
+		if ((uint64_t)fsb.st_size < live->read_pos ||
+		    ((full || (uint64_t)fsb.st_size != live->read_pos) &&
+		    live->read_pos > 0 && !tail_marker_ok(live)))
+			return tail_truncated(t, live);
+	}
+	return 0;
+}
+
+/* ---- the source interface ---- */
+
+static int
+tail_next(struct source *s, struct source_line *l)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g;
+	int		 r;
+
+	for (g = t->gens; g != NULL; g = g->next)
+		if ((r = tail_gen_next(t, g, l)) != 0)
+			return r;
+	return tail_reap(t);
+}
+
+static int
+tail_save(struct source *s)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g;
+
+	for (g = t->gens; g != NULL; g = g->next) {
+		if (!g->has_src || (g->read_pos == g->committed && !g->dirty))
+			continue;
+		tail_gen_save(g);
+		if (store_source_save(t->st, &g->src) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+tail_committed(struct source *s)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g, **pp;
+
+	for (pp = &t->gens; (g = *pp) != NULL; ) {
+		if (g->done) {
+			log_debug("%s: finished a rotated generation (%llu lines)", t->path,
+			    (unsigned long long)g->lines);
+			*pp = g->next;
+			tail_gen_free(g);
+			continue;
+		}
+		g->committed = g->read_pos;
+		memcpy(g->ctail, g->tail, g->tail_len);
+		g->ctail_len = g->tail_len;
+		g->clines = g->lines;
+		g->src_new = 0;
+		g->dirty = 0;
+		pp = &g->next;
+	}
+}
+
+static void
+tail_rewind(struct source *s)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g;
+
+	for (g = t->gens; g != NULL; g = g->next) {
+		g->read_pos = g->committed;
+		memcpy(g->tail, g->ctail, g->ctail_len);
+		g->tail_len = g->ctail_len;
+		g->lines = g->clines;
+		g->np = NULL;
+		if (g->done) {
+			g->done = 0;
+			snprintf(g->src.state, sizeof(g->src.state), "rotated");
+		}
+		if (g->src_new) {
+			g->has_src = 0;
+			g->src_new = 0;
+		}
+		if (g->fd != -1) {
+			tail_gen_seek(g);
+			continue;
+		}
+		/* a compressed stream goes back by reading again */
+		input_close(g->in);
+		g->at_end = 0;
+		if ((g->in = input_open(g->gzpath)) == NULL ||
+		    input_skip(g->in, g->committed, g->ctail, g->ctail_len) != 1) {
+			log_warnx("%s: cannot read it again", g->gzpath);
+			g->at_end = 1;
+		}
+	}
+}
+
+static void
+tail_close(struct source *s)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g, *next;
+
+	for (g = t->gens; g != NULL; g = next) {
+		next = g->next;
+		tail_gen_free(g);
+	}
+	free(t->path);
+	free(t->format);
+	free(t);
+}
+
+static const struct source_ops tail_ops = {
+	.next = tail_next,
+	.poll = tail_poll,
+	.save = tail_save,
+	.committed = tail_committed,
+	.rewind = tail_rewind,
+	.close = tail_close,
+};
+
+struct source *
+tail_open(const struct tail_conf *tc, struct store *st)
+{
+	struct tail	*t = xcalloc(1, sizeof(*t));
+
+	t->st = st;
+	t->path = xstrdup(tc->path);
+	t->format = xstrdup(tc->format != NULL ? tc->format : "auto");
+	t->start_end = tc->start_end;
+	t->rotate_quiet = tc->rotate_quiet;
+	t->s.ops = &tail_ops;
+	t->s.name = t->path;
+	t->s.format = t->format;
+	t->s.watch_path = t->path;
+	t->s.watch_fd = -1;
+	if (tail_reconcile(t) == -1) {
+		tail_close(&t->s);
+		return NULL;
+	}
+	return &t->s;
+}
+
+void
+tail_set_format(struct source *s, const char *format)
+{
+	struct tail	*t = (struct tail *)s;
+
+	free(t->format);
+	t->format = xstrdup(format);
+	t->s.format = t->format;
+}
+
+const struct tail_counters *
+tail_counters(struct source *s)
+{
+	return &((struct tail *)s)->n;
+}
+
+void
+tail_log_state(struct source *s, int stalled)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g;
+
+	for (g = t->gens; g != NULL; g = g->next)
+		log_info("%s: %s generation at offset %llu (committed %llu)%s",
+		    t->path, g->copy ? "copy of a" : g->rotated ? "rotated" : "live",
+		    (unsigned long long)g->read_pos, (unsigned long long)g->committed,
+		    stalled ? ", stalled" : "");
+}

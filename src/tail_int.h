@@ -1,0 +1,74 @@
+/*
+ * tail_int.h -- what tail.c (generations, reading, rotation) and
+ * tail_copies.c (rotated copies, reconciliation at start) share.
+ */
+#ifndef BW_TAIL_INT_H
+#define BW_TAIL_INT_H
+
+#include <sys/stat.h>
+
+#include "source.h"
+#include "store.h"
+#include "tail.h"
+
+struct tail;
+
+struct gen {
+	struct tail	*t;
+	int		 fd;		/* -1: a compressed copy, read through in */
+	struct input	*in;
+	char		*gzpath;	/* the compressed copy */
+	dev_t		 dev;
+	ino_t		 ino;
+	int		 has_src;	/* a source exists (or is in the open tx) */
+	int		 src_new;	/* ... created in the open transaction */
+	struct store_source src;
+	uint64_t	 read_pos;	/* consumed into the open transaction */
+	uint64_t	 committed;	/* saved in the database */
+	unsigned char	 tail[STORE_TAIL_MAX];	/* bytes before read_pos */
+	size_t		 tail_len;
+	unsigned char	 ctail[STORE_TAIL_MAX];	/* bytes before committed */
+	size_t		 ctail_len;
+	uint64_t	 lines, clines;
+	int		 rotated;	/* the name points elsewhere now */
+	int		 copy;		/* a rotated copy read at start/copytruncate */
+	int		 at_end;	/* a compressed copy read to its end */
+	int		 done;		/* finished: freed once that is committed */
+	int		 dirty;		/* state changed: save at commit */
+	const char	*np, *ne;	/* the rest of a line split at NUL runs */
+	double		 last_growth;
+	struct gen	*next;		/* oldest first */
+};
+
+struct tail {
+	struct source		 s;
+	struct store		*st;
+	char			*path;
+	char			*format;
+	int			 start_end;
+	double			 rotate_quiet;
+	struct gen		*gens;
+	int			 warned_missing;
+	int			 warned_access;
+	double			 live_seen;	/* the name last seen on the live file */
+	struct tail_counters	 n;
+};
+
+double		 tail_now(void);
+int		 tail_tx(struct tail *);
+struct gen	*tail_gen_new(struct tail *, int, const struct stat *);
+void		 tail_gen_free(struct gen *);
+void		 tail_gen_append(struct tail *, struct gen *);
+void		 tail_gen_resume(struct gen *, const struct store_source *);
+int		 tail_gen_source(struct tail *, struct gen *);
+int		 tail_marker_ok(struct gen *);
+int		 tail_open_log(struct tail *, struct stat *);
+int		 tail_truncated(struct tail *, struct gen *);
+
+/* tail_copies.c */
+int		 tail_find_copy(struct tail *, const struct store_source *, char *,
+		    size_t, struct stat *);
+int		 tail_missed(struct tail *, int64_t, const char *);
+int		 tail_reconcile(struct tail *);
+
+#endif
