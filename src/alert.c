@@ -132,6 +132,8 @@ alert_window_max(int64_t *t, size_t n, int64_t window)
 	size_t	 i, j = 0;
 	int64_t	 best = 0;
 
+	if (n == 0)
+		return 0;
 	qsort(t, n, sizeof(*t), alert_cmp64);
 	for (i = 0; i < n; i++) {
 		while (t[i] - t[j] >= window)

@@ -28,6 +28,7 @@ struct ingest {
 	struct source			*sources;
 	int				(*precommit)(void *);
 	void				*precommit_arg;
+	struct ingest_watch		 watch;
 	uint64_t			 pending;
 	int				 stalled;
 	int				 episode;	/* a stall not yet ended by a commit */
@@ -89,6 +90,15 @@ ingest_set_precommit(struct ingest *ing, int (*fn)(void *), void *arg)
 }
 
 void
+ingest_set_watch(struct ingest *ing, const struct ingest_watch *w)
+{
+	if (w != NULL)
+		ing->watch = *w;
+	else
+		memset(&ing->watch, 0, sizeof(ing->watch));
+}
+
+void
 ingest_add(struct ingest *ing, struct source *s)
 {
 	struct source	**pp = &ing->sources;
@@ -128,8 +138,8 @@ ingest_tx(struct ingest *ing)
 
 /* parse -> classify -> store or sink */
 static int
-ingest_verdict(struct ingest *ing, const struct source_line *l, enum line_kind k,
-    const struct delivery *d)
+ingest_verdict(struct ingest *ing, struct source *s, const struct source_line *l,
+    enum line_kind k, const struct delivery *d)
 {
 	struct verdict	 v;
 
@@ -148,6 +158,8 @@ ingest_verdict(struct ingest *ing, const struct source_line *l, enum line_kind k
 	if (ingest_tx(ing) == -1 || store_add(ing->st, l->id, l->offset, k, d, &v) == -1)
 		return -1;
 	ing->pending++;
+	if (ing->watch.line != NULL)
+		ing->watch.line(ing->watch.arg, s, k, d, &v);
 	return 0;
 }
 
@@ -163,7 +175,7 @@ ingest_line(struct ingest *ing, struct source *s, const struct source_line *l)
 	    strcmp(s->format, "auto") != 0 &&
 	    (strcmp(s->format, "postfix") == 0) != (d.mta == MTA_POSTFIX))
 		k = LINE_INVALID;
-	return ingest_verdict(ing, l, k, &d);
+	return ingest_verdict(ing, s, l, k, &d);
 }
 
 int
@@ -177,7 +189,7 @@ ingest_reply(struct ingest *ing, const char *text, size_t len)
 	l.len = len;
 	ing->n.lines++;
 	parse_reply(text, len, &d);
-	return ingest_verdict(ing, &l, LINE_DELIVERY, &d);
+	return ingest_verdict(ing, NULL, &l, LINE_DELIVERY, &d);
 }
 
 int
@@ -226,12 +238,15 @@ ingest_rollback(struct ingest *ing)
 	ing->pending = 0;
 	for (s = ing->sources; s != NULL; s = s->next)
 		s->ops->rewind(s);
+	if (ing->watch.rolled_back != NULL)
+		ing->watch.rolled_back(ing->watch.arg);
 }
 
 int
 ingest_commit(struct ingest *ing)
 {
 	struct source	*s;
+	double		 t0;
 
 	if (!ingest_in_tx(ing))
 		return 0;
@@ -239,15 +254,20 @@ ingest_commit(struct ingest *ing)
 		ingest_rollback(ing);
 		return -2;
 	}
+	t0 = ingest_clock();
 	for (s = ing->sources; s != NULL; s = s->next)
 		if (s->ops->save(s) == -1)
 			return -1;
+	if (ing->watch.save != NULL && ing->watch.save(ing->watch.arg, ing->st) == -1)
+		return -1;
 	if (store_commit(ing->st) == -1)
 		return -1;
 	ing->pending = 0;
 	ing->n.commits++;
 	for (s = ing->sources; s != NULL; s = s->next)
 		s->ops->committed(s);
+	if (ing->watch.committed != NULL)
+		ing->watch.committed(ing->watch.arg, ingest_clock() - t0);
 	if (ing->episode) {
 		ing->episode = 0;
 		ing->stalled = 0;

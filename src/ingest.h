@@ -48,6 +48,23 @@ struct source	*ingest_sources(struct ingest *);
 /* Called before every commit: non-zero refuses it (see ingest_commit). */
 void		 ingest_set_precommit(struct ingest *, int (*)(void *), void *);
 
+/*
+ * Who watches the batches (the daemon's metrics and alerts): every line
+ * that went into the open transaction, the rows to add to it just before
+ * it is committed, and its end.
+ */
+struct ingest_watch {
+	void	(*line)(void *, struct source *, enum line_kind,
+		    const struct delivery *, const struct verdict *);
+	/* Write into the open transaction before the commit: 0 or -1. */
+	int	(*save)(void *, struct store *);
+	/* Committed; seconds it took (saving the positions included). */
+	void	(*committed)(void *, double seconds);
+	void	(*rolled_back)(void *);
+	void	*arg;
+};
+void		 ingest_set_watch(struct ingest *, const struct ingest_watch *);
+
 /* One line of a source through the pipeline: 0, or -1 (database error). */
 int		 ingest_line(struct ingest *, struct source *, const struct source_line *);
 /* A reply text alone (classify --reply): a delivery that failed with it. */

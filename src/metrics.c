@@ -117,18 +117,20 @@ metrics_dom_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-void
+int
 metrics_domain(struct metrics *m, int64_t id, const char *name)
 {
 	struct metrics_domain	 key = { .id = id };
 
-	if (m->ndom >= (size_t)m->max_domains ||
-	    bsearch(&key, m->dom, m->ndom, sizeof(*m->dom), metrics_dom_cmp) != NULL)
-		return;
+	if (m->ndom >= (size_t)m->max_domains)
+		return -1;
+	if (bsearch(&key, m->dom, m->ndom, sizeof(*m->dom), metrics_dom_cmp) != NULL)
+		return 0;
 	m->dom[m->ndom].id = id;
 	m->dom[m->ndom].name = xstrdup(name);
 	m->ndom++;
 	qsort(m->dom, m->ndom, sizeof(*m->dom), metrics_dom_cmp);
+	return 0;
 }
 
 size_t
@@ -249,9 +251,33 @@ metrics_rollback(struct metrics *m)
 }
 
 void
-metrics_stall(struct metrics *m)
+metrics_set_stalls(struct metrics *m, uint64_t n)
 {
-	m->stalls++;
+	m->stalls = n;
+}
+
+void
+metrics_reset(struct metrics *m, int ndomains)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->ndom; i++)
+		free(m->dom[i].name);
+	free(m->dom);
+	if (ndomains < 0)
+		ndomains = 0;
+	if (ndomains > METRICS_DOMAINS_MAX)
+		ndomains = METRICS_DOMAINS_MAX;
+	m->max_domains = ndomains;
+	m->dom = xcalloc((size_t)ndomains + 1, sizeof(*m->dom));
+	m->ndom = 0;
+	memset(&m->all, 0, sizeof(m->all));
+	memset(&m->other, 0, sizeof(m->other));
+	memset(m->lines, 0, sizeof(m->lines));
+	memset(m->pend_lines, 0, sizeof(m->pend_lines));
+	m->gaps = m->pend_gaps = 0;
+	for (i = 0; i < m->nalerts; i++)
+		m->alerts[i].n = m->alerts[i].pend = 0;
 }
 
 void
@@ -358,7 +384,7 @@ metrics_render_sources(const struct metrics *m, struct prom *p)
 }
 
 void
-metrics_render(const struct metrics *m, struct prom *p)
+metrics_render(const struct metrics *m, struct prom *p, int process)
 {
 	struct prom_label	 l = { NULL, NULL };
 	uint64_t		 unrec;
@@ -407,6 +433,8 @@ metrics_render(const struct metrics *m, struct prom *p)
 		prom_counter(p, "bouncewatch_alerts_total", &l, 1, m->alerts[i].n);
 	}
 
+	if (!process)
+		return;
 	metrics_render_sources(m, p);
 
 	prom_family(p, "bouncewatch_commits_total", "counter",

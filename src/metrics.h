@@ -21,6 +21,7 @@
 struct metrics;
 struct prom;
 struct store;
+struct tz;
 
 #define METRICS_DOMAINS_DEFAULT	20
 #define METRICS_DOMAINS_MAX	1000
@@ -31,8 +32,9 @@ void		 metrics_free(struct metrics *);
 /*
  * The labelled domains, by the store's domain id: at most ndomains, added
  * before any count.  Failures of other domains count as domain="other".
+ * Returns 0, or -1 when the registry has as many as it may hold.
  */
-void	 metrics_domain(struct metrics *, int64_t id, const char *name);
+int	 metrics_domain(struct metrics *, int64_t id, const char *name);
 size_t	 metrics_ndomains(const struct metrics *);
 
 /* Staged until metrics_commit(). */
@@ -45,8 +47,8 @@ void	 metrics_alerts(struct metrics *, const char *condition, uint64_t n);
 void	 metrics_commit(struct metrics *, double seconds);
 void	 metrics_rollback(struct metrics *);
 
-/* A stall: the database refused a batch (locked, full) and ingest waits. */
-void	 metrics_stall(struct metrics *);
+/* Stalls so far: batches the database refused (locked, full). */
+void	 metrics_set_stalls(struct metrics *, uint64_t);
 
 /* The state of one followed source, by name (created when new). */
 void	 metrics_source(struct metrics *, const char *name, int up,
@@ -54,15 +56,27 @@ void	 metrics_source(struct metrics *, const char *name, int up,
 /* Forget the sources (a reload lists them again). */
 void	 metrics_sources_clear(struct metrics *);
 
-/* The whole exposition. */
-void	 metrics_render(const struct metrics *, struct prom *);
+/*
+ * Forget the domains and every counter restored from the database (not
+ * the commits, stalls, commit durations and sources of this process),
+ * to restore them again with ndomains domains.
+ */
+void	 metrics_reset(struct metrics *, int ndomains);
 
 /*
- * Fill the registry from the database: the top domains by attempts over
- * the last 7 days, then every counter.  -1 on error, with *cause.
+ * The whole exposition; with process, also the series of the running
+ * daemon (commits, stalls, commit durations, sources).
  */
-int	 metrics_restore(struct metrics *, struct store *, time_t now,
-	    char **cause);
+void	 metrics_render(const struct metrics *, struct prom *, int process);
+
+/*
+ * metrics_store.c: fill the registry from the database -- the top
+ * domains by attempts over the last 7 days (then over all time), every
+ * counter, the alerts.  now: the present, for "the last 7 days".  -1 on
+ * error, with *cause.
+ */
+int	 metrics_restore(struct metrics *, struct store *, struct tz *,
+	    time_t now, char **cause);
 
 /* Read-only helpers for the tests: a committed total. */
 uint64_t metrics_delivery_total(const struct metrics *, int cls, int reason);

@@ -98,7 +98,7 @@ render(struct metrics *m)
 	size_t		 n;
 
 	prom_init(&p);
-	metrics_render(m, &p);
+	metrics_render(m, &p, 1);
 	return prom_take(&p, &n);
 }
 
@@ -144,7 +144,7 @@ test_registry(void **state)
 	metrics_lines(m, LINE_DELIVERY, 5);
 	metrics_alerts(m, "domain_reason", 1);
 	metrics_rollback(m);
-	metrics_stall(m);
+	metrics_set_stalls(m, 1);
 	metrics_source(m, "/var/log/mail.log", 1, 1733300000, 12);
 	metrics_source(m, "/var/log/mail.log", 0, 1733300001, 0);
 
@@ -172,6 +172,35 @@ test_registry(void **state)
 	assert_non_null(strstr(s, "# TYPE bouncewatch_commit_duration_seconds histogram\n"));
 	assert_int_equal(s[strlen(s) - 1], '\n');
 	free(s);
+
+	/* restored again (SIGHUP): this process's series stay */
+	metrics_reset(m, 1);
+	assert_int_equal(metrics_ndomains(m), 0);
+	assert_int_equal(metrics_domain(m, 3, "gmail.com"), 0);
+	assert_int_equal(metrics_domain(m, 7, "outlook.com"), -1);
+	s = render(m);
+	assert_true(has(s, "bouncewatch_deliveries_total{class=\"permanent\",reason=\"blocklisted\"} 0"));
+	assert_true(has(s, "bouncewatch_commits_total 1"));
+	assert_true(has(s, "bouncewatch_alerts_total{condition=\"domain_reason\"} 0"));
+	free(s);
+	metrics_free(m);
+}
+
+static void
+test_no_process(void **state)
+{
+	struct metrics	*m = metrics_new(METRICS_DOMAINS_DEFAULT);
+	struct prom	 p;
+
+	(void)state;
+	metrics_commit(m, 0.5);
+	prom_init(&p);
+	metrics_render(m, &p, 0);
+	/* "bouncewatch metrics" has no commits, stalls or sources of its own */
+	assert_null(strstr(p.buf, "bouncewatch_commits_total"));
+	assert_null(strstr(p.buf, "bouncewatch_source_up"));
+	assert_non_null(strstr(p.buf, "\nbouncewatch_gaps_total 0\n"));
+	prom_free(&p);
 	metrics_free(m);
 }
 
@@ -183,6 +212,7 @@ main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_no_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
