@@ -1,11 +1,10 @@
 /*
  * fuzz_conf.c -- libFuzzer target: one input is one bouncewatch.conf.
  *
- * The text is loaded over the defaults into a fresh struct conf, once
- * with a roomy error buffer and once with a tiny one (the truncation
- * path), and both are freed.  Checked besides the sanitizers: the error
- * text is NUL-terminated inside its buffer, errors are reported when and
- * only when the count says so, and what was loaded is within its bounds.
+ * The text is loaded over the defaults into a fresh struct conf and freed.
+ * Checked besides the sanitizers: a failed load and only a failed load
+ * gives a cause, every line of the cause names the file, and what was
+ * loaded is within its bounds.
  */
 #include "config.h"
 
@@ -27,24 +26,29 @@ fuzz_fail(const char *what)
 }
 
 static void
-fuzz_load(const char *text, size_t len, char *errbuf, size_t errlen)
+fuzz_load(const char *text, size_t len)
 {
 	struct conf	 c;
-	int		 n, i;
+	char		*cause = NULL, *p;
+	int		 ret, i;
 
 	conf_defaults(&c);
-	memset(errbuf, 'X', errlen);
-	n = conf_load_text("fuzz.conf", text, len, &c, errbuf, errlen);
-	if (n < 0)
-		fuzz_fail("negative error count");
-	if (memchr(errbuf, '\0', errlen) == NULL)
-		fuzz_fail("error text not NUL-terminated");
-	if ((n == 0) != (errbuf[0] == '\0'))
-		fuzz_fail("error count and error text disagree");
+	ret = conf_load_text("fuzz.conf", text, len, &c, &cause);
+	if (ret != 0 && ret != -1)
+		fuzz_fail("neither 0 nor -1");
+	if ((ret == 0) != (cause == NULL))
+		fuzz_fail("return value and cause disagree");
+	for (p = cause; p != NULL && *p != '\0'; p = strchr(p, '\n') + 1) {
+		if (strncmp(p, "fuzz.conf:", 10) != 0)
+			fuzz_fail("a cause line without the file");
+		if (strchr(p, '\n') == NULL)
+			fuzz_fail("a cause line without its newline");
+	}
+	free(cause);
 	if (c.nlogs < 0 || c.nlogs > CONF_LOGS_MAX)
 		fuzz_fail("nlogs out of range");
 	for (i = 0; i < c.nlogs; i++)
-		if (c.logs[i].path == NULL || c.logs[i].path[0] != '/' ||
+		if (c.logs[i].path == NULL || (c.logs[i].path[0] != '/' && strcmp(c.logs[i].path, "auto") != 0) ||
 		    c.logs[i].format == NULL)
 			fuzz_fail("bad log entry");
 	if (c.database == NULL || c.pidfile == NULL || c.report_to == NULL ||
@@ -64,9 +68,6 @@ fuzz_load(const char *text, size_t len, char *errbuf, size_t errlen)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	 big[8192], small[24];
-
-	fuzz_load((const char *)data, size, big, sizeof(big));
-	fuzz_load((const char *)data, size, small, sizeof(small));
+	fuzz_load((const char *)data, size);
 	return 0;
 }

@@ -97,7 +97,8 @@ common="$top/src/tz.c $top/src/util.c $top/src/log.c"
 for t in $targets; do
 	libs=
 	case $t in
-	parse|rules) srcs="$top/src/parse.c $top/src/classify.c $common" ;;
+	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
+	    $top/src/parse_hurricane.c $top/src/classify.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
 	http) srcs="$top/src/httpd.c $common" libs=-lev ;;
 	*)

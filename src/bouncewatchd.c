@@ -48,22 +48,19 @@ usage(int status)
 static int
 check_conf(const char *path, struct conf *conf)
 {
-	char			 err[8192];
+	char			 err[8192], *cause = NULL;
 	struct classifier	*cl;
-	int			 n;
+	int			 n = 0;
 
 	/* every error in one pass: the file, its user, its rules file */
 	conf_defaults(conf);
-	if ((n = conf_load(path, conf, 0, err, sizeof(err))) != 0)
-		fputs(err, stderr);
-	else if (conf->nlogs == 0) {
-		fprintf(stderr, "%s: no \"log = PATH\" line: nothing to follow\n", path);
-		n++;
+	if (conf_load(path, conf, 0, &cause) == -1) {
+		n += log_warnx_list(cause);
+		free(cause);
 	}
-	if (conf->user != NULL && getpwnam(conf->user) == NULL) {
-		fprintf(stderr, "%s:%d: user: \"%s\" does not exist\n", path,
-		    conf->user_line, conf->user);
-		n++;
+	if (conf_validate(conf, &cause) == -1) {
+		n += log_warnx_list(cause);
+		free(cause);
 	}
 	if (conf->rules != NULL) {
 		int	 nr;

@@ -23,12 +23,13 @@ int
 cli_config(struct conf *c)
 {
 	const char	*path = getenv("BOUNCEWATCH_CONF");
-	char		 err[8192];
+	char		*cause;
 	int		 explicit = path != NULL && *path != '\0';
 
 	conf_defaults(c);
-	if (conf_load(explicit ? path : PATH_CONF, c, !explicit, err, sizeof(err)) != 0) {
-		fputs(err, stderr);
+	if (conf_load(explicit ? path : PATH_CONF, c, !explicit, &cause) == -1) {
+		fputs(cause, stderr);
+		free(cause);
 		conf_free(c);
 		return -1;
 	}

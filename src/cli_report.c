@@ -1,6 +1,6 @@
 /*
- * cli_report.c -- bouncewatch report (the daily summary, rendered by
- * report.c) and bouncewatch prune.
+ * cli_report.c -- bouncewatch report (the daily summary: loaded by
+ * report_load.c, rendered by report_*.c) and bouncewatch prune.
  */
 #include "config.h"
 
@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "cli.h"
 #include "conf.h"
@@ -48,7 +47,7 @@ cli_report(int argc, char **argv)
 	struct report_query	 rq;
 	struct obuf		 out;
 	enum store_err		 why;
-	char			 err[1024], from[11], to[11];
+	char			 err[1024], from[11], to[11], *cause;
 	const char		*db = NULL, *date = NULL, *f = NULL, *t = NULL;
 	const char		*format = "text", *domain = NULL, *zone;
 	long			 top = REPORT_TOP_DEFAULT;
@@ -133,8 +132,9 @@ cli_report(int argc, char **argv)
 	rq.top = (int)top;
 	rq.tz = tz;
 	rq.zone = zone != NULL && *zone != '\0' ? zone : "system time zone";
-	if (report_load(store_db(st), &rq, &r, err, sizeof(err)) == -1) {
-		log_warnx("%s: %s", db, err);
+	if (report_load(st, &rq, &r, &cause) == -1) {
+		log_warnx("%s: %s", db, cause);
+		free(cause);
 		store_close(st);
 		status = 1;
 		goto out;

@@ -1,9 +1,13 @@
 /*
- * conf.c -- see conf.h.  Keys are a table; each has a parser.
+ * conf.c -- see conf.h.  One table describes every key: its type, bounds,
+ * default and field; the line reader, the value parsers of each type and
+ * the defaults all walk it.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,19 +15,27 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "log.h"
 #include "tz.h"
 #include "util.h"
 
+/*
+ * Makefile.am defines the paths from the directories chosen at configure
+ * time; these are the same paths with Debian's directories, for builds
+ * outside automake (scripts/fuzz.sh).
+ */
 #ifndef PATH_DB
 #define PATH_DB		"/var/lib/bouncewatch/bouncewatch.db"
 #endif
 #ifndef PATH_PIDFILE
-#define PATH_PIDFILE	"/run/bouncewatchd.pid"
+#define PATH_PIDFILE	"/run/bouncewatch/bouncewatchd.pid"
 #endif
 
+#define CONF_LINE_MAX	4096
+
+/* Every error of one load, one "file:line: message" line each. */
 struct conf_err {
 	char		*buf;
-	size_t		 len;
 	size_t		 used;
 	int		 n;
 	const char	*file;
@@ -34,67 +46,123 @@ static void conf_error(struct conf_err *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
+conf_error_add(struct conf_err *e, const char *msg)
+{
+	char	*line;
+	size_t	 n;
+
+	if (e->line > 0)
+		line = xasprintf("%s:%d: %s\n", e->file, e->line, msg);
+	else
+		line = xasprintf("%s: %s\n", e->file, msg);
+	n = strlen(line);
+	e->buf = xrealloc(e->buf, e->used + n + 1);
+	memcpy(e->buf + e->used, line, n + 1);
+	e->used += n;
+	e->n++;
+	free(line);
+}
+
+static void
 conf_error(struct conf_err *e, const char *fmt, ...)
 {
 	va_list	 ap;
-	int	 k;
+	char	 msg[CONF_LINE_MAX + 256];
 
-	e->n++;
-	if (e->buf == NULL || e->used + 1 >= e->len)
-		return;
-	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: ", e->file, e->line);
-	if (k > 0)
-		e->used += (size_t)k;
-	if (e->used + 1 < e->len) {
-		va_start(ap, fmt);
-		k = vsnprintf(e->buf + e->used, e->len - e->used, fmt, ap);
-		va_end(ap);
-		if (k > 0)
-			e->used += (size_t)k;
-	}
-	if (e->used + 1 < e->len) {
-		e->buf[e->used++] = '\n';
-		e->buf[e->used] = '\0';
-	}
-	if (e->used >= e->len)
-		e->used = e->len - 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_error_add(e, msg);
 }
 
-void
-conf_defaults(struct conf *c)
+/* -1 and the list in *cause if there was an error, else 0. */
+static int
+conf_error_done(struct conf_err *e, char **cause)
 {
-	memset(c, 0, sizeof(*c));
-	c->database = xstrdup(PATH_DB);
-	c->pidfile = xstrdup(PATH_PIDFILE);
-	c->commit_interval_ms = 250;
-	c->commit_lines = 10000;
-	c->start = CONF_START_BEGINNING;
-	c->retention_days = 0;
-	c->report_to = xstrdup("root");
-	c->report_format = xstrdup("text");
-	c->rotate_quiet_s = 60;
-	c->synchronous = xstrdup("full");
+	if (e->n == 0)
+		return 0;
+	*cause = e->buf;
+	return -1;
 }
 
-void
-conf_free(struct conf *c)
-{
-	int	 i;
+static int conf_set_log(struct conf *, const struct conf_entry *, char *, int,
+    char **);
+static int conf_set_timezone(struct conf *, const struct conf_entry *, char *,
+    int, char **);
+static int conf_set_user(struct conf *, const struct conf_entry *, char *, int,
+    char **);
+static int conf_set_report_to(struct conf *, const struct conf_entry *, char *,
+    int, char **);
+static int conf_set_metrics_listen(struct conf *, const struct conf_entry *,
+    char *, int, char **);
+static int conf_set_rate_jump(struct conf *, const struct conf_entry *, char *,
+    int, char **);
 
-	for (i = 0; i < c->nlogs; i++) {
-		free(c->logs[i].path);
-		free(c->logs[i].format);
-	}
-	free(c->path);
-	free(c->database);
-	free(c->pidfile);
-	free(c->rules);
-	free(c->timezone);
-	free(c->user);
-	free(c->report_to);
-	free(c->report_format);
-	free(c->synchronous);
-	memset(c, 0, sizeof(*c));
+static const char *const conf_start_words[] = { "beginning", "end", NULL };
+static const char *const conf_format_words[] = { "text", "html", NULL };
+static const char *const conf_sync_words[] = { "full", "normal", NULL };
+
+#define CONF_AT(f)	offsetof(struct conf, f)
+#define CONF_HOUR	(3600LL * 1000)
+
+const struct conf_entry conf_table[] = {
+	{ .name = "log", .type = CONF_PATH, .offset = CONF_AT(logs),
+	  .flags = CONF_REPEAT, .set = conf_set_log },
+	{ .name = "database", .type = CONF_PATH, .def = PATH_DB,
+	  .offset = CONF_AT(database) },
+	{ .name = "commit_interval", .type = CONF_DURATION, .min = 1,
+	  .max = CONF_HOUR, .unit = 1, .def = "250ms",
+	  .offset = CONF_AT(commit_interval_ms) },
+	{ .name = "commit_lines", .type = CONF_INTEGER, .min = 1, .max = 1000000,
+	  .def = "10000", .offset = CONF_AT(commit_lines) },
+	{ .name = "start", .type = CONF_ENUM, .choices = conf_start_words,
+	  .def = "beginning", .offset = CONF_AT(start) },
+	{ .name = "pidfile", .type = CONF_PATH, .def = PATH_PIDFILE,
+	  .offset = CONF_AT(pidfile) },
+	{ .name = "rules", .type = CONF_PATH, .offset = CONF_AT(rules) },
+	{ .name = "timezone", .type = CONF_STRING, .offset = CONF_AT(timezone),
+	  .set = conf_set_timezone },
+	{ .name = "retention_days", .type = CONF_INTEGER, .min = 0, .max = 36500,
+	  .def = "0", .offset = CONF_AT(retention_days) },
+	{ .name = "user", .type = CONF_STRING, .offset = CONF_AT(user),
+	  .set = conf_set_user },
+	{ .name = "report_to", .type = CONF_STRING, .def = "root",
+	  .offset = CONF_AT(report_to), .set = conf_set_report_to },
+	{ .name = "report_format", .type = CONF_ENUM, .choices = conf_format_words,
+	  .def = "text", .offset = CONF_AT(report_format), .flags = CONF_WORD },
+	{ .name = "rotate_quiet", .type = CONF_DURATION, .min = 1000,
+	  .max = CONF_HOUR, .unit = 1000, .def = "60s",
+	  .offset = CONF_AT(rotate_quiet_s) },
+	{ .name = "synchronous", .type = CONF_ENUM, .choices = conf_sync_words,
+	  .def = "full", .offset = CONF_AT(synchronous), .flags = CONF_WORD },
+	{ .name = "metrics_listen", .type = CONF_STRING,
+	  .offset = CONF_AT(metrics_listen), .set = conf_set_metrics_listen },
+	{ .name = "metrics_domains", .type = CONF_INTEGER, .min = 0, .max = 1000,
+	  .def = "20", .offset = CONF_AT(metrics_domains) },
+	{ .name = "alert_command", .type = CONF_PATH,
+	  .offset = CONF_AT(alert_command) },
+	{ .name = "alert_to", .type = CONF_STRING, .offset = CONF_AT(alert_to),
+	  .set = conf_set_report_to },
+	{ .name = "alert_min_failures", .type = CONF_INTEGER, .min = 1,
+	  .max = 1000000, .def = "20", .offset = CONF_AT(alert_min_failures) },
+	{ .name = "alert_window", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 24 * CONF_HOUR, .unit = 1000, .def = "15min",
+	  .offset = CONF_AT(alert_window_s) },
+	{ .name = "alert_rate_jump", .type = CONF_STRING, .def = "2x+10",
+	  .offset = CONF_AT(alert_rate_jump), .set = conf_set_rate_jump },
+	{ .name = "alert_repeat", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 30 * 24 * CONF_HOUR, .unit = 1000, .def = "6h",
+	  .offset = CONF_AT(alert_repeat_s) },
+	{ .name = "alert_timeout", .type = CONF_DURATION, .min = 1000,
+	  .max = CONF_HOUR, .unit = 1000, .def = "30s",
+	  .offset = CONF_AT(alert_timeout_s) },
+	{ .name = NULL }
+};
+
+static void *
+conf_field(struct conf *c, const struct conf_entry *ce)
+{
+	return (char *)c + ce->offset;
 }
 
 static void
@@ -104,299 +172,386 @@ conf_set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
-static int
-conf_need_abs(struct conf_err *e, const char *key, const char *v)
+/* "250ms", "1.5 s", "6h": milliseconds, or -1. */
+static long long
+conf_duration_ms(const char *v)
 {
-	if (v[0] != '/') {
-		conf_error(e, "%s: \"%s\" is not an absolute path", key, v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-conf_duration_ms(const char *v, int *ms)
-{
+	static const struct {
+		const char	*unit;
+		double		 ms;
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "min", 60 * 1000.0 },
+		{ "h", 3600 * 1000.0 }, { "d", 86400 * 1000.0 },
+	};
 	char	*end;
 	double	 d;
+	size_t	 i;
 
 	errno = 0;
 	d = strtod(v, &end);
-	if (errno != 0 || end == v || d < 0)
+	if (errno != 0 || end == v || !isfinite(d) || d < 0)
 		return -1;
 	while (*end == ' ')
 		end++;
-	if (strcmp(end, "ms") == 0)
-		;
-	else if (strcmp(end, "s") == 0)
-		d *= 1000;
+	for (i = 0; i < nitems(units); i++)
+		if (strcmp(end, units[i].unit) == 0)
+			break;
+	if (i == nitems(units))
+		return -1;
+	d *= units[i].ms;
+	if (!(d < 1e15))
+		return -1;
+	return (long long)d;
+}
+
+/* A bound of a duration as the man page writes it: "1ms", "3600s", "6h". */
+static void
+conf_duration_text(long long ms, char *buf, size_t len)
+{
+	if (ms % 1000 != 0)
+		snprintf(buf, len, "%lldms", ms);
+	else if (ms % (86400 * 1000LL) == 0 && ms >= 86400 * 1000LL * 2)
+		snprintf(buf, len, "%lldd", ms / (86400 * 1000LL));
 	else
-		return -1;
-	if (!(d >= 1 && d <= 3600 * 1000))	/* also refuses NaN */
-		return -1;
-	*ms = (int)d;
+		snprintf(buf, len, "%llds", ms / 1000);
+}
+
+static int
+conf_parse_bool(const char *v, int *b)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t	 i;
+
+	for (i = 0; i < nitems(yes); i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*b = 1;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*b = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The type's parser: store v in c, or -1 with *cause. */
+static int
+conf_set_value(struct conf *c, const struct conf_entry *ce, char *v, int line,
+    char **cause)
+{
+	void		*field = conf_field(c, ce);
+	long		 n;
+	long long	 ms;
+	char		 lo[32], hi[32];
+	int		 i, b;
+
+	switch (ce->type) {
+	case CONF_INTEGER:
+		if (util_parse_long(v, (long)ce->min, (long)ce->max, &n) == -1) {
+			*cause = xasprintf("%s: \"%s\" is not a number from %lld to %lld",
+			    ce->name, v, ce->min, ce->max);
+			return -1;
+		}
+		*(int *)field = (int)n;
+		break;
+	case CONF_DURATION:
+		ms = conf_duration_ms(v);
+		if (ms < ce->min || ms > ce->max) {
+			conf_duration_text(ce->min, lo, sizeof(lo));
+			conf_duration_text(ce->max, hi, sizeof(hi));
+			*cause = xasprintf("%s: \"%s\" is not a duration from %s to %s "
+			    "(a number and ms, s, min, h or d)", ce->name, v, lo, hi);
+			return -1;
+		}
+		*(int *)field = (int)(ms / ce->unit);
+		break;
+	case CONF_PATH:
+		if (v[0] != '/') {
+			*cause = xasprintf("%s: \"%s\" is not an absolute path",
+			    ce->name, v);
+			return -1;
+		}
+		if (ce->set == NULL)
+			conf_set_str(field, v);
+		break;
+	case CONF_ENUM:
+		for (i = 0; ce->choices[i] != NULL; i++)
+			if (strcmp(ce->choices[i], v) == 0)
+				break;
+		if (ce->choices[i] == NULL) {
+			*cause = xasprintf("%s: \"%s\" is neither %s nor %s", ce->name,
+			    v, ce->choices[0], ce->choices[1]);
+			return -1;
+		}
+		if (ce->flags & CONF_WORD)
+			conf_set_str(field, v);
+		else
+			*(int *)field = i;
+		break;
+	case CONF_BOOLEAN:
+		if (conf_parse_bool(v, &b) == -1) {
+			*cause = xasprintf("%s: \"%s\" is neither yes nor no", ce->name, v);
+			return -1;
+		}
+		*(int *)field = b;
+		break;
+	case CONF_STRING:
+		if (ce->set == NULL)
+			conf_set_str(field, v);
+		break;
+	}
+	if (ce->set != NULL)
+		return ce->set(c, ce, v, line, cause);
 	return 0;
 }
 
-typedef void (*conf_fn)(struct conf *, struct conf_err *, const char *key,
-    char *value);
-
-static void
-conf_key_log(struct conf *c, struct conf_err *e, const char *key, char *v)
+/* log = PATH [FORMAT], or log = auto */
+static int
+conf_set_log(struct conf *c, const struct conf_entry *ce, char *v, int line,
+    char **cause)
 {
 	char	*fmt = NULL, *sp;
+	int	 i;
 
-	/* log = PATH [FORMAT] */
+	(void)ce;
+	(void)line;
 	if ((sp = strpbrk(v, " \t")) != NULL) {
 		*sp++ = '\0';
 		while (*sp == ' ' || *sp == '\t')
 			sp++;
 		fmt = sp;
 	}
-	if (conf_need_abs(e, key, v) == -1)
-		return;
 	if (fmt != NULL && strcmp(fmt, "auto") != 0 && strcmp(fmt, "postfix") != 0 &&
 	    strcmp(fmt, "hurricane") != 0) {
-		conf_error(e, "log: unknown format \"%s\" (auto, postfix or hurricane)", fmt);
-		return;
+		*cause = xasprintf("log: unknown format \"%s\" (auto, postfix or "
+		    "hurricane)", fmt);
+		return -1;
 	}
-	for (int i = 0; i < c->nlogs; i++)
+	for (i = 0; i < c->nlogs; i++)
 		if (strcmp(c->logs[i].path, v) == 0) {
-			conf_error(e, "log: \"%s\" is listed twice", v);
-			return;
+			*cause = xasprintf("log: \"%s\" is listed twice", v);
+			return -1;
 		}
 	if (c->nlogs == CONF_LOGS_MAX) {
-		conf_error(e, "log: at most %d logs", CONF_LOGS_MAX);
-		return;
+		*cause = xasprintf("log: at most %d logs", CONF_LOGS_MAX);
+		return -1;
 	}
 	c->logs[c->nlogs].path = xstrdup(v);
 	c->logs[c->nlogs].format = xstrdup(fmt != NULL ? fmt : "auto");
 	c->nlogs++;
+	return 0;
 }
 
-static void
-conf_key_database(struct conf *c, struct conf_err *e, const char *key, char *v)
+static int
+conf_set_timezone(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
 {
-	if (conf_need_abs(e, key, v) == 0)
-		conf_set_str(&c->database, v);
+	(void)line;
+	if (tz_check(v) == -1) {
+		*cause = xasprintf("%s: unknown time zone \"%s\"", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->timezone, v);
+	return 0;
 }
 
-static void
-conf_key_commit_interval(struct conf *c, struct conf_err *e, const char *key, char *v)
+static int
+conf_set_user(struct conf *c, const struct conf_entry *ce, char *v, int line,
+    char **cause)
 {
-	if (conf_duration_ms(v, &c->commit_interval_ms) == -1)
-		conf_error(e, "%s: \"%s\" is not a duration from 1ms to 3600s "
-		    "(e.g. 250ms or 2s)", key, v);
-}
-
-static void
-conf_key_commit_lines(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	long	 n;
-
-	if (util_parse_long(v, 1, 1000000, &n) == -1)
-		conf_error(e, "%s: \"%s\" is not a number from 1 to 1000000", key, v);
-	else
-		c->commit_lines = (int)n;
-}
-
-static void
-conf_key_start(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	if (strcmp(v, "beginning") == 0)
-		c->start = CONF_START_BEGINNING;
-	else if (strcmp(v, "end") == 0)
-		c->start = CONF_START_END;
-	else
-		conf_error(e, "%s: \"%s\" is neither beginning nor end", key, v);
-}
-
-static void
-conf_key_pidfile(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	if (conf_need_abs(e, key, v) == 0)
-		conf_set_str(&c->pidfile, v);
-}
-
-static void
-conf_key_rules(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	if (conf_need_abs(e, key, v) == 0)
-		conf_set_str(&c->rules, v);
-}
-
-static void
-conf_key_timezone(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	if (tz_check(v) == -1)
-		conf_error(e, "%s: unknown time zone \"%s\"", key, v);
-	else
-		conf_set_str(&c->timezone, v);
-}
-
-static void
-conf_key_retention(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	long	 n;
-
-	if (util_parse_long(v, 0, 36500, &n) == -1)
-		conf_error(e, "%s: \"%s\" is not a number of days (0 keeps everything)", key, v);
-	else
-		c->retention_days = (int)n;
-}
-
-static void
-conf_key_user(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	(void)key;
+	(void)ce;
+	(void)cause;
 	conf_set_str(&c->user, v);
-	c->user_line = e->line;
+	c->user_line = line;
+	return 0;
 }
 
-static void
-conf_key_report_to(struct conf *c, struct conf_err *e, const char *key, char *v)
+static int
+conf_set_report_to(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
 {
-	for (const char *p = v; *p; p++)
-		if (*p == ' ' || *p == '\'' || *p == '"' || *p == ';' || *p == '|' ||
-		    *p == '`' || *p == '$') {
-			conf_error(e, "%s: \"%s\" is not a mail address", key, v);
-			return;
+	(void)line;
+	if (strpbrk(v, " '\";|`$") != NULL) {
+		*cause = xasprintf("%s: \"%s\" is not a mail address", ce->name, v);
+		return -1;
+	}
+	conf_set_str((char **)conf_field(c, ce), v);
+	return 0;
+}
+
+/* off, HOST:PORT, [V6]:PORT, or the absolute path of a unix socket. */
+static int
+conf_set_metrics_listen(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	const char	*colon = strrchr(v, ':');
+	long		 port;
+
+	(void)line;
+	free(c->metrics_listen);
+	c->metrics_listen = NULL;
+	if (strcmp(v, "off") == 0)
+		return 0;
+	if (v[0] != '/' && (colon == NULL || colon == v ||
+	    util_parse_long(colon + 1, 1, 65535, &port) == -1 ||
+	    (v[0] == '[' && colon[-1] != ']'))) {
+		*cause = xasprintf("%s: \"%s\" is neither off, ADDRESS:PORT nor "
+		    "the absolute path of a socket", ce->name, v);
+		return -1;
+	}
+	c->metrics_listen = xstrdup(v);
+	return 0;
+}
+
+/* "FACTORx+POINTS" (2x+10: twice the usual rate and 10 points more), or off. */
+static int
+conf_set_rate_jump(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	char	 f[16], p[16], x;
+	long	 factor, points;
+
+	(void)line;
+	if (strcmp(v, "off") == 0)
+		factor = points = 0;
+	else if (sscanf(v, "%15[0-9]x+%15[0-9]%c", f, p, &x) != 2 ||
+	    util_parse_long(f, 1, 100, &factor) == -1 ||
+	    util_parse_long(p, 0, 100, &points) == -1) {
+		*cause = xasprintf("%s: \"%s\" is not FACTORx+POINTS (1 to 100, "
+		    "0 to 100) or off", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->alert_rate_jump, v);
+	c->alert_rate_factor = (int)factor;
+	c->alert_rate_points = (int)points;
+	return 0;
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	const struct conf_entry	*ce;
+	char			*v, *cause;
+
+	memset(c, 0, sizeof(*c));
+	for (ce = conf_table; ce->name != NULL; ce++) {
+		if (ce->def == NULL)
+			continue;
+		v = xstrdup(ce->def);
+		if (conf_set_value(c, ce, v, 0, &cause) == -1)
+			fatalx("built-in default: %s", cause);
+		free(v);
+	}
+}
+
+void
+conf_free(struct conf *c)
+{
+	const struct conf_entry	*ce;
+	int			 i;
+
+	for (i = 0; i < c->nlogs; i++) {
+		free(c->logs[i].path);
+		free(c->logs[i].format);
+	}
+	for (ce = conf_table; ce->name != NULL; ce++)
+		if ((ce->type == CONF_PATH || ce->type == CONF_STRING ||
+		    (ce->type == CONF_ENUM && (ce->flags & CONF_WORD))) &&
+		    ce->set != conf_set_log)
+			free(*(char **)conf_field(c, ce));
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+/* One line: blank, comment or "key = value". */
+static void
+conf_line(struct conf *c, struct conf_err *e, char *buf, int *seen)
+{
+	const struct conf_entry	*ce;
+	char			*s, *k, *v, *t, *cause;
+
+	/* comments: '#' at the start or after a blank */
+	for (t = buf; *t; t++)
+		if (*t == '#' && (t == buf || t[-1] == ' ' || t[-1] == '\t')) {
+			*t = '\0';
+			break;
 		}
-	conf_set_str(&c->report_to, v);
+	for (s = buf; *s == ' ' || *s == '\t'; s++)
+		;
+	t = s + strlen(s);
+	while (t > s && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r'))
+		*--t = '\0';
+	if (*s == '\0')
+		return;
+	if ((v = strchr(s, '=')) == NULL) {
+		conf_error(e, "expected \"key = value\"");
+		return;
+	}
+	k = s;
+	for (t = v; t > k && (t[-1] == ' ' || t[-1] == '\t'); t--)
+		;
+	*t = '\0';
+	for (v++; *v == ' ' || *v == '\t'; v++)
+		;
+	if (*k == '\0') {
+		conf_error(e, "missing key before '='");
+		return;
+	}
+	if (*v == '\0') {
+		conf_error(e, "%s: missing value", k);
+		return;
+	}
+	for (ce = conf_table; ce->name != NULL; ce++)
+		if (strcmp(ce->name, k) == 0)
+			break;
+	if (ce->name == NULL) {
+		conf_error(e, "unknown key \"%s\"", k);
+		return;
+	}
+	if (seen[ce - conf_table] && !(ce->flags & CONF_REPEAT)) {
+		conf_error(e, "%s: given twice", k);
+		return;
+	}
+	seen[ce - conf_table] = 1;
+	if (conf_set_value(c, ce, v, e->line, &cause) == -1) {
+		conf_error_add(e, cause);
+		free(cause);
+	}
 }
-
-static void
-conf_key_report_format(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	if (strcmp(v, "text") != 0 && strcmp(v, "html") != 0)
-		conf_error(e, "%s: \"%s\" is neither text nor html", key, v);
-	else
-		conf_set_str(&c->report_format, v);
-}
-
-static void
-conf_key_rotate_quiet(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	int	 ms;
-
-	if (conf_duration_ms(v, &ms) == -1 || ms < 1000)
-		conf_error(e, "%s: \"%s\" is not a duration of at least 1s", key, v);
-	else
-		c->rotate_quiet_s = ms / 1000;
-}
-
-static void
-conf_key_synchronous(struct conf *c, struct conf_err *e, const char *key, char *v)
-{
-	if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0)
-		conf_error(e, "%s: \"%s\" is neither full nor normal", key, v);
-	else
-		conf_set_str(&c->synchronous, v);
-}
-
-static const struct {
-	const char	*key;
-	conf_fn		 fn;
-	int		 repeatable;
-} conf_keys[] = {
-	{ "log", conf_key_log, 1 },
-	{ "database", conf_key_database, 0 },
-	{ "commit_interval", conf_key_commit_interval, 0 },
-	{ "commit_lines", conf_key_commit_lines, 0 },
-	{ "start", conf_key_start, 0 },
-	{ "pidfile", conf_key_pidfile, 0 },
-	{ "rules", conf_key_rules, 0 },
-	{ "timezone", conf_key_timezone, 0 },
-	{ "retention_days", conf_key_retention, 0 },
-	{ "user", conf_key_user, 0 },
-	{ "report_to", conf_key_report_to, 0 },
-	{ "report_format", conf_key_report_format, 0 },
-	{ "rotate_quiet", conf_key_rotate_quiet, 0 },
-	{ "synchronous", conf_key_synchronous, 0 },
-};
 
 int
 conf_load_text(const char *name, const char *text, size_t len, struct conf *c,
-    char *errbuf, size_t errlen)
+    char **cause)
 {
-	struct conf_err	 e = { errbuf, errlen, 0, 0, name, 0 };
-	int		 seen[sizeof(conf_keys) / sizeof(conf_keys[0])] = { 0 };
-	const char	*p = text, *end = text + len;
+	struct conf_err	 e = { NULL, 0, 0, name, 0 };
+	int		 seen[nitems(conf_table)] = { 0 };
+	const char	*p = text, *end = text + len, *eol;
+	char		 buf[CONF_LINE_MAX];
+	size_t		 n;
 
-	if (errbuf != NULL && errlen > 0)
-		errbuf[0] = '\0';
 	while (p < end) {
-		const char	*eol = memchr(p, '\n', (size_t)(end - p));
-		char		 buf[4096], *s, *k, *v, *t;
-		size_t		 n, i;
-
-		if (eol == NULL)
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		e.line++;
 		n = (size_t)(eol - p);
-		s = (char *)p;
-		p = eol < end ? eol + 1 : end;
-		if (n >= sizeof(buf)) {
+		if (n >= sizeof(buf))
 			conf_error(&e, "line too long");
-			continue;
-		}
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		if (memchr(buf, '\0', n) != NULL) {
+		else if (memchr(p, '\0', n) != NULL)
 			conf_error(&e, "NUL byte in line");
-			continue;
+		else {
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			conf_line(c, &e, buf, seen);
 		}
-		/* comments: '#' at the start or after a blank */
-		for (t = buf; *t; t++)
-			if (*t == '#' && (t == buf || t[-1] == ' ' || t[-1] == '\t')) {
-				*t = '\0';
-				break;
-			}
-		for (s = buf; *s == ' ' || *s == '\t'; s++)
-			;
-		t = s + strlen(s);
-		while (t > s && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r'))
-			*--t = '\0';
-		if (*s == '\0')
-			continue;
-		if ((v = strchr(s, '=')) == NULL) {
-			conf_error(&e, "expected \"key = value\"");
-			continue;
-		}
-		k = s;
-		for (t = v; t > k && (t[-1] == ' ' || t[-1] == '\t'); t--)
-			;
-		*t = '\0';
-		for (v++; *v == ' ' || *v == '\t'; v++)
-			;
-		if (*k == '\0') {
-			conf_error(&e, "missing key before '='");
-			continue;
-		}
-		if (*v == '\0') {
-			conf_error(&e, "%s: missing value", k);
-			continue;
-		}
-		for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
-			if (strcmp(conf_keys[i].key, k) == 0)
-				break;
-		if (i == sizeof(conf_keys) / sizeof(conf_keys[0])) {
-			conf_error(&e, "unknown key \"%s\"", k);
-			continue;
-		}
-		if (seen[i] && !conf_keys[i].repeatable) {
-			conf_error(&e, "%s: given twice", k);
-			continue;
-		}
-		seen[i] = 1;
-		conf_keys[i].fn(c, &e, k, v);
+		p = eol < end ? eol + 1 : end;
 	}
-	return e.n;
+	return conf_error_done(&e, cause);
 }
 
 int
-conf_load(const char *path, struct conf *c, int missing_ok, char *errbuf,
-    size_t errlen)
+conf_load(const char *path, struct conf *c, int missing_ok, char **cause)
 {
 	FILE		*f;
 	struct stat	 sb;
@@ -407,13 +562,13 @@ conf_load(const char *path, struct conf *c, int missing_ok, char *errbuf,
 	if ((f = fopen(path, "r")) == NULL) {
 		if (missing_ok && errno == ENOENT)
 			return 0;
-		snprintf(errbuf, errlen, "%s: %s\n", path, strerror(errno));
-		return 1;
+		*cause = xasprintf("%s: %s\n", path, strerror(errno));
+		return -1;
 	}
 	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & S_IWOTH)) {
-		snprintf(errbuf, errlen, "%s: writable by anyone: refusing it\n", path);
+		*cause = xasprintf("%s: writable by anyone: refusing it\n", path);
 		fclose(f);
-		return 1;
+		return -1;
 	}
 	for (;;) {
 		if (len + 4096 > cap) {
@@ -425,9 +580,23 @@ conf_load(const char *path, struct conf *c, int missing_ok, char *errbuf,
 		len += n;
 	}
 	fclose(f);
-	ret = conf_load_text(path, text, len, c, errbuf, errlen);
+	conf_set_str(&c->path, path);	/* for conf_validate's messages */
+	ret = conf_load_text(path, text, len, c, cause);
 	free(text);
-	if (ret == 0)
-		conf_set_str(&c->path, path);
 	return ret;
+}
+
+int
+conf_validate(const struct conf *c, char **cause)
+{
+	struct conf_err	 e = { NULL, 0, 0, c->path != NULL ? c->path :
+			    "configuration", 0 };
+
+	if (c->nlogs == 0)
+		conf_error(&e, "no \"log = PATH\" line: nothing to follow");
+	if (c->user != NULL && getpwnam(c->user) == NULL) {
+		e.line = c->user_line;
+		conf_error(&e, "user: \"%s\" does not exist", c->user);
+	}
+	return conf_error_done(&e, cause);
 }

@@ -1,8 +1,13 @@
 /*
- * conf.h -- bouncewatch.conf(5): "key = value" lines, '#' comments.
- * The whole file is validated; every error is reported as
- * "file:line: message" before loading fails, and a failed load leaves the
- * previous configuration in place (the caller swaps on success).
+ * conf.h -- bouncewatch.conf(5): "key = value" lines, '#' comments, read
+ * through one typed table of keys (conf.c: name, type, bounds, default,
+ * place in struct conf).  The whole file is checked; every error is
+ * reported as "file:line: message", and a failed load leaves the previous
+ * configuration in place (the caller swaps on success).
+ *
+ * Errors follow the project's convention: -1 (or NULL) and *cause set to a
+ * malloc'd message the caller frees; a list of errors is one line each
+ * (log_warnx_list() logs one).
  */
 #ifndef BW_CONF_H
 #define BW_CONF_H
@@ -17,7 +22,7 @@ enum conf_start {
 };
 
 struct conf_log {
-	char	*path;
+	char	*path;		/* absolute, or "auto" (the daemon picks) */
 	char	*format;	/* "auto", "postfix" or "hurricane" */
 };
 
@@ -36,22 +41,68 @@ struct conf {
 	char		*user;		/* drop to this user when started as root */
 	int		 user_line;	/* where it was set */
 	char		*report_to;
-	char		*report_format;
+	char		*report_format;	/* "text" or "html" */
 	int		 rotate_quiet_s;
 	char		*synchronous;	/* "full" or "normal" */
+	char		*metrics_listen;	/* NULL: no metrics endpoint */
+	int		 metrics_domains;
+	char		*alert_command;		/* NULL: none */
+	char		*alert_to;		/* NULL: no mail */
+	int		 alert_min_failures;
+	int		 alert_window_s;
+	char		*alert_rate_jump;	/* as written; parsed into: */
+	int		 alert_rate_factor;	/* 0: off */
+	int		 alert_rate_points;
+	int		 alert_repeat_s;
+	int		 alert_timeout_s;
 };
 
-/* Defaults (compiled-in paths). */
+/* The value types of the table. */
+enum conf_type {
+	CONF_INTEGER,		/* int in [min, max] */
+	CONF_DURATION,		/* number and unit (ms, s, min, h, d) */
+	CONF_PATH,		/* absolute path */
+	CONF_ENUM,		/* one word of a list */
+	CONF_BOOLEAN,		/* yes/no, true/false, on/off, 1/0 */
+	CONF_STRING,
+};
+
+#define CONF_REPEAT	0x1	/* may be given more than once */
+#define CONF_WORD	0x2	/* CONF_ENUM kept as the word (char *), not its index */
+
+struct conf_entry {
+	const char		*name;
+	enum conf_type		 type;
+	long long		 min, max;	/* integer; duration in ms */
+	long long		 unit;		/* duration: ms per stored unit */
+	const char *const	*choices;	/* enum: NULL-terminated */
+	const char		*def;		/* as written in the file; NULL: none */
+	size_t			 offset;	/* in struct conf */
+	int			 flags;
+	/* further checks and storing, after the type's; -1 with *cause */
+	int			(*set)(struct conf *, const struct conf_entry *,
+				    char *, int, char **);
+};
+
+/* The table, in the order of bouncewatch.conf(5); NULL name ends it. */
+extern const struct conf_entry conf_table[];
+
+/* Defaults (compiled-in paths, the host name). */
 void	conf_defaults(struct conf *);
 /*
- * Load path over the defaults.  Returns the number of errors, each
- * written to errbuf as "file:line: message\n"; 0 on success.  With
- * missing_ok, a file that does not exist is not an error.
+ * Load path over the defaults.  With missing_ok, a file that does not
+ * exist is not an error.  -1 with *cause holding every error, one
+ * "file:line: message" per line.
  */
-int	conf_load(const char *path, struct conf *, int missing_ok, char *errbuf,
-	    size_t errlen);
+int	conf_load(const char *path, struct conf *, int missing_ok, char **cause);
 int	conf_load_text(const char *name, const char *text, size_t len,
-	    struct conf *, char *errbuf, size_t errlen);
+	    struct conf *, char **cause);
+/*
+ * What a loaded configuration needs to run the daemon (a log, an existing
+ * user): used at start, by -n and on SIGHUP.  -1 with *cause, one line
+ * per error.
+ */
+int	conf_validate(const struct conf *, char **cause);
 void	conf_free(struct conf *);
 
 #endif

@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "ingest.h"
+#include "live.h"
 #include "log.h"
 #include "parse.h"
 #include "source.h"
@@ -49,6 +50,7 @@ struct daemon {
 	struct classifier	*cl;
 	struct parse_ctx	 ctx;
 	struct ingest		*ing;
+	struct live		*live;		/* metrics endpoint, alerts */
 	struct follow		*follows;
 	dev_t			 db_dev;	/* the database file opened */
 	ino_t			 db_ino;
@@ -426,19 +428,16 @@ daemon_reload(struct daemon *d)
 	struct classifier	*cl;
 	struct tz		*tz;
 	struct follow		*f, **pp;
-	char			 err[8192];
-	int			 i, nerr;
+	char			*cause = NULL;
+	int			 i;
 
 	log_info("SIGHUP: reloading %s", oc->path != NULL ? oc->path : "the configuration");
 	conf_defaults(nc);
-	if (oc->path == NULL || (nerr = conf_load(oc->path, nc, 0, err, sizeof(err))) != 0 ||
-	    (nc->nlogs == 0 && (nerr = 1, snprintf(err, sizeof(err),
-	    "%s: no log configured\n", oc->path), 1))) {
-		char	*line, *save = NULL;
-
-		for (line = strtok_r(err, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save))
-			log_warnx("%s", line);
+	if (oc->path == NULL || conf_load(oc->path, nc, 0, &cause) == -1 ||
+	    conf_validate(nc, &cause) == -1) {
+		if (cause != NULL)
+			log_warnx_list(cause);
+		free(cause);
 		log_warnx("configuration not reloaded: keeping the running one");
 		conf_free(nc);
 		free(nc);
@@ -464,6 +463,12 @@ daemon_reload(struct daemon *d)
 	tz_free(d->ctx.tz);
 	d->ctx.tz = tz;
 	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
+	/* between batches: the metrics may be restored from the database */
+	if (live_reload(d->live, nc, &cause) == -1) {
+		log_warnx("%s: metrics and alerts keep their settings", cause);
+		free(cause);
+		cause = NULL;
+	}
 	/* drop logs no longer configured, add new ones */
 	for (pp = &d->follows; (f = *pp) != NULL; ) {
 		for (i = 0; i < nc->nlogs; i++)
@@ -497,6 +502,7 @@ daemon_reload(struct daemon *d)
 		ev_stat_start(d->loop, &f->stat_w);
 		log_info("%s: now followed", f->src->name);
 	}
+	live_sources_changed(d->live);
 	/* reopen: look at every name again */
 	for (f = d->follows; f != NULL; f = f->next)
 		if (f->src->ops->poll(f->src, 1) == -1) {
@@ -515,7 +521,7 @@ daemon_new(struct conf *conf, int *exit_code)
 	struct daemon	*d = xcalloc(1, sizeof(*d));
 	struct follow	**tailp = &d->follows, *f;
 	enum store_err	 why;
-	char		 err[1024];
+	char		 err[1024], *cause = NULL;
 	struct stat	 sb;
 	int		 i;
 
@@ -568,6 +574,14 @@ daemon_new(struct conf *conf, int *exit_code)
 		}
 		*tailp = f;
 		tailp = &f->next;
+	}
+	if ((d->live = live_new(d->loop, conf, d->store, d->ing, &d->ctx,
+	    &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+		*exit_code = DAEMON_EX_CONFIG;
+		daemon_free(d);
+		return NULL;
 	}
 
 	ev_timer_init(&d->commit_w, on_commit, 0., 0.);
@@ -624,6 +638,7 @@ daemon_free(struct daemon *d)
 		ev_stat_stop(d->loop, &f->stat_w);
 		free(f);
 	}
+	live_free(d->live);
 	ingest_free(d->ing);		/* rolls back, closes the sources */
 	store_close(d->store);
 	classify_free(d->cl);

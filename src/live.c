@@ -67,9 +67,18 @@ static void
 live_counted(void *arg, int64_t domain_id, int cls, int reason, int64_t n)
 {
 	struct live	*lv = arg;
+	char		*name;
 
-	if (lv->m != NULL)
-		metrics_count(lv->m, domain_id, cls, reason, (uint64_t)n);
+	if (lv->m == NULL)
+		return;
+	/* room for a label: a domain first seen gets one (read in the batch) */
+	if (metrics_domain_wanted(lv->m, domain_id) &&
+	    (name = store_name(lv->st, STORE_DOMAIN, domain_id)) != NULL) {
+		if (name[0] != '\0')
+			metrics_domain_stage(lv->m, domain_id, name);
+		free(name);
+	}
+	metrics_count(lv->m, domain_id, cls, reason, (uint64_t)n);
 }
 
 static void

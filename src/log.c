@@ -94,6 +94,25 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+log_warnx_list(const char *list)
+{
+	const char	*p, *nl;
+	int		 n = 0;
+
+	for (p = list; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			log_warnx("%s", p);
+		else if (nl > p)
+			log_warnx("%.*s", (int)(nl - p), p);
+		else
+			continue;
+		n++;
+	}
+	return n;
+}
+
 void
 fatal(const char *fmt, ...)
 {

@@ -15,6 +15,11 @@ void	log_warn(const char *, ...) BW_PRINTF(1, 2);
 void	log_warnx(const char *, ...) BW_PRINTF(1, 2);
 void	log_info(const char *, ...) BW_PRINTF(1, 2);
 void	log_debug(const char *, ...) BW_PRINTF(1, 2);
+/*
+ * A list of errors (a *cause of several lines): one warning per line.
+ * Returns the number of lines.
+ */
+int	log_warnx_list(const char *);
 void	fatal(const char *, ...) BW_PRINTF(1, 2) __attribute__((noreturn));
 void	fatalx(const char *, ...) BW_PRINTF(1, 2) __attribute__((noreturn));
 

@@ -32,6 +32,7 @@ struct metrics_cr {
 struct metrics_domain {
 	int64_t		 id;
 	char		*name;
+	int		 staged;	/* added by the open batch */
 	struct metrics_cr cr;
 };
 
@@ -139,6 +140,42 @@ metrics_ndomains(const struct metrics *m)
 	return m->ndom;
 }
 
+int
+metrics_domain_wanted(const struct metrics *m, int64_t id)
+{
+	struct metrics_domain	 key = { .id = id };
+
+	return m->ndom < (size_t)m->max_domains &&
+	    bsearch(&key, m->dom, m->ndom, sizeof(*m->dom), metrics_dom_cmp) == NULL;
+}
+
+void
+metrics_domain_stage(struct metrics *m, int64_t id, const char *name)
+{
+	struct metrics_domain	 key = { .id = id }, *d;
+
+	if (metrics_domain(m, id, name) == 0 && (d = bsearch(&key, m->dom,
+	    m->ndom, sizeof(*m->dom), metrics_dom_cmp)) != NULL)
+		d->staged = 1;
+}
+
+/* The batch's new domains stay (keep) or go. */
+static void
+metrics_domains_fold(struct metrics *m, int keep)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->ndom; i++) {
+		if (m->dom[i].staged && !keep) {
+			free(m->dom[i].name);
+			continue;
+		}
+		m->dom[i].staged = 0;
+		m->dom[n++] = m->dom[i];
+	}
+	m->ndom = n;
+}
+
 void
 metrics_count(struct metrics *m, int64_t domain_id, int cls, int reason,
     uint64_t n)
@@ -226,6 +263,7 @@ metrics_fold(struct metrics *m, int keep)
 			m->alerts[i].n += m->alerts[i].pend;
 		m->alerts[i].pend = 0;
 	}
+	metrics_domains_fold(m, keep);
 }
 
 void

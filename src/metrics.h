@@ -36,6 +36,14 @@ void		 metrics_free(struct metrics *);
  */
 int	 metrics_domain(struct metrics *, int64_t id, const char *name);
 size_t	 metrics_ndomains(const struct metrics *);
+/*
+ * While there is room, a domain first seen in a batch gets a label of its
+ * own (all its failures are in the batch): 1 when id should be added
+ * with metrics_domain_stage(), which counts from the commit on and is
+ * forgotten by a rollback.
+ */
+int	 metrics_domain_wanted(const struct metrics *, int64_t id);
+void	 metrics_domain_stage(struct metrics *, int64_t id, const char *name);
 
 /* Staged until metrics_commit(). */
 void	 metrics_count(struct metrics *, int64_t domain_id, int cls,

@@ -81,10 +81,6 @@ struct delivery {
 	struct span	 stage;		/* "RCPT TO", "end of DATA", ... */
 	struct span	 diagnostic;	/* whole reason text */
 	int		 truncated;	/* reason had no closing parenthesis */
-	/* internal: a year-less stamp waiting for conversion (lazy) */
-	int		 stamp_mon;
-	int		 stamp_mday;
-	int64_t		 stamp_secs;
 };
 
 /*

@@ -1,8 +1,9 @@
 /*
  * report.h -- the daily summary, built from the database (never from the
- * log files), then rendered.  report_load() reads everything a report
- * shows into memory; the renderers (report.c: JSON and CSV, report_text.c,
- * report_html.c) only format.
+ * log files), then rendered.  report_load() (report_load.c) reads
+ * everything a report shows into memory through the store's reader; the
+ * renderers (report_json.c, report_csv.c, report_text.c, report_html.c)
+ * only format.
  *
  * Counts come from two places: the per-day counters ("daily": attempts by
  * domain, class and reason, delivered mail included) and the failure rows
@@ -54,7 +55,7 @@
 #include "classify.h"
 #include "emit.h"
 
-struct sqlite3;
+struct store;
 struct tz;
 
 #define REPORT_HOURS		24
@@ -166,9 +167,9 @@ struct report_query {
 	const char	*zone;		/* its name, for the reader */
 };
 
-/* Load the report; -1 with a message in err on error. */
-int	report_load(struct sqlite3 *, const struct report_query *,
-	    struct report *, char *err, size_t errlen);
+/* Load the report; -1 with a malloc'd message in *cause on error. */
+int	report_load(struct store *, const struct report_query *,
+	    struct report *, char **cause);
 void	report_free(struct report *);
 /* True when the range holds no delivery attempt at all. */
 int	report_empty(const struct report *);

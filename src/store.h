@@ -1,10 +1,13 @@
 /*
  * store.h -- the history: delivery outcomes and read positions in one
- * SQLite database (schema in sql/schema.sql).
+ * database (SQLite: schema in sql/schema.sql).
  *
- * The interface is deliberately narrow -- open, find or create a source,
- * begin, add, set a position, commit -- so that a second backend (a
- * shared PostgreSQL database for a fleet of MTAs) can implement it later.
+ * Two narrow interfaces.  The writer's -- open, find or create a source,
+ * begin, add, set a position, commit -- and the reader's: functions that
+ * return rows (daily counters, failure rows, names) for the report and
+ * other readers.  Behind both, a backend (store_backend.h) does the
+ * database work: SQLite today, a shared PostgreSQL database next.  Nothing
+ * outside the store files speaks SQL.
  *
  * Exactly-once: a batch of rows and counters and the source position they
  * advance to are committed in one transaction.  After any failure the
@@ -31,7 +34,11 @@ enum store_mode {
 	STORE_RO,		/* read-only; never writes, never creates */
 };
 
-/* Why the last call failed. */
+/*
+ * Errors: a function that fails returns -1 (or NULL); store_error() says
+ * why, for the caller's retry decision, and store_errmsg() says it in
+ * words.  store_open() has no store yet: it fills *why and err instead.
+ */
 enum store_err {
 	STORE_OK,
 	STORE_EBUSY,		/* locked by another connection: retry later */
@@ -116,11 +123,113 @@ int	store_in_transaction(struct store *);
 /* Delete failure detail older than the day 'before' (YYYY-MM-DD). */
 int64_t	store_prune(struct store *, const char *before);
 
-/* The underlying handle, for the report's read-only queries. */
-struct sqlite3	*store_db(struct store *);
-
-/* Size of the write-ahead log in bytes, for status messages. */
+/* Size of the write-ahead log in bytes, for status messages (-1: none). */
 int64_t	store_wal_size(struct store *);
+
+/*
+ * The reader.  Between store_read_begin() and store_read_end() every
+ * call sees one snapshot.  Rows are handed to a callback, which returns 0
+ * to go on or -1 to stop (the call then returns -1 too).
+ */
+struct store_range {
+	const char	*from;		/* local days "YYYY-MM-DD", inclusive */
+	const char	*to;
+	int64_t		 t0, t1;	/* the same range in UTC seconds (failures) */
+	int64_t		 domain;	/* a domain id; 0: every domain */
+};
+
+/* One per-day counter. */
+struct store_daily {
+	const char	*day;
+	int64_t		 domain_id;
+	int		 cls;
+	int		 reason;
+	int64_t		 n;
+};
+
+/* One failure row (ids of the interned texts, 0 when absent). */
+struct store_failure {
+	int64_t		 id;
+	int64_t		 time;
+	int64_t		 domain_id;
+	int		 cls;
+	int		 reason;
+	int64_t		 diagnostic_id;
+	int64_t		 relay_id;
+};
+
+/* Interned names a reader can look up by id. */
+enum store_name {
+	STORE_DOMAIN,		/* the domain's name */
+	STORE_RELAY,		/* the relay, "host[addr]:port" */
+	STORE_NORMALIZED,	/* a diagnostic's normalised text */
+};
+
+typedef int	(*store_daily_cb)(const struct store_daily *, void *);
+typedef int	(*store_failure_cb)(const struct store_failure *, void *);
+
+int	store_read_begin(struct store *);
+void	store_read_end(struct store *);
+/* The id of a domain name: > 0 found, 0 none, -1 error. */
+int64_t	store_domain_find(struct store *, const char *name);
+/* Per-day counters of the days from..to. */
+int	store_daily_range(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
+/* Failure rows of the days from..to (and times t0..t1), in id order. */
+int	store_failure_range(struct store *, const struct store_range *,
+	    store_failure_cb, void *);
+/* A name by id: malloc'd, "" when there is none; NULL on error. */
+char	*store_name(struct store *, enum store_name, int64_t id);
+/* A failure row's full diagnostic and domain, malloc'd ("" when absent). */
+int	store_failure_text(struct store *, int64_t id, char **text, char **domain);
+
+/*
+ * The live view of bouncewatchd (sql/alerts.sql): the metrics and the
+ * alerts.  A watcher is told of every daily counter the writer adds and
+ * of every gap, inside the transaction (the caller keeps them until the
+ * commit).
+ */
+struct store_watch {
+	void	(*count)(void *, int64_t domain_id, int cls, int reason,
+		    int64_t n);
+	void	(*gap)(void *);
+	void	*arg;
+};
+void	store_set_watch(struct store *, const struct store_watch *);
+/* Add to the attempts and failures of an hour (seconds / 3600), in the batch. */
+int	store_hourly_add(struct store *, int64_t hour, int64_t attempts,
+	    int64_t failures);
+/* Attempts and failures of the hours h0..h1. */
+int	store_hourly_sum(struct store *, int64_t h0, int64_t h1,
+	    int64_t *attempts, int64_t *failures);
+
+/* An alert raised (the alert table; v_alerts). */
+struct store_alert {
+	int64_t		 time;
+	const char	*condition;
+	const char	*domain;
+	const char	*reason;
+	const char	*cls;
+	int64_t		 count;
+	int		 window;
+	double		 baseline;
+	const char	*document;
+};
+typedef int	(*store_alert_cb)(const struct store_alert *, void *);
+/* Record an alert: in the open batch, or in a transaction of its own. */
+int	store_alert_add(struct store *, const struct store_alert *);
+/* The alerts raised at or after since, oldest first. */
+int	store_alert_list(struct store *, int64_t since, store_alert_cb, void *);
+/* Lines read by kind, over every source; gaps recorded. */
+int	store_line_totals(struct store *, int64_t by_kind[LINE_KIND_MAX]);
+int	store_gap_count(struct store *, int64_t *);
+
+/*
+ * SQLite only: run one statement on the store's own connection and give
+ * the first column of its first row (0 when none).  For tuning and tests
+ * (PRAGMA cache_size, max_page_count); -1 on error or another backend.
+ */
+int	store_sqlite_exec(struct store *, const char *sql, int64_t *out);
 
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * tz.h -- local wall-clock time to UTC and back, for the zone the mail log
- * was written in (the system zone, or the configured "timezone").  Mail
- * logs repeat the same hour thousands of times, so conversions are cached
- * per local hour and mktime() runs once per hour of log.
+ * tz.h -- a time zone as an object: the TZif file of the zone (read by
+ * tz.c itself, version 1 to 4, with the POSIX TZ rule of its footer for
+ * times past the table), used for local wall-clock time to UTC and back.
+ * Nothing here reads or sets the process zone (TZ, tzset, localtime), so
+ * several zones may live side by side.  Conversions are cached per hour.
  */
 #ifndef BW_TZ_H
 #define BW_TZ_H
@@ -13,11 +14,15 @@
 struct tz;
 
 /*
- * zone NULL or "": the system zone (TZ environment or /etc/localtime).
- * Otherwise an IANA name ("Europe/Berlin") or "UTC".  Sets the process
- * zone (TZ), so there is one zone per process.  NULL if the zone is unknown.
+ * zone NULL or "": the system zone (the TZ environment variable as the C
+ * library reads it, else /etc/localtime, else UTC).  Otherwise an IANA
+ * name under /usr/share/zoneinfo ("Europe/Berlin"), an absolute path to a
+ * TZif file, or "UTC".  NULL if the zone is unknown or its file is not a
+ * valid TZif file.
  */
 struct tz	*tz_new(const char *zone);
+/* The same, with the reason of a failure in *cause (malloc'd). */
+struct tz	*tz_open(const char *zone, char **cause);
 void		 tz_free(struct tz *);
 /* 0 when the name is a zone tz_new() accepts, -1 otherwise. */
 int		 tz_check(const char *zone);
@@ -34,10 +39,15 @@ void		 tz_day_text(int64_t days, char *buf);
 
 /*
  * "local" is the wall-clock time counted as if it were UTC seconds.
- * Returns the UTC seconds of that wall-clock time in the zone.
+ * Returns the UTC seconds of that wall-clock time in the zone.  A time
+ * that occurs twice (clocks set back) is taken at its first occurrence; a
+ * time that does not exist (clocks set forward) is read with the offset in
+ * force before the change.
  */
 int64_t		 tz_local_to_utc(struct tz *, int64_t local);
 /* The inverse: UTC seconds to wall-clock seconds in the zone. */
 int64_t		 tz_utc_to_local(struct tz *, int64_t utc);
+/* Seconds east of UTC in force at a UTC time. */
+int32_t		 tz_offset(struct tz *, int64_t utc);
 
 #endif

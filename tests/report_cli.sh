@@ -133,8 +133,24 @@ for n, line in enumerate(text.split("\n"), 1):
     assert len(line) <= 80, "line %d is %d columns: %r" % (n, len(line), line)
 PY
 done
-grep -q 'Replies no rule recognised' "$T/t.txt" || :
+# the section of unrecognised replies is there exactly when JSON lists some
 "$BW" report --date 2026-11-22 --top 100 > "$T/hostile.txt"
+for args in "--date 2026-11-22 --top 100" "--date 2026-10-01" "--date 2026-11-13"; do
+	# shellcheck disable=SC2086
+	n=$("$BW" report $args --format json | python3 -c '
+import json, sys
+print(len(json.load(sys.stdin)["unrecognised"]))')
+	# shellcheck disable=SC2086
+	"$BW" report $args > "$T/u.txt"
+	if [ "$n" -gt 0 ]; then
+		grep -q 'Replies no rule recognised' "$T/u.txt" ||
+		    fail "$args: $n unrecognised replies, no section in the text report"
+	elif grep -q 'Replies no rule recognised' "$T/u.txt"; then
+		fail "$args: a section of unrecognised replies without any"
+	fi
+done
+[ "$(grep -c 'Replies no rule recognised' "$T/hostile.txt")" = 1 ] ||
+    fail "no unrecognised replies in the day with the crafted lines"
 grep -q 'zork' "$T/hostile.txt" || fail "hostile text missing from the text report"
 grep -q "a-very-long-subdomain.*…" "$T/hostile.txt" || fail "long domain not cut with an ellipsis"
 grep -q 'No delivery attempts' "$T/t.txt" || fail "empty day not said"

@@ -2,7 +2,7 @@
  * test_conf.c -- bouncewatch.conf(5): every key, defaults, and errors
  * reported as file:line, all of them, before failing.
  */
-#include "config.h"
+#include "config.h"		/* _GNU_SOURCE: strcasestr */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,11 +17,46 @@
 
 #include "conf.h"
 
+/* The number of lines of a cause: one per error. */
+static int
+cause_lines(const char *cause, char *err, size_t errlen)
+{
+	int	 n = 0;
+
+	snprintf(err, errlen, "%s", cause != NULL ? cause : "");
+	for (; cause != NULL && *cause != '\0'; cause++)
+		n += *cause == '\n';
+	return n;
+}
+
+/* conf_load_text over the defaults; the number of errors, their text in err. */
 static int
 load(const char *text, struct conf *c, char *err, size_t errlen)
 {
+	char	*cause = NULL;
+	int	 ret, n;
+
 	conf_defaults(c);
-	return conf_load_text("t.conf", text, strlen(text), c, err, errlen);
+	ret = conf_load_text("t.conf", text, strlen(text), c, &cause);
+	n = cause_lines(cause, err, errlen);
+	assert_true(ret == 0 ? cause == NULL : ret == -1 && n > 0);
+	free(cause);
+	return n;
+}
+
+/* conf_load, the same way. */
+static int
+load_file(const char *path, struct conf *c, int missing_ok, char *err,
+    size_t errlen)
+{
+	char	*cause = NULL;
+	int	 ret, n;
+
+	ret = conf_load(path, c, missing_ok, &cause);
+	n = cause_lines(cause, err, errlen);
+	assert_true(ret == 0 ? cause == NULL : ret == -1 && n > 0);
+	free(cause);
+	return n;
 }
 
 static void
@@ -146,22 +181,226 @@ test_files(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/bw.conf", dir);
 	conf_defaults(&c);
-	assert_int_equal(conf_load(path, &c, 1, err, sizeof(err)), 0);	/* missing is fine */
-	assert_int_equal(conf_load(path, &c, 0, err, sizeof(err)), 1);	/* unless required */
+	assert_int_equal(load_file(path, &c, 1, err, sizeof(err)), 0);	/* missing is fine */
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);	/* unless required */
 	assert_non_null(strstr(err, path));
 	f = fopen(path, "w");
 	fputs("log = /var/log/mail.log\n", f);
 	fclose(f);
-	assert_int_equal(conf_load(path, &c, 0, err, sizeof(err)), 0);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 0);
 	assert_string_equal(c.path, path);
 	conf_free(&c);
 	conf_defaults(&c);
 	chmod(path, 0666);
-	assert_int_equal(conf_load(path, &c, 0, err, sizeof(err)), 1);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);
 	assert_non_null(strstr(err, "writable by anyone"));
 	conf_free(&c);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* The one validation of start, -n and SIGHUP. */
+static void
+test_validate(void **state)
+{
+	struct conf	 c;
+	char		 err[1024], *cause = NULL;
+
+	(void)state;
+	assert_int_equal(load("user = no-such-user-here\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(conf_validate(&c, &cause), -1);
+	assert_int_equal(cause_lines(cause, err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "nothing to follow"));
+	assert_non_null(strstr(err, ":1: user: \"no-such-user-here\" does not exist"));
+	free(cause);
+	conf_free(&c);
+	cause = NULL;
+	assert_int_equal(load("log = /var/log/mail.log\nuser = root\n", &c, err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_validate(&c, &cause), 0);
+	assert_null(cause);
+	conf_free(&c);
+}
+
+/* ---- the table against bouncewatch.conf(5) and the sample file ---- */
+
+static char *
+slurp(const char *rel)
+{
+	const char	*top = getenv("top_srcdir");
+	char		 path[1024], *buf;
+	FILE		*f;
+	size_t		 n;
+
+	snprintf(path, sizeof(path), "%s/%s", top != NULL ? top : ".", rel);
+	if ((f = fopen(path, "r")) == NULL)
+		fail_msg("cannot read %s", path);
+	buf = malloc(1 << 20);
+	assert_non_null(buf);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* "Ns", "Pa", "Ql": an mdoc macro name inside a line. */
+static int
+is_macro(const char *w)
+{
+	size_t	 n = strlen(w), i;
+
+	if (n < 2 || n > 3 || w[0] < 'A' || w[0] > 'Z')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (w[i] < 'a' || w[i] > 'z')
+			return 0;
+	return 1;
+}
+
+/* The build-time directories the docs name as words or @words@. */
+static void
+subst_dirs(const char *in, char *out, size_t len)
+{
+	static const struct {
+		const char	*word, *dir;
+	} dirs[] = {
+		{ "@runstatedir@", RUNSTATEDIR }, { "runstatedir", RUNSTATEDIR },
+		{ "@localstatedir@", LOCALSTATEDIR }, { "localstatedir", LOCALSTATEDIR },
+		{ "@sysconfdir@", SYSCONFDIR }, { "sysconfdir", SYSCONFDIR },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strncmp(in, dirs[i].word, strlen(dirs[i].word)) == 0) {
+			snprintf(out, len, "%s%s", dirs[i].dir, in + strlen(dirs[i].word));
+			return;
+		}
+	snprintf(out, len, "%s", in);
+}
+
+/*
+ * The plain text of the item ".It Ic NAME" of the key list: macro names
+ * dropped, "Ns" joining words.  NULL if there is no such item.
+ */
+static char *
+man_item(const char *man, const char *name)
+{
+	char		 it[128], *out, *line, *save = NULL, *copy, *w, *ws;
+	const char	*p, *q;
+	int		 join, macros;
+
+	snprintf(it, sizeof(it), "\n.It Ic %s ", name);
+	if ((p = strstr(man, it)) == NULL)
+		return NULL;
+	p++;
+	for (q = strchr(p, '\n'); q != NULL; q = strchr(q + 1, '\n'))
+		if (strncmp(q + 1, ".It ", 4) == 0 || strncmp(q + 1, ".El", 3) == 0)
+			break;
+	copy = strndup(p, q != NULL ? (size_t)(q - p) : strlen(p));
+	out = calloc(1, strlen(copy) * 2 + 2);
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		join = 0;
+		if ((macros = line[0] == '.'))
+			line = strchr(line, ' ') != NULL ? strchr(line, ' ') + 1 :
+			    line + strlen(line);
+		for (w = strtok_r(line, " ", &ws); w != NULL; w = strtok_r(NULL, " ", &ws)) {
+			if (macros && is_macro(w)) {
+				join |= strcmp(w, "Ns") == 0;
+				continue;
+			}
+			if (!join && *out != '\0')
+				strcat(out, " ");
+			strcat(out, w);
+			join = 0;
+		}
+	}
+	free(copy);
+	return out;
+}
+
+/* Every key documented with its default; every documented key exists. */
+static void
+test_table_vs_man(void **state)
+{
+	char			*man = slurp("man/bouncewatch.conf.5"), *item, *d;
+	char			 word[512], want[512];
+	const struct conf_entry	*ce;
+	const char		*p;
+	size_t			 n;
+
+	(void)state;
+	for (ce = conf_table; ce->name != NULL; ce++) {
+		if ((item = man_item(man, ce->name)) == NULL)
+			fail_msg("%s: not in bouncewatch.conf(5)", ce->name);
+		d = strstr(item, "Default:");
+		if (ce->def == NULL) {
+			if (strcasestr(item, "no default") == NULL)
+				fail_msg("%s: no default, and the man page does not "
+				    "say so:\n%s", ce->name, item);
+			if (d != NULL)
+				fail_msg("%s: no default, the man page gives one", ce->name);
+		} else {
+			if (d == NULL)
+				fail_msg("%s: no \"Default:\" in the man page", ce->name);
+			n = strcspn(d + 9, " ");
+			snprintf(word, sizeof(word), "%.*s", (int)n, d + 9);
+			while ((n = strlen(word)) > 0 && strchr(".,;", word[n - 1]) != NULL)
+				word[n - 1] = '\0';
+			subst_dirs(word, want, sizeof(want));
+			if (strcmp(want, ce->def) != 0)
+				fail_msg("%s: default \"%s\", the man page says \"%s\"",
+				    ce->name, ce->def, want);
+		}
+		free(item);
+	}
+	/* the other way round: every ".It Ic key" of the key list is a key */
+	p = strstr(man, ".Ss Keys");
+	assert_non_null(p);
+	for (p = strstr(p, "\n.It Ic "); p != NULL && p < strstr(man, ".Sh RULES FILE");
+	    p = strstr(p + 1, "\n.It Ic ")) {
+		n = strcspn(p + 8, " \n");
+		snprintf(word, sizeof(word), "%.*s", (int)n, p + 8);
+		for (ce = conf_table; ce->name != NULL; ce++)
+			if (strcmp(ce->name, word) == 0)
+				break;
+		if (ce->name == NULL)
+			fail_msg("bouncewatch.conf(5) documents \"%s\", not a key", word);
+	}
+	free(man);
+}
+
+/* Every key in the sample file; a commented-out setting is the default. */
+static void
+test_table_vs_sample(void **state)
+{
+	char			*text = slurp("etc/bouncewatch.conf.in"), *line, *save = NULL;
+	char			 key[128], value[512], want[512];
+	const struct conf_entry	*ce;
+	int			 found[64] = { 0 }, commented;
+	size_t			 i;
+
+	(void)state;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		commented = line[0] == '#';
+		if (sscanf(line + commented, "%127[a-z_] = %511[^\n]", key, value) != 2)
+			continue;
+		for (ce = conf_table; ce->name != NULL; ce++)
+			if (strcmp(ce->name, key) == 0)
+				break;
+		if (ce->name == NULL)
+			fail_msg("sample file: \"%s\" is not a key", key);
+		found[ce - conf_table] = 1;
+		subst_dirs(value, want, sizeof(want));
+		if (commented && ce->def != NULL && strcmp(want, ce->def) != 0)
+			fail_msg("sample file: #%s = %s, the default is %s", key, want,
+			    ce->def);
+	}
+	for (i = 0; conf_table[i].name != NULL; i++)
+		if (!found[i])
+			fail_msg("sample file: no line for \"%s\"", conf_table[i].name);
+	free(text);
 }
 
 int
@@ -172,6 +411,9 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_table_vs_man),
+		cmocka_unit_test(test_table_vs_sample),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

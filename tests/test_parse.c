@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "classify.h"
@@ -41,6 +42,66 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * What a kind promises of the record beside it: an expiry is expired, a
+ * probe has a probe's status, a delivery has a status and a recipient
+ * field, and no other line claims a delivery status.
+ */
+static void
+check_kind(enum line_kind k, const struct delivery *d)
+{
+	assert_non_null(parse_kind_name(k));
+	switch (k) {
+	case LINE_EXPIRED:
+		assert_int_equal(d->status, DSTATUS_EXPIRED);
+		break;
+	case LINE_PROBE:
+		assert_true(d->status == DSTATUS_DELIVERABLE ||
+		    d->status == DSTATUS_UNDELIVERABLE);
+		break;
+	case LINE_DELIVERY:
+		assert_true(d->status != DSTATUS_DELIVERABLE &&
+		    d->status != DSTATUS_UNDELIVERABLE);
+		assert_non_null(d->recipient.p);
+		break;
+	case LINE_INVALID:
+	case LINE_OTHER:
+		assert_true(d->status == DSTATUS_NONE || d->status == DSTATUS_EXPIRED ||
+		    k == LINE_OTHER);
+		break;
+	default:
+		fail_msg("parse_line returned kind %d", (int)k);
+	}
+}
+
+/*
+ * What a verdict promises: delivered and only delivered has no reason, a
+ * rule is named, and with the built-in rules alone (an operator's rule may
+ * force a class) the class follows the MTA's status and greylist is
+ * always greylisted.
+ */
+static void
+check_verdict(enum line_kind k, const struct delivery *d, const struct verdict *v,
+    int builtin)
+{
+	assert_non_null(v->rule);
+	assert_non_null(classify_class_name(v->cls));
+	assert_non_null(classify_reason_name(v->reason));
+	assert_true((v->cls == CLASS_DELIVERED) == (v->reason == REASON_NONE));
+	if (!builtin)
+		return;
+	if (v->cls == CLASS_GREYLIST)
+		assert_int_equal(v->reason, REASON_GREYLISTED);
+	if (k == LINE_EXPIRED || d->status == DSTATUS_EXPIRED)
+		assert_true(v->cls == CLASS_PERMANENT && v->reason == REASON_EXPIRED);
+	else if (d->status == DSTATUS_SENT)
+		assert_int_equal(v->cls, CLASS_DELIVERED);
+	else if (d->status == DSTATUS_BOUNCED)
+		assert_int_equal(v->cls, CLASS_PERMANENT);
+	else if (d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE)
+		assert_true(v->cls == CLASS_TEMPORARY || v->cls == CLASS_GREYLIST);
+}
+
 /* Check every record of a corpus file; returns the number of records. */
 static int
 check_corpus(const char *name, int min_records)
@@ -68,8 +129,11 @@ check_corpus(const char *name, int min_records)
 			bad++;
 		}
 		k = parse_line(&ctx, line, strlen(line), &d);
-		if (k == LINE_DELIVERY || k == LINE_EXPIRED)
+		check_kind(k, &d);
+		if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
 			classify_delivery(cl, k, &d, &v);
+			check_verdict(k, &d, &v, 1);
+		}
 		bad += corpus_check(name, &recs[i], k, &d,
 		    k == LINE_DELIVERY || k == LINE_EXPIRED ? &v : NULL) > 0;
 	}
@@ -167,6 +231,88 @@ test_timezone(void **state)
 	utc = tz_new("UTC");
 }
 
+/*
+ * tz.c reads TZif files itself: its offsets agree with the C library's
+ * for zones of every kind (DST north and south, half hours, 45 minutes,
+ * none), from 1901 to 2200 -- past the tables, where the footer's POSIX
+ * rule decides -- and local->UTC->local goes round.
+ */
+static void
+test_tz_against_libc(void **state)
+{
+	static const char *const zones[] = {
+		"Europe/Berlin", "America/New_York", "Australia/Sydney",
+		"Australia/Lord_Howe", "America/Sao_Paulo", "Asia/Kolkata",
+		"Pacific/Chatham", "Asia/Tokyo", "Africa/Casablanca", "America/Santiago",
+	};
+	const char	*saved = getenv("TZ");
+	char		*old = saved != NULL ? strdup(saved) : NULL;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		struct tz	*tz = tz_new(zones[i]);
+		int64_t		 t;
+		int		 checked = 0;
+
+		assert_non_null(tz);
+		setenv("TZ", zones[i], 1);
+		tzset();
+		/* steps of 6h 17m: every hour of the day, every day of the week */
+		for (t = -2145916800LL; t < 7258118400LL; t += 22620) {
+			time_t		 tt = (time_t)t;
+			struct tm	 tm;
+			int64_t		 local;
+
+			if (localtime_r(&tt, &tm) == NULL)
+				continue;
+			if (tz_offset(tz, t) != tm.tm_gmtoff)
+				fail_msg("%s at %lld: tz %d, libc %ld", zones[i], (long long)t,
+				    (int)tz_offset(tz, t), (long)tm.tm_gmtoff);
+			local = tz_utc_to_local(tz, t);
+			assert_int_equal(local, t + tm.tm_gmtoff);
+			/* round trip, except in the hour that occurs twice */
+			if (tz_offset(tz, t - 7200) == tz_offset(tz, t + 7200))
+				assert_int_equal(tz_local_to_utc(tz, local), t);
+			checked++;
+		}
+		assert_true(checked > 400000);
+		tz_free(tz);
+	}
+	if (old != NULL)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	/* a POSIX rule in TZ is the system zone, without a file */
+	setenv("TZ", "XST-2XDT,M3.5.0/2,M10.5.0/3", 1);
+	{
+		struct tz	*sys = tz_new(NULL);
+
+		assert_non_null(sys);
+		assert_int_equal(tz_offset(sys, utc_of(2030, 7, 1, 0, 0, 0)), 3 * 3600);
+		assert_int_equal(tz_offset(sys, utc_of(2030, 1, 1, 0, 0, 0)), 2 * 3600);
+		/* 02:30 on the last Sunday of March 2030 (the 31st) does not exist */
+		assert_int_equal(tz_local_to_utc(sys, utc_of(2030, 3, 31, 2, 30, 0)),
+		    utc_of(2030, 3, 31, 0, 30, 0));
+		/* 02:30 on the last Sunday of October occurs twice: the first */
+		assert_int_equal(tz_local_to_utc(sys, utc_of(2030, 10, 27, 2, 30, 0)),
+		    utc_of(2030, 10, 26, 23, 30, 0));
+		tz_free(sys);
+	}
+	if (old != NULL)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	/* not a zone: unknown names, "..", a file that is not TZif */
+	assert_null(tz_new("Mars/Olympus_Mons"));
+	assert_null(tz_new("../../etc/passwd"));
+	assert_null(tz_new("/etc/passwd"));
+	assert_int_equal(tz_check("Europe/Berlin"), 0);
+	assert_int_equal(tz_check("UTC"), 0);
+}
+
 static const char *const good_line =
     "Dec 29 03:03:48 mail postfix/smtp[8492]: 732BB407C3: to=<redacted@domain.com>, "
     "relay=mail.domain.com[1.1.1.1]:25, delay=582, delays=563/16/1.7/0.81, dsn=5.0.0, "
@@ -201,8 +347,9 @@ test_every_prefix(void **state)
 			if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
 				struct verdict	 v;
 
+				check_kind(k, &d);
 				classify_delivery(cl, k, &d, &v);
-				assert_true(v.cls < CLASS_MAX && v.reason < REASON_MAX);
+				check_verdict(k, &d, &v, 1);
 				assert_true(d.diagnostic.p == NULL ||
 				    (d.diagnostic.p >= copy && d.diagnostic.p + d.diagnostic.n <= copy + cut));
 			}
@@ -301,9 +448,11 @@ test_hostile(void **state)
 
 			memcpy(c, buf, n);
 			k = parse_line(&ctx, c, n, &d);
-			assert_true(k < LINE_KIND_MAX);
-			if (k == LINE_DELIVERY || k == LINE_EXPIRED)
+			check_kind(k, &d);
+			if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
 				classify_delivery(cl, k, &d, &v);
+				check_verdict(k, &d, &v, 1);
+			}
 			free(c);
 		}
 	}
@@ -357,7 +506,7 @@ fuzz_regression_rules(struct classifier *c)
 		parse_reply(text, strlen(text), &d);
 		d.status = DSTATUS_BOUNCED;
 		classify_delivery(c, LINE_DELIVERY, &d, &v);
-		assert_true(v.cls < CLASS_MAX && v.reason < REASON_MAX);
+		check_verdict(LINE_DELIVERY, &d, &v, 0);
 	}
 }
 
@@ -406,7 +555,7 @@ test_fuzz_regressions(void **state)
 
 			if (pass == 0) {
 				k = parse_line(&ctx, line, len, &d);
-				assert_true(k < LINE_KIND_MAX);
+				check_kind(k, &d);
 			} else {
 				parse_reply(line, len, &d);
 				k = LINE_DELIVERY;
@@ -429,9 +578,7 @@ test_fuzz_regressions(void **state)
 				fail_msg("%s: a span outside the input", path);
 			if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
 				classify_delivery(cl, k, &d, &v);
-				assert_true((unsigned)v.cls < CLASS_MAX);
-				assert_true((unsigned)v.reason < REASON_MAX);
-				assert_non_null(v.rule);
+				check_verdict(k, &d, &v, 1);
 			}
 		}
 		free(line);
@@ -540,6 +687,7 @@ main(void)
 		cmocka_unit_test(test_corpus_hurricane),
 		cmocka_unit_test(test_year_inference),
 		cmocka_unit_test(test_timezone),
+		cmocka_unit_test(test_tz_against_libc),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_reply),

@@ -187,6 +187,36 @@ test_registry(void **state)
 }
 
 static void
+test_domain_stage(void **state)
+{
+	struct metrics	*m = metrics_new(2);
+	char		*s;
+
+	(void)state;
+	/* a fresh database: domains get labels as they come, while there is room */
+	assert_true(metrics_domain_wanted(m, 4));
+	metrics_domain_stage(m, 4, "a.example");
+	metrics_count(m, 4, CLASS_PERMANENT, REASON_USER_UNKNOWN, 2);
+	metrics_rollback(m);
+	assert_int_equal(metrics_ndomains(m), 0);	/* gone with its batch */
+	metrics_domain_stage(m, 4, "a.example");
+	metrics_count(m, 4, CLASS_PERMANENT, REASON_USER_UNKNOWN, 2);
+	metrics_domain_stage(m, 5, "b.example");
+	metrics_count(m, 5, CLASS_PERMANENT, REASON_USER_UNKNOWN, 1);
+	metrics_commit(m, 0.01);
+	assert_false(metrics_domain_wanted(m, 4));
+	assert_false(metrics_domain_wanted(m, 6));	/* full */
+	metrics_count(m, 6, CLASS_PERMANENT, REASON_USER_UNKNOWN, 7);
+	metrics_commit(m, 0.01);
+	s = render(m);
+	assert_true(has(s, "bouncewatch_domain_failures_total{domain=\"a.example\",class=\"permanent\",reason=\"user_unknown\"} 2"));
+	assert_true(has(s, "bouncewatch_domain_failures_total{domain=\"b.example\",class=\"permanent\",reason=\"user_unknown\"} 1"));
+	assert_true(has(s, "bouncewatch_domain_failures_total{domain=\"other\",class=\"permanent\",reason=\"user_unknown\"} 7"));
+	free(s);
+	metrics_free(m);
+}
+
+static void
 test_no_process(void **state)
 {
 	struct metrics	*m = metrics_new(METRICS_DOMAINS_DEFAULT);
@@ -212,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_domain_stage),
 		cmocka_unit_test(test_no_process),
 	};
 

@@ -1114,12 +1114,12 @@ crash_at(size_t cut, const char *want)
 		enum store_err	 why;
 		char		 err[256];
 		int		 round;
+		int64_t		 v;
 
 		if ((cs = store_open(path, STORE_RW, utc, &why, err, sizeof(err))) == NULL)
 			_exit(10);
 		/* a tiny page cache: uncommitted pages spill into the WAL */
-		if (sqlite3_exec(store_db(cs), "PRAGMA cache_size = 4", NULL, NULL,
-		    NULL) != SQLITE_OK)
+		if (store_sqlite_exec(cs, "PRAGMA cache_size = 4", &v) == -1)
 			_exit(11);
 		if (store_begin(cs) == -1)
 			_exit(12);
@@ -1455,26 +1455,55 @@ test_newer_schema(void **state)
 
 /* ---- 6. readers beside a writer ---- */
 
-/* Totals per class as a read-only store (the report's handle) sees them. */
+static int
+sum_class(const struct store_daily *c, void *arg)
+{
+	int64_t	*out = arg;
+
+	assert_true(c->cls >= 0 && c->cls < CLASS_MAX);
+	out[c->cls] += c->n;
+	return 0;
+}
+
+/* Totals per class as a read-only store's reader (the report's) sees them. */
 static void
 report_totals(const char *path, int64_t out[CLASS_MAX])
 {
-	struct store	*st;
-	enum store_err	 why;
-	char		 err[512], sql[128];
-	int		 k;
+	struct store		*st;
+	struct store_range	 all;
+	enum store_err		 why;
+	char			 err[512];
 
 	st = store_open(path, STORE_RO, utc, &why, err, sizeof(err));
 	if (st == NULL)
 		fail_msg("reader: %s", err);
-	xexec(store_db(st), "BEGIN");
-	for (k = 0; k < CLASS_MAX; k++) {
+	memset(out, 0, CLASS_MAX * sizeof(*out));
+	memset(&all, 0, sizeof(all));
+	all.from = "0000-01-01";
+	all.to = "9999-12-31";
+	assert_int_equal(store_read_begin(st), 0);
+	assert_int_equal(store_daily_range(st, &all, sum_class, out), 0);
+	store_read_end(st);
+	/* the same as the documented view says */
+	for (int k = 0; k < CLASS_MAX; k++) {
+		char	 sql[128];
+
 		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(n), 0) FROM v_daily"
 		    " WHERE class = '%s'", classify_class_name((enum bw_class)k));
-		out[k] = q1(store_db(st), sql);
+		assert_int_equal(qpath(path, sql), out[k]);
 	}
-	xexec(store_db(st), "COMMIT");
 	store_close(st);
+}
+
+/* One value from the store's own connection (it sees its transaction). */
+static int64_t
+qstore(struct store *st, const char *sql)
+{
+	int64_t	 v = -1;
+
+	if (store_sqlite_exec(st, sql, &v) == -1)
+		fail_msg("%s: %s", sql, store_errmsg(st));
+	return v;
 }
 
 static void
@@ -1498,7 +1527,7 @@ test_reader_beside_writer(void **state)
 	/* the writer holds a write transaction with uncommitted rows */
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(add_lines(st, src.id, cut, nlines), 0);
-	assert_true(q1(store_db(st), "SELECT count(*) FROM failure") > rows);
+	assert_true(qstore(st, "SELECT count(*) FROM failure") > rows);
 	report_totals(path, t2);
 	assert_memory_equal(t1, t2, sizeof(t1));
 	assert_int_equal(qpath(path, "SELECT count(*) FROM failure"), rows);
@@ -1533,10 +1562,10 @@ test_disk_full(void **state)
 	before = snapshot(path);
 
 	/* no page more than the file has now */
-	pages = q1(store_db(st), "PRAGMA page_count");
+	pages = qstore(st, "PRAGMA page_count");
 	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
-	xexec(store_db(st), sql);
-	assert_int_equal(q1(store_db(st), "PRAGMA freelist_count"), 0);
+	qstore(st, sql);
+	assert_int_equal(qstore(st, "PRAGMA freelist_count"), 0);
 	assert_int_equal(batch(st, &src, cut, nlines), -1);
 	assert_int_equal(store_error(st), STORE_EFULL);
 	assert_non_null(strstr(store_errmsg(st), "full"));
@@ -1546,7 +1575,7 @@ test_disk_full(void **state)
 	check_sound(path);
 
 	/* space returns: the same batch again, on the same handle */
-	xexec(store_db(st), "PRAGMA max_page_count = 1073741823");
+	qstore(st, "PRAGMA max_page_count = 1073741823");
 	assert_int_equal(store_source_get(st, src.id, &src), 1);
 	assert_int_equal(src.offset, cut);
 	assert_int_equal(batch(st, &src, cut, nlines), 0);

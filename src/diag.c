@@ -1,0 +1,223 @@
+/*
+ * diag.c -- the pure text work on remote diagnostics (see diag.h): word
+ * kinds, the normalised grouping form and the stored template.  The store
+ * calls it; nothing here knows about SQL or the database.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "diag.h"
+
+static int
+diag_isalnum(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Variable words (addresses, IPs, ids, numbers) get their core -- without
+ * surrounding punctuation -- in *a, *z.  SMTP reply and enhanced codes
+ * ("550-5.7.26", "4.2.0") are literal.
+ */
+enum diag_word
+diag_word(const char *w, const char *e, const char **a, const char **z)
+{
+	int		 digits = 0, alpha = 0, at = 0, dots = 0, colons = 0;
+	const char	*p;
+
+	for (p = w; p < e; p++) {
+		unsigned char	 c = (unsigned char)*p;
+
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			alpha++;
+		else if (c == '@')
+			at++;
+		else if (c == '.')
+			dots++;
+		else if (c == ':')
+			colons++;
+	}
+	if (digits == 0 && at == 0)
+		return DIAG_LITERAL;
+	if (alpha == 0 && (w[0] >= '2' && w[0] <= '5') && e - w <= 12 &&
+	    (e - w == 3 || (e - w >= 4 && (w[3] == '-' || w[1] == '.'))))
+		return DIAG_LITERAL;		/* 550, 550-5.7.26, 4.2.0 */
+	*a = w;
+	*z = e;
+	while (*a < *z && !diag_isalnum((unsigned char)**a))
+		(*a)++;
+	while (*z > *a && !diag_isalnum((unsigned char)(*z)[-1]))
+		(*z)--;
+	if (*a == *z)
+		return DIAG_LITERAL;
+	if (at > 0 && alpha > 0)
+		return DIAG_ADDR;
+	if (digits > 0 && (dots == 3 || colons >= 2) && alpha <= 8)
+		return DIAG_IP;
+	if (digits > 0 && alpha > 0)
+		return DIAG_ID;
+	return DIAG_NUM;
+}
+
+/* The name a template marker \1x reads as in the grouping form. */
+static const char *
+diag_marker_name(char m)
+{
+	switch (m) {
+	case 'r': return "<addr>";
+	case 'h': return "<host>";
+	case 'd': return "<domain>";
+	default: return "<var>";
+	}
+}
+
+size_t
+diag_normalize(const char *s, size_t n, char *out, size_t outlen)
+{
+	static const char *const names[] = {
+		[DIAG_ADDR] = "<addr>", [DIAG_IP] = "<ip>", [DIAG_ID] = "<id>",
+		[DIAG_NUM] = "<n>",
+	};
+	const char	*p = s, *e = s + n, *q;
+	size_t		 o = 0;
+
+#define PUT(c) do { if (o + 1 < outlen) out[o++] = (c); } while (0)
+#define PUTS(str) do { const char *_s = (str); while (*_s) PUT(*_s++); } while (0)
+	if ((q = memmem(s, n, " said: ", 7)) != NULL)
+		p = q + 7;
+	else if ((q = memmem(s, n, "refused to talk to me: ", 23)) != NULL)
+		p = q + 23;
+	while (p < e) {
+		const char	*w = p, *a, *z;
+		enum diag_word	 k;
+
+		if (*p == ' ' || *p == '\t') {
+			if (o > 0 && out[o - 1] != ' ')
+				PUT(' ');
+			p++;
+			continue;
+		}
+		while (p < e && *p != ' ' && *p != '\t')
+			p++;
+		if (memchr(w, '\1', (size_t)(p - w)) != NULL ||
+		    (k = diag_word(w, p, &a, &z)) == DIAG_LITERAL) {
+			for (; w < p; w++) {
+				if (*w == '\1' && w + 1 < p) {
+					const char	*nm = diag_marker_name(*++w);
+
+					/* "<\1r>" reads "<addr>", not "<<addr>>" */
+					if (o > 0 && out[o - 1] == '<' && w + 1 < p &&
+					    w[1] == '>') {
+						o--;
+						PUTS(nm);
+						w++;
+						continue;
+					}
+					PUTS(nm);
+				} else
+					PUT(*w);
+			}
+			continue;
+		}
+		if (k == DIAG_ADDR && a > w && a[-1] == '<' && z < p && *z == '>') {
+			a--;		/* "<user@host>" reads "<addr>", not "<<addr>>" */
+			z++;
+		}
+		while (w < a)
+			PUT(*w++);
+		PUTS(names[k]);
+		for (w = z; w < p; w++)
+			PUT(*w);
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	if (outlen > 0)
+		out[o] = '\0';
+	return o;
+#undef PUT
+#undef PUTS
+}
+
+/* Does one of the marked strings start at q (before p)?  Its marker, or 0. */
+static char
+diag_mark_at(const char *q, const char *p, const char *rcpt, size_t rlen,
+    const char *host, size_t hlen, const char *dom, size_t dlen, size_t *len)
+{
+	size_t	 left = (size_t)(p - q);
+
+	if (rlen > 2 && left >= rlen && memcmp(q, rcpt, rlen) == 0) {
+		*len = rlen;
+		return 'r';
+	}
+	if (hlen > 2 && left >= hlen && memcmp(q, host, hlen) == 0) {
+		*len = hlen;
+		return 'h';
+	}
+	if (dlen > 3 && left >= dlen && memcmp(q, dom, dlen) == 0) {
+		*len = dlen;
+		return 'd';
+	}
+	return 0;
+}
+
+static char
+diag_safe(char c)
+{
+	return (unsigned char)c < 0x20 ? '?' : c;
+}
+
+size_t
+diag_template(const char *s, size_t n, const char *rcpt, size_t rlen,
+    const char *host, size_t hlen, const char *dom, size_t dlen, char *out,
+    struct diag_args *args)
+{
+	const char	*p = s, *e = s + n;
+	size_t		 o = 0, len;
+	int		 nargs = 0;
+	char		 m;
+
+	memset(args, 0, sizeof(*args));
+	while (p < e) {
+		const char	*w, *a, *z, *q;
+		int		 marked = 0;
+
+		if (*p == ' ') {
+			out[o++] = *p++;
+			continue;
+		}
+		w = p;
+		while (p < e && *p != ' ')
+			p++;
+		/* recipient and relay first, anywhere inside the word */
+		for (q = w; q < p && !marked; q++)
+			marked = diag_mark_at(q, p, rcpt, rlen, host, hlen, dom, dlen,
+			    &len) != 0;
+		if (!marked && nargs < DIAG_ARGS &&
+		    diag_word(w, p, &a, &z) != DIAG_LITERAL) {
+			for (q = w; q < a; q++)
+				out[o++] = diag_safe(*q);
+			out[o++] = '\1';
+			out[o++] = (char)('1' + nargs);
+			args->arg[nargs].p = a;
+			args->arg[nargs].n = (size_t)(z - a);
+			nargs++;
+			for (q = z; q < p; q++)
+				out[o++] = diag_safe(*q);
+			continue;
+		}
+		for (q = w; q < p; ) {
+			if ((m = diag_mark_at(q, p, rcpt, rlen, host, hlen, dom, dlen,
+			    &len)) != 0) {
+				out[o++] = '\1';
+				out[o++] = m;
+				q += len;
+			} else
+				out[o++] = diag_safe(*q++);
+		}
+	}
+	out[o] = '\0';
+	return o;
+}

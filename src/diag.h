@@ -1,0 +1,55 @@
+/*
+ * diag.h -- diagnostic texts made comparable and compact, with no I/O:
+ * the normalised form reports group by, and the stored template with the
+ * recipient, relay, domain and the first variable words taken out.
+ */
+#ifndef BW_DIAG_H
+#define BW_DIAG_H
+
+#include <stddef.h>
+
+#include "parse.h"
+
+enum diag_word {
+	DIAG_LITERAL,
+	DIAG_ADDR,
+	DIAG_IP,
+	DIAG_ID,
+	DIAG_NUM,
+};
+
+#define DIAG_ARGS	3
+
+/* The variable words a template took out, in order (\1 1 .. \1 3). */
+struct diag_args {
+	struct span	 arg[DIAG_ARGS];
+};
+
+/* The template of an n-byte text needs at most this many bytes. */
+#define DIAG_TEMPLATE_SIZE(n)	((n) + DIAG_ARGS + 1)
+
+/*
+ * What kind of word [w, e) is; a variable word's core, without the
+ * punctuation around it, in [*a, *z).
+ */
+enum diag_word	 diag_word(const char *w, const char *e, const char **a,
+		    const char **z);
+/*
+ * The grouping form: preamble dropped, addresses, IPs, ids and numbers
+ * replaced by <addr>, <ip>, <id>, <n>, blanks collapsed, template markers
+ * read as <addr>, <host>, <domain>, <var>.  NUL-terminated; returns the
+ * length.  out needs 2 * n + 64 bytes for nothing to be cut.
+ */
+size_t		 diag_normalize(const char *, size_t, char *out, size_t outlen);
+/*
+ * The stored template of a diagnostic: rcpt, the relay's "host[addr]"
+ * and the domain dom (each only when long enough to be meaningful) become
+ * \1r, \1h and \1d, the first DIAG_ARGS variable words \1 1..3 (kept in
+ * args, pointing into the text), control bytes '?'.  out holds
+ * DIAG_TEMPLATE_SIZE(n) bytes; returns the length.
+ */
+size_t		 diag_template(const char *, size_t, const char *rcpt, size_t rlen,
+		    const char *hostaddr, size_t hlen, const char *dom, size_t dlen,
+		    char *out, struct diag_args *args);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * hash.h -- the project's one hash table and hash function: an open-
+ * addressing map from a two-word key to a size_t (0 is "empty", so
+ * callers store an index + 1), growing as it fills; and FNV-1a for bytes.
+ */
+#ifndef BW_HASH_H
+#define BW_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hash_slot {
+	uint64_t	 a;
+	uint64_t	 b;
+	size_t		 v;		/* 0: empty */
+};
+
+struct hash {
+	struct hash_slot *slot;
+	size_t		 cap;		/* a power of two, or 0 */
+	size_t		 n;
+};
+
+/* FNV-1a of n bytes (stored in databases: never change it). */
+uint64_t	 hash_bytes(const void *, size_t);
+/* The value slot of (a, b), created with value 0 when new (*isnew). */
+size_t		*hash_slot(struct hash *, uint64_t a, uint64_t b, int *isnew);
+/* The value of (a, b), 0 when absent. */
+size_t		 hash_find(const struct hash *, uint64_t a, uint64_t b);
+/* Forget every key, keep the memory. */
+void		 hash_clear(struct hash *);
+void		 hash_free(struct hash *);
+
+#endif

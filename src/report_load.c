@@ -1,0 +1,678 @@
+/*
+ * report_load.c -- a report read from the store, through its reader
+ * (store.h): the per-day counters of the range and of the days before it,
+ * then the failure rows of the range once, aggregated in memory by text,
+ * hour and relay.  The renderers (report_json.c, report_csv.c,
+ * report_text.c, report_html.c) only format what this file loads.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hash.h"
+#include "report.h"
+#include "store.h"
+#include "tz.h"
+#include "util.h"
+
+/*
+ * Row ids are small dense integers in practice: a plain array indexed by
+ * id is much faster than hashing a million times.  Ids too large for it
+ * fall back to the hash table.
+ */
+#define REPORT_DENSE_MAX	(1 << 24)
+
+struct report_ids {
+	size_t			*v;		/* index + 1; 0: not seen */
+	size_t			 n;
+	struct hash		 sparse;
+};
+
+static size_t *
+report_ids_slot(struct report_ids *t, int64_t id, int *isnew)
+{
+	size_t	 n;
+
+	if (id < 0 || id >= REPORT_DENSE_MAX)
+		return hash_slot(&t->sparse, (uint64_t)id, 0, isnew);
+	if ((size_t)id >= t->n) {
+		n = t->n == 0 ? 4096 : t->n;
+		while (n <= (size_t)id)
+			n *= 2;
+		t->v = xrealloc(t->v, n * sizeof(*t->v));
+		memset(t->v + t->n, 0, (n - t->n) * sizeof(*t->v));
+		t->n = n;
+	}
+	*isnew = t->v[id] == 0;
+	return &t->v[id];
+}
+
+static void
+report_ids_free(struct report_ids *t)
+{
+	free(t->v);
+	hash_free(&t->sparse);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The error convention: a malloc'd message in *cause. */
+static void	report_cause(char **, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+report_cause(char **cause, const char *fmt, ...)
+{
+	char	 buf[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	*cause = xstrdup(buf);
+}
+
+/* ---- counting ---- */
+
+/* qsort(), but never with a NULL base (empty arrays are NULL here). */
+static void
+report_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static void
+report_add_cr(struct report_domain *d, int cls, int reason, int64_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->ncr; i++)
+		if (d->cr[i].cls == cls && d->cr[i].reason == reason) {
+			d->cr[i].n += n;
+			return;
+		}
+	d->cr = xrealloc(d->cr, (d->ncr + 1) * sizeof(*d->cr));
+	d->cr[d->ncr].cls = cls;
+	d->cr[d->ncr].reason = reason;
+	d->cr[d->ncr].n = n;
+	d->ncr++;
+}
+
+static void
+report_add(struct report_domain *d, int cls, int reason, int64_t n, int detail)
+{
+	if (cls < 0 || cls >= CLASS_MAX || reason < 0 || reason >= REASON_MAX)
+		return;
+	if (reason == REASON_LOCAL_THROTTLE) {
+		/* our own MTA deferring on purpose: not the remote domain's failure */
+		d->local_throttle += n;
+		return;
+	}
+	d->cls[cls] += n;
+	d->attempts += n;
+	if (classify_is_failure((enum bw_class)cls)) {
+		d->failures += n;
+		d->reasons[reason] += n;
+		if (detail)
+			report_add_cr(d, cls, reason, n);
+	}
+}
+
+static int
+report_cmp_domain(const void *a, const void *b)
+{
+	const struct report_domain	*x = a, *y = b;
+
+	if (x->failures != y->failures)
+		return x->failures < y->failures ? 1 : -1;
+	if (x->attempts != y->attempts)
+		return x->attempts < y->attempts ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+report_cmp_cr(const void *a, const void *b)
+{
+	const struct report_cr	*x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	return x->cls < y->cls ? -1 : x->cls > y->cls;
+}
+
+static int
+report_cmp_day(const void *a, const void *b)
+{
+	const struct report_day	*x = a, *y = b;
+
+	return strcmp(x->day, y->day);
+}
+
+
+enum {
+	K_FAIL,			/* a failure of the remote side */
+	K_OTHER,		/* ... that no rule recognised */
+	K_THROTTLE,		/* local_throttle */
+	K_MAX
+};
+
+/* Failure rows aggregated by normalised text. */
+struct report_group {
+	char		*text;
+	uint64_t	 hash;
+	int64_t		 n[K_MAX];
+	int64_t		 dom[K_MAX];
+	int64_t		 rc[REASON_MAX];
+	int64_t		 cc[CLASS_MAX];
+	int64_t		 ex_id;		/* first unrecognised row */
+};
+
+struct report_rl {
+	int64_t		 id;
+	int64_t		 n;
+	int64_t		 rc[REASON_MAX];
+};
+
+struct report_load {
+	struct store		*st;
+	struct report		*r;
+	struct tz		*tz;
+	struct report_day	*dd;		/* the day of the last counter */
+	struct hash		 dommap;	/* domain id -> r->domains */
+	int64_t			*domid;		/* r->domains[i]'s id */
+	struct report_ids	 diagmap;	/* diagnostic id -> group */
+	struct hash		 pairs;		/* (group, kind, domain) seen */
+	struct report_ids	 relaymap;	/* relay id -> rl */
+	struct report_group	*groups;
+	size_t			 ngroups;
+	struct hash		 gtab;		/* (text hash, n) -> group + 1 */
+	struct report_rl	*rl;
+	size_t			 nrl;
+	int			 failed;	/* a lookup failed */
+};
+
+static void
+report_day_add(char *out, const char *day, int64_t delta)
+{
+	tz_day_text(cli_parse_day(day) + delta, out);
+}
+
+static struct report_domain *
+report_domain_slot(struct report_load *L, int64_t id)
+{
+	struct report	*r = L->r;
+	size_t		*v;
+	int		 isnew;
+
+	v = hash_slot(&L->dommap, (uint64_t)id, 0, &isnew);
+	if (isnew) {
+		r->domains = xrealloc(r->domains, (r->ndomains + 1) * sizeof(*r->domains));
+		L->domid = xrealloc(L->domid, (r->ndomains + 1) * sizeof(*L->domid));
+		memset(&r->domains[r->ndomains], 0, sizeof(*r->domains));
+		L->domid[r->ndomains] = id;
+		*v = ++r->ndomains;
+	}
+	return &r->domains[*v - 1];
+}
+
+/* A counter of the range: by day, by domain, in the totals. */
+static int
+report_daily_now(const struct store_daily *c, void *arg)
+{
+	struct report_load	*L = arg;
+	struct report		*r = L->r;
+	struct report_day	*dd = L->dd;
+	size_t			 i;
+
+	if (dd == NULL || strcmp(dd->day, c->day) != 0) {
+		for (i = 0, dd = NULL; i < r->ndays; i++)
+			if (strcmp(r->days[i].day, c->day) == 0)
+				dd = &r->days[i];
+		if (dd == NULL) {
+			r->days = xrealloc(r->days, (r->ndays + 1) * sizeof(*r->days));
+			dd = &r->days[r->ndays++];
+			memset(dd, 0, sizeof(*dd));
+			snprintf(dd->day, sizeof(dd->day), "%s", c->day);
+		}
+		L->dd = dd;
+	}
+	report_add(&dd->c, c->cls, c->reason, c->n, 0);
+	report_add(report_domain_slot(L, c->domain_id), c->cls, c->reason, c->n, 1);
+	report_add(&r->totals, c->cls, c->reason, c->n, 1);
+	return 0;
+}
+
+/* A counter of the days before, for "changes". */
+static int
+report_daily_prev(const struct store_daily *c, void *arg)
+{
+	struct report_load	*L = arg;
+	struct report		*r = L->r;
+	size_t			 v;
+	int			 failure;
+
+	if (c->cls < 0 || c->cls >= CLASS_MAX || c->reason < 0 || c->reason >= REASON_MAX)
+		return 0;
+	r->history = 1;
+	if (c->reason == REASON_LOCAL_THROTTLE)
+		return 0;
+	failure = classify_is_failure((enum bw_class)c->cls);
+	if ((v = hash_find(&L->dommap, (uint64_t)c->domain_id, 0)) != 0) {
+		r->domains[v - 1].prev_attempts += c->n;
+		if (failure)
+			r->domains[v - 1].prev_failures += c->n;
+	}
+	if (failure)
+		r->prev_reasons[c->reason] += c->n;
+	return 0;
+}
+
+static int
+report_load_daily(struct report_load *L, struct store_range *range)
+{
+	struct report	*r = L->r;
+
+	if (store_daily_range(L->st, range, report_daily_now, L) == -1)
+		return -1;
+	report_sort(r->days, r->ndays, sizeof(*r->days), report_cmp_day);
+	range->from = r->prev_from;
+	range->to = r->prev_to;
+	return store_daily_range(L->st, range, report_daily_prev, L);
+}
+static int
+report_load_names(struct report_load *L)
+{
+	struct report	*r = L->r;
+	size_t		 i;
+
+	for (i = 0; i < r->ndomains; i++)
+		if ((r->domains[i].name = store_name(L->st, STORE_DOMAIN,
+		    L->domid[i])) == NULL)
+			return -1;
+	report_sort(r->domains, r->ndomains, sizeof(*r->domains), report_cmp_domain);
+	for (i = 0; i < r->ndomains; i++)
+		report_sort(r->domains[i].cr, r->domains[i].ncr, sizeof(*r->domains[i].cr),
+		    report_cmp_cr);
+	report_sort(r->totals.cr, r->totals.ncr, sizeof(*r->totals.cr), report_cmp_cr);
+	return 0;
+}
+/* The group of a normalised text (taken over), created when new. */
+static size_t
+report_group_of(struct report_load *L, char *text)
+{
+	uint64_t	 h = hash_bytes(text, strlen(text)), k;
+	size_t		*v;
+	int		 isnew;
+
+	/* texts whose hashes collide take the next k */
+	for (k = 0;; k++) {
+		v = hash_slot(&L->gtab, h, k, &isnew);
+		if (isnew)
+			break;
+		if (strcmp(L->groups[*v - 1].text, text) == 0) {
+			free(text);
+			return *v - 1;
+		}
+	}
+	L->groups = xrealloc(L->groups, (L->ngroups + 1) * sizeof(*L->groups));
+	memset(&L->groups[L->ngroups], 0, sizeof(*L->groups));
+	L->groups[L->ngroups].text = text;
+	*v = ++L->ngroups;
+	return L->ngroups - 1;
+}
+static void
+report_group_count(struct report_load *L, size_t g, int kind, int64_t domain)
+{
+	size_t	*v;
+	int	 isnew;
+
+	L->groups[g].n[kind]++;
+	v = hash_slot(&L->pairs, (uint64_t)g * K_MAX + (uint64_t)kind,
+	    (uint64_t)domain, &isnew);
+	if (isnew) {
+		*v = 1;
+		L->groups[g].dom[kind]++;
+	}
+}
+
+/* One failure row of the range: its text's group, its hour, its relay. */
+static int
+report_failure_row(const struct store_failure *f, void *arg)
+{
+	struct report_load	*L = arg;
+	struct report		*r = L->r;
+	int64_t			 local;
+	size_t			*v, g;
+	int			 isnew, cls = f->cls, reason = f->reason;
+	char			*text;
+
+	if (cls < 0 || cls >= CLASS_MAX || reason < 0 || reason >= REASON_MAX)
+		return 0;
+	r->failure_rows++;
+	v = report_ids_slot(&L->diagmap, f->diagnostic_id, &isnew);
+	if (isnew) {
+		text = f->diagnostic_id != 0 ?
+		    store_name(L->st, STORE_NORMALIZED, f->diagnostic_id) : xstrdup("");
+		if (text == NULL)
+			return -1;
+		*v = report_group_of(L, text) + 1;
+	}
+	g = *v - 1;
+	if (reason == REASON_LOCAL_THROTTLE) {
+		report_group_count(L, g, K_THROTTLE, f->domain_id);
+		return 0;
+	}
+	report_group_count(L, g, K_FAIL, f->domain_id);
+	L->groups[g].rc[reason]++;
+	L->groups[g].cc[cls]++;
+	if (reason == REASON_OTHER) {
+		report_group_count(L, g, K_OTHER, f->domain_id);
+		if (L->groups[g].ex_id == 0)
+			L->groups[g].ex_id = f->id;
+	}
+	local = tz_utc_to_local(L->tz, f->time) % 86400;
+	if (local < 0)
+		local += 86400;
+	r->hours[cls][local / 3600]++;
+	if (f->relay_id != 0) {
+		v = report_ids_slot(&L->relaymap, f->relay_id, &isnew);
+		if (isnew) {
+			L->rl = xrealloc(L->rl, (L->nrl + 1) * sizeof(*L->rl));
+			memset(&L->rl[L->nrl], 0, sizeof(*L->rl));
+			L->rl[L->nrl].id = f->relay_id;
+			*v = ++L->nrl;
+		}
+		L->rl[*v - 1].n++;
+		L->rl[*v - 1].rc[reason]++;
+	}
+	return 0;
+}
+/* Index of the largest count (the first on a tie), -1 when all are 0. */
+static int
+report_argmax(const int64_t *v, int n, int from)
+{
+	int	 i, best = -1;
+
+	for (i = from; i < n; i++)
+		if (v[i] > 0 && (best == -1 || v[i] > v[best]))
+			best = i;
+	return best;
+}
+
+struct report_rank {
+	int64_t		 n;
+	const char	*key;
+	size_t		 i;
+};
+
+static int
+report_cmp_rank(const void *a, const void *b)
+{
+	const struct report_rank	*x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* The top groups of one kind, as report texts. */
+static struct report_text *
+report_top_groups(struct report_load *L, int kind, size_t top, size_t *np)
+{
+	struct report_rank	*rk;
+	struct report_text	*out;
+	size_t			 i, n = 0;
+
+	rk = xcalloc(L->ngroups + 1, sizeof(*rk));
+	for (i = 0; i < L->ngroups; i++)
+		if (L->groups[i].n[kind] > 0) {
+			rk[n].n = L->groups[i].n[kind];
+			rk[n].key = L->groups[i].text;
+			rk[n].i = i;
+			n++;
+		}
+	report_sort(rk, n, sizeof(*rk), report_cmp_rank);
+	if (n > top)
+		n = top;
+	out = xcalloc(n + 1, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		struct report_group	*g = &L->groups[rk[i].i];
+
+		out[i].text = xstrdup(g->text);
+		out[i].n = g->n[kind];
+		out[i].domains = g->dom[kind];
+		out[i].cls = kind == K_THROTTLE ? CLASS_TEMPORARY :
+		    report_argmax(g->cc, CLASS_MAX, 1);
+		out[i].reason = kind == K_THROTTLE ? REASON_LOCAL_THROTTLE :
+		    kind == K_OTHER ? REASON_OTHER : report_argmax(g->rc, REASON_MAX, 1);
+		if (kind == K_OTHER && g->ex_id != 0 && store_failure_text(L->st,
+		    g->ex_id, &out[i].example, &out[i].example_domain) == -1)
+			L->failed = 1;
+	}
+	free(rk);
+	*np = n;
+	return out;
+}
+
+static int
+report_cmp_jump(const void *a, const void *b)
+{
+	const struct report_jump	*x = a, *y = b;
+	double				 dx = x->pct - x->prev_pct;
+	double				 dy = y->pct - y->prev_pct;
+
+	if (dx != dy)
+		return dx < dy ? 1 : -1;
+	return strcmp(x->d->name, y->d->name);
+}
+
+static int
+report_cmp_lt(const void *a, const void *b)
+{
+	const struct report_domain	*x = *(struct report_domain *const *)a;
+	const struct report_domain	*y = *(struct report_domain *const *)b;
+
+	if (x->local_throttle != y->local_throttle)
+		return x->local_throttle < y->local_throttle ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+report_cmp_newreason(const void *a, const void *b)
+{
+	const struct report_newreason	*x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->reason - y->reason;
+}
+
+/*
+ * A jump: the failure rate rose by REPORT_JUMP_PTS points or more, with
+ * REPORT_JUMP_MIN attempts now and failures before (none before is
+ * "newly failing").  Compared in integers: no rounding decides.
+ */
+static int
+report_is_jump(const struct report_domain *d)
+{
+	int64_t	 a = d->attempts, f = d->failures;
+	int64_t	 pa = d->prev_attempts, pf = d->prev_failures;
+
+	if (a < REPORT_JUMP_MIN || pf == 0 || pa == 0)
+		return 0;
+	return (f * pa - pf * a) * 100 >= (int64_t)REPORT_JUMP_PTS * a * pa;
+}
+
+static void
+report_changes(struct report *r)
+{
+	size_t	 i, top = (size_t)r->top;
+	int	 k;
+
+	r->newly = xcalloc(r->ndomains + 1, sizeof(*r->newly));
+	r->jumps = xcalloc(r->ndomains + 1, sizeof(*r->jumps));
+	r->newreasons = xcalloc(REASON_MAX, sizeof(*r->newreasons));
+	r->lt_domains = xcalloc(r->ndomains + 1, sizeof(*r->lt_domains));
+	for (i = 0; i < r->ndomains; i++)
+		if (r->domains[i].local_throttle > 0)
+			r->lt_domains[r->nlt_domains++] = &r->domains[i];
+	report_sort(r->lt_domains, r->nlt_domains, sizeof(*r->lt_domains), report_cmp_lt);
+	if (r->nlt_domains > top)
+		r->nlt_domains = top;
+	if (!r->history)
+		return;
+	for (i = 0; i < r->ndomains; i++) {
+		struct report_domain	*d = &r->domains[i];
+
+		if (d->failures > 0 && d->prev_failures == 0 && r->nnewly < top)
+			r->newly[r->nnewly++] = d;	/* already in failure order */
+		if (report_is_jump(d)) {
+			r->jumps[r->njumps].d = d;
+			r->jumps[r->njumps].pct = report_pct(d->failures, d->attempts);
+			r->jumps[r->njumps].prev_pct = report_pct(d->prev_failures,
+			    d->prev_attempts);
+			r->njumps++;
+		}
+	}
+	report_sort(r->jumps, r->njumps, sizeof(*r->jumps), report_cmp_jump);
+	if (r->njumps > top)
+		r->njumps = top;
+	for (k = 1; k < REASON_MAX; k++)
+		if (k != REASON_LOCAL_THROTTLE && r->totals.reasons[k] > 0 &&
+		    r->prev_reasons[k] == 0) {
+			r->newreasons[r->nnewreasons].reason = k;
+			r->newreasons[r->nnewreasons].n = r->totals.reasons[k];
+			r->nnewreasons++;
+		}
+	report_sort(r->newreasons, r->nnewreasons, sizeof(*r->newreasons),
+	    report_cmp_newreason);
+}
+
+static int
+report_cmp_rl(const void *a, const void *b)
+{
+	const struct report_rl	*x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+report_lists(struct report_load *L)
+{
+	struct report	*r = L->r;
+	size_t		 i, top = (size_t)r->top;
+
+	r->texts = report_top_groups(L, K_FAIL, top, &r->ntexts);
+	r->unrec = report_top_groups(L, K_OTHER, top, &r->nunrec);
+	r->lt_texts = report_top_groups(L, K_THROTTLE, top, &r->nlt_texts);
+	if (L->failed)
+		return -1;
+
+	report_sort(L->rl, L->nrl, sizeof(*L->rl), report_cmp_rl);
+	r->nrelays = L->nrl < top ? L->nrl : top;
+	r->relays = xcalloc(r->nrelays + 1, sizeof(*r->relays));
+	for (i = 0; i < r->nrelays; i++) {
+		if ((r->relays[i].name = store_name(L->st, STORE_RELAY,
+		    L->rl[i].id)) == NULL)
+			return -1;
+		r->relays[i].n = L->rl[i].n;
+		r->relays[i].reason = report_argmax(L->rl[i].rc, REASON_MAX, 1);
+	}
+	report_changes(r);
+	return 0;
+}
+
+static void
+report_load_free(struct report_load *L)
+{
+	size_t	 i;
+
+	hash_free(&L->dommap);
+	report_ids_free(&L->diagmap);
+	hash_free(&L->pairs);
+	report_ids_free(&L->relaymap);
+	for (i = 0; i < L->ngroups; i++)
+		free(L->groups[i].text);
+	free(L->groups);
+	hash_free(&L->gtab);
+	free(L->rl);
+	free(L->domid);
+}
+
+int
+report_load(struct store *st, const struct report_query *rq, struct report *r,
+    char **cause)
+{
+	struct report_load	 L;
+	struct store_range	 range;
+	int64_t			 fromday, today;
+	int			 rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&L, 0, sizeof(L));
+	L.st = st;
+	L.r = r;
+	L.tz = rq->tz;
+	fromday = cli_parse_day(rq->from);
+	today = cli_parse_day(rq->to);
+	if (fromday < 0 || today < fromday) {
+		report_cause(cause, "bad range %s .. %s", rq->from, rq->to);
+		return -1;
+	}
+	snprintf(r->from, sizeof(r->from), "%s", rq->from);
+	snprintf(r->to, sizeof(r->to), "%s", rq->to);
+	report_day_add(r->prev_from, r->from, -REPORT_HISTORY_DAYS);
+	report_day_add(r->prev_to, r->from, -1);
+	r->zone = xstrdup(rq->zone != NULL && *rq->zone != '\0' ? rq->zone : "local");
+	r->top = rq->top > 0 ? rq->top : REPORT_TOP_DEFAULT;
+	r->totals.name = xstrdup("");
+	memset(&range, 0, sizeof(range));
+	range.from = r->from;
+	range.to = r->to;
+	range.t0 = tz_local_to_utc(rq->tz, fromday * 86400);
+	range.t1 = tz_local_to_utc(rq->tz, (today + 1) * 86400) - 1;
+
+	if (store_read_begin(st) == -1) {
+		report_cause(cause, "%s", store_errmsg(st));
+		report_free(r);
+		return -1;
+	}
+	if (rq->domain != NULL) {
+		char	*lc = xstrdup(rq->domain), *p;
+
+		for (p = lc; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		r->domain_filter = lc;
+		/* a domain never seen matches nothing */
+		if ((range.domain = store_domain_find(st, lc)) == -1)
+			goto out;
+		if (range.domain == 0)
+			range.domain = -1;
+	}
+	if (report_load_daily(&L, &range) == -1 ||
+	    report_load_names(&L) == -1)
+		goto out;
+	range.from = r->from;
+	range.to = r->to;
+	if (store_failure_range(st, &range, report_failure_row, &L) == -1 ||
+	    report_lists(&L) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		report_cause(cause, "%s", store_errmsg(st));
+	store_read_end(st);
+	report_load_free(&L);
+	if (rc == -1)
+		report_free(r);
+	return rc;
+}

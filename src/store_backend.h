@@ -1,0 +1,229 @@
+/*
+ * store_backend.h -- inside the store: the state every backend shares
+ * (struct store: errors, the writer's caches and batch) and the backend
+ * interface, a table of operations in the manner of OpenSMTPD's queue
+ * backends.  Only store*.c include this file.
+ *
+ * A backend owns a connection and speaks its SQL; it never decides what
+ * is counted (store_write.c does).  Ids are int64 handed out by the
+ * database (INSERT ... RETURNING for a server).  A failing operation
+ * calls store_fail() and returns -1.  What a PostgreSQL backend (libpq)
+ * implements: open = PQconnectdb + schema check/migrate in a transaction;
+ * begin/commit/rollback = BEGIN/COMMIT/ROLLBACK (rollback also after a
+ * lost connection, then reconnect at the next begin); the write
+ * operations as prepared statements (PQprepare once, PQexecPrepared),
+ * daily_add as one multi-row INSERT ... ON CONFLICT DO UPDATE in key
+ * order (concurrent writers cannot deadlock); the reader's range queries
+ * in single-row mode (PQsetSingleRowMode) so a large range streams.
+ */
+#ifndef BW_STORE_BACKEND_H
+#define BW_STORE_BACKEND_H
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "hash.h"
+#include "store.h"
+
+/* Interned texts: a string -> a small id, once per database. */
+enum store_intern {
+	I_DOMAIN,
+	I_RELAY,
+	I_HOST,
+	I_RULE,
+	I_DIAG,			/* templates: also a hash and a normalised text */
+	I_REPLY,		/* (code, dsn, stage): a key of its own */
+	I_MAX
+};
+
+/* One failure row as the writer builds it. */
+struct store_frow {
+	int64_t		 time;
+	int64_t		 source_id;	/* 0: none (offset ignored) */
+	uint64_t	 offset;
+	int64_t		 host_id;	/* 0: NULL */
+	struct span	 queue_id;
+	struct span	 local;
+	int64_t		 domain_id;
+	int64_t		 relay_id;	/* 0: NULL */
+	int		 status_id;
+	int		 cls;
+	int		 reason;
+	int64_t		 reply_id;
+	int64_t		 diag_id;	/* 0: NULL, and no arguments */
+	int64_t		 rule_id;	/* 0: NULL */
+	struct diag_args args;
+};
+
+/* The expiry of one pending recipient: its last deferral, copied. */
+struct store_expiry {
+	int64_t		 time;
+	int64_t		 source_id;
+	uint64_t	 offset;
+	int64_t		 host_id;
+	int		 cls;
+	int		 reason;
+	int64_t		 rule_id;
+};
+
+/* Counters of one batch: (day, domain, class, reason) -> n. */
+struct store_counter {
+	int32_t		 day;		/* local days since epoch + STORE_DAY0 */
+	int32_t		 cls;
+	int32_t		 reason;
+	int64_t		 domain_id;
+	int64_t		 n;
+};
+
+/* The rowid span of a day's failure rows (the report reads by span). */
+struct store_dayspan {
+	int32_t		 day;
+	int64_t		 first, last;
+};
+
+#define STORE_DAY0	1000000		/* day keys stay positive */
+#define STORE_COUNTERS	2048		/* per batch, flushed when full */
+#define STORE_DAYSPANS	64
+#define STORE_QSET_MAX	49152		/* queue ids known to be pending */
+
+/* A bounded, direct-mapped cache slot: one key per hash bucket. */
+struct store_islot {
+	uint64_t	 hash;
+	int64_t		 id;
+	char		*key;
+	size_t		 len;
+};
+
+struct store_backend;
+
+struct store {
+	const struct store_backend *be;
+	void		*bd;		/* the backend's own state */
+	struct tz	*tz;
+	int		 readonly;
+	int		 in_tx;
+	enum store_err	 err;
+	char		 errmsg[512];
+
+	/* the writer (store_write.c) */
+	struct store_islot *cache[I_MAX];
+	struct store_counter counters[STORE_COUNTERS];
+	size_t		 ncounters;
+	struct hash	 counter_map;	/* key -> counters index + 1 */
+	struct store_dayspan spans[STORE_DAYSPANS];
+	size_t		 nspans;
+	int64_t		 linestat[LINE_KIND_MAX];
+	int64_t		 linestat_source;
+	struct hash	 qset;		/* hashes of pending queue ids */
+	int		 qset_stale;	/* reload from the database at next begin */
+	int		 qset_full;	/* too many: ask the database every time */
+	char		*tmpl;		/* scratch for templates */
+	size_t		 tmpl_cap;
+	char		*norm;
+	size_t		 norm_cap;
+	struct store_watch watch;	/* the live view (store_live.c) */
+};
+
+typedef int	(*store_qid_cb)(const char *, size_t, void *);
+
+struct store_backend {
+	const char	*backend;
+
+	/* opening (create, validate, migrate), closing, tuning */
+	int	(*open)(struct store *, const char *path, enum store_mode);
+	void	(*close)(struct store *);
+	int	(*version)(struct store *);
+	void	(*set_synchronous)(struct store *, int full);
+	void	(*set_busy_timeout)(struct store *, int ms);
+	int64_t	(*wal_size)(struct store *);
+
+	/* transactions: the writer's, and the reader's snapshot */
+	int	(*begin)(struct store *);
+	int	(*commit)(struct store *);
+	void	(*rollback)(struct store *);	/* a no-op outside one */
+	int	(*read_begin)(struct store *);
+	void	(*read_end)(struct store *);
+
+	/* the writer */
+	int64_t	(*intern)(struct store *, enum store_intern, const char *,
+		    size_t, const char *normalized, uint64_t hash);
+	int64_t	(*reply)(struct store *, int code, struct span dsn,
+		    struct span stage);
+	int64_t	(*failure_add)(struct store *, const struct store_frow *);
+	int	(*unrecognised_add)(struct store *, const char *normalized,
+		    int64_t time, struct span example, const char *domain);
+	int	(*daily_add)(struct store *, const struct store_counter *,
+		    size_t);
+	int	(*spans_add)(struct store *, const struct store_dayspan *,
+		    size_t);
+	int	(*linestats_add)(struct store *, int64_t source_id,
+		    const int64_t *by_kind);
+	int	(*pending_put)(struct store *, struct span qid, int64_t rcpt,
+		    int64_t failure_id, int64_t time);
+	int	(*pending_del)(struct store *, struct span qid, int64_t rcpt);
+	/* the failure rows of a queue id's pending recipients: count or -1 */
+	int	(*pending_get)(struct store *, struct span qid, int64_t **ids);
+	int	(*pending_forget)(struct store *, struct span qid);
+	int	(*pending_qids)(struct store *, store_qid_cb, void *);
+	int	(*pending_expire)(struct store *, int64_t before);
+	/* copy failure_id as expired: 1 with the new row and its domain, 0 gone */
+	int	(*expire_copy)(struct store *, int64_t failure_id,
+		    const struct store_expiry *, int64_t *row, int64_t *domain);
+	int	(*diag_rehash)(struct store *);
+
+	/* sources (log generations) and gaps */
+	int	(*source_list)(struct store *, struct store_source **);
+	int	(*source_get)(struct store *, int64_t, struct store_source *);
+	int64_t	(*source_add)(struct store *, const struct store_source *,
+		    int64_t now);
+	int	(*source_save)(struct store *, const struct store_source *,
+		    int64_t now);
+	int	(*gap_add)(struct store *, int64_t now, int64_t source_id,
+		    uint64_t from, uint64_t to, const char *reason);
+
+	/* maintenance: failure rows before the day and time, and their spans */
+	int64_t	(*prune)(struct store *, const char *before_day, int64_t before);
+
+	/* the reader */
+	int64_t	(*domain_find)(struct store *, const char *);
+	int	(*daily_range)(struct store *, const struct store_range *,
+		    store_daily_cb, void *);
+	int	(*failure_range)(struct store *, const struct store_range *,
+		    store_failure_cb, void *);
+	char	*(*name)(struct store *, enum store_name, int64_t);
+	int	(*failure_text)(struct store *, int64_t, char **, char **);
+	int	(*exec)(struct store *, const char *, int64_t *);
+
+	/* the live view (sql/alerts.sql) */
+	int	(*hourly_add)(struct store *, int64_t hour, int64_t attempts,
+		    int64_t failures);
+	int	(*hourly_sum)(struct store *, int64_t h0, int64_t h1,
+		    int64_t *attempts, int64_t *failures);
+	int	(*alert_add)(struct store *, const struct store_alert *);
+	int	(*alert_list)(struct store *, int64_t since, store_alert_cb,
+		    void *);
+	int	(*line_totals)(struct store *, int64_t *by_kind);
+	int	(*gap_count)(struct store *, int64_t *);
+};
+
+extern const struct store_backend store_backend_sqlite;
+
+/* Record why and what failed (the one message path); returns -1. */
+int	store_fail(struct store *, enum store_err, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Give a file just created to the owner of ref (or of path's directory). */
+void	store_give_away(int fd, const char *path, const char *ref);
+/* The hash a diagnostic template is stored with (never 0). */
+int64_t	store_diag_hash(const char *, size_t);
+/* "YYYY-MM-DD" of a counter's day key. */
+void	store_day_text(int32_t key, char *buf);
+
+/* store_write.c: the writer's batch, flushed at commit, dropped at rollback. */
+int	store_write_init(struct store *);
+void	store_write_free(struct store *);
+int	store_write_begin(struct store *);
+int	store_write_flush(struct store *);
+void	store_write_reset(struct store *);
+void	store_write_forget(struct store *);
+
+#endif

@@ -1,0 +1,863 @@
+/*
+ * store_sqlite.c -- the SQLite backend: opening (create, validate,
+ * migrate), transactions and the writer's operations, each statement
+ * prepared once.  The reader's operations are in store_sqlite_read.c.
+ *
+ * WAL mode, with -wal and -shm kept (SQLITE_FCNTL_PERSIST_WAL) so that
+ * read-only readers always work; synchronous = FULL unless asked.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "schema.h"
+#include "store_sqlite.h"
+#include "util.h"
+
+static const char *const sq_sql[SQ_MAX] = {
+	[SQ_BEGIN] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	[SQ_DOMAIN_GET] = "SELECT id FROM domain WHERE name = ?1",
+	[SQ_DOMAIN_ADD] = "INSERT INTO domain (name) VALUES (?1)",
+	[SQ_RELAY_GET] = "SELECT id FROM relay WHERE name = ?1",
+	[SQ_RELAY_ADD] = "INSERT INTO relay (name) VALUES (?1)",
+	[SQ_HOST_GET] = "SELECT id FROM host WHERE name = ?1",
+	[SQ_HOST_ADD] = "INSERT INTO host (name) VALUES (?1)",
+	[SQ_RULE_GET] = "SELECT id FROM rule WHERE name = ?1",
+	[SQ_RULE_ADD] = "INSERT INTO rule (name) VALUES (?1)",
+	[SQ_DIAG_GET] = "SELECT id FROM diagnostic WHERE hash = ?2 AND template = ?1",
+	[SQ_DIAG_ADD] = "INSERT INTO diagnostic (template, normalized, hash) VALUES (?1, ?2, ?3)",
+	[SQ_REPLY_GET] = "SELECT id FROM reply WHERE code = ?1 AND dsn = ?2 AND stage = ?3",
+	[SQ_REPLY_ADD] = "INSERT INTO reply (code, dsn, stage) VALUES (?1, ?2, ?3)",
+	[SQ_FAILURE_ADD] =
+	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
+	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+	    " ?17)",
+	[SQ_DAILY_ADD] =
+	    "INSERT INTO daily (day, domain_id, class_id, reason_id, n)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT (day, domain_id, class_id, reason_id) DO UPDATE SET n = n + excluded.n",
+	[SQ_DAYSPAN_ADD] =
+	    "INSERT INTO day_span (day, first_id, last_id) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (day) DO UPDATE SET first_id = min(first_id, excluded.first_id),"
+	    " last_id = max(last_id, excluded.last_id)",
+	[SQ_UNRECOGNISED_ADD] =
+	    "INSERT INTO unrecognised (normalized, n, first_seen, last_seen, example, example_domain)"
+	    " VALUES (?1, 1, ?2, ?2, ?3, ?4)"
+	    " ON CONFLICT (normalized) DO UPDATE SET n = n + 1,"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	[SQ_LINESTAT_ADD] =
+	    "INSERT INTO line_stats (source_id, kind, n) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (source_id, kind) DO UPDATE SET n = n + excluded.n",
+	[SQ_SOURCE_ALL] =
+	    "SELECT id, path, fp, fp_len, dev, ino, offset, tail, lines, state, last_commit"
+	    " FROM source ORDER BY id DESC",
+	[SQ_SOURCE_GET] =
+	    "SELECT id, path, fp, fp_len, dev, ino, offset, tail, lines, state, last_commit"
+	    " FROM source WHERE id = ?1",
+	[SQ_SOURCE_ADD] =
+	    "INSERT INTO source (path, fp, fp_len, dev, ino, offset, tail, lines, state,"
+	    " first_seen, last_commit) VALUES (?1, ?2, ?3, ?4, ?5, 0, x'', 0, 'active', ?6, ?6)",
+	[SQ_SOURCE_SAVE] =
+	    "UPDATE source SET path = ?2, fp = ?3, fp_len = ?4, dev = ?5, ino = ?6,"
+	    " offset = ?7, tail = ?8, lines = ?9, state = ?10, last_commit = ?11 WHERE id = ?1",
+	[SQ_GAP_ADD] =
+	    "INSERT INTO gap (time, source_id, from_offset, to_offset, reason)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[SQ_PENDING_PUT] =
+	    "INSERT OR REPLACE INTO pending (queue_id, rcpt, failure_id, time)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[SQ_PENDING_DEL] = "DELETE FROM pending WHERE queue_id = ?1 AND rcpt = ?2",
+	[SQ_PENDING_GET] = "SELECT failure_id FROM pending WHERE queue_id = ?1",
+	[SQ_PENDING_DELQ] = "DELETE FROM pending WHERE queue_id = ?1",
+	[SQ_EXPIRE_COPY] =
+	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
+	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " SELECT ?1, ?2, ?3, ?4, queue_id, local, domain_id, relay_id, 5, ?5, ?6,"
+	    " reply_id, diagnostic_id, ?7, arg1, arg2, arg3"
+	    " FROM failure WHERE id = ?8 RETURNING id, domain_id",
+	[SQ_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
+	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
+	[SQ_PENDING_QIDS] = "SELECT DISTINCT queue_id FROM pending",
+	[SQ_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
+};
+
+/* The lookup and insert of each interned kind. */
+static const struct {
+	enum sq_stmt	 get, add;
+} sq_interns[I_REPLY] = {
+	[I_DOMAIN] = { SQ_DOMAIN_GET, SQ_DOMAIN_ADD },
+	[I_RELAY] = { SQ_RELAY_GET, SQ_RELAY_ADD },
+	[I_HOST] = { SQ_HOST_GET, SQ_HOST_ADD },
+	[I_RULE] = { SQ_RULE_GET, SQ_RULE_ADD },
+	[I_DIAG] = { SQ_DIAG_GET, SQ_DIAG_ADD },
+};
+
+int
+sq_fail(struct store *st, int rc, const char *what)
+{
+	enum store_err	 why;
+	struct sq	*sq = SQ(st);
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		why = STORE_EBUSY;
+		break;
+	case SQLITE_FULL:
+		why = STORE_EFULL;
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+		why = STORE_EIO;
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		why = STORE_ENOTDB;
+		break;
+	default:
+		why = STORE_EOTHER;
+		break;
+	}
+	return store_fail(st, why, "%s: %s", what, sq != NULL && sq->db != NULL ?
+	    sqlite3_errmsg(sq->db) : sqlite3_errstr(rc));
+}
+
+int
+sq_step(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	int	 rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, what);
+	return 0;
+}
+
+int
+sq_bind_span(sqlite3_stmt *q, int i, struct span s)
+{
+	if (s.p == NULL)
+		return sqlite3_bind_null(q, i);
+	return sqlite3_bind_text(q, i, s.p, (int)s.n, SQLITE_STATIC);
+}
+
+void
+sq_bind_id(sqlite3_stmt *q, int i, int64_t id)
+{
+	if (id != 0)
+		sqlite3_bind_int64(q, i, id);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static int
+sq_exec_sql(struct store *st, const char *sql)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	if ((rc = sqlite3_exec(SQ(st)->db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		sq_fail(st, rc, "sqlite");
+		if (msg != NULL) {
+			snprintf(st->errmsg, sizeof(st->errmsg), "%s", msg);
+			sqlite3_free(msg);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sq_pragma_int(struct store *st, const char *sql, int *out)
+{
+	int64_t	 v = 0;
+
+	if (sq_exec(st, sql, &v) == -1)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* ---- opening ---- */
+
+static void
+sq_close(struct store *st)
+{
+	struct sq	*sq = SQ(st);
+	int		 i;
+
+	for (i = 0; i < SQ_MAX; i++)
+		sqlite3_finalize(sq->st[i]);
+	sq_read_close(sq);
+	sq_live_close(sq);
+	if (sq->db != NULL) {
+		if (!st->readonly) {
+			/* a quiet moment: fold the WAL back, keep the files */
+			sqlite3_wal_checkpoint_v2(sq->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+			    NULL, NULL);
+		}
+		sqlite3_close(sq->db);
+	}
+	free(sq);
+	st->bd = NULL;
+}
+
+static int
+sq_version(struct store *st)
+{
+	int	 v = -1;
+
+	sq_pragma_int(st, "PRAGMA user_version", &v);
+	return v;
+}
+
+/* Migrations: sql/migrate-N.sql, compiled in; entry N upgrades N-1 to N. */
+static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
+	[2] = migrate_2_sql,
+	[3] = migrate_3_sql,
+};
+
+/* Run sql in its own transaction. */
+static int
+sq_exec_tx(struct store *st, const char *sql, const char *sql2)
+{
+	if (sq_exec_sql(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (sq_exec_sql(st, sql) == -1 || (sql2 != NULL && sq_exec_sql(st, sql2) == -1) ||
+	    sq_exec_sql(st, "COMMIT") == -1) {
+		sq_exec_sql(st, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sq_migrate(struct store *st, int from)
+{
+	int	 v;
+
+	for (v = from + 1; v <= STORE_SCHEMA_VERSION; v++) {
+		if (sq_migrations[v] == NULL)
+			return store_fail(st, STORE_EOTHER,
+			    "no migration from schema version %d", v - 1);
+		if (sq_exec_tx(st, sq_migrations[v],
+		    v == STORE_SCHEMA_VERSION ? views_sql : NULL) == -1)
+			return -1;
+		log_info("database migrated to schema version %d", v);
+	}
+	return 0;
+}
+
+/* Create the file ourselves: 0640, group-readable for the report. */
+static int
+sq_create_file(struct store *st, const char *path)
+{
+	struct stat	 sb;
+	int		 fd;
+
+	if (stat(path, &sb) == 0 || errno != ENOENT)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1 && errno != EEXIST)
+		return store_fail(st, STORE_EIO, "%s: %s", path, strerror(errno));
+	if (fd != -1) {
+		store_give_away(fd, path, NULL);
+		close(fd);
+	}
+	return 0;
+}
+
+/* Validate before writing anything: a foreign file stays untouched. */
+static int
+sq_check(struct store *st, const char *path, enum store_mode mode, int *empty,
+    int *version)
+{
+	int	 n = 0;
+
+	if (sq_pragma_int(st, "SELECT count(*) FROM sqlite_master", &n) == -1 ||
+	    sq_pragma_int(st, "PRAGMA user_version", version) == -1) {
+		if (st->err == STORE_ENOTDB)
+			store_fail(st, STORE_ENOTDB, "%s: not a bouncewatch database (%s)",
+			    path, sqlite3_errmsg(SQ(st)->db));
+		return -1;
+	}
+	*empty = n == 0;
+	if (!*empty) {
+		if (sq_pragma_int(st, "SELECT count(*) FROM sqlite_master "
+		    "WHERE type = 'table' AND name IN ('source', 'failure', 'daily')",
+		    &n) == -1)
+			return -1;
+		if (n != 3 || *version == 0)
+			return store_fail(st, STORE_ENOTDB,
+			    "%s: an SQLite database, but not bouncewatch's", path);
+	}
+	if (*version > STORE_SCHEMA_VERSION)
+		return store_fail(st, STORE_ENEWER,
+		    "%s: schema version %d is newer than this bouncewatch (%d): "
+		    "upgrade bouncewatch", path, *version, STORE_SCHEMA_VERSION);
+	if (mode == STORE_RO && *empty)
+		return store_fail(st, STORE_ENOTDB,
+		    "%s: empty database: nothing has been recorded yet", path);
+	if (mode == STORE_RO && *version < STORE_SCHEMA_VERSION)
+		return store_fail(st, STORE_EOTHER,
+		    "%s: schema version %d is older than %d; run bouncewatchd or "
+		    "bouncewatch import once to upgrade it", path, *version,
+		    STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+static int
+sq_open(struct store *st, const char *path, enum store_mode mode)
+{
+	struct sq	*sq;
+	struct stat	 sb;
+	int		 flags, rc, version, empty, i, persist = 1;
+
+	if (mode == STORE_RO) {
+		if (stat(path, &sb) == -1)
+			return store_fail(st, STORE_EIO, "%s: %s", path, strerror(errno));
+		flags = SQLITE_OPEN_READONLY;
+	} else {
+		if (sq_create_file(st, path) == -1)
+			return -1;
+		flags = SQLITE_OPEN_READWRITE;
+	}
+	flags |= SQLITE_OPEN_NOMUTEX;
+#ifdef SQLITE_OPEN_EXRESCODE
+	flags |= SQLITE_OPEN_EXRESCODE;
+#endif
+	st->bd = sq = xcalloc(1, sizeof(*sq));
+	if ((rc = sqlite3_open_v2(path, &sq->db, flags, NULL)) != SQLITE_OK)
+		return sq_fail(st, rc, path);
+	sqlite3_busy_timeout(sq->db, 5000);
+	sqlite3_extended_result_codes(sq->db, 1);
+	if (sq_check(st, path, mode, &empty, &version) == -1)
+		return -1;
+	if (mode == STORE_RO)
+		return 0;
+
+	/* Writer: WAL, keep -wal/-shm so read-only readers always work. */
+	sqlite3_file_control(sq->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	if (sq_exec_sql(st, "PRAGMA journal_mode = WAL") == -1 ||
+	    sq_exec_sql(st, "PRAGMA synchronous = FULL") == -1 ||
+	    sq_exec_sql(st, "PRAGMA journal_size_limit = 67108864") == -1)
+		return -1;
+	if (empty) {
+		if (sq_exec_tx(st, schema_sql, views_sql) == -1)
+			return -1;
+	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, version) == -1)
+		return -1;
+	/* the live view's tables (idempotent) */
+	if (sq_exec_tx(st, alerts_sql, NULL) == -1)
+		return -1;
+
+	for (i = 0; i < SQ_MAX; i++) {
+		rc = sqlite3_prepare_v3(sq->db, sq_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &sq->st[i], NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(st, rc, "prepare");
+	}
+	/* diagnostics migrated from schema 2 carry hash 0: compute theirs */
+	if (version < 3 && !empty && st->be->diag_rehash(st) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+sq_rehash(struct store *st)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_DIAG_UNHASHED], *u = SQ(st)->st[SQ_DIAG_REHASH];
+	int		 rc;
+
+	if (sq_exec_sql(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char	*t = (const char *)sqlite3_column_text(q, 1);
+		size_t		 n = (size_t)sqlite3_column_bytes(q, 1);
+
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_int64(u, 2, store_diag_hash(t, n));
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			sqlite3_reset(u);
+			rc = SQLITE_ERROR;
+			break;
+		}
+		sqlite3_reset(u);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		sq_fail(st, rc, "rehash");
+		sq_exec_sql(st, "ROLLBACK");
+		return -1;
+	}
+	return sq_exec_sql(st, "COMMIT");
+}
+
+static void
+sq_set_synchronous(struct store *st, int full)
+{
+	sq_exec_sql(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+static void
+sq_set_busy_timeout(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(SQ(st)->db, ms);
+}
+
+static int64_t
+sq_wal_size(struct store *st)
+{
+	const char	*f = sqlite3_db_filename(SQ(st)->db, "main");
+	char		 path[4096];
+	struct stat	 sb;
+
+	if (f == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s-wal", f);
+	return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+/* ---- transactions ---- */
+
+static int
+sq_begin(struct store *st)
+{
+	return sq_step(st, SQ(st)->st[SQ_BEGIN], "begin");
+}
+
+static int
+sq_commit(struct store *st)
+{
+	return sq_step(st, SQ(st)->st[SQ_COMMIT], "commit");
+}
+
+static void
+sq_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(SQ(st)->db))
+		sq_step(st, SQ(st)->st[SQ_ROLLBACK], "rollback");
+}
+
+/* ---- the writer ---- */
+
+static int64_t
+sq_intern(struct store *st, enum store_intern which, const char *s, size_t n,
+    const char *normalized, uint64_t hash)
+{
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[sq_interns[which].get];
+	int64_t		 id;
+	int		 rc;
+
+	sqlite3_bind_text(q, 1, s, (int)n, SQLITE_STATIC);
+	if (which == I_DIAG)
+		sqlite3_bind_int64(q, 2, (int64_t)hash);
+	rc = sqlite3_step(q);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return id;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "lookup");
+	q = sq->st[sq_interns[which].add];
+	sqlite3_bind_text(q, 1, s, (int)n, SQLITE_STATIC);
+	if (normalized != NULL)
+		sqlite3_bind_text(q, 2, normalized, -1, SQLITE_STATIC);
+	if (which == I_DIAG)
+		sqlite3_bind_int64(q, 3, (int64_t)hash);
+	if (sq_step(st, q, "insert") == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(sq->db);
+}
+
+static int64_t
+sq_reply(struct store *st, int code, struct span dsn, struct span stage)
+{
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q;
+	int64_t		 id = 0;
+	int		 rc, k;
+
+	for (k = 0; k < 2; k++) {
+		q = sq->st[k == 0 ? SQ_REPLY_GET : SQ_REPLY_ADD];
+		sqlite3_bind_int(q, 1, code);
+		sqlite3_bind_text(q, 2, dsn.p, (int)dsn.n, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, stage.p, (int)stage.n, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		id = k == 0 && rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) :
+		    sqlite3_last_insert_rowid(sq->db);
+		sqlite3_reset(q);
+		if (k == 0 && rc == SQLITE_ROW)
+			break;
+		if (rc != SQLITE_DONE)
+			return sq_fail(st, rc, "reply");
+	}
+	return id;
+}
+
+static int64_t
+sq_failure_add(struct store *st, const struct store_frow *f)
+{
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[SQ_FAILURE_ADD];
+	int		 rc, k;
+
+	sqlite3_bind_int64(q, 1, f->time);
+	sq_bind_id(q, 2, f->source_id);
+	if (f->source_id != 0)
+		sqlite3_bind_int64(q, 3, (int64_t)f->offset);
+	else
+		sqlite3_bind_null(q, 3);
+	sq_bind_id(q, 4, f->host_id);
+	sq_bind_span(q, 5, f->queue_id);
+	sq_bind_span(q, 6, f->local);
+	sqlite3_bind_int64(q, 7, f->domain_id);
+	sq_bind_id(q, 8, f->relay_id);
+	sqlite3_bind_int(q, 9, f->status_id);
+	sqlite3_bind_int(q, 10, f->cls);
+	sqlite3_bind_int(q, 11, f->reason);
+	sqlite3_bind_int64(q, 12, f->reply_id);
+	sq_bind_id(q, 13, f->diag_id);
+	sq_bind_id(q, 14, f->rule_id);
+	if (f->diag_id != 0)
+		for (k = 0; k < DIAG_ARGS; k++)
+			sq_bind_span(q, 15 + k, f->args.arg[k]);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "failure row");
+	return sqlite3_last_insert_rowid(sq->db);
+}
+
+static int
+sq_unrecognised_add(struct store *st, const char *normalized, int64_t time,
+    struct span example, const char *domain)
+{
+	sqlite3_stmt	*u = SQ(st)->st[SQ_UNRECOGNISED_ADD];
+
+	sqlite3_bind_text(u, 1, normalized, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(u, 2, time);
+	sq_bind_span(u, 3, example);
+	sqlite3_bind_text(u, 4, domain, -1, SQLITE_STATIC);
+	return sq_step(st, u, "unrecognised");
+}
+
+static int
+sq_daily_add(struct store *st, const struct store_counter *c, size_t n)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_DAILY_ADD];
+	char		 day[16];
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		store_day_text(c[i].day, day);
+		sqlite3_bind_text(q, 1, day, 10, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(q, 2, c[i].domain_id);
+		sqlite3_bind_int(q, 3, c[i].cls);
+		sqlite3_bind_int(q, 4, c[i].reason);
+		sqlite3_bind_int64(q, 5, c[i].n);
+		if (sq_step(st, q, "daily counters") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sq_spans_add(struct store *st, const struct store_dayspan *s, size_t n)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_DAYSPAN_ADD];
+	char		 day[16];
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		store_day_text(s[i].day, day);
+		sqlite3_bind_text(q, 1, day, 10, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(q, 2, s[i].first);
+		sqlite3_bind_int64(q, 3, s[i].last);
+		if (sq_step(st, q, "day spans") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sq_linestats_add(struct store *st, int64_t source_id, const int64_t *by_kind)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_LINESTAT_ADD];
+	int		 k;
+
+	for (k = 0; k < LINE_KIND_MAX; k++) {
+		if (by_kind[k] == 0)
+			continue;
+		sqlite3_bind_int64(q, 1, source_id);
+		sqlite3_bind_text(q, 2, parse_kind_name((enum line_kind)k), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, by_kind[k]);
+		if (sq_step(st, q, "line stats") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sq_pending_put(struct store *st, struct span qid, int64_t rcpt, int64_t failure_id,
+    int64_t time)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_PUT];
+
+	sq_bind_span(q, 1, qid);
+	sqlite3_bind_int64(q, 2, rcpt);
+	sqlite3_bind_int64(q, 3, failure_id);
+	sqlite3_bind_int64(q, 4, time);
+	return sq_step(st, q, "pending");
+}
+
+static int
+sq_pending_del(struct store *st, struct span qid, int64_t rcpt)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_DEL];
+
+	sq_bind_span(q, 1, qid);
+	sqlite3_bind_int64(q, 2, rcpt);
+	return sq_step(st, q, "pending");
+}
+
+static int
+sq_pending_get(struct store *st, struct span qid, int64_t **out)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_GET];
+	int64_t		*ids = NULL;
+	int		 n = 0, rc;
+
+	sq_bind_span(q, 1, qid);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (size_t)(n + 1) * sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return sq_fail(st, rc, "pending");
+	}
+	*out = ids;
+	return n;
+}
+
+static int
+sq_pending_forget(struct store *st, struct span qid)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_DELQ];
+
+	sq_bind_span(q, 1, qid);
+	return sq_step(st, q, "pending");
+}
+
+static int
+sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_QIDS];
+	int		 rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(q, 0),
+		    (size_t)sqlite3_column_bytes(q, 0), arg);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "pending");
+	return 0;
+}
+
+static int
+sq_pending_expire(struct store *st, int64_t before)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_PRUNE];
+
+	sqlite3_bind_int64(q, 1, before);
+	return sq_step(st, q, "pending");
+}
+
+static int
+sq_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *e,
+    int64_t *row, int64_t *domain)
+{
+	sqlite3_stmt	*cp = SQ(st)->st[SQ_EXPIRE_COPY];
+	int		 rc, found = 0;
+
+	sqlite3_bind_int64(cp, 1, e->time);
+	sq_bind_id(cp, 2, e->source_id);
+	if (e->source_id != 0)
+		sqlite3_bind_int64(cp, 3, (int64_t)e->offset);
+	else
+		sqlite3_bind_null(cp, 3);
+	sq_bind_id(cp, 4, e->host_id);
+	sqlite3_bind_int(cp, 5, e->cls);
+	sqlite3_bind_int(cp, 6, e->reason);
+	sqlite3_bind_int64(cp, 7, e->rule_id);
+	sqlite3_bind_int64(cp, 8, failure_id);
+	rc = sqlite3_step(cp);
+	if (rc == SQLITE_ROW) {
+		*row = sqlite3_column_int64(cp, 0);
+		*domain = sqlite3_column_int64(cp, 1);
+		if ((rc = sqlite3_step(cp)) == SQLITE_DONE)
+			found = 1;
+	}
+	sqlite3_reset(cp);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "expired");
+	return found;
+}
+
+/* ---- sources and gaps ---- */
+
+static int64_t
+sq_source_add(struct store *st, const struct store_source *s, int64_t now)
+{
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[SQ_SOURCE_ADD];
+
+	sqlite3_bind_text(q, 1, s->path, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, s->fp, (int)s->fp_len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, (int64_t)s->fp_len);
+	sqlite3_bind_int64(q, 4, (int64_t)s->dev);
+	sqlite3_bind_int64(q, 5, (int64_t)s->ino);
+	sqlite3_bind_int64(q, 6, now);
+	if (sq_step(st, q, "new source") == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(sq->db);
+}
+
+static int
+sq_source_save(struct store *st, const struct store_source *s, int64_t now)
+{
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[SQ_SOURCE_SAVE];
+	int		 rc;
+
+	sqlite3_bind_int64(q, 1, s->id);
+	sqlite3_bind_text(q, 2, s->path, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 3, s->fp, (int)s->fp_len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, (int64_t)s->fp_len);
+	sqlite3_bind_int64(q, 5, (int64_t)s->dev);
+	sqlite3_bind_int64(q, 6, (int64_t)s->ino);
+	sqlite3_bind_int64(q, 7, (int64_t)s->offset);
+	sqlite3_bind_blob(q, 8, s->tail, (int)s->tail_len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 9, (int64_t)s->lines);
+	sqlite3_bind_text(q, 10, s->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 11, now);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE || sqlite3_changes(sq->db) != 1)
+		return sq_fail(st, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "save position");
+	return 0;
+}
+
+static int
+sq_gap_add(struct store *st, int64_t now, int64_t source_id, uint64_t from,
+    uint64_t to, const char *reason)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_GAP_ADD];
+
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, source_id);
+	sqlite3_bind_int64(q, 3, (int64_t)from);
+	if (to != 0)
+		sqlite3_bind_int64(q, 4, (int64_t)to);
+	else
+		sqlite3_bind_null(q, 4);
+	sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
+	return sq_step(st, q, "gap");
+}
+
+/* ---- maintenance ---- */
+
+static int64_t
+sq_prune(struct store *st, const char *before_day, int64_t before)
+{
+	static const char sql_del[] =
+	    "DELETE FROM failure WHERE id <= coalesce((SELECT max(last_id) FROM day_span"
+	    " WHERE day < ?1), 0) AND time < ?2";
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q;
+	int64_t		 n;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(sq->db, sql_del, -1, &q, NULL)) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, before_day, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, before);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_OK)
+		return sq_fail(st, rc, "prune");
+	n = sqlite3_changes64(sq->db);
+	if (sq_exec_sql(st, "DELETE FROM day_span WHERE first_id NOT IN (SELECT id FROM "
+	    "failure) AND NOT EXISTS (SELECT 1 FROM failure WHERE id BETWEEN "
+	    "day_span.first_id AND day_span.last_id)") == -1)
+		return -1;
+	return n;
+}
+
+const struct store_backend store_backend_sqlite = {
+	.backend = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.version = sq_version,
+	.set_synchronous = sq_set_synchronous,
+	.set_busy_timeout = sq_set_busy_timeout,
+	.wal_size = sq_wal_size,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
+	.intern = sq_intern,
+	.reply = sq_reply,
+	.failure_add = sq_failure_add,
+	.unrecognised_add = sq_unrecognised_add,
+	.daily_add = sq_daily_add,
+	.spans_add = sq_spans_add,
+	.linestats_add = sq_linestats_add,
+	.pending_put = sq_pending_put,
+	.pending_del = sq_pending_del,
+	.pending_get = sq_pending_get,
+	.pending_forget = sq_pending_forget,
+	.pending_qids = sq_pending_qids,
+	.pending_expire = sq_pending_expire,
+	.expire_copy = sq_expire_copy,
+	.diag_rehash = sq_rehash,
+	.source_list = sq_source_list,
+	.source_get = sq_source_get,
+	.source_add = sq_source_add,
+	.source_save = sq_source_save,
+	.gap_add = sq_gap_add,
+	.prune = sq_prune,
+	.domain_find = sq_domain_find,
+	.daily_range = sq_daily_range,
+	.failure_range = sq_failure_range,
+	.name = sq_name,
+	.failure_text = sq_failure_text,
+	.exec = sq_exec,
+	.hourly_add = sq_hourly_add,
+	.hourly_sum = sq_hourly_sum,
+	.alert_add = sq_alert_add,
+	.alert_list = sq_alert_list,
+	.line_totals = sq_line_totals,
+	.gap_count = sq_gap_count,
+};

@@ -1,0 +1,110 @@
+/*
+ * store_sqlite.h -- inside the SQLite backend: its connection and
+ * statements, shared by store_sqlite.c (opening, transactions, the
+ * writer's operations) and store_sqlite_read.c (the reader's).
+ */
+#ifndef BW_STORE_SQLITE_H
+#define BW_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "store_backend.h"
+
+/* The writer's statements, prepared once at open. */
+enum sq_stmt {
+	SQ_BEGIN,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_DOMAIN_GET, SQ_DOMAIN_ADD,
+	SQ_RELAY_GET, SQ_RELAY_ADD,
+	SQ_HOST_GET, SQ_HOST_ADD,
+	SQ_RULE_GET, SQ_RULE_ADD,
+	SQ_DIAG_GET, SQ_DIAG_ADD,
+	SQ_REPLY_GET, SQ_REPLY_ADD,
+	SQ_FAILURE_ADD,
+	SQ_DAILY_ADD,
+	SQ_DAYSPAN_ADD,
+	SQ_UNRECOGNISED_ADD,
+	SQ_LINESTAT_ADD,
+	SQ_SOURCE_ALL,
+	SQ_SOURCE_GET,
+	SQ_SOURCE_ADD,
+	SQ_SOURCE_SAVE,
+	SQ_GAP_ADD,
+	SQ_PENDING_PUT,
+	SQ_PENDING_DEL,
+	SQ_PENDING_GET,
+	SQ_PENDING_DELQ,
+	SQ_EXPIRE_COPY,
+	SQ_DIAG_UNHASHED,
+	SQ_DIAG_REHASH,
+	SQ_PENDING_QIDS,
+	SQ_PENDING_PRUNE,
+	SQ_MAX
+};
+
+/* The reader's statements, prepared at first use. */
+enum sq_read {
+	SR_DOMAIN_FIND,
+	SR_DAILY,
+	SR_FAILURES,
+	SR_DOMAIN_NAME,
+	SR_RELAY_NAME,
+	SR_NORMALIZED,
+	SR_FAILURE_TEXT,
+	SR_MAX
+};
+
+/* The live view's statements (store_sqlite_live.c), prepared at first use. */
+enum sq_live {
+	SL_HOURLY_ADD,
+	SL_HOURLY_SUM,
+	SL_ALERT_ADD,
+	SL_ALERT_LIST,
+	SL_LINE_TOTALS,
+	SL_GAP_COUNT,
+	SL_HAS_ALERTS,
+	SL_MAX
+};
+
+struct sq {
+	sqlite3		*db;
+	sqlite3_stmt	*st[SQ_MAX];
+	sqlite3_stmt	*rd[SR_MAX];
+	sqlite3_stmt	*live[SL_MAX];
+};
+
+#define SQ(st)	((struct sq *)(st)->bd)
+
+/* Record an SQLite failure (the result code says why); returns -1. */
+int	sq_fail(struct store *, int rc, const char *what);
+/* Step a statement that returns no row and reset it; -1 recorded. */
+int	sq_step(struct store *, sqlite3_stmt *, const char *what);
+int	sq_bind_span(sqlite3_stmt *, int, struct span);
+void	sq_bind_id(sqlite3_stmt *, int, int64_t);	/* 0: NULL */
+
+/* store_sqlite_read.c */
+void	sq_read_close(struct sq *);
+int	sq_read_begin(struct store *);
+void	sq_read_end(struct store *);
+int64_t	sq_domain_find(struct store *, const char *);
+int	sq_daily_range(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
+int	sq_failure_range(struct store *, const struct store_range *,
+	    store_failure_cb, void *);
+char	*sq_name(struct store *, enum store_name, int64_t);
+int	sq_failure_text(struct store *, int64_t, char **, char **);
+int	sq_exec(struct store *, const char *, int64_t *);
+int	sq_source_list(struct store *, struct store_source **);
+int	sq_source_get(struct store *, int64_t, struct store_source *);
+
+/* store_sqlite_live.c */
+void	sq_live_close(struct sq *);
+int	sq_hourly_add(struct store *, int64_t, int64_t, int64_t);
+int	sq_hourly_sum(struct store *, int64_t, int64_t, int64_t *, int64_t *);
+int	sq_alert_add(struct store *, const struct store_alert *);
+int	sq_alert_list(struct store *, int64_t, store_alert_cb, void *);
+int	sq_line_totals(struct store *, int64_t *);
+int	sq_gap_count(struct store *, int64_t *);
+
+#endif

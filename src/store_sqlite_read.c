@@ -1,0 +1,308 @@
+/*
+ * store_sqlite_read.c -- the SQLite backend's reads: sources, and the
+ * reader's operations (counters, failure rows, names) for the report.
+ * Statements are prepared at first use and kept; nothing from the
+ * database or the user is ever spliced into SQL.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "util.h"
+
+static const char *const sr_sql[SR_MAX] = {
+	[SR_DOMAIN_FIND] = "SELECT id FROM domain WHERE name = ?1",
+	[SR_DAILY] =
+	    "SELECT day, domain_id, class_id, reason_id, n FROM daily"
+	    " WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR domain_id = ?3)",
+	/* day_span bounds the ids of each day: no index on time needed */
+	[SR_FAILURES] =
+	    "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
+	    "       f.diagnostic_id, f.relay_id"
+	    "  FROM failure f"
+	    " WHERE f.id BETWEEN"
+	    "       (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "   AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "   AND f.time BETWEEN ?3 AND ?4"
+	    "   AND (?5 IS NULL OR f.domain_id = ?5)",
+	[SR_DOMAIN_NAME] = "SELECT name FROM domain WHERE id = ?1",
+	[SR_RELAY_NAME] = "SELECT name FROM relay WHERE id = ?1",
+	[SR_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = ?1",
+	/* v_failures puts the row's words back into its template */
+	[SR_FAILURE_TEXT] = "SELECT diagnostic, domain FROM v_failures WHERE id = ?1",
+};
+
+void
+sq_read_close(struct sq *sq)
+{
+	int	 i;
+
+	for (i = 0; i < SR_MAX; i++)
+		sqlite3_finalize(sq->rd[i]);
+}
+
+static sqlite3_stmt *
+sq_reader(struct store *st, enum sq_read which)
+{
+	struct sq	*sq = SQ(st);
+	int		 rc;
+
+	if (sq->rd[which] == NULL &&
+	    (rc = sqlite3_prepare_v2(sq->db, sr_sql[which], -1, &sq->rd[which],
+	    NULL)) != SQLITE_OK) {
+		sq->rd[which] = NULL;
+		sq_fail(st, rc, "prepare");
+		return NULL;
+	}
+	return sq->rd[which];
+}
+
+int
+sq_exec(struct store *st, const char *sql, int64_t *out)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(SQ(st)->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return sq_fail(st, rc, "open");
+	*out = 0;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(st, rc, "open");
+	return 0;
+}
+
+/* ---- sources ---- */
+
+static void
+sq_source_row(sqlite3_stmt *q, struct store_source *s)
+{
+	const void	*b;
+	int		 n;
+
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(q, 0);
+	snprintf(s->path, sizeof(s->path), "%s", (const char *)sqlite3_column_text(q, 1));
+	b = sqlite3_column_blob(q, 2);
+	n = sqlite3_column_bytes(q, 2);
+	if (n > STORE_FP_MAX)
+		n = STORE_FP_MAX;
+	if (b != NULL)
+		memcpy(s->fp, b, (size_t)n);
+	s->fp_len = (size_t)sqlite3_column_int64(q, 3);
+	if (s->fp_len > (size_t)n)
+		s->fp_len = (size_t)n;
+	s->dev = (uint64_t)sqlite3_column_int64(q, 4);
+	s->ino = (uint64_t)sqlite3_column_int64(q, 5);
+	s->offset = (uint64_t)sqlite3_column_int64(q, 6);
+	b = sqlite3_column_blob(q, 7);
+	n = sqlite3_column_bytes(q, 7);
+	if (n > STORE_TAIL_MAX)
+		n = STORE_TAIL_MAX;
+	if (b != NULL)
+		memcpy(s->tail, b, (size_t)n);
+	s->tail_len = (size_t)n;
+	s->lines = (uint64_t)sqlite3_column_int64(q, 8);
+	snprintf(s->state, sizeof(s->state), "%s", (const char *)sqlite3_column_text(q, 9));
+	s->last_commit = sqlite3_column_int64(q, 10);
+}
+
+int
+sq_source_list(struct store *st, struct store_source **out)
+{
+	sqlite3_stmt		*q = SQ(st)->st[SQ_SOURCE_ALL];
+	struct store_source	*v = NULL;
+	int			 n = 0, rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
+		sq_source_row(q, &v[n++]);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return sq_fail(st, rc, "sources");
+	}
+	*out = v;
+	return n;
+}
+
+int
+sq_source_get(struct store *st, int64_t id, struct store_source *out)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SOURCE_GET];
+	int		 rc;
+
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		sq_source_row(q, out);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "source");
+	return 0;
+}
+
+/* ---- the reader ---- */
+
+int
+sq_read_begin(struct store *st)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_exec(SQ(st)->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
+		return sq_fail(st, rc, "begin");
+	return 0;
+}
+
+void
+sq_read_end(struct store *st)
+{
+	if (!sqlite3_get_autocommit(SQ(st)->db))
+		sqlite3_exec(SQ(st)->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int64_t
+sq_domain_find(struct store *st, const char *name)
+{
+	sqlite3_stmt	*q;
+	int64_t		 id = 0;
+	int		 rc;
+
+	if ((q = sq_reader(st, SR_DOMAIN_FIND)) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(st, rc, "domain");
+	return id;
+}
+
+static void
+sq_bind_domain(sqlite3_stmt *q, int i, int64_t domain)
+{
+	if (domain != 0)
+		sqlite3_bind_int64(q, i, domain);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+int
+sq_daily_range(struct store *st, const struct store_range *r, store_daily_cb cb,
+    void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_daily	 row;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_DAILY)) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
+	sq_bind_domain(q, 3, r->domain);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((row.day = (const char *)sqlite3_column_text(q, 0)) == NULL)
+			continue;
+		row.domain_id = sqlite3_column_int64(q, 1);
+		row.cls = sqlite3_column_int(q, 2);
+		row.reason = sqlite3_column_int(q, 3);
+		row.n = sqlite3_column_int64(q, 4);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "daily counters");
+	return 0;
+}
+
+int
+sq_failure_range(struct store *st, const struct store_range *r,
+    store_failure_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_failure	 row;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_FAILURES)) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, r->t0);
+	sqlite3_bind_int64(q, 4, r->t1);
+	sq_bind_domain(q, 5, r->domain);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(q, 0);
+		row.time = sqlite3_column_int64(q, 1);
+		row.domain_id = sqlite3_column_int64(q, 2);
+		row.cls = sqlite3_column_int(q, 3);
+		row.reason = sqlite3_column_int(q, 4);
+		row.diagnostic_id = sqlite3_column_int64(q, 5);
+		row.relay_id = sqlite3_column_int64(q, 6);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "failure rows");
+	return 0;
+}
+
+/* Text columns of the row with this id: malloc'd, "" when absent. */
+static int
+sq_lookup(struct store *st, enum sq_read which, int64_t id, char **a, char **b)
+{
+	sqlite3_stmt		*q;
+	const unsigned char	*s;
+	int			 rc;
+
+	if ((q = sq_reader(st, which)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(q);
+		return sq_fail(st, rc, "lookup");
+	}
+	s = rc == SQLITE_ROW ? sqlite3_column_text(q, 0) : NULL;
+	*a = xstrdup(s != NULL ? (const char *)s : "");
+	if (b != NULL) {
+		s = rc == SQLITE_ROW ? sqlite3_column_text(q, 1) : NULL;
+		*b = xstrdup(s != NULL ? (const char *)s : "");
+	}
+	sqlite3_reset(q);
+	return 0;
+}
+
+char *
+sq_name(struct store *st, enum store_name which, int64_t id)
+{
+	static const enum sq_read q[] = {
+		[STORE_DOMAIN] = SR_DOMAIN_NAME,
+		[STORE_RELAY] = SR_RELAY_NAME,
+		[STORE_NORMALIZED] = SR_NORMALIZED,
+	};
+	char	*s;
+
+	if (sq_lookup(st, q[which], id, &s, NULL) == -1)
+		return NULL;
+	return s;
+}
+
+int
+sq_failure_text(struct store *st, int64_t id, char **text, char **domain)
+{
+	return sq_lookup(st, SR_FAILURE_TEXT, id, text, domain);
+}

@@ -1,0 +1,586 @@
+/*
+ * store_write.c -- the writer: what a parsed line becomes in the store.
+ * Interned ids from small bounded caches, per-day counters summed in
+ * memory, failure rows with their diagnostic templates (diag.c), and the
+ * pending deferrals that attribute "expired".  The database work goes
+ * through the backend's operations.
+ *
+ * Memory stays bounded whatever the log: the caches are fixed-size, the
+ * counters are flushed when full and at each commit, and the recipients
+ * still deferred live in the database, in the same transactions, with
+ * only a bounded set of their queue ids' hashes in memory.  After a
+ * rollback every cache is dropped: ids handed out inside the failed
+ * transaction no longer exist.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_backend.h"
+#include "tz.h"
+#include "util.h"
+
+/* Slots of each interning cache (powers of two). */
+static const unsigned store_cache_slots[I_MAX] = {
+	[I_DOMAIN] = 8192,
+	[I_RELAY] = 4096,
+	[I_HOST] = 64,
+	[I_RULE] = 512,
+	[I_DIAG] = 8192,
+	[I_REPLY] = 1024,
+};
+
+int64_t
+store_diag_hash(const char *s, size_t n)
+{
+	return (int64_t)((hash_bytes(s, n) | 1) & INT64_MAX) | 1;
+}
+
+int
+store_write_init(struct store *st)
+{
+	int	 i;
+
+	for (i = 0; i < I_MAX; i++)
+		st->cache[i] = xcalloc(store_cache_slots[i], sizeof(*st->cache[i]));
+	st->qset_stale = 1;
+	return 0;
+}
+
+/* Forget every interned id (they may be gone from the database). */
+void
+store_write_forget(struct store *st)
+{
+	int		 i;
+	unsigned	 j;
+
+	for (i = 0; i < I_MAX; i++) {
+		if (st->cache[i] == NULL)
+			continue;
+		for (j = 0; j < store_cache_slots[i]; j++) {
+			free(st->cache[i][j].key);
+			st->cache[i][j].key = NULL;
+			st->cache[i][j].hash = 0;
+		}
+	}
+}
+
+void
+store_write_free(struct store *st)
+{
+	int	 i;
+
+	store_write_forget(st);
+	for (i = 0; i < I_MAX; i++)
+		free(st->cache[i]);
+	hash_free(&st->counter_map);
+	hash_free(&st->qset);
+	free(st->tmpl);
+	free(st->norm);
+}
+
+/* ---- interning ---- */
+
+static struct store_islot *
+store_cache_slot(struct store *st, enum store_intern which, uint64_t h)
+{
+	return &st->cache[which][h & (store_cache_slots[which] - 1)];
+}
+
+static int
+store_cache_hit(const struct store_islot *slot, uint64_t h, const char *s, size_t n)
+{
+	return slot->hash == h && slot->len == n && memcmp(slot->key, s, n) == 0;
+}
+
+static int64_t
+store_cache_put(struct store_islot *slot, uint64_t h, const char *s, size_t n,
+    int64_t id)
+{
+	free(slot->key);
+	slot->key = xmalloc(n + 1);
+	memcpy(slot->key, s, n);
+	slot->key[n] = '\0';
+	slot->len = n;
+	slot->hash = h;
+	slot->id = id;
+	return id;
+}
+
+static int64_t
+store_intern(struct store *st, enum store_intern which, const char *s, size_t n,
+    const char *normalized)
+{
+	uint64_t		 h = hash_bytes(s, n) | 1;
+	struct store_islot	*slot = store_cache_slot(st, which, h);
+	int64_t			 id;
+
+	if (store_cache_hit(slot, h, s, n))
+		return slot->id;
+	if ((id = st->be->intern(st, which, s, n, normalized,
+	    (uint64_t)store_diag_hash(s, n))) < 0)
+		return -1;
+	return store_cache_put(slot, h, s, n, id);
+}
+
+static int64_t
+store_intern_span(struct store *st, enum store_intern which, struct span s)
+{
+	if (s.p == NULL || s.n == 0)
+		return 0;
+	return store_intern(st, which, s.p, s.n, NULL);
+}
+
+static struct span
+store_span_cut(struct span s, size_t max)
+{
+	if (s.p == NULL) {
+		s.p = "";
+		s.n = 0;
+	} else if (s.n > max)
+		s.n = max;
+	return s;
+}
+
+/*
+ * The reply of a failure -- code, dsn (or the reply's enhanced code) and
+ * SMTP stage -- interned as one id: a few hundred combinations cover a
+ * busy server, and each failure row carries one small integer.
+ */
+static int64_t
+store_reply_id(struct store *st, const struct delivery *d)
+{
+	struct span		 dsn, stage;
+	char			 key[512];
+	int			 n;
+	uint64_t		 h;
+	struct store_islot	*slot;
+	int64_t			 id;
+
+	dsn = store_span_cut(d->dsn.p != NULL ? d->dsn : d->enhanced, 64);
+	stage = store_span_cut(d->stage, 128);
+	n = snprintf(key, sizeof(key), "%d\x1f%.*s\x1f%.*s", d->code,
+	    (int)dsn.n, dsn.p, (int)stage.n, stage.p);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		n = (int)strlen(key);
+	h = hash_bytes(key, (size_t)n) | 1;
+	slot = store_cache_slot(st, I_REPLY, h);
+	if (store_cache_hit(slot, h, key, (size_t)n))
+		return slot->id;
+	if ((id = st->be->reply(st, d->code, dsn, stage)) < 0)
+		return -1;
+	return store_cache_put(slot, h, key, (size_t)n, id);
+}
+
+/* ---- days, counters, spans, line statistics ---- */
+
+static int32_t
+store_day_key(struct store *st, int64_t t)
+{
+	/* tz caches its offset per hour: cheap on the per-line path */
+	return (int32_t)(tz_local_day(st->tz, t) + STORE_DAY0);
+}
+
+static int
+store_flush_counters(struct store *st)
+{
+	size_t	 i;
+
+	if (st->ncounters > 0 &&
+	    st->be->daily_add(st, st->counters, st->ncounters) == -1)
+		return -1;
+	if (st->watch.count != NULL)
+		for (i = 0; i < st->ncounters; i++)
+			st->watch.count(st->watch.arg, st->counters[i].domain_id,
+			    st->counters[i].cls, st->counters[i].reason,
+			    st->counters[i].n);
+	st->ncounters = 0;
+	hash_clear(&st->counter_map);
+	return 0;
+}
+
+static int
+store_count(struct store *st, int32_t day, int64_t domain_id, int cls, int reason)
+{
+	struct store_counter	*c;
+	size_t			*v;
+	int			 isnew;
+
+	if (st->ncounters == STORE_COUNTERS &&
+	    hash_find(&st->counter_map, ((uint64_t)(uint32_t)day << 32) |
+	    ((uint64_t)cls << 16) | (uint64_t)reason, (uint64_t)domain_id) == 0 &&
+	    store_flush_counters(st) == -1)
+		return -1;
+	v = hash_slot(&st->counter_map, ((uint64_t)(uint32_t)day << 32) |
+	    ((uint64_t)cls << 16) | (uint64_t)reason, (uint64_t)domain_id, &isnew);
+	if (!isnew) {
+		st->counters[*v - 1].n++;
+		return 0;
+	}
+	c = &st->counters[st->ncounters];
+	c->day = day;
+	c->domain_id = domain_id;
+	c->cls = cls;
+	c->reason = reason;
+	c->n = 1;
+	*v = ++st->ncounters;
+	return 0;
+}
+
+static int
+store_flush_spans(struct store *st)
+{
+	if (st->nspans > 0 && st->be->spans_add(st, st->spans, st->nspans) == -1)
+		return -1;
+	st->nspans = 0;
+	return 0;
+}
+
+/* Widen the rowid span of a day; flushed at commit, or when full. */
+static int
+store_span(struct store *st, int32_t day, int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < st->nspans; i++)
+		if (st->spans[i].day == day) {
+			if (id < st->spans[i].first)
+				st->spans[i].first = id;
+			if (id > st->spans[i].last)
+				st->spans[i].last = id;
+			return 0;
+		}
+	if (st->nspans == STORE_DAYSPANS && store_flush_spans(st) == -1)
+		return -1;
+	st->spans[st->nspans].day = day;
+	st->spans[st->nspans].first = st->spans[st->nspans].last = id;
+	st->nspans++;
+	return 0;
+}
+
+static int
+store_flush_linestats(struct store *st)
+{
+	int	 k;
+
+	if (st->linestat_source < 0)
+		return 0;
+	for (k = 0; k < LINE_KIND_MAX; k++)
+		if (st->linestat[k] != 0)
+			break;
+	if (k == LINE_KIND_MAX)
+		return 0;
+	if (st->be->linestats_add(st, st->linestat_source, st->linestat) == -1)
+		return -1;
+	memset(st->linestat, 0, sizeof(st->linestat));
+	return 0;
+}
+
+/* ---- failure rows ---- */
+
+static void
+store_reserve(char **buf, size_t *cap, size_t need)
+{
+	if (*cap >= need)
+		return;
+	*cap = need < 4096 ? 4096 : need * 2;
+	*buf = xrealloc(*buf, *cap);
+}
+
+static int
+store_recipient_exact(const struct delivery *d)
+{
+	const char	*at;
+	size_t		 dl = strlen(d->domain);
+
+	if (d->recipient.p == NULL || dl == 0)
+		return 0;
+	at = memrchr(d->recipient.p, '@', d->recipient.n);
+	return at != NULL && (size_t)(d->recipient.p + d->recipient.n - at - 1) == dl &&
+	    memcmp(at + 1, d->domain, dl) == 0;
+}
+
+/* The template of d's diagnostic, interned: its id, 0 without one, -1. */
+static int64_t
+store_diag_id(struct store *st, const struct delivery *d, int exact,
+    struct diag_args *args)
+{
+	const char		*rb;
+	size_t			 hlen = 0, tlen;
+	uint64_t		 h;
+	struct store_islot	*slot;
+
+	memset(args, 0, sizeof(*args));
+	if (d->diagnostic.p == NULL)
+		return 0;
+	if (d->relay.p != NULL && (rb = memchr(d->relay.p, ']', d->relay.n)) != NULL)
+		hlen = (size_t)(rb - d->relay.p) + 1;
+	store_reserve(&st->tmpl, &st->tmpl_cap, DIAG_TEMPLATE_SIZE(d->diagnostic.n));
+	tlen = diag_template(d->diagnostic.p, d->diagnostic.n,
+	    exact ? d->recipient.p : "", exact ? d->recipient.n : 0,
+	    d->relay.p, hlen, d->domain, strlen(d->domain), st->tmpl, args);
+	h = hash_bytes(st->tmpl, tlen) | 1;
+	slot = store_cache_slot(st, I_DIAG, h);
+	if (store_cache_hit(slot, h, st->tmpl, tlen))
+		return slot->id;
+	/* normalise only texts not seen recently */
+	store_reserve(&st->norm, &st->norm_cap, tlen * 2 + 64);
+	diag_normalize(st->tmpl, tlen, st->norm, st->norm_cap);
+	return store_intern(st, I_DIAG, st->tmpl, tlen, st->norm);
+}
+
+/* One failure row; returns its id or -1. */
+static int64_t
+store_failure(struct store *st, int64_t source_id, uint64_t offset,
+    const struct delivery *d, const struct verdict *v, int64_t domain_id,
+    int status_id)
+{
+	struct store_frow	 f;
+	int64_t			 id;
+	int			 exact = store_recipient_exact(d);
+
+	memset(&f, 0, sizeof(f));
+	f.local = d->recipient;
+	if (exact)
+		f.local.n = (size_t)((const char *)memrchr(f.local.p, '@', f.local.n) -
+		    f.local.p);
+	if ((f.host_id = store_intern_span(st, I_HOST, d->host)) < 0 ||
+	    (f.relay_id = store_intern_span(st, I_RELAY, d->relay)) < 0 ||
+	    (f.reply_id = store_reply_id(st, d)) < 0)
+		return -1;
+	f.rule_id = v->rule != NULL ?
+	    store_intern(st, I_RULE, v->rule, strlen(v->rule), NULL) : 0;
+	if (f.rule_id < 0 || (f.diag_id = store_diag_id(st, d, exact, &f.args)) < 0)
+		return -1;
+	f.time = d->time;
+	f.source_id = source_id > 0 ? source_id : 0;
+	f.offset = offset;
+	f.queue_id = d->queue_id;
+	f.domain_id = domain_id;
+	f.status_id = status_id;
+	f.cls = (int)v->cls;
+	f.reason = (int)v->reason;
+	if ((id = st->be->failure_add(st, &f)) < 0)
+		return -1;
+
+	if (v->reason == REASON_OTHER && d->diagnostic.p != NULL) {
+		store_reserve(&st->norm, &st->norm_cap, d->diagnostic.n * 2 + 64);
+		diag_normalize(d->diagnostic.p, d->diagnostic.n, st->norm, st->norm_cap);
+		if (st->be->unrecognised_add(st, st->norm, d->time, d->diagnostic,
+		    d->domain) == -1)
+			return -1;
+	}
+	return id;
+}
+
+static int
+store_status_id(enum dstatus s)
+{
+	switch (s) {
+	case DSTATUS_SENT: return 1;
+	case DSTATUS_DEFERRED: return 2;
+	case DSTATUS_BOUNCED: return 3;
+	case DSTATUS_SOFTBOUNCE: return 4;
+	case DSTATUS_EXPIRED: return 5;
+	default: return 0;
+	}
+}
+
+/* ---- pending recipients, for attributing "expired" ---- */
+
+/*
+ * Queue ids that have rows in "pending" (recipients whose last attempt
+ * was deferred), as 64-bit hashes: a delivered line touches the database
+ * only when its queue id may be there.  A false positive costs one DELETE
+ * that finds nothing; when the set is full, every line asks.
+ */
+static void
+store_qset_add(struct store *st, uint64_t h)
+{
+	size_t	*v;
+	int	 isnew;
+
+	if (st->qset.n >= STORE_QSET_MAX) {
+		st->qset_full = 1;
+		return;
+	}
+	v = hash_slot(&st->qset, h, 0, &isnew);
+	*v = 1;
+}
+
+static int
+store_qset_has(struct store *st, uint64_t h)
+{
+	if (st->qset_full || st->qset_stale)
+		return 1;
+	return hash_find(&st->qset, h, 0) != 0;
+}
+
+static int
+store_qset_load_one(const char *q, size_t n, void *arg)
+{
+	store_qset_add(arg, hash_bytes(q, n) | 1);
+	return 0;
+}
+
+/* (Re)build the set from the database: at start, after a rollback. */
+static int
+store_qset_load(struct store *st)
+{
+	hash_clear(&st->qset);
+	st->qset_full = 0;
+	if (st->be->pending_qids(st, store_qset_load_one, st) == -1)
+		return -1;
+	st->qset_stale = 0;
+	return 0;
+}
+
+/*
+ * A deferral remembers (queue id, recipient) -> its failure row; a
+ * delivery or bounce forgets it.  In the database, in the transaction:
+ * a rolled-back batch, a restart or a crash keeps the attribution exact.
+ */
+static int
+store_pending_note(struct store *st, const struct delivery *d, int64_t row)
+{
+	uint64_t	 h;
+	int64_t		 rcpt;
+
+	if (d->queue_id.p == NULL || d->recipient.p == NULL)
+		return 0;
+	h = hash_bytes(d->queue_id.p, d->queue_id.n) | 1;
+	rcpt = (int64_t)hash_bytes(d->recipient.p, d->recipient.n);
+	if (row > 0) {
+		if (st->be->pending_put(st, d->queue_id, rcpt, row, d->time) == -1)
+			return -1;
+		store_qset_add(st, h);
+		return 0;
+	}
+	if (!store_qset_has(st, h))
+		return 0;
+	return st->be->pending_del(st, d->queue_id, rcpt);
+}
+
+/*
+ * qmgr expired a message: one permanent/expired failure for each of its
+ * recipients still pending (with their last reply), or one for the
+ * message when none is known.
+ */
+static int
+store_expired(struct store *st, int64_t source_id, uint64_t offset,
+    const struct delivery *qd, const struct verdict *v)
+{
+	struct store_expiry	 e;
+	int32_t			 day = store_day_key(st, qd->time);
+	int64_t			*ids = NULL, did, row;
+	int			 nids = 0, i, rc, found = 0;
+
+	if (qd->queue_id.p != NULL &&
+	    (nids = st->be->pending_get(st, qd->queue_id, &ids)) == -1)
+		return -1;
+	if (nids > 0) {
+		memset(&e, 0, sizeof(e));
+		e.time = qd->time;
+		e.source_id = source_id > 0 ? source_id : 0;
+		e.offset = offset;
+		e.cls = (int)v->cls;
+		e.reason = (int)v->reason;
+		if ((e.host_id = store_intern_span(st, I_HOST, qd->host)) < 0 ||
+		    (e.rule_id = store_intern(st, I_RULE, v->rule, strlen(v->rule),
+		    NULL)) < 0) {
+			free(ids);
+			return -1;
+		}
+		/* each recipient: its last deferral, now expired */
+		for (i = 0; i < nids; i++) {
+			if ((rc = st->be->expire_copy(st, ids[i], &e, &row, &did)) == -1 ||
+			    (rc == 1 && (store_span(st, day, row) == -1 ||
+			    store_count(st, day, did, v->cls, v->reason) == -1))) {
+				free(ids);
+				return -1;
+			}
+			found += rc;
+		}
+		free(ids);
+		if (found)
+			return st->be->pending_forget(st, qd->queue_id);
+	} else
+		free(ids);
+	/* recipients unknown (or their rows pruned): attribute to the message */
+	if ((did = store_intern(st, I_DOMAIN, "", 0, NULL)) < 0)
+		return -1;
+	if ((row = store_failure(st, source_id, offset, qd, v, did, 5)) < 0 ||
+	    store_span(st, day, row) == -1)
+		return -1;
+	return store_count(st, day, did, v->cls, v->reason);
+}
+
+int
+store_add(struct store *st, int64_t source_id, uint64_t offset,
+    enum line_kind kind, const struct delivery *d, const struct verdict *v)
+{
+	int64_t	 did, row;
+	int32_t	 day;
+
+	if (source_id != st->linestat_source) {
+		if (store_flush_linestats(st) == -1)
+			return -1;
+		st->linestat_source = source_id;
+	}
+	st->linestat[kind]++;
+	if (kind == LINE_EXPIRED)
+		return d->has_time ? store_expired(st, source_id, offset, d, v) : 0;
+	if (kind != LINE_DELIVERY || !d->has_time)
+		return 0;
+
+	day = store_day_key(st, d->time);
+	if ((did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0)
+		return -1;
+	if (store_count(st, day, did, v->cls, v->reason) == -1)
+		return -1;
+	row = 0;
+	if (v->cls != CLASS_DELIVERED) {
+		if ((row = store_failure(st, source_id, offset, d, v, did,
+		    store_status_id(d->status))) < 0 || store_span(st, day, row) == -1)
+			return -1;
+	}
+	if (d->mta == MTA_POSTFIX && store_pending_note(st, d,
+	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ? row : 0) == -1)
+		return -1;
+	return 0;
+}
+
+/* ---- the batch ---- */
+
+int
+store_write_begin(struct store *st)
+{
+	/* after a rollback the set may miss queue ids the database has */
+	if (st->qset_stale)
+		return store_qset_load(st);
+	return 0;
+}
+
+int
+store_write_flush(struct store *st)
+{
+	if (store_flush_counters(st) == -1 || store_flush_spans(st) == -1 ||
+	    store_flush_linestats(st) == -1)
+		return -1;
+	return 0;
+}
+
+void
+store_write_reset(struct store *st)
+{
+	st->ncounters = 0;
+	hash_clear(&st->counter_map);
+	st->nspans = 0;
+	memset(st->linestat, 0, sizeof(st->linestat));
+	/* ids created in the failed transaction are gone */
+	store_write_forget(st);
+	st->qset_stale = 1;
+}
