@@ -100,6 +100,7 @@ int	sq_source_get(struct store *, int64_t, struct store_source *);
 
 /* store_sqlite_live.c */
 void	sq_live_close(struct sq *);
+int	sq_live_tables(struct store *);
 int	sq_hourly_add(struct store *, int64_t, int64_t, int64_t);
 int	sq_hourly_sum(struct store *, int64_t, int64_t, int64_t *, int64_t *);
 int	sq_alert_add(struct store *, const struct store_alert *);

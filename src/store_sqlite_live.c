@@ -57,7 +57,7 @@ sq_live(struct store *st, enum sq_live which)
 }
 
 /* 1 when sql/alerts.sql was applied, 0 when not, -1 on error. */
-static int
+int
 sq_live_tables(struct store *st)
 {
 	sqlite3_stmt	*q;

@@ -59,6 +59,7 @@ class Live:
         self.err = open(os.path.join(self.dir, "daemon.err"), "ab")
         self.proc = None
         self.written = 0
+        self.addr = (socket.AF_UNIX, self.sock)
         self.write_conf(extra)
         open(self.log, "ab").close()
 
@@ -118,10 +119,10 @@ class Live:
         wait_for(lambda: self.lines_read() == self.written,
                  "%d lines to be stored" % self.written)
 
-    def request(self, raw, path=None):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    def request(self, raw):
+        s = socket.socket(self.addr[0], socket.SOCK_STREAM)
         s.settimeout(20)
-        s.connect(path or self.sock)
+        s.connect(self.addr[1])
         s.sendall(raw)
         data = b""
         while True:
@@ -510,6 +511,7 @@ def scenario_tcp():
         probe.close()
         spec = "%s:%d" % (host, port) if fam == socket.AF_INET else "[%s]:%d" % (host, port)
         lv = Live("tcp", "metrics_listen = %s\n" % spec)
+        lv.addr = (fam, (host, port))
         try:
             lv.proc = subprocess.Popen([BWD, "-f", "-c", lv.conf],
                                        stdout=subprocess.DEVNULL, stderr=lv.err)
@@ -520,18 +522,19 @@ def scenario_tcp():
                 except OSError:
                     return False
             wait_for(up, "the TCP listener")
-            s = socket.create_connection((host, port), timeout=10)
-            s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
-            data = b""
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                data += b
+            data = lv.request(b"GET /metrics HTTP/1.0\r\n\r\n")
             if not data.startswith(b"HTTP/1.1 200 OK") or b"bouncewatch_deliveries_total" not in data:
                 raise Fail("%s: %r" % (spec, data[:80]))
+            # the log goes away, comes back: source_up follows
+            def up_is(v):
+                return lambda: get(samples(lv.scrape()), "bouncewatch_source_up", source=lv.log) == v
+            wait_for(up_is(1), "source_up 1")
+            os.unlink(lv.log)
+            wait_for(up_is(0), "source_up 0 without the log")
+            open(lv.log, "ab").close()
+            wait_for(up_is(1), "source_up 1 with the log back")
             lv.stop()
-            print("tcp: %s serves /metrics" % spec)
+            print("tcp: %s serves /metrics; source_up follows the log going and coming back" % spec)
         finally:
             lv.cleanup()
 
