@@ -323,12 +323,15 @@ def burst(n, when, start=0, domain="outlook.com"):
 
 def history(now):
     """A normal generated day around the burst (ISO stamps, 3 lines/s): the
-    same two hours yesterday (the baseline) and the last hour up to now."""
+    same two hours yesterday (the baseline), a burst for another domain
+    three hours ago, and the last hour up to now."""
     def seg(start, seed):
         t = datetime.datetime.fromtimestamp(start, datetime.timezone.utc)
         return genlog(["--lines", "10800", "--seed", str(seed), "--format", "iso", "--rate", "3",
                        "--start", t.strftime("%Y-%m-%dT%H:%M:%S")])
-    return seg(now - 25 * 3600, 11) + seg(now - 24 * 3600, 12) + seg(now - 3600, 13)
+    # and a burst three hours ago: old news when the daemon starts
+    return (seg(now - 25 * 3600, 11) + seg(now - 24 * 3600, 12) +
+            burst(40, now - 3 * 3600, start=500, domain="live.com") + seg(now - 3600, 13))
 
 
 def expected_reason(line):
@@ -353,7 +356,8 @@ def scenario_alert():
     try:
         out = os.path.join(lv.dir, "alerts.out")
         cmd = alert_script(lv, 'cat >> "%s"; echo >> "%s"\n' % (out, out))
-        lv.write_conf("alert_command = %s\n" % cmd)
+        # small batches: the old burst ends a batch of its own while catching up
+        lv.write_conf("alert_command = %s\ncommit_lines = 25\nsynchronous = normal\n" % cmd)
         now = time.time()
         lv.append(history(now))
         lv.start()
