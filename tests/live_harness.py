@@ -388,6 +388,9 @@ def scenario_alert():
             raise Fail("document %s" % d)
         if any("@outlook.com" in e or len(e.encode()) > 300 for e in d["examples"]):
             raise Fail("examples not sanitised: %s" % d["examples"])
+        # the example script of contrib/ reads the real document
+        subprocess.run([sys.executable, os.path.join(TOP_SRC, "contrib", "bouncewatch-alert")],
+                       input=doc.encode(), check=True, env=dict(os.environ, BOUNCEWATCH_WEBHOOK=""))
         if get(samples(lv.scrape()), "bouncewatch_alerts_total", condition="domain_reason") != 1:
             raise Fail("alerts_total is not 1")
         # the same burst again, within alert_repeat: nothing new
