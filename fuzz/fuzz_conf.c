@@ -62,6 +62,14 @@ fuzz_load(const char *text, size_t len)
 		fuzz_fail("retention_days out of range");
 	if (c.rotate_quiet_s < 1)
 		fuzz_fail("rotate_quiet out of range");
+	if (c.quiet_warning_s < 60 || c.quiet_warning_s > 30 * 86400)
+		fuzz_fail("quiet_warning out of range");
+	if (c.queue_lifetime_s < 60 || c.queue_lifetime_s > 100 * 86400)
+		fuzz_fail("queue_lifetime out of range");
+	if (c.journal != 0 && c.journal != 1)
+		fuzz_fail("journal not a boolean");
+	if (c.node == NULL || c.journal_match == NULL)
+		fuzz_fail("a defaulted string went missing");
 	conf_free(&c);
 }
 

@@ -2,8 +2,9 @@
  * fuzz_parse.c -- libFuzzer target: one input is one log line.
  *
  * The line goes through parse_line() with a fixed context, then through
- * classify_delivery() when it is a delivery or expired line, and the same
- * bytes go through parse_reply().  Besides the sanitizers, the invariants
+ * classify_delivery() when it is a delivery or expired line, the same
+ * bytes go through parse_reply(), and through parse_journal() as the
+ * MESSAGE of a postfix/smtp journal entry.  Besides the sanitizers, the invariants
  * of parse.h are checked: every span lies inside the input (or, for the
  * stage, is one of the parser's own words), the domain is a lower-case
  * NUL-terminated string, every enum is in range.
@@ -157,5 +158,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(&d, line, size);
 	classify_delivery(cl, LINE_DELIVERY, &d, &v);
 	fuzz_verdict(&v);
+
+	/* the journal: identifier and message in one buffer, spans inside it */
+	{
+		static const char	 ident[] = "postfix/smtp";
+		struct parse_journal	 j;
+		char			*buf = malloc(sizeof(ident) + size);
+
+		if (buf == NULL)
+			abort();
+		memcpy(buf, ident, sizeof(ident) - 1);
+		memcpy(buf + sizeof(ident) - 1, line, size);
+		memset(&j, 0, sizeof(j));
+		j.realtime_us = (uint64_t)FUZZ_NOW * 1000000;
+		j.identifier.p = buf;
+		j.identifier.n = sizeof(ident) - 1;
+		j.message.p = buf + sizeof(ident) - 1;
+		j.message.n = size;
+		k = parse_journal(&ctx, &j, &d);
+		fuzz_check(&d, buf, sizeof(ident) - 1 + size);
+		if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
+			classify_delivery(cl, k, &d, &v);
+			fuzz_verdict(&v);
+		}
+		free(buf);
+	}
 	return 0;
 }

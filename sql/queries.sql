@@ -4,8 +4,11 @@
 --
 --     sqlite3 -readonly /var/lib/bouncewatch/bouncewatch.db
 --
--- The views (v_failures, v_daily, v_domain_day, v_top_reasons,
--- v_unrecognised) are described in sql/schema.sql.  Days are local
+-- The views (v_failures, v_daily, v_domain_day, v_host_day,
+-- v_top_reasons, v_unrecognised) are in sql/views.sql.  Hosts and Postfix
+-- instances (the syslog name before '/', "postfix-out") are columns of
+-- v_failures, v_daily and v_host_day: a central log of several MTAs is
+-- told apart.  Days are local
 -- calendar days ('YYYY-MM-DD', the configured time zone); v_failures.time
 -- is UTC.  local_throttle (reason 21: our own MTA deferring on purpose) is
 -- not a failure of the remote domain.
@@ -111,3 +114,21 @@ SELECT day, sum(n) AS deferrals
  WHERE reason = 'local_throttle'
  GROUP BY day
  ORDER BY day DESC;
+
+-- Q: Failure rate per host and Postfix instance yesterday (or on :day)
+SELECT coalesce(host, '(unknown)') AS host, coalesce(instance, '') AS instance,
+       attempts, permanent + temporary + greylist AS failures, failure_pct,
+       local_throttle
+  FROM v_host_day
+ WHERE day = coalesce(:day, date('now', 'localtime', '-1 day'))
+ ORDER BY failure_pct DESC, host, instance;
+
+-- Q: Domains failing per host this week (or from :from to :to)
+SELECT coalesce(host, '(unknown)') AS host, domain, sum(n) AS failures
+  FROM v_daily
+ WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-6 days'))
+               AND coalesce(:to, date('now', 'localtime'))
+   AND class <> 'delivered' AND reason <> 'local_throttle'
+ GROUP BY host, domain
+ ORDER BY failures DESC, host, domain
+ LIMIT coalesce(:n, 20);

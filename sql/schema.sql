@@ -11,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
@@ -54,6 +54,8 @@ INSERT INTO status (id, name) VALUES
 CREATE TABLE domain (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE relay  (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE host   (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+-- A Postfix instance: the syslog name before its '/' ("postfix-out").
+CREATE TABLE instance (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE rule   (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 -- The reply of a failure: SMTP code (0: none), dsn or enhanced code ('':
 -- none) and SMTP stage ('': unknown).  A few hundred combinations.
@@ -111,16 +113,20 @@ CREATE TABLE gap (
 	reason		TEXT NOT NULL
 );
 
--- Per local day, recipient domain, class and reason: delivery attempts
--- (one per delivery line; an expired event counts as permanent).
--- Delivered mail lives only here, failures also in "failure".
+-- Per local day, recipient domain, class, reason, host and instance:
+-- delivery attempts (one per delivery line; an expired event counts as
+-- permanent).  Delivered mail lives only here, failures also in "failure".
+-- host_id and instance_id are 0 when unknown (rows from before schema 4
+-- have instance 0, and host 0 unless the database knew a single host).
 CREATE TABLE daily (
 	day		TEXT NOT NULL,
 	domain_id	INTEGER NOT NULL,
 	class_id	INTEGER NOT NULL,
 	reason_id	INTEGER NOT NULL,
+	host_id		INTEGER NOT NULL DEFAULT 0,
+	instance_id	INTEGER NOT NULL DEFAULT 0,
 	n		INTEGER NOT NULL,
-	PRIMARY KEY (day, domain_id, class_id, reason_id)
+	PRIMARY KEY (day, domain_id, class_id, reason_id, host_id, instance_id)
 ) WITHOUT ROWID;
 
 -- One row per failed delivery attempt.  Rows are appended in log order, so
@@ -145,7 +151,8 @@ CREATE TABLE failure (
 	rule_id		INTEGER,
 	arg1		TEXT,		-- the variable words of the diagnostic
 	arg2		TEXT,
-	arg3		TEXT
+	arg3		TEXT,
+	instance_id	INTEGER		-- the Postfix instance (schema 4)
 );
 
 CREATE TABLE day_span (
@@ -165,17 +172,21 @@ CREATE TABLE unrecognised (
 	example_domain	TEXT
 ) WITHOUT ROWID;
 
--- Recipients whose last attempt was deferred: (queue id, 64-bit hash of
--- the recipient) -> that attempt's failure row.  When qmgr expires the
+-- Recipients whose last attempt was deferred: (host, instance, queue id,
+-- 64-bit hash of the recipient) -> that attempt's failure row; queue ids
+-- are unique only per host and Postfix instance.  When qmgr expires the
 -- message, each becomes a permanent/expired failure of its own domain,
 -- with the last deferral's reply.  Rows go when the recipient is delivered
--- or bounced, or after a month.
+-- or bounced, or when older than the maximal queue lifetime.  Rows from
+-- before schema 4 have instance 0 and match any instance of their host.
 CREATE TABLE pending (
+	host_id		INTEGER NOT NULL,
+	instance_id	INTEGER NOT NULL,
 	queue_id	TEXT NOT NULL,
 	rcpt		INTEGER NOT NULL,
 	failure_id	INTEGER NOT NULL,
 	time		INTEGER NOT NULL,
-	PRIMARY KEY (queue_id, rcpt)
+	PRIMARY KEY (host_id, instance_id, queue_id, rcpt)
 ) WITHOUT ROWID;
 
 -- Counters of what was read, by kind of line, per source.

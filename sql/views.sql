@@ -28,13 +28,15 @@ SELECT f.id,
            char(1) || 'h', coalesce(substr(r.name, 1, instr(r.name, ']')), '')),
            char(1) || 'd', d.name) AS diagnostic,
        dg.normalized,
-       ru.name AS rule
+       ru.name AS rule,
+       i.name AS instance
   FROM failure f
   JOIN domain d ON d.id = f.domain_id
   JOIN status s ON s.id = f.status_id
   JOIN class c ON c.id = f.class_id
   JOIN reason re ON re.id = f.reason_id
   LEFT JOIN host h ON h.id = f.host_id
+  LEFT JOIN instance i ON i.id = f.instance_id
   LEFT JOIN relay r ON r.id = f.relay_id
   JOIN reply rp ON rp.id = f.reply_id
   LEFT JOIN diagnostic dg ON dg.id = f.diagnostic_id
@@ -42,11 +44,14 @@ SELECT f.id,
 
 DROP VIEW IF EXISTS v_daily;
 CREATE VIEW v_daily AS
-SELECT dl.day, d.name AS domain, c.name AS class, re.name AS reason, dl.n
+SELECT dl.day, d.name AS domain, c.name AS class, re.name AS reason, dl.n,
+       h.name AS host, i.name AS instance
   FROM daily dl
   JOIN domain d ON d.id = dl.domain_id
   JOIN class c ON c.id = dl.class_id
-  JOIN reason re ON re.id = dl.reason_id;
+  JOIN reason re ON re.id = dl.reason_id
+  LEFT JOIN host h ON h.id = dl.host_id
+  LEFT JOIN instance i ON i.id = dl.instance_id;
 
 -- Failures per domain per day, with the failure rate.  local_throttle (our
 -- own MTA deferring on purpose) is not a failure of the remote domain.
@@ -64,6 +69,26 @@ SELECT dl.day,
              / max(1, sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END)), 1) AS failure_pct
   FROM daily dl JOIN domain d ON d.id = dl.domain_id
  GROUP BY dl.day, dl.domain_id;
+
+-- The same per host and Postfix instance (NULL: not known, rows from
+-- before schema 4), over every domain.
+DROP VIEW IF EXISTS v_host_day;
+CREATE VIEW v_host_day AS
+SELECT dl.day,
+       h.name AS host,
+       i.name AS instance,
+       sum(dl.n) AS attempts,
+       sum(CASE WHEN dl.class_id = 0 THEN dl.n ELSE 0 END) AS delivered,
+       sum(CASE WHEN dl.class_id = 1 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS permanent,
+       sum(CASE WHEN dl.class_id = 2 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS temporary,
+       sum(CASE WHEN dl.class_id = 3 THEN dl.n ELSE 0 END) AS greylist,
+       sum(CASE WHEN dl.reason_id = 21 THEN dl.n ELSE 0 END) AS local_throttle,
+       round(100.0 * sum(CASE WHEN dl.class_id > 0 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END)
+             / max(1, sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END)), 1) AS failure_pct
+  FROM daily dl
+  LEFT JOIN host h ON h.id = dl.host_id
+  LEFT JOIN instance i ON i.id = dl.instance_id
+ GROUP BY dl.day, dl.host_id, dl.instance_id;
 
 DROP VIEW IF EXISTS v_top_reasons;
 CREATE VIEW v_top_reasons AS

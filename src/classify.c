@@ -1,18 +1,24 @@
 /*
  * classify.c -- class and reason of a delivery outcome.  See classify.h.
  *
- * Precedence (design.md §4):
+ * Precedence (design.md §4, bouncewatch(1) CLASSIFICATION):
  *  1. the MTA's verdict: sent is delivered, bounced/expired permanent,
  *     deferred temporary; with no verdict, the reply code, then the dsn,
  *     then what the text says about retrying ("hint" rules);
- *  2. operator rules, then the built-in text rules, on the reply text;
- *  3. the enhanced status code (dsn= first: Postfix reconciled it with the
- *     reply), then the basic reply code;
- *  4. "other".
+ *  2. operator rules, on the whole reason text;
+ *  3. the evidence, strongest first: a provider's own code or a clear
+ *     phrase (the first such rule in table order), then a specific
+ *     enhanced status code (dsn= first), then a vague phrase, then a
+ *     generic enhanced code (X.0.0 says nothing; X.7.1, X.5.0 ... little),
+ *     then the basic reply code; "other" when nothing speaks;
+ *  4. the SMTP stage corrects what cannot be: a refusal of MAIL FROM is
+ *     about our sender, one at the greeting or HELO about our host.
  *
  * All built-in text rules are compiled into one Aho-Corasick automaton
  * over case-folded bytes, so a text is scanned once whatever the number of
- * rules; the earliest rule in the table whose condition holds wins.
+ * rules.  A rule matches whole words: where a pattern begins or ends with
+ * a letter or digit, the text must not continue the word there (a pattern
+ * ending in '*' is a stem and may), so "spf" never matches "spfsender".
  */
 #include "config.h"
 
@@ -36,6 +42,27 @@ enum rule_kind {
 	RULE_CODE,
 };
 
+/* How much a rule's evidence weighs, strongest first (see the top). */
+enum rule_weight {
+	EV_STRONG,		/* a provider's code, a clear phrase */
+	EV_SPECIFIC,		/* an enhanced code that names the cause */
+	EV_VAGUE,		/* a phrase that fits several causes */
+	EV_GENERIC,		/* X.7.1, X.5.0, ...: refused, little more */
+	EV_CODE,		/* the basic reply code */
+	EV_STAGE,		/* names the SMTP stage, decides nothing */
+	EV_DETAIL,		/* names a detail of its reason, decides nothing */
+	EV_HINT,		/* only a class hint */
+};
+
+/* SMTP stages that change what a refusal can mean. */
+enum rule_stage {
+	STG_NONE,
+	STG_GREETING,		/* the banner, HELO/EHLO: about our host */
+	STG_MAIL,		/* MAIL FROM: about our sender */
+	STG_RCPT,
+	STG_DATA,
+};
+
 struct rule {
 	const char	*name;
 	enum rule_kind	 kind;
@@ -43,9 +70,11 @@ struct rule {
 	enum bw_reason	 reason;
 	int		 when;
 	int		 hint;
+	enum rule_weight weight;
+	enum rule_stage	 stage;		/* EV_STAGE rules */
+	enum bw_detail	 detail;
+	const char	*source;	/* provider rules: the documentation */
 	const char	*example;
-	int		 example_code;
-	const char	*example_dsn;
 };
 
 #include "classify_table.h"
@@ -57,6 +86,24 @@ static const char *const classify_class_names[CLASS_MAX] = {
 	[CLASS_PERMANENT] = "permanent",
 	[CLASS_TEMPORARY] = "temporary",
 	[CLASS_GREYLIST] = "greylist",
+};
+
+static const char *const classify_detail_names[DETAIL_MAX] = {
+	[DETAIL_NONE] = NULL,
+	[DETAIL_SPF] = "spf",
+	[DETAIL_DKIM] = "dkim",
+	[DETAIL_DMARC] = "dmarc",
+	[DETAIL_PTR] = "ptr",
+	[DETAIL_DNSBL] = "dnsbl",
+	[DETAIL_REPUTATION] = "reputation",
+	[DETAIL_TENANT_BAN] = "tenant_ban",
+	[DETAIL_MTA_STS] = "mta_sts",
+	[DETAIL_DANE] = "dane",
+	[DETAIL_VIRUS] = "virus",
+	[DETAIL_ATTACHMENT] = "attachment",
+	[DETAIL_PER_HOUR] = "per_hour",
+	[DETAIL_PER_DAY] = "per_day",
+	[DETAIL_QUOTA] = "quota",
 };
 
 static const char *const classify_reason_names[REASON_MAX] = {
@@ -107,8 +154,25 @@ struct ac_state {
 	uint16_t	 nout;
 };
 
+/* Word edges a text rule needs, and its length in the text. */
+#define AC_START	0x01	/* the byte before the match is not a word byte */
+#define AC_END		0x02	/* the byte after the match is not a word byte */
+
+/* The longest text pattern: the scan remembers this many bytes back. */
+#define AC_RING		256
+
+/* An ENH rule's pattern, read once: class (0: any), subject, detail range. */
+struct enh_pat {
+	int		 rule;
+	int		 cls, subj, lo, hi;
+};
+
 struct classifier {
+	struct enh_pat	*enh;		/* the ENH rules, in table order */
+	size_t		 nenh;
 	uint8_t		 sym[256];	/* byte -> symbol (0: not in any pattern) */
+	uint8_t		*edge;		/* per rule: AC_START | AC_END */
+	uint16_t	*len;		/* per rule: bytes matched */
 	unsigned	 nsym;
 	uint32_t	*delta;		/* nstates * nsym */
 	struct ac_state	*states;
@@ -127,10 +191,47 @@ classify_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+/* Bytes that continue a word: a pattern's edge must not cut one. */
+static int
+classify_wordch(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Length of a text pattern without its stem mark, a final '*'. */
+static size_t
+classify_pattern_len(const char *p)
+{
+	size_t	 n = strlen(p);
+
+	return n > 0 && p[n - 1] == '*' ? n - 1 : n;
+}
+
 static int
 classify_cmp_u16(const void *a, const void *b)
 {
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/*
+ * Read an ENH pattern: "x.S.D", "x.S.D-E" (a range), "x.S.*", or with the
+ * class digit instead of x ("4.4.1").
+ */
+static void
+classify_enh_compile(const char *pat, struct enh_pat *e)
+{
+	int	 n;
+	char	 star = 0;
+
+	e->cls = pat[0] == 'x' ? 0 : pat[0] - '0';
+	e->lo = 0;
+	e->hi = 9999;
+	if ((n = sscanf(pat + 2, "%d.%d-%d", &e->subj, &e->lo, &e->hi)) == 2)
+		e->hi = e->lo;
+	else if (n != 3 &&
+	    (sscanf(pat + 2, "%d.%c", &e->subj, &star) != 2 || star != '*'))
+		fatalx("classify: bad enhanced code pattern %s", pat);
 }
 
 /*
@@ -147,24 +248,48 @@ classify_build(struct classifier *cl)
 	size_t		*nlist;
 	unsigned	 s;
 
+	cl->enh = xcalloc(NRULES, sizeof(*cl->enh));
+	for (i = 0; i < NRULES; i++)
+		if (classify_rules[i].kind == RULE_ENH) {
+			cl->enh[cl->nenh].rule = (int)i;
+			classify_enh_compile(classify_rules[i].pattern,
+			    &cl->enh[cl->nenh++]);
+		}
+
 	memset(cl->sym, 0, sizeof(cl->sym));
 	cl->nsym = 1;
+	cl->edge = xcalloc(NRULES, sizeof(*cl->edge));
+	cl->len = xcalloc(NRULES, sizeof(*cl->len));
 	for (i = 0; i < NRULES; i++) {
-		const char	*p;
+		const char	*p = classify_rules[i].pattern;
+		size_t		 n;
 
 		if (classify_rules[i].kind != RULE_TEXT)
 			continue;
-		for (p = classify_rules[i].pattern; *p != '\0'; p++) {
+		n = classify_pattern_len(p);
+		if (n == 0 || n >= AC_RING)
+			fatalx("classify: rule %s: pattern length %zu",
+			    classify_rules[i].name, n);
+		cl->len[i] = (uint16_t)n;
+		if (classify_wordch((unsigned char)p[0]))
+			cl->edge[i] |= AC_START;
+		if (p[n] != '*' && classify_wordch((unsigned char)p[n - 1]))
+			cl->edge[i] |= AC_END;
+		for (; n > 0; p++, n--) {
 			unsigned char	 c = (unsigned char)*p;
 
 			cap++;
 			if (cl->sym[c] == 0) {
+				if (cl->nsym == 256)
+					fatalx("classify: too many distinct bytes in rules");
 				cl->sym[c] = (uint8_t)cl->nsym++;
 				if (c >= 'a' && c <= 'z')
 					cl->sym[c - 32] = cl->sym[c];
 			}
 		}
 	}
+	/* white space is one blank (runs are folded by the scan) */
+	cl->sym['\t'] = cl->sym['\r'] = cl->sym['\n'] = cl->sym[' '];
 	cl->delta = xcalloc(cap * cl->nsym, sizeof(*cl->delta));
 	cl->states = xcalloc(cap, sizeof(*cl->states));
 	lists = xcalloc(cap, sizeof(*lists));
@@ -173,11 +298,12 @@ classify_build(struct classifier *cl)
 
 	for (i = 0; i < NRULES; i++) {
 		const char	*p;
+		size_t		 n;
 		uint32_t	 st = 0;
 
 		if (classify_rules[i].kind != RULE_TEXT)
 			continue;
-		for (p = classify_rules[i].pattern; *p != '\0'; p++) {
+		for (p = classify_rules[i].pattern, n = cl->len[i]; n > 0; p++, n--) {
 			unsigned	 y = cl->sym[(unsigned char)*p];
 			uint32_t	*e = &cl->delta[st * cl->nsym + y];
 
@@ -272,6 +398,9 @@ classify_free(struct classifier *cl)
 	if (cl == NULL)
 		return;
 	free(cl->delta);
+	free(cl->enh);
+	free(cl->edge);
+	free(cl->len);
 	free(cl->states);
 	free(cl->outs);
 	classify_free_ops(cl->ops, cl->nops);
@@ -286,6 +415,12 @@ const char *
 classify_class_name(enum bw_class c)
 {
 	return (unsigned)c < CLASS_MAX ? classify_class_names[c] : "unknown";
+}
+
+const char *
+classify_detail_name(enum bw_detail d)
+{
+	return (unsigned)d < DETAIL_MAX ? classify_detail_names[d] : NULL;
 }
 
 const char *
@@ -715,27 +850,89 @@ classify_skip_prefix(const char *p, size_t i, size_t n)
 	return k;
 }
 
+/* What one pass over a text found: rule indices, -1 for none. */
+struct scan {
+	int		 strong;	/* first clear phrase (table order) */
+	int		 vague;		/* first vague phrase */
+	int		 hint;		/* first rule with a class hint */
+	int		 stage;		/* first rule naming the SMTP stage */
+	int		 det[REASON_MAX];	/* first rule naming a detail */
+	const char	*det_end[REASON_MAX];	/* where its match ends */
+};
+
+static void
+classify_scan_init(struct scan *sc)
+{
+	size_t	 i;
+
+	sc->strong = sc->vague = sc->hint = sc->stage = -1;
+	for (i = 0; i < REASON_MAX; i++) {
+		sc->det[i] = -1;
+		sc->det_end[i] = NULL;
+	}
+}
+
+/* Note one match of rule ri that ends before end. */
+static void
+classify_scan_hit(struct scan *sc, int ri, enum bw_class base, int x41,
+    const char *end)
+{
+	const struct rule	*r = &classify_rules[ri];
+
+	if (r->hint != H_NONE && (sc->hint == -1 || ri < sc->hint))
+		sc->hint = ri;
+	if (!classify_when_ok(r->when, base, x41))
+		return;
+	if (r->detail != DETAIL_NONE && r->reason != REASON_NONE &&
+	    (sc->det[r->reason] == -1 || ri < sc->det[r->reason])) {
+		sc->det[r->reason] = ri;
+		sc->det_end[r->reason] = end;
+	}
+	switch (r->weight) {
+	case EV_STRONG:
+		if (r->reason != REASON_NONE && (sc->strong == -1 || ri < sc->strong))
+			sc->strong = ri;
+		break;
+	case EV_VAGUE:
+		if (sc->vague == -1 || ri < sc->vague)
+			sc->vague = ri;
+		break;
+	case EV_STAGE:
+		if (sc->stage == -1 || ri < sc->stage)
+			sc->stage = ri;
+		break;
+	default:
+		break;
+	}
+}
+
 /*
- * Scan the text once, past names and line prefixes; report the first rule (in table order) with a
- * reason whose condition holds, and the first rule carrying a class hint.
- * The hint pass ignores conditions: it runs before the class is known.
+ * Scan the text once, past names and line prefixes, folding runs of
+ * blanks, and note what the rules found (struct scan).  A match counts
+ * only at word edges: the ring keeps the bytes the automaton read, so
+ * the byte before a match is known even across a skipped line prefix.
+ * The hint ignores conditions: it is used before the class is known.
  */
 static void
 classify_scan(const struct classifier *cl, const char *p, size_t n,
-    enum bw_class base, int x41, int *reason_rule, int *hint_rule)
+    enum bw_class base, int x41, struct scan *sc)
 {
+	unsigned char	 ring[AC_RING];
 	uint32_t	 st = 0;
-	size_t		 i, j;
-	int		 best = -1, hbest = -1;
+	size_t		 i, j, ci = 0;
+	int		 blank = 1;
 
 	for (i = 0; i < n; i++) {
 		const struct ac_state	*s;
+		unsigned char		 c = (unsigned char)p[i];
 		uint16_t		 k;
 
 		if (i == 0 || !classify_namech((unsigned char)p[i - 1])) {
 			if ((j = classify_skip_name(p, i, n)) != i) {
 				/* a name: the words on both sides stay apart */
 				st = 0;
+				ring[ci++ % AC_RING] = ' ';
+				blank = 1;
 				i = j - 1;
 				continue;
 			}
@@ -746,25 +943,27 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 				continue;
 			}
 		}
-		st = cl->delta[st * cl->nsym + cl->sym[(unsigned char)p[i]]];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			if (blank)
+				continue;
+			blank = 1;
+		} else
+			blank = 0;
+		ring[ci++ % AC_RING] = c;
+		st = cl->delta[st * cl->nsym + cl->sym[c]];
 		s = &cl->states[st];
-		if (s->nout == 0)
-			continue;
 		for (k = 0; k < s->nout; k++) {
-			int			 ri = cl->outs[s->out + k];
-			const struct rule	*r = &classify_rules[ri];
+			int	 ri = cl->outs[s->out + k];
 
-			if (hbest != -1 && ri >= hbest && best != -1 && ri >= best)
-				break;
-			if (r->hint != H_NONE && (hbest == -1 || ri < hbest))
-				hbest = ri;
-			if (r->reason != REASON_NONE && (best == -1 || ri < best) &&
-			    classify_when_ok(r->when, base, x41))
-				best = ri;
+			if ((cl->edge[ri] & AC_START) && ci > cl->len[ri] &&
+			    classify_wordch(ring[(ci - cl->len[ri] - 1) % AC_RING]))
+				continue;
+			if ((cl->edge[ri] & AC_END) && i + 1 < n &&
+			    classify_wordch((unsigned char)p[i + 1]))
+				continue;
+			classify_scan_hit(sc, ri, base, x41, p + i + 1);
 		}
 	}
-	*reason_rule = best;
-	*hint_rule = hbest;
 }
 
 /* Parse "X.Y.Z" from a span: class digit, subject, detail; 0 if none. */
@@ -802,43 +1001,42 @@ classify_enh(struct span s, int *cls, int *subj, int *det)
 	return 1;
 }
 
-/* Does ENH pattern "x.S.D", "x.S.*" or "4.S.D" match? */
-static int
-classify_enh_match(const char *pat, int cls, int subj, int det)
-{
-	int	 pc, ps, pd = -1;
-	char	 star = 0;
-
-	pc = pat[0] == 'x' ? -1 : pat[0] - '0';
-	if (sscanf(pat + 2, "%d.%d", &ps, &pd) != 2) {
-		if (sscanf(pat + 2, "%d.%c", &ps, &star) != 2 || star != '*')
-			return 0;
-	}
-	if (pc != -1 && pc != cls)
-		return 0;
-	if (ps != subj)
-		return 0;
-	return star == '*' || pd == det;
-}
-
-/* qmail and others put "#5.1.1" or "(#4.4.1)" inside the text. */
+/*
+ * An enhanced code inside the text, where the parser finds none: qmail's
+ * "#5.1.1" or "(#4.4.1)", or a reply quoted in prose, "... RCPT TO:<a@b>:
+ * host mx [192.0.2.1]: 550 5.1.1 <a@b> ..." (Exim, qmail, sendmail), whose
+ * X must be the reply code's first digit.
+ */
 static struct span
 classify_hash_code(struct span d)
 {
 	struct span	 none = { NULL, 0 };
-	size_t		 i;
+	const char	*p = d.p;
+	size_t		 i, k;
 
-	if (d.p == NULL)
+	if (p == NULL)
 		return none;
 	for (i = 0; i + 6 <= d.n; i++) {
-		if (d.p[i] == '#' && (d.p[i + 1] == '4' || d.p[i + 1] == '5') &&
-		    d.p[i + 2] == '.') {
-			struct span	 s = { d.p + i + 1, 0 };
-			size_t		 j = i + 1;
+		if (p[i] == '#' && (p[i + 1] == '4' || p[i + 1] == '5') &&
+		    p[i + 2] == '.')
+			k = i + 1;
+		else if ((p[i] == '4' || p[i] == '5') && i + 10 <= d.n &&
+		    (i == 0 || !classify_wordch((unsigned char)p[i - 1])) &&
+		    classify_digit((unsigned char)p[i + 1]) &&
+		    classify_digit((unsigned char)p[i + 2]) &&
+		    (p[i + 3] == ' ' || p[i + 3] == '-') && p[i + 4] == p[i] &&
+		    p[i + 5] == '.' && classify_digit((unsigned char)p[i + 6]))
+			k = i + 4;
+		else
+			continue;
+		{
+			struct span	 s = { p + k, 0 };
+			size_t		 j = k;
 
-			while (j < d.n && ((d.p[j] >= '0' && d.p[j] <= '9') || d.p[j] == '.'))
+			while (j < d.n && (classify_digit((unsigned char)p[j]) ||
+			    p[j] == '.'))
 				j++;
-			s.n = j - (i + 1);
+			s.n = j - k;
 			return s;
 		}
 	}
@@ -881,7 +1079,8 @@ classify_is_x41(struct span s)
 }
 
 static int
-classify_enh_lookup(struct span enh, int want_cls, int *rule)
+classify_enh_lookup(const struct classifier *cl, struct span enh, int want_cls,
+    int *rule)
 {
 	int	 c, s, det;
 	size_t	 i;
@@ -890,14 +1089,96 @@ classify_enh_lookup(struct span enh, int want_cls, int *rule)
 		return 0;
 	if (s == 0 && det == 0)
 		return 0;		/* X.0.0 says nothing */
-	for (i = 0; i < NRULES; i++) {
-		if (classify_rules[i].kind == RULE_ENH &&
-		    classify_enh_match(classify_rules[i].pattern, c, s, det)) {
-			*rule = (int)i;
+	for (i = 0; i < cl->nenh; i++) {
+		const struct enh_pat	*e = &cl->enh[i];
+
+		if ((e->cls == 0 || e->cls == c) && e->subj == s &&
+		    det >= e->lo && det <= e->hi) {
+			*rule = e->rule;
 			return 1;
 		}
 	}
 	return 0;
+}
+
+/* The stage Postfix names: "(in reply to MAIL FROM command)", ... */
+static enum rule_stage
+classify_stage(struct span s)
+{
+	static const struct {
+		const char	*name;
+		enum rule_stage	 stage;
+	} map[] = {
+		{ "greeting", STG_GREETING }, { "EHLO", STG_GREETING },
+		{ "HELO", STG_GREETING }, { "LHLO", STG_GREETING },
+		{ "MAIL FROM", STG_MAIL }, { "RCPT TO", STG_RCPT },
+		{ "DATA", STG_DATA }, { "end of DATA", STG_DATA },
+		{ "message body", STG_DATA }, { "end of data", STG_DATA },
+	};
+	size_t	 i;
+
+	for (i = 0; s.p != NULL && i < sizeof(map) / sizeof(map[0]); i++)
+		if (span_eq(s, map[i].name))
+			return map[i].stage;
+	return STG_NONE;
+}
+
+/*
+ * What the stage says about a refusal: at MAIL FROM the recipient is not
+ * known yet, so a refusal is about our sender; at the greeting or HELO
+ * nothing of the message is, so it is about our host.  Only reasons that
+ * cannot be right there, or that rest on generic evidence, change.
+ */
+static enum bw_reason
+classify_by_stage(enum rule_stage stage, enum bw_reason r, enum rule_weight w)
+{
+	int	 recipient = r == REASON_USER_UNKNOWN || r == REASON_MAILBOX_DISABLED ||
+		    r == REASON_BAD_ADDRESS;
+	int	 generic = w >= EV_VAGUE && (r == REASON_POLICY ||
+		    r == REASON_USER_UNKNOWN || r == REASON_OTHER);
+
+	if (stage == STG_MAIL && (recipient || generic ||
+	    r == REASON_DOMAIN_NOT_FOUND))
+		return REASON_SENDER_REJECTED;
+	if (stage == STG_GREETING && (generic || (w >= EV_SPECIFIC &&
+	    (recipient || r == REASON_MAILBOX_FULL))))
+		return REASON_POLICY;
+	return r;
+}
+
+/* The list a DNSBL rule names: its own pattern, or the zone after it. */
+static void
+classify_dnsbl_name(const struct rule *r, const char *end, const char *lim,
+    char *buf, size_t len)
+{
+	size_t	 n = 0;
+	int	 dot = 0;
+
+	buf[0] = '\0';
+	if (strchr(r->pattern, ' ') == NULL) {
+		n = classify_pattern_len(r->pattern);
+		snprintf(buf, len, "%.*s", (int)n, r->pattern);
+		return;
+	}
+	if (end == NULL)
+		return;
+	while (end < lim && (*end == ' ' || *end == ':'))
+		end++;
+	while (end + n < lim && n + 1 < len &&
+	    (classify_namech((unsigned char)end[n]) && end[n] != '+' &&
+	    end[n] != '=')) {
+		dot |= end[n] == '.';
+		n++;
+	}
+	while (n > 0 && (end[n - 1] == '.' || end[n - 1] == '-'))
+		n--;
+	if (dot && n > 0) {
+		size_t	 i;
+
+		for (i = 0; i < n; i++)
+			buf[i] = (char)classify_lower((unsigned char)end[i]);
+		buf[n] = '\0';
+	}
 }
 
 void
@@ -905,11 +1186,16 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
     const struct delivery *d, struct verdict *v)
 {
 	enum bw_class	 base;
-	struct span	 text;
-	int		 rr = -1, hr = -1, want = 0, c, x41;
+	enum rule_stage	 stage;
+	enum rule_weight w;
+	struct span	 text, scanned;
+	struct scan	 sc;
+	int		 rr = -1, er = -1, want = 0, c, x41;
 	size_t		 i;
 
 	v->rule = NULL;
+	v->detail = DETAIL_NONE;
+	v->detail_name[0] = '\0';
 	if (kind == LINE_EXPIRED || d->status == DSTATUS_EXPIRED) {
 		v->cls = CLASS_PERMANENT;
 		v->reason = REASON_EXPIRED;
@@ -956,11 +1242,10 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 		else if (c == 4)
 			base = CLASS_TEMPORARY;
 		else {
-			int	 dummy;
-
+			classify_scan_init(&sc);
 			classify_scan(cl, text.p ? text.p : "", text.n,
-			    CLASS_TEMPORARY, x41, &dummy, &hr);
-			if (hr == -1) {
+			    CLASS_TEMPORARY, x41, &sc);
+			if (sc.hint == -1) {
 				struct span	 h = classify_hash_code(d->diagnostic);
 				int		 s, det;
 
@@ -969,7 +1254,7 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 				else
 					base = CLASS_TEMPORARY;
 			} else
-				base = (enum bw_class)classify_rules[hr].hint;
+				base = (enum bw_class)classify_rules[sc.hint].hint;
 		}
 		break;
 	}
@@ -979,7 +1264,7 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 	else if (base == CLASS_TEMPORARY)
 		want = 4;
 
-	/* 2. operator rules, then built-in text rules */
+	/* 2. operator rules */
 	for (i = 0; i < cl->nops && text.p != NULL; i++) {
 		const struct oprule	*op = &cl->ops[i];
 		int			 hit;
@@ -1001,25 +1286,36 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 			return;
 		}
 	}
-	if (text.p != NULL) {
-		int	 dummy;
 
-		classify_scan(cl, text.p, text.n, base, x41, &rr, &dummy);
-	}
-	if (rr == -1 && text.p != d->diagnostic.p && d->diagnostic.p != NULL) {
+	/* 3. the evidence: the reply's words, then the whole reason's */
+	classify_scan_init(&sc);
+	scanned = text;
+	if (text.p != NULL)
+		classify_scan(cl, text.p, text.n, base, x41, &sc);
+	if (sc.strong == -1 && sc.vague == -1 && text.p != d->diagnostic.p &&
+	    d->diagnostic.p != NULL) {
 		/* nothing in the reply: try the whole reason ("connect to ...") */
-		int	 dummy;
-
-		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, x41, &rr,
-		    &dummy);
+		classify_scan_init(&sc);
+		scanned = d->diagnostic;
+		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, x41, &sc);
 	}
-	if (rr == -1) {
-		/* 3. enhanced code: dsn first, then the reply's, then "#X.Y.Z" */
-		if (!classify_enh_lookup(d->dsn, want, &rr) &&
-		    !classify_enh_lookup(d->enhanced, want, &rr))
-			classify_enh_lookup(classify_hash_code(d->diagnostic), want, &rr);
+	/* enhanced code: dsn first, then the reply's, then "#X.Y.Z" */
+	if (sc.strong == -1 || (classify_rules[sc.strong].detail == DETAIL_NONE &&
+	    sc.det[classify_rules[sc.strong].reason] == -1)) {
+		if (!classify_enh_lookup(cl, d->dsn, want, &er) &&
+		    !classify_enh_lookup(cl, d->enhanced, want, &er))
+			classify_enh_lookup(cl, classify_hash_code(d->diagnostic),
+			    want, &er);
 	}
-	if (rr == -1 && d->code != 0) {
+	if (sc.strong != -1)
+		rr = sc.strong;
+	else if (er != -1 && classify_rules[er].weight == EV_SPECIFIC)
+		rr = er;
+	else if (sc.vague != -1)
+		rr = sc.vague;
+	else if (er != -1)
+		rr = er;
+	else if (d->code != 0) {
 		char	 code[16];
 
 		snprintf(code, sizeof(code), "%03d", d->code % 1000);
@@ -1030,17 +1326,48 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 				break;
 			}
 	}
+
+	/* 4. the stage: Postfix's, else the one the text names (Exim's) */
+	if ((stage = classify_stage(d->stage)) == STG_NONE && sc.stage != -1)
+		stage = classify_rules[sc.stage].stage;
 	if (rr == -1) {
-		v->reason = REASON_OTHER;
-		v->rule = "other";
+		v->reason = classify_by_stage(stage, REASON_OTHER, EV_CODE);
+		v->rule = v->reason == REASON_OTHER ? "other" : "stage";
 		return;
 	}
-	v->reason = classify_rules[rr].reason;
-	v->rule = classify_rules[rr].name;
+	w = classify_rules[rr].weight;
+	v->reason = classify_by_stage(stage, classify_rules[rr].reason, w);
+	v->rule = v->reason == classify_rules[rr].reason ?
+	    classify_rules[rr].name : "stage";
 	if (v->reason == REASON_GREYLISTED && base == CLASS_TEMPORARY)
 		v->cls = CLASS_GREYLIST;
 	else if (v->reason == REASON_LOCAL_THROTTLE)
 		v->cls = CLASS_TEMPORARY;	/* our own MTA will try again */
+
+	/* the detail: the deciding rule's, else one the text names */
+	{
+		const struct rule	*dr = NULL;
+		const char		*end = NULL;
+
+		if (classify_rules[rr].detail != DETAIL_NONE &&
+		    v->reason == classify_rules[rr].reason) {
+			dr = &classify_rules[rr];
+			end = sc.det_end[v->reason];
+			if (sc.det[v->reason] != rr)
+				end = NULL;
+		} else if (sc.det[v->reason] != -1) {
+			dr = &classify_rules[sc.det[v->reason]];
+			end = sc.det_end[v->reason];
+		} else if (er != -1 && classify_rules[er].detail != DETAIL_NONE &&
+		    classify_rules[er].reason == v->reason)
+			dr = &classify_rules[er];
+		if (dr != NULL) {
+			v->detail = dr->detail;
+			if (dr->detail == DETAIL_DNSBL)
+				classify_dnsbl_name(dr, end, scanned.p + scanned.n,
+				    v->detail_name, sizeof(v->detail_name));
+		}
+	}
 }
 
 /* ---- introspection ---- */
@@ -1064,7 +1391,11 @@ classify_builtin(size_t i, struct classify_rule_info *info)
 	info->reason = r->reason;
 	info->cls = r->hint;
 	info->example = r->example;
-	info->example_code = r->example_code;
-	info->example_dsn = r->example_dsn;
+	info->example_code = 0;
+	info->example_dsn = NULL;
+	info->detail = r->detail;
+	info->source = r->source;
+	info->decides = r->weight != EV_STAGE && r->weight != EV_DETAIL &&
+	    r->weight != EV_HINT;
 	return 0;
 }

@@ -49,10 +49,41 @@ enum bw_reason {
 	REASON_MAX
 };
 
+/*
+ * What the evidence says beside the reason, when it names it: which check
+ * failed (spf, dkim, dmarc, ptr), which list (dnsbl, with its name in
+ * detail_name), which limit (per_hour, per_day, quota), which policy
+ * (mta_sts, dane), which content (virus, attachment).  Optional: most
+ * verdicts have none.  Stored by name, like the reasons.
+ */
+enum bw_detail {
+	DETAIL_NONE,
+	DETAIL_SPF,
+	DETAIL_DKIM,
+	DETAIL_DMARC,
+	DETAIL_PTR,
+	DETAIL_DNSBL,
+	DETAIL_REPUTATION,
+	DETAIL_TENANT_BAN,
+	DETAIL_MTA_STS,
+	DETAIL_DANE,
+	DETAIL_VIRUS,
+	DETAIL_ATTACHMENT,
+	DETAIL_PER_HOUR,
+	DETAIL_PER_DAY,
+	DETAIL_QUOTA,
+	DETAIL_MAX
+};
+
+#define VERDICT_DETAIL_NAME_MAX	64
+
 struct verdict {
 	enum bw_class	 cls;
 	enum bw_reason	 reason;
 	const char	*rule;		/* name of the deciding rule */
+	enum bw_detail	 detail;	/* DETAIL_NONE when the text names none */
+	/* dnsbl: the list ("zen.spamhaus.org", "spamcop"), else "" */
+	char		 detail_name[VERDICT_DETAIL_NAME_MAX];
 };
 
 struct classifier;
@@ -79,6 +110,8 @@ void	 classify_delivery(const struct classifier *, enum line_kind,
 
 const char	*classify_class_name(enum bw_class);
 const char	*classify_reason_name(enum bw_reason);
+/* "spf", "dnsbl", ...; NULL for DETAIL_NONE. */
+const char	*classify_detail_name(enum bw_detail);
 /* Name to value; -1 when unknown. */
 int		 classify_class_from_name(const char *);
 int		 classify_reason_from_name(const char *);
@@ -95,6 +128,9 @@ struct classify_rule_info {
 	const char	*example;	/* a text this rule must decide */
 	int		 example_code;
 	const char	*example_dsn;
+	enum bw_detail	 detail;	/* the detail it names, if any */
+	const char	*source;	/* provider rules: where it is documented */
+	int		 decides;	/* 0: it only names a stage or a detail */
 };
 size_t	 classify_builtin_count(void);
 int	 classify_builtin(size_t, struct classify_rule_info *);

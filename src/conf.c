@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
@@ -75,6 +76,16 @@ conf_error(struct conf_err *e, const char *fmt, ...)
 	conf_error_add(e, msg);
 }
 
+/* A single cause as a one-line list (with its newline). */
+static void
+conf_cause_line(char **cause)
+{
+	char	*c = *cause;
+
+	*cause = xasprintf("%s\n", c);
+	free(c);
+}
+
 /* -1 and the list in *cause if there was an error, else 0. */
 static int
 conf_error_done(struct conf_err *e, char **cause)
@@ -87,16 +98,23 @@ conf_error_done(struct conf_err *e, char **cause)
 
 static int conf_set_log(struct conf *, const struct conf_entry *, char *, int,
     char **);
+static int conf_set_database(struct conf *, const struct conf_entry *, char *,
+    int, char **);
 static int conf_set_timezone(struct conf *, const struct conf_entry *, char *,
     int, char **);
 static int conf_set_user(struct conf *, const struct conf_entry *, char *, int,
     char **);
 static int conf_set_report_to(struct conf *, const struct conf_entry *, char *,
     int, char **);
-static int conf_set_metrics_listen(struct conf *, const struct conf_entry *,
-    char *, int, char **);
 static int conf_set_rate_jump(struct conf *, const struct conf_entry *, char *,
     int, char **);
+
+static int conf_set_journal_match(struct conf *, const struct conf_entry *,
+    char *, int, char **);
+static int conf_set_node(struct conf *, const struct conf_entry *, char *, int,
+    char **);
+static int conf_set_metrics_listen(struct conf *, const struct conf_entry *,
+    char *, int, char **);
 
 static const char *const conf_start_words[] = { "beginning", "end", NULL };
 static const char *const conf_format_words[] = { "text", "html", NULL };
@@ -104,12 +122,13 @@ static const char *const conf_sync_words[] = { "full", "normal", NULL };
 
 #define CONF_AT(f)	offsetof(struct conf, f)
 #define CONF_HOUR	(3600LL * 1000)
+#define CONF_DAY	(24 * CONF_HOUR)
 
 const struct conf_entry conf_table[] = {
 	{ .name = "log", .type = CONF_PATH, .offset = CONF_AT(logs),
-	  .flags = CONF_REPEAT, .set = conf_set_log },
-	{ .name = "database", .type = CONF_PATH, .def = PATH_DB,
-	  .offset = CONF_AT(database) },
+	  .flags = CONF_REPEAT | CONF_AUTO, .set = conf_set_log },
+	{ .name = "database", .type = CONF_STRING, .def = PATH_DB,
+	  .offset = CONF_AT(database), .set = conf_set_database },
 	{ .name = "commit_interval", .type = CONF_DURATION, .min = 1,
 	  .max = CONF_HOUR, .unit = 1, .def = "250ms",
 	  .offset = CONF_AT(commit_interval_ms) },
@@ -135,6 +154,20 @@ const struct conf_entry conf_table[] = {
 	  .offset = CONF_AT(rotate_quiet_s) },
 	{ .name = "synchronous", .type = CONF_ENUM, .choices = conf_sync_words,
 	  .def = "full", .offset = CONF_AT(synchronous), .flags = CONF_WORD },
+	{ .name = "journal", .type = CONF_BOOLEAN, .def = "no",
+	  .offset = CONF_AT(journal) },
+	{ .name = "journal_directory", .type = CONF_PATH,
+	  .offset = CONF_AT(journal_directory) },
+	{ .name = "journal_match", .type = CONF_STRING, .def = "SYSLOG_FACILITY=2",
+	  .offset = CONF_AT(journal_match), .set = conf_set_journal_match },
+	{ .name = "quiet_warning", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 30 * CONF_DAY, .unit = 1000, .def = "6h",
+	  .offset = CONF_AT(quiet_warning_s) },
+	{ .name = "node", .type = CONF_STRING, .offset = CONF_AT(node),
+	  .flags = CONF_COMPUTED, .set = conf_set_node },
+	{ .name = "queue_lifetime", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 100 * CONF_DAY, .unit = 1000, .def = "5d",
+	  .offset = CONF_AT(queue_lifetime_s) },
 	{ .name = "metrics_listen", .type = CONF_STRING,
 	  .offset = CONF_AT(metrics_listen), .set = conf_set_metrics_listen },
 	{ .name = "metrics_domains", .type = CONF_INTEGER, .min = 0, .max = 1000,
@@ -268,7 +301,10 @@ conf_set_value(struct conf *c, const struct conf_entry *ce, char *v, int line,
 		*(int *)field = (int)(ms / ce->unit);
 		break;
 	case CONF_PATH:
-		if (v[0] != '/') {
+		if ((ce->flags & CONF_AUTO) && strncmp(v, "auto", 4) == 0 &&
+		    (v[4] == '\0' || v[4] == ' ' || v[4] == '\t'))
+			;
+		else if (v[0] != '/') {
 			*cause = xasprintf("%s: \"%s\" is not an absolute path",
 			    ce->name, v);
 			return -1;
@@ -344,6 +380,146 @@ conf_set_log(struct conf *c, const struct conf_entry *ce, char *v, int line,
 	return 0;
 }
 
+/* A PostgreSQL connection URI (postgresql:// or postgres://)? */
+static int
+conf_is_pg_uri(const char *v)
+{
+	return strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0;
+}
+
+/* database = PATH, or a PostgreSQL URI (for the fleet's shared database) */
+static int
+conf_set_database(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	(void)line;
+	if (v[0] != '/' && !conf_is_pg_uri(v)) {
+		*cause = xasprintf("%s: \"%s\" is neither an absolute path nor a "
+		    "postgresql:// URI", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->database, v);
+	return 0;
+}
+
+/*
+ * Does the configuration hold a password?  A PostgreSQL URI with one in
+ * its user part ("postgresql://u:secret@host/db") or its parameters
+ * ("?password=secret").
+ */
+static int
+conf_has_secret(const struct conf *c)
+{
+	const char	*v = c->database, *auth, *end, *at = NULL, *p;
+
+	if (v == NULL || !conf_is_pg_uri(v))
+		return 0;
+	if (strstr(v, "password=") != NULL)
+		return 1;
+	auth = strstr(v, "://") + 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	return at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL;
+}
+
+int
+conf_file_safe(const char *path, const struct stat *sb, int flags, char **cause)
+{
+	uid_t	 me = geteuid();
+
+	if (sb->st_mode & S_IWOTH) {
+		*cause = xasprintf("%s: writable by anyone: refusing it "
+		    "(chmod o-w)", path);
+		return -1;
+	}
+	if (sb->st_mode & S_IWGRP) {
+		*cause = xasprintf("%s: writable by its group: refusing it "
+		    "(chmod g-w)", path);
+		return -1;
+	}
+	if (sb->st_uid != 0 && sb->st_uid != me) {
+		*cause = xasprintf("%s: owned by uid %lu, neither root nor the "
+		    "running user (uid %lu): refusing it", path,
+		    (unsigned long)sb->st_uid, (unsigned long)me);
+		return -1;
+	}
+	if ((flags & CONF_SAFE_SECRET) && (sb->st_mode & (S_IRGRP | S_IROTH))) {
+		*cause = xasprintf("%s: holds a password but is readable by %s: "
+		    "refusing it (chmod go-r)", path,
+		    (sb->st_mode & S_IROTH) ? "anyone" : "its group");
+		return -1;
+	}
+	return 0;
+}
+
+/* "FIELD=value" terms separated by blanks; FIELD as journal fields are */
+static int
+conf_set_journal_match(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	const char	*p = v, *f;
+
+	(void)line;
+	while (*p != '\0') {
+		for (f = p; (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_'; p++)
+			;
+		if (p == f || (*f >= '0' && *f <= '9') || *p != '=') {
+			*cause = xasprintf("%s: \"%s\" is not FIELD=value (such as "
+			    "SYSLOG_FACILITY=2 or _SYSTEMD_UNIT=postfix@-.service)",
+			    ce->name, v);
+			return -1;
+		}
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+	}
+	conf_set_str(&c->journal_match, v);
+	return 0;
+}
+
+/* A host name: letters, digits, '.', '-', '_', at most 253 bytes. */
+static int
+conf_set_node(struct conf *c, const struct conf_entry *ce, char *v, int line,
+    char **cause)
+{
+	(void)line;
+	if (strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v)) {
+		*cause = xasprintf("%s: \"%s\" is not a host name", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->node, v);
+	return 0;
+}
+
+/* off, HOST:PORT, [V6]:PORT, or the absolute path of a unix socket. */
+static int
+conf_set_metrics_listen(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	const char	*colon = strrchr(v, ':');
+	long		 port;
+
+	(void)line;
+	free(c->metrics_listen);
+	c->metrics_listen = NULL;
+	if (strcmp(v, "off") == 0)
+		return 0;
+	if (v[0] != '/' && (colon == NULL || colon == v ||
+	    util_parse_long(colon + 1, 1, 65535, &port) == -1 ||
+	    (v[0] == '[' && colon[-1] != ']'))) {
+		*cause = xasprintf("%s: \"%s\" is neither off, ADDRESS:PORT nor "
+		    "the absolute path of a socket", ce->name, v);
+		return -1;
+	}
+	c->metrics_listen = xstrdup(v);
+	return 0;
+}
+
 static int
 conf_set_timezone(struct conf *c, const struct conf_entry *ce, char *v,
     int line, char **cause)
@@ -381,30 +557,6 @@ conf_set_report_to(struct conf *c, const struct conf_entry *ce, char *v,
 	return 0;
 }
 
-/* off, HOST:PORT, [V6]:PORT, or the absolute path of a unix socket. */
-static int
-conf_set_metrics_listen(struct conf *c, const struct conf_entry *ce, char *v,
-    int line, char **cause)
-{
-	const char	*colon = strrchr(v, ':');
-	long		 port;
-
-	(void)line;
-	free(c->metrics_listen);
-	c->metrics_listen = NULL;
-	if (strcmp(v, "off") == 0)
-		return 0;
-	if (v[0] != '/' && (colon == NULL || colon == v ||
-	    util_parse_long(colon + 1, 1, 65535, &port) == -1 ||
-	    (v[0] == '[' && colon[-1] != ']'))) {
-		*cause = xasprintf("%s: \"%s\" is neither off, ADDRESS:PORT nor "
-		    "the absolute path of a socket", ce->name, v);
-		return -1;
-	}
-	c->metrics_listen = xstrdup(v);
-	return 0;
-}
-
 /* "FACTORx+POINTS" (2x+10: twice the usual rate and 10 points more), or off. */
 static int
 conf_set_rate_jump(struct conf *c, const struct conf_entry *ce, char *v,
@@ -429,6 +581,18 @@ conf_set_rate_jump(struct conf *c, const struct conf_entry *ce, char *v,
 	return 0;
 }
 
+/* node's default: the host name */
+static char *
+conf_hostname(void)
+{
+	char	 name[256];
+
+	if (gethostname(name, sizeof(name)) == -1 || name[0] == '\0')
+		return xstrdup("localhost");
+	name[sizeof(name) - 1] = '\0';
+	return xstrdup(name);
+}
+
 void
 conf_defaults(struct conf *c)
 {
@@ -444,6 +608,7 @@ conf_defaults(struct conf *c)
 			fatalx("built-in default: %s", cause);
 		free(v);
 	}
+	c->node = conf_hostname();
 }
 
 void
@@ -565,8 +730,13 @@ conf_load(const char *path, struct conf *c, int missing_ok, char **cause)
 		*cause = xasprintf("%s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & S_IWOTH)) {
-		*cause = xasprintf("%s: writable by anyone: refusing it\n", path);
+	if (fstat(fileno(f), &sb) == -1) {
+		*cause = xasprintf("%s: %s\n", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (conf_file_safe(path, &sb, 0, cause) == -1) {
+		conf_cause_line(cause);
 		fclose(f);
 		return -1;
 	}
@@ -583,6 +753,11 @@ conf_load(const char *path, struct conf *c, int missing_ok, char **cause)
 	conf_set_str(&c->path, path);	/* for conf_validate's messages */
 	ret = conf_load_text(path, text, len, c, cause);
 	free(text);
+	if (ret == 0 && conf_has_secret(c) &&
+	    conf_file_safe(path, &sb, CONF_SAFE_SECRET, cause) == -1) {
+		conf_cause_line(cause);
+		return -1;
+	}
 	return ret;
 }
 
@@ -594,6 +769,9 @@ conf_validate(const struct conf *c, char **cause)
 
 	if (c->nlogs == 0)
 		conf_error(&e, "no \"log = PATH\" line: nothing to follow");
+	/* the store has no PostgreSQL backend yet: say so, not "cannot open" */
+	if (conf_is_pg_uri(c->database))
+		conf_error(&e, "database: PostgreSQL is not supported by this build");
 	if (c->user != NULL && getpwnam(c->user) == NULL) {
 		e.line = c->user_line;
 		conf_error(&e, "user: \"%s\" does not exist", c->user);

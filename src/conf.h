@@ -13,6 +13,7 @@
 #define BW_CONF_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #define CONF_LOGS_MAX	16
 
@@ -30,7 +31,7 @@ struct conf {
 	char		*path;		/* the file it came from, or NULL */
 	struct conf_log	 logs[CONF_LOGS_MAX];
 	int		 nlogs;
-	char		*database;
+	char		*database;	/* a path, or a postgresql:// URI */
 	int		 commit_interval_ms;
 	int		 commit_lines;
 	enum conf_start	 start;
@@ -44,6 +45,12 @@ struct conf {
 	char		*report_format;	/* "text" or "html" */
 	int		 rotate_quiet_s;
 	char		*synchronous;	/* "full" or "normal" */
+	int		 journal;	/* read the local system journal */
+	char		*journal_directory;	/* or the journal files of a directory */
+	char		*journal_match;	/* "FIELD=value ...": sd_journal matches */
+	int		 quiet_warning_s;	/* a source silent this long: warn */
+	char		*node;		/* this host's name in a fleet */
+	int		 queue_lifetime_s;	/* pending rows older than this expire */
 	char		*metrics_listen;	/* NULL: no metrics endpoint */
 	int		 metrics_domains;
 	char		*alert_command;		/* NULL: none */
@@ -69,6 +76,8 @@ enum conf_type {
 
 #define CONF_REPEAT	0x1	/* may be given more than once */
 #define CONF_WORD	0x2	/* CONF_ENUM kept as the word (char *), not its index */
+#define CONF_AUTO	0x4	/* CONF_PATH: the word "auto" is a value too */
+#define CONF_COMPUTED	0x8	/* no fixed default: computed at start (node) */
 
 struct conf_entry {
 	const char		*name;
@@ -87,7 +96,7 @@ struct conf_entry {
 /* The table, in the order of bouncewatch.conf(5); NULL name ends it. */
 extern const struct conf_entry conf_table[];
 
-/* Defaults (compiled-in paths, the host name). */
+/* Defaults (compiled-in paths, the host name for node). */
 void	conf_defaults(struct conf *);
 /*
  * Load path over the defaults.  With missing_ok, a file that does not
@@ -104,5 +113,17 @@ int	conf_load_text(const char *name, const char *text, size_t len,
  */
 int	conf_validate(const struct conf *, char **cause);
 void	conf_free(struct conf *);
+
+/*
+ * May a file of this stat be trusted, as sshd and OpenSMTPD decide?
+ * Refused: writable by its group or by others, owned by another user than
+ * root or the running user, and with CONF_SAFE_SECRET (it holds a
+ * password) readable by its group or others.  conf_load applies it to the
+ * configuration; the rules file's loader applies it too.  0, or -1 with
+ * *cause naming path.
+ */
+#define CONF_SAFE_SECRET	0x1
+int	conf_file_safe(const char *path, const struct stat *, int flags,
+	    char **cause);
 
 #endif

@@ -163,10 +163,64 @@ diag_mark_at(const char *q, const char *p, const char *rcpt, size_t rlen,
 	return 0;
 }
 
-static char
-diag_safe(char c)
+/* The length of a well-formed UTF-8 sequence at p, 0 when there is none. */
+static size_t
+diag_utf8_len(const unsigned char *p, const unsigned char *e)
 {
-	return (unsigned char)c < 0x20 ? '?' : c;
+	size_t	 n, i;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if ((size_t)(e - p) < n)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * Copy one character at q to out, a control character as '?': C0, DEL,
+ * C1 (U+0080..U+009F, and a lone byte 0x80..0x9F such as the 8-bit CSI
+ * 0x9B).  Returns the bytes of q consumed.
+ */
+static size_t
+diag_put_safe(const char *q, const char *e, char *out, size_t *o)
+{
+	const unsigned char	*p = (const unsigned char *)q;
+	size_t			 n;
+
+	if (*p < 0x20 || *p == 0x7f) {
+		out[(*o)++] = '?';
+		return 1;
+	}
+	if ((n = diag_utf8_len(p, (const unsigned char *)e)) == 0) {
+		out[(*o)++] = *p <= 0x9f ? '?' : (char)*p;
+		return 1;
+	}
+	if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f) {
+		out[(*o)++] = '?';
+		return 2;
+	}
+	memcpy(out + *o, q, n);
+	*o += n;
+	return n;
+}
+
+/* Copy [q, e) with control characters as '?'. */
+static void
+diag_copy_safe(const char *q, const char *e, char *out, size_t *o)
+{
+	while (q < e)
+		q += diag_put_safe(q, e, out, o);
 }
 
 size_t
@@ -175,8 +229,9 @@ diag_template(const char *s, size_t n, const char *rcpt, size_t rlen,
     struct diag_args *args)
 {
 	const char	*p = s, *e = s + n;
-	size_t		 o = 0, len;
-	int		 nargs = 0;
+	const char	*word[DIAG_ARGS][2];
+	size_t		 o = 0, len, tlen;
+	int		 nargs = 0, k;
 	char		 m;
 
 	memset(args, 0, sizeof(*args));
@@ -197,15 +252,13 @@ diag_template(const char *s, size_t n, const char *rcpt, size_t rlen,
 			    &len) != 0;
 		if (!marked && nargs < DIAG_ARGS &&
 		    diag_word(w, p, &a, &z) != DIAG_LITERAL) {
-			for (q = w; q < a; q++)
-				out[o++] = diag_safe(*q);
+			diag_copy_safe(w, a, out, &o);
 			out[o++] = '\1';
 			out[o++] = (char)('1' + nargs);
-			args->arg[nargs].p = a;
-			args->arg[nargs].n = (size_t)(z - a);
+			word[nargs][0] = a;
+			word[nargs][1] = z;
 			nargs++;
-			for (q = z; q < p; q++)
-				out[o++] = diag_safe(*q);
+			diag_copy_safe(z, p, out, &o);
 			continue;
 		}
 		for (q = w; q < p; ) {
@@ -215,9 +268,16 @@ diag_template(const char *s, size_t n, const char *rcpt, size_t rlen,
 				out[o++] = m;
 				q += len;
 			} else
-				out[o++] = diag_safe(*q++);
+				q += diag_put_safe(q, p, out, &o);
 		}
 	}
-	out[o] = '\0';
-	return o;
+	out[o++] = '\0';
+	tlen = o - 1;
+	/* the words taken out, made safe the same way, after the template */
+	for (k = 0; k < nargs; k++) {
+		args->arg[k].p = out + o;
+		diag_copy_safe(word[k][0], word[k][1], out, &o);
+		args->arg[k].n = (size_t)(out + o - args->arg[k].p);
+	}
+	return tlen;
 }

@@ -25,8 +25,8 @@ struct diag_args {
 	struct span	 arg[DIAG_ARGS];
 };
 
-/* The template of an n-byte text needs at most this many bytes. */
-#define DIAG_TEMPLATE_SIZE(n)	((n) + DIAG_ARGS + 1)
+/* The template of an n-byte text and its arguments need this many bytes. */
+#define DIAG_TEMPLATE_SIZE(n)	(2 * (n) + DIAG_ARGS + 1)
 
 /*
  * What kind of word [w, e) is; a variable word's core, without the
@@ -44,9 +44,10 @@ size_t		 diag_normalize(const char *, size_t, char *out, size_t outlen);
 /*
  * The stored template of a diagnostic: rcpt, the relay's "host[addr]"
  * and the domain dom (each only when long enough to be meaningful) become
- * \1r, \1h and \1d, the first DIAG_ARGS variable words \1 1..3 (kept in
- * args, pointing into the text), control bytes '?'.  out holds
- * DIAG_TEMPLATE_SIZE(n) bytes; returns the length.
+ * \1r, \1h and \1d, the first DIAG_ARGS variable words \1 1..3.  Control
+ * characters (C0, DEL, C1 such as the CSI 0x9B) become '?' in the template
+ * and in the words, which args points to, after the template's NUL in out.
+ * out holds DIAG_TEMPLATE_SIZE(n) bytes; returns the template's length.
  */
 size_t		 diag_template(const char *, size_t, const char *rcpt, size_t rlen,
 		    const char *hostaddr, size_t hlen, const char *dom, size_t dlen,

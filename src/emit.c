@@ -243,10 +243,17 @@ emit_term_str(struct obuf *b, const char *s, size_t n)
 	emit_safe(b, s, n, 0, 0);
 }
 
+/*
+ * A cell a spreadsheet would read as a formula (= + - @, or a tab or CR
+ * before one) starts with a single quote: shown, never evaluated (OWASP's
+ * advice against CSV injection).
+ */
 void
 emit_csv_str(struct obuf *b, const char *s, size_t n)
 {
 	obuf_putc(b, '"');
+	if (n > 0 && strchr("=+-@\t\r", s[0]) != NULL)
+		obuf_putc(b, '\'');
 	emit_safe(b, s, n, 0, 1);
 	obuf_putc(b, '"');
 }

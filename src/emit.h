@@ -35,7 +35,7 @@ void	emit_json_str(struct obuf *, const char *, size_t);
 void	emit_html_str(struct obuf *, const char *, size_t);
 /* Terminal-safe text: no control characters, no escape sequences. */
 void	emit_term_str(struct obuf *, const char *, size_t);
-/* CSV field (RFC 4180 quoting, terminal-safe). */
+/* CSV field (RFC 4180 quoting, terminal-safe, formulas neutralised). */
 void	emit_csv_str(struct obuf *, const char *, size_t);
 /* Display width of a terminal-safe string (UTF-8 code points). */
 size_t	emit_term_width(const char *, size_t);

@@ -2,9 +2,9 @@
  * parse.c -- mail-log lines to struct delivery.  See parse.h.
  *
  * A line is an envelope (timestamp, host, syslog tag) around a message.
- * This file owns the entry points and the order in which the envelopes
- * are tried (RFC 5424, ISO 8601/RFC 3339, Hurricane, BSD syslog,
- * message-only fixtures); the envelopes are read in parse_syslog.c, the
+ * This file owns the entry points (a line, a journal entry, a bare reply)
+ * and the order in which envelopes are tried (RFC 5424, ISO 8601/RFC 3339,
+ * Hurricane, BSD syslog, message-only fixtures); the envelopes are read in parse_syslog.c, the
  * messages in parse_postfix.c, Hurricane lines in parse_hurricane.c.
  *
  * Everything is bounded by the line length; nothing is allocated, nothing
@@ -189,6 +189,34 @@ parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
 	    k == LINE_PROBE))
 		parse_syslog_bsd_convert(ctx, d, &st);
 	return k;
+}
+
+enum line_kind
+parse_journal(const struct parse_ctx *ctx, const struct parse_journal *j,
+    struct delivery *d)
+{
+	struct cur	 c;
+
+	parse_reset(d);
+	if (j->message.p == NULL || j->message.n > PARSE_LINE_MAX ||
+	    memchr(j->message.p, '\0', j->message.n) != NULL)
+		return LINE_INVALID;
+	d->time = (int64_t)(j->realtime_us / 1000000);
+	d->usec = (int32_t)(j->realtime_us % 1000000);
+	d->has_time = 1;
+	if (j->hostname.p != NULL && j->hostname.n > 0)
+		d->host = j->hostname;
+	if (j->identifier.p != NULL && j->identifier.n > 0)
+		parse_syslog_ident(j->identifier, d);
+	if (j->pid.p != NULL)
+		parse_syslog_pid(j->pid, d);
+	c.p = j->message.p;
+	c.end = j->message.p + j->message.n;
+	while (c.end > c.p && (c.end[-1] == '\n' || c.end[-1] == '\r' ||
+	    c.end[-1] == ' '))
+		c.end--;
+	cur_skip_spaces(&c);
+	return parse_postfix_message(ctx, &c, d, d->program.p != NULL);
 }
 
 void

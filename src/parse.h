@@ -106,6 +106,34 @@ struct parse_ctx {
 enum line_kind	 parse_line(const struct parse_ctx *, const char *, size_t,
 		    struct delivery *);
 
+/*
+ * One systemd journal entry, as a journal source reads it (sd-journal's
+ * sd_journal_get_realtime_usec and sd_journal_get_data, the "FIELD="
+ * prefix removed).  The spans point into the caller's memory (for
+ * sd_journal_get_data: valid until the next call on the same journal) and
+ * are not NUL-terminated; an absent field has p == NULL.
+ */
+struct parse_journal {
+	uint64_t	 realtime_us;	/* __REALTIME_TIMESTAMP, µs since the epoch */
+	struct span	 hostname;	/* _HOSTNAME */
+	struct span	 identifier;	/* SYSLOG_IDENTIFIER: "postfix/smtp" */
+	struct span	 pid;		/* _PID (or SYSLOG_PID), decimal */
+	struct span	 message;	/* MESSAGE: "QID: to=<...>, ..." */
+};
+
+/*
+ * A journal entry to one struct delivery, as parse_line does for a log
+ * line: the same kinds and fields, read from the fields instead of a
+ * syslog envelope.  The time is the entry's own UTC time, with its
+ * microseconds: no year is guessed and ctx->tz is not used (ctx->now is
+ * not either).  syslog_name is the identifier, program its last
+ * component, host the host name.  A MESSAGE over PARSE_LINE_MAX bytes or
+ * with a NUL byte is LINE_INVALID; an entry without identifier is read as
+ * a bare message.
+ */
+enum line_kind	 parse_journal(const struct parse_ctx *, const struct parse_journal *,
+		    struct delivery *);
+
 /* Parse a bare SMTP reply or diagnostic text into code/enhanced/diagnostic. */
 void		 parse_reply(const char *, size_t, struct delivery *);
 

@@ -237,6 +237,8 @@ int		 parse_syslog_host_tag(struct cur *, struct delivery *);
 int		 parse_syslog_rfc5424(const struct parse_ctx *, struct cur *,
 		    struct delivery *);
 void		 parse_syslog_skip_container(struct cur *);
+void		 parse_syslog_ident(struct span, struct delivery *);
+void		 parse_syslog_pid(struct span, struct delivery *);
 
 /* parse_postfix.c: Postfix messages */
 int		 parse_postfix_is_qid(struct span);

@@ -32,7 +32,11 @@ parse_postfix_is_delivery_agent(struct span prog)
 {
 	const char	*p = prog.p;
 
-	/* smtp lmtp local virtual pipe error retry discard qmgr, by length */
+	/*
+	 * smtp lmtp local virtual pipe error retry discard qmgr, and cleanup
+	 * (a header_checks, body_checks or milter reject after the queue
+	 * file exists is a bounce), by length
+	 */
 	switch (prog.n) {
 	case 4:
 		return memcmp(p, "smtp", 4) == 0 || memcmp(p, "lmtp", 4) == 0 ||
@@ -41,7 +45,8 @@ parse_postfix_is_delivery_agent(struct span prog)
 		return memcmp(p, "local", 5) == 0 || memcmp(p, "error", 5) == 0 ||
 		    memcmp(p, "retry", 5) == 0;
 	case 7:
-		return memcmp(p, "virtual", 7) == 0 || memcmp(p, "discard", 7) == 0;
+		return memcmp(p, "virtual", 7) == 0 || memcmp(p, "discard", 7) == 0 ||
+		    memcmp(p, "cleanup", 7) == 0;
 	default:
 		return 0;
 	}

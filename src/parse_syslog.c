@@ -14,8 +14,8 @@
 /*
  * BSD syslog stamp: "Mmm dd HH:MM:SS" (day space- or zero-padded; some
  * pastes use a single space before a one-digit day), optional fraction.
- * The year is inferred: the year of "now" unless that puts the stamp more
- * than a day into the future.
+ * The year is inferred later (parse_syslog_bsd_convert), and only for the
+ * lines whose time is used.
  */
 int
 parse_syslog_bsd_stamp(struct cur *c, struct delivery *d, struct parse_stamp *st)
@@ -45,26 +45,35 @@ parse_syslog_bsd_stamp(struct cur *c, struct delivery *d, struct parse_stamp *st
 }
 
 /*
- * The year of a year-less stamp: the year of "now" unless that puts the
- * stamp more than a day into the future; then local time to UTC.
+ * The year of a year-less stamp: the latest year that does not put the
+ * stamp more than a day ahead of "now" -- next year's for "Jan  1
+ * 00:00:03" read at Dec 31 23:59:55, last year's for "Dec 31" read in
+ * January, the last leap year's for "Feb 29" -- then local time to UTC.
  */
 void
 parse_syslog_bsd_convert(const struct parse_ctx *ctx, struct delivery *d,
     const struct parse_stamp *st)
 {
-	int64_t	 local, now_local;
+	int64_t	 local = 0, now_local;
 	int	 ny, nm, nd, y, mon = st->mon, day = st->mday;
 
 	now_local = tz_utc_to_local(ctx->tz, (int64_t)ctx->now);
 	tz_civil_from_days(tz_days(now_local), &ny, &nm, &nd);
-	y = ny;
-	if (day > parse_days_in_month(y, mon) && day <= parse_days_in_month(y - 1, mon))
-		y--;
-	local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 + st->secs;
-	if (local > now_local + 86400) {
-		y--;
+	/* Feb 29 may be 8 years back (2096 -> 2104) */
+	for (y = ny + 1; y >= ny - 8; y--) {
+		if (day > parse_days_in_month(y, mon))
+			continue;
 		local = tz_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 +
 		    st->secs;
+		if (local <= now_local + 86400)
+			break;
+	}
+	if (y < ny - 8) {	/* "Apr 31": no year has it; as before, May 1 */
+		y = ny;
+		do
+			local = tz_days_from_civil(y--, (unsigned)mon, (unsigned)day) *
+			    86400 + st->secs;
+		while (local > now_local + 86400);
 	}
 	d->time = tz_local_to_utc(ctx->tz, local);
 	d->has_time = 1;
@@ -262,8 +271,6 @@ int
 parse_syslog_rfc5424(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 {
 	struct span	 host, app, procid, msgid;
-	const char	*slash = NULL;
-	size_t		 i;
 
 	if (c->end - c->p < 3 || c->p[0] != '1' || c->p[1] != ' ')
 		return 0;
@@ -297,29 +304,47 @@ parse_syslog_rfc5424(const struct parse_ctx *ctx, struct cur *c, struct delivery
 			c->p++;
 		}
 	}
-	if (c->p < c->end && *c->p == ' ')
-		c->p++;
+	/*
+	 * SP MSG; rsyslog's RSYSLOG_SyslogProtocol23Format keeps the blank
+	 * that began the message after the tag, so there are two.
+	 */
+	cur_skip_spaces(c);
 	if (c->end - c->p >= 3 && memcmp(c->p, "\xef\xbb\xbf", 3) == 0)
 		c->p += 3;
 	if (!span_eq(host, "-"))
 		d->host = host;
-	if (!span_eq(app, "-")) {
-		for (i = 0; i < app.n; i++)
-			if (app.p[i] == '/')
-				slash = app.p + i;
-		d->syslog_name = app;
-		d->program = slash ? parse_span(slash + 1, app.p + app.n) : app;
-	}
-	if (!span_eq(procid, "-")) {
-		long	 pid = 0;
-
-		for (i = 0; i < procid.n && i <= 10 &&
-		    parse_isdigit((unsigned char)procid.p[i]); i++)
-			pid = pid * 10 + (procid.p[i] - '0');
-		if (i == procid.n && i <= 10)
-			d->pid = pid;
-	}
+	if (!span_eq(app, "-"))
+		parse_syslog_ident(app, d);
+	if (!span_eq(procid, "-"))
+		parse_syslog_pid(procid, d);
 	return 1;
+}
+
+/* An APP-NAME or SYSLOG_IDENTIFIER "postfix-out/smtp": syslog_name, program. */
+void
+parse_syslog_ident(struct span ident, struct delivery *d)
+{
+	const char	*slash = NULL;
+	size_t		 i;
+
+	for (i = 0; i < ident.n; i++)
+		if (ident.p[i] == '/')
+			slash = ident.p + i;
+	d->syslog_name = ident;
+	d->program = slash != NULL ? parse_span(slash + 1, ident.p + ident.n) : ident;
+}
+
+/* A PROCID or _PID: 1 to 10 digits, else no pid. */
+void
+parse_syslog_pid(struct span t, struct delivery *d)
+{
+	long	 pid = 0;
+	size_t	 i;
+
+	for (i = 0; i < t.n && i <= 10 && parse_isdigit((unsigned char)t.p[i]); i++)
+		pid = pid * 10 + (t.p[i] - '0');
+	if (i == t.n && i > 0 && i <= 10)
+		d->pid = pid;
 }
 
 /* Docker/compose wrapper "name   | " before the real line. */

@@ -64,6 +64,8 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 	st->tz = tz;
 	st->readonly = mode == STORE_RO;
 	st->linestat_source = -1;
+	st->queue_lifetime = STORE_QUEUE_LIFETIME;
+	st->wal_limit = STORE_WAL_LIMIT;
 	*why = STORE_OK;
 	if (st->be->open(st, path, mode) == -1 ||
 	    (mode == STORE_RW && store_write_init(st) == -1)) {
@@ -71,6 +73,11 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 		snprintf(err, errlen, "%s", st->errmsg);
 		store_close(st);
 		return NULL;
+	}
+	/* housekeeping: a failure here (a busy database) costs nothing now */
+	if (mode == STORE_RW && store_prune_sources(st) == -1) {
+		log_warnx("%s: old sources not pruned: %s", path, st->errmsg);
+		st->err = STORE_OK;
 	}
 	return st;
 }
@@ -118,6 +125,51 @@ store_wal_size(struct store *st)
 	return st->be->wal_size(st);
 }
 
+void
+store_set_queue_lifetime(struct store *st, int64_t seconds)
+{
+	st->queue_lifetime = seconds;
+}
+
+void
+store_set_wal_limit(struct store *st, int64_t bytes)
+{
+	st->wal_limit = bytes;
+}
+
+/*
+ * A reader that keeps a read transaction open (a long report, a forgotten
+ * sqlite3 shell) pins the WAL: no checkpoint can pass its snapshot and
+ * the file grows with every commit.  Over the limit, checkpoint what we
+ * can and say so once; say again when it is over.
+ */
+int
+store_wal_check(struct store *st)
+{
+	int64_t	 bytes;
+	int	 held;
+
+	st->wal_checked = (int64_t)time(NULL);
+	if (st->be->wal_size(st) < st->wal_limit) {
+		if (st->wal_warned)
+			log_info("write-ahead log back under %lld MB",
+			    (long long)(st->wal_limit >> 20));
+		st->wal_warned = 0;
+		return 0;
+	}
+	if (st->be->checkpoint(st, &bytes, &held) == -1)
+		return -1;
+	if (!held)
+		return 0;
+	if (!st->wal_warned)
+		log_warnx("write-ahead log at %lld MB and growing: a reader holds a "
+		    "read transaction open (a long report, an sqlite3 shell left in "
+		    "a transaction), so nothing can be checkpointed; every commit "
+		    "adds to it until the reader ends", (long long)(bytes >> 20));
+	st->wal_warned = 1;
+	return 1;
+}
+
 int
 store_sqlite_exec(struct store *st, const char *sql, int64_t *out)
 {
@@ -156,13 +208,46 @@ store_give_away(int fd, const char *path, const char *ref)
 		log_warn("%s: chown", path);
 }
 
+/*
+ * The lock file of a database: DATABASE.lock beside the file itself, with
+ * symbolic links and "." or ".." resolved, so that every path to the same
+ * database names the same lock.  A database not yet created: its
+ * directory resolved, its name as given.
+ */
+static void
+store_lock_path(const char *db, char *out, size_t len)
+{
+	char		 dir[4096], *rp;
+	const char	*base;
+
+	if ((rp = realpath(db, NULL)) != NULL) {
+		snprintf(out, len, "%s.lock", rp);
+		free(rp);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", db);
+	if ((base = strrchr(db, '/')) == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = db;
+	} else {
+		dir[base - db == 0 ? 1 : base - db] = '\0';
+		base++;
+	}
+	if (*base == '\0' || (rp = realpath(dir, NULL)) == NULL) {
+		snprintf(out, len, "%s.lock", db);
+		return;
+	}
+	snprintf(out, len, "%s%s%s.lock", rp, strcmp(rp, "/") == 0 ? "" : "/", base);
+	free(rp);
+}
+
 int
 store_lock(const char *db)
 {
 	char	 path[4096];
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s.lock", db);
+	store_lock_path(db, path, sizeof(path));
 	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) != -1)
 		store_give_away(fd, path, db);
@@ -215,6 +300,8 @@ store_commit(struct store *st)
 	if (store_write_flush(st) == -1 || st->be->commit(st) == -1)
 		return -1;
 	st->in_tx = 0;
+	if ((int64_t)time(NULL) - st->wal_checked >= STORE_WAL_EVERY)
+		store_wal_check(st);
 	return 0;
 }
 
@@ -338,18 +425,37 @@ store_prune(struct store *st, const char *before)
 		    tz_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400);
 	if (store_begin(st) == -1)
 		return -1;
-	/* a message deferred for longer than a month will not expire any more */
+	/* a message deferred for longer than the queue lifetime cannot expire */
 	if ((n = st->be->prune(st, before, t)) == -1 ||
-	    st->be->pending_expire(st, (int64_t)time(NULL) - 31 * 86400) == -1 ||
+	    st->be->pending_expire(st, (int64_t)time(NULL) - st->queue_lifetime) == -1 ||
 	    store_commit(st) == -1) {
 		store_rollback(st);
 		return -1;
 	}
+	if (store_prune_sources(st) == -1)
+		return -1;
 	/*
 	 * Interned texts (diagnostic templates, domains, relays) stay: they
 	 * are few, and a running writer may hold their ids in its caches.
 	 */
 	store_write_forget(st);
+	return n;
+}
+
+int64_t
+store_prune_sources(struct store *st)
+{
+	int64_t	 now = (int64_t)time(NULL), n;
+
+	if (store_begin(st) == -1)
+		return -1;
+	if ((n = st->be->sources_prune(st, now - STORE_GONE_DAYS * 86400,
+	    now - STORE_DONE_DAYS * 86400)) == -1 || store_commit(st) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	if (n > 0)
+		log_info("forgot %lld sources of log files long gone", (long long)n);
 	return n;
 }
 

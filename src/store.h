@@ -64,7 +64,7 @@ struct store_source {
 	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -82,7 +82,8 @@ void		 store_set_tz(struct store *, struct tz *);
 /*
  * One writer per database: an exclusive lock on DATABASE.lock, a file of
  * its own (closing a descriptor of the database file would drop SQLite's
- * locks).  Returns the descriptor to keep open, -2 when another process
+ * locks), beside the database's real path: a symbolic link to the file or
+ * its directory names the same lock.  Returns the descriptor to keep open, -2 when another process
  * holds it (not logged: the caller says what to do), -1 on error (logged).
  */
 int		 store_lock(const char *db);
@@ -90,6 +91,24 @@ int		 store_lock(const char *db);
 void		 store_set_synchronous(struct store *, int full);
 /* How long to wait for a lock before failing with STORE_EBUSY (default 5s). */
 void		 store_set_busy_timeout(struct store *, int ms);
+/*
+ * The MTA's maximal queue lifetime (Postfix's maximal_queue_lifetime,
+ * default STORE_QUEUE_LIFETIME): a deferred recipient whose last attempt
+ * is older than that, in log time, can no longer expire and is forgotten.
+ */
+#define STORE_QUEUE_LIFETIME	(5 * 86400)
+void		 store_set_queue_lifetime(struct store *, int64_t seconds);
+/*
+ * The write-ahead log's size above which a writer tries to checkpoint and
+ * warns, once, that a reader holds it (default STORE_WAL_LIMIT).
+ * store_wal_check() does that now: 1 when the log stays over the limit
+ * because a reader holds it, 0 when it is fine, -1 on error.  Commits
+ * call it every STORE_WAL_EVERY seconds.
+ */
+#define STORE_WAL_LIMIT		(64 * 1024 * 1024)
+#define STORE_WAL_EVERY		10
+void		 store_set_wal_limit(struct store *, int64_t bytes);
+int		 store_wal_check(struct store *);
 
 /* Sources (log generations). */
 /*
@@ -120,8 +139,21 @@ int	store_commit(struct store *);
 void	store_rollback(struct store *);
 int	store_in_transaction(struct store *);
 
-/* Delete failure detail older than the day 'before' (YYYY-MM-DD). */
+/*
+ * Delete failure detail older than the day 'before' (YYYY-MM-DD), pending
+ * deferrals older than the queue lifetime and old sources (below).
+ */
 int64_t	store_prune(struct store *, const char *before);
+/*
+ * Forget sources of files long gone: "gone" ones last committed more than
+ * STORE_GONE_DAYS ago, "done" ones more than STORE_DONE_DAYS ago (longer
+ * than any rotation keeps a file: a file still there would be read again),
+ * never the newest source of a path.  Done at every writer's open too.
+ * Returns how many, or -1.
+ */
+#define STORE_GONE_DAYS		30
+#define STORE_DONE_DAYS		400
+int64_t	store_prune_sources(struct store *);
 
 /* Size of the write-ahead log in bytes, for status messages (-1: none). */
 int64_t	store_wal_size(struct store *);
@@ -142,6 +174,8 @@ struct store_range {
 struct store_daily {
 	const char	*day;
 	int64_t		 domain_id;
+	int64_t		 host_id;	/* 0: not known */
+	int64_t		 instance_id;
 	int		 cls;
 	int		 reason;
 	int64_t		 n;
@@ -156,6 +190,8 @@ struct store_failure {
 	int		 reason;
 	int64_t		 diagnostic_id;
 	int64_t		 relay_id;
+	int64_t		 host_id;
+	int64_t		 instance_id;
 };
 
 /* Interned names a reader can look up by id. */

@@ -31,6 +31,7 @@ enum store_intern {
 	I_RELAY,
 	I_HOST,
 	I_RULE,
+	I_INSTANCE,		/* a Postfix instance: "postfix-out" */
 	I_DIAG,			/* templates: also a hash and a normalised text */
 	I_REPLY,		/* (code, dsn, stage): a key of its own */
 	I_MAX
@@ -42,6 +43,7 @@ struct store_frow {
 	int64_t		 source_id;	/* 0: none (offset ignored) */
 	uint64_t	 offset;
 	int64_t		 host_id;	/* 0: NULL */
+	int64_t		 instance_id;	/* 0: NULL */
 	struct span	 queue_id;
 	struct span	 local;
 	int64_t		 domain_id;
@@ -61,18 +63,28 @@ struct store_expiry {
 	int64_t		 source_id;
 	uint64_t	 offset;
 	int64_t		 host_id;
+	int64_t		 instance_id;
 	int		 cls;
 	int		 reason;
 	int64_t		 rule_id;
 };
 
-/* Counters of one batch: (day, domain, class, reason) -> n. */
+/* Counters of one batch: (day, domain, class, reason, host, instance) -> n. */
 struct store_counter {
 	int32_t		 day;		/* local days since epoch + STORE_DAY0 */
 	int32_t		 cls;
 	int32_t		 reason;
 	int64_t		 domain_id;
+	int64_t		 host_id;	/* 0: not known */
+	int64_t		 instance_id;
 	int64_t		 n;
+};
+
+/* A queue id is unique only per host and Postfix instance. */
+struct store_qkey {
+	int64_t		 host_id;
+	int64_t		 instance_id;
+	struct span	 queue_id;
 };
 
 /* The rowid span of a day's failure rows (the report reads by span). */
@@ -84,7 +96,7 @@ struct store_dayspan {
 #define STORE_DAY0	1000000		/* day keys stay positive */
 #define STORE_COUNTERS	2048		/* per batch, flushed when full */
 #define STORE_DAYSPANS	64
-#define STORE_QSET_MAX	49152		/* queue ids known to be pending */
+#define STORE_QBITS	(1 << 21)	/* the filter of pending queue ids */
 
 /* A bounded, direct-mapped cache slot: one key per hash bucket. */
 struct store_islot {
@@ -102,6 +114,10 @@ struct store {
 	struct tz	*tz;
 	int		 readonly;
 	int		 in_tx;
+	int64_t		 queue_lifetime;
+	int64_t		 wal_limit;
+	int64_t		 wal_checked;	/* when store_wal_check() last ran */
+	int		 wal_warned;	/* the WAL is held: said once */
 	enum store_err	 err;
 	char		 errmsg[512];
 
@@ -110,21 +126,29 @@ struct store {
 	struct store_counter counters[STORE_COUNTERS];
 	size_t		 ncounters;
 	struct hash	 counter_map;	/* key -> counters index + 1 */
+	int		 last_origin_ok;	/* the host and instance of the last line */
+	char		 last_host[64];
+	size_t		 last_host_len;
+	int64_t		 last_host_id;
+	char		 last_inst[64];
+	size_t		 last_inst_len;
+	int64_t		 last_inst_id;
 	struct store_dayspan spans[STORE_DAYSPANS];
 	size_t		 nspans;
 	int64_t		 linestat[LINE_KIND_MAX];
 	int64_t		 linestat_source;
-	struct hash	 qset;		/* hashes of pending queue ids */
+	uint64_t	*qbits;		/* a filter of pending (host, queue id) */
 	int		 qset_stale;	/* reload from the database at next begin */
-	int		 qset_full;	/* too many: ask the database every time */
 	char		*tmpl;		/* scratch for templates */
 	size_t		 tmpl_cap;
 	char		*norm;
 	size_t		 norm_cap;
+	int64_t		 latest;	/* the newest log time added */
+	int64_t		 expired_to;	/* pending forgotten up to this time */
 	struct store_watch watch;	/* the live view (store_live.c) */
 };
 
-typedef int	(*store_qid_cb)(const char *, size_t, void *);
+typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
 
 struct store_backend {
 	const char	*backend;
@@ -158,13 +182,17 @@ struct store_backend {
 		    size_t);
 	int	(*linestats_add)(struct store *, int64_t source_id,
 		    const int64_t *by_kind);
-	int	(*pending_put)(struct store *, struct span qid, int64_t rcpt,
-		    int64_t failure_id, int64_t time);
-	int	(*pending_del)(struct store *, struct span qid, int64_t rcpt);
-	/* the failure rows of a queue id's pending recipients: count or -1 */
-	int	(*pending_get)(struct store *, struct span qid, int64_t **ids);
-	int	(*pending_forget)(struct store *, struct span qid);
+	int	(*pending_put)(struct store *, const struct store_qkey *,
+		    int64_t rcpt, int64_t failure_id, int64_t time);
+	int	(*pending_del)(struct store *, const struct store_qkey *,
+		    int64_t rcpt);
+	/* the failure rows of a message's pending recipients: count or -1 */
+	int	(*pending_get)(struct store *, const struct store_qkey *,
+		    int64_t **ids);
+	int	(*pending_forget)(struct store *, const struct store_qkey *);
+	/* every (host, queue id) with pending rows */
 	int	(*pending_qids)(struct store *, store_qid_cb, void *);
+	/* forget pending rows whose last deferral is older than before */
 	int	(*pending_expire)(struct store *, int64_t before);
 	/* copy failure_id as expired: 1 with the new row and its domain, 0 gone */
 	int	(*expire_copy)(struct store *, int64_t failure_id,
@@ -183,6 +211,10 @@ struct store_backend {
 
 	/* maintenance: failure rows before the day and time, and their spans */
 	int64_t	(*prune)(struct store *, const char *before_day, int64_t before);
+	int64_t	(*sources_prune)(struct store *, int64_t gone_before,
+		    int64_t done_before);
+	/* checkpoint attempt: the WAL's bytes, and whether a reader holds it */
+	int	(*checkpoint)(struct store *, int64_t *bytes, int *held);
 
 	/* the reader */
 	int64_t	(*domain_find)(struct store *, const char *);

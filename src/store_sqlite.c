@@ -34,6 +34,8 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_HOST_ADD] = "INSERT INTO host (name) VALUES (?1)",
 	[SQ_RULE_GET] = "SELECT id FROM rule WHERE name = ?1",
 	[SQ_RULE_ADD] = "INSERT INTO rule (name) VALUES (?1)",
+	[SQ_INSTANCE_GET] = "SELECT id FROM instance WHERE name = ?1",
+	[SQ_INSTANCE_ADD] = "INSERT INTO instance (name) VALUES (?1)",
 	[SQ_DIAG_GET] = "SELECT id FROM diagnostic WHERE hash = ?2 AND template = ?1",
 	[SQ_DIAG_ADD] = "INSERT INTO diagnostic (template, normalized, hash) VALUES (?1, ?2, ?3)",
 	[SQ_REPLY_GET] = "SELECT id FROM reply WHERE code = ?1 AND dsn = ?2 AND stage = ?3",
@@ -41,13 +43,14 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_FAILURE_ADD] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
 	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
-	    " diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17)",
+	    " ?17, ?18)",
 	[SQ_DAILY_ADD] =
-	    "INSERT INTO daily (day, domain_id, class_id, reason_id, n)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)"
-	    " ON CONFLICT (day, domain_id, class_id, reason_id) DO UPDATE SET n = n + excluded.n",
+	    "INSERT INTO daily (day, domain_id, class_id, reason_id, host_id, instance_id, n)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	    " ON CONFLICT (day, domain_id, class_id, reason_id, host_id, instance_id)"
+	    " DO UPDATE SET n = n + excluded.n",
 	[SQ_DAYSPAN_ADD] =
 	    "INSERT INTO day_span (day, first_id, last_id) VALUES (?1, ?2, ?3)"
 	    " ON CONFLICT (day) DO UPDATE SET first_id = min(first_id, excluded.first_id),"
@@ -76,22 +79,29 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_GAP_ADD] =
 	    "INSERT INTO gap (time, source_id, from_offset, to_offset, reason)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* instance 0: a row from before schema 4, of any instance of its host */
 	[SQ_PENDING_PUT] =
-	    "INSERT OR REPLACE INTO pending (queue_id, rcpt, failure_id, time)"
-	    " VALUES (?1, ?2, ?3, ?4)",
-	[SQ_PENDING_DEL] = "DELETE FROM pending WHERE queue_id = ?1 AND rcpt = ?2",
-	[SQ_PENDING_GET] = "SELECT failure_id FROM pending WHERE queue_id = ?1",
-	[SQ_PENDING_DELQ] = "DELETE FROM pending WHERE queue_id = ?1",
+	    "INSERT OR REPLACE INTO pending (host_id, instance_id, queue_id, rcpt,"
+	    " failure_id, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_PENDING_DEL] =
+	    "DELETE FROM pending WHERE host_id = ?1 AND instance_id IN (?2, 0)"
+	    " AND queue_id = ?3 AND rcpt = ?4",
+	[SQ_PENDING_GET] =
+	    "SELECT failure_id FROM pending WHERE host_id = ?1 AND instance_id IN (?2, 0)"
+	    " AND queue_id = ?3",
+	[SQ_PENDING_DELQ] =
+	    "DELETE FROM pending WHERE host_id = ?1 AND instance_id IN (?2, 0)"
+	    " AND queue_id = ?3",
 	[SQ_EXPIRE_COPY] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
 	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
-	    " diagnostic_id, rule_id, arg1, arg2, arg3)"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
 	    " SELECT ?1, ?2, ?3, ?4, queue_id, local, domain_id, relay_id, 5, ?5, ?6,"
-	    " reply_id, diagnostic_id, ?7, arg1, arg2, arg3"
+	    " reply_id, diagnostic_id, ?7, arg1, arg2, arg3, ?9"
 	    " FROM failure WHERE id = ?8 RETURNING id, domain_id",
 	[SQ_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
 	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
-	[SQ_PENDING_QIDS] = "SELECT DISTINCT queue_id FROM pending",
+	[SQ_PENDING_QIDS] = "SELECT DISTINCT host_id, queue_id FROM pending",
 	[SQ_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
 };
 
@@ -103,6 +113,7 @@ static const struct {
 	[I_RELAY] = { SQ_RELAY_GET, SQ_RELAY_ADD },
 	[I_HOST] = { SQ_HOST_GET, SQ_HOST_ADD },
 	[I_RULE] = { SQ_RULE_GET, SQ_RULE_ADD },
+	[I_INSTANCE] = { SQ_INSTANCE_GET, SQ_INSTANCE_ADD },
 	[I_DIAG] = { SQ_DIAG_GET, SQ_DIAG_ADD },
 };
 
@@ -230,6 +241,7 @@ sq_version(struct store *st)
 static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[2] = migrate_2_sql,
 	[3] = migrate_3_sql,
+	[4] = migrate_4_sql,
 };
 
 /* Run sql in its own transaction. */
@@ -539,6 +551,7 @@ sq_failure_add(struct store *st, const struct store_frow *f)
 	if (f->diag_id != 0)
 		for (k = 0; k < DIAG_ARGS; k++)
 			sq_bind_span(q, 15 + k, f->args.arg[k]);
+	sq_bind_id(q, 18, f->instance_id);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -573,7 +586,9 @@ sq_daily_add(struct store *st, const struct store_counter *c, size_t n)
 		sqlite3_bind_int64(q, 2, c[i].domain_id);
 		sqlite3_bind_int(q, 3, c[i].cls);
 		sqlite3_bind_int(q, 4, c[i].reason);
-		sqlite3_bind_int64(q, 5, c[i].n);
+		sqlite3_bind_int64(q, 5, c[i].host_id);
+		sqlite3_bind_int64(q, 6, c[i].instance_id);
+		sqlite3_bind_int64(q, 7, c[i].n);
 		if (sq_step(st, q, "daily counters") == -1)
 			return -1;
 	}
@@ -617,37 +632,46 @@ sq_linestats_add(struct store *st, int64_t source_id, const int64_t *by_kind)
 	return 0;
 }
 
+/* Bind a message's key as ?1 (host), ?2 (instance), ?3 (queue id). */
+static void
+sq_bind_qkey(sqlite3_stmt *q, const struct store_qkey *k)
+{
+	sqlite3_bind_int64(q, 1, k->host_id);
+	sqlite3_bind_int64(q, 2, k->instance_id);
+	sq_bind_span(q, 3, k->queue_id);
+}
+
 static int
-sq_pending_put(struct store *st, struct span qid, int64_t rcpt, int64_t failure_id,
-    int64_t time)
+sq_pending_put(struct store *st, const struct store_qkey *k, int64_t rcpt,
+    int64_t failure_id, int64_t time)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_PUT];
 
-	sq_bind_span(q, 1, qid);
-	sqlite3_bind_int64(q, 2, rcpt);
-	sqlite3_bind_int64(q, 3, failure_id);
-	sqlite3_bind_int64(q, 4, time);
+	sq_bind_qkey(q, k);
+	sqlite3_bind_int64(q, 4, rcpt);
+	sqlite3_bind_int64(q, 5, failure_id);
+	sqlite3_bind_int64(q, 6, time);
 	return sq_step(st, q, "pending");
 }
 
 static int
-sq_pending_del(struct store *st, struct span qid, int64_t rcpt)
+sq_pending_del(struct store *st, const struct store_qkey *k, int64_t rcpt)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_DEL];
 
-	sq_bind_span(q, 1, qid);
-	sqlite3_bind_int64(q, 2, rcpt);
+	sq_bind_qkey(q, k);
+	sqlite3_bind_int64(q, 4, rcpt);
 	return sq_step(st, q, "pending");
 }
 
 static int
-sq_pending_get(struct store *st, struct span qid, int64_t **out)
+sq_pending_get(struct store *st, const struct store_qkey *k, int64_t **out)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_GET];
 	int64_t		*ids = NULL;
 	int		 n = 0, rc;
 
-	sq_bind_span(q, 1, qid);
+	sq_bind_qkey(q, k);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		ids = xrealloc(ids, (size_t)(n + 1) * sizeof(*ids));
 		ids[n++] = sqlite3_column_int64(q, 0);
@@ -662,11 +686,11 @@ sq_pending_get(struct store *st, struct span qid, int64_t **out)
 }
 
 static int
-sq_pending_forget(struct store *st, struct span qid)
+sq_pending_forget(struct store *st, const struct store_qkey *k)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_DELQ];
 
-	sq_bind_span(q, 1, qid);
+	sq_bind_qkey(q, k);
 	return sq_step(st, q, "pending");
 }
 
@@ -677,8 +701,8 @@ sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 	int		 rc;
 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		cb((const char *)sqlite3_column_text(q, 0),
-		    (size_t)sqlite3_column_bytes(q, 0), arg);
+		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
+		    (size_t)sqlite3_column_bytes(q, 1), arg);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "pending");
@@ -712,6 +736,7 @@ sq_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 	sqlite3_bind_int(cp, 6, e->reason);
 	sqlite3_bind_int64(cp, 7, e->rule_id);
 	sqlite3_bind_int64(cp, 8, failure_id);
+	sq_bind_id(cp, 9, e->instance_id);
 	rc = sqlite3_step(cp);
 	if (rc == SQLITE_ROW) {
 		*row = sqlite3_column_int64(cp, 0);
@@ -815,6 +840,42 @@ sq_prune(struct store *st, const char *before_day, int64_t before)
 	return n;
 }
 
+static int64_t
+sq_sources_prune(struct store *st, int64_t gone_before, int64_t done_before)
+{
+	static const char sql[] =
+	    "DELETE FROM source WHERE ((state = 'gone' AND last_commit < ?1)"
+	    " OR (state = 'done' AND last_commit < ?2))"
+	    " AND id NOT IN (SELECT max(id) FROM source GROUP BY path)";
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(sq->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sq_fail(st, rc, "prune sources");
+	sqlite3_bind_int64(q, 1, gone_before);
+	sqlite3_bind_int64(q, 2, done_before);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "prune sources");
+	return sqlite3_changes64(sq->db);
+}
+
+static int
+sq_checkpoint(struct store *st, int64_t *bytes, int *held)
+{
+	int	 rc, nlog = 0, ncopied = 0;
+
+	rc = sqlite3_wal_checkpoint_v2(SQ(st)->db, "main", SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &ncopied);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return sq_fail(st, rc, "checkpoint");
+	*held = rc == SQLITE_BUSY || ncopied < nlog;
+	*bytes = sq_wal_size(st);
+	return 0;
+}
+
 const struct store_backend store_backend_sqlite = {
 	.backend = "sqlite",
 	.open = sq_open,
@@ -849,6 +910,8 @@ const struct store_backend store_backend_sqlite = {
 	.source_save = sq_source_save,
 	.gap_add = sq_gap_add,
 	.prune = sq_prune,
+	.sources_prune = sq_sources_prune,
+	.checkpoint = sq_checkpoint,
 	.domain_find = sq_domain_find,
 	.daily_range = sq_daily_range,
 	.failure_range = sq_failure_range,

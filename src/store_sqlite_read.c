@@ -16,12 +16,13 @@
 static const char *const sr_sql[SR_MAX] = {
 	[SR_DOMAIN_FIND] = "SELECT id FROM domain WHERE name = ?1",
 	[SR_DAILY] =
-	    "SELECT day, domain_id, class_id, reason_id, n FROM daily"
+	    "SELECT day, domain_id, class_id, reason_id, n, host_id, instance_id"
+	    "  FROM daily"
 	    " WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR domain_id = ?3)",
 	/* day_span bounds the ids of each day: no index on time needed */
 	[SR_FAILURES] =
 	    "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
-	    "       f.diagnostic_id, f.relay_id"
+	    "       f.diagnostic_id, f.relay_id, f.host_id, f.instance_id"
 	    "  FROM failure f"
 	    " WHERE f.id BETWEEN"
 	    "       (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
@@ -217,6 +218,8 @@ sq_daily_range(struct store *st, const struct store_range *r, store_daily_cb cb,
 		row.cls = sqlite3_column_int(q, 2);
 		row.reason = sqlite3_column_int(q, 3);
 		row.n = sqlite3_column_int64(q, 4);
+		row.host_id = sqlite3_column_int64(q, 5);
+		row.instance_id = sqlite3_column_int64(q, 6);
 		stop = cb(&row, arg) == -1;
 	}
 	sqlite3_reset(q);
@@ -250,6 +253,8 @@ sq_failure_range(struct store *st, const struct store_range *r,
 		row.reason = sqlite3_column_int(q, 4);
 		row.diagnostic_id = sqlite3_column_int64(q, 5);
 		row.relay_id = sqlite3_column_int64(q, 6);
+		row.host_id = sqlite3_column_int64(q, 7);
+		row.instance_id = sqlite3_column_int64(q, 8);
 		stop = cb(&row, arg) == -1;
 	}
 	sqlite3_reset(q);

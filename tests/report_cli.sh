@@ -297,6 +297,15 @@ assert got == want, (got, want)
 # a recipient's history: the crafted hostile bounce is there
 hist = next(v for k, v in results.items() if k.startswith("A recipient"))
 assert any("zork" in str(r) for r in hist), hist
+# v_failures shows remote text made safe: no ESC, BEL, CSI (0x9B) left,
+# neither in the template nor in the words put back into it
+db.text_factory = bytes
+rows = db.execute("SELECT diagnostic, arg1, arg2, arg3 FROM v_failures f"
+                  " JOIN failure USING (id) WHERE f.domain = 'evil.example'").fetchall()
+assert rows and any(b"zork" in r[0] for r in rows), rows
+for r in rows:
+    for col in r:
+        assert col is None or not set(col) & {0x1b, 0x07, 0x9b}, r
 PY
 pass "sql/queries.sql runs and agrees"
 
@@ -343,3 +352,22 @@ out=$(BOUNCEWATCH_TIMER=1 "$cron" 2>&1) || fail "cron job (no database) exit $?"
 out=$(BOUNCEWATCH="$T/not-installed" BOUNCEWATCH_TIMER=1 "$cron" 2>&1) || fail "cron job (not installed)"
 [ -z "$out" ] && [ ! -e "$T/mail" ] || fail "cron job not quiet when not installed"
 pass "cron job: MIME mail, quiet when there is nothing"
+
+# CSV cells a spreadsheet would take for a formula start with a quote
+F="$T/formula.db"
+for dom in "=cmd|' /C calc'!A0" '+sum.example' '-minus.example' \
+    '=hyperlink("http://evil.example")' 'plain.example'; do
+	printf '%s\n' "2026-11-22T09:15:00.000000+00:00 mx1 postfix/smtp[4242]: 7A1B2C3D01: to=<a@$dom>, relay=none, delay=1, delays=0/0/0.5/0.5, dsn=5.0.0, status=bounced (host mx.evil.example[192.0.2.66] said: 550 no)"
+done > "$T/formula.log"
+"$BW" import --db "$F" "$T/formula.log" 2> /dev/null || fail "import of formula domains"
+"$BW" report --db "$F" --date 2026-11-22 --format json > "$T/f.json"
+"$BW" report --db "$F" --date 2026-11-22 --format csv > "$T/f.csv"
+python3 - "$T/f.json" "$T/f.csv" <<'PY' || fail "CSV formula cells"
+import csv, json, sys
+names = [d["domain"] for d in json.load(open(sys.argv[1]))["domains"]]
+assert len(names) == 5 and sum(n[0] in "=+-@" for n in names) == 4, names
+cells = [r["domain"] for r in csv.DictReader(open(sys.argv[2])) if r["row"] == "domain"]
+want = ["'" + n if n[0] in "=+-@\t\r" else n for n in names]
+assert cells == want, (cells, want)
+PY
+pass "CSV: formulas neutralised"

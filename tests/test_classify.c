@@ -62,16 +62,18 @@ verdict_of(const struct classifier *c, const char *status, const char *text,
 	classify_delivery(c, LINE_DELIVERY, &d, v);
 }
 
-/* Every sample of shared/reference and log-formats.md §3. */
-static void
-test_reference_samples(void **state)
+/*
+ * Check every sample of a reply corpus (tests/data/README, reference.tsv);
+ * returns the number of samples.
+ */
+static int
+check_replies(const char *name)
 {
 	char	*text, *p, *eol;
 	size_t	 len;
 	int	 lineno = 0, rows = 0, bad = 0;
 
-	(void)state;
-	text = corpus_slurp(corpus_path("reference.tsv"), &len);
+	text = corpus_slurp(corpus_path(name), &len);
 	assert_non_null(text);
 	for (p = text; p < text + len; p = eol + 1) {
 		char		*f[5];
@@ -94,7 +96,7 @@ test_reference_samples(void **state)
 			*q++ = '\0';
 		}
 		if (nf < 4) {
-			fprintf(stderr, "reference.tsv:%d: %d fields\n", lineno, nf);
+			fprintf(stderr, "%s:%d: %d fields\n", name, lineno, nf);
 			bad++;
 			continue;
 		}
@@ -102,16 +104,32 @@ test_reference_samples(void **state)
 		verdict_of(cl, f[0], f[1], &v);
 		if (strcmp(classify_class_name(v.cls), f[2]) != 0 ||
 		    strcmp(v.reason == REASON_NONE ? "-" : classify_reason_name(v.reason), f[3]) != 0) {
-			fprintf(stderr, "reference.tsv:%d: expected %s/%s, got %s/%s (rule %s): %s\n",
-			    lineno, f[2], f[3], classify_class_name(v.cls),
+			fprintf(stderr, "%s:%d: expected %s/%s, got %s/%s (rule %s): %s\n",
+			    name, lineno, f[2], f[3], classify_class_name(v.cls),
 			    classify_reason_name(v.reason), v.rule, f[1]);
 			bad++;
 		}
 	}
 	free(text);
 	if (bad > 0)
-		fail_msg("reference.tsv: %d of %d samples misclassified", bad, rows);
-	assert_true(rows >= 130);
+		fail_msg("%s: %d of %d samples misclassified", name, bad, rows);
+	return rows;
+}
+
+/* Every sample of shared/reference and log-formats.md §3. */
+static void
+test_reference_samples(void **state)
+{
+	(void)state;
+	assert_true(check_replies("reference.tsv") >= 130);
+}
+
+/* Real replies from public sources (tests/data/replies.tsv). */
+static void
+test_real_replies(void **state)
+{
+	(void)state;
+	assert_true(check_replies("replies.tsv") >= 243);
 }
 
 /*
@@ -142,6 +160,25 @@ test_table_walk(void **state)
 			}
 			continue;
 		}
+		if (strncmp(info.name, "provider.", 9) == 0 &&
+		    (info.source == NULL || strncmp(info.source, "http", 4) != 0)) {
+			fprintf(stderr, "provider rule %s: no source\n", info.name);
+			bad++;
+		}
+		if (!info.decides) {
+			/* a stage or detail rule: its effect must show */
+			verdict_of(cl, "-", info.example, &v);
+			if (info.reason == REASON_NONE ?
+			    v.rule == NULL || strcmp(v.rule, "stage") != 0 :
+			    v.reason != info.reason || v.detail != info.detail) {
+				fprintf(stderr, "rule %s: no effect (%s/%s rule %s): %s\n",
+				    info.name, classify_reason_name(v.reason),
+				    classify_detail_name(v.detail) ? classify_detail_name(v.detail) : "-",
+				    v.rule ? v.rule : "(none)", info.example);
+				bad++;
+			}
+			continue;
+		}
 		verdict_of(cl, "-", info.example, &v);
 		if (v.rule == NULL || strcmp(v.rule, info.name) != 0) {
 			fprintf(stderr, "rule %s: its example is decided by %s: %s\n",
@@ -151,6 +188,12 @@ test_table_walk(void **state)
 		if (v.reason != info.reason) {
 			fprintf(stderr, "rule %s: reason %s, want %s\n", info.name,
 			    classify_reason_name(v.reason), classify_reason_name(info.reason));
+			bad++;
+		}
+		if (info.detail != DETAIL_NONE && v.detail != info.detail) {
+			fprintf(stderr, "rule %s: detail %s, want %s\n", info.name,
+			    classify_detail_name(v.detail) ? classify_detail_name(v.detail) : "-",
+			    classify_detail_name(info.detail));
 			bad++;
 		}
 		seen[info.reason] = 1;
@@ -250,6 +293,149 @@ test_precedence(void **state)
 	assert_int_equal(v.reason, REASON_NONE);
 }
 
+/* Classify a whole Postfix line (the stage comes from the parser). */
+static void
+verdict_of_line(const char *line, struct verdict *v)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, NULL, 0 };
+	struct delivery		 d;
+
+	assert_int_equal(parse_line(&ctx, line, strlen(line), &d), LINE_DELIVERY);
+	classify_delivery(cl, LINE_DELIVERY, &d, v);
+}
+
+/* Whole words: a name or a token never decides. */
+static void
+test_words(void **state)
+{
+	struct verdict	 v;
+
+	(void)state;
+	/* the real Postfix capture: a user name that starts with "spf" */
+	verdict_of(cl, "bounced", "unknown user: \"spfsender\"", &v);
+	assert_int_equal(v.reason, REASON_USER_UNKNOWN);
+	verdict_of(cl, "bounced", "550 5.7.1 rejected: spfsender@example.com", &v);
+	assert_int_not_equal(v.reason, REASON_AUTH_FAILED);
+	verdict_of(cl, "bounced", "550 5.7.1 message from tokenspf rejected", &v);
+	assert_int_not_equal(v.reason, REASON_AUTH_FAILED);
+	verdict_of(cl, "bounced", "550 5.7.1 SPF check failed", &v);
+	assert_int_equal(v.reason, REASON_AUTH_FAILED);
+	assert_int_equal(v.detail, DETAIL_SPF);
+	/* a stem: "throttl*" matches the words it starts */
+	verdict_of(cl, "deferred", "421 4.7.0 Throttling in effect", &v);
+	assert_int_equal(v.reason, REASON_RATE_LIMITED);
+	/* but not inside a word: "unspammed" is no "spam" */
+	verdict_of(cl, "bounced", "550 unspammed", &v);
+	assert_int_not_equal(v.reason, REASON_CONTENT_REJECTED);
+	/* runs of blanks are one */
+	verdict_of(cl, "bounced", "550 User   unknown", &v);
+	assert_int_equal(v.reason, REASON_USER_UNKNOWN);
+}
+
+/* Evidence weighed: phrase > specific code > vague phrase > generic code. */
+static void
+test_evidence(void **state)
+{
+	struct verdict	 v;
+
+	(void)state;
+	/* a clear phrase beats a generic code */
+	verdict_of(cl, "bounced", "550 5.7.1 Mailbox full", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_FULL);
+	verdict_of(cl, "bounced", "554 5.0.0 Relay access denied", &v);
+	assert_int_equal(v.reason, REASON_RELAY_DENIED);
+	/* a specific code beats a vague phrase */
+	verdict_of(cl, "bounced", "552 5.2.2 Message is too large for this mailbox", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_FULL);
+	verdict_of(cl, "bounced", "552 5.3.4 Message is too large", &v);
+	assert_int_equal(v.reason, REASON_MESSAGE_TOO_LARGE);
+	/* a clear phrase beats a specific code that contradicts it */
+	verdict_of(cl, "bounced", "550 5.1.1 Not enough disk space", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_FULL);
+	/* a vague phrase beats a generic code */
+	verdict_of(cl, "bounced", "554 5.7.1 Access denied", &v);
+	assert_int_equal(v.reason, REASON_POLICY);
+	verdict_of(cl, "bounced", "550 5.7.1 Message rejected as spam", &v);
+	assert_int_equal(v.reason, REASON_CONTENT_REJECTED);
+}
+
+/* The SMTP stage: MAIL FROM is about our sender, the greeting our host. */
+static void
+test_stage(void **state)
+{
+	struct verdict	 v;
+
+	(void)state;
+	/* the real Postfix capture: a greeting refusal, not a mailbox */
+	verdict_of_line("Nov 23 03:06:51 mail postfix/smtp[1]: ABC: to=<u@example.org>, "
+	    "relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/1/0, dsn=5.7.1, "
+	    "status=bounced (host mx.example.org[192.0.2.1] refused to talk to me: "
+	    "554 5.7.1 mx.example.org ESMTP not accepting messages)", &v);
+	assert_int_equal(v.reason, REASON_POLICY);
+	/* the same words after RCPT TO are about the mailbox (vague: code decides) */
+	verdict_of_line("Nov 23 03:06:51 mail postfix/smtp[1]: ABC: to=<u@example.org>, "
+	    "relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/1/0, dsn=5.2.1, "
+	    "status=bounced (host mx.example.org[192.0.2.1] said: "
+	    "550 5.2.1 not accepting messages (in reply to RCPT TO command))", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_DISABLED);
+	/* a refusal of MAIL FROM: our sender */
+	verdict_of_line("Nov 23 03:06:51 mail postfix/smtp[1]: ABC: to=<u@example.org>, "
+	    "relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/1/0, dsn=5.1.1, "
+	    "status=bounced (host mx.example.org[192.0.2.1] said: "
+	    "550 5.1.1 <bounce@example.com>: User unknown (in reply to MAIL FROM command))", &v);
+	assert_int_equal(v.reason, REASON_SENDER_REJECTED);
+	/* Exim says it in words */
+	verdict_of(cl, "bounced", "SMTP error from remote mail server after MAIL "
+	    "FROM:<a@example.com> SIZE=1022: 553 5.1.0 a example.com does not exist", &v);
+	assert_int_equal(v.reason, REASON_SENDER_REJECTED);
+	verdict_of(cl, "bounced", "SMTP error from remote mail server after pipelined "
+	    "MAIL FROM:<a@example.com> SIZE=1022: 550 5.7.1 Access denied", &v);
+	assert_int_equal(v.reason, REASON_SENDER_REJECTED);
+	/* a clear phrase about something else stays: a block list after MAIL FROM */
+	verdict_of(cl, "bounced", "SMTP error from remote mail server after MAIL "
+	    "FROM:<a@example.com>: 554 5.7.1 blocked using bl.example.net", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+}
+
+/* The detail beside the reason. */
+static void
+test_detail(void **state)
+{
+	struct verdict	 v;
+
+	(void)state;
+	verdict_of(cl, "bounced", "554 5.7.1 Service unavailable; Client host "
+	    "[192.0.2.1] blocked using bl.example.net; see http://bl.example.net/", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	assert_int_equal(v.detail, DETAIL_DNSBL);
+	assert_string_equal(v.detail_name, "bl.example.net");
+	verdict_of(cl, "bounced", "554 5.7.1 Service unavailable; Client host "
+	    "[192.0.2.1] blocked using zen.spamhaus.org", &v);
+	assert_int_equal(v.detail, DETAIL_DNSBL);
+	assert_string_equal(v.detail_name, "spamhaus");
+	verdict_of(cl, "bounced", "550 5.7.606 Access denied, banned sending IP "
+	    "[192.0.2.1]. To request removal from this list please visit "
+	    "https://sender.office.com/", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	assert_int_equal(v.detail, DETAIL_REPUTATION);
+	verdict_of(cl, "bounced", "550 5.7.705 neutral", &v);
+	assert_int_equal(v.detail, DETAIL_TENANT_BAN);
+	verdict_of(cl, "bounced", "550 5.7.26 Unauthenticated email is not "
+	    "accepted due to domain's DMARC policy", &v);
+	assert_int_equal(v.reason, REASON_AUTH_FAILED);
+	assert_int_equal(v.detail, DETAIL_DMARC);
+	verdict_of(cl, "deferred", "452 4.5.3 Too many recipients this hour", &v);
+	assert_int_equal(v.reason, REASON_RATE_LIMITED);
+	assert_int_equal(v.detail, DETAIL_PER_HOUR);
+	verdict_of(cl, "bounced", "554 5.7.1 Virus found in message", &v);
+	assert_int_equal(v.detail, DETAIL_VIRUS);
+	verdict_of(cl, "bounced", "550 5.1.1 User unknown", &v);
+	assert_int_equal(v.detail, DETAIL_NONE);
+	assert_string_equal(v.detail_name, "");
+	assert_string_equal(classify_detail_name(DETAIL_PER_DAY), "per_day");
+	assert_null(classify_detail_name(DETAIL_NONE));
+}
+
 static void
 test_operator_rules(void **state)
 {
@@ -323,6 +509,38 @@ test_operator_rules(void **state)
 	classify_free(c);
 }
 
+/* The sample rules file loads as shipped, and with its examples uncommented. */
+static void
+test_sample_rules(void **state)
+{
+	const char	*top = getenv("top_srcdir");
+	char		 path[4096], err[4096], *text, *p, *q;
+	size_t		 len;
+	struct classifier	*c = classify_new();
+	struct verdict	 v;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/bouncewatch.rules", top ? top : ".");
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 0);
+	text = corpus_slurp(path, &len);
+	assert_non_null(text);
+	/* "#reason ..." lines are the examples: drop their '#' */
+	for (p = q = text; *p != '\0'; p++) {
+		if (*p == '#' && (p == text || p[-1] == '\n') &&
+		    p[1] >= 'a' && p[1] <= 'z')
+			continue;
+		*q++ = *p;
+	}
+	*q = '\0';
+	assert_int_equal(classify_load_rules_text(c, "sample", text, strlen(text),
+	    err, sizeof(err)), 0);
+	verdict_of(c, "deferred", "452 4.5.3 Too many recipients this hour", &v);
+	assert_int_equal(v.reason, REASON_RATE_LIMITED);
+	assert_string_equal(v.rule, "rules:sample:32");
+	free(text);
+	classify_free(c);
+}
+
 int
 main(void)
 {
@@ -331,7 +549,13 @@ main(void)
 		cmocka_unit_test(test_table_walk),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_reference_samples),
+		cmocka_unit_test(test_real_replies),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_stage),
+		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_operator_rules),
+		cmocka_unit_test(test_sample_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

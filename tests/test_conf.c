@@ -124,6 +124,75 @@ test_every_key(void **state)
 	conf_free(&c);
 }
 
+/* The keys of the journal source, the fleet and the metrics (issue 12). */
+static void
+test_new_keys(void **state)
+{
+	static const char text[] =
+	    "log = auto\n"
+	    "log = /var/log/hurricane.log hurricane\n"
+	    "journal = yes\n"
+	    "journal_directory = /srv/journals/mx1\n"
+	    "journal_match = _SYSTEMD_UNIT=postfix@-.service SYSLOG_FACILITY=2\n"
+	    "quiet_warning = 90min\n"
+	    "node = mx1.example.com\n"
+	    "queue_lifetime = 2.5d\n"
+	    "metrics_listen = [::1]:9465\n";
+	static const char bad[] =
+	    "journal = maybe\n"				/* 1 */
+	    "journal_directory = journals\n"		/* 2 */
+	    "journal_match = facility=2\n"		/* 3 */
+	    "quiet_warning = 10s\n"			/* 4 */
+	    "node = mx 1\n"				/* 5 */
+	    "queue_lifetime = 1000d\n"			/* 6 */
+	    "metrics_listen = localhost\n"		/* 7 */
+	    "log = autumn.log\n";			/* 8 */
+	static const char *const want[] = {
+	    "t.conf:1: journal:", "t.conf:2: journal_directory:", "t.conf:3: journal_match:",
+	    "t.conf:4: quiet_warning:", "t.conf:5: node:", "t.conf:6: queue_lifetime:",
+	    "t.conf:7: metrics_listen:", "t.conf:8: log:",
+	};
+	struct conf	 c;
+	char		 err[4096], host[256];
+	size_t		 i;
+
+	(void)state;
+	/* defaults */
+	assert_int_equal(load("", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.journal, 0);
+	assert_null(c.journal_directory);
+	assert_string_equal(c.journal_match, "SYSLOG_FACILITY=2");
+	assert_int_equal(c.quiet_warning_s, 6 * 3600);
+	assert_int_equal(c.queue_lifetime_s, 5 * 86400);
+	assert_null(c.metrics_listen);
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	assert_string_equal(c.node, host);
+	conf_free(&c);
+
+	assert_int_equal(load(text, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nlogs, 2);
+	assert_string_equal(c.logs[0].path, "auto");
+	assert_string_equal(c.logs[0].format, "auto");
+	assert_int_equal(c.journal, 1);
+	assert_string_equal(c.journal_directory, "/srv/journals/mx1");
+	assert_string_equal(c.journal_match,
+	    "_SYSTEMD_UNIT=postfix@-.service SYSLOG_FACILITY=2");
+	assert_int_equal(c.quiet_warning_s, 5400);
+	assert_string_equal(c.node, "mx1.example.com");
+	assert_int_equal(c.queue_lifetime_s, 216000);
+	assert_string_equal(c.metrics_listen, "[::1]:9465");
+	conf_free(&c);
+	assert_int_equal(load("metrics_listen = off\n", &c, err, sizeof(err)), 0);
+	assert_null(c.metrics_listen);
+	conf_free(&c);
+
+	assert_int_equal(load(bad, &c, err, sizeof(err)), 8);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(err, want[i]) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want[i], err);
+	conf_free(&c);
+}
+
 /* Every error, with its line, in one pass. */
 static void
 test_errors(void **state)
@@ -199,6 +268,93 @@ test_files(void **state)
 	rmdir(dir);
 }
 
+/* Write text to path with mode; returns path. */
+static const char *
+put(const char *path, const char *text, mode_t mode)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+/*
+ * Unsafe files are refused, as sshd does (issue 11 #10): group- or
+ * world-writable, owned by someone else than root or us, and a password
+ * readable by others.
+ */
+static void
+test_unsafe(void **state)
+{
+	static const char *const secrets[] = {
+		"database = postgresql://bw:s3cret@db.example.com/bw\n",
+		"database = postgres://db.example.com/bw?user=bw&password=s3cret\n",
+	};
+	char		 dir[] = "/tmp/bw-conf.XXXXXX", path[256], err[1024];
+	struct conf	 c;
+	struct stat	 sb;
+	char		*cause = NULL;
+	size_t		 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bw.conf", dir);
+	conf_defaults(&c);
+	put(path, "log = /var/log/mail.log\n", 0664);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "writable by its group"));
+	assert_null(c.path);	/* nothing was read */
+	put(path, "log = /var/log/mail.log\n", 0644);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 0);
+	conf_free(&c);
+
+	/* a password: only its owner may read the file */
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		conf_defaults(&c);
+		put(path, secrets[i], 0640);
+		assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);
+		assert_non_null(strstr(err, "holds a password but is readable by its group"));
+		conf_free(&c);
+		conf_defaults(&c);
+		put(path, secrets[i], 0600);
+		assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 0);
+		conf_free(&c);
+	}
+	/* a URI without a password may be read by all */
+	conf_defaults(&c);
+	put(path, "database = postgresql://db.example.com/bw?user=bw\n", 0644);
+	assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 0);
+	conf_free(&c);
+
+	/* someone else's file (needs root to make one) */
+	conf_defaults(&c);
+	put(path, "log = /var/log/mail.log\n", 0644);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(load_file(path, &c, 0, err, sizeof(err)), 1);
+		assert_non_null(strstr(err, "owned by uid 65534, neither root nor"));
+	}
+	/* the rules file's loader uses the same check */
+	assert_int_equal(stat(path, &sb), 0);
+	sb.st_uid = geteuid();
+	sb.st_mode = S_IFREG | 0646;
+	assert_int_equal(conf_file_safe("rules", &sb, 0, &cause), -1);
+	assert_non_null(strstr(cause, "rules: writable by anyone"));
+	free(cause);
+	sb.st_mode = S_IFREG | 0644;
+	assert_int_equal(conf_file_safe("rules", &sb, 0, &cause), 0);
+	sb.st_uid = geteuid() == 0 ? 1 : 0;
+	assert_int_equal(conf_file_safe("rules", &sb, 0, &cause), geteuid() == 0 ? -1 : 0);
+	if (geteuid() == 0)
+		free(cause);
+	conf_free(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The one validation of start, -n and SIGHUP. */
 static void
 test_validate(void **state)
@@ -219,6 +375,13 @@ test_validate(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(conf_validate(&c, &cause), 0);
 	assert_null(cause);
+	conf_free(&c);
+	/* a PostgreSQL URI is a valid value, but this build has no backend */
+	assert_int_equal(load("log = /l\ndatabase = postgresql://h/db\n", &c, err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_validate(&c, &cause), -1);
+	assert_non_null(strstr(cause, "PostgreSQL is not supported"));
+	free(cause);
 	conf_free(&c);
 }
 
@@ -287,15 +450,18 @@ man_item(const char *man, const char *name)
 {
 	char		 it[128], *out, *line, *save = NULL, *copy, *w, *ws;
 	const char	*p, *q;
-	int		 join, macros;
+	int		 join, macros, body;
 
 	snprintf(it, sizeof(it), "\n.It Ic %s ", name);
 	if ((p = strstr(man, it)) == NULL)
 		return NULL;
 	p++;
-	for (q = strchr(p, '\n'); q != NULL; q = strchr(q + 1, '\n'))
-		if (strncmp(q + 1, ".It ", 4) == 0 || strncmp(q + 1, ".El", 3) == 0)
+	/* the body, shared by consecutive ".It" lines ("log = path", "log = auto") */
+	for (q = strchr(p, '\n'), body = 0; q != NULL; q = strchr(q + 1, '\n')) {
+		if ((strncmp(q + 1, ".It ", 4) == 0 && body) || strncmp(q + 1, ".El", 3) == 0)
 			break;
+		body |= strncmp(q + 1, ".It ", 4) != 0;
+	}
 	copy = strndup(p, q != NULL ? (size_t)(q - p) : strlen(p));
 	out = calloc(1, strlen(copy) * 2 + 2);
 	for (line = strtok_r(copy, "\n", &save); line != NULL;
@@ -334,7 +500,11 @@ test_table_vs_man(void **state)
 		if ((item = man_item(man, ce->name)) == NULL)
 			fail_msg("%s: not in bouncewatch.conf(5)", ce->name);
 		d = strstr(item, "Default:");
-		if (ce->def == NULL) {
+		if (ce->flags & CONF_COMPUTED) {
+			/* computed at start: said in words, "Default: the ..." */
+			if (d == NULL || strncmp(d, "Default: the ", 13) != 0)
+				fail_msg("%s: computed default not described", ce->name);
+		} else if (ce->def == NULL) {
 			if (strcasestr(item, "no default") == NULL)
 				fail_msg("%s: no default, and the man page does not "
 				    "say so:\n%s", ce->name, item);
@@ -410,7 +580,9 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_new_keys),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_unsafe),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_table_vs_man),
 		cmocka_unit_test(test_table_vs_sample),

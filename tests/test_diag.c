@@ -99,6 +99,9 @@ static const struct tmpl_case tmpl_cases[] = {
 	  { NULL, NULL, NULL } },
 	/* control bytes in the template become '?' */
 	{ "550 text\a here", "", "", "", "550 text? here", { NULL, NULL, NULL } },
+	/* ... and in the words taken out: ESC, CSI 0x9B, C1 in UTF-8, DEL */
+	{ "550 bad\033[31m text\a x\2332Jy a\302\2339 caf\303\251 \177", "", "", "",
+	  "550 \0011 text? \0012 \0013 caf\303\251 ?", { "bad?[31m", "x?2Jy", "a?9" } },
 	/* one-byte words grow: the bound DIAG_TEMPLATE_SIZE holds */
 	{ "1 2 3", "", "", "", "\0011 \0012 \0013", { "1", "2", "3" } },
 };

@@ -198,6 +198,29 @@ test_year_inference(void **state)
 	    utc_of(2026, 1, 5, 23, 0, 0));
 	assert_int_equal(stamp(&ctx, "Feb 10 10:00:00 mx postfix/qmgr[1]: removed"),
 	    utc_of(2025, 2, 10, 10, 0, 0));
+	/*
+	 * A sender's clock a few seconds ahead at new year (issue 11 #9):
+	 * "Jan  1 00:00:03" read at Dec 31 23:59:55 is next year's, in UTC and
+	 * in a zone; "Dec 31 23:59:50" read then is still this year's.
+	 */
+	ctx.now = (time_t)utc_of(2026, 12, 31, 23, 59, 55);
+	assert_int_equal(stamp(&ctx, "Jan  1 00:00:03 mx postfix/qmgr[1]: removed"),
+	    utc_of(2027, 1, 1, 0, 0, 3));
+	assert_int_equal(stamp(&ctx, "Dec 31 23:59:50 mx postfix/qmgr[1]: removed"),
+	    utc_of(2026, 12, 31, 23, 59, 50));
+	{
+		struct tz		*berlin = tz_new("Europe/Berlin");
+		struct parse_ctx	 bctx = { (time_t)utc_of(2026, 12, 31, 22, 59, 58),
+					    berlin, 0 };
+
+		assert_non_null(berlin);
+		assert_int_equal(stamp(&bctx, "Jan  1 00:00:01 mx postfix/qmgr[1]: removed"),
+		    utc_of(2026, 12, 31, 23, 0, 1));
+		tz_free(berlin);
+	}
+	/* a day and more ahead is last year's, as before */
+	assert_int_equal(stamp(&ctx, "Jan  2 00:00:03 mx postfix/qmgr[1]: removed"),
+	    utc_of(2026, 1, 2, 0, 0, 3));
 	/* Feb 29 read in a non-leap year belongs to the last leap year */
 	ctx.now = (time_t)utc_of(2025, 3, 2, 0, 0, 0);
 	assert_int_equal(stamp(&ctx, "Feb 29 10:00:00 mx postfix/qmgr[1]: removed"),
@@ -623,6 +646,113 @@ same_span(struct span a, struct span b)
 	    (a.p == NULL) == (b.p == NULL);
 }
 
+/* A journal field as a span of a C string (NULL: absent). */
+static struct span
+jf(const char *s)
+{
+	struct span	 sp = { s, s != NULL ? strlen(s) : 0 };
+
+	return sp;
+}
+
+/*
+ * A journal entry (issue 12) reads as the same line from a file: same kind
+ * and fields; its time is the entry's, whatever the zone and the clock.
+ */
+static void
+test_journal(void **state)
+{
+	static const char msg[] = "B12401080CB: to=<user@example.org>, "
+	    "relay=mx.example.org[192.0.2.7]:25, delay=0.31, "
+	    "delays=0.02/0.01/0.2/0.08, dsn=5.1.1, status=bounced (host "
+	    "mx.example.org[192.0.2.7] said: 550 5.1.1 <user@example.org>: "
+	    "Recipient address rejected: User unknown in virtual mailbox table "
+	    "(in reply to RCPT TO command))";
+	char			 line[1024], *nul;
+	struct tz		*berlin = tz_new("Europe/Berlin");
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
+	struct parse_ctx	 far = { (time_t)utc_of(2031, 1, 1, 0, 0, 0), berlin, 0 };
+	struct parse_journal	 j;
+	struct delivery		 a, b;
+	struct verdict		 v;
+	int			 lazy;
+
+	(void)state;
+	assert_non_null(berlin);
+	snprintf(line, sizeof(line), "<22>1 2026-11-22T11:05:19.742586+00:00 vm "
+	    "postfix-out/smtp 6836 - -  %s", msg);
+	memset(&j, 0, sizeof(j));
+	j.realtime_us = (uint64_t)utc_of(2026, 11, 22, 11, 5, 19) * 1000000 + 742586;
+	j.hostname = jf("vm");
+	j.identifier = jf("postfix-out/smtp");
+	j.pid = jf("6836");
+	j.message = jf(msg);
+	for (lazy = 0; lazy <= 1; lazy++) {
+		ctx.lazy = far.lazy = lazy;
+		assert_int_equal(parse_line(&ctx, line, strlen(line), &a), LINE_DELIVERY);
+		assert_int_equal(parse_journal(&ctx, &j, &b), LINE_DELIVERY);
+		assert_int_equal(a.time, b.time);
+		assert_int_equal(a.usec, b.usec);
+		assert_int_equal(b.usec, 742586);
+		assert_int_equal(a.pid, b.pid);
+		assert_true(same_span(a.host, b.host));
+		assert_true(same_span(a.syslog_name, b.syslog_name));
+		assert_true(same_span(a.program, b.program));
+		assert_true(same_span(a.queue_id, b.queue_id));
+		assert_true(same_span(a.recipient, b.recipient));
+		assert_string_equal(a.domain, b.domain);
+		assert_true(same_span(a.relay, b.relay));
+		assert_true(same_span(a.dsn, b.dsn));
+		assert_true(same_span(a.diagnostic, b.diagnostic));
+		assert_int_equal(a.status, b.status);
+		assert_int_equal(a.code, b.code);
+		assert_true(same_span(a.enhanced, b.enhanced));
+		assert_true(same_span(a.stage, b.stage));
+		check_kind(LINE_DELIVERY, &b);
+		classify_delivery(cl, LINE_DELIVERY, &b, &v);
+		check_verdict(LINE_DELIVERY, &b, &v, 1);
+		assert_int_equal(v.reason, REASON_USER_UNKNOWN);
+		/* no zone, no year: another zone and clock give the same time */
+		assert_int_equal(parse_journal(&far, &j, &b), LINE_DELIVERY);
+		assert_int_equal(b.time, utc_of(2026, 11, 22, 11, 5, 19));
+	}
+	/* a cleanup bounce */
+	j.identifier = jf("postfix/cleanup");
+	j.message = jf("9DA76102176: to=<alice@example.net>, relay=none, delay=0.01, "
+	    "delays=0.01/0/0/0, dsn=5.7.1, status=bounced (Message content "
+	    "rejected by test header_checks)");
+	assert_int_equal(parse_journal(&ctx, &j, &b), LINE_DELIVERY);
+	assert_true(span_eq(b.program, "cleanup"));
+	assert_string_equal(b.domain, "example.net");
+	/* an expiry */
+	j.identifier = jf("postfix/qmgr");
+	j.message = jf("9F8E7D6C5B: from=<newsletter@example.org>, status=expired, "
+	    "returned to sender");
+	assert_int_equal(parse_journal(&ctx, &j, &b), LINE_EXPIRED);
+	/* another program's entry, a Postfix line that is no outcome */
+	j.identifier = jf("sshd");
+	j.message = jf("Accepted publickey for root from 192.0.2.1 port 22 ssh2");
+	assert_int_equal(parse_journal(&ctx, &j, &b), LINE_OTHER);
+	j.identifier = jf("postfix/smtpd");
+	j.message = jf("connect from unknown[192.0.2.1]");
+	assert_int_equal(parse_journal(&ctx, &j, &b), LINE_OTHER);
+	assert_true(span_eq(b.host, "vm"));
+	assert_int_equal(b.pid, 6836);
+	/* a bad pid is none; no MESSAGE, or a NUL in it, is invalid */
+	j.pid = jf("68x6");
+	assert_int_equal(parse_journal(&ctx, &j, &b), LINE_OTHER);
+	assert_int_equal(b.pid, -1);
+	j.message = jf(NULL);
+	assert_int_equal(parse_journal(&ctx, &j, &b), LINE_INVALID);
+	snprintf(line, sizeof(line), "%s", msg);
+	nul = strchr(line, ',');
+	*nul = '\0';
+	j.message.p = line;
+	j.message.n = strlen(msg);
+	assert_int_equal(parse_journal(&ctx, &j, &b), LINE_INVALID);
+	tz_free(berlin);
+}
+
 /*
  * Lazy parsing (import, daemon) gives every line the same kind, and every
  * delivery, expiry and probe the fields the store reads.
@@ -682,6 +812,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lazy_same),
+		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_corpus_postfix),
 		cmocka_unit_test(test_corpus_real_postfix),
 		cmocka_unit_test(test_corpus_hurricane),

@@ -38,6 +38,7 @@
 #include "corpus.h"
 #include "emit.h"
 #include "parse.h"
+#include "hash.h"
 #include "store.h"
 #include "tz.h"
 
@@ -281,7 +282,8 @@ dump_query(sqlite3 *db, const char *sql, struct str *b)
 /* Everything an import produces, without ids and clock times. */
 static const char *const snap_sql[] = {
 	"SELECT count(*) FROM failure",
-	"SELECT day, domain, class, reason, n FROM v_daily ORDER BY 1, 2, 3, 4",
+	"SELECT day, domain, class, reason, sum(n) FROM v_daily GROUP BY 1, 2, 3, 4"
+	" ORDER BY 1, 2, 3, 4",
 	"SELECT f.source_id, f.offset, v.time, v.host, v.queue_id, v.recipient,"
 	" v.domain, v.relay, v.status, v.class, v.reason, v.code, v.dsn, v.stage,"
 	" v.diagnostic, v.normalized, v.rule FROM v_failures v"
@@ -296,9 +298,17 @@ static const char *const snap_sql[] = {
 	"SELECT source_id, kind, n FROM line_stats ORDER BY 1, 2",
 	"SELECT p.queue_id, p.rcpt, p.time, f.source_id, f.offset FROM pending p"
 	" JOIN failure f ON f.id = p.failure_id ORDER BY 1, 2",
+	/* schema 4: hosts and instances */
+	"SELECT day, domain, class, reason, host, instance, n FROM v_daily"
+	" ORDER BY 1, 2, 3, 4, 5, 6",
+	"SELECT f.source_id, f.offset, v.host, v.instance FROM v_failures v"
+	" JOIN failure f ON f.id = v.id ORDER BY 1, 2, v.id",
+	"SELECT h.name, i.name, p.queue_id, p.rcpt FROM pending p"
+	" LEFT JOIN host h ON h.id = p.host_id"
+	" LEFT JOIN instance i ON i.id = p.instance_id ORDER BY 1, 2, 3, 4",
 };
 #define SNAP_ALL	(sizeof(snap_sql) / sizeof(snap_sql[0]))
-#define SNAP_V1		(SNAP_ALL - 2)	/* schema 1: no line_stats, pending */
+#define SNAP_V1		(SNAP_ALL - 5)	/* schema 1: no line_stats, pending, host */
 
 static char *
 snapshot_n(const char *path, size_t n)
@@ -512,10 +522,15 @@ static const char *const xrow_cols[14] = {
 	"class", "reason", "code", "dsn", "stage", "diagnostic", "rule",
 };
 
-/* A recipient deferred and not finally delivered or bounced since. */
+/*
+ * A recipient deferred and not finally delivered or bounced since; queue
+ * ids are unique per host and Postfix instance.
+ */
 struct pending {
 	char	*qid, *rcpt, *relay, *stage, *dsn, *diag;
+	char	*host, *inst;
 	int	 code;
+	int64_t	 time;
 };
 
 struct xcount {
@@ -533,6 +548,8 @@ struct model {
 	size_t		 ncnt;
 	int64_t		 kinds[LINE_KIND_MAX];
 	int64_t		 unrecognised;
+	int64_t		 latest;	/* the newest log time */
+	int64_t		 forgot_to;	/* pending forgotten before this */
 };
 
 static char *
@@ -641,6 +658,8 @@ span_is(struct span s, const char *str)
 static void
 pending_free(struct pending *p)
 {
+	free(p->host);
+	free(p->inst);
 	free(p->qid);
 	free(p->rcpt);
 	free(p->relay);
@@ -649,10 +668,45 @@ pending_free(struct pending *p)
 	free(p->diag);
 }
 
+/* The same message: queue id, host and instance (syslog name before '/'). */
+static int
+model_same_msg(const struct delivery *d, const struct pending *p)
+{
+	struct span	 inst = d->syslog_name;
+	const char	*slash;
+
+	if (inst.p != NULL && (slash = memchr(inst.p, '/', inst.n)) != NULL)
+		inst.n = (size_t)(slash - inst.p);
+	return span_is(d->queue_id, p->qid) &&
+	    (d->host.p == NULL ? p->host == NULL : span_is(d->host, p->host)) &&
+	    (inst.p == NULL ? p->inst == NULL : span_is(inst, p->inst));
+}
+
+/*
+ * At a commit: deferrals older than the queue lifetime before the newest
+ * log time are forgotten, at most once per hour of log (store.h).
+ */
+static void
+model_commit(struct model *m)
+{
+	int64_t	 before = m->latest - STORE_QUEUE_LIFETIME;
+	size_t	 i;
+
+	if (m->latest == 0 || before < m->forgot_to + 3600)
+		return;
+	for (i = 0; i < m->npend; )
+		if (m->pend[i].time < before) {
+			pending_free(&m->pend[i]);
+			m->pend[i] = m->pend[--m->npend];
+		} else
+			i++;
+	m->forgot_to = before;
+}
+
 /*
  * The documented semantics, independently of the store: one count per
  * delivery line; a row per failed delivery; an expiry becomes one row and
- * one count per recipient of that queue id still deferred, else one for
+ * one count per recipient of that message still deferred, else one for
  * the message (domain "").
  */
 static void
@@ -663,6 +717,8 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 	int	 found = 0;
 
 	m->kinds[k]++;
+	if (d->has_time && d->time > m->latest)
+		m->latest = d->time;
 	if (!d->has_time || (k != LINE_DELIVERY && k != LINE_EXPIRED))
 		return;
 	if (k == LINE_EXPIRED) {
@@ -672,7 +728,7 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 			const char	*at;
 			size_t		 j;
 
-			if (!span_is(d->queue_id, p->qid)) {
+			if (!model_same_msg(d, p)) {
 				i++;
 				continue;
 			}
@@ -695,7 +751,7 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 	model_count(m, d->time, d->domain, v);
 	if (d->queue_id.p != NULL && d->recipient.p != NULL && d->mta == MTA_POSTFIX) {
 		for (i = 0; i < m->npend; i++)
-			if (span_is(d->queue_id, m->pend[i].qid) &&
+			if (model_same_msg(d, &m->pend[i]) &&
 			    span_is(d->recipient, m->pend[i].rcpt)) {
 				pending_free(&m->pend[i]);
 				m->pend[i] = m->pend[--m->npend];
@@ -708,6 +764,11 @@ model_line(struct model *m, int64_t off, enum line_kind k,
 			p = &m->pend[m->npend++];
 			p->qid = span_dup(d->queue_id);
 			p->rcpt = span_dup(d->recipient);
+			p->host = span_dup(d->host);
+			p->inst = span_dup(d->syslog_name);
+			if (p->inst != NULL && strchr(p->inst, '/') != NULL)
+				*strchr(p->inst, '/') = '\0';
+			p->time = d->time;
 			p->relay = d->relay.n > 0 ? span_dup(d->relay) : NULL;
 			p->stage = d->stage.n > 0 ? span_dup(d->stage) : NULL;
 			p->dsn = span_dup(d->dsn.p != NULL ? d->dsn : d->enhanced);
@@ -825,8 +886,10 @@ check_daily(sqlite3 *db, struct model *m)
 	size_t		 i;
 	int		 bad = 0;
 
+	/* summed over hosts and instances, the model's key */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT day || '|' || domain || '|' ||"
-	    " class || '|' || reason, n FROM v_daily", -1, &q, NULL), SQLITE_OK);
+	    " class || '|' || reason, sum(n) FROM v_daily GROUP BY 1", -1, &q, NULL),
+	    SQLITE_OK);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const char	*key = (const char *)sqlite3_column_text(q, 0);
 		int64_t		 n = sqlite3_column_int64(q, 1);
@@ -943,6 +1006,9 @@ test_round_trip(void **state)
 		if (kind == LINE_DELIVERY || kind == LINE_EXPIRED)
 			classify_delivery(cl, kind, &d, &v);
 		model_line(&m, (int64_t)i, kind, &d, &v);
+		/* the store's batches: 50 lines each */
+		if ((i + 1) % 50 == 0 || i + 1 == n)
+			model_commit(&m);
 	}
 
 	check_sound(path);
@@ -1234,7 +1300,11 @@ test_migration(void **state)
 			    " nullif(r.dsn, ''), (SELECT s.id FROM main.stage s WHERE s.name ="
 			    " r.stage), f.diagnostic_id, f.rule_id, f.arg1, f.arg2, f.arg3"
 			    " FROM cur.failure f JOIN cur.reply r ON r.id = f.reply_id");
-		} else if (strcmp(copy[i], "diagnostic") == 0)	/* schema 1 had no hash */
+		} else if (strcmp(copy[i], "daily") == 0)	/* no host, instance */
+			snprintf(buf, sizeof(buf), "INSERT INTO main.daily SELECT day,"
+			    " domain_id, class_id, reason_id, sum(n) FROM cur.daily"
+			    " GROUP BY 1, 2, 3, 4");
+		else if (strcmp(copy[i], "diagnostic") == 0)	/* schema 1 had no hash */
 			snprintf(buf, sizeof(buf), "INSERT INTO main.diagnostic (id, template,"
 			    " normalized) SELECT id, template, normalized FROM cur.diagnostic");
 		else
@@ -1542,6 +1612,308 @@ test_reader_beside_writer(void **state)
 	store_close(st);
 }
 
+/* ---- 8. hosts and instances ---- */
+
+/* store_add() the given lines in one batch (offsets 1, 2, ...). */
+static void
+add_text(struct store *st, int64_t source_id, const char *const *text, size_t n)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
+	size_t			 i;
+
+	assert_int_equal(store_begin(st), 0);
+	for (i = 0; i < n; i++) {
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 k;
+
+		memset(&v, 0, sizeof(v));
+		k = parse_line(&ctx, text[i], strlen(text[i]), &d);
+		assert_true(k == LINE_DELIVERY || k == LINE_EXPIRED);
+		classify_delivery(cl, k, &d, &v);
+		assert_int_equal(store_add(st, source_id, i + 1, k, &d, &v), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+}
+
+/* The rows of a query, one a line, columns separated by '|'. */
+static char *
+rows_of(const char *path, const char *sql)
+{
+	struct str	 b = { NULL, 0, 0 };
+	sqlite3		*db = ro_conn(path);
+	char		*s;
+
+	dump_query(db, sql, &b);
+	sqlite3_close(db);
+	s = strdup(strchr(b.s, '\n') + 1);
+	free(b.s);
+	return s;
+}
+
+#define HQ	"C0FFEE1234"
+#define HL(h, inst, rest) \
+	"2026-11-22T" h " " inst "[42]: " HQ ": " rest
+#define HDEFER(t, host, inst, rcpt) \
+	HL(t " " host, inst "/smtp", "to=<" rcpt ">, relay=none, delay=1, " \
+	"delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx." rcpt \
+	"[192.0.2.1]:25: Connection timed out)")
+#define HEXPIRE(t, host, inst) \
+	HL(t " " host, inst "/qmgr", "from=<sender@example.org>, status=expired, " \
+	"returned to sender")
+
+/*
+ * A central log of three hosts (and two instances on mx1) whose queue ids
+ * collide: each expiry goes to its own host's deferred recipients, a
+ * delivery on one host forgets only that host's, across batches.
+ */
+static void
+test_hosts_collide(void **state)
+{
+	const char *const	 day1[] = {
+		HDEFER("09:00:00+00:00", "mx1", "postfix", "a1@one.example"),
+		HDEFER("09:00:01+00:00", "mx2", "postfix", "b2@two.example"),
+		HDEFER("09:00:02+00:00", "mx3", "postfix", "c3@three.example"),
+		HDEFER("09:00:03+00:00", "mx1", "postfix-out", "d4@four.example"),
+		HL("09:30:00+00:00 mx2", "postfix/smtp", "to=<b2@two.example>, "
+		    "relay=mx.two.example[192.0.2.2]:25, delay=9, delays=0/0/1/1, "
+		    "dsn=2.0.0, status=sent (250 2.0.0 Ok)"),
+	};
+	const char *const	 day2[] = {
+		HEXPIRE("10:00:00+00:00", "mx1", "postfix"),
+		HEXPIRE("10:00:01+00:00", "mx3", "postfix"),
+		HEXPIRE("10:00:02+00:00", "mx2", "postfix"),
+		HEXPIRE("10:00:03+00:00", "mx1", "postfix-out"),
+	};
+	const char		*path = tpath("hosts.db");
+	struct store		*st;
+	struct store_source	 src;
+	char			*got;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "central", &src);
+	add_text(st, src.id, day1, sizeof(day1) / sizeof(day1[0]));
+	store_close(st);
+	/* a restart between deferrals and expiries */
+	st = open_rw(path);
+	add_text(st, src.id, day2, sizeof(day2) / sizeof(day2[0]));
+	store_close(st);
+
+	got = rows_of(path, "SELECT host, instance, recipient, domain FROM v_failures"
+	    " WHERE status = 'expired' ORDER BY 1, 2, 3");
+	assert_string_equal(got,
+	    "mx1|postfix|a1@one.example|one.example\n"
+	    "mx1|postfix-out|d4@four.example|four.example\n"
+	    "mx2|postfix|\\N|\n"
+	    "mx3|postfix|c3@three.example|three.example\n");
+	free(got);
+	/* the counters say the same, per host and instance */
+	got = rows_of(path, "SELECT host, instance, domain, n FROM v_daily"
+	    " WHERE reason = 'expired' ORDER BY 1, 2, 3");
+	assert_string_equal(got,
+	    "mx1|postfix|one.example|1\n"
+	    "mx1|postfix-out|four.example|1\n"
+	    "mx2|postfix||1\n"
+	    "mx3|postfix|three.example|1\n");
+	free(got);
+	got = rows_of(path, "SELECT host, instance, attempts, delivered FROM v_host_day"
+	    " ORDER BY 1, 2");
+	assert_string_equal(got,
+	    "mx1|postfix|2|0\n"
+	    "mx1|postfix-out|2|0\n"
+	    "mx2|postfix|3|1\n"
+	    "mx3|postfix|2|0\n");
+	free(got);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 0);
+}
+
+/*
+ * A schema 3 database carried forward: its counters get the one host its
+ * rows named, its pending deferral its failure row's host, and an expiry
+ * logged after the upgrade still finds it (instance unknown: any).
+ */
+static void
+test_migration_v3(void **state)
+{
+	const char		*path = tpath("v3.db");
+	const char *const	 expire[] = { HEXPIRE("10:00:00+00:00", "mx1", "postfix") };
+	struct store		*st;
+	struct store_source	 src;
+	sqlite3			*db;
+	char			*sql, *got, buf[1024];
+	size_t			 len;
+
+	(void)state;
+	remove_db(path);
+	sql = corpus_slurp(corpus_path("schema-v3.sql"), &len);
+	assert_non_null(sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xexec(db, sql);
+	free(sql);
+	assert_int_equal(q1(db, "PRAGMA user_version"), 3);
+	snprintf(buf, sizeof(buf),
+	    "INSERT INTO host (id, name) VALUES (7, 'mx1');"
+	    "INSERT INTO domain (id, name) VALUES (1, 'one.example');"
+	    "INSERT INTO reply (id, code, dsn, stage) VALUES (1, 0, '4.4.1', '');"
+	    "INSERT INTO source (id, path, fp, fp_len, first_seen, last_commit)"
+	    " VALUES (1, 'central', x'00', 1, 0, 0);"
+	    "INSERT INTO diagnostic (id, hash, template, normalized)"
+	    " VALUES (1, %lld, 'Connection timed out', 'Connection timed out');"
+	    "INSERT INTO failure (id, time, source_id, offset, host_id, queue_id, local,"
+	    " domain_id, status_id, class_id, reason_id, reply_id, diagnostic_id)"
+	    " VALUES (1, 1795338000, 1, 1, 7, '" HQ "', 'a1', 1, 2, 2, 8, 1, 1);"
+	    "INSERT INTO day_span VALUES ('2026-11-22', 1, 1);"
+	    "INSERT INTO daily VALUES ('2026-11-22', 1, 2, 8, 1);"
+	    "INSERT INTO pending VALUES ('" HQ "', %lld, 1, 1795338000);",
+	    (long long)(((hash_bytes("Connection timed out", 20) | 1) & INT64_MAX) | 1),
+	    (long long)(int64_t)hash_bytes("a1@one.example", 14));
+	xexec(db, buf);
+	sqlite3_close(db);
+
+	st = open_rw(path);
+	assert_int_equal(store_schema_version(st), 4);
+	assert_int_equal(store_source_get(st, 1, &src), 1);
+	add_text(st, src.id, expire, 1);
+	store_close(st);
+	got = rows_of(path, "SELECT day, domain, class, reason, host, instance, n"
+	    " FROM v_daily ORDER BY 4");
+	assert_string_equal(got,
+	    "2026-11-22|one.example|permanent|expired|mx1|postfix|1\n"
+	    "2026-11-22|one.example|temporary|host_unreachable|mx1|\\N|1\n");
+	free(got);
+	got = rows_of(path, "SELECT host, instance, recipient FROM v_failures"
+	    " WHERE status = 'expired'");
+	assert_string_equal(got, "mx1|postfix|a1@one.example\n");
+	free(got);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 0);
+	check_sound(path);
+}
+
+/*
+ * A deferred recipient whose last attempt is older than the queue
+ * lifetime (in log time) can no longer expire: it is forgotten, and a
+ * younger one stays.
+ */
+static void
+test_pending_lifetime(void **state)
+{
+	const char *const	 first[] = {
+		"2026-11-10T09:00:00+00:00 mx1 postfix/smtp[42]: AAA0000001: to=<old@one.example>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.one.example[192.0.2.1]:25: Connection timed out)",
+		"2026-11-12T09:00:00+00:00 mx1 postfix/smtp[42]: AAA0000002: to=<young@two.example>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.two.example[192.0.2.1]:25: Connection timed out)",
+	};
+	/* five days and an hour after the first deferral */
+	const char *const	 later[] = {
+		"2026-11-15T10:00:00+00:00 mx1 postfix/smtp[42]: AAA0000003: to=<x@three.example>, relay=mx.three.example[192.0.2.3]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
+	};
+	/* a day and an hour after the second, with a one-day lifetime */
+	const char *const	 last[] = {
+		"2026-11-13T10:00:00+00:00 mx1 postfix/smtp[42]: AAA0000004: to=<y@three.example>, relay=mx.three.example[192.0.2.3]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
+	};
+	const char		*path = tpath("lifetime.db");
+	struct store		*st;
+	struct store_source	 src;
+	char			*got;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "lifetime", &src);
+	add_text(st, src.id, first, 2);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 2);
+	add_text(st, src.id, later, 1);
+	got = rows_of(path, "SELECT queue_id FROM pending");
+	assert_string_equal(got, "AAA0000002\n");
+	free(got);
+	store_close(st);
+
+	/* configurable: one day; the newest log time decides, not the clock */
+	st = open_rw(path);
+	store_set_queue_lifetime(st, 86400);
+	add_text(st, src.id, last, 1);
+	store_close(st);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 0);
+}
+
+/* Sources of files long gone are forgotten; the newest of a path stays. */
+static void
+test_prune_sources(void **state)
+{
+	const char		*path = tpath("sources.db");
+	struct store		*st;
+	struct store_source	 src;
+	sqlite3			*db;
+	char			*got, name[32];
+	int			 i;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "%s", i < 5 ? "/var/log/mail.log" :
+		    "/var/log/other.log");
+		new_source(st, name, &src);
+	}
+	store_close(st);
+	/* ids 1..5 of mail.log, 6 of other.log; ages in days, states */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xexec(db, "UPDATE source SET state = 'gone', last_commit = strftime('%s') - 31 * 86400"
+	    " WHERE id IN (1, 5, 6);"
+	    "UPDATE source SET state = 'gone', last_commit = strftime('%s') - 29 * 86400"
+	    " WHERE id = 2;"
+	    "UPDATE source SET state = 'done', last_commit = strftime('%s') - 401 * 86400"
+	    " WHERE id = 3;"
+	    "UPDATE source SET state = 'rotated', last_commit = strftime('%s') - 900 * 86400"
+	    " WHERE id = 4;");
+	sqlite3_close(db);
+
+	st = open_rw(path);
+	got = rows_of(path, "SELECT id, state FROM source ORDER BY id");
+	/* 1 and 3 go; 2 is young, 4 unfinished, 5 and 6 the newest of their paths */
+	assert_string_equal(got, "2|gone\n4|rotated\n5|gone\n6|gone\n");
+	free(got);
+	assert_int_equal(store_prune_sources(st), 0);
+	store_close(st);
+}
+
+/*
+ * A reader holding a read transaction pins the write-ahead log: the
+ * writer says so (once) when it passes the limit, and is at ease again
+ * once the reader is gone.
+ */
+static void
+test_wal_held(void **state)
+{
+	const char		*path = tpath("wal.db");
+	struct store		*st;
+	struct store_source	 src;
+	sqlite3			*reader;
+	int			 i;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	store_set_wal_limit(st, 256 * 1024);
+	new_source(st, "corpus", &src);
+	assert_int_equal(batch(st, &src, 0, nlines), 0);
+	assert_int_equal(store_wal_check(st), 0);
+
+	reader = ro_conn(path);
+	xexec(reader, "BEGIN");
+	assert_true(q1(reader, "SELECT count(*) FROM failure") > 0);
+	for (i = 0; i < 200 && store_wal_size(st) < 512 * 1024; i++)
+		assert_int_equal(batch(st, &src, 0, nlines), 0);
+	assert_true(store_wal_size(st) >= 512 * 1024);
+	assert_int_equal(store_wal_check(st), 1);
+	assert_int_equal(store_wal_check(st), 1);
+	xexec(reader, "COMMIT");
+	sqlite3_close(reader);
+	assert_int_equal(store_wal_check(st), 0);
+	store_close(st);
+	check_sound(path);
+}
+
 /* ---- 7. disk full, database locked ---- */
 
 static void
@@ -1638,6 +2010,61 @@ test_locked(void **state)
 }
 
 /* One batch over 100 days: every day's span covers its rows (was cut at 64). */
+/*
+ * One writer per database, whatever the path: through a symbolic link to
+ * the file or to its directory, or with "..", the lock is the same one.
+ */
+static void
+test_lock_paths(void **state)
+{
+	char	 dir[1024], real[1100], link[1100], dlink[1100], dotdot[1200];
+	char	 fresh[1100], fresh_via[1100];
+	int	 fd, i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s", tpath("lockdir"));
+	mkdir(dir, 0700);
+	snprintf(real, sizeof(real), "%s/real.db", dir);
+	snprintf(link, sizeof(link), "%s/link.db", dir);
+	snprintf(dlink, sizeof(dlink), "%s-link/real.db", dir);
+	snprintf(dotdot, sizeof(dotdot), "%s/../lockdir/real.db", dir);
+	remove_db(real);
+	unlink(link);
+	snprintf(fresh, sizeof(fresh), "%s-link", dir);
+	unlink(fresh);
+	assert_int_equal(symlink("real.db", link), 0);
+	assert_int_equal(symlink(dir, fresh), 0);
+	store_close(open_rw(real));
+
+	{
+		const char	*same[] = { link, dlink, dotdot, real };
+
+		for (i = 0; i < 4; i++) {
+			const char	*first = same[i], *second = same[(i + 1) % 4];
+
+			fd = store_lock(first);
+			assert_true(fd >= 0);
+			if (store_lock(second) != -2)
+				fail_msg("%s and %s: two writers", first, second);
+			close(fd);
+		}
+	}
+	/* a database not created yet, through a linked directory */
+	snprintf(fresh, sizeof(fresh), "%s/new.db", dir);
+	snprintf(fresh_via, sizeof(fresh_via), "%s-link/new.db", dir);
+	fd = store_lock(fresh);
+	assert_true(fd >= 0);
+	assert_int_equal(store_lock(fresh_via), -2);
+	close(fd);
+	/* another database in the same directory is another lock */
+	fd = store_lock(real);
+	assert_true(fd >= 0);
+	i = store_lock(fresh_via);
+	assert_true(i >= 0);
+	close(i);
+	close(fd);
+}
+
 static void
 test_many_days(void **state)
 {
@@ -1682,11 +2109,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lock_paths),
 		cmocka_unit_test(test_many_days),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_injected_failure),
 		cmocka_unit_test(test_crash_before_commit),
 		cmocka_unit_test(test_migration),
+		cmocka_unit_test(test_migration_v3),
+		cmocka_unit_test(test_hosts_collide),
+		cmocka_unit_test(test_pending_lifetime),
+		cmocka_unit_test(test_prune_sources),
+		cmocka_unit_test(test_wal_held),
 		cmocka_unit_test(test_not_sqlite),
 		cmocka_unit_test(test_foreign_db),
 		cmocka_unit_test(test_newer_schema),

@@ -1,0 +1,222 @@
+/*
+ * test_sisimai.c -- the classifier on a peer's test suite: Sisimai's 580
+ * bounce texts (tests/data/sisimai/MAPPING.md), each logged as Postfix
+ * would log it, parsed and classified; prints the score as TAP and holds
+ * a floor so that it can only rise.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "corpus.h"
+#include "parse.h"
+
+/* The measured score: raise these when the classifier gets better. */
+#define SISIMAI_FLOOR_REASON	529
+#define SISIMAI_FLOOR_CLASS	580
+
+#define SISIMAI_FIELDS	8
+
+/* Split a TSV line in place; returns the number of fields. */
+static int
+sisimai_split(char *p, char **f, int max)
+{
+	int	 n = 0;
+
+	while (n < max) {
+		f[n++] = p;
+		if ((p = strchr(p, '\t')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
+/* Next line of a buffer (NUL-terminated in place), NULL at the end. */
+static char *
+sisimai_next(char **cursor)
+{
+	char	*p = *cursor, *eol;
+
+	if (p == NULL || *p == '\0')
+		return NULL;
+	if ((eol = strchr(p, '\n')) != NULL) {
+		*eol = '\0';
+		*cursor = eol + 1;
+	} else
+		*cursor = p + strlen(p);
+	return p;
+}
+
+static char *
+sisimai_read(const char *name, char *dir, size_t dirlen)
+{
+	const char	*top = getenv("top_srcdir");
+	static const char *const where[] = {
+		"/../shared/data/sisimai",	/* shared/ beside the clone */
+		"/tests/data/sisimai",		/* the copy (make distcheck) */
+	};
+	char		 path[4096];
+	char		*text;
+	size_t		 i, len;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		snprintf(dir, dirlen, "%s%s", top != NULL ? top : ".", where[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if ((text = corpus_slurp(path, &len)) != NULL)
+			return text;
+	}
+	return NULL;
+}
+
+/* A reply starts with a code: "550 ...", "421-...", "554". */
+static int
+sisimai_is_reply(const char *t)
+{
+	return t[0] >= '2' && t[0] <= '5' && t[1] >= '0' && t[1] <= '9' &&
+	    t[2] >= '0' && t[2] <= '9' &&
+	    (t[3] == ' ' || t[3] == '-' || t[3] == '\0');
+}
+
+/* Postfix's words for Sisimai's SMTP command. */
+static const char *
+sisimai_stage(const char *cmd)
+{
+	static const struct {
+		const char	*sisimai, *postfix;
+	} map[] = {
+		{ "MAIL", "MAIL FROM" }, { "RCPT", "RCPT TO" },
+		{ "DATA", "end of DATA" }, { "EHLO", "EHLO" },
+		{ "HELO", "HELO" }, { "QUIT", "QUIT" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].sisimai, cmd) == 0)
+			return map[i].postfix;
+	return NULL;
+}
+
+/*
+ * The Postfix line of a case (MAPPING.md "How a case becomes a Postfix
+ * line"); returns 1 when it is bounced, 0 when deferred.
+ */
+static int
+sisimai_line(char *buf, size_t len, int n, char **c, char **o)
+{
+	const char	*rcode = c[3], *dsn = c[4], *text = c[5];
+	const char	*cmd = o[3], *type = o[4], *dom = o[5], *rhost = o[6];
+	const char	*stage;
+	char		 relay[512], diag[70000];
+	int		 code = strcmp(rcode, "-") == 0 ? 0 : atoi(rcode);
+	int		 bounced = code != 0 ? code >= 500 : dsn[0] == '5';
+
+	if (strcmp(dom, "-") == 0 || *dom == '\0')
+		dom = "example.org";
+	if (strcmp(rhost, "-") == 0 || *rhost == '\0')
+		rhost = "mx.example.net";
+	if (strcmp(type, "X-UNIX") == 0) {
+		snprintf(relay, sizeof(relay), "local");
+		snprintf(diag, sizeof(diag), "%s", text);
+	} else {
+		snprintf(relay, sizeof(relay), "%s[192.0.2.%d]:25", rhost, n % 250 + 1);
+		if (!sisimai_is_reply(text))
+			snprintf(diag, sizeof(diag), "%s", text);
+		else if ((stage = sisimai_stage(cmd)) != NULL)
+			snprintf(diag, sizeof(diag), "host %s[192.0.2.%d] said: %s "
+			    "(in reply to %s command)", rhost, n % 250 + 1, text, stage);
+		else
+			snprintf(diag, sizeof(diag), "host %s[192.0.2.%d] said: %s",
+			    rhost, n % 250 + 1, text);
+	}
+	snprintf(buf, len, "Nov 23 11:00:00 mx postfix/%s[123]: ABC%06X: "
+	    "to=<u%d@%s>, relay=%s, delay=1, delays=0/0/0/1, dsn=%s, status=%s (%s)",
+	    strcmp(type, "X-UNIX") == 0 ? "local" : "smtp", (unsigned)n, n, dom,
+	    relay, dsn, bounced ? "bounced" : "deferred", diag);
+	return bounced;
+}
+
+int
+main(void)
+{
+	struct classifier	*cl;
+	struct parse_ctx	 ctx = { CORPUS_NOW, NULL, 0 };
+	char			 dir[4096], *cases, *origin, *cc, *oc, *cl_, *ol;
+	static char		 line[80000];
+	int			 n = 0, okr = 0, okc = 0, bad = 0;
+
+	if ((cases = sisimai_read("cases.tsv", dir, sizeof(dir))) == NULL ||
+	    (origin = sisimai_read("origin.tsv", dir, sizeof(dir))) == NULL) {
+		/* not a skip: the copy ships with the tree */
+		printf("1..1\nnot ok 1 - Sisimai cases not found under %s\n", dir);
+		return 0;
+	}
+	cl = classify_new();
+	cc = cases;
+	oc = origin;
+	printf("# data: %s\n", dir);
+	while ((cl_ = sisimai_next(&cc)) != NULL) {
+		char		*c[SISIMAI_FIELDS], *o[SISIMAI_FIELDS];
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 k;
+		const char	*reason, *acc;
+		size_t		 rl;
+		int		 bounced, cls_ok, rsn_ok;
+
+		if ((ol = sisimai_next(&oc)) == NULL) {
+			printf("# origin.tsv is shorter than cases.tsv\n");
+			bad++;
+			break;
+		}
+		if (*cl_ == '#')
+			continue;
+		if (sisimai_split(cl_, c, SISIMAI_FIELDS) != 6 ||
+		    sisimai_split(ol, o, SISIMAI_FIELDS) != 7) {
+			printf("# case %d: wrong number of fields\n", n + 1);
+			bad++;
+			continue;
+		}
+		bounced = sisimai_line(line, sizeof(line), n, c, o);
+		n++;
+		k = parse_line(&ctx, line, strlen(line), &d);
+		if (k != LINE_DELIVERY) {
+			printf("# %s: not a delivery line: %s\n", o[0], line);
+			bad++;
+			continue;
+		}
+		classify_delivery(cl, k, &d, &v);
+		cls_ok = bounced ? v.cls == CLASS_PERMANENT :
+		    v.cls == CLASS_TEMPORARY || v.cls == CLASS_GREYLIST;
+		reason = classify_reason_name(v.reason);
+		rl = strlen(reason);
+		rsn_ok = 0;
+		for (acc = c[2]; *acc != '\0'; acc += strcspn(acc, "|"),
+		    acc += *acc == '|') {
+			if (strncmp(acc, reason, rl) == 0 &&
+			    (acc[rl] == '|' || acc[rl] == '\0'))
+				rsn_ok = 1;
+		}
+		okc += cls_ok;
+		okr += rsn_ok;
+		if (!cls_ok || !rsn_ok)
+			printf("# miss %s: want %s (%s), got %s/%s (rule %s): %.200s\n",
+			    o[0], c[2], bounced ? "permanent" : "temporary",
+			    classify_class_name(v.cls), reason, v.rule, c[5]);
+	}
+	classify_free(cl);
+	free(cases);
+	free(origin);
+
+	printf("1..2\n");
+	printf("%s 1 - sisimai reason %d/%d (%.1f%%), floor %d\n",
+	    bad == 0 && n == 580 && okr >= SISIMAI_FLOOR_REASON ? "ok" : "not ok",
+	    okr, n, n ? 100.0 * okr / n : 0.0, SISIMAI_FLOOR_REASON);
+	printf("%s 2 - sisimai class %d/%d (%.1f%%), floor %d\n",
+	    bad == 0 && okc >= SISIMAI_FLOOR_CLASS ? "ok" : "not ok",
+	    okc, n, n ? 100.0 * okc / n : 0.0, SISIMAI_FLOOR_CLASS);
+	return 0;
+}
