@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -520,8 +521,10 @@ httpd_listen_unix(struct httpd *h, const char *path, char **cause)
 	/* a socket left by a previous run; never remove anything else */
 	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
 		unlink(path);
+	/* owner and group may connect: access is the directory's business */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0660) == -1) {
 		*cause = xasprintf("%s: %s", path, strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -529,6 +532,17 @@ httpd_listen_unix(struct httpd *h, const char *path, char **cause)
 	}
 	h->unix_path = xstrdup(path);
 	return fd;
+}
+
+static int
+httpd_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return sa->sa_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
 }
 
 static int
@@ -554,8 +568,12 @@ httpd_listen_tcp(const char *spec, const char *host, const char *port,
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (ai->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			if (!httpd_loopback(ai->ai_addr))
+				log_warnx("%s: not a loopback address: anyone who "
+				    "can reach it can read the metrics", spec);
 			break;
+		}
 		saved = errno;
 		close(fd);
 		fd = -1;

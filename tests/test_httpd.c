@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -217,12 +218,15 @@ test_server(void **state)
 	char		 dir[] = "/tmp/test_httpd.XXXXXX", path[128], *cause = NULL;
 	char		*r;
 	int		 fds[HTTPD_CONN_MAX], i;
+	struct stat	 sb;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/m.sock", dir);
 	h = httpd_new(loop, path, "/metrics", body, NULL, &cause);
 	assert_non_null(h);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0660);
 
 	r = exchange(loop, client(path), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
 	assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
