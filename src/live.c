@@ -405,7 +405,7 @@ live_listen(struct live *lv, const char *spec, char **cause)
 	lv->h = h;
 	free(lv->listen);
 	lv->listen = xstrdup(spec);
-	log_info("metrics: serving http://%s/metrics", spec);
+	log_info("metrics: serving GET /metrics on %s", spec);
 	return 0;
 }
 

@@ -123,7 +123,8 @@ metrics_restore(struct metrics *m, struct store *st, struct tz *tz,
 		goto fail;
 
 	/* the labelled domains first: counts are sorted by them */
-	qsort(L.vols, L.nvols, sizeof(*L.vols), metrics_vol_cmp);
+	if (L.nvols > 0)
+		qsort(L.vols, L.nvols, sizeof(*L.vols), metrics_vol_cmp);
 	for (i = 0, full = 0; i < L.nvols && !full; i++) {
 		if ((name = store_name(st, STORE_DOMAIN, L.vols[i].id)) == NULL)
 			goto fail;

@@ -39,7 +39,8 @@ prom_take(struct prom *p, size_t *len)
 	char	*s = p->buf;
 
 	*len = p->len;
-	prom_init(p);
+	p->buf = NULL;
+	p->len = p->size = 0;
 	return s;
 }
 

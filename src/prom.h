@@ -23,7 +23,7 @@ struct prom_label {
 
 void	 prom_init(struct prom *);
 void	 prom_free(struct prom *);
-/* Take the text (NUL-terminated, length in *len); the buffer is reset. */
+/* Take the text (NUL-terminated, length in *len); p is left empty. */
 char	*prom_take(struct prom *, size_t *len);
 
 /* "# HELP name help" and "# TYPE name type" (counter, gauge, histogram). */

@@ -93,7 +93,7 @@ class Live:
         self.proc = None
         if sig == signal.SIGTERM and rc != 0:
             raise Fail("the daemon exited with %d at SIGTERM:\n%s" % (rc, self.daemon_log()))
-        if "ERROR: AddressSanitizer" in self.daemon_log() or "runtime error:" in self.daemon_log():
+        if "Sanitizer" in self.daemon_log() or "runtime error:" in self.daemon_log():
             raise Fail("sanitizer report:\n" + self.daemon_log())
         return rc
 
@@ -300,7 +300,7 @@ def scenario_metrics():
         print("metrics: %d lines, counters equal the database after a run, "
               "SIGKILL + restart, SIGHUP; promtool ok" % lv.written)
     finally:
-        lv.cleanup()
+        if os.environ.get("KEEP") is None: lv.cleanup()
 
 
 def burst(n, when, start=0, domain="outlook.com"):
@@ -404,7 +404,7 @@ def scenario_alert():
               "lines, %.2fs after the burst was written (commit_interval 100ms); none for the "
               "repeat" % (want_cls, want_reason, count, d["baseline"], lv.written, latency))
     finally:
-        lv.cleanup()
+        if os.environ.get("KEEP") is None: lv.cleanup()
 
 
 def scenario_alert_hang():
@@ -434,7 +434,7 @@ def scenario_alert_hang():
         lv.stop()
         print("alert_hang: the command was killed at its timeout; ingest went on")
     finally:
-        lv.cleanup()
+        if os.environ.get("KEEP") is None: lv.cleanup()
 
 
 def scenario_http_abuse():
@@ -503,7 +503,7 @@ def scenario_http_abuse():
         print("http_abuse: %d over the cap got 503, 400/431/414/405/404 as due, "
               "slow client cut %.1fs after it connected; ingest went on" % (busy, time.time() - t_slow))
     finally:
-        lv.cleanup()
+        if os.environ.get("KEEP") is None: lv.cleanup()
 
 
 def scenario_tcp():
@@ -543,7 +543,7 @@ def scenario_tcp():
             lv.stop()
             print("tcp: %s serves /metrics; source_up follows the log going and coming back" % spec)
         finally:
-            lv.cleanup()
+            if os.environ.get("KEEP") is None: lv.cleanup()
 
 
 SCENARIOS = {

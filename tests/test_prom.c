@@ -68,8 +68,8 @@ test_samples(void **state)
 	    "g 0.25\n");
 	assert_int_equal(n, strlen(s));
 	assert_int_equal(p.len, 0);
+	assert_null(p.buf);
 	free(s);
-	prom_free(&p);
 }
 
 static void
