@@ -20,6 +20,7 @@ static const struct {
 	{ "import", cli_import, "import log files (plain or gzip) into the database" },
 	{ "report", cli_report, "summarise the failures of a day or a range" },
 	{ "prune", cli_prune, "delete failure detail older than N days" },
+	{ "status", cli_status, "each source's state and the database's (exit 0, 1, 2)" },
 	{ "metrics", cli_metrics, "print the counters for Prometheus, once" },
 };
 

@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "source_auto.h"
+#include "source_journal.h"
 #include "store.h"
 #include "tz.h"
 #include "util.h"
@@ -80,6 +83,77 @@ check_conf(const char *path, struct conf *conf)
 	return 0;
 }
 
+static int	drop_privileges(const char *);
+
+/* One source for -n: print what is read, or say why it cannot be. */
+static int
+check_source(const char *kind, const char *what, int r, char *cause)
+{
+	if (r == 0) {
+		printf("%s %s: readable\n", kind, what);
+		return 0;
+	}
+	fprintf(stderr, "%s: %s\n", kind, cause != NULL ? cause : what);
+	free(cause);
+	return 1;
+}
+
+/*
+ * -n: every source must exist and be readable by the configured user: a
+ * child drops to that user and tries them all.  0, or -1 (said why).
+ */
+static int
+check_sources(const struct conf *conf)
+{
+	struct source_journal_conf	 jc;
+	struct source_auto		 a;
+	const char			*p;
+	char				*cause;
+	pid_t				 pid;
+	int				 i, n = 0, status, r;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		if (conf->user != NULL && drop_privileges(conf->user) == -1)
+			_exit(1);
+		memset(&jc, 0, sizeof(jc));
+		jc.match = conf->journal_match;
+		for (i = 0; i < conf->nlogs; i++) {
+			p = conf->logs[i].path;
+			cause = NULL;
+			if (strcmp(p, "auto") == 0) {
+				source_auto_pick(&a);
+				printf("%s\n", a.why);
+				if (a.journal) {
+					r = source_journal_check(&jc, &cause);
+					n += check_source("journal", "(local)", r, cause);
+					continue;
+				}
+				p = a.path;
+			}
+			r = source_auto_check_file(p, &cause);
+			n += check_source("log", p, r, cause);
+		}
+		if (conf->journal || conf->journal_directory != NULL) {
+			cause = NULL;
+			jc.dir = conf->journal_directory;
+			r = source_journal_check(&jc, &cause);
+			n += check_source("journal", jc.dir != NULL ? jc.dir : "(local)",
+			    r, cause);
+		}
+		fflush(stdout);
+		_exit(n == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 /* Drop root for the configured user before touching any log or database. */
 static int
 drop_privileges(const char *user)
@@ -109,21 +183,84 @@ drop_privileges(const char *user)
 	return 0;
 }
 
+/*
+ * A directory the daemon creates files in (the pid file's, the
+ * database's) must be ours or root's and writable by nobody else, unless
+ * sticky: otherwise another user could plant a link where we write.
+ */
+static int
+check_dir(const char *file, const char *what)
+{
+	char		 dir[4096], *slash;
+	struct stat	 sb;
+
+	snprintf(dir, sizeof(dir), "%s", file);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == -1) {
+		log_warn("%s (the directory of the %s)", dir, what);
+		return -1;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		log_warnx("%s: the directory of the %s belongs to another user (uid "
+		    "%lu): refusing to create files in it", dir, what,
+		    (unsigned long)sb.st_uid);
+		return -1;
+	}
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (sb.st_mode & S_ISVTX) == 0) {
+		log_warnx("%s: the directory of the %s is writable by its group or "
+		    "others (mode %04o): refusing to create files in it; make it "
+		    "0755 or 0750", dir, what, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * PATH.tmp is created, never opened through a link that is there (it is
+ * removed: the name, not what it points to), then renamed over PATH.
+ */
 static int
 write_pidfile(const char *path)
 {
-	char	 tmp[4096];
-	FILE	*f;
+	char	 tmp[4096], buf[32];
+	int	 fd = -1, n, tries;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd != -1 || errno != EEXIST || unlink(tmp) == -1)
+			break;
+	}
+	if (fd == -1)
 		return -1;
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) == EOF || rename(tmp, path) == -1) {
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n || close(fd) == -1 || rename(tmp, path) == -1) {
 		unlink(tmp);
 		return -1;
 	}
 	return 0;
+}
+
+/* Remove the pid file if it is still ours (a file holding our pid). */
+static void
+remove_pidfile(const char *path)
+{
+	char	 buf[32], want[32];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	if (n > 0 && (buf[n] = '\0', strcmp(buf, want) == 0))
+		unlink(path);
 }
 
 /*
@@ -226,12 +363,24 @@ main(int argc, char **argv)
 		return DAEMON_EX_CONFIG;
 	}
 	if (check) {
+		if (check_sources(&conf) == -1) {
+			fprintf(stderr, "%s: a source cannot be read%s%s\n", path,
+			    conf.user != NULL ? " as user " : "",
+			    conf.user != NULL ? conf.user : "");
+			conf_free(&conf);
+			return DAEMON_EX_CONFIG;
+		}
 		printf("%s: configuration OK\n", path);
 		conf_free(&conf);
 		return 0;
 	}
 	umask(027);
 	if (drop_privileges(conf.user) == -1) {
+		conf_free(&conf);
+		return DAEMON_EX_CONFIG;
+	}
+	if ((!store_is_pg(conf.database) && check_dir(conf.database, "database") == -1) ||
+	    check_dir(conf.pidfile, "pid file") == -1) {
 		conf_free(&conf);
 		return DAEMON_EX_CONFIG;
 	}
@@ -258,7 +407,7 @@ main(int argc, char **argv)
 	if (write_pidfile(conf.pidfile) == -1)
 		log_warn("%s", conf.pidfile);
 	if ((d = daemon_new(&conf, &status)) == NULL) {
-		unlink(conf.pidfile);
+		remove_pidfile(conf.pidfile);
 		report_status(ready, status);
 		conf_free(&conf);
 		return status;
@@ -266,7 +415,7 @@ main(int argc, char **argv)
 	report_status(ready, 0);
 	status = daemon_run(d);
 	daemon_free(d);
-	unlink(conf.pidfile);
+	remove_pidfile(conf.pidfile);
 	conf_free(&conf);
 	close(lockfd);
 	return status;

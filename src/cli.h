@@ -17,6 +17,7 @@ int	cli_classify(int, char **);
 int	cli_import(int, char **);
 int	cli_report(int, char **);
 int	cli_prune(int, char **);
+int	cli_status(int, char **);
 int	cli_metrics(int, char **);
 
 /*

@@ -26,6 +26,7 @@
 #include "parse.h"
 #include "source.h"
 #include "source_file.h"
+#include "source_journal.h"
 #include "store.h"
 #include "tz.h"
 
@@ -57,6 +58,19 @@ import_progress(const char *path, struct source *src, uint64_t lines)
 	    (unsigned long long)lines);
 }
 
+/* Add what the ingest counted since before to the totals. */
+static void
+import_count(struct import_stats *total, const struct ingest_counters *before,
+    const struct ingest_counters *n)
+{
+	int	 i;
+
+	total->lines += n->lines - before->lines;
+	for (i = 0; i < LINE_KIND_MAX; i++)
+		total->kind[i] += n->kind[i] - before->kind[i];
+	total->failures += n->failures - before->failures;
+}
+
 /*
  * Import one file.  Returns 0, or -1 on a database error (the caller
  * stops: the batch was rolled back and a rerun continues), or 1 when
@@ -71,7 +85,7 @@ import_file(const char *path, struct ingest *ing, struct store *st,
 	struct source_file_info		 fi;
 	struct source			*src;
 	uint64_t			 skipped, done;
-	int				 status, r, i;
+	int				 status, r;
 
 	if ((src = source_file_open(path, st, &status, &skipped)) == NULL) {
 		total->skipped_bytes += skipped;
@@ -94,10 +108,7 @@ import_file(const char *path, struct ingest *ing, struct store *st,
 	} while (r == 1);
 	if (progress)
 		fputc('\n', stderr);
-	total->lines += n->lines - before.lines;
-	for (i = 0; i < LINE_KIND_MAX; i++)
-		total->kind[i] += n->kind[i] - before.kind[i];
-	total->failures += n->failures - before.failures;
+	import_count(total, &before, n);
 	total->skipped_bytes += fi.skipped;
 	total->unterminated += fi.unterminated;
 	ingest_remove(ing, src);
@@ -112,11 +123,49 @@ dberr:
 	return -1;
 }
 
+/*
+ * Import a journal from the cursor saved by the last import (or daemon):
+ * a second run adds nothing.  0, -1 on a database error, 1 when the
+ * journal cannot be read.
+ */
+static int
+import_journal(const struct source_journal_conf *jc, struct ingest *ing,
+    struct store *st, struct import_stats *total)
+{
+	const struct ingest_counters	*n = ingest_counters(ing);
+	struct ingest_counters		 before = *n;
+	struct source			*src;
+	char				*cause = NULL;
+	uint64_t			 done;
+	int				 r;
+
+	if ((src = source_journal_open(st, jc, &cause)) == NULL) {
+		log_warnx("%s", cause != NULL ? cause : "journal: out of memory");
+		free(cause);
+		return 1;
+	}
+	ingest_add(ing, src);
+	do {
+		if ((r = ingest_pump(ing, IMPORT_BATCH, &done)) == -1 ||
+		    ingest_commit(ing) < 0) {
+			log_warnx("%s: %s", src->name, store_errmsg(st));
+			ingest_rollback(ing);
+			ingest_remove(ing, src);
+			return -1;
+		}
+	} while (r == 1);
+	import_count(total, &before, n);
+	ingest_remove(ing, src);
+	return 0;
+}
+
 static void
 cli_import_usage(void)
 {
 	fprintf(stderr, "usage: bouncewatch import [--db PATH] [--rules FILE] "
-	    "[--timezone ZONE] [--quiet] FILE ...\n");
+	    "[--timezone ZONE] [--quiet]\n"
+	    "                          [--journal | --journal-directory DIR] "
+	    "[--journal-match MATCH] [FILE ...]\n");
 }
 
 int
@@ -127,6 +176,9 @@ cli_import(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "timezone", required_argument, NULL, 'z' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "journal", no_argument, NULL, 'J' },
+		{ "journal-directory", required_argument, NULL, 'D' },
+		{ "journal-match", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,7 +189,10 @@ cli_import(int argc, char **argv)
 	enum store_err		 why;
 	char			 err[4096];
 	const char		*db = NULL, *rules = NULL, *zone = NULL;
-	int			 ch, i, quiet = 0, status = 0, r, lockfd;
+	struct source_journal_conf jc;
+	int			 ch, i, quiet = 0, status = 0, r, lockfd, journal = 0;
+
+	memset(&jc, 0, sizeof(jc));
 
 	while ((ch = getopt_long(argc, argv, "d:r:z:qh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -145,14 +200,22 @@ cli_import(int argc, char **argv)
 		case 'r': rules = optarg; break;
 		case 'z': zone = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'J': journal = 1; break;
+		case 'D': journal = 1; jc.dir = optarg; break;
+		case 'M': jc.match = optarg; break;
 		case 'h': cli_import_usage(); return 0;
 		default: cli_import_usage(); return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
+	if (argc == 0 && !journal) {
 		cli_import_usage();
+		return 2;
+	}
+	if (journal && !source_journal_available()) {
+		log_warnx("--journal: this bouncewatch was built without the systemd "
+		    "journal (configure --with-systemd, libsystemd-dev)");
 		return 2;
 	}
 	if ((r = cli_reader_open(&rd, zone, rules)) < 0)
@@ -160,6 +223,8 @@ cli_import(int argc, char **argv)
 	rd.ctx.lazy = 1;		/* parse only what the store keeps */
 	if (db == NULL)
 		db = rd.conf->database;
+	if (jc.match == NULL)
+		jc.match = rd.conf->journal_match;	/* default: mail facility */
 	/* one writer: a running bouncewatchd reads the same files */
 	if ((lockfd = store_lock(db)) < 0) {
 		if (lockfd == -2)
@@ -175,6 +240,8 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	if (rd.conf->node != NULL)
+		store_set_node(st, rd.conf->node);
 	memset(&total, 0, sizeof(total));
 	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
 	for (i = 0; i < argc; i++) {
@@ -185,9 +252,12 @@ cli_import(int argc, char **argv)
 			status = 1;
 			log_warnx("import stopped: nothing of the failed batch was kept; "
 			    "run the same import again to complete it");
+			journal = 0;
 			break;
 		}
 	}
+	if (journal && import_journal(&jc, ing, st, &total) != 0)
+		status = 1;
 	ingest_free(ing);
 	store_close(st);
 	close(lockfd);

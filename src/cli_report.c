@@ -17,12 +17,15 @@
 #include "tz.h"
 #include "util.h"
 
+#define CLI_REPORT_HOSTS	64	/* --host given at most this often */
+
 static void
 cli_report_usage(FILE *f)
 {
 	fprintf(f, "usage: bouncewatch report [--db PATH] [--format text|html|json|csv]\n"
 	    "                          [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n"
-	    "                          [--top N] [--domain DOMAIN] [--skip-empty]\n");
+	    "                          [--top N] [--domain DOMAIN] [--host HOST ...]\n"
+	    "                          [--skip-empty]\n");
 }
 
 int
@@ -36,6 +39,7 @@ cli_report(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "domain", required_argument, NULL, 'm' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "skip-empty", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -50,10 +54,12 @@ cli_report(int argc, char **argv)
 	char			 err[1024], from[11], to[11], *cause;
 	const char		*db = NULL, *date = NULL, *f = NULL, *t = NULL;
 	const char		*format = "text", *domain = NULL, *zone;
+	const char		*hosts[CLI_REPORT_HOSTS];
+	size_t			 nhosts = 0;
 	long			 top = REPORT_TOP_DEFAULT;
 	int			 ch, fmt, skip_empty = 0, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:n:m:eh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:n:m:H:eh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'D': date = optarg; break;
@@ -61,6 +67,17 @@ cli_report(int argc, char **argv)
 		case 'T': t = optarg; break;
 		case 'f': format = optarg; break;
 		case 'm': domain = optarg; break;
+		case 'H':
+			if (*optarg == '\0' || strlen(optarg) > 255) {
+				log_warnx("--host: \"%s\" is not a host name", optarg);
+				return 2;
+			}
+			if (nhosts == CLI_REPORT_HOSTS) {
+				log_warnx("--host: at most %d hosts", CLI_REPORT_HOSTS);
+				return 2;
+			}
+			hosts[nhosts++] = optarg;
+			break;
 		case 'e': skip_empty = 1; break;
 		case 'n':
 			if (util_parse_long(optarg, 1, 100000, &top) == -1) {
@@ -129,11 +146,13 @@ cli_report(int argc, char **argv)
 	rq.from = from;
 	rq.to = to;
 	rq.domain = domain;
+	rq.hosts = nhosts > 0 ? hosts : NULL;
+	rq.nhosts = nhosts;
 	rq.top = (int)top;
 	rq.tz = tz;
 	rq.zone = zone != NULL && *zone != '\0' ? zone : "system time zone";
 	if (report_load(st, &rq, &r, &cause) == -1) {
-		log_warnx("%s: %s", db, cause);
+		log_warnx("%s: %s", store_display(db), cause);
 		free(cause);
 		store_close(st);
 		status = 1;

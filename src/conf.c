@@ -712,6 +712,12 @@ conf_load_text(const char *name, const char *text, size_t len, struct conf *c,
 		}
 		p = eol < end ? eol + 1 : end;
 	}
+	/* the built-in default: log = auto, unless a journal is configured */
+	if (c->nlogs == 0 && !c->journal && c->journal_directory == NULL) {
+		char	 word[] = "auto", *ignored = NULL;
+
+		(void)conf_set_log(c, NULL, word, 0, &ignored);
+	}
 	return conf_error_done(&e, cause);
 }
 
@@ -767,11 +773,13 @@ conf_validate(const struct conf *c, char **cause)
 	struct conf_err	 e = { NULL, 0, 0, c->path != NULL ? c->path :
 			    "configuration", 0 };
 
-	if (c->nlogs == 0)
+	if (c->nlogs == 0 && !c->journal && c->journal_directory == NULL)
 		conf_error(&e, "no \"log = PATH\" line: nothing to follow");
-	/* the store has no PostgreSQL backend yet: say so, not "cannot open" */
+#ifndef HAVE_LIBPQ
+	/* built without the PostgreSQL backend: say so, not "cannot open" */
 	if (conf_is_pg_uri(c->database))
 		conf_error(&e, "database: PostgreSQL is not supported by this build");
+#endif
 	if (c->user != NULL && getpwnam(c->user) == NULL) {
 		e.line = c->user_line;
 		conf_error(&e, "user: \"%s\" does not exist", c->user);

@@ -28,6 +28,8 @@
 #include "log.h"
 #include "parse.h"
 #include "source.h"
+#include "source_auto.h"
+#include "source_journal.h"
 #include "store.h"
 #include "tail.h"
 #include "tz.h"
@@ -40,6 +42,11 @@ struct follow {
 	struct daemon	*d;
 	struct source	*src;
 	ev_stat		 stat_w;
+	ev_io		 io_w;		/* the journal: its descriptor */
+	int		 journal;
+	uint64_t	 seen;		/* src->lines when last looked at */
+	ev_tstamp	 quiet_since;	/* no line since */
+	ev_tstamp	 quiet_said;
 	struct follow	*next;
 };
 
@@ -114,8 +121,8 @@ daemon_stall(struct daemon *d)
 	ev_timer_stop(d->loop, &d->commit_w);
 	ev_idle_stop(d->loop, &d->more_w);
 	if (delay < 0) {
-		log_warnx("%s: database corrupt (%s): stopping", d->conf->database,
-		    store_errmsg(d->store));
+		log_warnx("%s: database corrupt (%s): stopping",
+		    store_display(d->conf->database), store_errmsg(d->store));
 		daemon_exit(d, DAEMON_EX_DATAERR);
 		return;
 	}
@@ -220,18 +227,74 @@ daemon_read_all(struct daemon *d)
 
 /* ---- watchers ---- */
 
+/* A source's watcher fired: look at it, then read. */
 static void
-on_stat(struct ev_loop *loop, ev_stat *w, int revents)
+daemon_follow_event(struct follow *f)
 {
-	struct follow	*f = w->data;
-
-	(void)loop;
-	(void)revents;
 	if (!ingest_stalled(f->d->ing) && f->src->ops->poll(f->src, 0) == -1) {
 		daemon_stall(f->d);
 		return;
 	}
 	daemon_read_all(f->d);
+}
+
+static void
+on_stat(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	daemon_follow_event(w->data);
+}
+
+static void
+on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	daemon_follow_event(w->data);
+}
+
+/* Watch a follow: the file's name, or the journal's descriptor. */
+static void
+daemon_watch(struct daemon *d, struct follow *f, int on)
+{
+	if (!f->journal) {
+		(on ? ev_stat_start : ev_stat_stop)(d->loop, &f->stat_w);
+		return;
+	}
+	/* the descriptor comes when the journal can be opened, and may change */
+	if (ev_is_active(&f->io_w) && (!on || f->io_w.fd != f->src->watch_fd))
+		ev_io_stop(d->loop, &f->io_w);
+	if (on && f->src->watch_fd != -1 && !ev_is_active(&f->io_w)) {
+		ev_io_set(&f->io_w, f->src->watch_fd, EV_READ);
+		ev_io_start(d->loop, &f->io_w);
+	}
+}
+
+/*
+ * quiet_warning: a source that gave no line for that long is said, and
+ * said again each quiet_warning after: a log nobody writes any more, or
+ * that we no longer read, is noticed.
+ */
+static void
+daemon_quiet(struct daemon *d, struct follow *f)
+{
+	ev_tstamp	 now = ev_now(d->loop), q = d->conf->quiet_warning_s;
+
+	if (f->quiet_since == 0 || f->src->lines != f->seen) {
+		f->seen = f->src->lines;
+		f->quiet_since = f->quiet_said = now;
+		return;
+	}
+	if (now - f->quiet_since < q || now - f->quiet_said < q)
+		return;
+	f->quiet_said = now;
+	log_warnx("%s: no line for %.0f s (quiet_warning): is it still written, "
+	    "and readable by this user?", f->src->name, now - f->quiet_since);
+	if (f->journal)
+		source_journal_log_state(f->src);
+	else
+		tail_log_state(f->src, ingest_stalled(d->ing));
 }
 
 static void
@@ -244,12 +307,17 @@ on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (ingest_stalled(d->ing))
 		return;
-	for (f = d->follows; f != NULL; f = f->next)
+	for (f = d->follows; f != NULL; f = f->next) {
 		if (f->src->ops->poll(f->src, 1) == -1) {
 			daemon_stall(d);
 			return;
 		}
+		if (f->journal)
+			daemon_watch(d, f, 1);
+	}
 	daemon_read_all(d);
+	for (f = d->follows; f != NULL; f = f->next)
+		daemon_quiet(d, f);
 }
 
 static void
@@ -320,6 +388,8 @@ daemon_log_counters(struct daemon *d)
 
 	memset(&t, 0, sizeof(t));
 	for (f = d->follows; f != NULL; f = f->next) {
+		if (f->journal)
+			continue;
 		t.rotations += tail_counters(f->src)->rotations;
 		t.truncations += tail_counters(f->src)->truncations;
 		t.gaps += tail_counters(f->src)->gaps;
@@ -335,7 +405,10 @@ daemon_log_counters(struct daemon *d)
 	    (unsigned long long)t.truncations, (unsigned long long)t.gaps,
 	    (long long)store_wal_size(d->store));
 	for (f = d->follows; f != NULL; f = f->next)
-		tail_log_state(f->src, ingest_stalled(d->ing));
+		if (f->journal)
+			source_journal_log_state(f->src);
+		else
+			tail_log_state(f->src, ingest_stalled(d->ing));
 }
 
 static void daemon_reload(struct daemon *);
@@ -385,33 +458,79 @@ daemon_classifier(const struct conf *c)
 	return cl;
 }
 
+/* A source in the pipeline and its watcher. */
+static struct follow *
+daemon_follow_add(struct daemon *d, struct source *src, int journal)
+{
+	struct follow	*f;
+
+	f = xcalloc(1, sizeof(*f));
+	f->d = d;
+	f->src = src;
+	f->journal = journal;
+	ingest_add(d->ing, src);
+	if (journal)
+		ev_io_init(&f->io_w, on_io, src->watch_fd, EV_READ);
+	else
+		ev_stat_init(&f->stat_w, on_stat, src->watch_path, 0.);
+	f->io_w.data = f->stat_w.data = f;
+	return f;
+}
+
+/* The journal (journal, journal_directory, or what log = auto found). */
+static struct follow *
+daemon_journal_new(struct daemon *d, const char *dir)
+{
+	struct source_journal_conf	 jc;
+	struct source			*src;
+	char				*cause = NULL;
+
+	jc.dir = dir;
+	jc.match = d->conf->journal_match;
+	jc.retry = 1;
+	if ((src = source_journal_open(d->store, &jc, &cause)) == NULL) {
+		log_warnx("%s", cause != NULL ? cause : "journal: out of memory");
+		free(cause);
+		return NULL;
+	}
+	return daemon_follow_add(d, src, 1);
+}
+
+/* The file log = auto stands for ("journal" when it is the journal). */
+static const char *
+daemon_log_path(const struct conf_log *l, struct source_auto *a, int say)
+{
+	if (strcmp(l->path, "auto") != 0)
+		return l->path;
+	source_auto_pick(a);
+	if (say)
+		log_info("%s", a->why);
+	return a->path;
+}
+
 /* Follow one configured log: reconcile it, add it to the pipeline. */
 static struct follow *
 daemon_follow_new(struct daemon *d, const struct conf_log *l)
 {
 	struct tail_conf	 tc;
-	struct follow		*f;
 	struct source		*src;
+	struct source_auto	 a;
 
-	tc.path = l->path;
+	tc.path = daemon_log_path(l, &a, 1);
+	if (tc.path != l->path && a.journal)
+		return daemon_journal_new(d, NULL);
 	tc.format = l->format;
 	tc.start_end = d->conf->start == CONF_START_END;
 	tc.rotate_quiet = d->conf->rotate_quiet_s;
 	if ((src = tail_open(&tc, d->store)) == NULL)
 		return NULL;
-	f = xcalloc(1, sizeof(*f));
-	f->d = d;
-	f->src = src;
-	ingest_add(d->ing, src);
-	ev_stat_init(&f->stat_w, on_stat, src->watch_path, 0.);
-	f->stat_w.data = f;
-	return f;
+	return daemon_follow_add(d, src, 0);
 }
 
 static void
 daemon_follow_free(struct daemon *d, struct follow *f)
 {
-	ev_stat_stop(d->loop, &f->stat_w);
+	daemon_watch(d, f, 0);
 	ingest_remove(d->ing, f->src);
 	free(f);
 }
@@ -428,6 +547,7 @@ daemon_reload(struct daemon *d)
 	struct classifier	*cl;
 	struct tz		*tz;
 	struct follow		*f, **pp;
+	struct source_auto	 a;
 	char			*cause = NULL;
 	int			 i;
 
@@ -471,8 +591,12 @@ daemon_reload(struct daemon *d)
 	}
 	/* drop logs no longer configured, add new ones */
 	for (pp = &d->follows; (f = *pp) != NULL; ) {
+		if (f->journal) {	/* journal settings take a restart */
+			pp = &f->next;
+			continue;
+		}
 		for (i = 0; i < nc->nlogs; i++)
-			if (strcmp(nc->logs[i].path, f->src->name) == 0)
+			if (strcmp(daemon_log_path(&nc->logs[i], &a, 0), f->src->name) == 0)
 				break;
 		if (i == nc->nlogs) {
 			log_info("%s: no longer followed", f->src->name);
@@ -493,13 +617,13 @@ daemon_reload(struct daemon *d)
 	free(nc);
 	for (i = 0; i < oc->nlogs; i++) {
 		for (f = d->follows; f != NULL; f = f->next)
-			if (strcmp(oc->logs[i].path, f->src->name) == 0)
+			if (strcmp(daemon_log_path(&oc->logs[i], &a, 0), f->src->name) == 0)
 				break;
 		if (f != NULL || (f = daemon_follow_new(d, &oc->logs[i])) == NULL)
 			continue;
 		f->next = d->follows;
 		d->follows = f;
-		ev_stat_start(d->loop, &f->stat_w);
+		daemon_watch(d, f, 1);
 		log_info("%s: now followed", f->src->name);
 	}
 	live_sources_changed(d->live);
@@ -556,6 +680,8 @@ daemon_new(struct conf *conf, int *exit_code)
 		free(d);
 		return NULL;
 	}
+	if (conf->node != NULL)
+		store_set_node(d->store, conf->node);
 	if (strcmp(conf->synchronous, "normal") == 0)
 		store_set_synchronous(d->store, 0);
 	if (stat(conf->database, &sb) == 0) {
@@ -574,6 +700,18 @@ daemon_new(struct conf *conf, int *exit_code)
 		}
 		*tailp = f;
 		tailp = &f->next;
+	}
+	/* the local journal once, even when log = auto picked it too */
+	for (f = d->follows; f != NULL; f = f->next)
+		if (f->journal && conf->journal_directory == NULL)
+			break;
+	if (f == NULL && (conf->journal || conf->journal_directory != NULL)) {
+		if ((f = daemon_journal_new(d, conf->journal_directory)) == NULL) {
+			*exit_code = DAEMON_EX_CONFIG;
+			daemon_free(d);
+			return NULL;
+		}
+		*tailp = f;
 	}
 	if ((d->live = live_new(d->loop, conf, d->store, d->ing, &d->ctx,
 	    &cause)) == NULL) {
@@ -607,9 +745,10 @@ int
 daemon_run(struct daemon *d)
 {
 	struct follow	*f;
+	int		 n;
 
 	for (f = d->follows; f != NULL; f = f->next)
-		ev_stat_start(d->loop, &f->stat_w);
+		daemon_watch(d, f, 1);
 	ev_timer_start(d->loop, &d->poll_w);
 	ev_timer_start(d->loop, &d->prune_w);
 	ev_signal_start(d->loop, &d->sigterm_w);
@@ -619,7 +758,10 @@ daemon_run(struct daemon *d)
 	signal(SIGPIPE, SIG_IGN);
 	daemon_read_all(d);
 	daemon_notify("READY=1\nSTATUS=running");
-	log_info("started: following %d log(s) into %s", d->conf->nlogs, d->conf->database);
+	for (f = d->follows, n = 0; f != NULL; f = f->next)
+		n++;
+	log_info("started: following %d source(s) into %s", n,
+	    store_display(d->conf->database));
 	if (!d->stopping)
 		ev_run(d->loop, 0);
 	daemon_log_counters(d);
@@ -635,7 +777,7 @@ daemon_free(struct daemon *d)
 		return;
 	for (f = d->follows; f != NULL; f = next) {
 		next = f->next;
-		ev_stat_stop(d->loop, &f->stat_w);
+		daemon_watch(d, f, 0);
 		free(f);
 	}
 	live_free(d->live);

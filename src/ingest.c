@@ -170,7 +170,10 @@ ingest_line(struct ingest *ing, struct source *s, const struct source_line *l)
 	enum line_kind	 k;
 
 	ing->n.lines++;
-	k = parse_line(ing->ctx, l->p, l->len, &d);
+	if (l->journal != NULL)
+		k = parse_journal(ing->ctx, l->journal, &d);
+	else
+		k = parse_line(ing->ctx, l->p, l->len, &d);
 	if (k != LINE_INVALID && s != NULL && s->format != NULL &&
 	    strcmp(s->format, "auto") != 0 &&
 	    (strcmp(s->format, "postfix") == 0) != (d.mta == MTA_POSTFIX))
@@ -202,11 +205,13 @@ ingest_pump(struct ingest *ing, uint64_t max, uint64_t *done)
 	*done = 0;
 	for (s = ing->sources; s != NULL; s = s->next) {
 		while (*done < max) {
+			l.journal = NULL;	/* only the journal sets it */
 			if ((r = source_next(s, &l)) == -1)
 				return -1;
 			if (r == 0)
 				break;
 			(*done)++;
+			s->lines++;
 			if (ingest_line(ing, s, &l) == -1)
 				return -1;
 		}

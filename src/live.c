@@ -265,6 +265,8 @@ live_save(void *arg, struct store *st)
 	struct live	*lv = arg;
 	size_t		 i;
 
+	if (!store_live_kept(st))
+		lv->nhours = 0;
 	for (i = 0; i < lv->nhours; i++)
 		if (store_hourly_add(st, lv->hours[i].hour, lv->hours[i].attempts,
 		    lv->hours[i].failures) == -1)
@@ -314,7 +316,11 @@ live_status(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)revents;
 	for (s = ingest_sources(lv->ing); s != NULL; s = s->next) {
-		tail_status(s, &ts);
+		/* the journal: up while it is followed, nothing to lag */
+		if (tail_status(s, &ts) == -1) {
+			ts.up = 1;
+			ts.lag = 0;
+		}
 		if (lv->m != NULL)
 			metrics_source(lv->m, s->name, ts.up, live_src(lv, s)->last,
 			    ts.lag);

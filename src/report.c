@@ -87,6 +87,14 @@ report_free(struct report *r)
 		free(r->domains[i].cr);
 	}
 	free(r->domains);
+	for (i = 0; i < r->nhosts; i++) {
+		free(r->hosts[i].name);
+		free(r->hosts[i].cr);
+	}
+	free(r->hosts);
+	for (i = 0; i < r->nhost_filter; i++)
+		free(r->host_filter[i]);
+	free(r->host_filter);
 	free(r->totals.name);
 	free(r->totals.cr);
 	free(r->days);

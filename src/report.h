@@ -16,6 +16,9 @@
  *   from, to          the local days of the range, "YYYY-MM-DD"
  *   zone              the time zone days and hours are counted in
  *   domain_filter     the --domain given, or null
+ *   host_filter       the --host names given, or null
+ *   hosts[]           counts per syslog host ("host": "" when not known),
+ *                     sorted as domains are
  *   top               the --top given: the length limit of the lists below
  *   totals            counts (see below) over every domain
  *   domains[]         counts per recipient domain ("domain": "" when the
@@ -130,6 +133,10 @@ struct report {
 	char			 prev_to[11];
 	char			*zone;
 	char			*domain_filter;	/* NULL: every domain */
+	char			**host_filter;	/* NULL: every host */
+	size_t			 nhost_filter;
+	struct report_domain	*hosts;		/* counts per host, name "" unknown */
+	size_t			 nhosts;
 	int			 top;
 	struct report_domain	*domains;	/* sorted by failures, then name */
 	size_t			 ndomains;
@@ -162,6 +169,8 @@ struct report_query {
 	const char	*from;		/* local days "YYYY-MM-DD", from <= to */
 	const char	*to;
 	const char	*domain;	/* NULL: every domain */
+	const char *const *hosts;	/* NULL: every host */
+	size_t		 nhosts;
 	int		 top;		/* list lengths */
 	struct tz	*tz;		/* the zone days are counted in */
 	const char	*zone;		/* its name, for the reader */

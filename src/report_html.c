@@ -407,6 +407,34 @@ html_reasons(struct obuf *b, const struct report *r)
 	obuf_puts(b, "</table></div></section>");
 }
 
+/* A report over more than one host: a row per host. */
+static void
+html_hosts(struct obuf *b, const struct report *r)
+{
+	size_t	 i;
+
+	if (r->nhosts < 2)
+		return;
+	obuf_printf(b, "<section><h2>Hosts</h2><div class=\"scroll\"><table><tr>"
+	    "<th>host</th><th class=\"n\">attempts</th><th class=\"n\">failures</th>"
+	    "<th class=\"n\">fail</th><th class=\"n opt\">throttled</th>"
+	    "<th class=\"opt\">top reason</th></tr>");
+	for (i = 0; i < r->nhosts; i++) {
+		const struct report_domain	*h = &r->hosts[i];
+
+		obuf_puts(b, "<tr><td class=\"d\">");
+		html_s(b, h->name[0] == '\0' ? "(unknown)" : h->name);
+		obuf_puts(b, "</td>");
+		html_num(b, h->attempts, 0);
+		html_num(b, h->failures, 0);
+		html_pct(b, report_pct(h->failures, h->attempts));
+		html_num(b, h->local_throttle, 1);
+		obuf_printf(b, "<td class=\"opt\">%s</td></tr>",
+		    html_reason(report_top_reason(h)));
+	}
+	obuf_puts(b, "</table></div></section>");
+}
+
 static void
 html_domain_table(struct obuf *b, const struct report *r)
 {
@@ -613,7 +641,18 @@ report_html(struct obuf *b, const struct report *r)
 	}
 	obuf_printf(b, ", %s</h1><p class=\"sub\">Days and hours in ", range);
 	html_s(b, r->zone);
-	obuf_puts(b, ". Built by bouncewatch from its database.</p></header>\n");
+	obuf_puts(b, ". Built by bouncewatch from its database.</p>");
+	if (r->host_filter != NULL) {
+		size_t	 i;
+
+		obuf_puts(b, "<p class=\"sub\">Hosts: ");
+		for (i = 0; i < r->nhost_filter; i++) {
+			obuf_puts(b, i > 0 ? ", " : "");
+			html_s(b, r->host_filter[i]);
+		}
+		obuf_puts(b, "</p>");
+	}
+	obuf_puts(b, "</header>\n");
 	if (report_empty(r)) {
 		obuf_puts(b, "<section><p>No delivery attempts were recorded in this period."
 		    "</p></section>");
@@ -626,6 +665,7 @@ report_html(struct obuf *b, const struct report *r)
 		html_reasons(b, r);
 		if (r->domain_filter == NULL)
 			html_domain_table(b, r);
+		html_hosts(b, r);
 		html_texts(b, r, "Top failure texts", "Normalised: addresses, IPs, ids and "
 		    "numbers replaced.", r->texts, r->ntexts, 0);
 		if (r->domain_filter != NULL)

@@ -196,6 +196,22 @@ report_json(struct obuf *b, const struct report *r)
 	}
 	json_end(&j);
 	json_int(&j, "failure_rows", r->failure_rows);
+	if (r->host_filter == NULL)
+		json_null(&j, "host_filter");
+	else {
+		json_array(&j, "host_filter");
+		for (i = 0; i < r->nhost_filter; i++)
+			json_str(&j, NULL, r->host_filter[i]);
+		json_end(&j);
+	}
+	json_array(&j, "hosts");
+	for (i = 0; i < r->nhosts; i++) {
+		json_object(&j, NULL);
+		json_str(&j, "host", r->hosts[i].name);
+		report_json_counts(&j, &r->hosts[i], 1);
+		json_end(&j);
+	}
+	json_end(&j);
 	json_end(&j);
 	obuf_putc(b, '\n');
 }

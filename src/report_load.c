@@ -175,6 +175,7 @@ struct report_group {
 
 struct report_rl {
 	int64_t		 id;
+	char		*name;
 	int64_t		 n;
 	int64_t		 rc[REASON_MAX];
 };
@@ -186,6 +187,9 @@ struct report_load {
 	struct report_day	*dd;		/* the day of the last counter */
 	struct hash		 dommap;	/* domain id -> r->domains */
 	int64_t			*domid;		/* r->domains[i]'s id */
+	struct hash		 hostmap;	/* host id -> r->hosts */
+	int64_t			*hostid;	/* r->hosts[i]'s id */
+	int64_t			*hostfilter;	/* the ids of --host */
 	struct report_ids	 diagmap;	/* diagnostic id -> group */
 	struct hash		 pairs;		/* (group, kind, domain) seen */
 	struct report_ids	 relaymap;	/* relay id -> rl */
@@ -203,22 +207,26 @@ report_day_add(char *out, const char *day, int64_t delta)
 	tz_day_text(cli_parse_day(day) + delta, out);
 }
 
+/*
+ * The counts of a domain or host id in the array *v of *n (created when
+ * new); map and ids remember which id is where.
+ */
 static struct report_domain *
-report_domain_slot(struct report_load *L, int64_t id)
+report_slot(struct hash *map, int64_t **ids, struct report_domain **v, size_t *n,
+    int64_t id)
 {
-	struct report	*r = L->r;
-	size_t		*v;
-	int		 isnew;
+	size_t	*i;
+	int	 isnew;
 
-	v = hash_slot(&L->dommap, (uint64_t)id, 0, &isnew);
+	i = hash_slot(map, (uint64_t)id, 0, &isnew);
 	if (isnew) {
-		r->domains = xrealloc(r->domains, (r->ndomains + 1) * sizeof(*r->domains));
-		L->domid = xrealloc(L->domid, (r->ndomains + 1) * sizeof(*L->domid));
-		memset(&r->domains[r->ndomains], 0, sizeof(*r->domains));
-		L->domid[r->ndomains] = id;
-		*v = ++r->ndomains;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		memset(&(*v)[*n], 0, sizeof(**v));
+		(*ids)[*n] = id;
+		*i = ++*n;
 	}
-	return &r->domains[*v - 1];
+	return &(*v)[*i - 1];
 }
 
 /* A counter of the range: by day, by domain, in the totals. */
@@ -243,7 +251,10 @@ report_daily_now(const struct store_daily *c, void *arg)
 		L->dd = dd;
 	}
 	report_add(&dd->c, c->cls, c->reason, c->n, 0);
-	report_add(report_domain_slot(L, c->domain_id), c->cls, c->reason, c->n, 1);
+	report_add(report_slot(&L->dommap, &L->domid, &r->domains, &r->ndomains,
+	    c->domain_id), c->cls, c->reason, c->n, 1);
+	report_add(report_slot(&L->hostmap, &L->hostid, &r->hosts, &r->nhosts,
+	    c->host_id), c->cls, c->reason, c->n, 1);
 	report_add(&r->totals, c->cls, c->reason, c->n, 1);
 	return 0;
 }
@@ -296,8 +307,17 @@ report_load_names(struct report_load *L)
 		    L->domid[i])) == NULL)
 			return -1;
 	report_sort(r->domains, r->ndomains, sizeof(*r->domains), report_cmp_domain);
+	for (i = 0; i < r->nhosts; i++)
+		if ((r->hosts[i].name = L->hostid[i] == 0 ? xstrdup("") :
+		    store_name(L->st, STORE_HOST, L->hostid[i])) == NULL)
+			return -1;
+	report_sort(r->hosts, r->nhosts, sizeof(*r->hosts), report_cmp_domain);
 	for (i = 0; i < r->ndomains; i++)
 		report_sort(r->domains[i].cr, r->domains[i].ncr, sizeof(*r->domains[i].cr),
+		    report_cmp_cr);
+	/* hosts too: the counters' order is the database's */
+	for (i = 0; i < r->nhosts; i++)
+		report_sort(r->hosts[i].cr, r->hosts[i].ncr, sizeof(*r->hosts[i].cr),
 		    report_cmp_cr);
 	report_sort(r->totals.cr, r->totals.ncr, sizeof(*r->totals.cr), report_cmp_cr);
 	return 0;
@@ -561,7 +581,8 @@ report_cmp_rl(const void *a, const void *b)
 
 	if (x->n != y->n)
 		return x->n < y->n ? 1 : -1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	/* by name, not id: the same order from any database */
+	return strcmp(x->name, y->name);
 }
 
 static int
@@ -576,13 +597,14 @@ report_lists(struct report_load *L)
 	if (L->failed)
 		return -1;
 
+	for (i = 0; i < L->nrl; i++)
+		if ((L->rl[i].name = store_name(L->st, STORE_RELAY, L->rl[i].id)) == NULL)
+			return -1;
 	report_sort(L->rl, L->nrl, sizeof(*L->rl), report_cmp_rl);
 	r->nrelays = L->nrl < top ? L->nrl : top;
 	r->relays = xcalloc(r->nrelays + 1, sizeof(*r->relays));
 	for (i = 0; i < r->nrelays; i++) {
-		if ((r->relays[i].name = store_name(L->st, STORE_RELAY,
-		    L->rl[i].id)) == NULL)
-			return -1;
+		r->relays[i].name = xstrdup(L->rl[i].name);
 		r->relays[i].n = L->rl[i].n;
 		r->relays[i].reason = report_argmax(L->rl[i].rc, REASON_MAX, 1);
 	}
@@ -596,6 +618,9 @@ report_load_free(struct report_load *L)
 	size_t	 i;
 
 	hash_free(&L->dommap);
+	hash_free(&L->hostmap);
+	free(L->hostid);
+	free(L->hostfilter);
 	report_ids_free(&L->diagmap);
 	hash_free(&L->pairs);
 	report_ids_free(&L->relaymap);
@@ -603,6 +628,8 @@ report_load_free(struct report_load *L)
 		free(L->groups[i].text);
 	free(L->groups);
 	hash_free(&L->gtab);
+	for (i = 0; i < L->nrl; i++)
+		free(L->rl[i].name);
 	free(L->rl);
 	free(L->domid);
 }
@@ -657,6 +684,22 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 			goto out;
 		if (range.domain == 0)
 			range.domain = -1;
+	}
+	if (rq->hosts != NULL) {
+		size_t	 i;
+
+		r->host_filter = xcalloc(rq->nhosts + 1, sizeof(*r->host_filter));
+		L.hostfilter = xcalloc(rq->nhosts + 1, sizeof(*L.hostfilter));
+		for (i = 0; i < rq->nhosts; i++) {
+			r->host_filter[r->nhost_filter++] = xstrdup(rq->hosts[i]);
+			/* a host never seen matches nothing */
+			if ((L.hostfilter[i] = store_host_find(st, rq->hosts[i])) == -1)
+				goto out;
+			if (L.hostfilter[i] == 0)
+				L.hostfilter[i] = -1;
+		}
+		range.hosts = L.hostfilter;
+		range.nhosts = rq->nhosts;
 	}
 	if (report_load_daily(&L, &range) == -1 ||
 	    report_load_names(&L) == -1)

@@ -391,6 +391,57 @@ txt_reasons(struct obuf *b, const struct report *r)
 	txt_table_print(b, &tb);
 }
 
+/* "Hosts: mx1, mx2" for --host, cut to the width. */
+static void
+txt_host_filter(struct obuf *b, const struct report *r)
+{
+	struct obuf	 line;
+	char		*safe;
+	size_t		 i;
+
+	if (r->host_filter == NULL)
+		return;
+	obuf_init(&line, NULL);
+	for (i = 0; i < r->nhost_filter; i++) {
+		if (i > 0)
+			obuf_puts(&line, ", ");
+		obuf_puts(&line, r->host_filter[i]);
+	}
+	obuf_putc(&line, '\0');
+	safe = txt_safe(line.p);
+	obuf_puts(b, "Hosts: ");
+	txt_cell(b, safe, REPORT_TEXT_WIDTH - 7, 0);
+	txt_eol(b);
+	free(safe);
+	obuf_free(&line);
+}
+
+/* A report over more than one host: a line per host. */
+static void
+txt_hosts(struct obuf *b, const struct report *r)
+{
+	struct txt_table	 tb;
+	size_t			 i;
+
+	if (r->nhosts < 2)
+		return;
+	txt_heading(b, "Hosts (%zu)", r->nhosts);
+	txt_table_init(&tb, 2, "host|>attempts|>failures|>fail%|>throttled|top reason");
+	txt_table_shrink(&tb, 5, 12);
+	txt_table_shrink(&tb, 0, 10);
+	for (i = 0; i < r->nhosts; i++) {
+		const struct report_domain	*h = &r->hosts[i];
+
+		txt_table_row(&tb, txt_safe(h->name[0] == '\0' ? "(unknown)" : h->name),
+		    txt_fmt("%lld", (long long)h->attempts),
+		    txt_fmt("%lld", (long long)h->failures),
+		    txt_fmt("%.1f", report_pct(h->failures, h->attempts)),
+		    txt_fmt("%lld", (long long)h->local_throttle),
+		    xstrdup(txt_reason(report_top_reason(h))));
+	}
+	txt_table_print(b, &tb);
+}
+
 static void
 txt_domains(struct obuf *b, const struct report *r)
 {
@@ -645,6 +696,7 @@ report_text(struct obuf *b, const struct report *r)
 		txt_eol(b);
 		free(dom);
 	}
+	txt_host_filter(b, r);
 	if (report_empty(r)) {
 		obuf_puts(b, "\nNo delivery attempts were recorded in this period.\n");
 		return;
@@ -653,6 +705,7 @@ report_text(struct obuf *b, const struct report *r)
 	txt_reasons(b, r);
 	if (r->domain_filter == NULL)
 		txt_domains(b, r);
+	txt_hosts(b, r);
 	if (r->ntexts > 0) {
 		txt_heading(b, "Top failure texts (normalised)");
 		txt_texts(b, r, r->texts, r->ntexts, 0);

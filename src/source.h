@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct parse_journal;
 struct source;
 
 /* One line, valid until the next call on its source. */
@@ -19,6 +20,8 @@ struct source_line {
 	size_t		 len;
 	int64_t		 id;		/* the store's source row; 0: none */
 	uint64_t	 offset;	/* where it starts: bytes, a sequence number */
+	/* a journal entry's fields (p, len: the entry as a line); NULL: a line */
+	const struct parse_journal *journal;
 };
 
 struct source_ops {
@@ -42,6 +45,7 @@ struct source {
 	/* for the event loop: a path to watch (ev_stat) and/or a descriptor */
 	const char		*watch_path;
 	int			 watch_fd;
+	uint64_t		 lines;		/* handed out (the ingest counts) */
 	struct source		*next;		/* the ingest's list */
 };
 

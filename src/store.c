@@ -53,14 +53,36 @@ store_day_text(int32_t key, char *buf)
 	tz_day_text((int64_t)key - STORE_DAY0, buf);
 }
 
+/*
+ * The backend of a database name: a PostgreSQL URI or conninfo names a
+ * server (NULL when built without libpq), anything else an SQLite file.
+ */
+static const struct store_backend *
+store_backend_of(const char *path)
+{
+	if (!store_is_pg(path))
+		return &store_backend_sqlite;
+#ifdef HAVE_LIBPQ
+	return &store_backend_pg;
+#else
+	return NULL;
+#endif
+}
+
 struct store *
 store_open(const char *path, enum store_mode mode, struct tz *tz,
     enum store_err *why, char *err, size_t errlen)
 {
 	struct store	*st;
 
+	if (store_backend_of(path) == NULL) {
+		*why = STORE_EOTHER;
+		snprintf(err, errlen, "%.64s: this bouncewatch has no PostgreSQL "
+		    "backend; give the path of an SQLite database", path);
+		return NULL;
+	}
 	st = xcalloc(1, sizeof(*st));
-	st->be = &store_backend_sqlite;
+	st->be = store_backend_of(path);
 	st->tz = tz;
 	st->readonly = mode == STORE_RO;
 	st->linestat_source = -1;
@@ -150,7 +172,7 @@ store_wal_check(struct store *st)
 	int	 held;
 
 	st->wal_checked = (int64_t)time(NULL);
-	if (st->be->wal_size(st) < st->wal_limit) {
+	if (st->be->wal_size(st) <= st->wal_limit) {
 		if (st->wal_warned)
 			log_info("write-ahead log back under %lld MB",
 			    (long long)(st->wal_limit >> 20));
@@ -242,11 +264,69 @@ store_lock_path(const char *db, char *out, size_t len)
 }
 
 int
+store_is_pg(const char *db)
+{
+	size_t	 n;
+
+	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+		return 1;
+	/* "host=... dbname=...": a keyword, then = */
+	n = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
+	return n > 0 && db[n + strspn(db + n, " ")] == '=';
+}
+
+/*
+ * The database's name for messages: a password in a URI's user part or a
+ * "password=" setting is replaced by "***".  A static buffer.
+ */
+const char *
+store_display(const char *db)
+{
+	static char	 buf[1024];
+	const char	*auth, *end, *at = NULL, *p;
+	size_t		 n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", db);
+	if (!store_is_pg(db))
+		return buf;
+	if ((auth = strstr(db, "://")) != NULL) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		for (p = auth; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at != NULL && (p = memchr(auth, ':', (size_t)(at - auth))) != NULL)
+			snprintf(buf, sizeof(buf), "%.*s***%s", (int)(p + 1 - db), db, at);
+	}
+	while ((p = strstr(buf + n, "password=")) != NULL) {
+		char	*v = (char *)p + 9;
+		size_t	 len = strcspn(v, "& ");
+
+		memmove(v + 3, v + len, strlen(v + len) + 1);
+		memcpy(v, "***", 3);
+		n = (size_t)(v + 3 - buf);
+	}
+	return buf;
+}
+
+void
+store_set_node(struct store *st, const char *node)
+{
+	if (st->be->set_node != NULL) {
+		st->be->set_node(st, node);
+		st->qset_stale = 1;	/* another node's pending deferrals */
+	}
+}
+
+int
 store_lock(const char *db)
 {
 	char	 path[4096];
 	int	 fd;
 
+	/* PostgreSQL: one writer per node, by the backend's advisory lock */
+	if (store_is_pg(db))
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
 	store_lock_path(db, path, sizeof(path));
 	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) != -1)
@@ -315,57 +395,77 @@ store_rollback(struct store *st)
 
 /* ---- sources ---- */
 
+struct store_source_list {
+	const char		*state;
+	struct store_source	*v;
+	int			 n;
+};
+
+static int
+store_source_list_one(const struct store_source *s, void *arg)
+{
+	struct store_source_list	*l = arg;
+
+	if (l->state == NULL || strcmp(s->state, l->state) == 0) {
+		l->v = xrealloc(l->v, (size_t)(l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = *s;
+	}
+	return 0;
+}
+
 int
 store_source_list(struct store *st, const char *state, struct store_source **out)
 {
-	struct store_source	*v;
-	int			 n, i, k;
+	struct store_source_list	 l = { state, NULL, 0 };
 
-	if ((n = st->be->source_list(st, &v)) == -1)
+	if (st->be->source_each(st, store_source_list_one, &l) == -1) {
+		free(l.v);
 		return -1;
-	for (i = k = 0; i < n; i++)
-		if (state == NULL || strcmp(v[i].state, state) == 0)
-			v[k++] = v[i];
-	if (k == 0) {
-		free(v);
-		v = NULL;
 	}
-	*out = v;
-	return k;
+	*out = l.v;
+	return l.n;
+}
+
+/* The best match so far: the longest fingerprint agreeing with head. */
+struct store_source_match {
+	const unsigned char	*head;
+	size_t			 len;
+	struct store_source	*out;
+	size_t			 best;
+	int			 found;
+};
+
+static int
+store_source_match_one(const struct store_source *s, void *arg)
+{
+	struct store_source_match	*m = arg;
+	size_t				 cmp;
+
+	if (s->fp_len == 0)
+		return 0;
+	cmp = s->fp_len < m->len ? s->fp_len : m->len;
+	/* a short prefix is a weak fingerprint: demand 64 bytes */
+	if (cmp < (s->fp_len < 64 ? s->fp_len : 64) || memcmp(s->fp, m->head, cmp) != 0)
+		return 0;
+	if (!m->found || cmp > m->best) {
+		*m->out = *s;
+		m->best = cmp;
+		m->found = 1;
+	}
+	return 0;
 }
 
 int
 store_source_match(struct store *st, const unsigned char *head, size_t len,
     struct store_source *out)
 {
-	struct store_source	*v;
-	int			 n, i, found = 0;
-	size_t			 best = 0;
+	struct store_source_match	 m = { head, len, out, 0, 0 };
 
 	if (len == 0)
 		return 0;
-	if ((n = st->be->source_list(st, &v)) == -1)
+	if (st->be->source_each(st, store_source_match_one, &m) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		const struct store_source	*s = &v[i];
-		size_t				 cmp;
-
-		if (s->fp_len == 0)
-			continue;
-		cmp = s->fp_len < len ? s->fp_len : len;
-		/* a short prefix is a weak fingerprint: demand 64 bytes */
-		if (cmp < (s->fp_len < 64 ? s->fp_len : 64))
-			continue;
-		if (memcmp(s->fp, head, cmp) != 0)
-			continue;
-		if (!found || cmp > best) {
-			*out = *s;
-			best = cmp;
-			found = 1;
-		}
-	}
-	free(v);
-	return found;
+	return m.found;
 }
 
 int
@@ -476,7 +576,13 @@ store_read_end(struct store *st)
 int64_t
 store_domain_find(struct store *st, const char *name)
 {
-	return st->be->domain_find(st, name);
+	return st->be->name_find(st, STORE_DOMAIN, name);
+}
+
+int64_t
+store_host_find(struct store *st, const char *name)
+{
+	return st->be->name_find(st, STORE_HOST, name);
 }
 
 int

@@ -159,6 +159,17 @@ int64_t	store_prune_sources(struct store *);
 int64_t	store_wal_size(struct store *);
 
 /*
+ * PostgreSQL: "database" is a libpq URI (postgresql://, postgres://) or a
+ * "key=value" conninfo; anything else is an SQLite file.  Its writers are
+ * nodes: each keeps its read positions under its name (default: the host
+ * name).  store_set_node() is a no-op for SQLite.
+ */
+int	store_is_pg(const char *db);
+/* The database's name for messages, its password masked (a static buffer). */
+const char *store_display(const char *db);
+void	store_set_node(struct store *, const char *);
+
+/*
  * The reader.  Between store_read_begin() and store_read_end() every
  * call sees one snapshot.  Rows are handed to a callback, which returns 0
  * to go on or -1 to stop (the call then returns -1 too).
@@ -168,6 +179,8 @@ struct store_range {
 	const char	*to;
 	int64_t		 t0, t1;	/* the same range in UTC seconds (failures) */
 	int64_t		 domain;	/* a domain id; 0: every domain */
+	const int64_t	*hosts;		/* host ids (0: not known); NULL: every host */
+	size_t		 nhosts;
 };
 
 /* One per-day counter. */
@@ -199,6 +212,7 @@ enum store_name {
 	STORE_DOMAIN,		/* the domain's name */
 	STORE_RELAY,		/* the relay, "host[addr]:port" */
 	STORE_NORMALIZED,	/* a diagnostic's normalised text */
+	STORE_HOST,		/* the syslog host */
 };
 
 typedef int	(*store_daily_cb)(const struct store_daily *, void *);
@@ -206,8 +220,9 @@ typedef int	(*store_failure_cb)(const struct store_failure *, void *);
 
 int	store_read_begin(struct store *);
 void	store_read_end(struct store *);
-/* The id of a domain name: > 0 found, 0 none, -1 error. */
+/* The id of a domain or host name: > 0 found, 0 none, -1 error. */
 int64_t	store_domain_find(struct store *, const char *name);
+int64_t	store_host_find(struct store *, const char *name);
 /* Per-day counters of the days from..to. */
 int	store_daily_range(struct store *, const struct store_range *,
 	    store_daily_cb, void *);
@@ -232,6 +247,8 @@ struct store_watch {
 	void	*arg;
 };
 void	store_set_watch(struct store *, const struct store_watch *);
+/* 1 when the backend keeps the live view (the hourly totals, the alerts). */
+int	store_live_kept(const struct store *);
 /* Add to the attempts and failures of an hour (seconds / 3600), in the batch. */
 int	store_hourly_add(struct store *, int64_t hour, int64_t attempts,
 	    int64_t failures);

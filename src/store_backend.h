@@ -1,20 +1,7 @@
 /*
- * store_backend.h -- inside the store: the state every backend shares
- * (struct store: errors, the writer's caches and batch) and the backend
- * interface, a table of operations in the manner of OpenSMTPD's queue
- * backends.  Only store*.c include this file.
- *
- * A backend owns a connection and speaks its SQL; it never decides what
- * is counted (store_write.c does).  Ids are int64 handed out by the
- * database (INSERT ... RETURNING for a server).  A failing operation
- * calls store_fail() and returns -1.  What a PostgreSQL backend (libpq)
- * implements: open = PQconnectdb + schema check/migrate in a transaction;
- * begin/commit/rollback = BEGIN/COMMIT/ROLLBACK (rollback also after a
- * lost connection, then reconnect at the next begin); the write
- * operations as prepared statements (PQprepare once, PQexecPrepared),
- * daily_add as one multi-row INSERT ... ON CONFLICT DO UPDATE in key
- * order (concurrent writers cannot deadlock); the reader's range queries
- * in single-row mode (PQsetSingleRowMode) so a large range streams.
+ * store_backend.h -- inside the store (only store*.c include it): the
+ * state every backend shares (struct store) and the backend interface, a
+ * table of operations in the manner of OpenSMTPD's queue backends.
  */
 #ifndef BW_STORE_BACKEND_H
 #define BW_STORE_BACKEND_H
@@ -144,11 +131,31 @@ struct store {
 	char		*norm;
 	size_t		 norm_cap;
 	int64_t		 latest;	/* the newest log time added */
+	int64_t		 latest_max;	/* ... believed: up to a day from now */
 	int64_t		 expired_to;	/* pending forgotten up to this time */
 	struct store_watch watch;	/* the live view (store_live.c) */
 };
 
 typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
+
+/*
+ * A backend owns a connection and speaks its SQL; it never decides what
+ * is counted (store_write.c does).  Ids are int64 handed out by the
+ * database (INSERT ... RETURNING for a server).  A failing operation
+ * calls store_fail() and returns -1.
+ *
+ * What a PostgreSQL backend (libpq) implements: open = PQconnectdb, the
+ * schema checked or migrated in a transaction (sql/pg/); begin, commit
+ * and rollback as such (rollback also after a lost connection, then a
+ * reconnection at the next begin); the write operations as statements
+ * prepared once (PQprepare, PQexecPrepared), daily_add as one multi-row
+ * INSERT ... ON CONFLICT DO UPDATE in key order (concurrent writers
+ * cannot deadlock), sources keyed by node as well; the reader's range
+ * queries in single-row mode (PQsetSingleRowMode) so a large range
+ * streams, filtering hosts in SQL (host_id = ANY($n)).  set_synchronous
+ * maps to synchronous_commit, set_busy_timeout to lock_timeout; wal_size
+ * and checkpoint have nothing to do (0), exec is NULL.
+ */
 
 struct store_backend {
 	const char	*backend;
@@ -200,7 +207,9 @@ struct store_backend {
 	int	(*diag_rehash)(struct store *);
 
 	/* sources (log generations) and gaps */
-	int	(*source_list)(struct store *, struct store_source **);
+	/* every source, newest first, to cb (which returns 0, or -1 to stop) */
+	int	(*source_each)(struct store *,
+		    int (*)(const struct store_source *, void *), void *);
 	int	(*source_get)(struct store *, int64_t, struct store_source *);
 	int64_t	(*source_add)(struct store *, const struct store_source *,
 		    int64_t now);
@@ -217,7 +226,7 @@ struct store_backend {
 	int	(*checkpoint)(struct store *, int64_t *bytes, int *held);
 
 	/* the reader */
-	int64_t	(*domain_find)(struct store *, const char *);
+	int64_t	(*name_find)(struct store *, enum store_name, const char *);
 	int	(*daily_range)(struct store *, const struct store_range *,
 		    store_daily_cb, void *);
 	int	(*failure_range)(struct store *, const struct store_range *,
@@ -225,6 +234,8 @@ struct store_backend {
 	char	*(*name)(struct store *, enum store_name, int64_t);
 	int	(*failure_text)(struct store *, int64_t, char **, char **);
 	int	(*exec)(struct store *, const char *, int64_t *);
+	/* the name a writer's read positions are kept under (NULL: one writer) */
+	void	(*set_node)(struct store *, const char *);
 
 	/* the live view (sql/alerts.sql) */
 	int	(*hourly_add)(struct store *, int64_t hour, int64_t attempts,
@@ -239,6 +250,7 @@ struct store_backend {
 };
 
 extern const struct store_backend store_backend_sqlite;
+extern const struct store_backend store_backend_pg;	/* store_pg.c */
 
 /* Record why and what failed (the one message path); returns -1. */
 int	store_fail(struct store *, enum store_err, const char *, ...)

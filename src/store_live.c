@@ -9,6 +9,15 @@
 
 #include "store_backend.h"
 
+/* A backend without the live view (PostgreSQL, for now) says so. */
+#define STORE_LIVE(st, op)						\
+	do {								\
+		if ((st)->be->op == NULL)				\
+			return store_fail((st), STORE_EOTHER, "metrics and " \
+			    "alerts are not kept by the %s backend",	\
+			    (st)->be->backend);				\
+	} while (0)
+
 void
 store_set_watch(struct store *st, const struct store_watch *w)
 {
@@ -19,9 +28,16 @@ store_set_watch(struct store *st, const struct store_watch *w)
 }
 
 int
+store_live_kept(const struct store *st)
+{
+	return st->be->hourly_add != NULL;
+}
+
+int
 store_hourly_add(struct store *st, int64_t hour, int64_t attempts,
     int64_t failures)
 {
+	STORE_LIVE(st, hourly_add);
 	return st->be->hourly_add(st, hour, attempts, failures);
 }
 
@@ -29,12 +45,14 @@ int
 store_hourly_sum(struct store *st, int64_t h0, int64_t h1, int64_t *attempts,
     int64_t *failures)
 {
+	STORE_LIVE(st, hourly_sum);
 	return st->be->hourly_sum(st, h0, h1, attempts, failures);
 }
 
 int
 store_alert_add(struct store *st, const struct store_alert *a)
 {
+	STORE_LIVE(st, alert_add);
 	if (st->in_tx)
 		return st->be->alert_add(st, a);
 	if (store_begin(st) == -1)
@@ -49,17 +67,20 @@ store_alert_add(struct store *st, const struct store_alert *a)
 int
 store_alert_list(struct store *st, int64_t since, store_alert_cb cb, void *arg)
 {
+	STORE_LIVE(st, alert_list);
 	return st->be->alert_list(st, since, cb, arg);
 }
 
 int
 store_line_totals(struct store *st, int64_t by_kind[LINE_KIND_MAX])
 {
+	STORE_LIVE(st, line_totals);
 	return st->be->line_totals(st, by_kind);
 }
 
 int
 store_gap_count(struct store *st, int64_t *n)
 {
+	STORE_LIVE(st, gap_count);
 	return st->be->gap_count(st, n);
 }

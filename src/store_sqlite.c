@@ -2,9 +2,6 @@
  * store_sqlite.c -- the SQLite backend: opening (create, validate,
  * migrate), transactions and the writer's operations, each statement
  * prepared once.  The reader's operations are in store_sqlite_read.c.
- *
- * WAL mode, with -wal and -shm kept (SQLITE_FCNTL_PERSIST_WAL) so that
- * read-only readers always work; synchronous = FULL unless asked.
  */
 #include "config.h"
 
@@ -22,6 +19,10 @@
 #include "store_sqlite.h"
 #include "util.h"
 
+/*
+ * WAL mode, with -wal and -shm kept (SQLITE_FCNTL_PERSIST_WAL) so that
+ * read-only readers always work; synchronous = FULL unless asked.
+ */
 static const char *const sq_sql[SQ_MAX] = {
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",
@@ -360,8 +361,12 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	sqlite3_extended_result_codes(sq->db, 1);
 	if (sq_check(st, path, mode, &empty, &version) == -1)
 		return -1;
-	if (mode == STORE_RO)
-		return 0;
+	if (mode == STORE_RO) {
+		/* a reader may list the sources (bouncewatch status) */
+		rc = sqlite3_prepare_v3(sq->db, sq_sql[SQ_SOURCE_ALL], -1,
+		    SQLITE_PREPARE_PERSISTENT, &sq->st[SQ_SOURCE_ALL], NULL);
+		return rc == SQLITE_OK ? 0 : sq_fail(st, rc, "prepare");
+	}
 
 	/* Writer: WAL, keep -wal/-shm so read-only readers always work. */
 	sqlite3_file_control(sq->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
@@ -904,7 +909,7 @@ const struct store_backend store_backend_sqlite = {
 	.pending_expire = sq_pending_expire,
 	.expire_copy = sq_expire_copy,
 	.diag_rehash = sq_rehash,
-	.source_list = sq_source_list,
+	.source_each = sq_source_each,
 	.source_get = sq_source_get,
 	.source_add = sq_source_add,
 	.source_save = sq_source_save,
@@ -912,7 +917,7 @@ const struct store_backend store_backend_sqlite = {
 	.prune = sq_prune,
 	.sources_prune = sq_sources_prune,
 	.checkpoint = sq_checkpoint,
-	.domain_find = sq_domain_find,
+	.name_find = sq_name_find,
 	.daily_range = sq_daily_range,
 	.failure_range = sq_failure_range,
 	.name = sq_name,

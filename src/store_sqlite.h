@@ -47,11 +47,13 @@ enum sq_stmt {
 /* The reader's statements, prepared at first use. */
 enum sq_read {
 	SR_DOMAIN_FIND,
+	SR_HOST_FIND,
 	SR_DAILY,
 	SR_FAILURES,
 	SR_DOMAIN_NAME,
 	SR_RELAY_NAME,
 	SR_NORMALIZED,
+	SR_HOST_NAME,
 	SR_FAILURE_TEXT,
 	SR_MAX
 };
@@ -88,7 +90,7 @@ void	sq_bind_id(sqlite3_stmt *, int, int64_t);	/* 0: NULL */
 void	sq_read_close(struct sq *);
 int	sq_read_begin(struct store *);
 void	sq_read_end(struct store *);
-int64_t	sq_domain_find(struct store *, const char *);
+int64_t	sq_name_find(struct store *, enum store_name, const char *);
 int	sq_daily_range(struct store *, const struct store_range *,
 	    store_daily_cb, void *);
 int	sq_failure_range(struct store *, const struct store_range *,
@@ -96,7 +98,8 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
-int	sq_source_list(struct store *, struct store_source **);
+int	sq_source_each(struct store *, int (*)(const struct store_source *, void *),
+	    void *);
 int	sq_source_get(struct store *, int64_t, struct store_source *);
 
 /* store_sqlite_live.c */

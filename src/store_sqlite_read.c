@@ -15,6 +15,7 @@
 
 static const char *const sr_sql[SR_MAX] = {
 	[SR_DOMAIN_FIND] = "SELECT id FROM domain WHERE name = ?1",
+	[SR_HOST_FIND] = "SELECT id FROM host WHERE name = ?1",
 	[SR_DAILY] =
 	    "SELECT day, domain_id, class_id, reason_id, n, host_id, instance_id"
 	    "  FROM daily"
@@ -32,6 +33,7 @@ static const char *const sr_sql[SR_MAX] = {
 	[SR_DOMAIN_NAME] = "SELECT name FROM domain WHERE id = ?1",
 	[SR_RELAY_NAME] = "SELECT name FROM relay WHERE id = ?1",
 	[SR_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = ?1",
+	[SR_HOST_NAME] = "SELECT name FROM host WHERE id = ?1",
 	/* v_failures puts the row's words back into its template */
 	[SR_FAILURE_TEXT] = "SELECT diagnostic, domain FROM v_failures WHERE id = ?1",
 };
@@ -115,23 +117,23 @@ sq_source_row(sqlite3_stmt *q, struct store_source *s)
 }
 
 int
-sq_source_list(struct store *st, struct store_source **out)
+sq_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
+    void *arg)
 {
 	sqlite3_stmt		*q = SQ(st)->st[SQ_SOURCE_ALL];
-	struct store_source	*v = NULL;
-	int			 n = 0, rc;
+	struct store_source	 s;
+	int			 rc, stop = 0;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
-		sq_source_row(q, &v[n++]);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		sq_source_row(q, &s);
+		stop = cb(&s, arg) == -1;
 	}
 	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		free(v);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "sources");
-	}
-	*out = v;
-	return n;
+	return 0;
 }
 
 int
@@ -172,13 +174,16 @@ sq_read_end(struct store *st)
 }
 
 int64_t
-sq_domain_find(struct store *st, const char *name)
+sq_name_find(struct store *st, enum store_name which, const char *name)
 {
 	sqlite3_stmt	*q;
 	int64_t		 id = 0;
 	int		 rc;
 
-	if ((q = sq_reader(st, SR_DOMAIN_FIND)) == NULL)
+	if (which != STORE_DOMAIN && which != STORE_HOST)
+		return store_fail(st, STORE_EOTHER, "no lookup by name");
+	if ((q = sq_reader(st, which == STORE_DOMAIN ? SR_DOMAIN_FIND :
+	    SR_HOST_FIND)) == NULL)
 		return -1;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -187,6 +192,20 @@ sq_domain_find(struct store *st, const char *name)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_fail(st, rc, "domain");
 	return id;
+}
+
+/* Is a row of this host in the range?  (Few hosts: a plain scan.) */
+static int
+sq_host_in(const struct store_range *r, int64_t host)
+{
+	size_t	 i;
+
+	if (r->hosts == NULL)
+		return 1;
+	for (i = 0; i < r->nhosts; i++)
+		if (r->hosts[i] == host)
+			return 1;
+	return 0;
 }
 
 static void
@@ -220,7 +239,8 @@ sq_daily_range(struct store *st, const struct store_range *r, store_daily_cb cb,
 		row.n = sqlite3_column_int64(q, 4);
 		row.host_id = sqlite3_column_int64(q, 5);
 		row.instance_id = sqlite3_column_int64(q, 6);
-		stop = cb(&row, arg) == -1;
+		if (sq_host_in(r, row.host_id))
+			stop = cb(&row, arg) == -1;
 	}
 	sqlite3_reset(q);
 	if (stop)
@@ -255,7 +275,8 @@ sq_failure_range(struct store *st, const struct store_range *r,
 		row.relay_id = sqlite3_column_int64(q, 6);
 		row.host_id = sqlite3_column_int64(q, 7);
 		row.instance_id = sqlite3_column_int64(q, 8);
-		stop = cb(&row, arg) == -1;
+		if (sq_host_in(r, row.host_id))
+			stop = cb(&row, arg) == -1;
 	}
 	sqlite3_reset(q);
 	if (stop)
@@ -298,6 +319,7 @@ sq_name(struct store *st, enum store_name which, int64_t id)
 		[STORE_DOMAIN] = SR_DOMAIN_NAME,
 		[STORE_RELAY] = SR_RELAY_NAME,
 		[STORE_NORMALIZED] = SR_NORMALIZED,
+		[STORE_HOST] = SR_HOST_NAME,
 	};
 	char	*s;
 

@@ -1,27 +1,28 @@
 /*
- * store_write.c -- the writer: what a parsed line becomes in the store.
- * Interned ids from small bounded caches, per-day counters summed in
- * memory, failure rows with their diagnostic templates (diag.c), and the
- * pending deferrals that attribute "expired".  The database work goes
- * through the backend's operations.
- *
- * Memory stays bounded whatever the log: the caches are fixed-size, the
- * counters are flushed when full and at each commit, and the recipients
- * still deferred live in the database, in the same transactions, with
- * only a bounded set of their queue ids' hashes in memory.  After a
- * rollback every cache is dropped: ids handed out inside the failed
- * transaction no longer exist.
+ * store_write.c -- the writer: what a parsed line becomes in the store
+ * (interned ids, per-day counters, failure rows, pending deferrals and
+ * their expiry), through the backend's operations.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_backend.h"
 #include "tz.h"
 #include "util.h"
+
+/*
+ * Memory stays bounded whatever the log: the caches are fixed-size, the
+ * counters are flushed when full and at each commit, and the recipients
+ * still deferred live in the database, in the same transactions, with
+ * only a fixed-size filter of their queue ids in memory.  After a
+ * rollback every cache is dropped: ids handed out inside the failed
+ * transaction no longer exist.
+ */
 
 /* Slots of each interning cache (powers of two). */
 static const unsigned store_cache_slots[I_MAX] = {
@@ -642,7 +643,8 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		st->linestat_source = source_id;
 	}
 	st->linestat[kind]++;
-	if (d->has_time && d->time > st->latest)
+	/* a stamp from the future (a wrong clock) must not age everything */
+	if (d->has_time && d->time > st->latest && d->time <= st->latest_max)
 		st->latest = d->time;
 	if (kind == LINE_EXPIRED)
 		return d->has_time ? store_expired(st, source_id, offset, d, v) : 0;
@@ -671,6 +673,7 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 int
 store_write_begin(struct store *st)
 {
+	st->latest_max = (int64_t)time(NULL) + 86400;
 	/* after a rollback the set may miss queue ids the database has */
 	if (st->qset_stale)
 		return store_qset_load(st);

@@ -48,6 +48,16 @@ tail_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* For "quiet for rotate_quiet": a clock that is never set back. */
+double
+tail_mono(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int
 tail_tx(struct tail *t)
 {
@@ -69,7 +79,7 @@ tail_gen_new(struct tail *t, int fd, const struct stat *sb)
 		g->dev = sb->st_dev;
 		g->ino = sb->st_ino;
 	}
-	g->last_growth = tail_now();
+	g->last_growth = tail_mono();
 	return g;
 }
 
@@ -80,6 +90,7 @@ tail_gen_free(struct gen *g)
 	if (g->fd != -1)
 		close(g->fd);
 	free(g->gzpath);
+	free(g->path);
 	free(g);
 }
 
@@ -157,6 +168,20 @@ tail_gen_save(struct gen *g)
 	}
 }
 
+static int	tail_gen_unpark(struct tail *, struct gen *);
+
+/* Is the source id another generation's of t? */
+static int
+tail_claimed(struct tail *t, struct gen *self, int64_t id)
+{
+	struct gen	*g;
+
+	for (g = t->gens; g != NULL; g = g->next)
+		if (g != self && g->has_src && g->src.id == id)
+			return 1;
+	return 0;
+}
+
 /* Make sure gen g has a source (needs the first bytes of the file). */
 int
 tail_gen_source(struct tail *t, struct gen *g)
@@ -182,6 +207,8 @@ tail_gen_source(struct tail *t, struct gen *g)
 		return -1;
 	if ((found = store_source_match(t->st, head, (size_t)n, &g->src)) == -1)
 		return -1;
+	if (found && tail_claimed(t, g, g->src.id))
+		found = 0;	/* the same first bytes (a banner), another generation */
 	if (found && g->src.offset == 0) {
 		/* a generation we know (recreated after a restart): adopt it */
 		snprintf(g->src.path, sizeof(g->src.path), "%s", t->path);
@@ -251,6 +278,12 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 		tail_gen_piece(g, l);
 		return 1;
 	}
+	if (g->parked) {
+		if (g->parked_at_end)
+			return 0;	/* looked at again once quiet (tail_reap) */
+		if ((r = tail_gen_unpark(t, g)) <= 0)
+			return r;
+	}
 	if ((r = tail_gen_source(t, g)) <= 0)
 		return r;
 	if (g->in == NULL)
@@ -258,7 +291,7 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 	raw = input_raw_offset(g->in);
 	r = input_next(g->in, &line, &len);
 	if (input_raw_offset(g->in) != raw)
-		g->last_growth = tail_now();
+		g->last_growth = tail_mono();
 	if (r == -1) {
 		log_warn("%s: read", t->path);
 		return 0;
@@ -299,6 +332,9 @@ tail_open_log(struct tail *t, struct stat *sb)
 		} else if (errno == ENOENT && !t->warned_missing) {
 			log_info("%s: does not exist yet; waiting for it", t->path);
 			t->warned_missing = 1;
+		} else if (errno != ENOENT && errno != EACCES && !t->warned_access) {
+			log_warn("%s: cannot open it; trying again", t->path);
+			t->warned_access = 1;
 		}
 		return -1;
 	}
@@ -313,6 +349,114 @@ tail_open_log(struct tail *t, struct stat *sb)
 	return fd;
 }
 
+/* ---- a bounded number of descriptors ---- */
+
+static int
+tail_open_count(struct tail *t)
+{
+	struct gen	*g;
+	int		 n = 0;
+
+	for (g = t->gens; g != NULL; g = g->next)
+		if (g->fd != -1 && (g->rotated || g->copy))
+			n++;
+	return n;
+}
+
+/* Close a rotated generation's descriptor; it is found again by inode. */
+static void
+tail_gen_park(struct tail *t, struct gen *g)
+{
+	if (!t->warned_bound) {
+		t->warned_bound = 1;
+		log_warnx("%s: more than %d rotated generations still open (rotated "
+		    "faster than rotate_quiet): reading them in turn, none is lost",
+		    t->path, TAIL_OPEN_MAX);
+	}
+	struct stat	 sb;
+
+	g->parked_at_end = fstat(g->fd, &sb) == 0 && (uint64_t)sb.st_size <= g->read_pos;
+	input_close(g->in);
+	g->in = NULL;
+	g->np = NULL;
+	close(g->fd);
+	g->fd = -1;
+	g->parked = 1;
+}
+
+/*
+ * Make room for one more descriptor: park the generation read to its
+ * end that grew least recently, else the newest one (read last).
+ */
+static void
+tail_make_room(struct tail *t, struct gen *keep, int room)
+{
+	struct gen	*g, *victim;
+	struct stat	 sb;
+
+	while (tail_open_count(t) > TAIL_OPEN_MAX - room) {
+		victim = NULL;
+		for (g = t->gens; g != NULL; g = g->next) {
+			if (g == keep || g->fd == -1 || !(g->rotated || g->copy) || g->np != NULL)
+				continue;
+			if (fstat(g->fd, &sb) == 0 && (uint64_t)sb.st_size <= g->read_pos &&
+			    (victim == NULL || g->last_growth < victim->last_growth))
+				victim = g;
+		}
+		for (g = t->gens; victim == NULL && g != NULL; g = g->next)
+			if (g != keep && g->fd != -1 && (g->rotated || g->copy) && g->np == NULL)
+				victim = g;		/* the last such: the newest */
+		if (victim == NULL)
+			return;
+		tail_gen_park(t, victim);
+	}
+}
+
+void
+tail_bound(struct tail *t)
+{
+	tail_make_room(t, NULL, 0);
+}
+
+/*
+ * Open a parked generation again, wherever it was renamed to since (its
+ * inode), or from its compressed copy.  1: open; 0: not now; -1: a
+ * database error.  A file gone altogether is a gap.
+ */
+static int
+tail_gen_unpark(struct tail *t, struct gen *g)
+{
+	struct stat	 sb;
+	int		 fd;
+
+	tail_make_room(t, g, 1);
+	if ((fd = tail_find_inode(t, g->dev, g->ino, &g->path, &sb)) != -1) {
+		g->fd = fd;
+		g->parked = g->parked_at_end = 0;
+		return 1;
+	}
+	if (g->has_src && (g->in = tail_find_gz(t, g->src.fp, g->src.fp_len,
+	    g->read_pos, g->tail, g->tail_len, &g->gzpath)) != NULL) {
+		g->parked = g->parked_at_end = 0;
+		g->copy = 1;
+		return 1;
+	}
+	log_warnx("%s: a rotated generation (source %lld) is gone before it was "
+	    "read to its end: lines after offset %llu are lost (recorded as a gap)",
+	    t->path, (long long)g->src.id, (unsigned long long)g->read_pos);
+	g->parked = g->parked_at_end = 0;
+	g->done = 1;
+	if (!g->has_src)
+		return 0;
+	snprintf(g->src.state, sizeof(g->src.state), "gone");
+	g->dirty = 1;
+	if (tail_tx(t) == -1 || store_gap(t->st, g->src.id, g->read_pos, 0,
+	    "generation_missing") == -1)
+		return -1;
+	t->n.gaps++;
+	return 0;
+}
+
 /* Mark gens that are done: rotated away, read and committed, quiet. */
 static int
 tail_reap(struct tail *t)
@@ -325,10 +469,19 @@ tail_reap(struct tail *t)
 
 		if (g->done || !(g->rotated || g->copy) || g->read_pos != g->committed)
 			continue;
+		if (g->parked) {
+			/* quiet long enough: open it again to see it is read to its end */
+			if (tail_mono() - g->last_growth < t->rotate_quiet)
+				continue;
+			if (tail_gen_unpark(t, g) == -1)
+				return -1;
+			if (g->done || g->parked)
+				continue;
+		}
 		if (g->fd == -1)
 			done = g->at_end;
 		else if (fstat(g->fd, &sb) == 0 && (uint64_t)sb.st_size <= g->read_pos)
-			done = g->copy || tail_now() - g->last_growth >= t->rotate_quiet;
+			done = g->copy || tail_mono() - g->last_growth >= t->rotate_quiet;
 		if (!done)
 			continue;
 		g->done = 1;
@@ -437,7 +590,8 @@ tail_truncated(struct tail *t, struct gen *g)
 	 * copytruncates while paused) come before the live file's new one.
 	 */
 	tail_gen_unlink(t, g);
-	if (tail_missed(t, (int64_t)t->live_seen, "between two looks") == -1) {
+	if (tail_missed(t, (int64_t)t->live_seen, "between two looks", g->dev,
+	    g->ino) == -1) {
 		log_warnx("%s: %s", t->path, store_errmsg(t->st));
 		tail_gen_append(t, g);
 		return -1;
@@ -493,17 +647,16 @@ tail_poll(struct source *s, int full)
 					 * the old file (SIGSTOP, two rotations at once).
 					 */
 					if (tail_missed(t, (int64_t)t->live_seen,
-					    "between two looks") == -1) {
+					    "between two looks", sb.st_dev, sb.st_ino) == -1) {
 						log_warnx("%s: %s", t->path, store_errmsg(t->st));
 						tail_gen_append(t, tail_gen_new(t, fd, &sb));
 						return -1;
 					}
 				}
 				tail_gen_append(t, tail_gen_new(t, fd, &sb));
-				t->live_seen = tail_now();
+				tail_bound(t);
 			}
-		} else
-			t->live_seen = tail_now();
+		}
 	}
 	if ((live = tail_gen_live(t)) != NULL && fstat(live->fd, &fsb) == 0) {
 		/* before reading on: is what we read before still there? */
@@ -511,6 +664,11 @@ tail_poll(struct source *s, int full)
 		    ((full || (uint64_t)fsb.st_size != live->read_pos) &&
 		    live->read_pos > 0 && !tail_marker_ok(live)))
 			return tail_truncated(t, live);
+		/*
+		 * Only now is the live generation known to be the one read
+		 * before: the moment the name was seen on it, not before.
+		 */
+		t->live_seen = tail_now();
 	}
 	return 0;
 }
@@ -590,7 +748,7 @@ tail_rewind(struct source *s)
 			g->has_src = 0;
 			g->src_new = 0;
 		}
-		if (g->fd != -1) {
+		if (g->fd != -1 || g->parked) {
 			tail_gen_seek(g);
 			continue;
 		}
@@ -661,7 +819,7 @@ tail_set_format(struct source *s, const char *format)
 	t->s.format = t->format;
 }
 
-void
+int
 tail_status(struct source *s, struct tail_status *ts)
 {
 	struct tail	*t = (struct tail *)s;
@@ -670,6 +828,8 @@ tail_status(struct source *s, struct tail_status *ts)
 	int		 fd;
 
 	memset(ts, 0, sizeof(*ts));
+	if (s->ops != &tail_ops)
+		return -1;
 	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
 		snprintf(ts->why, sizeof(ts->why), "%s", strerror(errno));
 	else {
@@ -683,6 +843,7 @@ tail_status(struct source *s, struct tail_status *ts)
 		if (g->fd != -1 && fstat(g->fd, &sb) == 0 &&
 		    (uint64_t)sb.st_size > g->committed)
 			ts->lag += (int64_t)((uint64_t)sb.st_size - g->committed);
+	return 0;
 }
 
 const struct tail_counters *

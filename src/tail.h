@@ -42,7 +42,8 @@ struct tail_status {
 	char		 why[128];	/* when not: strerror or "not a regular file" */
 	int64_t		 lag;		/* bytes written and not yet committed */
 };
-void		 tail_status(struct source *, struct tail_status *);
+/* -1 when the source is not a followed file (the journal). */
+int		 tail_status(struct source *, struct tail_status *);
 /* Log each generation's state (SIGUSR1). */
 void		 tail_log_state(struct source *, int stalled);
 

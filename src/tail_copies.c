@@ -25,7 +25,7 @@
 #include "tail_int.h"
 #include "util.h"
 
-#define TAIL_CANDIDATES_MAX	256	/* rotated files looked at */
+#define TAIL_CANDIDATES_MAX	4096	/* rotated files looked at, the newest */
 
 /* ---- rotated copies ---- */
 
@@ -33,45 +33,92 @@
  * Candidates for the rotated copy of a generation: every regular file in
  * the log's directory whose name is the log's name followed by '.' or '-'
  * (mail.log.1, mail.log.2.gz, mail.log-20261123, mail.log-20261123.gz),
- * newest first, uncompressed first.  Identity is checked by content.
+ * newest first.  Identity is checked by content.
+ *
+ * "Newest" is the rotation order the names say when they all follow one
+ * scheme -- NAME.N (1 is the newest) or dateext's NAME-YYYYMMDD... --
+ * and the modification times only when they do not: no decision rests
+ * on a clock that may have been set back.
  */
-struct candidate {
-	char		 path[4096];
-	time_t		 mtime;
-	dev_t		 dev;
-	ino_t		 ino;
-	int		 gz;
+enum tail_scheme {
+	TAIL_SCHEME_NUM,		/* .1, .2.gz */
+	TAIL_SCHEME_DATE,		/* -20261123, .20261123, -2026112310 */
+	TAIL_SCHEME_OTHER,
 };
+
+struct candidate {
+	char			*path;
+	time_t			 mtime;
+	dev_t			 dev;
+	ino_t			 ino;
+	int			 gz;
+	enum tail_scheme	 scheme;
+	uint64_t		 num;		/* the number in the name */
+	uint64_t		 rank;		/* larger: rotated later */
+};
+
+static void
+tail_candidate_scheme(struct candidate *c, const char *suffix)
+{
+	size_t		 len = strlen(suffix), digits = 0, i;
+	uint64_t	 v = 0;
+
+	if (c->gz)
+		len -= 3;
+	for (i = 1; i < len; i++) {
+		if (suffix[i] >= '0' && suffix[i] <= '9') {
+			if (digits++ < 19)
+				v = v * 10 + (uint64_t)(suffix[i] - '0');
+		} else if (suffix[i] != '-' && suffix[i] != '_') {
+			c->scheme = TAIL_SCHEME_OTHER;
+			return;
+		}
+	}
+	c->num = v;
+	if (digits == 0)
+		c->scheme = TAIL_SCHEME_OTHER;
+	else if (suffix[0] == '.' && digits < 8 && digits == len - 1)
+		c->scheme = TAIL_SCHEME_NUM;
+	else
+		c->scheme = TAIL_SCHEME_DATE;
+}
 
 static int
 tail_cmp_candidate(const void *a, const void *b)
 {
 	const struct candidate	*x = a, *y = b;
 
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? 1 : -1;	/* newest first */
 	if (x->gz != y->gz)
-		return x->gz - y->gz;		/* uncompressed first */
-	return x->mtime < y->mtime ? 1 : x->mtime > y->mtime ? -1 : 0;
+		return x->gz - y->gz;			/* uncompressed first */
+	return strcmp(x->path, y->path);
 }
 
-static int
-tail_cmp_mtime(const void *a, const void *b)
+static void
+tail_candidates_free(struct candidate *v, int n)
 {
-	const struct candidate	*x = a, *y = b;
+	int	 i;
 
-	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
 }
 
+/* Every candidate, newest first; the count (v to free with the above). */
 static int
 tail_candidates(struct tail *t, struct candidate **out)
 {
-	char			 dir[4096], *slash;
+	char			 dir[4096], *slash, *path;
 	const char		*base;
 	size_t			 blen;
 	DIR			*dp;
 	struct dirent		*de;
 	struct candidate	*v = NULL;
-	int			 n = 0;
+	enum tail_scheme	 scheme = TAIL_SCHEME_OTHER;
+	int			 i, n = 0, cap = 0;
 
+	*out = NULL;
 	snprintf(dir, sizeof(dir), "%s", t->path);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		return 0;
@@ -80,114 +127,186 @@ tail_candidates(struct tail *t, struct candidate **out)
 	blen = strlen(base);
 	if ((dp = opendir(dir[0] != '\0' ? dir : "/")) == NULL)
 		return 0;
-	while ((de = readdir(dp)) != NULL && n < TAIL_CANDIDATES_MAX) {
+	while ((de = readdir(dp)) != NULL) {
 		struct stat	 sb;
 		size_t		 l = strlen(de->d_name);
 
 		if (l <= blen + 1 || strncmp(de->d_name, base, blen) != 0 ||
 		    (de->d_name[blen] != '.' && de->d_name[blen] != '-'))
 			continue;
-		if (strlen(dir) + 1 + l + 1 > sizeof(v[0].path))
+		if (asprintf(&path, "%s/%s", dir, de->d_name) == -1)
+			break;
+		if (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			free(path);
 			continue;
-		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
-		memcpy(v[n].path, dir, strlen(dir));
-		v[n].path[strlen(dir)] = '/';
-		memcpy(v[n].path + strlen(dir) + 1, de->d_name, l + 1);
-		if (lstat(v[n].path, &sb) == -1 || !S_ISREG(sb.st_mode))
-			continue;
+		}
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			v = xrealloc(v, (size_t)cap * sizeof(*v));
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].path = path;
 		v[n].mtime = sb.st_mtime;
 		v[n].dev = sb.st_dev;
 		v[n].ino = sb.st_ino;
 		v[n].gz = l > 3 && strcmp(de->d_name + l - 3, ".gz") == 0;
+		tail_candidate_scheme(&v[n], de->d_name + blen);
+		scheme = n == 0 || scheme == v[n].scheme ? v[n].scheme : TAIL_SCHEME_OTHER;
 		n++;
 	}
 	closedir(dp);
+	for (i = 0; i < n; i++) {
+		if (scheme == TAIL_SCHEME_NUM)
+			v[i].rank = UINT64_MAX - v[i].num;
+		else if (scheme == TAIL_SCHEME_DATE)
+			v[i].rank = v[i].num;
+		else
+			v[i].rank = v[i].mtime < 0 ? 0 : (uint64_t)v[i].mtime;
+	}
+	/* sort, then keep the newest: never the first ones readdir happens to give */
 	if (n > 1)
 		qsort(v, (size_t)n, sizeof(*v), tail_cmp_candidate);
+	for (i = TAIL_CANDIDATES_MAX; i < n; i++)
+		free(v[i].path);
+	if (n > TAIL_CANDIDATES_MAX)
+		n = TAIL_CANDIDATES_MAX;
 	*out = v;
 	return n;
 }
 
+static int
+tail_open_rotated(const char *path)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1 &&
+	    errno != ENOENT)
+		log_warn("%s: cannot look into this rotated file", path);
+	return fd;
+}
+
 /*
  * Find an uncompressed rotated sibling whose first bytes equal the
- * source's fingerprint; open it.  -1 when there is none.
+ * source's fingerprint -- the file that was the source's, by device and
+ * inode, first -- and open it.  -1 when there is none.
  */
 int
 tail_find_copy(struct tail *t, const struct store_source *src, char *path,
     size_t plen, struct stat *sb)
 {
 	unsigned char		 head[STORE_FP_MAX];
-	struct candidate	*c = NULL;
-	int			 i, n, fd = -1;
+	struct candidate	*c;
+	int			 i, n, pass, fd = -1;
 
 	if (src->fp_len == 0)
 		return -1;
 	n = tail_candidates(t, &c);
-	for (i = 0; i < n && fd == -1; i++) {
-		if (c[i].gz)
-			continue;
-		if ((fd = open(c[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-			if (errno != ENOENT)
-				log_warn("%s: cannot look into this rotated file", c[i].path);
-			continue;
+	for (pass = src->ino != 0 ? 0 : 1; pass < 2 && fd == -1; pass++)
+		for (i = 0; i < n && fd == -1; i++) {
+			if (c[i].gz || (pass == 0 && (c[i].dev != (dev_t)src->dev ||
+			    c[i].ino != (ino_t)src->ino)))
+				continue;
+			if ((fd = tail_open_rotated(c[i].path)) == -1)
+				continue;
+			if (fstat(fd, sb) == 0 && S_ISREG(sb->st_mode) &&
+			    pread(fd, head, src->fp_len, 0) == (ssize_t)src->fp_len &&
+			    memcmp(head, src->fp, src->fp_len) == 0) {
+				snprintf(path, plen, "%s", c[i].path);
+				break;
+			}
+			close(fd);
+			fd = -1;
 		}
-		if (fstat(fd, sb) == 0 && S_ISREG(sb->st_mode) &&
-		    pread(fd, head, src->fp_len, 0) == (ssize_t)src->fp_len &&
-		    memcmp(head, src->fp, src->fp_len) == 0) {
-			snprintf(path, plen, "%s", c[i].path);
-			break;
-		}
-		close(fd);
-		fd = -1;
-	}
-	free(c);
+	tail_candidates_free(c, n);
 	return fd;
 }
 
 /*
- * A compressed copy of a generation, as a gen read from src's position
- * (checked against its marker).  NULL when it does not continue src.
+ * A rotated file by device and inode: at *path, where it was seen last,
+ * or wherever it was renamed to since (*path is updated).
  */
-static struct gen *
-tail_gen_gz(struct tail *t, const struct store_source *src, const char *path)
+int
+tail_find_inode(struct tail *t, dev_t dev, ino_t ino, char **path, struct stat *sb)
 {
-	struct input	*in;
-	struct gen	*g;
+	struct candidate	*c;
+	int			 i, n, fd = -1;
 
-	if ((in = input_open(path)) == NULL) {
-		log_warn("%s", path);
-		return NULL;
+	if (*path != NULL && (fd = open(*path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) != -1) {
+		if (fstat(fd, sb) == 0 && sb->st_dev == dev && sb->st_ino == ino)
+			return fd;
+		close(fd);
+		fd = -1;
 	}
-	if (input_skip(in, src->offset, src->tail, src->tail_len) != 1) {
-		log_warnx("%s: does not continue the generation read before; not used", path);
-		input_close(in);
-		return NULL;
+	n = tail_candidates(t, &c);
+	for (i = 0; i < n && fd == -1; i++) {
+		if (c[i].dev != dev || c[i].ino != ino ||
+		    (fd = tail_open_rotated(c[i].path)) == -1)
+			continue;
+		if (fstat(fd, sb) == -1 || sb->st_dev != dev || sb->st_ino != ino) {
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		free(*path);
+		*path = xstrdup(c[i].path);
 	}
-	g = tail_gen_new(t, -1, NULL);
-	tail_gen_resume(g, src);
-	g->in = in;
-	g->gzpath = xstrdup(path);
-	g->copy = g->rotated = 1;
-	return g;
+	tail_candidates_free(c, n);
+	return fd;
 }
 
+/*
+ * A compressed rotated sibling that continues a generation at offset:
+ * its first bytes are the fingerprint, the bytes before offset the
+ * marker.  The stream positioned there, or NULL.
+ */
+struct input *
+tail_find_gz(struct tail *t, const unsigned char *fp, size_t fp_len, uint64_t offset,
+    const unsigned char *marker, size_t marker_len, char **path)
+{
+	unsigned char		 head[STORE_FP_MAX];
+	struct candidate	*c;
+	struct input		*in = NULL;
+	int			 k, n;
+
+	n = tail_candidates(t, &c);
+	for (k = 0; k < n && in == NULL; k++) {
+		if (!c[k].gz || fp_len == 0 || (in = input_open(c[k].path)) == NULL)
+			continue;
+		if (input_peek(in, head, fp_len) != fp_len || memcmp(head, fp, fp_len) != 0) {
+			input_close(in);
+			in = NULL;
+			continue;
+		}
+		if (input_skip(in, offset, marker, marker_len) != 1) {
+			log_warnx("%s: does not continue the generation read before; "
+			    "not used", c[k].path);
+			input_close(in);
+			in = NULL;
+			continue;
+		}
+		*path = xstrdup(c[k].path);
+	}
+	tail_candidates_free(c, n);
+	return in;
+}
 
 /* ---- generations missed ---- */
 
-/* Is the file dev/ino one of t's open generations? */
+/* Is the file dev/ino one of t's generations (open or parked)? */
 static int
 tail_is_open(struct tail *t, dev_t dev, ino_t ino)
 {
 	struct gen	*g;
 
 	for (g = t->gens; g != NULL; g = g->next)
-		if (g->fd != -1 && g->dev == dev && g->ino == ino)
+		if ((g->fd != -1 || g->parked) && g->dev == dev && g->ino == ino)
 			return 1;
 	return 0;
 }
 
 /*
- * Does an open generation begin with head (a compressed copy of a
+ * Does a generation being read begin with head (a compressed copy of a
  * generation still draining through its open descriptor)?
  */
 static int
@@ -199,7 +318,7 @@ tail_open_head(struct tail *t, const unsigned char *head, size_t hn)
 
 	for (g = t->gens; g != NULL; g = g->next) {
 		if (g->fd == -1) {
-			if (g->src.fp_len > 0 && memcmp(g->src.fp, head,
+			if (g->has_src && g->src.fp_len > 0 && memcmp(g->src.fp, head,
 			    g->src.fp_len < hn ? g->src.fp_len : hn) == 0)
 				return 1;
 			continue;
@@ -215,69 +334,82 @@ tail_open_head(struct tail *t, const unsigned char *head, size_t hn)
 
 /*
  * Generations that were created and rotated away entirely while we were
- * not looking (two rotations or more): rotated files unknown to the
- * database and modified after 'last'.  Read each from its start, oldest
- * first, before the live file.
+ * not looking (two rotations or more while stopped or paused): the
+ * rotated files rotated after the newest one we know -- being read, or
+ * known to the store.  Walked newest first down to that one; read oldest
+ * first, before the live file (live_dev/live_ino, left out: it may have
+ * been renamed since the name was looked at).  Only when no rotated file
+ * is known at all does 'last' (a time) separate old files from missed
+ * ones.
  */
 int
-tail_missed(struct tail *t, int64_t last, const char *when)
+tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
+    ino_t live_ino)
 {
-	struct candidate	*c = NULL;
-	int			 i, nc;
+	struct candidate	*c;
+	struct store_source	 src;
+	unsigned char		(*heads)[STORE_FP_MAX];
+	size_t			*hlen;
+	int			*idx, i, j, k, nc, nm = 0, known = 0, found;
 
 	nc = tail_candidates(t, &c);
-	if (nc > 1)
-		qsort(c, (size_t)nc, sizeof(*c), tail_cmp_mtime);
-	for (i = 0; i < nc; i++) {
-		unsigned char		 head[STORE_FP_MAX];
-		struct store_source	 src;
-		struct input		*in;
-		struct gen		*g;
-		size_t			 hn;
-		int			 found, fd;
-		struct stat		 sb;
+	heads = xcalloc((size_t)nc + 1, sizeof(*heads));
+	hlen = xcalloc((size_t)nc + 1, sizeof(*hlen));
+	idx = xcalloc((size_t)nc + 1, sizeof(*idx));
+	for (i = 0; i < nc && !known; i++) {
+		struct input	*in;
 
-		if ((int64_t)c[i].mtime < last || tail_is_open(t, c[i].dev, c[i].ino))
-			continue;
+		if (c[i].dev == live_dev && c[i].ino == live_ino)
+			continue;	/* the live file, renamed since we looked */
+		if (tail_is_open(t, c[i].dev, c[i].ino)) {
+			known = 1;
+			break;
+		}
 		if ((in = input_open(c[i].path)) == NULL)
 			continue;
-		hn = input_peek(in, head, sizeof(head));
-		if (hn == 0 || tail_open_head(t, head, hn)) {
-			input_close(in);
+		hlen[nm] = input_peek(in, heads[nm], STORE_FP_MAX);
+		input_close(in);
+		if (hlen[nm] == 0)
 			continue;
+		if (tail_open_head(t, heads[nm], hlen[nm])) {
+			known = 1;
+			break;
 		}
-		if ((found = store_source_match(t->st, head, hn, &src)) == -1) {
-			input_close(in);
-			free(c);
-			return -1;
-		}
+		if ((found = store_source_match(t->st, heads[nm], hlen[nm], &src)) == -1)
+			goto fail;
 		if (found) {
-			input_close(in);
-			continue;		/* known: reconciled already */
+			known = 1;
+			break;
 		}
+		idx[nm++] = i;
+	}
+	for (j = nm - 1; j >= 0; j--) {
+		struct gen	*g;
+
+		k = idx[j];
+		if (!known && (int64_t)c[k].mtime < last)
+			continue;		/* older than anything we read */
 		log_info("%s: a generation rotated away %s; reading it from its "
-		    "start", c[i].path, when);
+		    "start", c[k].path, when);
 		if (tail_tx(t) == -1 ||
-		    store_source_new(t->st, t->path, head, hn, 0, 0, &src) == -1) {
-			input_close(in);
-			free(c);
-			return -1;
-		}
+		    store_source_new(t->st, t->path, heads[j], hlen[j], (uint64_t)c[k].dev,
+		    (uint64_t)c[k].ino, &src) == -1)
+			goto fail;
 		snprintf(src.state, sizeof(src.state), "rotated");
-		if (c[i].gz) {
-			g = tail_gen_new(t, -1, NULL);
-			g->in = in;
-			g->gzpath = xstrdup(c[i].path);
-			g->copy = 1;
-		} else {
-			input_close(in);
-			if ((fd = open(c[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-				continue;
-			if (fstat(fd, &sb) == -1) {
-				close(fd);
+		g = tail_gen_new(t, -1, NULL);
+		if (c[k].gz) {
+			if ((g->in = input_open(c[k].path)) == NULL) {
+				tail_gen_free(g);
 				continue;
 			}
-			g = tail_gen_new(t, fd, &sb);
+			g->gzpath = xstrdup(c[k].path);
+			g->copy = 1;
+		} else {
+			/* opened when its turn comes: descriptors stay bounded */
+			g->dev = c[k].dev;
+			g->ino = c[k].ino;
+			g->path = xstrdup(c[k].path);
+			g->parked = 1;
 		}
 		g->src = src;
 		g->has_src = 1;
@@ -286,8 +418,17 @@ tail_missed(struct tail *t, int64_t last, const char *when)
 		g->dirty = 1;
 		tail_gen_append(t, g);
 	}
-	free(c);
+	free(heads);
+	free(hlen);
+	free(idx);
+	tail_candidates_free(c, nc);
 	return 0;
+fail:
+	free(heads);
+	free(hlen);
+	free(idx);
+	tail_candidates_free(c, nc);
+	return -1;
 }
 
 /* ---- start: reconciliation ---- */
@@ -296,11 +437,11 @@ tail_missed(struct tail *t, int64_t last, const char *when)
 static int
 tail_reconcile_source(struct tail *t, struct store_source *src)
 {
-	char			 path[4096];
+	char			 path[4096], *gzpath;
 	struct stat		 sb;
 	struct gen		*g;
-	struct candidate	*c = NULL;
-	int			 fd, k, nc;
+	struct input		*in;
+	int			 fd;
 
 	if ((fd = tail_find_copy(t, src, path, sizeof(path), &sb)) != -1) {
 		if ((uint64_t)sb.st_size < src->offset) {
@@ -328,26 +469,18 @@ tail_reconcile_source(struct tail *t, struct store_source *src)
 			return 0;
 		}
 	}
-	nc = tail_candidates(t, &c);
-	for (k = 0; k < nc; k++) {
-		unsigned char	 head[STORE_FP_MAX];
-		struct input	*in;
-		size_t		 n;
-
-		if (!c[k].gz || (in = input_open(c[k].path)) == NULL)
-			continue;
-		n = input_peek(in, head, src->fp_len);
-		input_close(in);
-		if (n == src->fp_len && n > 0 && memcmp(head, src->fp, n) == 0 &&
-		    (g = tail_gen_gz(t, src, c[k].path)) != NULL) {
-			log_info("%s: finishing the generation rotated while stopped, "
-			    "from offset %llu", c[k].path, (unsigned long long)src->offset);
-			tail_gen_append(t, g);
-			free(c);
-			return 0;
-		}
+	if ((in = tail_find_gz(t, src->fp, src->fp_len, src->offset, src->tail,
+	    src->tail_len, &gzpath)) != NULL) {
+		log_info("%s: finishing the generation rotated while stopped, "
+		    "from offset %llu", gzpath, (unsigned long long)src->offset);
+		g = tail_gen_new(t, -1, NULL);
+		tail_gen_resume(g, src);
+		g->in = in;
+		g->gzpath = gzpath;
+		g->copy = g->rotated = 1;
+		tail_gen_append(t, g);
+		return 0;
 	}
-	free(c);
 	log_warnx("%s: the generation read before (source %lld, offset %llu) is gone; "
 	    "lines written to it after that are lost (recorded as a gap)", t->path,
 	    (long long)src->id, (unsigned long long)src->offset);
@@ -357,6 +490,27 @@ tail_reconcile_source(struct tail *t, struct store_source *src)
 		return -1;
 	t->n.gaps++;
 	return 0;
+}
+
+/*
+ * Did the generation src leave the name for a rotated file?  Its device
+ * and inode say so when they belong to a rotated file, not to the file
+ * now under the name, however alike their first bytes (a fixed banner).
+ */
+static int
+tail_moved(struct tail *t, const struct store_source *src, const struct stat *live)
+{
+	struct candidate	*c;
+	int			 i, n, moved = 0;
+
+	if (src->ino == 0 || ((dev_t)src->dev == live->st_dev &&
+	    (ino_t)src->ino == live->st_ino))
+		return 0;
+	n = tail_candidates(t, &c);
+	for (i = 0; i < n && !moved; i++)
+		moved = c[i].dev == (dev_t)src->dev && c[i].ino == (ino_t)src->ino;
+	tail_candidates_free(c, n);
+	return moved;
 }
 
 int
@@ -375,6 +529,8 @@ tail_reconcile(struct tail *t)
 	if (fd != -1 && (hn = pread(fd, head, sizeof(head), 0)) > 0) {
 		if ((found = store_source_match(t->st, head, (size_t)hn, &live_src)) == -1)
 			goto fail;
+		if (found && tail_moved(t, &live_src, &sb))
+			found = 0;
 	}
 	/* unfinished generations of this log, oldest first */
 	for (i = n - 1; i >= 0; i--) {
@@ -394,7 +550,8 @@ tail_reconcile(struct tail *t)
 		for (i = 0; i < n; i++)
 			if (strcmp(srcs[i].path, t->path) == 0 && srcs[i].last_commit > last)
 				last = srcs[i].last_commit;
-		if (tail_missed(t, last, "while stopped") == -1)
+		if (tail_missed(t, last, "while stopped", fd != -1 ? sb.st_dev : 0,
+		    fd != -1 ? sb.st_ino : 0) == -1)
 			goto fail;
 	}
 	free(srcs);

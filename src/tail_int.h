@@ -11,6 +11,8 @@
 #include "store.h"
 #include "tail.h"
 
+#define TAIL_OPEN_MAX	64	/* descriptors of rotated generations per log */
+
 struct tail;
 
 struct gen {
@@ -34,6 +36,9 @@ struct gen {
 	int		 copy;		/* a rotated copy read at start/copytruncate */
 	int		 at_end;	/* a compressed copy read to its end */
 	int		 done;		/* finished: freed once that is committed */
+	int		 parked;	/* rotated, descriptor closed: reopened by inode */
+	int		 parked_at_end;	/* ... when it had been read to its end */
+	char		*path;		/* where a parked generation was seen last */
 	int		 dirty;		/* state changed: save at commit */
 	const char	*np, *ne;	/* the rest of a line split at NUL runs */
 	double		 last_growth;
@@ -50,11 +55,13 @@ struct tail {
 	struct gen		*gens;
 	int			 warned_missing;
 	int			 warned_access;
+	int			 warned_bound;
 	double			 live_seen;	/* the name last seen on the live file */
 	struct tail_counters	 n;
 };
 
 double		 tail_now(void);
+double		 tail_mono(void);
 int		 tail_tx(struct tail *);
 struct gen	*tail_gen_new(struct tail *, int, const struct stat *);
 void		 tail_gen_free(struct gen *);
@@ -64,11 +71,15 @@ int		 tail_gen_source(struct tail *, struct gen *);
 int		 tail_marker_ok(struct gen *);
 int		 tail_open_log(struct tail *, struct stat *);
 int		 tail_truncated(struct tail *, struct gen *);
+void		 tail_bound(struct tail *);
 
 /* tail_copies.c */
 int		 tail_find_copy(struct tail *, const struct store_source *, char *,
 		    size_t, struct stat *);
-int		 tail_missed(struct tail *, int64_t, const char *);
+int		 tail_find_inode(struct tail *, dev_t, ino_t, char **, struct stat *);
+struct input	*tail_find_gz(struct tail *, const unsigned char *, size_t, uint64_t,
+		    const unsigned char *, size_t, char **);
+int		 tail_missed(struct tail *, int64_t, const char *, dev_t, ino_t);
 int		 tail_reconcile(struct tail *);
 
 #endif

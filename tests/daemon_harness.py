@@ -15,6 +15,7 @@ Environment: top_srcdir, top_builddir (set by "make check").
 import gzip
 import os
 import random
+import resource
 import shutil
 import signal
 import sqlite3
@@ -33,6 +34,10 @@ TIMEOUT = 60
 
 
 class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
     pass
 
 
@@ -103,9 +108,11 @@ class Harness:
         return lines
 
     # -- the daemon --
-    def start(self, args=("-f",), wait_ready=True):
+    def start(self, args=("-f",), wait_ready=True, env=None, preexec=None):
         self.proc = subprocess.Popen([BWD, "-c", self.conf] + list(args),
-                                     stdout=subprocess.DEVNULL, stderr=self.stderr)
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr,
+                                     env=None if env is None else dict(os.environ, **env),
+                                     preexec_fn=preexec)
         if wait_ready:
             wait_for(lambda: os.path.exists(self.db) and self.query_ok(),
                      "the daemon to create its database", 20)
@@ -663,6 +670,11 @@ def s_config(h):
         r = subprocess.run([BWD] + args, capture_output=True, text=True)
         if r.returncode != 0 or not r.stdout.startswith(want):
             raise Fail("%s: exit %d, %r" % (args, r.returncode, r.stdout))
+    # -n: every source must exist and be readable
+    r = subprocess.run([BWD, "-n", "-c", h.conf], capture_output=True, text=True)
+    if r.returncode != 78 or "mail.log: No such file" not in r.stderr:
+        raise Fail("-n with the log missing: %d %s %s" % (r.returncode, r.stdout, r.stderr))
+    open(h.log, "ab").close()
     r = subprocess.run([BWD, "-n", "-c", h.conf], capture_output=True, text=True)
     if r.returncode != 0 or "configuration OK" not in r.stdout:
         raise Fail("-n on a good config: %d %s %s" % (r.returncode, r.stdout, r.stderr))
@@ -700,6 +712,191 @@ def s_config(h):
     h.stop()
 
 
+# ---- issue 11: generations lost, files clobbered ----
+
+def copytruncate(path, dest):
+    """logrotate's copytruncate: copy, then truncate in place."""
+    shutil.copyfile(path, dest)
+    os.truncate(path, 0)
+
+
+def faketime(offset):
+    """The environment that runs a program under libfaketime (Debian
+    package faketime) with its clock moved by offset ("+1h", "-30m")."""
+    for d in ("/usr/lib/x86_64-linux-gnu/faketime", "/usr/lib/aarch64-linux-gnu/faketime",
+              "/usr/lib/faketime", "/usr/local/lib/faketime"):
+        lib = os.path.join(d, "libfaketime.so.1")
+        if os.path.exists(lib):
+            return {"LD_PRELOAD": lib, "FAKETIME": offset, "FAKETIME_DONT_RESET": "1"}
+    raise Skip("libfaketime is not installed (Debian package faketime)")
+
+
+def s_paused_copytruncates_slow(h):
+    """Two copytruncates 2 s apart while the daemon is paused (issue 11, 1):
+    the middle generation's copy is older than the moment the daemon looks
+    again; the old daemon took that moment for 'the last look' and skipped it
+    (1,400 of 1,900 lines)."""
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    h.proc.send_signal(signal.SIGSTOP)
+    h.append(600)
+    copytruncate(h.log, h.log + ".1")
+    h.append(500)                     # the middle generation
+    time.sleep(2)
+    os.rename(h.log + ".1", h.log + ".2")
+    copytruncate(h.log, h.log + ".1")
+    h.append(500)
+    time.sleep(1.2)
+    h.proc.send_signal(signal.SIGCONT)
+    h.wait_caught_up(timeout=20)
+    h.check()
+    h.stop()
+
+
+def s_clock_back(h):
+    """The clock set back 1 h while the daemon is stopped, two rotations while
+    stopped (issue 11, 3).  The first run is under faketime +1h, so its
+    commits are an hour 'later' than the rotations that follow."""
+    fake = faketime("+1h")
+    h.append(300)
+    h.start(env=fake)
+    h.wait_caught_up()
+    h.stop()
+    h.append(400)                     # rest of the known generation
+    os.rename(h.log, h.log + ".1")
+    h.append(500)                     # a generation never seen running
+    time.sleep(1.1)
+    os.rename(h.log + ".1", h.log + ".2")
+    os.rename(h.log, h.log + ".1")
+    h.append(800)
+    h.start()
+    h.wait_caught_up(timeout=20)
+    h.check()
+    h.stop()
+
+
+def s_same_banner(h):
+    """Two generations that begin with the same banner line, the last commit
+    having seen only the banner (issue 11, 4): rotated (rename) while stopped."""
+    banner = b"Nov 22 08:00:00 mx syslogd: restart -- the same banner every time"
+
+    def put(lines):
+        with open(h.log, "ab") as f:
+            f.write(b"".join(l + b"\n" for l in lines))
+        h.written.extend(lines)
+    put([banner])
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(600)                     # the old generation's late lines
+    os.rename(h.log, h.log + ".1")
+    put([banner])
+    h.append(900)
+    h.start()
+    h.wait_caught_up(timeout=20)
+    h.check()
+    h.stop()
+
+
+def s_many_rotated(h):
+    """A year of mail.log-YYYYMMDD.gz beside the log (issue 11, 5): the
+    generation rotated while stopped must be found whatever the directory
+    order; five restarts."""
+    day = 86400
+    t0 = time.mktime((2023, 1, 1, 12, 0, 0, 0, 0, 0))
+    for i in range(1000):
+        t = t0 + i * day
+        p = "%s-%s.gz" % (h.log, time.strftime("%Y%m%d", time.gmtime(t)))
+        with gzip.open(p, "wb") as f:
+            f.write(b"Jan  1 00:00:00 old syslogd: day %d\n" % i)
+        os.utime(p, (t, t))
+    h.append(100)
+    h.start()
+    h.wait_caught_up()
+    for k in range(5):
+        h.stop()
+        h.append(200)                 # written while stopped, then rotated
+        os.rename(h.log, "%s-2026112%d" % (h.log, 4 + k))
+        h.append(50)
+        h.start()
+        h.wait_caught_up(timeout=30)
+    h.check()
+    gaps = h.q("select count(*) from gap")[0][0]
+    if gaps:
+        raise Fail("%d gap rows: nothing had to be lost" % gaps)
+    h.stop()
+
+
+def s_fd_exhaustion(h):
+    """1,100 rename rotations within rotate_quiet, RLIMIT_NOFILE 1024 (issue 11,
+    6): every line still on disk is read, and the bound is said in the log."""
+    h.write_conf("rotate_quiet = 60s\n")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+    h.append(40)
+    h.start(preexec=limit)
+    h.wait_caught_up()
+    for i in range(1100):
+        h.append(40)
+        os.rename(h.log, "%s-2026112410%04d" % (h.log, i))
+    h.append(40)
+    h.wait_caught_up(timeout=120)
+    h.check()
+    h.stop()
+
+
+def s_overlong_counted(h):
+    """Over-long lines count in line_stats like every other line (import counts
+    them): a 3 MB line and a 100 kB line between real ones."""
+    h.start()
+    h.append(100)
+    with open(h.log, "ab") as f:
+        f.write(b"y" * (3 * 1024 * 1024) + b"\n")
+        f.write(b"z" * (100 * 1024) + b"\n")
+    h.append(100)
+    h.wait_caught_up(expected=len(h.written) + 2)
+    h.check(lines_exact=False)
+    h.stop()
+
+
+def s_pidfile_symlink(h):
+    """The pid file is never written through a planted symlink (issue 11, 2),
+    and a pid file directory others can write to is refused."""
+    victim = os.path.join(h.dir, "victim")
+    with open(victim, "wb") as f:
+        f.write(b"precious\n")
+    pid = os.path.join(h.dir, "bw.pid")
+    os.symlink(victim, pid + ".tmp")
+    h.append(50)
+    h.start()
+    h.wait_caught_up()
+    with open(victim, "rb") as f:
+        if f.read() != b"precious\n":
+            raise Fail("the pid file was written through a symlink")
+    with open(pid) as f:
+        if f.read().strip() != str(h.proc.pid):
+            raise Fail("pid file does not hold the daemon's pid")
+    h.stop()
+    if os.path.exists(pid) or not os.path.exists(victim):
+        raise Fail("pid file left behind, or the victim removed")
+    # a directory the group can write to: refused before anything is written
+    shared = os.path.join(h.dir, "run")
+    os.mkdir(shared)
+    os.chmod(shared, 0o775)
+    with open(h.conf) as f:
+        conf = f.read().replace(pid, os.path.join(shared, "bw.pid"))
+    with open(h.conf, "w") as f:
+        f.write(conf)
+    r = subprocess.run([BWD, "-f", "-c", h.conf], capture_output=True, text=True,
+                       timeout=20)
+    if r.returncode != 78 or "writable" not in r.stderr:
+        raise Fail("group-writable pid file directory: exit %d: %s" % (r.returncode, r.stderr))
+    if os.listdir(shared):
+        raise Fail("files created in the refused directory: %s" % os.listdir(shared))
+
+
 SCENARIOS = {
     "steady": s_steady,
     "rename": s_rename,
@@ -722,6 +919,13 @@ SCENARIOS = {
     "garbage": s_garbage,
     "missing": s_missing_then_created,
     "config": s_config,
+    "paused-copytruncates-slow": s_paused_copytruncates_slow,
+    "clock-back": s_clock_back,
+    "same-banner": s_same_banner,
+    "many-rotated": s_many_rotated,
+    "fd-exhaustion": s_fd_exhaustion,
+    "overlong-counted": s_overlong_counted,
+    "pidfile-symlink": s_pidfile_symlink,
 }
 
 
@@ -731,14 +935,19 @@ def main():
         return 2
     name = sys.argv[1]
     h = Harness(name)
-    ok = False
+    ok, skipped = False, None
     try:
         SCENARIOS[name](h)
         ok = True
+    except Skip as e:
+        ok, skipped = True, e
     except Fail as e:
         sys.stderr.write("FAIL %s: %s\n" % (name, e))
     finally:
         h.close(ok)
+    if skipped is not None:
+        print("SKIP: %s: %s" % (name, skipped))
+        return 77
     print("%s: %s" % ("PASS" if ok else "FAIL", name))
     return 0 if ok else 1
 

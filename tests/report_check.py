@@ -9,7 +9,8 @@ The CLASSIFY.jsonl files are `bouncewatch classify --format json` of the
 logs that were imported, in import order.  From them alone this script
 rebuilds what the store should hold -- one count per delivery line by local
 day, domain, class and reason; a qmgr "expired" line counts once for each
-recipient of that queue id whose last attempt was deferred (domain of that
+recipient of that message (queue id, host and Postfix instance: queue ids
+collide across hosts) whose last attempt was deferred (domain of that
 recipient), or once for domain "" when none is known -- and from that every
 number of the report: totals, per-domain counts and rates, top reasons,
 days, hours, relays, local_throttle, the changes against the 7 days before,
@@ -58,7 +59,7 @@ def ascii_lower(s):
 
 def events(files):
     """Every stored delivery attempt: (time, domain, class, reason, relay)."""
-    deferred = {}       # (queue id, recipient) -> relay of the last deferral
+    deferred = {}       # (message, recipient) -> relay of the last deferral
     for path in files:
         with open(path, encoding="utf-8") as f:
             for raw in f:
@@ -66,10 +67,12 @@ def events(files):
                 if r["time"] is None:
                     continue
                 t = epoch(r["time"])
+                msg = (r["host"], (r["syslog_name"] or "").split("/")[0],
+                       r["queue_id"])
                 if r["kind"] == "delivery":
                     yield (t, r["domain"] or "", r["class"], r["reason"] or "none",
                            r["relay"])
-                    key = (r["queue_id"], r["recipient"])
+                    key = (msg, r["recipient"])
                     if r["queue_id"] is None or r["recipient"] is None:
                         continue
                     if r["status"] in ("deferred", "softbounce"):
@@ -77,7 +80,7 @@ def events(files):
                     elif r["mta"] == "postfix":
                         deferred.pop(key, None)
                 elif r["kind"] == "expired":
-                    hits = [k for k in deferred if k[0] == r["queue_id"]]
+                    hits = [k for k in deferred if k[0] == msg]
                     for k in hits:
                         rcpt = k[1]
                         dom = ascii_lower(rcpt.rsplit("@", 1)[1]) if "@" in rcpt else ""

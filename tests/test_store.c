@@ -1475,6 +1475,26 @@ test_not_sqlite(void **state)
 	path = tpath("short.txt");
 	write_file(path, "hello\n", 6);
 	refuse(path, STORE_ENOTDB, "not a bouncewatch database", 0);
+
+	/* a server's URI is not taken for a file name (and no file appears) */
+	{
+		enum store_err	 why;
+		char		 err[256];
+
+#ifdef HAVE_LIBPQ
+		/* built with PostgreSQL: a server that is not there */
+		assert_null(store_open("postgresql://localhost:1/bw", STORE_RW, utc,
+		    &why, err, sizeof(err)));
+		assert_int_not_equal(why, STORE_OK);
+		assert_non_null(strstr(err, "postgresql: connect"));
+#else
+		assert_null(store_open("postgresql://localhost/bw", STORE_RW, utc, &why,
+		    err, sizeof(err)));
+		assert_int_equal(why, STORE_EOTHER);
+		assert_non_null(strstr(err, "no PostgreSQL backend"));
+#endif
+		assert_int_equal(access("postgresql:", F_OK), -1);
+	}
 }
 
 /* Another application's SQLite database. */
@@ -1807,6 +1827,10 @@ test_pending_lifetime(void **state)
 	const char *const	 later[] = {
 		"2026-11-15T10:00:00+00:00 mx1 postfix/smtp[42]: AAA0000003: to=<x@three.example>, relay=mx.three.example[192.0.2.3]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
 	};
+	/* a clock ten years ahead is not believed */
+	const char *const	 future[] = {
+		"2036-11-15T10:00:00+00:00 mx1 postfix/smtp[42]: AAA0000005: to=<z@three.example>, relay=mx.three.example[192.0.2.3]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
+	};
 	/* a day and an hour after the second, with a one-day lifetime */
 	const char *const	 last[] = {
 		"2026-11-13T10:00:00+00:00 mx1 postfix/smtp[42]: AAA0000004: to=<y@three.example>, relay=mx.three.example[192.0.2.3]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
@@ -1826,6 +1850,8 @@ test_pending_lifetime(void **state)
 	got = rows_of(path, "SELECT queue_id FROM pending");
 	assert_string_equal(got, "AAA0000002\n");
 	free(got);
+	add_text(st, src.id, future, 1);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), 1);
 	store_close(st);
 
 	/* configurable: one day; the newest log time decides, not the clock */

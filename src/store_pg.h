@@ -1,0 +1,154 @@
+/*
+ * store_pg.h -- inside the PostgreSQL backend: its connections, the
+ * batch it holds until commit and the helpers shared by store_pg.c
+ * (connections, schema, transactions, sources, prune), store_pg_write.c
+ * (the writer's operations) and store_pg_read.c (the reader's).
+ */
+#ifndef BW_STORE_PG_H
+#define BW_STORE_PG_H
+
+#include <libpq-fe.h>
+
+#include "store_backend.h"
+
+#define PG_SCHEMA_VERSION	1
+#define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
+#define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
+
+/* A growing byte buffer (COPY data, SQL text, sanitised strings). */
+struct pgbuf {
+	char		*p;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* An unrecognised reply of the batch, merged by normalised text. */
+struct pg_unrec {
+	char		*norm;
+	char		*example;
+	char		*domain;
+	int64_t		 n;
+	int64_t		 first, last;
+};
+
+/* A failure row in the COPY buffer. */
+struct pg_frow {
+	int64_t		 id;
+	int64_t		 domain;
+	size_t		 off;		/* its line's first byte */
+};
+
+/* A pending deferral's put or delete, the batch's last for its key. */
+struct pg_pop {
+	char		*qid;
+	int64_t		 host_id;
+	int64_t		 instance_id;
+	int64_t		 rcpt;
+	int64_t		 failure_id;
+	int64_t		 time;
+	int		 put;		/* 0: delete */
+	int		 dead;		/* its queue id expired in the batch */
+	size_t		 next;		/* the queue id's previous pop + 1 */
+};
+
+struct pg {
+	char		*conninfo;
+	PGconn		*c;
+	int		 ro;
+	int		 tx;		/* BEGIN sent on c */
+	int		 sync_off;	/* synchronous_commit = off */
+	int		 lock_ms;	/* lock_timeout, 0: none */
+	int		 temp;		/* the session's staging tables exist */
+	char		 xid[32];	/* the open transaction's id */
+	char		 uncertain[32];	/* a COMMIT whose answer was lost */
+
+	char		 node[256];
+	int64_t		 node_id;	/* 0: not yet looked up */
+	int		 node_locked;	/* the session holds its advisory lock */
+
+	int64_t		 id_next;	/* failure ids reserved: [id_next, id_end) */
+	int64_t		 id_end;
+
+	struct pgbuf	 names;		/* interned values new to the batch, COPY */
+	struct hash	 namemap;
+	struct hash	 known;		/* ids committed in earlier batches */
+	struct pgbuf	 frows;		/* failure rows, COPY text */
+	int64_t		 frows_first;	/* the first id in frows, 0: empty */
+	struct pg_frow	*fr;		/* the rows in frows, in id order */
+	size_t		 nfr, frcap;
+	struct pg_pop	*pop;		/* pending puts and deletes of the batch */
+	size_t		 npop, popcap;
+	struct hash	 popmap;	/* (queue id, rcpt) -> pop index + 1 */
+	struct hash	 pqids;		/* message -> its last pop index + 1 */
+	struct store_counter *cnt;	/* the batch's, merged at commit */
+	size_t		 ncnt, cntcap;
+	struct store_dayspan *spans;
+	size_t		 nspans, spancap;
+	struct pg_unrec	*unrec;
+	size_t		 nunrec, unreccap;
+	struct hash	 unrecmap;
+
+	struct pgbuf	 tmp;		/* scratch: sanitised texts */
+	struct pgbuf	 tmp2;
+	struct pgbuf	 sql;		/* scratch: statement text */
+};
+
+#define PG(st)	((struct pg *)(st)->bd)
+
+/* store_pg.c */
+int	 pg_fail(struct store *, PGconn *, PGresult *, const char *what);
+int	 pg_ok(struct store *, PGconn *, PGresult *, ExecStatusType,
+	    const char *what);
+PGresult *pg_exec(struct store *, PGconn *, const char *sql, int n,
+	    const char *const *vals, const int *lens, const int *fmts,
+	    ExecStatusType, const char *what);
+int	 pg_cmd(struct store *, PGconn *, const char *sql, const char *what);
+int	 pg_node_find(struct store *);	/* the node's id, if it exists */
+int	 pg_node(struct store *);	/* and its lock, before its writes */
+void	 pg_buf_add(struct pgbuf *, const void *, size_t);
+void	 pg_buf_printf(struct pgbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Valid UTF-8 without NUL: invalid bytes become '?'; COPY escaping. */
+void	 pg_buf_text(struct pgbuf *, const char *, size_t, int copy);
+const char *pg_cstr(struct store *, const char *, size_t);
+
+/* store_pg_write.c */
+int64_t	 pg_intern(struct store *, enum store_intern, const char *, size_t,
+	    const char *, uint64_t);
+int64_t	 pg_reply(struct store *, int, struct span, struct span);
+int64_t	 pg_failure_add(struct store *, const struct store_frow *);
+int	 pg_unrecognised_add(struct store *, const char *, int64_t,
+	    struct span, const char *);
+int	 pg_daily_add(struct store *, const struct store_counter *, size_t);
+int	 pg_spans_add(struct store *, const struct store_dayspan *, size_t);
+int	 pg_linestats_add(struct store *, int64_t, const int64_t *);
+int	 pg_pending_put(struct store *, const struct store_qkey *, int64_t,
+	    int64_t, int64_t);
+int	 pg_pending_del(struct store *, const struct store_qkey *, int64_t);
+int	 pg_pending_get(struct store *, const struct store_qkey *, int64_t **);
+int	 pg_pending_forget(struct store *, const struct store_qkey *);
+int	 pg_pending_qids(struct store *, store_qid_cb, void *);
+int	 pg_pending_expire(struct store *, int64_t);
+int	 pg_expire_copy(struct store *, int64_t, const struct store_expiry *,
+	    int64_t *, int64_t *);
+int	 pg_write_flush(struct store *);	/* everything, at commit */
+void	 pg_write_committed(struct pg *);	/* then, once committed */
+void	 pg_write_drop(struct pg *);		/* the batch, at rollback */
+void	 pg_pop_drop(struct pg *);
+void	 pg_write_free(struct pg *);
+
+/* store_pg_read.c */
+int	 pg_read_begin(struct store *);
+void	 pg_read_end(struct store *);
+int64_t	 pg_name_find(struct store *, enum store_name, const char *);
+int	 pg_daily_range(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
+int	 pg_failure_range(struct store *, const struct store_range *,
+	    store_failure_cb, void *);
+char	*pg_name(struct store *, enum store_name, int64_t);
+int	 pg_failure_text(struct store *, int64_t, char **, char **);
+int	 pg_source_each(struct store *,
+	    int (*)(const struct store_source *, void *), void *);
+int	 pg_source_get(struct store *, int64_t, struct store_source *);
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * store_pg_read.c -- the PostgreSQL backend's reads: a node's sources,
+ * and the reader's operations (counters, failure rows, names) for the
+ * report, in one REPEATABLE READ snapshot.  Long ranges come through a
+ * cursor, so they never sit whole in memory.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_pg.h"
+#include "util.h"
+
+/* ---- sources ---- */
+
+static void
+pg_bytes(PGresult *r, int row, int col, unsigned char *out, size_t max,
+    size_t *len)
+{
+	unsigned char	*b;
+	size_t		 n = 0;
+
+	b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+	if (b == NULL)
+		n = 0;
+	if (n > max)
+		n = max;
+	if (n > 0)
+		memcpy(out, b, n);
+	PQfreemem(b);
+	*len = n;
+}
+
+static void
+pg_source_row(PGresult *r, int i, struct store_source *s)
+{
+	size_t	 n;
+
+	memset(s, 0, sizeof(*s));
+	s->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	snprintf(s->path, sizeof(s->path), "%s", PQgetvalue(r, i, 1));
+	pg_bytes(r, i, 2, s->fp, STORE_FP_MAX, &n);
+	s->fp_len = (size_t)strtoull(PQgetvalue(r, i, 3), NULL, 10);
+	if (s->fp_len > n)
+		s->fp_len = n;
+	s->dev = (uint64_t)strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	s->ino = (uint64_t)strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	s->offset = (uint64_t)strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	pg_bytes(r, i, 7, s->tail, STORE_TAIL_MAX, &s->tail_len);
+	s->lines = (uint64_t)strtoll(PQgetvalue(r, i, 8), NULL, 10);
+	snprintf(s->state, sizeof(s->state), "%s", PQgetvalue(r, i, 9));
+	s->last_commit = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+}
+
+#define PG_SOURCE_COLS	"id, path, fp, fp_len, dev, ino, \"offset\", tail, lines," \
+	" state, last_commit FROM source"
+
+/* This node's sources, newest first (a reader: every node's), to cb. */
+int
+pg_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
+    void *arg)
+{
+	struct pg		*pg = PG(st);
+	struct store_source	 s;
+	char			 node[32];
+	const char		*p[1] = { node };
+	PGresult		*r;
+	int			 i, n, stop = 0;
+
+	if (pg_node(st) == -1)
+		return -1;
+	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
+	if ((r = pg_exec(st, pg->c, "SELECT " PG_SOURCE_COLS
+	    " WHERE $1::int = 0 OR node_id = $1 ORDER BY id DESC", 1, p, NULL, NULL,
+	    PGRES_TUPLES_OK, "sources")) == NULL)
+		return -1;
+	n = PQntuples(r);
+	for (i = 0; i < n && !stop; i++) {
+		pg_source_row(r, i, &s);
+		stop = cb(&s, arg) == -1;
+	}
+	PQclear(r);
+	return stop ? -1 : 0;
+}
+
+int
+pg_source_get(struct store *st, int64_t id, struct store_source *out)
+{
+	struct pg	*pg = PG(st);
+	char		 num[2][32];
+	const char	*p[2] = { num[0], num[1] };
+	PGresult	*r;
+	int		 found;
+
+	if (pg_node(st) == -1)
+		return -1;
+	snprintf(num[0], 32, "%lld", (long long)id);
+	snprintf(num[1], 32, "%lld", (long long)pg->node_id);
+	if ((r = pg_exec(st, pg->c, "SELECT " PG_SOURCE_COLS
+	    " WHERE id = $1 AND ($2::int = 0 OR node_id = $2)", 2, p, NULL, NULL,
+	    PGRES_TUPLES_OK, "source")) == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1))
+		pg_source_row(r, 0, out);
+	PQclear(r);
+	return found;
+}
+
+/* ---- the reader ---- */
+
+int
+pg_read_begin(struct store *st)
+{
+	return pg_cmd(st, PG(st)->c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    "begin");
+}
+
+void
+pg_read_end(struct store *st)
+{
+	struct pg	*pg = PG(st);
+
+	if (PQtransactionStatus(pg->c) != PQTRANS_IDLE)
+		PQclear(PQexec(pg->c, "COMMIT"));
+}
+
+int64_t
+pg_name_find(struct store *st, enum store_name which, const char *name)
+{
+	const char	*p[1];
+	PGresult	*r;
+	int64_t		 id = 0;
+
+	if (which != STORE_DOMAIN && which != STORE_HOST)
+		return store_fail(st, STORE_EOTHER, "no lookup by name");
+	p[0] = pg_cstr(st, name, strlen(name));
+	if ((r = pg_exec(st, PG(st)->c, which == STORE_DOMAIN ?
+	    "SELECT id FROM domain WHERE name = $1" :
+	    "SELECT id FROM host WHERE name = $1", 1, p, NULL, NULL,
+	    PGRES_TUPLES_OK, "lookup")) == NULL)
+		return -1;
+	if (PQntuples(r) > 0)
+		id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return id;
+}
+
+/*
+ * Rows of a query, PG_FETCH at a time through a cursor: the callback may
+ * run queries of its own between two fetches (names by id).  Inside the
+ * reader's transaction, or one of its own.
+ */
+#define PG_FETCH	10000
+#define PG_FETCH_S	"10000"
+
+typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);
+
+static int
+pg_rows(struct store *st, const char *sql, int n, const char *const *p,
+    pg_row_cb cb, void *arg, const char *what)
+{
+	PGconn		*c = PG(st)->c;
+	PGresult	*r;
+	int		 own = PQtransactionStatus(c) == PQTRANS_IDLE, i, rows, rc = 0;
+	char		*decl;
+
+	if (own && pg_cmd(st, c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    what) == -1)
+		return -1;
+	decl = xmalloc(strlen(sql) + 64);
+	snprintf(decl, strlen(sql) + 64, "DECLARE bw_rows NO SCROLL CURSOR FOR %s", sql);
+	r = pg_exec(st, c, decl, n, p, NULL, NULL, PGRES_COMMAND_OK, what);
+	free(decl);
+	if (r == NULL)
+		rc = -1;
+	PQclear(r);
+	while (rc == 0) {
+		if ((r = pg_exec(st, c, "FETCH " PG_FETCH_S " FROM bw_rows", 0, NULL, NULL, NULL,
+		    PGRES_TUPLES_OK, what)) == NULL) {
+			rc = -1;
+			break;
+		}
+		rows = PQntuples(r);
+		for (i = 0; i < rows && rc == 0; i++)
+			rc = cb(st, r, i, arg);
+		PQclear(r);
+		if (rows < PG_FETCH)
+			break;
+	}
+	if (rc == 0 || PQtransactionStatus(c) == PQTRANS_INTRANS)
+		PQclear(PQexec(c, "CLOSE bw_rows"));
+	if (own)
+		PQclear(PQexec(c, rc == 0 ? "COMMIT" : "ROLLBACK"));
+	return rc;
+}
+
+static void
+pg_range_params(const struct store_range *rg, char num[3][32], const char **p)
+{
+	snprintf(num[0], 32, "%lld", (long long)rg->t0);
+	snprintf(num[1], 32, "%lld", (long long)rg->t1);
+	snprintf(num[2], 32, "%lld", (long long)rg->domain);
+	p[0] = rg->from;
+	p[1] = rg->to;
+	p[2] = num[0];
+	p[3] = num[1];
+	p[4] = num[2];
+}
+
+struct pg_cb {
+	store_daily_cb	 daily;
+	store_failure_cb failure;
+	void		*arg;
+	const struct store_range *rg;
+};
+
+/* Is a row of this host in the range?  (Few hosts: a plain scan.) */
+static int
+pg_host_in(const struct store_range *rg, int64_t host)
+{
+	size_t	 i;
+
+	if (rg->hosts == NULL)
+		return 1;
+	for (i = 0; i < rg->nhosts; i++)
+		if (rg->hosts[i] == host)
+			return 1;
+	return 0;
+}
+
+static int
+pg_daily_row(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_daily	 row;
+
+	(void)st;
+	row.day = PQgetvalue(r, i, 0);
+	row.domain_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.cls = atoi(PQgetvalue(r, i, 2));
+	row.reason = atoi(PQgetvalue(r, i, 3));
+	row.n = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	row.host_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	row.instance_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	return pg_host_in(cb->rg, row.host_id) ? cb->daily(&row, cb->arg) : 0;
+}
+
+int
+pg_daily_range(struct store *st, const struct store_range *rg, store_daily_cb cb,
+    void *arg)
+{
+	struct pg_cb	 c = { cb, NULL, arg, rg };
+	char		 num[3][32];
+	const char	*p[5];
+
+	pg_range_params(rg, num, p);
+	p[2] = p[4];
+	return pg_rows(st, "SELECT to_char(day, 'YYYY-MM-DD'), domain_id, class_id,"
+	    " reason_id, n, host_id, instance_id FROM daily"
+	    " WHERE day BETWEEN $1::date AND $2::date"
+	    " AND ($3::bigint = 0 OR domain_id = $3)"
+	    " ORDER BY day, domain_id, class_id, reason_id, host_id, instance_id", 3, p,
+	    pg_daily_row, &c,
+	    "daily counters");
+}
+
+static int
+pg_failure_row(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_failure	 row;
+
+	(void)st;
+	row.id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	row.time = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.domain_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	row.cls = atoi(PQgetvalue(r, i, 3));
+	row.reason = atoi(PQgetvalue(r, i, 4));
+	row.diagnostic_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	row.relay_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	row.host_id = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+	row.instance_id = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+	return pg_host_in(cb->rg, row.host_id) ? cb->failure(&row, cb->arg) : 0;
+}
+
+int
+pg_failure_range(struct store *st, const struct store_range *rg,
+    store_failure_cb cb, void *arg)
+{
+	struct pg_cb	 c = { NULL, cb, arg, rg };
+	char		 num[3][32];
+	const char	*p[5];
+
+	pg_range_params(rg, num, p);
+	/* day_span bounds the ids of each day, as in SQLite */
+	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
+	    " coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0),"
+	    " coalesce(f.host_id, 0), coalesce(f.instance_id, 0) FROM failure f"
+	    " WHERE f.id BETWEEN"
+	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
+	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
+	    " AND f.time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR f.domain_id = $5)"
+	    " ORDER BY f.id", 5, p, pg_failure_row, &c, "failure rows");
+}
+
+/* Text columns of the row with this id: malloc'd, "" when absent. */
+static int
+pg_lookup(struct store *st, const char *sql, int64_t id, char **a, char **b)
+{
+	char		 num[32];
+	const char	*p[1] = { num };
+	PGresult	*r;
+	int		 found;
+
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	if ((r = pg_exec(st, PG(st)->c, sql, 1, p, NULL, NULL, PGRES_TUPLES_OK,
+	    "lookup")) == NULL)
+		return -1;
+	found = PQntuples(r) > 0;
+	*a = xstrdup(found ? PQgetvalue(r, 0, 0) : "");
+	if (b != NULL)
+		*b = xstrdup(found ? PQgetvalue(r, 0, 1) : "");
+	PQclear(r);
+	return 0;
+}
+
+char *
+pg_name(struct store *st, enum store_name which, int64_t id)
+{
+	static const char *const sql[] = {
+		[STORE_DOMAIN] = "SELECT name FROM domain WHERE id = $1",
+		[STORE_RELAY] = "SELECT name FROM relay WHERE id = $1",
+		[STORE_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = $1",
+		[STORE_HOST] = "SELECT name FROM host WHERE id = $1",
+	};
+	char	*s;
+
+	if (pg_lookup(st, sql[which], id, &s, NULL) == -1)
+		return NULL;
+	return s;
+}
+
+int
+pg_failure_text(struct store *st, int64_t id, char **text, char **domain)
+{
+	/* v_failures puts the row's words back into its template */
+	return pg_lookup(st, "SELECT diagnostic, domain FROM v_failures WHERE id = $1",
+	    id, text, domain);
+}
