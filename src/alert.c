@@ -36,7 +36,6 @@
 #define ALERT_CHILDREN_MAX	8
 #define ALERT_HOSTS		4
 #define ALERT_KILL_GRACE	2.0	/* seconds from SIGTERM to SIGKILL */
-#define ALERT_RATE_EVERY	60	/* seconds between rate baselines */
 
 /* A (domain, reason) with failures in the window. */
 struct alert_key {
@@ -106,6 +105,8 @@ struct alert {
 	int64_t			 latest;	/* newest log time counted */
 	int64_t			 blatest;	/* newest log time staged */
 	int64_t			 rate_quiet_until;
+	int64_t			 base_minute;	/* the baseline below is of: */
+	int64_t			 base_att, base_fail;
 
 	struct alert_src	*src;
 	size_t			 nsrc;
@@ -323,6 +324,7 @@ alert_set_conf(struct alert *a, const struct alert_conf *c)
 	for (i = 0; i < a->nminutes; i++)
 		a->minutes[i].minute = -1;
 	a->latest = latest;
+	a->base_minute = -1;
 }
 
 static void	alert_child_free(struct alert_child *);
@@ -596,7 +598,7 @@ alert_judge_rate(struct alert *a, int64_t now)
 	size_t			 i;
 	int			 d;
 
-	if (now < a->rate_quiet_until)
+	if (a->conf.rate_factor == 0 || now < a->rate_quiet_until)
 		return;
 	for (i = 0; i < a->nminutes; i++)
 		if (a->minutes[i].minute >= lo &&
@@ -607,14 +609,21 @@ alert_judge_rate(struct alert *a, int64_t now)
 	if (fail < a->conf.min_failures || att == 0 ||
 	    fail * 100 < (int64_t)a->conf.rate_points * att)
 		return;
-	a->rate_quiet_until = now + ALERT_RATE_EVERY;
-	for (d = 1; d <= ALERT_BASELINE_DAYS; d++) {
-		if (a->ops->volume(a->arg, a->latest - d * 86400 - a->conf.window_s,
-		    a->latest - d * 86400, &x, &y) == -1)
-			return;
-		batt += x;
-		bfail += y;
+	/* the same hours of the previous days: asked once a minute of log time */
+	if (a->base_minute != a->latest / 60) {
+		for (d = 1; d <= ALERT_BASELINE_DAYS; d++) {
+			if (a->ops->volume(a->arg, a->latest - d * 86400 -
+			    a->conf.window_s, a->latest - d * 86400, &x, &y) == -1)
+				return;
+			batt += x;
+			bfail += y;
+		}
+		a->base_minute = a->latest / 60;
+		a->base_att = batt;
+		a->base_fail = bfail;
 	}
+	batt = a->base_att;
+	bfail = a->base_fail;
 	if (batt == 0)
 		return;		/* nothing to compare with */
 	rate = 100.0 * (double)fail / (double)att;

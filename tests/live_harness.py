@@ -407,6 +407,43 @@ def scenario_alert():
         if os.environ.get("KEEP") is None: lv.cleanup()
 
 
+def scenario_rate_jump():
+    """Failures spread over many domains (none reaching alert_min_failures)
+    that triple the failure rate of a normal day: one rate_jump alert."""
+    lv = Live("rate")
+    try:
+        out = os.path.join(lv.dir, "alerts.out")
+        cmd = alert_script(lv, 'cat >> "%s"; echo >> "%s"\n' % (out, out))
+        lv.write_conf("alert_command = %s\nsynchronous = normal\n" % cmd)
+        now = time.time()
+        lv.append(history(now))
+        lv.start()
+        lv.wait_caught_up()
+        if lv.q("select count(*) from alert")[0][0] != 0:
+            raise Fail("catching up on a normal day raised an alert")
+        spread = []
+        for i in range(100):
+            spread += burst(5, time.time(), start=1000 + 5 * i, domain="d%d.example" % i)
+        lv.append(spread)
+        wait_for(lambda: os.path.exists(out) and open(out).read().endswith("\n"),
+                 "the alert command's document")
+        lv.wait_caught_up()
+        time.sleep(0.3)
+        rows = lv.q("select condition, count, baseline, document from alert")
+        if len(rows) != 1 or rows[0][0] != "rate_jump":
+            raise Fail("alerts %s, want one rate_jump" % [r[:3] for r in rows])
+        d = json.loads(rows[0][3])
+        if not (d["rate_percent"] >= 2 * d["baseline_percent"] and
+                d["rate_percent"] - d["baseline_percent"] >= 10 and d["baseline_attempts"] > 0):
+            raise Fail("document %s" % d)
+        lv.stop()
+        print("rate_jump: one alert, %.1f%% of %d attempts failed against %.1f%% of %d the "
+              "day before" % (d["rate_percent"], d["attempts"], d["baseline_percent"],
+                              d["baseline_attempts"]))
+    finally:
+        if os.environ.get("KEEP") is None: lv.cleanup()
+
+
 def scenario_alert_hang():
     """An alert_command that hangs is killed at alert_timeout; the daemon
     keeps ingesting meanwhile."""
@@ -550,6 +587,7 @@ SCENARIOS = {
     "metrics": scenario_metrics,
     "alert": scenario_alert,
     "alert_hang": scenario_alert_hang,
+    "rate_jump": scenario_rate_jump,
     "http_abuse": scenario_http_abuse,
     "tcp": scenario_tcp,
 }
