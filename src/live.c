@@ -209,6 +209,8 @@ live_src(struct live *lv, struct source *s)
 	return &lv->src[lv->nsrc++];
 }
 
+static int	live_save(void *, struct store *);
+
 static void
 live_hour_add(struct live *lv, int64_t t, int failed)
 {
@@ -219,20 +221,18 @@ live_hour_add(struct live *lv, int64_t t, int failed)
 		if (lv->hours[i].hour == t / 3600)
 			break;
 	if (i == lv->nhours) {
-		if (lv->nhours == LIVE_HOURS)
-			i = LIVE_HOURS - 1;	/* saved at the next save */
-		else
-			lv->nhours++;
-		if (lv->hours[i].hour != t / 3600)
-			memset(&lv->hours[i], 0, sizeof(lv->hours[i]));
-		lv->hours[i].hour = t / 3600;
+		/* a batch of history spans many hours: write them as they come */
+		if (lv->nhours == LIVE_HOURS && live_save(lv, lv->st) == -1)
+			lv->nhours = 0;	/* the commit fails too: rolled back */
+		i = lv->nhours++;
+		h = &lv->hours[i];
+		memset(h, 0, sizeof(*h));
+		h->hour = t / 3600;
 	}
 	h = &lv->hours[i];
 	h->attempts++;
 	h->failures += failed;
 }
-
-static int	live_save(void *, struct store *);
 
 static void
 live_line(void *arg, struct source *s, enum line_kind k,
@@ -249,9 +249,6 @@ live_line(void *arg, struct source *s, enum line_kind k,
 	if (s != NULL && (ls = live_src(lv, s))->pend < d->time)
 		ls->pend = d->time;
 	failed = v->cls == CLASS_PERMANENT || v->cls == CLASS_TEMPORARY;
-	if (lv->nhours == LIVE_HOURS && lv->hours[LIVE_HOURS - 1].hour != d->time / 3600)
-		/* a batch spanning many hours (history): write them as they come */
-		(void)live_save(lv, lv->st);
 	live_hour_add(lv, d->time, failed);
 	if (lv->a != NULL)
 		alert_delivery(lv->a, d->time, d->domain, v->cls, v->reason,

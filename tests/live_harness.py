@@ -226,6 +226,13 @@ def compare_with_db(lv, text):
     gaps = lv.q("select count(*) from gap")[0][0]
     if get(s, "bouncewatch_gaps_total") != gaps:
         raise Fail("gaps_total %s, database %s" % (get(s, "bouncewatch_gaps_total"), gaps))
+    # the hourly totals the rate alert compares with: every delivery line once
+    att, fail = lv.q("select coalesce(sum(attempts), 0), coalesce(sum(failures), 0) from hourly")[0]
+    if att != kinds.get("delivery", 0):
+        raise Fail("hourly attempts %d, delivery lines %d" % (att, kinds.get("delivery", 0)))
+    want = lv.q("select count(*) from failure where class_id in (1, 2) and status_id != 5")[0][0]
+    if fail != want:
+        raise Fail("hourly failures %d, failure rows %d" % (fail, want))
     alerts = lv.q("select count(*) from alert")[0][0]
     got = sum(v for (name, _), v in s.items() if name == "bouncewatch_alerts_total")
     if got != alerts:
@@ -322,12 +329,13 @@ def burst(n, when, start=0, domain="outlook.com"):
 
 
 def history(now):
-    """A normal generated day around the burst (ISO stamps, 3 lines/s): the
-    same two hours yesterday (the baseline), a burst for another domain
-    three hours ago, and the last hour up to now."""
+    """A normal generated day around the burst (ISO stamps, 6 lines/s, some
+    1,700 delivery attempts an hour, a tenth of them failing): the same two
+    hours yesterday (the baseline), a burst for another domain three hours
+    ago, and the last hour up to now."""
     def seg(start, seed):
         t = datetime.datetime.fromtimestamp(start, datetime.timezone.utc)
-        return genlog(["--lines", "10800", "--seed", str(seed), "--format", "iso", "--rate", "3",
+        return genlog(["--lines", "21600", "--seed", str(seed), "--format", "iso", "--rate", "6",
                        "--start", t.strftime("%Y-%m-%dT%H:%M:%S")])
     # and a burst three hours ago: old news when the daemon starts
     return (seg(now - 25 * 3600, 11) + seg(now - 24 * 3600, 12) +
