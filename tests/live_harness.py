@@ -19,29 +19,9 @@ import sys
 import tempfile
 import time
 
-TOP_SRC = os.environ.get("top_srcdir", ".")
-TOP_BUILD = os.environ.get("top_builddir", ".")
-BW = os.path.join(TOP_BUILD, "src", "bouncewatch")
-BWD = os.path.join(TOP_BUILD, "src", "bouncewatchd")
-GENLOG = os.path.join(TOP_SRC, "bench", "genlog.py")
-TIMEOUT = 60
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def wait_for(pred, what, timeout=TIMEOUT):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise Fail("timed out waiting for " + what)
+# the paths, the failure and skip exceptions and wait_for of the fault tests
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon_harness import BW, BWD, GENLOG, TOP_SRC, Fail, Skip, wait_for  # noqa: E402
 
 
 def genlog(args):
