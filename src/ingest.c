@@ -263,8 +263,6 @@ ingest_commit(struct ingest *ing)
 	for (s = ing->sources; s != NULL; s = s->next)
 		if (s->ops->save(s) == -1)
 			return -1;
-	if (ing->watch.save != NULL && ing->watch.save(ing->watch.arg, ing->st) == -1)
-		return -1;
 	if (store_commit(ing->st) == -1)
 		return -1;
 	ing->pending = 0;

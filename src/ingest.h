@@ -50,14 +50,11 @@ void		 ingest_set_precommit(struct ingest *, int (*)(void *), void *);
 
 /*
  * Who watches the batches (the daemon's metrics and alerts): every line
- * that went into the open transaction, the rows to add to it just before
- * it is committed, and its end.
+ * that went into the open transaction, and how the transaction ended.
  */
 struct ingest_watch {
 	void	(*line)(void *, struct source *, enum line_kind,
 		    const struct delivery *, const struct verdict *);
-	/* Write into the open transaction before the commit: 0 or -1. */
-	int	(*save)(void *, struct store *);
 	/* Committed; seconds it took (saving the positions included). */
 	void	(*committed)(void *, double seconds);
 	void	(*rolled_back)(void *);

@@ -28,14 +28,7 @@
 #include "tz.h"
 #include "util.h"
 
-#define LIVE_HOURS	8	/* distinct hours staged in one batch */
 #define LIVE_STATUS	1.0	/* seconds between looks at the sources */
-
-struct live_hour {
-	int64_t		 hour;
-	int64_t		 attempts;
-	int64_t		 failures;
-};
 
 /* The log time of a source's last line, committed and staged. */
 struct live_src {
@@ -54,8 +47,6 @@ struct live {
 	char			*listen;
 	int			 ndomains;
 	struct alert		*a;		/* NULL: no alert_command, alert_to */
-	struct live_hour	 hours[LIVE_HOURS];
-	size_t			 nhours;
 	struct live_src		*src;
 	size_t			 nsrc;
 	ev_timer		 status_w;
@@ -209,38 +200,12 @@ live_src(struct live *lv, struct source *s)
 	return &lv->src[lv->nsrc++];
 }
 
-static int	live_save(void *, struct store *);
-
-static void
-live_hour_add(struct live *lv, int64_t t, int failed)
-{
-	struct live_hour	*h;
-	size_t			 i;
-
-	for (i = 0; i < lv->nhours; i++)
-		if (lv->hours[i].hour == t / 3600)
-			break;
-	if (i == lv->nhours) {
-		/* a batch of history spans many hours: write them as they come */
-		if (lv->nhours == LIVE_HOURS && live_save(lv, lv->st) == -1)
-			lv->nhours = 0;	/* the commit fails too: rolled back */
-		i = lv->nhours++;
-		h = &lv->hours[i];
-		memset(h, 0, sizeof(*h));
-		h->hour = t / 3600;
-	}
-	h = &lv->hours[i];
-	h->attempts++;
-	h->failures += failed;
-}
-
 static void
 live_line(void *arg, struct source *s, enum line_kind k,
     const struct delivery *d, const struct verdict *v)
 {
 	struct live	*lv = arg;
 	struct live_src	*ls;
-	int		 failed;
 
 	if (lv->m != NULL)
 		metrics_lines(lv->m, k, 1);
@@ -248,28 +213,10 @@ live_line(void *arg, struct source *s, enum line_kind k,
 		return;
 	if (s != NULL && (ls = live_src(lv, s))->pend < d->time)
 		ls->pend = d->time;
-	failed = v->cls == CLASS_PERMANENT || v->cls == CLASS_TEMPORARY;
-	live_hour_add(lv, d->time, failed);
 	if (lv->a != NULL)
 		alert_delivery(lv->a, d->time, d->domain, v->cls, v->reason,
 		    d->host.p, d->host.n, d->diagnostic.p, d->diagnostic.n,
 		    d->recipient.p, d->recipient.n);
-}
-
-static int
-live_save(void *arg, struct store *st)
-{
-	struct live	*lv = arg;
-	size_t		 i;
-
-	if (!store_live_kept(st))
-		lv->nhours = 0;
-	for (i = 0; i < lv->nhours; i++)
-		if (store_hourly_add(st, lv->hours[i].hour, lv->hours[i].attempts,
-		    lv->hours[i].failures) == -1)
-			return -1;
-	lv->nhours = 0;
-	return 0;
 }
 
 static void
@@ -293,7 +240,6 @@ live_rolled_back(void *arg)
 	struct live	*lv = arg;
 	size_t		 i;
 
-	lv->nhours = 0;
 	for (i = 0; i < lv->nsrc; i++)
 		lv->src[i].pend = lv->src[i].last;
 	if (lv->m != NULL)
@@ -437,7 +383,6 @@ live_new(struct ev_loop *loop, const struct conf *c, struct store *st,
 	}
 	memset(&iw, 0, sizeof(iw));
 	iw.line = live_line;
-	iw.save = live_save;
 	iw.committed = live_committed;
 	iw.rolled_back = live_rolled_back;
 	iw.arg = lv;

@@ -247,12 +247,10 @@ struct store_watch {
 	void	*arg;
 };
 void	store_set_watch(struct store *, const struct store_watch *);
-/* 1 when the backend keeps the live view (the hourly totals, the alerts). */
-int	store_live_kept(const struct store *);
-/* Add to the attempts and failures of an hour (seconds / 3600), in the batch. */
-int	store_hourly_add(struct store *, int64_t hour, int64_t attempts,
-	    int64_t failures);
-/* Attempts and failures of the hours h0..h1. */
+/*
+ * Attempts and failures (permanent, temporary) of the hours h0..h1
+ * (seconds / 3600 of log time): the writer keeps them with every batch.
+ */
 int	store_hourly_sum(struct store *, int64_t h0, int64_t h1,
 	    int64_t *attempts, int64_t *failures);
 

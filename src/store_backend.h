@@ -93,6 +93,15 @@ struct store_islot {
 	size_t		 len;
 };
 
+/* Delivery attempts and failures of one hour of log time, in a batch. */
+struct store_hour {
+	int64_t		 hour;		/* seconds since the epoch / 3600 */
+	int64_t		 attempts;
+	int64_t		 failures;	/* permanent and temporary */
+};
+
+#define STORE_HOURS	8	/* distinct hours per batch, flushed when full */
+
 struct store_backend;
 
 struct store {
@@ -134,6 +143,8 @@ struct store {
 	int64_t		 latest_max;	/* ... believed: up to a day from now */
 	int64_t		 expired_to;	/* pending forgotten up to this time */
 	struct store_watch watch;	/* the live view (store_live.c) */
+	struct store_hour hours[STORE_HOURS];	/* the batch's hourly totals */
+	size_t		 nhours;
 };
 
 typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
@@ -261,6 +272,10 @@ void	store_give_away(int fd, const char *path, const char *ref);
 int64_t	store_diag_hash(const char *, size_t);
 /* "YYYY-MM-DD" of a counter's day key. */
 void	store_day_text(int32_t key, char *buf);
+
+/* store_live.c: the writer's hourly totals (sql/alerts.sql). */
+int	store_hour_note(struct store *, int64_t time, int failed);
+int	store_hours_flush(struct store *);
 
 /* store_write.c: the writer's batch, flushed at commit, dropped at rollback. */
 int	store_write_init(struct store *);

@@ -1,7 +1,8 @@
 /*
  * store_live.c -- the store's part of bouncewatchd's live view: the
- * watcher of the writer's counters, the hourly totals, the alerts, and
- * the totals the metrics start from.  The backend does the database work.
+ * watcher of the writer's counters, the writer's hourly totals (every
+ * writer keeps them: the daemon, import), the alerts, and the totals the
+ * metrics start from.  The backend does the database work.
  */
 #include "config.h"
 
@@ -28,17 +29,39 @@ store_set_watch(struct store *st, const struct store_watch *w)
 }
 
 int
-store_live_kept(const struct store *st)
+store_hours_flush(struct store *st)
 {
-	return st->be->hourly_add != NULL;
+	size_t	 i;
+
+	for (i = 0; i < st->nhours && st->be->hourly_add != NULL; i++)
+		if (st->be->hourly_add(st, st->hours[i].hour,
+		    st->hours[i].attempts, st->hours[i].failures) == -1)
+			return -1;
+	st->nhours = 0;
+	return 0;
 }
 
 int
-store_hourly_add(struct store *st, int64_t hour, int64_t attempts,
-    int64_t failures)
+store_hour_note(struct store *st, int64_t t, int failed)
 {
-	STORE_LIVE(st, hourly_add);
-	return st->be->hourly_add(st, hour, attempts, failures);
+	struct store_hour	*h;
+	size_t			 i;
+
+	for (i = 0; i < st->nhours; i++)
+		if (st->hours[i].hour == t / 3600)
+			break;
+	if (i == st->nhours) {
+		/* a batch of history spans many hours: write them as they come */
+		if (st->nhours == STORE_HOURS && store_hours_flush(st) == -1)
+			return -1;
+		i = st->nhours++;
+		memset(&st->hours[i], 0, sizeof(st->hours[i]));
+		st->hours[i].hour = t / 3600;
+	}
+	h = &st->hours[i];
+	h->attempts++;
+	h->failures += failed;
+	return 0;
 }
 
 int

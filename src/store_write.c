@@ -652,7 +652,9 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		return 0;
 
 	day = store_day_key(st, d->time);
-	if ((did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0 ||
+	if (store_hour_note(st, d->time, v->cls == CLASS_PERMANENT ||
+	    v->cls == CLASS_TEMPORARY) == -1 ||
+	    (did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0 ||
 	    store_origin(st, d, &o) == -1 ||
 	    store_count(st, day, did, v->cls, v->reason, &o) == -1)
 		return -1;
@@ -702,7 +704,8 @@ int
 store_write_flush(struct store *st)
 {
 	if (store_flush_counters(st) == -1 || store_flush_spans(st) == -1 ||
-	    store_flush_linestats(st) == -1 || store_pending_age(st) == -1)
+	    store_flush_linestats(st) == -1 || store_pending_age(st) == -1 ||
+	    store_hours_flush(st) == -1)
 		return -1;
 	return 0;
 }
@@ -713,6 +716,7 @@ store_write_reset(struct store *st)
 	st->ncounters = 0;
 	hash_clear(&st->counter_map);
 	st->nspans = 0;
+	st->nhours = 0;
 	memset(st->linestat, 0, sizeof(st->linestat));
 	/* ids created in the failed transaction are gone */
 	store_write_forget(st);

@@ -284,6 +284,17 @@ def scenario_metrics():
                            capture_output=True, check=True)
         promtool_check(r.stdout.decode())
         compare_with_db(lv, r.stdout.decode())
+        # bouncewatch import keeps the same hourly totals as the daemon
+        imp = os.path.join(lv.dir, "import.db")
+        env = dict(os.environ, TZ="UTC")
+        subprocess.run([BW, "import", "--quiet", "--timezone", "UTC", "--db", imp, lv.log],
+                       check=True, capture_output=True, env=env)
+        hours = "select hour, attempts, failures from hourly order by hour"
+        c = sqlite3.connect("file:%s?mode=ro" % imp, uri=True)
+        got = c.execute(hours).fetchall()
+        c.close()
+        if got != lv.q(hours) or not got:
+            raise Fail("hourly totals: import %d hours, daemon %d" % (len(got), len(lv.q(hours))))
         print("metrics: %d lines, counters equal the database after a run, "
               "SIGKILL + restart, SIGHUP; promtool ok" % lv.written)
     finally:
