@@ -573,6 +573,12 @@ daemon_reload(struct daemon *d)
 	}
 	if (strcmp(nc->database, oc->database) != 0)
 		log_warnx("database changed: takes effect after a restart");
+	if (nc->journal != oc->journal ||
+	    (nc->journal_directory == NULL) != (oc->journal_directory == NULL) ||
+	    (nc->journal_directory != NULL &&
+	    strcmp(nc->journal_directory, oc->journal_directory) != 0) ||
+	    strcmp(nc->journal_match, oc->journal_match) != 0)
+		log_warnx("journal settings changed: they take effect after a restart");
 	/* commit what is pending with the old state, then swap */
 	if (ingest_in_tx(d->ing))
 		daemon_commit(d);
@@ -583,6 +589,7 @@ daemon_reload(struct daemon *d)
 	tz_free(d->ctx.tz);
 	d->ctx.tz = tz;
 	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
+	store_set_queue_lifetime(d->store, nc->queue_lifetime_s);
 	/* between batches: the metrics may be restored from the database */
 	if (live_reload(d->live, nc, &cause) == -1) {
 		log_warnx("%s: metrics and alerts keep their settings", cause);
@@ -684,6 +691,7 @@ daemon_new(struct conf *conf, int *exit_code)
 		store_set_node(d->store, conf->node);
 	if (strcmp(conf->synchronous, "normal") == 0)
 		store_set_synchronous(d->store, 0);
+	store_set_queue_lifetime(d->store, conf->queue_lifetime_s);
 	if (stat(conf->database, &sb) == 0) {
 		d->db_dev = sb.st_dev;
 		d->db_ino = sb.st_ino;

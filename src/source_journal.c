@@ -293,6 +293,35 @@ journal_gap_found(struct journal *jn, uint64_t to)
 	    jn->src.name, a, b);
 }
 
+static int	journal_add_match(sd_journal *, const char *, char **);
+
+/*
+ * The next matching entry is not the saved one: is the saved one gone, or
+ * does it no longer match (journal_match changed)?  Looks without the
+ * match; 1 (kept) leaves the journal where the next step reads the first
+ * matching entry after it.
+ */
+static int
+journal_cursor_kept(struct journal *jn)
+{
+	uint64_t	 t = 0;
+	int		 kept = 0;
+
+	(void)sd_journal_get_realtime_usec(jn->j, &t);
+	sd_journal_flush_matches(jn->j);
+	if (sd_journal_seek_cursor(jn->j, jn->ccursor) >= 0 &&
+	    sd_journal_next(jn->j) > 0)
+		kept = sd_journal_test_cursor(jn->j, jn->ccursor) > 0;
+	/* the match was accepted at open: it is accepted again */
+	(void)journal_add_match(jn->j, jn->match, NULL);
+	if (kept)
+		(void)sd_journal_seek_cursor(jn->j, jn->ccursor);
+	else if (t == 0 || sd_journal_seek_realtime_usec(jn->j, t) < 0 ||
+	    sd_journal_next(jn->j) <= 0)
+		log_warnx("%s: cannot find the entry again", jn->src.name);
+	return kept;
+}
+
 static int
 journal_next(struct source *s, struct source_line *l)
 {
@@ -320,6 +349,8 @@ journal_next(struct source *s, struct source_line *l)
 			jn->verify = 0;
 			if (sd_journal_test_cursor(jn->j, jn->ccursor) > 0)
 				continue;	/* the saved entry: already read */
+			if (journal_cursor_kept(jn))
+				continue;	/* the match changed: no gap */
 			(void)sd_journal_get_realtime_usec(jn->j, &t);
 			journal_gap_found(jn, t);
 		}

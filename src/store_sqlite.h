@@ -41,6 +41,9 @@ enum sq_stmt {
 	SQ_DIAG_REHASH,
 	SQ_PENDING_QIDS,
 	SQ_PENDING_PRUNE,
+	SQ_SUPPRESS_PUT,
+	SQ_SUPPRESS_DEL,
+	SQ_SUPPRESS_KEYS,
 	SQ_MAX
 };
 
@@ -55,9 +58,13 @@ enum sq_read {
 	SR_NORMALIZED,
 	SR_HOST_NAME,
 	SR_FAILURE_TEXT,
+	SR_RECIPIENTS,
+	SR_SUPPRESSIONS,
 	SR_MAX
 };
 
+/* reclassify's statements (store_sqlite_reclass.c), prepared at first use */
+#define SQ_RECLASS_MAX	6
 /* The live view's statements (store_sqlite_live.c), prepared at first use. */
 enum sq_live {
 	SL_HOURLY_ADD,
@@ -74,6 +81,7 @@ struct sq {
 	sqlite3		*db;
 	sqlite3_stmt	*st[SQ_MAX];
 	sqlite3_stmt	*rd[SR_MAX];
+	sqlite3_stmt	*rc[SQ_RECLASS_MAX];
 	sqlite3_stmt	*live[SL_MAX];
 };
 
@@ -98,10 +106,24 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
+int	sq_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
+int	sq_suppression_list(struct store *, int64_t, store_suppression_cb, void *);
 int	sq_source_each(struct store *, int (*)(const struct store_source *, void *),
 	    void *);
 int	sq_source_get(struct store *, int64_t, struct store_source *);
 
+/* store_sqlite_reclass.c */
+void	sq_reclass_close(struct sq *);
+int	sq_reclass_rows(struct store *, const char *, const char *,
+	    store_rrow_cb, void *);
+int	sq_failure_reclass(struct store *, int64_t, int, int, int64_t,
+	    const char *);
+int	sq_daily_tidy(struct store *);
+int	sq_unrecognised_get(struct store *, const char *, int64_t *, int64_t *,
+	    int64_t *);
+int	sq_unrecognised_set(struct store *, const char *, int64_t, int64_t,
+	    int64_t, struct span, const char *);
 /* store_sqlite_live.c */
 void	sq_live_close(struct sq *);
 int	sq_live_tables(struct store *);

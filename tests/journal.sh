@@ -77,6 +77,20 @@ assert_eq "$(q "$T/v.db" 'SELECT count(*), min(reason), min(from_offset), min(to
     "1|journal_vacuumed|$last|$first" "the gap row"
 pass "a vacuumed cursor gives a gap row and continues after it"
 
+# ---- a changed journal_match: the saved entry no longer matches, no gap ----
+mkdir "$T/m"
+jl_add "$T/m" p1 "$T/p1.export"
+imp "$T/m.db" --journal-directory "$T/m"
+jl_slice "$T/p1.export" 100 1 | grep -q '^SYSLOG_IDENTIFIER=postfix/qmgr$' ||
+	fail "the saved entry must not match the new match"
+jl_add "$T/m" p2 "$T/p2.export"
+imp "$T/m.db" --journal-directory "$T/m" --journal-match SYSLOG_IDENTIFIER=postfix/smtp
+assert_eq "$(q "$T/m.db" 'SELECT count(*) FROM gap')" 0 "gap rows after a match change"
+assert_eq "$(q "$T/m.db" "SELECT lines FROM source WHERE path = 'journal:$T/m'")" \
+    "$(($(jl_mail_count "$T/p1.export") + $(grep -c '^SYSLOG_IDENTIFIER=postfix/smtp$' "$T/p2.export")))" \
+    "entries read after a match change"
+pass "a changed journal_match is not taken for a vacuumed cursor"
+
 # ---- bouncewatchd -n: every source readable as the configured user ----
 cat > "$T/n.conf" <<EOC
 journal_directory = $T/j
