@@ -332,6 +332,8 @@ void	store_day_text(int32_t key, char *buf);
 /* store_live.c: the writer's hourly totals (sql/alerts.sql). */
 int	store_hour_note(struct store *, int64_t time, int failed);
 int	store_hours_flush(struct store *);
+/* reclassify: a failure row of that time moved from class old to new. */
+int	store_hour_move(struct store *, int64_t time, int old, int new);
 
 /* store_write.c: the writer's batch, flushed at commit, dropped at rollback. */
 int	store_write_init(struct store *);

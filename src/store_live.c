@@ -42,6 +42,17 @@ store_hours_flush(struct store *st)
 }
 
 int
+store_hour_move(struct store *st, int64_t t, int old, int new)
+{
+	int	 was = old == CLASS_PERMANENT || old == CLASS_TEMPORARY;
+	int	 is = new == CLASS_PERMANENT || new == CLASS_TEMPORARY;
+
+	if (was == is || st->be->hourly_add == NULL)
+		return 0;
+	return st->be->hourly_add(st, t / 3600, 0, is - was);
+}
+
+int
 store_hour_note(struct store *st, int64_t t, int failed)
 {
 	struct store_hour	*h;
