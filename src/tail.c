@@ -951,6 +951,33 @@ tail_set_format(struct source *s, const char *format)
 	t->s.format = t->format;
 }
 
+int
+tail_status(struct source *s, struct tail_status *ts)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g;
+	struct stat	 sb;
+	int		 fd;
+
+	memset(ts, 0, sizeof(*ts));
+	if (s->ops != &tail_ops)
+		return -1;
+	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
+		snprintf(ts->why, sizeof(ts->why), "%s", strerror(errno));
+	else {
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+			snprintf(ts->why, sizeof(ts->why), "not a regular file");
+		else
+			ts->up = 1;
+		close(fd);
+	}
+	for (g = t->gens; g != NULL; g = g->next)
+		if (g->fd != -1 && fstat(g->fd, &sb) == 0 &&
+		    (uint64_t)sb.st_size > g->committed)
+			ts->lag += (int64_t)((uint64_t)sb.st_size - g->committed);
+	return 0;
+}
+
 const struct tail_counters *
 tail_counters(struct source *s)
 {
