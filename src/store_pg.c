@@ -542,6 +542,9 @@ pg_temp(struct store *st)
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_daily (day date, domain_id bigint,"
 	    " class_id smallint, reason_id smallint, host_id bigint, instance_id bigint,"
 	    " n bigint) ON COMMIT DELETE ROWS;"
+	    "CREATE TEMP TABLE IF NOT EXISTS bw_supp (seq bigint, put boolean,"
+	    " domain_id bigint, local text, reason smallint, time bigint,"
+	    " failure_id bigint) ON COMMIT DELETE ROWS;"
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_unrec (normalized text, n bigint,"
 	    " first_seen bigint, last_seen bigint, example text, example_domain text)"
 	    " ON COMMIT DELETE ROWS", "staging tables") == -1)
@@ -882,4 +885,8 @@ const struct store_backend store_backend_pg = {
 	.failure_text = pg_failure_text,
 	.exec = NULL,
 	.set_node = pg_set_node,
+	.suppression_list = pg_suppression_list,
+	.suppress_put = pg_suppress_put,
+	.suppress_del = pg_suppress_del,
+	.suppress_keys = pg_suppress_keys,
 };

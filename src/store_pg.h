@@ -12,10 +12,11 @@
 
 #include "store_backend.h"
 
-#define PG_SCHEMA_VERSION	2
+#define PG_SCHEMA_VERSION	3
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
 #define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
 #define PG_QID_MAX		200		/* bytes of a queue id kept */
+#define PG_NAME_MAX		1024		/* bytes of a name kept (btree keys) */
 
 /* A growing byte buffer (COPY data, SQL text, sanitised strings). */
 struct pgbuf {
@@ -31,6 +32,16 @@ struct pg_unrec {
 	char		*domain;
 	int64_t		 n;
 	int64_t		 first, last;
+};
+
+/* A suppression put or delete of the batch, applied at commit in order. */
+struct pg_sop {
+	int64_t		 domain_id;
+	char		*local;
+	int64_t		 time;
+	int64_t		 failure_id;
+	int		 reason;
+	int		 put;		/* 0: delete if not later */
 };
 
 /* A failure row in the COPY buffer. */
@@ -87,6 +98,8 @@ struct pg {
 	size_t		 ncnt, cntcap;
 	struct store_dayspan *spans;
 	size_t		 nspans, spancap;
+	struct pg_sop	*sop;		/* suppressions of the batch */
+	size_t		 nsop, sopcap;
 	struct pg_unrec	*unrec;
 	size_t		 nunrec, unreccap;
 	struct hash	 unrecmap;
@@ -144,7 +157,21 @@ int	 pg_flush_pending(struct store *);
 void	 pg_pop_drop(struct pg *);
 void	 pg_write_free(struct pg *);
 
+/* store_pg_suppress.c */
+int	 pg_suppress_put(struct store *, int64_t, struct span, int, int64_t,
+	    int64_t);
+int	 pg_suppress_del(struct store *, int64_t, struct span, int64_t);
+int	 pg_suppress_keys(struct store *, store_skey_cb, void *);
+int	 pg_suppression_list(struct store *, int64_t, store_suppression_cb,
+	    void *);
+int	 pg_flush_suppress(struct store *);
+void	 pg_sop_drop(struct pg *);
+
 /* store_pg_read.c */
+typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);
+/* Rows of a query through a cursor, to cb (which may run queries). */
+int	 pg_rows(struct store *, const char *, int, const char *const *,
+	    pg_row_cb, void *, const char *);
 int	 pg_read_begin(struct store *);
 void	 pg_read_end(struct store *);
 int64_t	 pg_name_find(struct store *, enum store_name, const char *);

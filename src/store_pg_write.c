@@ -17,7 +17,6 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define PG_NAME_MAX	1024	/* bytes of an interned name kept (btree keys) */
 #define PG_KNOWN_MAX	(1 << 20)	/* interned ids remembered as stored */
 
 /* ---- COPY ---- */
@@ -677,7 +676,7 @@ pg_write_flush(struct store *st)
 {
 	if (pg_flush_names(st) == -1 || pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
 	    pg_flush_daily(st) == -1 || pg_flush_spans(st) == -1 ||
-	    pg_flush_unrecognised(st) == -1)
+	    pg_flush_unrecognised(st) == -1 || pg_flush_suppress(st) == -1)
 		return -1;
 	return 0;
 }
@@ -693,6 +692,7 @@ pg_write_drop(struct pg *pg)
 	pg->frows_first = 0;
 	pg->nfr = 0;
 	pg_pop_drop(pg);
+	pg_sop_drop(pg);
 	pg->ncnt = 0;
 	pg->nspans = 0;
 	for (i = 0; i < pg->nunrec; i++) {
@@ -712,6 +712,7 @@ pg_write_free(struct pg *pg)
 	hash_free(&pg->namemap);
 	hash_free(&pg->known);
 	free(pg->pop);
+	free(pg->sop);
 	hash_free(&pg->popmap);
 	hash_free(&pg->pqids);
 	free(pg->frows.p);

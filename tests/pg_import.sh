@@ -105,6 +105,17 @@ for args in "--from 2026-11-12 --to 2026-11-23" "--date 2026-11-22" \
 done
 pass "report: text, json, csv and html equal for 4 ranges"
 
+# the suppression list, in every format
+for f in text csv json; do
+	"$BW" suppressions --db "$SQ" --format $f > "$T/s.sq" || fail "suppressions $f: SQLite"
+	"$BW" suppressions --db "$PGDB" --format $f > "$T/s.pg" 2> "$T/s.err" ||
+		{ cat "$T/s.err" >&2; fail "suppressions $f: PostgreSQL"; }
+	[ -s "$T/s.sq" ] || fail "suppressions $f: empty"
+	cmp -s "$T/s.sq" "$T/s.pg" ||
+		{ diff "$T/s.sq" "$T/s.pg" | cut -c1-200 | head >&2; fail "suppressions $f differ"; }
+done
+pass "suppressions: text, csv and json equal ($(wc -l < "$T/s.sq") lines of json)"
+
 # imported once: a second import reads nothing new
 before=$(pg_psql -At -d "$PGDB" -c "SELECT sum(n) FROM daily")
 # shellcheck disable=SC2086
@@ -219,16 +230,19 @@ fi
 grep -q 'permission denied' "$T/err" || { cat "$T/err" >&2; fail "bw_report: unclear refusal"; }
 pass "roles.sql: bw_writer writes, bw_report reads the same report and may not write"
 
-# a database of schema 1 is carried forward (sql/pg/migrate-2.sql)
-pg_psql -d "$PGDB" -c "DROP INDEX failure_local;
+# a database of schema 1 is carried forward (sql/pg/migrate-2.sql, -3.sql)
+pg_psql -d "$PGDB" -c "DROP INDEX failure_local; DROP TABLE suppression;
     UPDATE meta SET value = '1' WHERE key = 'schema_version'" > /dev/null
 "$BW" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err" || { cat "$T/err" >&2; fail "migration"; }
 grep -q 'migrated to version 2' "$T/err" || { cat "$T/err" >&2; fail "migration not said"; }
+n=$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM suppression")
+[ "$n" -gt 0 ] || fail "suppressions lost in the migration"
 n=$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM pg_indexes WHERE indexname = 'failure_local'")
 assert_eq "$n" 1 "the index of schema 2"
-pass "schema 1 migrated to 2"
+pass "schema 1 migrated to $(pg_psql -At -d "$PGDB" -c "SELECT value FROM meta WHERE key = 'schema_version'") (the suppression list rebuilt from the failure rows)"
 
 # a database written by a newer bouncewatch is refused, untouched
+version=$(pg_psql -At -d "$PGDB" -c "SELECT value FROM meta WHERE key = 'schema_version'")
 pg_psql -d "$PGDB" -c "UPDATE meta SET value = '99' WHERE key = 'schema_version'" > /dev/null
 if "$BW" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err"; then
 	fail "a newer schema was written to"
@@ -237,14 +251,14 @@ grep -q 'schema version 99 is newer' "$T/err" || { cat "$T/err" >&2; fail "newer
 pass "a newer schema refused"
 
 # bouncewatch status on a shared database: this node's sources only
-pg_psql -d "$PGDB" -c "UPDATE meta SET value = '2' WHERE key = 'schema_version'" > /dev/null
+pg_psql -d "$PGDB" -c "UPDATE meta SET value = '$version' WHERE key = 'schema_version'" > /dev/null
 for n in st1 st2; do
 	printf 'log = %s\ndatabase = %s\nnode = %s\n' "$T/d.log" "$PGDB" "$n" > "$T/$n.conf"
 	chmod 600 "$T/$n.conf"
 done
 "$BW" -c "$T/st1.conf" import --quiet "$T/d.log" || fail "import as node st1"
 "$BW" -c "$T/st1.conf" status > "$T/st1.out" || { cat "$T/st1.out" >&2; fail "status of st1"; }
-grep -q ': ok, schema 2' "$T/st1.out" && grep -q ' 1 lines read' "$T/st1.out" ||
+grep -q ": ok, schema $version" "$T/st1.out" && grep -q ' 1 lines read' "$T/st1.out" ||
 	{ cat "$T/st1.out" >&2; fail "status of st1: not its source"; }
 "$BW" -c "$T/st2.conf" status > "$T/st2.out" || :
 grep -q ' 0 lines read' "$T/st2.out" || { cat "$T/st2.out" >&2; fail "status of st2 shows st1's source"; }
