@@ -12,7 +12,7 @@
 
 #include "store_backend.h"
 
-#define PG_SCHEMA_VERSION	3
+#define PG_SCHEMA_VERSION	4
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
 #define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
 #define PG_QID_MAX		200		/* bytes of a queue id kept */

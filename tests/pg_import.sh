@@ -43,7 +43,8 @@ same per-class "SELECT class, sum(n) FROM v_daily GROUP BY class"
 same per-domain "SELECT day, domain, class, reason, n FROM v_daily"
 same per-host "SELECT coalesce(host, ''), class, reason, count(*) FROM v_failures GROUP BY 1, 2, 3"
 same failures "SELECT time, host, queue_id, recipient, domain, relay, status, class, reason,
-    code, dsn, stage, diagnostic, normalized, rule FROM v_failures"
+    code, dsn, stage, diagnostic, normalized, rule, instance, detail FROM v_failures"
+same details "SELECT day, class, reason, detail, n FROM v_details"
 same domain-day "SELECT day, domain, attempts, delivered, permanent, temporary, greylist,
     local_throttle, failure_pct FROM v_domain_day"
 same unrecognised "SELECT normalized, n, first_seen, last_seen, example, example_domain

@@ -22,7 +22,7 @@ CREATE TABLE meta (
 	key	text PRIMARY KEY,
 	value	text NOT NULL
 );
-INSERT INTO meta (key, value) VALUES ('schema_version', '3');
+INSERT INTO meta (key, value) VALUES ('schema_version', '4');
 
 -- The fixed vocabulary, the same ids as in SQLite.
 CREATE TABLE class (
@@ -174,7 +174,9 @@ CREATE TABLE failure (
 	arg1		text,
 	arg2		text,
 	arg3		text,
-	instance_id	bigint		-- the Postfix instance
+	instance_id	bigint,		-- the Postfix instance
+	detail		text,		-- beside the reason: "spf", "dnsbl:spamcop"
+	day		date		-- the writer's local day of "time"
 );
 -- a recipient's history
 CREATE INDEX failure_local ON failure (local);

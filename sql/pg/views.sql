@@ -29,7 +29,8 @@ SELECT f.id,
            chr(1) || 'd', d.name) AS diagnostic,
        dg.normalized,
        ru.name AS rule,
-       i.name AS instance
+       i.name AS instance,
+       f.detail
   FROM failure f
   JOIN domain d ON d.id = f.domain_id
   JOIN status s ON s.id = f.status_id
@@ -90,6 +91,18 @@ SELECT dl.day,
   LEFT JOIN host h ON h.id = dl.host_id
   LEFT JOIN instance i ON i.id = dl.instance_id
  GROUP BY dl.day, dl.host_id, dl.instance_id, h.name, i.name;
+
+-- Failures per day by reason and detail ("spf", "dnsbl:spamcop"), from
+-- the failure rows (by their writer's local day: the day spans of several
+-- nodes overlap): days whose detail was pruned are gone.
+DROP VIEW IF EXISTS v_details;
+CREATE VIEW v_details AS
+SELECT f.day, c.name AS class, re.name AS reason, f.detail, count(*) AS n
+  FROM failure f
+  JOIN class c ON c.id = f.class_id
+  JOIN reason re ON re.id = f.reason_id
+ WHERE f.detail IS NOT NULL AND f.day IS NOT NULL
+ GROUP BY f.day, f.class_id, f.reason_id, f.detail, c.name, re.name;
 
 DROP VIEW IF EXISTS v_top_reasons;
 CREATE VIEW v_top_reasons AS
