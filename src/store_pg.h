@@ -79,7 +79,6 @@ struct pg {
 	int64_t		 node_id;	/* 0: not yet looked up */
 	int		 node_locked;	/* the session holds its advisory lock */
 	int		 named;		/* store_set_node() was called */
-	int		 tidy;		/* counters brought to 0 go at commit */
 
 	int64_t		 id_next;	/* failure ids reserved: [id_next, id_end) */
 	int64_t		 id_end;
@@ -167,17 +166,6 @@ int	 pg_suppression_list(struct store *, int64_t, store_suppression_cb,
 	    void *);
 int	 pg_flush_suppress(struct store *);
 void	 pg_sop_drop(struct pg *);
-
-/* store_pg_reclass.c */
-int	 pg_reclass_rows(struct store *, const char *, const char *,
-	    store_rrow_cb, void *);
-int	 pg_failure_reclass(struct store *, int64_t, int, int, int64_t,
-	    const char *);
-int	 pg_daily_tidy(struct store *);
-int	 pg_unrecognised_get(struct store *, const char *, int64_t *, int64_t *,
-	    int64_t *);
-int	 pg_unrecognised_set(struct store *, const char *, int64_t, int64_t,
-	    int64_t, struct span, const char *);
 
 /* store_pg_read.c */
 typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);

@@ -451,26 +451,12 @@ pg_flush_daily(struct store *st)
 	}
 	if (pg_copy(st, "COPY bw_daily FROM STDIN", &pg->sql, "daily counters") == -1)
 		return -1;
-	if (pg_cmd(st, pg->c, "INSERT INTO daily (day, domain_id, class_id, reason_id,"
+	return pg_cmd(st, pg->c, "INSERT INTO daily (day, domain_id, class_id, reason_id,"
 	    " host_id, instance_id, n) SELECT day, domain_id, class_id, reason_id,"
 	    " host_id, instance_id, n FROM bw_daily"
 	    " ORDER BY day, domain_id, class_id, reason_id, host_id, instance_id"
 	    " ON CONFLICT (day, domain_id, class_id, reason_id, host_id, instance_id)"
-	    " DO UPDATE SET n = daily.n + excluded.n", "daily counters") == -1)
-		return -1;
-	return 0;
-}
-
-/* reclassify: the counters it brought to 0, once they are written */
-static int
-pg_flush_tidy(struct store *st)
-{
-	struct pg	*pg = PG(st);
-
-	if (!pg->tidy)
-		return 0;
-	pg->tidy = 0;
-	return pg_cmd(st, pg->c, "DELETE FROM daily WHERE n = 0", "daily counters");
+	    " DO UPDATE SET n = daily.n + excluded.n", "daily counters");
 }
 
 static int
@@ -709,8 +695,7 @@ int
 pg_write_flush(struct store *st)
 {
 	if (pg_flush_names(st) == -1 || pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
-	    pg_flush_daily(st) == -1 || pg_flush_tidy(st) == -1 ||
-	    pg_flush_spans(st) == -1 ||
+	    pg_flush_daily(st) == -1 || pg_flush_spans(st) == -1 ||
 	    pg_flush_unrecognised(st) == -1 || pg_flush_suppress(st) == -1)
 		return -1;
 	return 0;
@@ -729,7 +714,6 @@ pg_write_drop(struct pg *pg)
 	pg_pop_drop(pg);
 	pg_sop_drop(pg);
 	pg->ncnt = 0;
-	pg->tidy = 0;
 	pg->nspans = 0;
 	for (i = 0; i < pg->nunrec; i++) {
 		free(pg->unrec[i].norm);

@@ -264,30 +264,3 @@ grep -q ": ok, schema $version" "$T/st1.out" && grep -q ' 1 lines read' "$T/st1.
 "$BW" -c "$T/st2.conf" status > "$T/st2.out" || :
 grep -q ' 0 lines read' "$T/st2.out" || { cat "$T/st2.out" >&2; fail "status of st2 shows st1's source"; }
 pass "status --db postgresql://: each node its own sources"
-
-# bouncewatch reclassify with new rules, on both: the same rows, counters,
-# unrecognised replies and report
-RE=$(pg_createdb reclass) || fail "a database for reclassify"
-SQ="$T/re.db"
-PGDB=$RE
-cat > "$T/ops.rules" <<'RULES'
-blocklisted "does not exist"
-policy permanent "greylist"
-other "over quota"
-other "Connection timed out"
-rate_limited "spamcop"
-RULES
-chmod 644 "$T/ops.rules"
-for db in "$SQ" "$PGDB"; do
-	"$BW" import --quiet --db "$db" "$DATA/sample-mail.log" "$DATA/real-postfix.log" \
-	    2> /dev/null || fail "import for reclassify"
-	"$BW" reclassify --db "$db" --rules "$T/ops.rules" > /dev/null 2> "$T/re.err" ||
-		{ cat "$T/re.err" >&2; fail "reclassify $db"; }
-done
-same reclassified "SELECT time, recipient, class, reason, rule, detail FROM v_failures"
-same reclassified-daily "SELECT day, domain, class, reason, n FROM v_daily"
-same reclassified-unrecognised "SELECT normalized, n, first_seen, last_seen FROM v_unrecognised"
-"$BW" report --db "$SQ" --from 2020-01-01 --to 2026-12-31 > "$T/r.sq"
-"$BW" report --db "$PGDB" --from 2020-01-01 --to 2026-12-31 > "$T/r.pg"
-cmp -s "$T/r.sq" "$T/r.pg" || { diff "$T/r.sq" "$T/r.pg" | head >&2; fail "report after reclassify"; }
-pass "reclassify: PostgreSQL equals SQLite"
