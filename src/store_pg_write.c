@@ -17,7 +17,6 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define PG_NAME_MAX	1024	/* bytes of an interned name kept (btree keys) */
 #define PG_KNOWN_MAX	(1 << 20)	/* interned ids remembered as stored */
 
 /* ---- COPY ---- */
@@ -89,7 +88,8 @@ pg_flush_failures(struct store *st)
 	PG(st)->nfr = 0;
 	return pg_copy(st, "COPY failure (id, time, source_id, \"offset\", host_id,"
 	    " queue_id, local, domain_id, relay_id, status_id, class_id, reason_id,"
-	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id) FROM STDIN",
+	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id, detail)"
+	    " FROM STDIN",
 	    &PG(st)->frows, "failure rows");
 }
 
@@ -297,7 +297,9 @@ pg_failure_add(struct store *st, const struct store_frow *f)
 
 		pg_copy_span(b, a, PG_NAME_MAX, '\t');
 	}
-	pg_copy_id(b, f->instance_id, '\n');
+	pg_copy_id(b, f->instance_id, '\t');
+	pg_copy_span(b, (struct span){ f->detail, f->detail != NULL ?
+	    strlen(f->detail) : 0 }, PG_NAME_MAX, '\n');
 	if (b->n >= PG_COPY_FLUSH && pg_flush_failures(st) == -1)
 		return -1;
 	return id;
@@ -443,6 +445,18 @@ pg_flush_daily(struct store *st)
 	    " DO UPDATE SET n = daily.n + excluded.n", "daily counters");
 }
 
+/* The batch's counters now, not at commit (reclassify's tidy follows). */
+int
+pg_flush_counters(struct store *st)
+{
+	struct pg	*pg = PG(st);
+
+	if (pg_flush_daily(st) == -1)
+		return -1;
+	pg->ncnt = 0;
+	return pg_cmd(st, pg->c, "DELETE FROM bw_daily", "daily counters");
+}
+
 static int
 pg_flush_spans(struct store *st)
 {
@@ -560,7 +574,7 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 	*domain = pg->fr[k].domain;
 	pg_frow_note(pg, id, *domain, b->n);
 	p = pg->tmp.p;
-	for (f = 0; f < 19; f++) {
+	for (f = 0; f < 20; f++) {
 		const char	*q = memchr(p, '\t', (size_t)(pg->tmp.p + len - p));
 
 		if (q == NULL)
@@ -592,9 +606,10 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 			else
 				pg_buf_printf(b, "%lld", (long long)e->instance_id);
 			break;
+		case 19: pg_buf_add(b, "\\N", 2); break;	/* the expiry's: no detail */
 		default: pg_buf_add(b, p, (size_t)(q - p)); break;
 		}
-		pg_buf_add(b, f == 18 ? "\n" : "\t", 1);
+		pg_buf_add(b, f == 19 ? "\n" : "\t", 1);
 		p = q + 1;
 	}
 	*row = id;

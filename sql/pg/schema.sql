@@ -22,7 +22,7 @@ CREATE TABLE meta (
 	key	text PRIMARY KEY,
 	value	text NOT NULL
 );
-INSERT INTO meta (key, value) VALUES ('schema_version', '2');
+INSERT INTO meta (key, value) VALUES ('schema_version', '3');
 
 -- The fixed vocabulary, the same ids as in SQLite.
 CREATE TABLE class (
@@ -174,7 +174,8 @@ CREATE TABLE failure (
 	arg1		text,
 	arg2		text,
 	arg3		text,
-	instance_id	bigint		-- the Postfix instance
+	instance_id	bigint,		-- the Postfix instance
+	detail		text		-- beside the reason: "spf", "dnsbl:spamcop"
 );
 -- a recipient's history
 CREATE INDEX failure_local ON failure (local);
@@ -209,6 +210,21 @@ CREATE TABLE pending (
 	failure_id	bigint NOT NULL,
 	time		bigint NOT NULL,
 	PRIMARY KEY (node_id, host_id, instance_id, queue_id, rcpt)
+);
+
+-- Recipients whose last known outcome is a permanent recipient failure
+-- (user_unknown, mailbox_disabled, bad_address, domain_not_found): the
+-- latest reason, first and last seen, how many, the last failure row.  A
+-- delivery to the recipient after last_seen removes the row.
+CREATE TABLE suppression (
+	domain_id	bigint NOT NULL,
+	local		text NOT NULL,	-- as failure.local
+	reason_id	smallint NOT NULL,
+	first_seen	bigint NOT NULL,
+	last_seen	bigint NOT NULL,
+	n		bigint NOT NULL,
+	failure_id	bigint,
+	PRIMARY KEY (domain_id, local)
 );
 
 -- Counters of what was read, by kind of line, per source.

@@ -29,7 +29,8 @@ SELECT f.id,
            chr(1) || 'd', d.name) AS diagnostic,
        dg.normalized,
        ru.name AS rule,
-       i.name AS instance
+       i.name AS instance,
+       f.detail
   FROM failure f
   JOIN domain d ON d.id = f.domain_id
   JOIN status s ON s.id = f.status_id
@@ -100,6 +101,18 @@ SELECT dl.day, c.name AS class, re.name AS reason, sum(dl.n) AS n
  WHERE dl.class_id > 0
  GROUP BY dl.day, dl.class_id, dl.reason_id, c.name, re.name;
 
+-- Failures per day by reason and detail ("spf", "dnsbl:spamcop"), from
+-- the failure rows: days whose detail was pruned are gone.
+DROP VIEW IF EXISTS v_details;
+CREATE VIEW v_details AS
+SELECT ds.day, c.name AS class, re.name AS reason, f.detail, count(*) AS n
+  FROM day_span ds
+  JOIN failure f ON f.id BETWEEN ds.first_id AND ds.last_id
+  JOIN class c ON c.id = f.class_id
+  JOIN reason re ON re.id = f.reason_id
+ WHERE f.detail IS NOT NULL
+ GROUP BY ds.day, c.name, re.name, f.detail;
+
 DROP VIEW IF EXISTS v_unrecognised;
 CREATE VIEW v_unrecognised AS
 SELECT normalized, n,
@@ -114,3 +127,19 @@ SELECT s.id, n.name AS node, s.path, s.state, s."offset", s.lines,
        to_char(to_timestamp(s.first_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS first_seen,
        to_char(to_timestamp(s.last_commit) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_commit
   FROM source s JOIN node n ON n.id = s.node_id;
+
+-- Recipients to suppress: the last known outcome was a permanent
+-- recipient failure.
+DROP VIEW IF EXISTS v_suppressions;
+CREATE VIEW v_suppressions AS
+SELECT CASE WHEN d.name = '' OR strpos(s.local, '@') > 0 THEN s.local
+            ELSE s.local || '@' || d.name END AS recipient,
+       d.name AS domain,
+       re.name AS reason,
+       to_char(to_timestamp(s.first_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS first_seen,
+       to_char(to_timestamp(s.last_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_seen,
+       s.n,
+       s.failure_id
+  FROM suppression s
+  JOIN domain d ON d.id = s.domain_id
+  JOIN reason re ON re.id = s.reason_id;
