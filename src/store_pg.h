@@ -179,10 +179,6 @@ int	 pg_suppress_put(struct store *, int64_t, struct span, int, int64_t,
 	    int64_t);
 int	 pg_suppress_del(struct store *, int64_t, struct span, int64_t);
 int	 pg_suppress_keys(struct store *, store_skey_cb, void *);
-int	 pg_suppress_rows(struct store *, int, store_srow_cb, void *);
-int	 pg_suppress_get(struct store *, int64_t, struct span, struct store_supp *);
-int	 pg_suppress_set(struct store *, int64_t, struct span,
-	    const struct store_supp *);
 
 /* store_pg_reclass.c */
 int	 pg_reclass_rows(struct store *, const char *, const char *,
@@ -194,5 +190,9 @@ int	 pg_unrecognised_get(struct store *, const char *, int64_t *, int64_t *,
 	    int64_t *);
 int	 pg_unrecognised_set(struct store *, const char *, int64_t, int64_t,
 	    int64_t, struct span, const char *);
+int	 pg_suppress_rows(struct store *, int, store_srow_cb, void *);
+int	 pg_suppress_get(struct store *, int64_t, struct span, struct store_supp *);
+int	 pg_suppress_set(struct store *, int64_t, struct span,
+	    const struct store_supp *);
 
 #endif

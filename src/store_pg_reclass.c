@@ -2,7 +2,7 @@
  * store_pg_reclass.c -- the PostgreSQL backend's part of bouncewatch
  * reclassify (store_reclass.c): the stored failures with what their
  * verdict rests on, read through a cursor, and the rewrites of rows,
- * counters and "unrecognised", in the writer's transaction.
+ * counters, "unrecognised" and "suppression", in the writer's transaction.
  */
 #include "config.h"
 
@@ -154,4 +154,93 @@ pg_unrecognised_set(struct store *st, const char *normalized, int64_t n,
 	    " ELSE excluded.example_domain END", 6, p, "reclassify: unrecognised");
 	free(ex);
 	return rc;
+}
+
+/* ---- the suppression list, rebuilt (store_suppress_redo) ---- */
+
+struct pg_srows {
+	store_srow_cb	 rcb;
+	void		*arg;
+};
+
+static int
+pg_srow(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_srows		*k = arg;
+	struct store_srow	 s;
+
+	(void)st;
+	s.id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	s.time = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	s.domain_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	s.reason = atoi(PQgetvalue(r, i, 3));
+	s.local.p = PQgetvalue(r, i, 4);
+	s.local.n = (size_t)PQgetlength(r, i, 4);
+	s.domain = PQgetvalue(r, i, 5);
+	return k->rcb(&s, k->arg);
+}
+
+/* The writer lists no expiry (status 5). */
+int
+pg_suppress_rows(struct store *st, int cls, store_srow_cb cb, void *arg)
+{
+	struct pg_srows	 k = { cb, arg };
+	char		 c[24];
+	const char	*p[1] = { PG_I64(c, cls) };
+
+	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, f.reason_id, f.local, d.name"
+	    " FROM failure f JOIN domain d ON d.id = f.domain_id"
+	    " WHERE f.class_id = $1 AND f.status_id <> 5 AND f.local IS NOT NULL"
+	    " ORDER BY f.id", 1, p, pg_srow, &k, "reclassify: suppressions");
+}
+
+int
+pg_suppress_get(struct store *st, int64_t domain_id, struct span local,
+    struct store_supp *s)
+{
+	PGresult	*r;
+	char		 d[24];
+	const char	*p[2];
+	int		 found;
+
+	p[0] = PG_I64(d, domain_id);
+	p[1] = pg_cstr(st, local.p, local.n);	/* a key read from the rows */
+	if ((r = pg_exec(st, PG(st)->c, "SELECT reason_id, first_seen, last_seen, n,"
+	    " coalesce(failure_id, 0) FROM suppression WHERE domain_id = $1"
+	    " AND local = $2", 2, p, NULL, NULL, PGRES_TUPLES_OK,
+	    "reclassify: suppression")) == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		s->reason = atoi(PQgetvalue(r, 0, 0));
+		s->first = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		s->last = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		s->n = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+		s->failure_id = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+	}
+	PQclear(r);
+	return found;
+}
+
+int
+pg_suppress_set(struct store *st, int64_t domain_id, struct span local,
+    const struct store_supp *s)
+{
+	char		 d[24], re[24], f[24], l[24], n[24], id[24];
+	const char	*p[7];
+
+	p[0] = PG_I64(d, domain_id);
+	p[1] = pg_cstr(st, local.p, local.n);	/* a key read from the rows */
+	if (s->n == 0)
+		return pg_cmd_params(st, "DELETE FROM suppression WHERE domain_id = $1"
+		    " AND local = $2", 2, p, "suppression");
+	p[2] = PG_I64(re, s->reason);
+	p[3] = PG_I64(f, s->first);
+	p[4] = PG_I64(l, s->last);
+	p[5] = PG_I64(n, s->n);
+	p[6] = s->failure_id != 0 ? PG_I64(id, s->failure_id) : NULL;
+	return pg_cmd_params(st, "INSERT INTO suppression (domain_id, local, reason_id,"
+	    " first_seen, last_seen, n, failure_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	    " ON CONFLICT (domain_id, local) DO UPDATE SET reason_id = excluded.reason_id,"
+	    " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
+	    " n = excluded.n, failure_id = excluded.failure_id", 7, p, "suppression");
 }

@@ -1,8 +1,8 @@
 /*
  * store_pg_suppress.c -- the PostgreSQL backend's suppression list: the
  * writer's upserts and deletes (store_suppress.c), the keys it keeps in
- * memory, reclassify's rebuild of rows, and the reader's list.  Each is
- * one statement at the time it is asked for, in the open transaction.
+ * memory, and the reader's list.  Each is one statement at the time it is
+ * asked for, in the open transaction.
  */
 #include "config.h"
 
@@ -57,7 +57,6 @@ pg_suppress_del(struct store *st, int64_t domain_id, struct span local, int64_t 
 
 struct pg_skeys {
 	store_skey_cb	 cb;
-	store_srow_cb	 rcb;
 	void		*arg;
 };
 
@@ -74,92 +73,10 @@ pg_skey_row(struct store *st, PGresult *r, int i, void *arg)
 int
 pg_suppress_keys(struct store *st, store_skey_cb cb, void *arg)
 {
-	struct pg_skeys	 k = { cb, NULL, arg };
+	struct pg_skeys	 k = { cb, arg };
 
 	return pg_rows(st, "SELECT domain_id, local FROM suppression", 0, NULL,
 	    pg_skey_row, &k, "suppression");
-}
-
-static int
-pg_srow(struct store *st, PGresult *r, int i, void *arg)
-{
-	struct pg_skeys		*k = arg;
-	struct store_srow	 s;
-
-	(void)st;
-	s.id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-	s.time = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-	s.domain_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
-	s.reason = atoi(PQgetvalue(r, i, 3));
-	s.local.p = PQgetvalue(r, i, 4);
-	s.local.n = (size_t)PQgetlength(r, i, 4);
-	s.domain = PQgetvalue(r, i, 5);
-	return k->rcb(&s, k->arg);
-}
-
-/* The writer lists no expiry (status 5). */
-int
-pg_suppress_rows(struct store *st, int cls, store_srow_cb cb, void *arg)
-{
-	struct pg_skeys	 k = { NULL, cb, arg };
-	char		 c[24];
-	const char	*p[1] = { PG_I64(c, cls) };
-
-	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, f.reason_id, f.local, d.name"
-	    " FROM failure f JOIN domain d ON d.id = f.domain_id"
-	    " WHERE f.class_id = $1 AND f.status_id <> 5 AND f.local IS NOT NULL"
-	    " ORDER BY f.id", 1, p, pg_srow, &k, "reclassify: suppressions");
-}
-
-int
-pg_suppress_get(struct store *st, int64_t domain_id, struct span local,
-    struct store_supp *s)
-{
-	PGresult	*r;
-	char		 d[24];
-	const char	*p[2];
-	int		 found;
-
-	p[0] = PG_I64(d, domain_id);
-	p[1] = pg_local(st, local);
-	if ((r = pg_exec(st, PG(st)->c, "SELECT reason_id, first_seen, last_seen, n,"
-	    " coalesce(failure_id, 0) FROM suppression WHERE domain_id = $1"
-	    " AND local = $2", 2, p, NULL, NULL, PGRES_TUPLES_OK,
-	    "reclassify: suppression")) == NULL)
-		return -1;
-	if ((found = PQntuples(r) == 1)) {
-		s->reason = atoi(PQgetvalue(r, 0, 0));
-		s->first = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-		s->last = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-		s->n = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
-		s->failure_id = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
-	}
-	PQclear(r);
-	return found;
-}
-
-int
-pg_suppress_set(struct store *st, int64_t domain_id, struct span local,
-    const struct store_supp *s)
-{
-	char		 d[24], re[24], f[24], l[24], n[24], id[24];
-	const char	*p[7];
-
-	p[0] = PG_I64(d, domain_id);
-	p[1] = pg_local(st, local);
-	if (s->n == 0)
-		return pg_cmd_params(st, "DELETE FROM suppression WHERE domain_id = $1"
-		    " AND local = $2", 2, p, "suppression");
-	p[2] = PG_I64(re, s->reason);
-	p[3] = PG_I64(f, s->first);
-	p[4] = PG_I64(l, s->last);
-	p[5] = PG_I64(n, s->n);
-	p[6] = s->failure_id != 0 ? PG_I64(id, s->failure_id) : NULL;
-	return pg_cmd_params(st, "INSERT INTO suppression (domain_id, local, reason_id,"
-	    " first_seen, last_seen, n, failure_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-	    " ON CONFLICT (domain_id, local) DO UPDATE SET reason_id = excluded.reason_id,"
-	    " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
-	    " n = excluded.n, failure_id = excluded.failure_id", 7, p, "suppression");
 }
 
 struct pg_slist {
