@@ -82,7 +82,7 @@ struct store_dayspan {
 };
 
 #define STORE_DAY0	1000000		/* day keys stay positive */
-#define STORE_COUNTERS	2048		/* per batch, flushed when full */
+#define STORE_COUNTERS	32768		/* per batch (1.5 MiB), flushed when full */
 #define STORE_DAYSPANS	64
 #define STORE_QBITS	(1 << 21)	/* the filter of pending queue ids */
 
