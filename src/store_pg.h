@@ -8,6 +8,8 @@
 #ifndef BW_STORE_PG_H
 #define BW_STORE_PG_H
 
+#include <inttypes.h>
+
 #include <libpq-fe.h>
 
 #include "store_backend.h"
@@ -119,6 +121,10 @@ PGresult *pg_exec(struct store *, PGconn *, const char *sql, int n,
 	    const char *const *vals, const int *lens, const int *fmts,
 	    ExecStatusType, const char *what);
 int	 pg_cmd(struct store *, PGconn *, const char *sql, const char *what);
+int	 pg_cmd_params(struct store *, const char *sql, int n,
+	    const char *const *vals, const char *what);
+/* An int64 as a statement's text parameter, in buf (char[24]). */
+#define PG_I64(buf, v)	(snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
 int	 pg_node_find(struct store *);	/* the node's id, if it exists */
 int	 pg_node(struct store *);	/* and its lock, before its writes */
 void	 pg_buf_add(struct pgbuf *, const void *, size_t);
@@ -149,6 +155,7 @@ int	 pg_pending_expire(struct store *, int64_t);
 int	 pg_expire_copy(struct store *, int64_t, const struct store_expiry *,
 	    int64_t *, int64_t *);
 int	 pg_write_flush(struct store *);	/* everything, at commit */
+int	 pg_flush_counters(struct store *);	/* the counters, before */
 void	 pg_write_committed(struct pg *);	/* then, once committed */
 void	 pg_write_drop(struct pg *);		/* the batch, at rollback */
 
@@ -166,6 +173,21 @@ int	 pg_suppression_list(struct store *, int64_t, store_suppression_cb,
 	    void *);
 int	 pg_flush_suppress(struct store *);
 void	 pg_sop_drop(struct pg *);
+
+/* store_pg_reclass.c */
+int	 pg_reclass_rows(struct store *, const char *, const char *,
+	    store_rrow_cb, void *);
+int	 pg_failure_reclass(struct store *, int64_t, int, int, int64_t,
+	    const char *);
+int	 pg_daily_tidy(struct store *);
+int	 pg_unrecognised_get(struct store *, const char *, int64_t *, int64_t *,
+	    int64_t *);
+int	 pg_unrecognised_set(struct store *, const char *, int64_t, int64_t,
+	    int64_t, struct span, const char *);
+int	 pg_suppress_rows(struct store *, int, store_srow_cb, void *);
+int	 pg_suppress_get(struct store *, int64_t, struct span, struct store_supp *);
+int	 pg_suppress_set(struct store *, int64_t, struct span,
+	    const struct store_supp *);
 
 /* store_pg_read.c */
 typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);

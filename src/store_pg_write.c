@@ -459,6 +459,18 @@ pg_flush_daily(struct store *st)
 	    " DO UPDATE SET n = daily.n + excluded.n", "daily counters");
 }
 
+/* The batch's counters now, not at commit (reclassify's tidy follows). */
+int
+pg_flush_counters(struct store *st)
+{
+	struct pg	*pg = PG(st);
+
+	if (pg_flush_daily(st) == -1)
+		return -1;
+	pg->ncnt = 0;
+	return pg_cmd(st, pg->c, "DELETE FROM bw_daily", "daily counters");
+}
+
 static int
 pg_flush_spans(struct store *st)
 {
