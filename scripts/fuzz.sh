@@ -98,7 +98,7 @@ for t in $targets; do
 	libs=
 	case $t in
 	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
-	    $top/src/parse_hurricane.c $top/src/classify.c $common" ;;
+	    $top/src/parse_hurricane.c $top/src/classify.c $top/src/conf.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
 	http) srcs="$top/src/httpd.c $common" libs=-lev ;;
 	*)
