@@ -12,6 +12,8 @@
 #include "tail.h"
 
 #define TAIL_OPEN_MAX	64	/* descriptors of rotated generations per log */
+#define TAIL_RETRY_MIN	1	/* seconds: an unopenable name is said again */
+#define TAIL_RETRY_MAX	600	/* after each back-off between these */
 
 struct tail;
 
@@ -53,8 +55,10 @@ struct tail {
 	int			 start_end;
 	double			 rotate_quiet;
 	struct gen		*gens;
-	int			 warned_missing;
-	int			 warned_access;
+	int			 open_errno;	/* why the name cannot be opened; 0: it can */
+	int			 backoff;	/* seconds until that is said again */
+	double			 said_at;	/* monotonic */
+	double			 since;		/* ... since when it cannot be */
 	int			 warned_bound;
 	double			 live_seen;	/* the name last seen on the live file */
 	struct tail_counters	 n;
