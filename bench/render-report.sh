@@ -9,8 +9,11 @@
 # bench/genlog.py (9 quiet days, then a busy day with local throttling)
 # plus a crafted line with a hostile reply (<script>, quotes, &, ESC
 # sequences).  It renders three reports -- the busy day, the whole range,
-# one domain -- each at 1200x1600 (desktop), 1200x5000 (the whole page),
-# 400x1600 and 400x6000 (a phone), into bench/out/report-*.{html,png}.
+# one domain -- and the day's mail version (--mail) and browser file with
+# scripts and SVG stripped as webmail does, each at 1280 px (desktop) and
+# 375 px (a phone), the top and the whole page, into
+# bench/out/report-*.{html,png}, and says how wide each page is laid out
+# at 375 px (wider: a sideways scroll).
 #
 # Needs Debian's chromium package (installed with apt-get when missing and
 # run as root).  Builds nothing: build bouncewatch first.
@@ -58,19 +61,56 @@ export BOUNCEWATCH_CONF="$conf"
 "$BW" report --from "$FROM" --to "$DATE" --domain "$DOMAIN" --format html \
     > "$out/report-domain.html"
 
-shoot() {	# html png width height
+"$BW" report --date "$DATE" --format html --mail > "$out/report-mail.html"
+# what webmail does to a message: scripts and SVG dropped
+python3 - "$out/report-mail.html" "$out/report-day.html" <<'PY'
+import re, sys
+for src in sys.argv[1:]:
+    t = open(src, encoding="utf-8").read()
+    t = re.sub(r"(?s)<script.*?</script>|<svg.*?</svg>", "", t)
+    open(src.replace(".html", "-stripped.html"), "w", encoding="utf-8").write(t)
+PY
+
+chrome() {
 	prof=$(mktemp -d)
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	    --disable-background-networking --disable-component-update --disable-sync \
-	    --hide-scrollbars --user-data-dir="$prof" --screenshot="$2" \
-	    --window-size="$3,$4" "file://$1" >/dev/null 2>&1
+	    --hide-scrollbars --user-data-dir="$prof" "$@" 2>/dev/null
 	rm -rf "$prof"
+}
+shoot() {	# html png width height
+	chrome --screenshot="$2" --window-size="$3,$4" "file://$1" >/dev/null
 	[ -s "$2" ] || { echo "render-report: no screenshot $2" >&2; exit 1; }
 	echo "$2"
 }
-for r in day range domain; do
-	shoot "$out/report-$r.html" "$out/report-$r-wide.png" 1200 1600
-	shoot "$out/report-$r.html" "$out/report-$r-full.png" 1200 5000
-	shoot "$out/report-$r.html" "$out/report-$r-phone.png" 400 1600
-	shoot "$out/report-$r.html" "$out/report-$r-phone-full.png" 400 6000
+# the page's width as laid out in a frame this wide (CSS px): more than
+# the frame is a sideways scroll.  (Headless Chromium's window is at
+# least 500 px wide when it dumps the DOM: an iframe is not.)
+width() {	# html width
+	cat > "$1.w.html" <<EOF
+<!DOCTYPE html><title>x</title><iframe id="f" src="$(basename "$1")"
+ style="width:$2px;height:900px;border:0"></iframe><script>
+document.getElementById("f").onload = function () {
+	var d = this.contentDocument, n = 0;
+	d.querySelectorAll("section, .scroll, table").forEach(function (e) {
+		if (e.scrollWidth > e.clientWidth + 1) n++;
+	});
+	document.title = "W=" + d.documentElement.scrollWidth + " " + n;
+ };</script>
+EOF
+	chrome --allow-file-access-from-files --virtual-time-budget=5000 --dump-dom \
+	    --window-size=1280,900 "file://$1.w.html" |
+	    sed -n 's|.*<title>W=\([0-9]*\) \([0-9]*\)</title>.*|\1 \2|p'
+	rm -f "$1.w.html"
+}
+for r in day range domain mail-stripped day-stripped; do
+	f=$out/report-$r.html
+	shoot "$f" "$out/report-$r-1280.png" 1280 1600
+	shoot "$f" "$out/report-$r-1280-full.png" 1280 5200
+	shoot "$f" "$out/report-$r-375.png" 375 1600
+	shoot "$f" "$out/report-$r-375-full.png" 375 7000
+	set -- $(width "$f" 375)
+	echo "report-$r.html at 375 px: laid out ${1:-?} px wide, $2 boxes wider than their frame"
+	[ "${1:-9999}" -le 375 ] && [ "${2:-1}" = 0 ] ||
+	    echo "render-report: report-$r.html scrolls sideways at 375 px" >&2
 done

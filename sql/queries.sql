@@ -4,7 +4,7 @@
 --
 --     sqlite3 -readonly /var/lib/bouncewatch/bouncewatch.db
 --
--- The views (v_failures, v_daily, v_domain_day, v_host_day,
+-- The views (v_failures, v_daily, v_domain_day, v_host_day, v_suppressions,
 -- v_top_reasons, v_unrecognised) are in sql/views.sql.  Hosts and Postfix
 -- instances (the syslog name before '/', "postfix-out") are columns of
 -- v_failures, v_daily and v_host_day: a central log of several MTAs is
@@ -132,3 +132,26 @@ SELECT coalesce(host, '(unknown)') AS host, domain, sum(n) AS failures
  GROUP BY host, domain
  ORDER BY failures DESC, host, domain
  LIMIT coalesce(:n, 20);
+
+-- Q: Failed recipients and messages per domain on :day, beside the attempts
+-- (distinct recipients: one address retried ten times counts once; the
+-- report's failed_recipients and failed_messages, by UTC day here)
+SELECT domain,
+       count(DISTINCT recipient) AS failed_recipients,
+       count(DISTINCT CASE WHEN class = 'permanent' THEN recipient END)
+           AS permanent_recipients,
+       count(DISTINCT coalesce(host, '') || ' ' || queue_id) AS failed_messages,
+       count(*) AS failed_attempts
+  FROM v_failures
+ WHERE time >= coalesce(:day, date('now', '-1 day'))
+   AND time < date(coalesce(:day, date('now', '-1 day')), '+1 day')
+   AND reason <> 'local_throttle'
+ GROUP BY domain
+ ORDER BY permanent_recipients DESC, failed_recipients DESC, domain;
+
+-- Q: Recipients to suppress: last known outcome a permanent failure of the
+-- address (what "bouncewatch suppressions" lists)
+SELECT recipient, reason, last_seen, n
+  FROM v_suppressions
+ ORDER BY last_seen DESC
+ LIMIT coalesce(:n, 100);

@@ -11,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 6;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
@@ -152,7 +152,9 @@ CREATE TABLE failure (
 	arg1		TEXT,		-- the variable words of the diagnostic
 	arg2		TEXT,
 	arg3		TEXT,
-	instance_id	INTEGER		-- the Postfix instance (schema 4)
+	instance_id	INTEGER,	-- the Postfix instance (schema 4)
+	detail		TEXT		-- beside the reason: "spf", "dnsbl:spamcop"
+					-- (schema 6); NULL: the evidence names none
 );
 
 CREATE TABLE day_span (
@@ -187,6 +189,22 @@ CREATE TABLE pending (
 	failure_id	INTEGER NOT NULL,
 	time		INTEGER NOT NULL,
 	PRIMARY KEY (host_id, instance_id, queue_id, rcpt)
+) WITHOUT ROWID;
+
+-- Recipients whose last known outcome is a permanent recipient failure
+-- (user_unknown, mailbox_disabled, bad_address, domain_not_found): the
+-- latest reason, when first and last seen, how many such failures, the
+-- last failure row (its text, until pruned).  A delivery to the recipient
+-- after last_seen removes the row.  Survives "bouncewatch prune".
+CREATE TABLE suppression (
+	domain_id	INTEGER NOT NULL,
+	local		TEXT NOT NULL,	-- as failure.local
+	reason_id	INTEGER NOT NULL,
+	first_seen	INTEGER NOT NULL,
+	last_seen	INTEGER NOT NULL,
+	n		INTEGER NOT NULL,
+	failure_id	INTEGER,
+	PRIMARY KEY (domain_id, local)
 ) WITHOUT ROWID;
 
 -- Counters of what was read, by kind of line, per source.

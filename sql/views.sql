@@ -29,7 +29,8 @@ SELECT f.id,
            char(1) || 'd', d.name) AS diagnostic,
        dg.normalized,
        ru.name AS rule,
-       i.name AS instance
+       i.name AS instance,
+       f.detail
   FROM failure f
   JOIN domain d ON d.id = f.domain_id
   JOIN status s ON s.id = f.status_id
@@ -53,18 +54,20 @@ SELECT dl.day, d.name AS domain, c.name AS class, re.name AS reason, dl.n,
   LEFT JOIN host h ON h.id = dl.host_id
   LEFT JOIN instance i ON i.id = dl.instance_id;
 
--- Failures per domain per day, with the failure rate.  local_throttle (our
--- own MTA deferring on purpose) is not a failure of the remote domain.
+-- Failures per domain per day, with the failure rate: the report's counts.
+-- local_throttle (our own MTA deferring on purpose) is not a failure of
+-- the remote domain, nor an attempt.
 DROP VIEW IF EXISTS v_domain_day;
 CREATE VIEW v_domain_day AS
 SELECT dl.day,
        d.name AS domain,
-       sum(dl.n) AS attempts,
+       sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS attempts,
        sum(CASE WHEN dl.class_id = 0 THEN dl.n ELSE 0 END) AS delivered,
        sum(CASE WHEN dl.class_id = 1 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS permanent,
        sum(CASE WHEN dl.class_id = 2 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS temporary,
        sum(CASE WHEN dl.class_id = 3 THEN dl.n ELSE 0 END) AS greylist,
        sum(CASE WHEN dl.reason_id = 21 THEN dl.n ELSE 0 END) AS local_throttle,
+       sum(CASE WHEN dl.class_id > 0 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS failures,
        round(100.0 * sum(CASE WHEN dl.class_id > 0 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END)
              / max(1, sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END)), 1) AS failure_pct
   FROM daily dl JOIN domain d ON d.id = dl.domain_id
@@ -99,6 +102,18 @@ SELECT dl.day, c.name AS class, re.name AS reason, sum(dl.n) AS n
  WHERE dl.class_id > 0
  GROUP BY dl.day, dl.class_id, dl.reason_id;
 
+-- Failures per day by reason and detail ("spf", "dnsbl:spamcop"), from
+-- the failure rows: days whose detail was pruned are gone.
+DROP VIEW IF EXISTS v_details;
+CREATE VIEW v_details AS
+SELECT ds.day, c.name AS class, re.name AS reason, f.detail, count(*) AS n
+  FROM day_span ds
+  JOIN failure f ON f.id BETWEEN ds.first_id AND ds.last_id
+  JOIN class c ON c.id = f.class_id
+  JOIN reason re ON re.id = f.reason_id
+ WHERE f.detail IS NOT NULL
+ GROUP BY ds.day, f.class_id, f.reason_id, f.detail;
+
 DROP VIEW IF EXISTS v_unrecognised;
 CREATE VIEW v_unrecognised AS
 SELECT normalized, n,
@@ -113,3 +128,19 @@ SELECT id, path, state, offset, lines,
        strftime('%Y-%m-%dT%H:%M:%SZ', first_seen, 'unixepoch') AS first_seen,
        strftime('%Y-%m-%dT%H:%M:%SZ', last_commit, 'unixepoch') AS last_commit
   FROM source;
+
+-- Recipients to suppress: the last known outcome was a permanent
+-- recipient failure.
+DROP VIEW IF EXISTS v_suppressions;
+CREATE VIEW v_suppressions AS
+SELECT CASE WHEN d.name = '' OR instr(s.local, '@') > 0 THEN s.local
+            ELSE s.local || '@' || d.name END AS recipient,
+       d.name AS domain,
+       re.name AS reason,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.first_seen, 'unixepoch') AS first_seen,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.last_seen, 'unixepoch') AS last_seen,
+       s.n,
+       s.failure_id
+  FROM suppression s
+  JOIN domain d ON d.id = s.domain_id
+  JOIN reason re ON re.id = s.reason_id;

@@ -29,10 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pcre2.h>
 
 #include "classify.h"
+#include "conf.h"
 #include "log.h"
 #include "util.h"
 
@@ -424,6 +426,20 @@ classify_detail_name(enum bw_detail d)
 }
 
 const char *
+classify_detail_text(const struct verdict *v, char *buf, size_t len)
+{
+	const char	*name = classify_detail_name(v->detail);
+
+	if (name == NULL)
+		return NULL;
+	if (v->detail_name[0] != '\0')
+		snprintf(buf, len, "%s:%s", name, v->detail_name);
+	else
+		strlcpy(buf, name, len);
+	return buf;
+}
+
+const char *
 classify_reason_name(enum bw_reason r)
 {
 	return (unsigned)r < REASON_MAX ? classify_reason_names[r] : "other";
@@ -697,14 +713,25 @@ int
 classify_load_rules(struct classifier *cl, const char *path, char *errbuf,
     size_t errlen)
 {
-	FILE	*f;
-	char	*text = NULL;
-	size_t	 len = 0, cap = 0, n;
-	int	 ret;
+	FILE		*f;
+	struct stat	 sb;
+	char		*text = NULL, *cause = NULL;
+	size_t		 len = 0, cap = 0, n;
+	int		 ret;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errbuf != NULL)
 			snprintf(errbuf, errlen, "%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	/* rules decide what the reports say: trusted like the configuration */
+	if (fstat(fileno(f), &sb) == -1 ||
+	    conf_file_safe(path, &sb, 0, &cause) == -1) {
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s\n", cause != NULL ? cause :
+			    strerror(errno));
+		free(cause);
+		fclose(f);
 		return 1;
 	}
 	for (;;) {
@@ -858,6 +885,7 @@ struct scan {
 	int		 stage;		/* first rule naming the SMTP stage */
 	int		 det[REASON_MAX];	/* first rule naming a detail */
 	const char	*det_end[REASON_MAX];	/* where its match ends */
+	struct classify_trace	*tr;	/* --explain: every hit, or NULL */
 };
 
 static void
@@ -866,9 +894,93 @@ classify_scan_init(struct scan *sc)
 	size_t	 i;
 
 	sc->strong = sc->vague = sc->hint = sc->stage = -1;
+	sc->tr = NULL;
 	for (i = 0; i < REASON_MAX; i++) {
 		sc->det[i] = -1;
 		sc->det_end[i] = NULL;
+	}
+}
+
+/* ---- the trace of --explain ---- */
+
+static const char *const classify_weight_names[] = {
+	[EV_STRONG] = "strong",
+	[EV_SPECIFIC] = "specific",
+	[EV_VAGUE] = "vague",
+	[EV_GENERIC] = "generic",
+	[EV_CODE] = "code",
+	[EV_STAGE] = "stage",
+	[EV_DETAIL] = "detail",
+	[EV_HINT] = "hint",
+};
+
+/* Note rule ri (-1: the operator rule op) once; outcome may come later. */
+static void
+classify_trace_add(struct classify_trace *tr, int ri, const struct oprule *op,
+    const char *outcome)
+{
+	struct classify_evidence	*e;
+	size_t				 i;
+
+	if (tr == NULL)
+		return;
+	for (i = 0; ri != -1 && i < tr->n; i++)
+		if (tr->ev[i].index == ri)
+			return;
+	if (tr->n == CLASSIFY_TRACE_MAX) {
+		tr->dropped++;
+		return;
+	}
+	e = &tr->ev[tr->n++];
+	e->index = ri;
+	e->outcome = outcome;
+	if (ri == -1) {
+		e->rule = op->name;
+		e->pattern = op->is_regex ? "(regular expression)" : op->needle;
+		e->weight = "operator";
+		e->reason = op->reason;
+		return;
+	}
+	e->rule = classify_rules[ri].name;
+	e->pattern = classify_rules[ri].pattern;
+	e->weight = classify_weight_names[classify_rules[ri].weight];
+	e->reason = classify_rules[ri].reason;
+}
+
+/* Why each rule found lost to rr (or did not), once the verdict is known. */
+static void
+classify_trace_judge(struct classify_trace *tr, int rr, const struct verdict *v,
+    enum bw_detail detail)
+{
+	size_t	 i;
+
+	for (i = 0; tr != NULL && i < tr->n; i++) {
+		struct classify_evidence	*e = &tr->ev[i];
+		const struct rule		*r;
+
+		if (e->outcome != NULL || e->index == -1)
+			continue;
+		r = &classify_rules[e->index];
+		if (e->index == rr)
+			e->outcome = v->reason == r->reason ? "won" :
+			    "won, but the SMTP stage changed its reason";
+		else if (r->weight == EV_STAGE)
+			e->outcome = "names the SMTP stage, decides nothing";
+		else if (r->weight == EV_HINT)
+			e->outcome = "hints at the class only";
+		else if (r->weight == EV_DETAIL)
+			e->outcome = r->detail == detail && r->reason == v->reason ?
+			    "named the detail" : "names a detail of another reason";
+		else if (rr == -1)
+			e->outcome = "not weighed";
+		else if (r->weight > classify_rules[rr].weight)
+			e->outcome = r->detail == detail && detail != DETAIL_NONE &&
+			    r->reason == v->reason ? "weaker evidence; named the detail" :
+			    "weaker evidence than the winner's";
+		else if (r->weight == classify_rules[rr].weight)
+			e->outcome = "as strong, but later in the table";
+		else
+			e->outcome = "not weighed";
 	}
 }
 
@@ -881,8 +993,16 @@ classify_scan_hit(struct scan *sc, int ri, enum bw_class base, int x41,
 
 	if (r->hint != H_NONE && (sc->hint == -1 || ri < sc->hint))
 		sc->hint = ri;
-	if (!classify_when_ok(r->when, base, x41))
+	if (!classify_when_ok(r->when, base, x41)) {
+		if (sc->tr != NULL)
+			classify_trace_add(sc->tr, ri, NULL, r->when == W_X41 ?
+			    "applies to an X.4.1 code only" : r->when == W_TEMP ?
+			    "applies to temporary failures only" :
+			    "applies to permanent failures only");
 		return;
+	}
+	if (sc->tr != NULL)
+		classify_trace_add(sc->tr, ri, NULL, NULL);
 	if (r->detail != DETAIL_NONE && r->reason != REASON_NONE &&
 	    (sc->det[r->reason] == -1 || ri < sc->det[r->reason])) {
 		sc->det[r->reason] = ri;
@@ -1181,9 +1301,75 @@ classify_dnsbl_name(const struct rule *r, const char *end, const char *lim,
 	}
 }
 
-void
-classify_delivery(const struct classifier *cl, enum line_kind kind,
-    const struct delivery *d, struct verdict *v)
+/* Does an operator rule match the whole reason? */
+static int
+classify_op_hit(const struct classifier *cl, const struct oprule *op,
+    const struct delivery *d)
+{
+	if (op->is_regex)
+		/* no match, or a limit reached: not this rule */
+		return pcre2_match(op->re, (PCRE2_SPTR)d->diagnostic.p,
+		    d->diagnostic.n, 0, 0, cl->md, cl->mctx) >= 0;
+	return classify_memcasemem(d->diagnostic.p, d->diagnostic.n,
+	    op->needle, op->needle_len);
+}
+
+/* The CODE rule of a basic reply code, or -1. */
+static int
+classify_code_rule(int code)
+{
+	char	 buf[16];
+	size_t	 i;
+
+	if (code == 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%03d", code % 1000);
+	for (i = 0; i < NRULES; i++)
+		if (classify_rules[i].kind == RULE_CODE &&
+		    strcmp(classify_rules[i].pattern, buf) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const classify_stage_names[] = {
+	[STG_NONE] = NULL,
+	[STG_GREETING] = "greeting or HELO",
+	[STG_MAIL] = "MAIL FROM",
+	[STG_RCPT] = "RCPT TO",
+	[STG_DATA] = "DATA",
+};
+
+/*
+ * Operator rule won decided the verdict: note it, the later operator rules that match
+ * too, and what the built-in rules found, which never got to decide.
+ */
+static void
+classify_trace_ops(const struct classifier *cl, struct classify_trace *tr,
+    size_t won, const struct delivery *d, struct span text, enum bw_class base,
+    int x41)
+{
+	struct scan	 sc;
+	size_t		 i, j;
+
+	classify_trace_add(tr, -1, &cl->ops[won], "won");
+	for (i = won + 1; i < cl->nops; i++) {
+		if (classify_op_hit(cl, &cl->ops[i], d))
+			classify_trace_add(tr, -1, &cl->ops[i],
+			    "an earlier operator rule matched first");
+	}
+	j = tr->n;
+	classify_scan_init(&sc);
+	sc.tr = tr;
+	tr->text = "the whole reason (operator rules), the reply (built-in)";
+	classify_scan(cl, text.p, text.n, base, x41, &sc);
+	for (i = j; i < tr->n; i++)
+		if (tr->ev[i].outcome == NULL)
+			tr->ev[i].outcome = "operator rules come first";
+}
+
+static void
+classify_run(const struct classifier *cl, enum line_kind kind,
+    const struct delivery *d, struct verdict *v, struct classify_trace *tr)
 {
 	enum bw_class	 base;
 	enum rule_stage	 stage;
@@ -1267,37 +1453,55 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 	/* 2. operator rules */
 	for (i = 0; i < cl->nops && text.p != NULL; i++) {
 		const struct oprule	*op = &cl->ops[i];
-		int			 hit;
 
-		if (op->is_regex)
-			/* no match, or a limit reached: not this rule */
-			hit = pcre2_match(op->re, (PCRE2_SPTR)d->diagnostic.p,
-			    d->diagnostic.n, 0, 0, cl->md, cl->mctx) >= 0;
-		else
-			hit = classify_memcasemem(d->diagnostic.p, d->diagnostic.n,
-			    op->needle, op->needle_len);
-		if (hit) {
+		if (classify_op_hit(cl, op, d)) {
 			v->reason = op->reason;
 			v->rule = op->name;
 			if (op->cls != -1)
 				v->cls = (enum bw_class)op->cls;
 			else if (op->reason == REASON_GREYLISTED && base == CLASS_TEMPORARY)
 				v->cls = CLASS_GREYLIST;
+			if (tr != NULL)
+				classify_trace_ops(cl, tr, i, d, text, base, x41);
 			return;
 		}
 	}
 
 	/* 3. the evidence: the reply's words, then the whole reason's */
 	classify_scan_init(&sc);
+	sc.tr = tr;
 	scanned = text;
+	if (tr != NULL)
+		tr->text = text.p == d->diagnostic.p ? "the whole reason" : "the reply";
 	if (text.p != NULL)
 		classify_scan(cl, text.p, text.n, base, x41, &sc);
-	if (sc.strong == -1 && sc.vague == -1 && text.p != d->diagnostic.p &&
-	    d->diagnostic.p != NULL) {
-		/* nothing in the reply: try the whole reason ("connect to ...") */
-		classify_scan_init(&sc);
-		scanned = d->diagnostic;
-		classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base, x41, &sc);
+	if (sc.strong == -1 && text.p != d->diagnostic.p && d->diagnostic.p != NULL) {
+		struct scan	 pre;
+		int		 whole = sc.vague == -1;
+
+		/*
+		 * Nothing clear in the reply: the whole reason, if the reply
+		 * says nothing at all ("connect to ..."), or if the MTA's words
+		 * before it are clear (qmail's "Connected to ... but my name was
+		 * rejected. Remote host said: ...").
+		 */
+		if (!whole) {
+			classify_scan_init(&pre);
+			classify_scan(cl, d->diagnostic.p,
+			    (size_t)(text.p - d->diagnostic.p), base, x41, &pre);
+			whole = pre.strong != -1;
+		}
+		if (whole) {
+			classify_scan_init(&sc);
+			sc.tr = tr;
+			if (tr != NULL) {
+				tr->n = 0;
+				tr->text = "the whole reason (nothing clear in the reply)";
+			}
+			scanned = d->diagnostic;
+			classify_scan(cl, d->diagnostic.p, d->diagnostic.n, base,
+			    x41, &sc);
+		}
 	}
 	/* enhanced code: dsn first, then the reply's, then "#X.Y.Z" */
 	if (sc.strong == -1 || (classify_rules[sc.strong].detail == DETAIL_NONE &&
@@ -1307,6 +1511,8 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 			classify_enh_lookup(cl, classify_hash_code(d->diagnostic),
 			    want, &er);
 	}
+	if (er != -1)
+		classify_trace_add(tr, er, NULL, NULL);
 	if (sc.strong != -1)
 		rr = sc.strong;
 	else if (er != -1 && classify_rules[er].weight == EV_SPECIFIC)
@@ -1315,24 +1521,20 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 		rr = sc.vague;
 	else if (er != -1)
 		rr = er;
-	else if (d->code != 0) {
-		char	 code[16];
-
-		snprintf(code, sizeof(code), "%03d", d->code % 1000);
-		for (i = 0; i < NRULES; i++)
-			if (classify_rules[i].kind == RULE_CODE &&
-			    strcmp(classify_rules[i].pattern, code) == 0) {
-				rr = (int)i;
-				break;
-			}
-	}
+	else
+		rr = classify_code_rule(d->code);
+	if (tr != NULL && (c = classify_code_rule(d->code)) != -1)
+		classify_trace_add(tr, c, NULL, NULL);
 
 	/* 4. the stage: Postfix's, else the one the text names (Exim's) */
 	if ((stage = classify_stage(d->stage)) == STG_NONE && sc.stage != -1)
 		stage = classify_rules[sc.stage].stage;
+	if (tr != NULL)
+		tr->stage = classify_stage_names[stage];
 	if (rr == -1) {
 		v->reason = classify_by_stage(stage, REASON_OTHER, EV_CODE);
 		v->rule = v->reason == REASON_OTHER ? "other" : "stage";
+		classify_trace_judge(tr, rr, v, DETAIL_NONE);
 		return;
 	}
 	w = classify_rules[rr].weight;
@@ -1368,6 +1570,22 @@ classify_delivery(const struct classifier *cl, enum line_kind kind,
 				    v->detail_name, sizeof(v->detail_name));
 		}
 	}
+	classify_trace_judge(tr, rr, v, v->detail);
+}
+
+void
+classify_delivery(const struct classifier *cl, enum line_kind kind,
+    const struct delivery *d, struct verdict *v)
+{
+	classify_run(cl, kind, d, v, NULL);
+}
+
+void
+classify_explain(const struct classifier *cl, enum line_kind kind,
+    const struct delivery *d, struct verdict *v, struct classify_trace *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	classify_run(cl, kind, d, v, tr);
 }
 
 /* ---- introspection ---- */

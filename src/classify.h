@@ -108,10 +108,40 @@ int	 classify_load_rules_text(struct classifier *, const char *name,
 void	 classify_delivery(const struct classifier *, enum line_kind,
 	    const struct delivery *, struct verdict *);
 
+/*
+ * Why a verdict is what it is (bouncewatch classify --explain): every rule
+ * whose evidence was found, in the order it was weighed, with what became
+ * of it: "won", or why it lost.
+ */
+#define CLASSIFY_TRACE_MAX	48
+struct classify_evidence {
+	const char	*rule;		/* the rule's name */
+	const char	*pattern;	/* what it looks for */
+	const char	*weight;	/* "operator", "strong", "specific", ... */
+	enum bw_reason	 reason;	/* REASON_NONE: it decides no reason */
+	const char	*outcome;	/* "won" or why not */
+	int		 index;		/* built-in rule index; -1: operator's */
+};
+struct classify_trace {
+	struct classify_evidence ev[CLASSIFY_TRACE_MAX];
+	size_t		 n;
+	size_t		 dropped;	/* found but past CLASSIFY_TRACE_MAX */
+	const char	*text;		/* what the rules read: "reply", ... */
+	const char	*stage;		/* the SMTP stage weighed, or NULL */
+};
+void	 classify_explain(const struct classifier *, enum line_kind,
+	    const struct delivery *, struct verdict *, struct classify_trace *);
+
 const char	*classify_class_name(enum bw_class);
 const char	*classify_reason_name(enum bw_reason);
 /* "spf", "dnsbl", ...; NULL for DETAIL_NONE. */
 const char	*classify_detail_name(enum bw_detail);
+/*
+ * A verdict's detail as stored and shown: "spf", "dnsbl:spamcop" (the
+ * list's name after a colon), written to buf; NULL when it has none.
+ */
+const char	*classify_detail_text(const struct verdict *, char *buf,
+		    size_t len);
 /* Name to value; -1 when unknown. */
 int		 classify_class_from_name(const char *);
 int		 classify_reason_from_name(const char *);

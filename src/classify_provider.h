@@ -88,6 +88,11 @@
 	    "552-5.7.0 This message was blocked because its content presents a potential 552-5.7.0 security issue."),
 	PENH("x.7.28", RATE_LIMITED, REPUTATION, GOOGLE, "421 4.7.28 neutral text"),
 
+	/* Gmail relays an alias through the alias's own server: its settings failed */
+	PROV("provider.gmail-send-mail-as", "'send mail as' account", SENDER_REJECTED, W_ANY, NONE,
+	    "https://tech.queenofsandiego.com/posts/2026-05-13-0520.html",
+	    "You're sending this from a different address or alias using the 'Send mail as' feature. The settings for your 'Send mail as' account are misconfigured or out of date."),
+
 /* ---- Yahoo / AOL / Verizon Media ---- */
 #define YAHOO "https://senders.yahooinc.com/smtp-error-codes/"
 #define AOL "https://postmaster.aol.com/error-codes"
@@ -158,6 +163,9 @@
 /* ---- Chinese providers ---- */
 	PROV("provider.qq-frequency-limited", "frequency limited", RATE_LIMITED, W_ANY, NONE, "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
 	    "550 Ip frequency limited [V2VkIEFwciAgMyAxNjozNjo1OSBKU1QgMjAxOQo=] http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=2002"),
+	/* QQ pauses mail to a recipient that receives too much at once */
+	PROV("provider.qq-mailbox-unavailable", "mailbox unavailable or access denied", RATE_LIMITED, W_ANY, NONE, "https://smtp.codes/qq",
+	    "550 Mailbox unavailable or access denied"),
 	PROV("provider.netease-dt-spm", "dt:spm", CONTENT_REJECTED, W_ANY, NONE, "http://mail.163.com/help/help_spam_16.htm",
 	    "554 DT:SPM 163 mx9,O8CowEDJVFKCokVaRhz+AA--.26016S3 1514513028,please see http://mail.domain.com/help/help_spam.htm?ip="),
 	PROV("provider.netease-mi-000", "mi:sfq", RATE_LIMITED, W_ANY, NONE, "http://mail.163.com/help/help_spam_16.htm",
@@ -166,6 +174,42 @@
 /* ---- Mail.ru, Yandex ---- */
 	PROV("provider.yandex-suspicion-spam", "under suspicion of spam", CONTENT_REJECTED, W_ANY, NONE, "https://yandex.com/support/mail/web/spam/",
 	    "554 5.7.1 Message rejected under suspicion of SPAM; https://ya.cc/1IrBc"),
+
+/* ---- GoDaddy (secureserver.net): "IBnnn" closes each reply ---- */
+#define GODADDY "https://www.godaddy.com/help/fix-rejected-email-with-a-bounce-error-40685"
+	PROV("provider.godaddy-ib401", "ib401", LOCAL_ERROR, W_ANY, NONE, GODADDY,
+	    "535 Authentication not allowed on IBSMTP Servers. IB401"),
+	PROV("provider.godaddy-ib501", "ib501", PROTOCOL_ERROR, W_ANY, NONE, GODADDY,
+	    "550 jane@coolexample.com Blank From: addresses are not allowed. Provide a valid From. IB501"),
+	PROV("provider.godaddy-ib502", "ib502", PROTOCOL_ERROR, W_ANY, NONE, GODADDY,
+	    "550 jane@coolexample.com IP addresses are not allowed as a From: Address. Provide a valid From. IB502"),
+	PROV("provider.godaddy-ib506", "ib506", SENDER_REJECTED, W_ANY, NONE, GODADDY,
+	    "550 coolexample.com From: Domain is invalid. Provide a valid From: IB506"),
+	PROV("provider.godaddy-ib508", "ib508", AUTH_FAILED, W_ANY, SPF, GODADDY,
+	    "550 jane@coolexample.com Invalid SPF record. Inspect your SPF settings, and try again. IB508"),
+	PROV("provider.godaddy-ib108", "ib108", POLICY, W_ANY, PTR, GODADDY,
+	    "421 Temporarily rejected. Reverse DNS for this IP failed. IB108"),
+	PROV("provider.godaddy-ib212", "ib212", CONTENT_REJECTED, W_ANY, NONE, GODADDY,
+	    "552 This message has been rejected due to content judged to be spam by the internet community. IB212"),
+	PROV("provider.godaddy-ib705", "ib705", CONTENT_REJECTED, W_ANY, VIRUS, GODADDY,
+	    "552 Virus infected message rejected. IB705"),
+	PROV("provider.godaddy-ib605", "ib605", RATE_LIMITED, W_ANY, NONE, GODADDY,
+	    "452 This message contains too many recipients. Reduce the number of recipients and retry. IB605"),
+	PROV("provider.godaddy-ib007", "ib007", RATE_LIMITED, W_ANY, NONE, GODADDY,
+	    "421 Connection refused, too many sessions from This IP. Lower the number of concurrent sessions. IB007"),
+	PROV("provider.godaddy-ib101", "ib101", SERVER_UNAVAILABLE, W_ANY, NONE, GODADDY,
+	    "421 Server temporarily unavailable. Try again later. IB101"),
+	PROV("provider.godaddy-ib110-113", "ib11*", BLOCKLISTED, W_ANY, REPUTATION, GODADDY,
+	    "554 This IP has been temporarily blocked for attempting to mail too many invalid recipients. IB112"),
+	PROV("provider.godaddy-ib504", "ib504", RATE_LIMITED, W_ANY, PER_HOUR, GODADDY,
+	    "550 This IP has sent too many messages this hour. IB504"),
+	PROV("provider.godaddy-ib510", "ib510", RATE_LIMITED, W_ANY, NONE, GODADDY,
+	    "550 This message has exceeded the max number of messages per session. Open a new session and try again. IB510"),
+	PROV("provider.godaddy-ib607", "ib607", RATE_LIMITED, W_ANY, PER_HOUR, GODADDY,
+	    "550 This IP has sent too many to too many recipients this hour. IB607"),
+	PROV("provider.godaddy-ib103", "ib103", BLOCKLISTED, W_ANY, REPUTATION, GODADDY,
+	    "554 Connection refused. This IP has a poor reputation on Cloudmark Sender Intelligence (CSI). IB103"),
+	/* IB104-106: Spamhaus's lists, named in the text (provider.spamhaus) */
 
 /* ---- security gateways ---- */
 #define MIMECAST "https://community.mimecast.com/s/article/Mimecast-SMTP-Error-Codes-842605754"
@@ -212,3 +256,4 @@
 #undef TONLINE
 #undef ORANGE
 #undef MIMECAST
+#undef GODADDY

@@ -199,6 +199,9 @@ static const struct rule classify_rules[] = {
 	    "550-Verification failed for <a@example.com> 550-The account or domain may not exist, they may be blacklisted 550 Sender verify failed"),
 
 	/* our IP or domain on a block list */
+	/* a "spam sender" is us, not this message's content */
+	TEXTD("block.spam-sender", "spam sender", BLOCKLISTED, REPUTATION,
+	    "550 Suspected spam sender."),
 	TEXTD("block.blocked-using", "blocked using", BLOCKLISTED, DNSBL,
 	    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.example.net"),
 	TEXT("block.blacklist", "blacklist*", BLOCKLISTED, W_ANY, H_NONE,
@@ -247,6 +250,9 @@ static const struct rule classify_rules[] = {
 	    "554 5.7.1 <info@mydomain.com>: Relay access denied"),
 	TEXT("relay.relaying-denied", "relaying denied", RELAY_DENIED, W_ANY, H_PERM,
 	    "550 5.7.1 <user@anotherdomain.com>... Relaying denied. Proper authentication required."),
+	/* Coremail: "Requested action not taken: Local user only" */
+	TEXT("relay.local-user-only", "local user only", RELAY_DENIED, W_ANY, H_NONE,
+	    "553 Requested action not taken: Local user only"),
 	TEXT("relay.not-permitted", "permitted to relay", RELAY_DENIED, W_ANY, H_NONE,
 	    "550-[66.96.184.4] is currently not permitted to relay through this server."),
 	TEXT("relay.unauthenticated", "unauthenticated relaying", RELAY_DENIED, W_ANY, H_NONE,
@@ -337,6 +343,9 @@ static const struct rule classify_rules[] = {
 	    "550 5.7.515 Access denied, sending domain EXAMPLE.JP doesn't meet the required authentication level."),
 
 	/* TLS */
+	/* Postfix: the TLS policy it must apply (DANE, MTA-STS) cannot be met */
+	TEXT("tls.configuration-problem", "tls configuration problem", TLS_ERROR, W_ANY, H_TEMP,
+	    "client TLS configuration problem"),
 	TEXT("tls.required-not-offered", "tls is required", TLS_ERROR, W_ANY, H_NONE,
 	    "TLS is required, but was not offered by host mail.example.com[192.0.2.1]"),
 	TEXT("tls.cert-not-verified", "certificate not verified", TLS_ERROR, W_ANY, H_NONE,
@@ -391,6 +400,13 @@ static const struct rule classify_rules[] = {
 	    "450 4.1.8 root@localhost.localdomain: Sender address rejected: Domain not found"),
 	TEXT("sender.rejected", "sender rejected", SENDER_REJECTED, W_ANY, H_NONE,
 	    "550 Sender rejected"),
+	TEXT("sender.is-rejected", "sender is rejected", SENDER_REJECTED, W_ANY, H_NONE,
+	    "553 sender is rejected"),
+	TEXT("sender.fake", "fake sender", SENDER_REJECTED, W_ANY, H_NONE,
+	    "553 Requested mail action not taken: Fake sender"),
+	/* a bounce of a bounce refused: MAIL FROM:<> */
+	TEXT("sender.null-sender", "null sender", SENDER_REJECTED, W_ANY, H_NONE,
+	    "553 Requested action not taken: NULL sender is not allowed"),
 	TEXT("sender.was-rejected", "sender was rejected", SENDER_REJECTED, W_ANY, H_NONE,
 	    "Connected to 192.0.2.96 but sender was rejected."),
 	TEXT("sender.verify", "sender verify", SENDER_REJECTED, W_ANY, H_NONE,
@@ -429,6 +445,8 @@ static const struct rule classify_rules[] = {
 	    "550 5.2.1 Mailbox disabled, not accepting messages"),
 	TEXT("disabled.has-been-disabled", "has been disabled", MAILBOX_DISABLED, W_ANY, H_PERM,
 	    "550 This account has been disabled"),
+	TEXT("disabled.user-suspended", "user suspended", MAILBOX_DISABLED, W_ANY, H_PERM,
+	    "550 User suspended"),
 	TEXT("disabled.suspended", "account suspended", MAILBOX_DISABLED, W_ANY, H_PERM,
 	    "550 5.2.1 Account suspended"),
 	TEXT("disabled.has-been-suspended", "has been suspended", MAILBOX_DISABLED, W_ANY, H_PERM,
@@ -456,6 +474,8 @@ static const struct rule classify_rules[] = {
 	    "550 Mailbox is blocked"),
 	TEXT("disabled.account-has-been-blocked", "account has been blocked", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 This account has been blocked"),
+	TEXT("disabled.inactive-mailbox", "inactive mailbox", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "550 5.7.1 : Recipient address rejected:  Inactive MailBox, not poped for more than 6 months"),
 	TEXT("disabled.is-inactive", "is inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 5.2.1 Mailbox is inactive"),
 	TEXT("disabled.user-disabled", "user disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
@@ -541,6 +561,9 @@ static const struct rule classify_rules[] = {
 	    "552 Boite aux lettres pleine"),
 	TEXT("full.fr-boite-aux-lettres-pleine-accent", "boîte aux lettres pleine", MAILBOX_FULL, W_ANY, H_NONE,
 	    "552 Boîte aux lettres pleine"),
+	/* "la boîte (aux lettres du destinataire) est pleine", "la messagerie est pleine" */
+	TEXT("full.fr-est-pleine", "est pleine", MAILBOX_FULL, W_ANY, H_NONE,
+	    "La boîte aux lettres du destinataire est pleine et ne peut pas accepter de messages pour l'instant."),
 	TEXT("full.fr-quota-depasse", "quota depasse", MAILBOX_FULL, W_ANY, H_NONE,
 	    "552 Quota depasse"),
 	TEXT("full.fr-quota-depasse-accent", "quota dépassé", MAILBOX_FULL, W_ANY, H_NONE,
@@ -576,6 +599,8 @@ static const struct rule classify_rules[] = {
 	/* size */
 	TEXT("size.too-large", "message too large", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
 	    "523 Server or connector limit exceeded. Message too large"),
+	TEXT("size.mailsize", "mailsize", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
+	    "552 exceeded mailsize limit"),
 	TEXT("size.too-big", "message too big", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
 	    "552 5.3.4 Message too big for system"),
 	VAGUE("size.is-too-large", "is too large", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
@@ -589,6 +614,9 @@ static const struct rule classify_rules[] = {
 	TEXT("size.exceeds-size", "message size exceeds", MESSAGE_TOO_LARGE, W_ANY, H_PERM,
 	    "552 Message size exceeds fixed maximum message size"),
 
+	/* a delivery program that could not write, whatever it says next */
+	TEXT("local.couldnt-create", "couldn't create", LOCAL_ERROR, W_ANY, H_NONE,
+	    "procmail: Couldn't create \"/var/spool/mail/a\" id: example.org: No such user"),
 	/* domains that do not exist (before user rules: "domain does not exist") */
 	TEXT("domain.host-or-domain", "host or domain name not found", DOMAIN_NOT_FOUND, W_ANY, H_NONE,
 	    "Host or domain name not found. Name service error for name=example.com type=A: Host not found"),
@@ -654,6 +682,8 @@ static const struct rule classify_rules[] = {
 	    "550 No such recipient here"),
 	TEXT("user.no-such-mailbox", "no such mailbox", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 No such mailbox"),
+	VAGUE("user.recipient-address-rejected", "recipient address rejected.", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 <a@example.jp>: Recipient address rejected. (in reply to RCPT TO command)"),
 	VAGUE("user.does-not-exist", "does not exist", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Mailbox does not exist"),
 	VAGUE("user.doesnt-exist", "doesn't exist", USER_UNKNOWN, W_ANY, H_PERM,
@@ -916,7 +946,11 @@ static const struct rule classify_rules[] = {
 	    "542 Bad Connection"),
 
 	/* messages expired in someone's queue */
-	TEXT("expired.queue-too-long", "in the queue too long", EXPIRED, W_ANY, H_PERM,
+	/*
+	 * qmail appends its expiry to the last error: the error, when a rule
+	 * knows it, says more ("Mailbox Full ... in the queue too long")
+	 */
+	VAGUE("expired.queue-too-long", "in the queue too long", EXPIRED, W_ANY, H_PERM,
 	    "I'm not going to try again; this message has been in the queue too long."),
 	TEXT("expired.message-expired", "message expired", EXPIRED, W_ANY, H_PERM,
 	    "550 4.4.7 Message expired: unable to deliver in 840 minutes"),
@@ -942,6 +976,8 @@ static const struct rule classify_rules[] = {
 	/* content */
 	TEXT("content.unsolicited", "unsolicited", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550-5.7.1 Our system has detected that this 550-5.7.1 message is likely unsolicited mail."),
+	TEXT("content.content-denied", "content denied", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 Mail content denied."),
 	TEXT("content.spam", "spam*", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 5.7.1 Message rejected as spam"),
 	TEXTD("content.virus", "virus*", CONTENT_REJECTED, VIRUS,
@@ -1029,6 +1065,10 @@ static const struct rule classify_rules[] = {
 	    "554 INVALID IP FOR SENDING MAIL OF DOMAIN amazonses.com [RCPT_TO]"),
 	TEXT("policy.not-a-member", "not a member of", POLICY, W_ANY, H_NONE,
 	    "You are not a member of this mailing list <list@example.org>."),
+	VAGUE("policy.rejected-by-recipient", "rejected by recipient*", POLICY, W_ANY, H_PERM,
+	    "550 Mail is rejected by recipients"),
+	VAGUE("policy.was-rejected-by", "was rejected by", POLICY, W_ANY, H_PERM,
+	    "Each of the following recipients was rejected by a remote mail server."),
 	VAGUE("policy.message-rejected", "message rejected", POLICY, W_ANY, H_NONE,
 	    "PERM_FAILURE: SMTP Error (state 16): 550 5.7.1 Message rejected."),
 	TEXT("policy.not-allowed-to-send", "not allowed to send", POLICY, W_ANY, H_NONE,
@@ -1036,6 +1076,8 @@ static const struct rule classify_rules[] = {
 	TEXT("policy.permission-to-post", "permission to post", POLICY, W_ANY, H_NONE,
 	    "the group you tried to contact (list) may not exist, or you may not have permission to post messages to the group."),
 	/* remote temporary trouble */
+	TEXT("server.ldap", "ldap*", SERVER_UNAVAILABLE, W_ANY, H_NONE,
+	    "Unable to contact LDAP server. (#4.4.3)"),
 	TEXT("server.resources", "resources temporarily not available", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
 	    "451 Resources temporarily not available - Please try again later [#4.16.5]"),
 	VAGUE("server.service-not-available", "service not available", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
@@ -1084,7 +1126,6 @@ static const struct rule classify_rules[] = {
 	ENH("x.7.30", TLS_ERROR, "550 5.7.30 neutral text"),
 	ENH("x.7.515", AUTH_FAILED, "550 5.7.515 neutral text"),
 	ENH("x.7.8", LOCAL_ERROR, "535 5.7.8 neutral text"),
-	ENHG("x.7.9", LOCAL_ERROR, "534 5.7.9 neutral text"),
 	ENH("x.7.10", TLS_ERROR, "523 5.7.10 neutral text"),
 	ENH("x.7.11", TLS_ERROR, "524 5.7.11 neutral text"),
 	ENH("x.7.13", MAILBOX_DISABLED, "525 5.7.13 neutral text"),

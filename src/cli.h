@@ -17,6 +17,8 @@ int	cli_classify(int, char **);
 int	cli_import(int, char **);
 int	cli_report(int, char **);
 int	cli_prune(int, char **);
+int	cli_suppressions(int, char **);
+int	cli_reclassify(int, char **);
 int	cli_status(int, char **);
 
 /*
@@ -25,6 +27,9 @@ int	cli_status(int, char **);
  * Errors are printed; -1 on error.
  */
 int	cli_config(struct conf *);
+/* ... and the zone it names (*tz, to tz_free()); -1 (said, nothing to free). */
+struct tz;
+int	cli_config_tz(struct conf *, struct tz **);
 /*
  * What every command that reads log lines needs: the configuration, the
  * parse context (clock, zone) and the classifier with the operator rules.

@@ -48,9 +48,47 @@ emit_json_key(struct obuf *b, const char *key, int *first)
 	obuf_put(b, "\":", 2);
 }
 
+/* --explain in JSON: "explain": {"text", "stage", "evidence": [...]} */
+static void
+emit_json_trace(struct obuf *b, const struct classify_trace *tr, int *first)
+{
+	size_t	 i;
+
+	emit_json_key(b, "explain", first);
+	obuf_puts(b, "{\"text\":");
+	if (tr->text != NULL)
+		emit_json_str(b, tr->text, strlen(tr->text));
+	else
+		obuf_puts(b, "null");
+	obuf_puts(b, ",\"stage\":");
+	if (tr->stage != NULL)
+		emit_json_str(b, tr->stage, strlen(tr->stage));
+	else
+		obuf_puts(b, "null");
+	obuf_puts(b, ",\"evidence\":[");
+	for (i = 0; i < tr->n; i++) {
+		const struct classify_evidence	*e = &tr->ev[i];
+
+		obuf_puts(b, i > 0 ? ",{\"rule\":" : "{\"rule\":");
+		emit_json_str(b, e->rule, strlen(e->rule));
+		obuf_puts(b, ",\"pattern\":");
+		emit_json_str(b, e->pattern, strlen(e->pattern));
+		obuf_printf(b, ",\"weight\":\"%s\",\"reason\":", e->weight);
+		if (e->reason == REASON_NONE)
+			obuf_puts(b, "null");
+		else
+			obuf_printf(b, "\"%s\"", classify_reason_name(e->reason));
+		obuf_puts(b, ",\"outcome\":");
+		emit_json_str(b, e->outcome, strlen(e->outcome));
+		obuf_putc(b, '}');
+	}
+	obuf_printf(b, "],\"dropped\":%zu}", tr->dropped);
+}
+
 static void
 emit_json_record(struct obuf *b, unsigned long lineno, enum line_kind kind,
-    const struct delivery *d, const struct verdict *v)
+    const struct delivery *d, const struct verdict *v,
+    const struct classify_trace *tr)
 {
 	char	 tbuf[40];
 	int	 first = 1;
@@ -116,6 +154,16 @@ emit_json_record(struct obuf *b, unsigned long lineno, enum line_kind kind,
 		obuf_puts(b, "null");
 	else
 		obuf_printf(b, "\"%s\"", classify_reason_name(v->reason));
+	emit_json_key(b, "detail", &first);
+	if (classify_detail_name(v->detail) == NULL)
+		obuf_puts(b, "null");
+	else
+		obuf_printf(b, "\"%s\"", classify_detail_name(v->detail));
+	emit_json_key(b, "detail_name", &first);
+	if (v->detail_name[0] == '\0')
+		obuf_puts(b, "null");
+	else
+		emit_json_str(b, v->detail_name, strlen(v->detail_name));
 	emit_json_key(b, "code", &first);
 	if (d->code != 0)
 		obuf_printf(b, "%d", d->code);
@@ -136,12 +184,14 @@ emit_json_record(struct obuf *b, unsigned long lineno, enum line_kind kind,
 		emit_json_str(b, v->rule, strlen(v->rule));
 	else
 		obuf_puts(b, "null");
+	if (tr != NULL)
+		emit_json_trace(b, tr, &first);
 	obuf_put(b, "}\n", 2);
 }
 
 static const char *const emit_tsv_columns[] = {
 	"line", "time", "host", "program", "queue_id", "recipient", "domain",
-	"relay", "status", "class", "reason", "code", "enhanced", "dsn",
+	"relay", "status", "class", "reason", "detail", "code", "enhanced", "dsn",
 	"stage", "rule", "diagnostic",
 };
 
@@ -180,7 +230,7 @@ static void
 emit_tsv_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
     const struct verdict *v)
 {
-	char	 tbuf[40], code[8];
+	char	 tbuf[VERDICT_DETAIL_NAME_MAX + 16], code[8];
 
 	obuf_printf(b, "%lu\t", lineno);
 	if (d->has_time)
@@ -197,6 +247,7 @@ emit_tsv_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
 	emit_tsv_cstr(b, parse_status_name(d->status));
 	emit_tsv_cstr(b, classify_class_name(v->cls));
 	emit_tsv_cstr(b, v->reason == REASON_NONE ? NULL : classify_reason_name(v->reason));
+	emit_tsv_cstr(b, classify_detail_text(v, tbuf, sizeof(tbuf)));
 	if (d->code != 0)
 		snprintf(code, sizeof(code), "%d", d->code);
 	else
@@ -209,11 +260,37 @@ emit_tsv_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
 	emit_tsv_field(b, d->diagnostic, 1);
 }
 
+/* --explain in text: the rules found, one a line, what became of each. */
+static void
+emit_text_trace(struct obuf *b, const struct classify_trace *tr)
+{
+	size_t	 i;
+
+	obuf_printf(b, "    evidence, read in %s", tr->text != NULL ? tr->text :
+	    "nothing (no text)");
+	if (tr->stage != NULL)
+		obuf_printf(b, "; SMTP stage: %s", tr->stage);
+	obuf_puts(b, tr->n == 0 ? "; no rule found anything\n" : ":\n");
+	for (i = 0; i < tr->n; i++) {
+		const struct classify_evidence	*e = &tr->ev[i];
+
+		obuf_printf(b, "      %-4s %-8s %-18s ",
+		    strncmp(e->outcome, "won", 3) == 0 ? "WON" : "-", e->weight,
+		    e->reason == REASON_NONE ? "-" : classify_reason_name(e->reason));
+		emit_term_str(b, e->rule, strlen(e->rule));
+		obuf_puts(b, " \"");
+		emit_term_str(b, e->pattern, strlen(e->pattern));
+		obuf_printf(b, "\": %s\n", e->outcome);
+	}
+	if (tr->dropped > 0)
+		obuf_printf(b, "      (%zu more not shown)\n", tr->dropped);
+}
+
 static void
 emit_text_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
-    const struct verdict *v)
+    const struct verdict *v, const struct classify_trace *tr)
 {
-	char	 tbuf[40];
+	char	 tbuf[VERDICT_DETAIL_NAME_MAX + 16];
 
 	if (d->has_time)
 		emit_time_iso(tbuf, sizeof(tbuf), d->time, 0);
@@ -230,6 +307,10 @@ emit_text_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
 	obuf_printf(b, " %s", classify_class_name(v->cls));
 	if (v->reason != REASON_NONE)
 		obuf_printf(b, "/%s", classify_reason_name(v->reason));
+	if (classify_detail_text(v, tbuf, sizeof(tbuf)) != NULL) {
+		obuf_putc(b, '/');
+		emit_term_str(b, tbuf, strlen(tbuf));
+	}
 	if (v->rule != NULL) {
 		obuf_puts(b, " [");
 		emit_term_str(b, v->rule, strlen(v->rule));
@@ -241,38 +322,53 @@ emit_text_record(struct obuf *b, unsigned long lineno, const struct delivery *d,
 		emit_term_str(b, d->diagnostic.p, d->diagnostic.n);
 		obuf_putc(b, '\n');
 	}
+	if (tr != NULL)
+		emit_text_trace(b, tr);
 }
 
 static void
 emit_record(struct obuf *b, enum emit_format fmt, unsigned long lineno,
-    enum line_kind kind, const struct delivery *d, const struct verdict *v)
+    enum line_kind kind, const struct delivery *d, const struct verdict *v,
+    const struct classify_trace *tr)
 {
 	switch (fmt) {
 	case EMIT_JSON:
-		emit_json_record(b, lineno, kind, d, v);
+		emit_json_record(b, lineno, kind, d, v, tr);
 		break;
 	case EMIT_TSV:
 		emit_tsv_record(b, lineno, d, v);
 		break;
 	case EMIT_TEXT:
-		emit_text_record(b, lineno, d, v);
+		emit_text_record(b, lineno, d, v, tr);
 		break;
 	}
 }
 
 static void
-cli_classify_usage(void)
+cli_classify_usage(FILE *f)
 {
-	fprintf(stderr,
-	    "usage: bouncewatch classify [--format json|tsv|text] [--rules FILE]\n"
-	    "                            [--timezone ZONE] [FILE ...]\n"
-	    "       bouncewatch classify [--format json|tsv|text] --reply TEXT\n");
+	fprintf(f,
+	    "usage: bouncewatch classify [--format json|tsv|text] [--explain]\n"
+	    "                            [--rules FILE] [--timezone ZONE] [FILE ...]\n"
+	    "       bouncewatch classify [--format json|tsv|text] [--explain]\n"
+	    "                            [--rules FILE] --reply TEXT\n"
+	    "Classify the delivery lines of mail logs (standard input without FILE),\n"
+	    "or one SMTP reply; nothing is stored.\n\n"
+	    "  -f, --format FMT    json, tsv or text (default text)\n"
+	    "  -e, --explain       show the evidence: every rule that matched, the\n"
+	    "                      winner and why the others lost (text or json)\n"
+	    "  -r, --rules FILE    operator rules, before the built-in ones\n"
+	    "  -z, --timezone ZONE the zone of log times without one (default: the\n"
+	    "                      configuration's)\n"
+	    "      --reply TEXT    classify this reply text instead of log lines\n"
+	    "  -h, --help          print this help and exit\n");
 }
 
 /* The sink: one record per delivery event instead of a row in the store. */
 struct classify_out {
 	struct obuf		 b;
 	enum emit_format	 fmt;
+	const struct classifier	*explain;	/* --explain: weigh again, traced */
 };
 
 static int
@@ -280,9 +376,15 @@ cli_classify_emit(void *arg, const struct source_line *l, uint64_t lineno,
     enum line_kind k, const struct delivery *d, const struct verdict *v)
 {
 	struct classify_out	*o = arg;
+	struct classify_trace	 tr;
+	struct verdict		 again;
 
 	(void)l;
-	emit_record(&o->b, o->fmt, (unsigned long)lineno, k, d, v);
+	if (o->explain != NULL && (k == LINE_DELIVERY || k == LINE_EXPIRED)) {
+		classify_explain(o->explain, k, d, &again, &tr);
+		emit_record(&o->b, o->fmt, (unsigned long)lineno, k, d, v, &tr);
+	} else
+		emit_record(&o->b, o->fmt, (unsigned long)lineno, k, d, v, NULL);
 	return 0;
 }
 
@@ -294,6 +396,7 @@ cli_classify(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "timezone", required_argument, NULL, 'z' },
 		{ "reply", required_argument, NULL, 'R' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -303,9 +406,10 @@ cli_classify(int argc, char **argv)
 	struct classify_out		 out;
 	struct ingest_sink		 sink = { cli_classify_emit, &out };
 	struct ingest			*ing;
-	int				 ch, i, r, status = 0;
+	int				 ch, i, r, status = 0, explain = 0;
 
 	out.fmt = EMIT_TEXT;
+	out.explain = NULL;
 	while ((ch = getopt_long(argc, argv, "f:r:z:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -329,24 +433,31 @@ cli_classify(int argc, char **argv)
 		case 'R':
 			reply = optarg;
 			break;
+		case 'e':
+			explain = 1;
+			break;
 		case 'h':
-			cli_classify_usage();
+			cli_classify_usage(stdout);
 			return 0;
 		default:
-			cli_classify_usage();
+			cli_classify_usage(stderr);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (reply != NULL && argc > 0) {
-		cli_classify_usage();
+	if ((reply != NULL && argc > 0) || (explain && out.fmt == EMIT_TSV)) {
+		if (explain && out.fmt == EMIT_TSV)
+			log_warnx("--explain needs --format text or json");
+		cli_classify_usage(stderr);
 		return 2;
 	}
 
 	if ((r = cli_reader_open(&rd, zone, rules)) < 0)
 		return r == -2 ? 2 : 1;
 	obuf_init(&out.b, stdout);
+	if (explain)
+		out.explain = rd.cl;
 	if (out.fmt == EMIT_TSV)
 		emit_tsv_header(&out.b);
 	ing = ingest_new(&rd.ctx, rd.cl, NULL, &sink);

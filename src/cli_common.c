@@ -20,6 +20,19 @@
 #endif
 
 int
+cli_config_tz(struct conf *c, struct tz **tz)
+{
+	if (cli_config(c) == -1)
+		return -1;
+	if ((*tz = tz_new(c->timezone)) == NULL) {
+		log_warnx("unknown time zone \"%s\"", c->timezone);
+		conf_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
 cli_config(struct conf *c)
 {
 	const char	*path = getenv("BOUNCEWATCH_CONF");

@@ -160,12 +160,24 @@ import_journal(const struct source_journal_conf *jc, struct ingest *ing,
 }
 
 static void
-cli_import_usage(void)
+cli_import_usage(FILE *f)
 {
-	fprintf(stderr, "usage: bouncewatch import [--db PATH] [--rules FILE] "
+	fprintf(f, "usage: bouncewatch import [--db PATH] [--rules FILE] "
 	    "[--timezone ZONE] [--quiet]\n"
 	    "                          [--journal | --journal-directory DIR] "
-	    "[--journal-match MATCH] [FILE ...]\n");
+	    "[--journal-match MATCH] [FILE ...]\n"
+	    "Import mail logs (plain or gzip, oldest first), or the systemd journal,\n"
+	    "into the database; a file read before is continued where it was left,\n"
+	    "never counted twice.\n\n"
+	    "  -d, --db PATH       the database (default: the configuration's)\n"
+	    "  -r, --rules FILE    operator rules, before the built-in ones\n"
+	    "  -z, --timezone ZONE the zone of log times without one (default: the\n"
+	    "                      configuration's)\n"
+	    "  -q, --quiet         no progress bar, no summary\n"
+	    "      --journal       read the system's journal instead of files\n"
+	    "      --journal-directory DIR  read the journal files in DIR\n"
+	    "      --journal-match MATCH    only the journal entries matching MATCH\n"
+	    "  -h, --help          print this help and exit\n");
 }
 
 int
@@ -203,14 +215,14 @@ cli_import(int argc, char **argv)
 		case 'J': journal = 1; break;
 		case 'D': journal = 1; jc.dir = optarg; break;
 		case 'M': jc.match = optarg; break;
-		case 'h': cli_import_usage(); return 0;
-		default: cli_import_usage(); return 2;
+		case 'h': cli_import_usage(stdout); return 0;
+		default: cli_import_usage(stderr); return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0 && !journal) {
-		cli_import_usage();
+		cli_import_usage(stderr);
 		return 2;
 	}
 	if (journal && !source_journal_available()) {
@@ -240,6 +252,7 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	store_set_queue_lifetime(st, rd.conf->queue_lifetime_s);
 	if (rd.conf->node != NULL)
 		store_set_node(st, rd.conf->node);
 	memset(&total, 0, sizeof(total));

@@ -25,7 +25,20 @@ cli_report_usage(FILE *f)
 	fprintf(f, "usage: bouncewatch report [--db PATH] [--format text|html|json|csv]\n"
 	    "                          [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n"
 	    "                          [--top N] [--domain DOMAIN] [--host HOST ...]\n"
-	    "                          [--skip-empty]\n");
+	    "                          [--skip-empty] [--mail]\n"
+	    "Summarise the delivery failures of a day (default: yesterday) or a range\n"
+	    "from the database, in the configured time zone.\n\n"
+	    "  -d, --db PATH       the database (default: the configuration's)\n"
+	    "  -f, --format FMT    text (default), html, json or csv\n"
+	    "  -D, --date DAY      the local day YYYY-MM-DD\n"
+	    "  -F, --from DAY      the first day of a range (with --to)\n"
+	    "  -T, --to DAY        the last day of a range (with --from)\n"
+	    "  -n, --top N         the length of every list (default %d)\n"
+	    "  -m, --domain DOMAIN only this recipient domain\n"
+	    "  -H, --host HOST     only this sending host (repeat for several)\n"
+	    "  -e, --skip-empty    print nothing when the range holds no delivery\n"
+	    "  -M, --mail          HTML for a mail: charts as table cells, no SVG\n"
+	    "  -h, --help          print this help and exit\n", REPORT_TOP_DEFAULT);
 }
 
 int
@@ -41,6 +54,7 @@ cli_report(int argc, char **argv)
 		{ "domain", required_argument, NULL, 'm' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "skip-empty", no_argument, NULL, 'e' },
+		{ "mail", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -57,9 +71,9 @@ cli_report(int argc, char **argv)
 	const char		*hosts[CLI_REPORT_HOSTS];
 	size_t			 nhosts = 0;
 	long			 top = REPORT_TOP_DEFAULT;
-	int			 ch, fmt, skip_empty = 0, status = 0;
+	int			 ch, fmt, skip_empty = 0, mail = 0, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:n:m:H:eh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:D:F:T:f:n:m:H:eMh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'D': date = optarg; break;
@@ -79,6 +93,7 @@ cli_report(int argc, char **argv)
 			hosts[nhosts++] = optarg;
 			break;
 		case 'e': skip_empty = 1; break;
+		case 'M': mail = 1; break;
 		case 'n':
 			if (util_parse_long(optarg, 1, 100000, &top) == -1) {
 				log_warnx("--top: \"%s\" is not a number from 1 to 100000",
@@ -111,15 +126,10 @@ cli_report(int argc, char **argv)
 		log_warnx("--domain: \"%s\" is not a domain", domain);
 		return 2;
 	}
-	if (cli_config(&conf) == -1)
+	if (cli_config_tz(&conf, &tz) == -1)
 		return 1;
 	if (db == NULL)
 		db = conf.database;
-	if ((tz = tz_new(conf.timezone)) == NULL) {
-		log_warnx("unknown time zone \"%s\"", conf.timezone);
-		conf_free(&conf);
-		return 1;
-	}
 	if (date != NULL)
 		f = t = date;
 	if (f != NULL) {
@@ -166,7 +176,7 @@ cli_report(int argc, char **argv)
 	obuf_init(&out, stdout);
 	switch (fmt) {
 	case REPORT_TEXT: report_text(&out, &r); break;
-	case REPORT_HTML: report_html(&out, &r); break;
+	case REPORT_HTML: report_html(&out, &r, mail); break;
 	case REPORT_JSON: report_json(&out, &r); break;
 	case REPORT_CSV: report_csv(&out, &r); break;
 	}
@@ -180,6 +190,17 @@ out:
 	tz_free(tz);
 	conf_free(&conf);
 	return status;
+}
+
+static void
+cli_prune_usage(FILE *f)
+{
+	fprintf(f, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n"
+	    "Delete failure rows (texts, recipients) older than DAYS days; the daily\n"
+	    "counters stay, so reports of those days keep their totals.\n\n"
+	    "  -d, --db PATH          the database (default: the configuration's)\n"
+	    "  -o, --older-than DAYS  keep this many days of detail\n"
+	    "  -h, --help             print this help and exit\n");
 }
 
 int
@@ -212,30 +233,27 @@ cli_prune(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			fprintf(stderr, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n");
+			cli_prune_usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n");
+			cli_prune_usage(stderr);
 			return 2;
 		}
 	}
 	if (days < 0 || optind != argc) {
-		fprintf(stderr, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n");
+		cli_prune_usage(stderr);
 		return 2;
 	}
-	if (cli_config(&conf) == -1)
+	if (cli_config_tz(&conf, &tz) == -1)
 		return 1;
 	if (db == NULL)
 		db = conf.database;
-	if ((tz = tz_new(conf.timezone)) == NULL) {
-		conf_free(&conf);
-		return 1;
-	}
 	tz_day_text(tz_local_day(tz, (int64_t)cli_now()) - days, before);
 	if ((st = store_open(db, STORE_RW, tz, &why, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		status = 1;
 	} else {
+		store_set_queue_lifetime(st, conf.queue_lifetime_s);
 		if ((n = store_prune(st, before)) < 0) {
 			log_warnx("%s", store_errmsg(st));
 			status = 1;

@@ -186,9 +186,13 @@ status_journal(struct status *s, const char *dir)
 }
 
 static void
-cli_status_usage(void)
+cli_status_usage(FILE *f)
 {
-	fprintf(stderr, "usage: bouncewatch status [--db PATH]\n");
+	fprintf(f, "usage: bouncewatch status [--db PATH]\n"
+	    "Each configured source and the database: exit 0 healthy, 1 a warning,\n"
+	    "2 broken.\n\n"
+	    "  -d, --db PATH       the database (default: the configuration's)\n"
+	    "  -h, --help          print this help and exit\n");
 }
 
 int
@@ -211,12 +215,12 @@ cli_status(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
-		case 'h': cli_status_usage(); return 0;
-		default: cli_status_usage(); return STATUS_BROKEN;
+		case 'h': cli_status_usage(stdout); return 0;
+		default: cli_status_usage(stderr); return STATUS_BROKEN;
 		}
 	}
 	if (optind != argc) {
-		cli_status_usage();
+		cli_status_usage(stderr);
 		return STATUS_BROKEN;
 	}
 	if (cli_config(&conf) == -1)
@@ -227,18 +231,21 @@ cli_status(int argc, char **argv)
 	if (db == NULL)
 		db = conf.database;
 	if ((st = store_open(db, STORE_RO, NULL, &why, err, sizeof(err))) == NULL) {
-		printf("database %s: broken: %s\n", db, err);
+		printf("database %s: broken: %s\n", store_display(db), err);
 		conf_free(&conf);
 		return STATUS_BROKEN;
 	}
 	s.st = st;
+	store_set_node(st, conf.node);	/* PostgreSQL: this host's sources */
 	if ((s.nrows = store_source_list(st, NULL, &s.rows)) == -1) {
-		printf("database %s: broken: %s\n", db, store_errmsg(st));
+		printf("database %s: broken: %s\n", store_display(db),
+		    store_errmsg(st));
 		store_close(st);
 		conf_free(&conf);
 		return STATUS_BROKEN;
 	}
-	printf("database %s: ok, schema %d, write-ahead log %lld bytes\n", db,
+	printf("database %s: ok, schema %d, write-ahead log %lld bytes\n",
+	    store_display(db),
 	    store_schema_version(st), (long long)store_wal_size(st));
 	for (i = 0; i < conf.nlogs; i++) {
 		p = conf.logs[i].path;

@@ -587,6 +587,7 @@ daemon_reload(struct daemon *d)
 	tz_free(d->ctx.tz);
 	d->ctx.tz = tz;
 	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
+	store_set_queue_lifetime(d->store, nc->queue_lifetime_s);
 	/* drop logs no longer configured, add new ones */
 	for (pp = &d->follows; (f = *pp) != NULL; ) {
 		if (f->journal) {	/* journal settings take a restart */
@@ -681,6 +682,7 @@ daemon_new(struct conf *conf, int *exit_code)
 		store_set_node(d->store, conf->node);
 	if (strcmp(conf->synchronous, "normal") == 0)
 		store_set_synchronous(d->store, 0);
+	store_set_queue_lifetime(d->store, conf->queue_lifetime_s);
 	if (stat(conf->database, &sb) == 0) {
 		d->db_dev = sb.st_dev;
 		d->db_ino = sb.st_ino;

@@ -15,6 +15,116 @@ diag_isalnum(int c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+static int
+diag_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+diag_isupper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+/* [a, z) is n digits, at least min and at most max of them. */
+static int
+diag_digits(const char *a, const char *z, int min, int max)
+{
+	const char	*p;
+
+	for (p = a; p < z; p++)
+		if (!diag_isdigit((unsigned char)*p))
+			return 0;
+	return z - a >= min && z - a <= max;
+}
+
+/*
+ * Codes a provider put in on purpose, literal though they hold digits:
+ * an enhanced status code in any punctuation ("(5.7.606)"), an upper-case
+ * code in parentheses or brackets (Microsoft's "(S3150)", Yahoo's
+ * "[TSS04]"), Microsoft's "AS(201806281)".
+ */
+static int
+diag_code(const char *w, const char *e, const char *a, const char *z)
+{
+	const char	*p;
+
+	if (z - a >= 5 && z - a <= 9 && (*a == '2' || *a == '4' || *a == '5') &&
+	    a[1] == '.') {
+		for (p = a + 2; p < z && *p != '.'; p++)
+			;
+		if (diag_digits(a + 2, p, 1, 3) && p < z && diag_digits(p + 1, z, 1, 3))
+			return 1;
+	}
+	if (a > w && z < e && ((a[-1] == '(' && *z == ')') || (a[-1] == '[' && *z == ']'))) {
+		for (p = a; p < z && diag_isupper((unsigned char)*p); p++)
+			;
+		if (p - a >= 1 && p - a <= 4 && diag_digits(p, z, 2, 9))
+			return 1;
+	}
+	for (p = a; p < z && diag_isupper((unsigned char)*p); p++)
+		;
+	return p - a >= 1 && p - a <= 3 && p < z && *p == '(' &&
+	    diag_digits(p + 1, z, 3, 12) && z < e && *z == ')';
+}
+
+/* 2026-11-23 (a time may follow), 10:00 or 10:00:00. */
+static int
+diag_date(const char *a, const char *z)
+{
+	if (z - a >= 10 && diag_digits(a, a + 4, 4, 4) && a[4] == '-' &&
+	    diag_digits(a + 5, a + 7, 2, 2) && a[7] == '-' && diag_digits(a + 8, a + 10, 2, 2))
+		return 1;
+	if (z - a == 5 || z - a == 8)
+		return diag_digits(a, a + 2, 2, 2) && a[2] == ':' &&
+		    diag_digits(a + 3, a + 5, 2, 2) &&
+		    (z - a == 5 || (a[5] == ':' && diag_digits(a + 6, a + 8, 2, 2)));
+	return 0;
+}
+
+/*
+ * A host name at the end of [a, z) (after "name=", say) whose leading
+ * labels hold digits and vary per server, with at least two constant
+ * labels after them: those labels in [*ha, *hz).
+ */
+static int
+diag_host(const char *a, const char *z, const char **ha, const char **hz)
+{
+	const char	*p = z, *label, *last_digit = NULL;
+	int		 labels = 0, after = 0, digit = 0, alpha = 0;
+
+	while (p > a && (diag_isalnum((unsigned char)p[-1]) || p[-1] == '.' ||
+	    p[-1] == '-'))
+		p--;
+	if (p > a && p[-1] != '=' && p[-1] != ':')
+		return 0;
+	*ha = p;
+	for (label = p; label < z; label = p + 1) {
+		for (p = label, digit = alpha = 0; p < z && *p != '.'; p++) {
+			if (diag_isdigit((unsigned char)*p))
+				digit = 1;
+			else if (*p != '-')
+				alpha = 1;
+		}
+		if (p == label)
+			return 0;
+		labels++;
+		if (digit) {
+			last_digit = p;
+			after = 0;
+		} else
+			after++;
+		if (p == z)
+			break;
+	}
+	/* the top-level label is letters only */
+	if (last_digit == NULL || after < 2 || labels < 3 || digit || !alpha)
+		return 0;
+	*hz = last_digit;
+	return 1;
+}
+
 /*
  * Variable words (addresses, IPs, ids, numbers) get their core -- without
  * surrounding punctuation -- in *a, *z.  SMTP reply and enhanced codes
@@ -51,11 +161,20 @@ diag_word(const char *w, const char *e, const char **a, const char **z)
 		(*a)++;
 	while (*z > *a && !diag_isalnum((unsigned char)(*z)[-1]))
 		(*z)--;
-	if (*a == *z)
+	if (*a == *z || diag_code(w, e, *a, *z))
 		return DIAG_LITERAL;
+	if (diag_date(*a, *z))
+		return DIAG_DATE;
 	if (at > 0 && alpha > 0)
 		return DIAG_ADDR;
-	if (digits > 0 && (dots == 3 || colons >= 2) && alpha <= 8)
+	if (digits > 0 && alpha > 0 && dots >= 2 && colons == 0 && diag_host(*a, *z, a, z))
+		return DIAG_HOST;
+	/* the punctuation of the core: "[192.0.2.1]." and "a.b.c.d[a.b.c.d]:25" are IPs */
+	for (dots = colons = 0, p = *a; p < *z; p++) {
+		dots += *p == '.';
+		colons += *p == ':';
+	}
+	if (digits > 0 && ((dots > 0 && dots % 3 == 0) || colons >= 2) && alpha <= 8)
 		return DIAG_IP;
 	if (digits > 0 && alpha > 0)
 		return DIAG_ID;
@@ -79,8 +198,9 @@ diag_normalize(const char *s, size_t n, char *out, size_t outlen)
 {
 	static const char *const names[] = {
 		[DIAG_ADDR] = "<addr>", [DIAG_IP] = "<ip>", [DIAG_ID] = "<id>",
-		[DIAG_NUM] = "<n>",
+		[DIAG_NUM] = "<n>", [DIAG_DATE] = "<date>", [DIAG_HOST] = "<host>",
 	};
+	static const char	 suspended[] = "delivery temporarily suspended: ";
 	const char	*p = s, *e = s + n, *q;
 	size_t		 o = 0;
 
@@ -90,6 +210,10 @@ diag_normalize(const char *s, size_t n, char *out, size_t outlen)
 		p = q + 7;
 	else if ((q = memmem(s, n, "refused to talk to me: ", 23)) != NULL)
 		p = q + 23;
+	/* Postfix's own prefix of a deferral: the same reply as without it */
+	while ((size_t)(e - p) >= sizeof(suspended) - 1 &&
+	    memcmp(p, suspended, sizeof(suspended) - 1) == 0)
+		p += sizeof(suspended) - 1;
 	while (p < e) {
 		const char	*w = p, *a, *z;
 		enum diag_word	 k;

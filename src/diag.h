@@ -16,9 +16,13 @@ enum diag_word {
 	DIAG_IP,
 	DIAG_ID,
 	DIAG_NUM,
+	DIAG_DATE,		/* 2026-11-23, 10:00:00 */
+	DIAG_HOST,		/* the per-server labels of a provider's host */
 };
 
 #define DIAG_ARGS	3
+/* Raised whenever diag_normalize() changes: stored forms are redone. */
+#define DIAG_NORMALIZE_VERSION	2
 
 /* The variable words a template took out, in order (\1 1 .. \1 3). */
 struct diag_args {
@@ -30,14 +34,20 @@ struct diag_args {
 
 /*
  * What kind of word [w, e) is; a variable word's core, without the
- * punctuation around it, in [*a, *z).
+ * punctuation around it, in [*a, *z).  Codes that carry meaning are
+ * literal: reply and enhanced codes (550, 5.7.606, "(5.7.1)"), provider
+ * codes such as Microsoft's "(S3150)" and "AS(201806281)".  A host name
+ * whose leading labels vary per server ("VI942EUR06.prod.protection.
+ * outlook.com") is DIAG_HOST with only those labels as its core.
  */
 enum diag_word	 diag_word(const char *w, const char *e, const char **a,
 		    const char **z);
 /*
- * The grouping form: preamble dropped, addresses, IPs, ids and numbers
- * replaced by <addr>, <ip>, <id>, <n>, blanks collapsed, template markers
- * read as <addr>, <host>, <domain>, <var>.  NUL-terminated; returns the
+ * The grouping form: preambles dropped (up to "... said: " or "refused
+ * to talk to me: ", and Postfix's "delivery temporarily suspended: "),
+ * addresses, IPs, ids, numbers, dates and times, the varying labels of
+ * host names replaced by <addr>, <ip>, <id>, <n>, <date>, <host>, blanks
+ * collapsed, template markers read as <addr>, <host>, <domain>, <var>.  NUL-terminated; returns the
  * length.  out needs 2 * n + 64 bytes for nothing to be cut.
  */
 size_t		 diag_normalize(const char *, size_t, char *out, size_t outlen);

@@ -45,6 +45,21 @@ report_class_reason(const struct report_domain *d, int cls, int reason)
 }
 
 int
+report_new_reasons(const struct report *r, const struct report_domain *d,
+    int *v, int max)
+{
+	int	 k, n = 0;
+
+	if (!r->history)
+		return 0;
+	for (k = 1; k < REASON_MAX && n < max; k++)
+		if (k != REASON_LOCAL_THROTTLE && d->reasons[k] > 0 &&
+		    d->prev_reasons[k] == 0)
+			v[n++] = k;
+	return n;
+}
+
+int
 report_empty(const struct report *r)
 {
 	return r->totals.attempts == 0 && r->totals.local_throttle == 0;
@@ -107,6 +122,7 @@ report_free(struct report *r)
 	free(r->newly);
 	free(r->jumps);
 	free(r->newreasons);
+	free(r->dnew);
 	free(r->lt_domains);
 	free(r->zone);
 	free(r->domain_filter);

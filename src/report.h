@@ -23,7 +23,8 @@
  *   totals            counts (see below) over every domain
  *   domains[]         counts per recipient domain ("domain": "" when the
  *                     recipient was unknown), every domain, sorted by
- *                     failures, then attempts, then name
+ *                     permanent_recipients, failed_recipients, failures,
+ *                     attempts, then name
  *   days[]            per local day: day, attempts, delivered, permanent,
  *                     temporary, greylist, local_throttle, failures
  *   hours             {permanent, temporary, greylist}: 24 failure counts
@@ -35,7 +36,13 @@
  *                     newly_failing[] (failures now, none before),
  *                     rate_jumps[] (failure rate up by REPORT_JUMP_PTS
  *                     points or more, with at least REPORT_JUMP_MIN
- *                     attempts now and failures before), new_reasons[]
+ *                     attempts now and failures before), new_reasons[];
+ *                     each domain of newly_failing and rate_jumps has
+ *                     top_reason, failed_recipients and new_reasons[]
+ *                     (its reasons with failures now and none before),
+ *                     domain_new_reasons[] {domain, reason, failures}: a
+ *                     domain that failed in those days too, now failing
+ *                     for a reason it did not then (most failures first)
  *   unrecognised[]    texts of failures no rule recognised (reason
  *                     "other"): text, n, domains, example, example_domain
  *   local_throttle    n, domains[] {domain, n}, texts[] {text, n, domains}
@@ -48,7 +55,13 @@
  * temporary + greylist), reasons {reason: failures}, failure_pct
  * (100 * failures / attempts, one decimal; 0 without attempts), top_reason
  * (the reason with the most failures, the earlier in the vocabulary on a
- * tie; null without failures), classes {class: {reason: n}}.
+ * tie; null without failures), classes {class: {reason: n}}; and from the
+ * failure rows (so 0 once they are pruned): failed_recipients,
+ * permanent_recipients, temporary_recipients, greylist_recipients
+ * (distinct recipients, (domain, local part), with at least one failure of
+ * any class, of that class) and failed_messages (distinct (host, queue
+ * id)).  A recipient failing temporarily then permanently counts in both
+ * classes and once in failed_recipients.  Not in days[].
  */
 #ifndef BW_REPORT_H
 #define BW_REPORT_H
@@ -92,6 +105,11 @@ struct report_domain {
 	size_t		 ncr;
 	int64_t		 prev_attempts;	/* the REPORT_HISTORY_DAYS before */
 	int64_t		 prev_failures;
+	int64_t		 prev_reasons[REASON_MAX];
+	/* distinct recipients and messages of the failure rows */
+	int64_t		 rcpt[CLASS_MAX];	/* by failure class */
+	int64_t		 failed_recipients;	/* any failure class */
+	int64_t		 failed_messages;
 };
 
 struct report_day {
@@ -124,6 +142,7 @@ struct report_jump {
 struct report_newreason {
 	int		 reason;
 	int64_t		 n;
+	struct report_domain *d;	/* per domain: the domain; else NULL */
 };
 
 struct report {
@@ -162,6 +181,8 @@ struct report {
 	size_t			 njumps;
 	struct report_newreason	*newreasons;
 	size_t			 nnewreasons;
+	struct report_newreason	*dnew;		/* a domain failing before, */
+	size_t			 ndnew;		/* for a reason new to it */
 	int64_t			 failure_rows;
 };
 
@@ -186,7 +207,8 @@ int	report_empty(const struct report *);
 void	report_json(struct obuf *, const struct report *);
 void	report_csv(struct obuf *, const struct report *);
 void	report_text(struct obuf *, const struct report *);
-void	report_html(struct obuf *, const struct report *);
+/* mail: for a mail client (no SVG, no script: charts as table cells) */
+void	report_html(struct obuf *, const struct report *, int mail);
 int	report_format_from_name(const char *);
 
 /* Shared by the renderers. */
@@ -194,5 +216,8 @@ double	report_pct(int64_t part, int64_t whole);
 int	report_top_reason(const struct report_domain *);
 const char *report_domain_label(const char *);
 int64_t	report_class_reason(const struct report_domain *, int cls, int reason);
+/* Reasons of d failing now and not in the days before: count, into v. */
+int	report_new_reasons(const struct report *, const struct report_domain *,
+	    int *v, int max);
 
 #endif

@@ -1,9 +1,13 @@
 /*
  * report_html.c -- the report as one self-contained HTML page: inline CSS,
- * inline SVG charts (failures per class per hour, per day, top failing
- * domains), no script, no external resource; responsive, so it reads on
- * a phone.  Every text from the database -- domains, diagnostics, relays,
- * written by strangers -- goes through emit_html_str().
+ * no script, no external resource; responsive, so it reads on a phone
+ * without sideways scrolling.  Two flavours: for a browser, the charts
+ * (failures per class per hour, per day, top failing domains) are inline
+ * SVG; for a mail (--mail), whose readers (Gmail, Outlook) drop SVG, every
+ * chart is a table of bars drawn as table cells with widths and bgcolor.
+ * Bars are coloured by class everywhere, as the legend says.  Every text
+ * from the database -- domains, diagnostics, relays, written by strangers
+ * -- goes through emit_html_str().
  */
 #include "config.h"
 
@@ -48,7 +52,7 @@ static const char html_style[] =
     "th{background:#f7f8fa;font-weight:600;white-space:nowrap}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;"
     "width:1%}"
-    "td.d{overflow-wrap:anywhere;min-width:8em}"
+    "td.d{overflow-wrap:anywhere;word-break:break-word;min-width:5em}"
     "td.t,.t{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
     "font-size:.88em;word-break:break-word;overflow-wrap:anywhere}"
     ".ex{color:#5f6b76;margin-top:4px}"
@@ -56,7 +60,10 @@ static const char html_style[] =
     "font-size:.85em;white-space:nowrap}"
     ".r.permanent{background:#fde7e7;color:#8e1b1b}.r.temporary{background:#fff1dc;color:#8a4f00}"
     ".r.greylist{background:#e8eaf8;color:#2f3a8f}"
-    ".bar{height:8px;background:#c62828;border-radius:4px;min-width:1px}"
+    "table.hb{border:0;width:100%}table.hb td{padding:0;border:0;height:10px;"
+    "font-size:0;line-height:0}"
+    "td.bar{min-width:60px;width:70%;vertical-align:middle}"
+    "td.lab{white-space:nowrap;width:1%}"
     ".legend{font-size:.85em;color:#5f6b76;margin:4px 0 0}"
     ".legend i{display:inline-block;width:10px;height:10px;border-radius:2px;"
     "margin:0 4px 0 10px;vertical-align:-1px}"
@@ -66,7 +73,7 @@ static const char html_style[] =
     ".ph{display:none;color:#5f6b76;font-size:.85em}"
     "footer{color:#8a949e;font-size:.8em;text-align:center;margin-top:16px}"
     "@media (max-width:600px){body{font-size:14px;padding:0 6px 16px}"
-    "section{padding:10px 8px}th,td{padding:4px 5px}.opt{display:none}"
+    "section{padding:10px 8px}th,td{padding:4px 4px}.opt{display:none}"
     "table{font-size:.86em}svg.wide{display:none}svg.narrow{display:block}"
     ".ph{display:block}"
     ".card b{font-size:1.25em}.cards{grid-template-columns:repeat(2,1fr)}}";
@@ -122,6 +129,66 @@ static void
 html_pct(struct obuf *b, double pct)
 {
 	obuf_printf(b, "<td class=\"n\">%.1f%%</td>", pct);
+}
+
+/*
+ * A bar of v[class] out of max, stacked by class, as one table row of
+ * cells: what every mail client draws (no SVG, no CSS width on a div).
+ */
+static void
+html_bar(struct obuf *b, const int64_t *v, int64_t max)
+{
+	double	 w, used = 0;
+	int	 c;
+
+	obuf_puts(b, "<table class=\"hb\" role=\"presentation\" width=\"100%\" "
+	    "cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>");
+	for (c = CLASS_PERMANENT; c < CLASS_MAX && max > 0; c++) {
+		if (v[c] <= 0)
+			continue;
+		w = 100.0 * (double)v[c] / (double)max;
+		if (w < 0.5)
+			w = 0.5;
+		if (used + w > 100.0)
+			w = 100.0 - used;
+		used += w;
+		obuf_printf(b, "<td width=\"%.1f%%\" height=\"10\" bgcolor=\"%s\" "
+		    "style=\"width:%.1f%%;background:%s\">&nbsp;</td>", w,
+		    html_class_color[c], w, html_class_color[c]);
+	}
+	if (used < 99.95)
+		obuf_printf(b, "<td width=\"%.1f%%\" style=\"width:%.1f%%\">&nbsp;</td>",
+		    100.0 - used, 100.0 - used);
+	obuf_puts(b, "</tr></table>");
+}
+
+/* A chart for a mail: label, bar, total per row. */
+static void
+html_bar_rows(struct obuf *b, char labels[][11], size_t n,
+    int64_t v[CLASS_MAX][HTML_COLS_MAX])
+{
+	int64_t	 max = 0, sum, row[CLASS_MAX];
+	size_t	 i;
+	int	 c;
+
+	for (i = 0; i < n; i++) {
+		for (sum = 0, c = CLASS_PERMANENT; c < CLASS_MAX; c++)
+			sum += v[c][i];
+		if (sum > max)
+			max = sum;
+	}
+	obuf_puts(b, "<table role=\"presentation\" width=\"100%\">");
+	for (i = 0; i < n; i++) {
+		memset(row, 0, sizeof(row));
+		for (sum = 0, c = CLASS_PERMANENT; c < CLASS_MAX; c++)
+			sum += row[c] = v[c][i];
+		obuf_printf(b, "<tr><td class=\"lab\">%s</td><td class=\"bar\">", labels[i]);
+		html_bar(b, row, max);
+		obuf_puts(b, "</td>");
+		html_num(b, sum, 0);
+		obuf_puts(b, "</tr>");
+	}
+	obuf_puts(b, "</table>");
 }
 
 /*
@@ -227,16 +294,20 @@ html_columns_svg(struct obuf *b, const char *title, char labels[][11], size_t n,
 }
 
 static void
-html_columns(struct obuf *b, const char *title, char labels[][11], size_t n,
-    int64_t v[CLASS_MAX][HTML_COLS_MAX], size_t every, size_t every_narrow)
+html_columns(struct obuf *b, int mail, const char *title, char labels[][11],
+    size_t n, int64_t v[CLASS_MAX][HTML_COLS_MAX], size_t every, size_t every_narrow)
 {
-	html_columns_svg(b, title, labels, n, v, every, 0);
-	html_columns_svg(b, title, labels, n, v, every_narrow, 1);
+	if (mail)
+		html_bar_rows(b, labels, n, v);
+	else {
+		html_columns_svg(b, title, labels, n, v, every, 0);
+		html_columns_svg(b, title, labels, n, v, every_narrow, 1);
+	}
 	html_legend(b);
 }
 
 static void
-html_hours(struct obuf *b, const struct report *r)
+html_hours(struct obuf *b, const struct report *r, int mail)
 {
 	int64_t	 v[CLASS_MAX][HTML_COLS_MAX];
 	char	 labels[REPORT_HOURS][11];
@@ -249,7 +320,7 @@ html_hours(struct obuf *b, const struct report *r)
 			v[c][h] = r->hours[c][h];
 	}
 	obuf_puts(b, "<section><h2>Failures per hour of day</h2>");
-	html_columns(b, "failures per hour", labels, REPORT_HOURS, v, 1, 3);
+	html_columns(b, mail, "failures per hour", labels, REPORT_HOURS, v, 1, 3);
 	obuf_puts(b, "<p class=\"note\">Hours in ");
 	html_s(b, r->zone);
 	obuf_puts(b, r->ndays > 1 ? ", summed over the days of the report.</p></section>" :
@@ -257,7 +328,7 @@ html_hours(struct obuf *b, const struct report *r)
 }
 
 static void
-html_days(struct obuf *b, const struct report *r)
+html_days(struct obuf *b, const struct report *r, int mail)
 {
 	int64_t	 v[CLASS_MAX][HTML_COLS_MAX];
 	char	 labels[HTML_COLS_MAX][11];
@@ -275,9 +346,22 @@ html_days(struct obuf *b, const struct report *r)
 			v[c][i] = r->days[from + i].c.cls[c];
 	}
 	obuf_puts(b, "<section><h2>Failures per day</h2>");
-	html_columns(b, "failures per day", labels, n, v, n > 16 ? (n + 7) / 8 : 1,
+	html_columns(b, mail, "failures per day", labels, n, v, n > 16 ? (n + 7) / 8 : 1,
 	    n > 6 ? (n + 4) / 5 : 1);
 	obuf_puts(b, "</section>");
+}
+
+/* The most failures of the first n domains (ranked by recipients). */
+static int64_t
+html_domain_max(const struct report *r, size_t n)
+{
+	int64_t	 max = 1;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (r->domains[i].failures > max)
+			max = r->domains[i].failures;
+	return max;
 }
 
 /*
@@ -290,7 +374,7 @@ html_domain_svg(struct obuf *b, const struct report *r, size_t n, int narrow)
 	const int	 W = narrow ? HTML_NARROW_W : HTML_CHART_W;
 	const int	 lw = narrow ? 0 : 200, rowh = narrow ? 36 : 24;
 	const int	 x0 = narrow ? 2 : lw + 8, bwmax = W - x0 - (narrow ? 84 : 96);
-	int64_t		 max = r->domains[0].failures;
+	int64_t		 max = html_domain_max(r, n);
 	size_t		 i;
 	int		 c;
 
@@ -329,8 +413,29 @@ html_domain_svg(struct obuf *b, const struct report *r, size_t n, int narrow)
 	obuf_puts(b, "</svg>");
 }
 
+/* The same chart for a mail: rows of a table. */
 static void
-html_domain_chart(struct obuf *b, const struct report *r)
+html_domain_rows(struct obuf *b, const struct report *r, size_t n)
+{
+	size_t	 i;
+
+	obuf_puts(b, "<table role=\"presentation\" width=\"100%\">");
+	for (i = 0; i < n; i++) {
+		const struct report_domain	*d = &r->domains[i];
+
+		obuf_puts(b, "<tr><td class=\"lab\">");
+		html_cut(b, report_domain_label(d->name), HTML_LABEL_MAX);
+		obuf_puts(b, "</td><td class=\"bar\">");
+		html_bar(b, d->cls, html_domain_max(r, n));
+		obuf_puts(b, "</td>");
+		html_num(b, d->failures, 0);
+		obuf_puts(b, "</tr>");
+	}
+	obuf_puts(b, "</table>");
+}
+
+static void
+html_domain_chart(struct obuf *b, const struct report *r, int mail)
 {
 	size_t	 n = 0;
 
@@ -339,8 +444,12 @@ html_domain_chart(struct obuf *b, const struct report *r)
 	if (n == 0)
 		return;
 	obuf_puts(b, "<section><h2>Top failing domains</h2>");
-	html_domain_svg(b, r, n, 0);
-	html_domain_svg(b, r, n, 1);
+	if (mail)
+		html_domain_rows(b, r, n);
+	else {
+		html_domain_svg(b, r, n, 0);
+		html_domain_svg(b, r, n, 1);
+	}
 	html_legend(b);
 	obuf_puts(b, "</section>");
 }
@@ -370,6 +479,9 @@ html_cards(struct obuf *b, const struct report *r)
 	html_card(b, "temp", "temporary", t->cls[CLASS_TEMPORARY], NULL);
 	html_card(b, "grey", "greylist", t->cls[CLASS_GREYLIST], NULL);
 	html_card(b, "lt", "local throttle", t->local_throttle, "not failures");
+	html_card(b, "perm", "failed recipients", t->failed_recipients, NULL);
+	html_card(b, "perm", "permanently", t->rcpt[CLASS_PERMANENT], "recipients");
+	html_card(b, "", "failed messages", t->failed_messages, NULL);
 	obuf_puts(b, "</section>");
 }
 
@@ -391,20 +503,28 @@ html_reasons(struct obuf *b, const struct report *r)
 			order[j] = order[j - 1];
 			order[j - 1] = x;
 		}
-	obuf_puts(b, "<section><h2>Failures by reason</h2><div class=\"scroll\"><table>"
-	    "<tr><th>reason</th><th class=\"n\">permanent</th><th class=\"n\">temporary</th>"
-	    "<th class=\"n\">greylist</th><th class=\"n\">total</th><th class=\"opt\">share</th></tr>");
+	obuf_puts(b, "<section><h2>Failures by reason</h2><table>"
+	    "<tr><th>reason</th><th class=\"n\">perm</th><th class=\"n\">temp</th>"
+	    "<th class=\"n\">grey</th><th class=\"n\">total</th><th class=\"opt\">share</th>"
+	    "</tr>");
 	for (i = 0; i < n; i++) {
-		obuf_printf(b, "<tr><td>%s</td>", html_reason(order[i]));
-		html_num(b, report_class_reason(t, CLASS_PERMANENT, order[i]), 0);
-		html_num(b, report_class_reason(t, CLASS_TEMPORARY, order[i]), 0);
-		html_num(b, report_class_reason(t, CLASS_GREYLIST, order[i]), 0);
+		int64_t	 v[CLASS_MAX];
+		int	 c;
+
+		for (c = 0; c < CLASS_MAX; c++)
+			v[c] = report_class_reason(t, c, order[i]);
+		obuf_printf(b, "<tr><td class=\"d\">%s</td>", html_reason(order[i]));
+		html_num(b, v[CLASS_PERMANENT], 0);
+		html_num(b, v[CLASS_TEMPORARY], 0);
+		html_num(b, v[CLASS_GREYLIST], 0);
 		html_num(b, t->reasons[order[i]], 0);
-		obuf_printf(b, "<td class=\"opt\" style=\"min-width:90px\"><div class=\"bar\" "
-		    "style=\"width:%.1f%%\"></div></td></tr>",
-		    report_pct(t->reasons[order[i]], t->reasons[order[0]]));
+		obuf_puts(b, "<td class=\"opt bar\">");
+		html_bar(b, v, t->reasons[order[0]]);
+		obuf_puts(b, "</td></tr>");
 	}
-	obuf_puts(b, "</table></div></section>");
+	obuf_puts(b, "</table>");
+	html_legend(b);
+	obuf_puts(b, "</section>");
 }
 
 /* A report over more than one host: a row per host. */
@@ -446,9 +566,11 @@ html_domain_table(struct obuf *b, const struct report *r)
 	if (failing == 0)
 		return;
 	n = failing < (size_t)r->top ? failing : (size_t)r->top;
-	obuf_printf(b, "<section><h2>Domains by failures</h2><p class=\"note\">%zu of %zu "
-	    "failing domains.</p><div class=\"scroll\"><table><tr><th>domain</th>"
-	    "<th class=\"n\">attempts</th><th class=\"n opt\">delivered</th>"
+	obuf_printf(b, "<section><h2>Domains by failed recipients</h2><p class=\"note\">"
+	    "%zu of %zu failing domains, permanently failed recipients first. "
+	    "rcpt: distinct recipients that failed (p: permanently).</p><table><tr>"
+	    "<th>domain</th><th class=\"n\">rcpt</th><th class=\"n\">p</th>"
+	    "<th class=\"n opt\">attempts</th><th class=\"n opt\">delivered</th>"
 	    "<th class=\"n\">perm</th><th class=\"n\">temp</th><th class=\"n opt\">grey</th>"
 	    "<th class=\"n\">fail</th><th class=\"opt\">top reason</th></tr>", n, failing);
 	for (i = 0; i < n; i++) {
@@ -459,7 +581,9 @@ html_domain_table(struct obuf *b, const struct report *r)
 		/* on a phone, the top reason goes under the name */
 		obuf_printf(b, "<div class=\"ph\">%s</div></td>",
 		    html_reason(report_top_reason(d)));
-		html_num(b, d->attempts, 0);
+		html_num(b, d->failed_recipients, 0);
+		html_num(b, d->rcpt[CLASS_PERMANENT], 0);
+		html_num(b, d->attempts, 1);
 		html_num(b, d->cls[CLASS_DELIVERED], 1);
 		html_num(b, d->cls[CLASS_PERMANENT], 0);
 		html_num(b, d->cls[CLASS_TEMPORARY], 0);
@@ -468,7 +592,7 @@ html_domain_table(struct obuf *b, const struct report *r)
 		obuf_printf(b, "<td class=\"opt\">%s</td></tr>",
 		    html_reason(report_top_reason(d)));
 	}
-	obuf_puts(b, "</table></div></section>");
+	obuf_puts(b, "</table></section>");
 }
 
 static void
@@ -521,13 +645,14 @@ html_changes(struct obuf *b, const struct report *r)
 		    "nothing to compare.</p></section>");
 		return;
 	}
-	if (r->nnewly == 0 && r->njumps == 0 && r->nnewreasons == 0)
+	if (r->nnewly == 0 && r->njumps == 0 && r->nnewreasons == 0 && r->ndnew == 0)
 		obuf_puts(b, "<p class=\"note\">Nothing new: no domain started failing, "
 		    "no failure rate jumped, no new reason.</p>");
 	if (r->nnewly > 0) {
 		obuf_puts(b, "<h3>Newly failing domains</h3><div class=\"scroll\"><table><tr>"
-		    "<th>domain</th><th class=\"n\">failures</th><th class=\"n\">attempts</th>"
-		    "<th class=\"n opt\">attempts before</th><th>top reason</th></tr>");
+		    "<th>domain</th><th class=\"n\">failures</th><th class=\"n\">rcpt</th>"
+		    "<th class=\"n opt\">attempts</th><th class=\"n opt\">attempts before</th>"
+		    "<th>top reason</th></tr>");
 		for (i = 0; i < r->nnewly; i++) {
 			const struct report_domain	*d = r->newly[i];
 
@@ -535,16 +660,19 @@ html_changes(struct obuf *b, const struct report *r)
 			html_s(b, report_domain_label(d->name));
 			obuf_puts(b, "</td>");
 			html_num(b, d->failures, 0);
-			html_num(b, d->attempts, 0);
+			html_num(b, d->failed_recipients, 0);
+			html_num(b, d->attempts, 1);
 			html_num(b, d->prev_attempts, 1);
-			obuf_printf(b, "<td>%s</td></tr>", html_reason(report_top_reason(d)));
+			obuf_printf(b, "<td class=\"d\">%s</td></tr>",
+			    html_reason(report_top_reason(d)));
 		}
 		obuf_puts(b, "</table></div>");
 	}
 	if (r->njumps > 0) {
 		obuf_printf(b, "<h3>Failure rate up by %d points or more</h3><div class=\"scroll\">"
 		    "<table><tr><th>domain</th><th class=\"n\">before</th><th class=\"n\">now</th>"
-		    "<th class=\"n\">failures</th><th class=\"n opt\">attempts</th></tr>",
+		    "<th class=\"n opt\">failures</th><th class=\"n opt\">attempts</th>"
+		    "<th>top reason</th></tr>",
 		    REPORT_JUMP_PTS);
 		for (i = 0; i < r->njumps; i++) {
 			obuf_puts(b, "<tr><td class=\"d\">");
@@ -552,14 +680,31 @@ html_changes(struct obuf *b, const struct report *r)
 			obuf_puts(b, "</td>");
 			html_pct(b, r->jumps[i].prev_pct);
 			html_pct(b, r->jumps[i].pct);
-			html_num(b, r->jumps[i].d->failures, 0);
+			html_num(b, r->jumps[i].d->failures, 1);
 			html_num(b, r->jumps[i].d->attempts, 1);
-			obuf_puts(b, "</tr>");
+			obuf_printf(b, "<td class=\"d\">%s</td></tr>",
+			    html_reason(report_top_reason(r->jumps[i].d)));
+		}
+		obuf_puts(b, "</table></div>");
+	}
+	if (r->ndnew > 0) {
+		obuf_puts(b, "<h3>Failing for a reason new to the domain</h3><div class=\"scroll\">"
+		    "<table><tr><th>domain</th><th>new reason</th><th class=\"n\">failures</th>"
+		    "<th class=\"opt\">top reason</th></tr>");
+		for (i = 0; i < r->ndnew; i++) {
+			obuf_puts(b, "<tr><td class=\"d\">");
+			html_s(b, report_domain_label(r->dnew[i].d->name));
+			obuf_printf(b, "</td><td class=\"d\">%s</td>",
+			    html_reason(r->dnew[i].reason));
+			html_num(b, r->dnew[i].n, 0);
+			obuf_printf(b, "<td class=\"opt\">%s</td></tr>",
+			    html_reason(report_top_reason(r->dnew[i].d)));
 		}
 		obuf_puts(b, "</table></div>");
 	}
 	if (r->nnewreasons > 0) {
-		obuf_puts(b, "<h3>Reasons not seen in those days</h3><div class=\"scroll\"><table>"
+		obuf_puts(b, "<h3>Reasons not seen for any domain in those days</h3>"
+		    "<div class=\"scroll\"><table>"
 		    "<tr><th>reason</th><th class=\"n\">failures</th></tr>");
 		for (i = 0; i < r->nnewreasons; i++) {
 			obuf_printf(b, "<tr><td>%s</td>", html_reason(r->newreasons[i].reason));
@@ -618,7 +763,7 @@ html_relays(struct obuf *b, const struct report *r)
 }
 
 void
-report_html(struct obuf *b, const struct report *r)
+report_html(struct obuf *b, const struct report *r, int mail)
 {
 	char	 range[40];
 
@@ -659,9 +804,9 @@ report_html(struct obuf *b, const struct report *r)
 	} else {
 		html_cards(b, r);
 		if (r->domain_filter == NULL)
-			html_domain_chart(b, r);
-		html_hours(b, r);
-		html_days(b, r);
+			html_domain_chart(b, r, mail);
+		html_hours(b, r, mail);
+		html_days(b, r, mail);
 		html_reasons(b, r);
 		if (r->domain_filter == NULL)
 			html_domain_table(b, r);

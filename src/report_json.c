@@ -33,6 +33,11 @@ report_json_counts(struct json *j, const struct report_domain *d, int detail)
 	json_int(j, "failures", d->failures);
 	if (!detail)
 		return;
+	json_int(j, "failed_recipients", d->failed_recipients);
+	json_int(j, "permanent_recipients", d->rcpt[CLASS_PERMANENT]);
+	json_int(j, "temporary_recipients", d->rcpt[CLASS_TEMPORARY]);
+	json_int(j, "greylist_recipients", d->rcpt[CLASS_GREYLIST]);
+	json_int(j, "failed_messages", d->failed_messages);
 	json_object(j, "reasons");
 	for (i = 1; i < REASON_MAX; i++)
 		if (d->reasons[i] != 0)
@@ -82,6 +87,22 @@ report_json_texts(struct json *j, const char *key, const struct report_text *t,
 	json_end(j);
 }
 
+/* What every domain of the change lists says beside its own numbers. */
+static void
+report_json_change_domain(struct json *j, const struct report *r,
+    const struct report_domain *d)
+{
+	int	 v[REASON_MAX], n, i;
+
+	report_json_reason(j, "top_reason", report_top_reason(d));
+	json_int(j, "failed_recipients", d->failed_recipients);
+	json_array(j, "new_reasons");
+	n = report_new_reasons(r, d, v, REASON_MAX);
+	for (i = 0; i < n; i++)
+		json_str(j, NULL, classify_reason_name((enum bw_reason)v[i]));
+	json_end(j);
+}
+
 static void
 report_json_changes(struct json *j, const struct report *r)
 {
@@ -100,7 +121,7 @@ report_json_changes(struct json *j, const struct report *r)
 		json_int(j, "failures", d->failures);
 		json_int(j, "attempts", d->attempts);
 		json_int(j, "prev_attempts", d->prev_attempts);
-		report_json_reason(j, "top_reason", report_top_reason(d));
+		report_json_change_domain(j, r, d);
 		json_end(j);
 	}
 	json_end(j);
@@ -115,6 +136,7 @@ report_json_changes(struct json *j, const struct report *r)
 		json_int(j, "attempts", d->attempts);
 		json_int(j, "prev_failures", d->prev_failures);
 		json_int(j, "prev_attempts", d->prev_attempts);
+		report_json_change_domain(j, r, d);
 		json_end(j);
 	}
 	json_end(j);
@@ -123,6 +145,15 @@ report_json_changes(struct json *j, const struct report *r)
 		json_object(j, NULL);
 		report_json_reason(j, "reason", r->newreasons[i].reason);
 		json_int(j, "n", r->newreasons[i].n);
+		json_end(j);
+	}
+	json_end(j);
+	json_array(j, "domain_new_reasons");
+	for (i = 0; i < r->ndnew; i++) {
+		json_object(j, NULL);
+		json_str(j, "domain", r->dnew[i].d->name);
+		report_json_reason(j, "reason", r->dnew[i].reason);
+		json_int(j, "failures", r->dnew[i].n);
 		json_end(j);
 	}
 	json_end(j);

@@ -127,6 +127,10 @@ report_cmp_domain(const void *a, const void *b)
 {
 	const struct report_domain	*x = a, *y = b;
 
+	if (x->rcpt[CLASS_PERMANENT] != y->rcpt[CLASS_PERMANENT])
+		return x->rcpt[CLASS_PERMANENT] < y->rcpt[CLASS_PERMANENT] ? 1 : -1;
+	if (x->failed_recipients != y->failed_recipients)
+		return x->failed_recipients < y->failed_recipients ? 1 : -1;
 	if (x->failures != y->failures)
 		return x->failures < y->failures ? 1 : -1;
 	if (x->attempts != y->attempts)
@@ -276,8 +280,10 @@ report_daily_prev(const struct store_daily *c, void *arg)
 	failure = classify_is_failure((enum bw_class)c->cls);
 	if ((v = hash_find(&L->dommap, (uint64_t)c->domain_id, 0)) != 0) {
 		r->domains[v - 1].prev_attempts += c->n;
-		if (failure)
+		if (failure) {
 			r->domains[v - 1].prev_failures += c->n;
+			r->domains[v - 1].prev_reasons[c->reason] += c->n;
+		}
 	}
 	if (failure)
 		r->prev_reasons[c->reason] += c->n;
@@ -296,6 +302,29 @@ report_load_daily(struct report_load *L, struct store_range *range)
 	range->to = r->prev_to;
 	return store_daily_range(L->st, range, report_daily_prev, L);
 }
+
+/* Distinct recipients and messages, counted by the database. */
+static int
+report_recipients_row(const struct store_recipients *c, void *arg)
+{
+	struct report_load	*L = arg;
+	struct report_domain	*d;
+	size_t			 v;
+	int			 k;
+
+	if (c->domain_id == -1)
+		d = &L->r->totals;
+	else if ((v = hash_find(&L->dommap, (uint64_t)c->domain_id, 0)) != 0)
+		d = &L->r->domains[v - 1];
+	else
+		return 0;
+	d->failed_recipients = c->recipients;
+	d->failed_messages = c->messages;
+	for (k = CLASS_PERMANENT; k < CLASS_MAX; k++)
+		d->rcpt[k] = c->by_class[k];
+	return 0;
+}
+
 static int
 report_load_names(struct report_load *L)
 {
@@ -510,7 +539,35 @@ report_cmp_newreason(const void *a, const void *b)
 
 	if (x->n != y->n)
 		return x->n < y->n ? 1 : -1;
+	if (x->d != y->d)	/* the same array: report order */
+		return x->d < y->d ? -1 : 1;
 	return x->reason - y->reason;
+}
+
+/* Reasons new to a domain that failed in the days before too. */
+static void
+report_domain_new_reasons(struct report *r)
+{
+	size_t	 i;
+	int	 v[REASON_MAX], n, k;
+
+	for (i = 0; i < r->ndomains; i++) {
+		struct report_domain	*d = &r->domains[i];
+
+		if (d->prev_failures == 0)
+			continue;
+		n = report_new_reasons(r, d, v, REASON_MAX);
+		for (k = 0; k < n; k++) {
+			r->dnew = xrealloc(r->dnew, (r->ndnew + 1) * sizeof(*r->dnew));
+			r->dnew[r->ndnew].d = d;
+			r->dnew[r->ndnew].reason = v[k];
+			r->dnew[r->ndnew].n = d->reasons[v[k]];
+			r->ndnew++;
+		}
+	}
+	report_sort(r->dnew, r->ndnew, sizeof(*r->dnew), report_cmp_newreason);
+	if (r->ndnew > (size_t)r->top)
+		r->ndnew = (size_t)r->top;
 }
 
 /*
@@ -572,6 +629,7 @@ report_changes(struct report *r)
 		}
 	report_sort(r->newreasons, r->nnewreasons, sizeof(*r->newreasons),
 	    report_cmp_newreason);
+	report_domain_new_reasons(r);
 }
 
 static int
@@ -701,11 +759,13 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 		range.hosts = L.hostfilter;
 		range.nhosts = rq->nhosts;
 	}
-	if (report_load_daily(&L, &range) == -1 ||
-	    report_load_names(&L) == -1)
+	if (report_load_daily(&L, &range) == -1)
 		goto out;
 	range.from = r->from;
 	range.to = r->to;
+	if (store_recipient_range(st, &range, report_recipients_row, &L) == -1 ||
+	    report_load_names(&L) == -1)
+		goto out;
 	if (store_failure_range(st, &range, report_failure_row, &L) == -1 ||
 	    report_lists(&L) == -1)
 		goto out;

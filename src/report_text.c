@@ -349,6 +349,12 @@ txt_summary(struct obuf *b, const struct report *r)
 	    xstrdup("greylisted, passes on retry"));
 	txt_summary_row(&tb, "local throttle", t->local_throttle, -1,
 	    xstrdup("our own MTA deferred: not a failure"));
+	txt_summary_row(&tb, "failed recipients", t->failed_recipients, -1,
+	    txt_fmt("%lld perm, %lld temp, %lld grey",
+	    (long long)t->rcpt[CLASS_PERMANENT], (long long)t->rcpt[CLASS_TEMPORARY],
+	    (long long)t->rcpt[CLASS_GREYLIST]));
+	txt_summary_row(&tb, "failed messages", t->failed_messages, -1,
+	    xstrdup("distinct queue ids"));
 	txt_table_print(b, &tb);
 }
 
@@ -454,18 +460,19 @@ txt_domains(struct obuf *b, const struct report *r)
 	if (failing == 0)
 		return;
 	n = failing < (size_t)r->top ? failing : (size_t)r->top;
-	txt_heading(b, "Domains by failures (%zu of %zu failing)", n, failing);
+	txt_heading(b, "Domains by failed recipients (%zu of %zu failing)", n, failing);
 	txt_table_init(&tb, 2,
-	    "domain|>attempts|>deliv|>perm|>temp|>grey|>fail%|top reason");
-	txt_table_shrink(&tb, 7, 12);
+	    "domain|>rcpt|>p.rcpt|>attempts|>perm|>temp|>grey|>fail%|top reason");
+	txt_table_shrink(&tb, 8, 12);
 	txt_table_shrink(&tb, 0, 10);
 	tb.tight = 1;
 	for (i = 0; i < n; i++) {
 		const struct report_domain	*d = &r->domains[i];
 
 		txt_table_row(&tb, txt_safe(report_domain_label(d->name)),
+		    txt_fmt("%lld", (long long)d->failed_recipients),
+		    txt_fmt("%lld", (long long)d->rcpt[CLASS_PERMANENT]),
 		    txt_fmt("%lld", (long long)d->attempts),
-		    txt_fmt("%lld", (long long)d->cls[CLASS_DELIVERED]),
 		    txt_fmt("%lld", (long long)d->cls[CLASS_PERMANENT]),
 		    txt_fmt("%lld", (long long)d->cls[CLASS_TEMPORARY]),
 		    txt_fmt("%lld", (long long)d->cls[CLASS_GREYLIST]),
@@ -542,21 +549,23 @@ txt_changes(struct obuf *b, const struct report *r)
 		    "nothing to compare.\n");
 		return;
 	}
-	if (r->nnewly == 0 && r->njumps == 0 && r->nnewreasons == 0) {
+	if (r->nnewly == 0 && r->njumps == 0 && r->nnewreasons == 0 && r->ndnew == 0) {
 		obuf_puts(b, "  Nothing new: no domain started failing, no failure rate jumped,\n"
 		    "  no new reason.\n");
 		return;
 	}
 	if (r->nnewly > 0) {
 		obuf_puts(b, "  Newly failing (no failures in those days):\n");
-		txt_table_init(&tb, 4, "domain|>failures|>attempts|>before|top reason");
-		txt_table_shrink(&tb, 4, 12);
+		txt_table_init(&tb, 4,
+		    "domain|>failures|>rcpt|>attempts|>before|top reason");
+		txt_table_shrink(&tb, 5, 12);
 		txt_table_shrink(&tb, 0, 10);
 		for (i = 0; i < r->nnewly; i++) {
 			const struct report_domain	*d = r->newly[i];
 
 			txt_table_row(&tb, txt_safe(report_domain_label(d->name)),
 			    txt_fmt("%lld", (long long)d->failures),
+			    txt_fmt("%lld", (long long)d->failed_recipients),
 			    txt_fmt("%lld", (long long)d->attempts),
 			    txt_fmt("%lld", (long long)d->prev_attempts),
 			    xstrdup(txt_reason(report_top_reason(d))));
@@ -565,7 +574,9 @@ txt_changes(struct obuf *b, const struct report *r)
 	}
 	if (r->njumps > 0) {
 		obuf_printf(b, "  Failure rate up by %d points or more:\n", REPORT_JUMP_PTS);
-		txt_table_init(&tb, 4, "domain|>before%|>now%|>failures|>attempts");
+		txt_table_init(&tb, 4,
+		    "domain|>before%|>now%|>failures|>attempts|top reason");
+		txt_table_shrink(&tb, 5, 12);
 		txt_table_shrink(&tb, 0, 8);
 		for (i = 0; i < r->njumps; i++) {
 			const struct report_domain	*d = r->jumps[i].d;
@@ -574,12 +585,24 @@ txt_changes(struct obuf *b, const struct report *r)
 			    txt_fmt("%.1f", r->jumps[i].prev_pct),
 			    txt_fmt("%.1f", r->jumps[i].pct),
 			    txt_fmt("%lld", (long long)d->failures),
-			    txt_fmt("%lld", (long long)d->attempts));
+			    txt_fmt("%lld", (long long)d->attempts),
+			    xstrdup(txt_reason(report_top_reason(d))));
 		}
 		txt_table_print(b, &tb);
 	}
+	if (r->ndnew > 0) {
+		obuf_puts(b, "  Failing for a reason new to the domain:\n");
+		txt_table_init(&tb, 4, "domain|new reason|>failures|top reason");
+		txt_table_shrink(&tb, 0, 8);
+		for (i = 0; i < r->ndnew; i++)
+			txt_table_row(&tb, txt_safe(report_domain_label(r->dnew[i].d->name)),
+			    xstrdup(txt_reason(r->dnew[i].reason)),
+			    txt_fmt("%lld", (long long)r->dnew[i].n),
+			    xstrdup(txt_reason(report_top_reason(r->dnew[i].d))));
+		txt_table_print(b, &tb);
+	}
 	if (r->nnewreasons > 0) {
-		obuf_puts(b, "  Reasons not seen in those days:\n");
+		obuf_puts(b, "  Reasons not seen for any domain in those days:\n");
 		txt_table_init(&tb, 4, "reason|>failures");
 		txt_table_shrink(&tb, 0, 8);
 		for (i = 0; i < r->nnewreasons; i++)

@@ -606,3 +606,38 @@ store_failure_text(struct store *st, int64_t id, char **text, char **domain)
 {
 	return st->be->failure_text(st, id, text, domain);
 }
+
+int
+store_suppression_list(struct store *st, int64_t since, store_suppression_cb cb,
+    void *arg)
+{
+	if (st->be->suppression_list == NULL)
+		return store_fail(st, STORE_EOTHER, "the %s backend keeps no "
+		    "suppression list yet", st->be->backend);
+	return st->be->suppression_list(st, since, cb, arg);
+}
+
+char *
+store_range_hosts(const struct store_range *r)
+{
+	char	*list;
+	size_t	 i, n = 0;
+
+	if (r->hosts == NULL)
+		return NULL;
+	list = xcalloc(r->nhosts + 1, 24);
+	list[n++] = ',';
+	for (i = 0; i < r->nhosts; i++)
+		n += (size_t)snprintf(list + n, 24, "%lld,", (long long)r->hosts[i]);
+	return list;
+}
+
+int
+store_recipient_range(struct store *st, const struct store_range *r,
+    store_recipients_cb cb, void *arg)
+{
+	/* a backend without it reports no recipient counts (0) */
+	if (st->be->recipient_range == NULL)
+		return 0;
+	return st->be->recipient_range(st, r, cb, arg);
+}

@@ -64,7 +64,7 @@ struct store_source {
 	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	6
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -155,6 +155,21 @@ int64_t	store_prune(struct store *, const char *before);
 #define STORE_DONE_DAYS		400
 int64_t	store_prune_sources(struct store *);
 
+/*
+ * bouncewatch reclassify: apply the classifier again to the failures of
+ * the local days from..to (days since the epoch), in one transaction:
+ * each row whose verdict changes is rewritten, its daily counter moved
+ * and "unrecognised" kept as an import with these rules would have left
+ * it.  0, or -1 with the store's error.
+ */
+struct store_reclass_stats {
+	int64_t	 rows;		/* failures read (expired copies are not) */
+	int64_t	 changed;	/* rows rewritten */
+	int64_t	 classes, reasons, details;	/* of those, what changed */
+};
+int	store_reclassify(struct store *, const struct classifier *,
+	    int64_t from, int64_t to, struct store_reclass_stats *);
+
 /* Size of the write-ahead log in bytes, for status messages (-1: none). */
 int64_t	store_wal_size(struct store *);
 
@@ -233,6 +248,43 @@ int	store_failure_range(struct store *, const struct store_range *,
 char	*store_name(struct store *, enum store_name, int64_t id);
 /* A failure row's full diagnostic and domain, malloc'd ("" when absent). */
 int	store_failure_text(struct store *, int64_t id, char **text, char **domain);
+
+/*
+ * Distinct failed recipients and messages of the range (local_throttle
+ * excluded), aggregated by the database: one row per domain with a
+ * failure, then one for every domain (domain_id -1).  A recipient is
+ * (domain, local part), counted once in recipients and once in each class
+ * it failed in; a message is (host, Postfix instance, queue id).  Only
+ * rows not yet pruned count; the range's hosts filter as for failure rows.
+ */
+struct store_recipients {
+	int64_t		 domain_id;	/* -1: every domain */
+	int64_t		 recipients;	/* with a failure of any class */
+	int64_t		 by_class[CLASS_MAX];	/* ... of each failure class */
+	int64_t		 messages;
+};
+typedef int	(*store_recipients_cb)(const struct store_recipients *, void *);
+int	store_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
+
+/*
+ * Recipients whose last known outcome is a permanent recipient failure
+ * (store_suppress.c keeps them), last seen at or after since (UTC
+ * seconds), by domain and recipient.  diagnostic: the last failure's
+ * full text, NULL once its row was pruned.
+ */
+struct store_suppression {
+	const char	*recipient;
+	const char	*domain;
+	int		 reason;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	int64_t		 n;		/* such failures */
+	const char	*diagnostic;
+};
+typedef int	(*store_suppression_cb)(const struct store_suppression *, void *);
+int	store_suppression_list(struct store *, int64_t since,
+	    store_suppression_cb, void *);
 
 /*
  * SQLite only: run one statement on the store's own connection and give

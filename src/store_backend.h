@@ -42,6 +42,7 @@ struct store_frow {
 	int64_t		 diag_id;	/* 0: NULL, and no arguments */
 	int64_t		 rule_id;	/* 0: NULL */
 	struct diag_args args;
+	const char	*detail;	/* "spf", "dnsbl:spamcop"; NULL: none */
 };
 
 /* The expiry of one pending recipient: its last deferral, copied. */
@@ -133,9 +134,35 @@ struct store {
 	int64_t		 latest;	/* the newest log time added */
 	int64_t		 latest_max;	/* ... believed: up to a day from now */
 	int64_t		 expired_to;	/* pending forgotten up to this time */
+
+	/* store_suppress.c: (domain id, hash of local) of suppressed recipients */
+	struct hash	 sset;
+	int		 sset_stale;	/* reload at next begin */
+	int		 sset_full;	/* too many: ask the database every time */
 };
 
 typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
+typedef int	(*store_skey_cb)(int64_t domain_id, const char *, size_t, void *);
+
+/* A stored failure as reclassify reads it (store_reclass.c). */
+struct store_rrow {
+	int64_t		 id;
+	int64_t		 time;
+	int64_t		 domain_id;
+	int64_t		 host_id;	/* 0: NULL */
+	int64_t		 instance_id;	/* 0: NULL */
+	int		 status_id;
+	int		 cls;
+	int		 reason;
+	int		 code;		/* the reply's: 0 none */
+	struct span	 dsn;		/* the reply's dsn ("" none) */
+	struct span	 stage;		/* the reply's stage ("" none) */
+	struct span	 text;		/* the whole diagnostic; p NULL: none */
+	const char	*rule;		/* NULL: none */
+	const char	*detail;	/* NULL: none */
+	const char	*domain;	/* the recipient domain's name */
+};
+typedef int	(*store_rrow_cb)(const struct store_rrow *, void *);
 
 /*
  * A backend owns a connection and speaks its SQL; it never decides what
@@ -233,8 +260,36 @@ struct store_backend {
 	char	*(*name)(struct store *, enum store_name, int64_t);
 	int	(*failure_text)(struct store *, int64_t, char **, char **);
 	int	(*exec)(struct store *, const char *, int64_t *);
+
+	/* reclassify (store_reclass.c), inside the writer's transaction */
+	/* failure rows of day_span days from..to (YYYY-MM-DD), in id order */
+	int	(*reclass_rows)(struct store *, const char *from, const char *to,
+		    store_rrow_cb, void *);
+	int	(*failure_reclass)(struct store *, int64_t id, int cls,
+		    int reason, int64_t rule_id, const char *detail);
+	/* delete the daily counters that reclassify brought to 0 */
+	int	(*daily_tidy)(struct store *);
+	/* 1 with n, first_seen, last_seen of a normalised reply; 0 none */
+	int	(*unrecognised_get)(struct store *, const char *normalized,
+		    int64_t *n, int64_t *first, int64_t *last);
+	/* set it (n 0: delete); example.p NULL keeps example and domain */
+	int	(*unrecognised_set)(struct store *, const char *normalized,
+		    int64_t n, int64_t first, int64_t last, struct span example,
+		    const char *domain);
 	/* the name a writer's read positions are kept under (NULL: one writer) */
 	void	(*set_node)(struct store *, const char *);
+
+	int	(*recipient_range)(struct store *, const struct store_range *,
+		    store_recipients_cb, void *);
+	int	(*suppression_list)(struct store *, int64_t since,
+		    store_suppression_cb, void *);
+
+	/* suppressions (store_suppress.c): upsert, delete if not later, keys */
+	int	(*suppress_put)(struct store *, int64_t domain_id, struct span local,
+		    int reason, int64_t time, int64_t failure_id);
+	int	(*suppress_del)(struct store *, int64_t domain_id, struct span local,
+		    int64_t time);
+	int	(*suppress_keys)(struct store *, store_skey_cb, void *);
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -247,6 +302,8 @@ int	store_fail(struct store *, enum store_err, const char *, ...)
 void	store_give_away(int fd, const char *path, const char *ref);
 /* The hash a diagnostic template is stored with (never 0). */
 int64_t	store_diag_hash(const char *, size_t);
+/* A range's hosts as ",1,2," for SQL (malloc'd), NULL for every host. */
+char	*store_range_hosts(const struct store_range *);
 /* "YYYY-MM-DD" of a counter's day key. */
 void	store_day_text(int32_t key, char *buf);
 
@@ -257,5 +314,12 @@ int	store_write_begin(struct store *);
 int	store_write_flush(struct store *);
 void	store_write_reset(struct store *);
 void	store_write_forget(struct store *);
+
+/* store_suppress.c: recipients that bounce permanently, kept by the writer. */
+int	store_suppress_begin(struct store *);
+int	store_suppress_note(struct store *, const struct delivery *,
+	    const struct verdict *, int64_t domain_id, int64_t row);
+void	store_suppress_reset(struct store *);
+void	store_suppress_free(struct store *);
 
 #endif

@@ -281,7 +281,7 @@ pg_node_find(struct store *st)
 	const char	*v[1] = { pg->node };
 	PGresult	*r;
 
-	if (pg->node_id != 0 || pg->ro)
+	if (pg->node_id != 0 || (pg->ro && !pg->named))
 		return 0;
 	if ((r = pg_exec(st, pg->c, "SELECT id FROM node WHERE name = $1", 1, v,
 	    NULL, NULL, PGRES_TUPLES_OK, "node")) == NULL)
@@ -350,10 +350,8 @@ pg_node(struct store *st)
 
 /* ---- the schema ---- */
 
-/* Migrations (none yet): entry N is sql/pg/migrate-N.sql, N-1 to N. */
-static const char *const pg_migrations[PG_SCHEMA_VERSION + 1] = {
-	NULL,
-};
+/* Migrations: entry N is sql/pg/migrate-N.sql, N-1 to N (Makefile.am). */
+static const char *const pg_migrations[PG_SCHEMA_VERSION + 1] = PG_MIGRATIONS_INIT;
 
 static int
 pg_version_of(struct store *st, PGconn *conn, int *version)
@@ -827,7 +825,10 @@ pg_set_node(struct store *st, const char *node)
 {
 	struct pg	*pg = PG(st);
 
-	if (node == NULL || *node == '\0' || strcmp(node, pg->node) == 0)
+	if (node == NULL || *node == '\0')
+		return;
+	pg->named = 1;		/* a reader lists this node's sources only */
+	if (strcmp(node, pg->node) == 0)
 		return;
 	snprintf(pg->node, sizeof(pg->node), "%s", node);
 	if (pg->node_locked)
@@ -876,6 +877,7 @@ const struct store_backend store_backend_pg = {
 	.name_find = pg_name_find,
 	.daily_range = pg_daily_range,
 	.failure_range = pg_failure_range,
+	.recipient_range = pg_recipient_range,
 	.name = pg_name,
 	.failure_text = pg_failure_text,
 	.exec = NULL,

@@ -2,7 +2,8 @@
  * store_pg.h -- inside the PostgreSQL backend: its connections, the
  * batch it holds until commit and the helpers shared by store_pg.c
  * (connections, schema, transactions, sources, prune), store_pg_write.c
- * (the writer's operations) and store_pg_read.c (the reader's).
+ * (the writer's operations), store_pg_pending.c (pending deferrals) and
+ * store_pg_read.c (the reader's).
  */
 #ifndef BW_STORE_PG_H
 #define BW_STORE_PG_H
@@ -11,9 +12,10 @@
 
 #include "store_backend.h"
 
-#define PG_SCHEMA_VERSION	1
+#define PG_SCHEMA_VERSION	2
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
 #define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
+#define PG_QID_MAX		200		/* bytes of a queue id kept */
 
 /* A growing byte buffer (COPY data, SQL text, sanitised strings). */
 struct pgbuf {
@@ -65,6 +67,7 @@ struct pg {
 	char		 node[256];
 	int64_t		 node_id;	/* 0: not yet looked up */
 	int		 node_locked;	/* the session holds its advisory lock */
+	int		 named;		/* store_set_node() was called */
 
 	int64_t		 id_next;	/* failure ids reserved: [id_next, id_end) */
 	int64_t		 id_end;
@@ -113,6 +116,7 @@ void	 pg_buf_text(struct pgbuf *, const char *, size_t, int copy);
 const char *pg_cstr(struct store *, const char *, size_t);
 
 /* store_pg_write.c */
+int	 pg_copy(struct store *, const char *, struct pgbuf *, const char *);
 int64_t	 pg_intern(struct store *, enum store_intern, const char *, size_t,
 	    const char *, uint64_t);
 int64_t	 pg_reply(struct store *, int, struct span, struct span);
@@ -134,6 +138,9 @@ int	 pg_expire_copy(struct store *, int64_t, const struct store_expiry *,
 int	 pg_write_flush(struct store *);	/* everything, at commit */
 void	 pg_write_committed(struct pg *);	/* then, once committed */
 void	 pg_write_drop(struct pg *);		/* the batch, at rollback */
+
+/* store_pg_pending.c */
+int	 pg_flush_pending(struct store *);
 void	 pg_pop_drop(struct pg *);
 void	 pg_write_free(struct pg *);
 
@@ -147,6 +154,8 @@ int	 pg_failure_range(struct store *, const struct store_range *,
 	    store_failure_cb, void *);
 char	*pg_name(struct store *, enum store_name, int64_t);
 int	 pg_failure_text(struct store *, int64_t, char **, char **);
+int	 pg_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
 int	 pg_source_each(struct store *,
 	    int (*)(const struct store_source *, void *), void *);
 int	 pg_source_get(struct store *, int64_t, struct store_source *);

@@ -57,7 +57,10 @@ pg_source_row(PGresult *r, int i, struct store_source *s)
 #define PG_SOURCE_COLS	"id, path, fp, fp_len, dev, ino, \"offset\", tail, lines," \
 	" state, last_commit FROM source"
 
-/* This node's sources, newest first (a reader: every node's), to cb. */
+/*
+ * This node's sources, newest first, to cb (a reader that named no node:
+ * every node's).
+ */
 int
 pg_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
     void *arg)
@@ -69,8 +72,10 @@ pg_source_each(struct store *st, int (*cb)(const struct store_source *, void *),
 	PGresult		*r;
 	int			 i, n, stop = 0;
 
-	if (pg_node(st) == -1)
+	if ((pg->ro ? pg_node_find(st) : pg_node(st)) == -1)
 		return -1;
+	if (pg->ro && pg->named && pg->node_id == 0)
+		return 0;		/* a node that never wrote */
 	snprintf(node, sizeof(node), "%lld", (long long)pg->node_id);
 	if ((r = pg_exec(st, pg->c, "SELECT " PG_SOURCE_COLS
 	    " WHERE $1::int = 0 OR node_id = $1 ORDER BY id DESC", 1, p, NULL, NULL,
@@ -214,6 +219,7 @@ struct pg_cb {
 	store_failure_cb failure;
 	void		*arg;
 	const struct store_range *rg;
+	store_recipients_cb recipients;
 };
 
 /* Is a row of this host in the range?  (Few hosts: a plain scan.) */
@@ -251,7 +257,7 @@ int
 pg_daily_range(struct store *st, const struct store_range *rg, store_daily_cb cb,
     void *arg)
 {
-	struct pg_cb	 c = { cb, NULL, arg, rg };
+	struct pg_cb	 c = { cb, NULL, arg, rg, NULL };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -289,7 +295,7 @@ int
 pg_failure_range(struct store *st, const struct store_range *rg,
     store_failure_cb cb, void *arg)
 {
-	struct pg_cb	 c = { NULL, cb, arg, rg };
+	struct pg_cb	 c = { NULL, cb, arg, rg, NULL };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -348,4 +354,57 @@ pg_failure_text(struct store *st, int64_t id, char **text, char **domain)
 	/* v_failures puts the row's words back into its template */
 	return pg_lookup(st, "SELECT diagnostic, domain FROM v_failures WHERE id = $1",
 	    id, text, domain);
+}
+
+static int
+pg_recipients_row(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_recipients	 row;
+
+	(void)st;
+	memset(&row, 0, sizeof(row));
+	row.domain_id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	row.recipients = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.by_class[CLASS_PERMANENT] = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	row.by_class[CLASS_TEMPORARY] = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+	row.by_class[CLASS_GREYLIST] = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	row.messages = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	return cb->recipients(&row, cb->arg);
+}
+
+/* Distinct failed recipients and messages: see store_recipient_range(). */
+int
+pg_recipient_range(struct store *st, const struct store_range *rg,
+    store_recipients_cb cb, void *arg)
+{
+	struct pg_cb	 c = { NULL, NULL, arg, rg, cb };
+	char		 num[3][32], *hosts = store_range_hosts(rg);
+	const char	*p[6];
+	int		 rc;
+
+	pg_range_params(rg, num, p);
+	p[5] = hosts;
+	rc = pg_rows(st, "WITH f (d, c, l, m) AS ("
+	    " SELECT domain_id, class_id, local, coalesce(host_id, 0) || ':' ||"
+	    " coalesce(instance_id, 0) || ':' || queue_id FROM failure"
+	    " WHERE id BETWEEN"
+	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
+	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
+	    " AND time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR domain_id = $5)"
+	    " AND ($6::text IS NULL OR strpos($6, ',' || coalesce(host_id, 0) || ',') > 0)"
+	    " AND class_id > 0 AND reason_id <> 21),"
+	    " r (d, p, t, g) AS (SELECT d, max(CASE WHEN c = 1 THEN 1 ELSE 0 END),"
+	    " max(CASE WHEN c = 2 THEN 1 ELSE 0 END), max(CASE WHEN c = 3 THEN 1 ELSE 0 END)"
+	    " FROM f WHERE l IS NOT NULL GROUP BY d, l),"
+	    " rd (d, n, p, t, g) AS (SELECT d, count(*), sum(p), sum(t), sum(g) FROM r"
+	    " GROUP BY d),"
+	    " md (d, n) AS (SELECT d, count(DISTINCT m) FROM f GROUP BY d)"
+	    " SELECT md.d, coalesce(rd.n, 0), coalesce(rd.p, 0), coalesce(rd.t, 0),"
+	    " coalesce(rd.g, 0), md.n FROM md LEFT JOIN rd ON rd.d = md.d"
+	    " UNION ALL SELECT -1, coalesce(sum(n), 0), coalesce(sum(p), 0),"
+	    " coalesce(sum(t), 0), coalesce(sum(g), 0), (SELECT count(DISTINCT m) FROM f)"
+	    " FROM rd", 6, p, pg_recipients_row, &c, "recipients");
+	free(hosts);
+	return rc;
 }

@@ -44,9 +44,9 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_FAILURE_ADD] =
 	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
 	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
-	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
+	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17, ?18)",
+	    " ?17, ?18, ?19)",
 	[SQ_DAILY_ADD] =
 	    "INSERT INTO daily (day, domain_id, class_id, reason_id, host_id, instance_id, n)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -104,6 +104,17 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
 	[SQ_PENDING_QIDS] = "SELECT DISTINCT host_id, queue_id FROM pending",
 	[SQ_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
+	[SQ_SUPPRESS_PUT] =
+	    "INSERT INTO suppression (domain_id, local, reason_id, first_seen, last_seen,"
+	    " n, failure_id) VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5)"
+	    " ON CONFLICT (domain_id, local) DO UPDATE SET n = n + 1,"
+	    " reason_id = excluded.reason_id, failure_id = excluded.failure_id,"
+	    " first_seen = min(first_seen, excluded.first_seen),"
+	    " last_seen = max(last_seen, excluded.last_seen)",
+	/* a delivery logged before the failure does not undo it */
+	[SQ_SUPPRESS_DEL] =
+	    "DELETE FROM suppression WHERE domain_id = ?1 AND local = ?2 AND last_seen <= ?3",
+	[SQ_SUPPRESS_KEYS] = "SELECT domain_id, local FROM suppression",
 };
 
 /* The lookup and insert of each interned kind. */
@@ -216,6 +227,7 @@ sq_close(struct store *st)
 	for (i = 0; i < SQ_MAX; i++)
 		sqlite3_finalize(sq->st[i]);
 	sq_read_close(sq);
+	sq_reclass_close(sq);
 	if (sq->db != NULL) {
 		if (!st->readonly) {
 			/* a quiet moment: fold the WAL back, keep the files */
@@ -242,6 +254,8 @@ static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[2] = migrate_2_sql,
 	[3] = migrate_3_sql,
 	[4] = migrate_4_sql,
+	[5] = migrate_5_sql,
+	[6] = migrate_6_sql,
 };
 
 /* Run sql in its own transaction. */
@@ -258,18 +272,75 @@ sq_exec_tx(struct store *st, const char *sql, const char *sql2)
 	return 0;
 }
 
+/*
+ * Snapshots written before a release used version numbers for shapes that
+ * differ from the released ones: make them the released shape of an
+ * earlier version, so that the migrations from there apply.
+ *   - schema 2 and 3 of 2026-11-23 kept pending deferrals by recipient
+ *     text: dropped (only the attribution of expiries in flight is lost);
+ *   - schema 3 before "reply" (code, dsn, stage_id in failure) is
+ *     schema 2 plus a pending table: dropped, then migrated from 2;
+ *   - schema 2 before failure.arg1..arg3: the columns are added.
+ */
+static const struct {
+	const char	*test;		/* count(*) > 0: the shape is there */
+	int		 version;	/* ... at this version (0: any) */
+	const char	*fix;
+	int		 becomes;	/* the version after the fix (0: same) */
+} sq_legacy_shapes[] = {
+	{ "SELECT count(*) FROM pragma_table_info('pending') WHERE name = 'recipient'",
+	  0, "DROP TABLE pending", 0 },
+	{ "SELECT count(*) = 0 FROM sqlite_master WHERE type = 'table' AND name = 'reply'",
+	  3, "DROP TABLE IF EXISTS pending", 2 },
+	{ "SELECT count(*) = 0 FROM pragma_table_info('failure') WHERE name = 'arg1'",
+	  2, "ALTER TABLE failure ADD COLUMN arg1 TEXT;"
+	  "ALTER TABLE failure ADD COLUMN arg2 TEXT;"
+	  "ALTER TABLE failure ADD COLUMN arg3 TEXT", 0 },
+};
+
 static int
-sq_migrate(struct store *st, int from)
+sq_legacy(struct store *st, int *version)
 {
+	size_t	 i;
+	int	 n;
+
+	for (i = 0; i < nitems(sq_legacy_shapes); i++) {
+		if (sq_legacy_shapes[i].version != 0 &&
+		    sq_legacy_shapes[i].version != *version)
+			continue;
+		if (sq_pragma_int(st, sq_legacy_shapes[i].test, &n) == -1)
+			return -1;
+		if (n == 0)
+			continue;
+		if (sq_exec_tx(st, sq_legacy_shapes[i].fix, NULL) == -1)
+			return -1;
+		log_info("database of a pre-release schema %d: %s", *version,
+		    sq_legacy_shapes[i].fix);
+		if (sq_legacy_shapes[i].becomes != 0)
+			*version = sq_legacy_shapes[i].becomes;
+	}
+	return 0;
+}
+
+static int
+sq_migrate(struct store *st, int *from)
+{
+	char	 why[sizeof(st->errmsg)];
 	int	 v;
 
-	for (v = from + 1; v <= STORE_SCHEMA_VERSION; v++) {
+	if (sq_legacy(st, from) == -1)
+		return -1;
+	for (v = *from + 1; v <= STORE_SCHEMA_VERSION; v++) {
 		if (sq_migrations[v] == NULL)
 			return store_fail(st, STORE_EOTHER,
 			    "no migration from schema version %d", v - 1);
 		if (sq_exec_tx(st, sq_migrations[v],
-		    v == STORE_SCHEMA_VERSION ? views_sql : NULL) == -1)
-			return -1;
+		    v == STORE_SCHEMA_VERSION ? views_sql : NULL) == -1) {
+			/* not retried: the service manager should not restart */
+			snprintf(why, sizeof(why), "%s", st->errmsg);
+			return store_fail(st, st->err == STORE_EOTHER ? STORE_ENOTDB : st->err,
+			    "cannot upgrade schema %d to %d: %s", v - 1, v, why);
+		}
 		log_info("database migrated to schema version %d", v);
 	}
 	return 0;
@@ -333,6 +404,75 @@ sq_check(struct store *st, const char *path, enum store_mode mode, int *empty,
 	return 0;
 }
 
+/*
+ * The grouping form of every stored diagnostic redone when diag.c's
+ * normalisation changed (meta "normalize" < DIAG_NORMALIZE_VERSION), so
+ * that old and new rows group alike in reports and views.  Replies no
+ * rule recognised keep the form they were counted under.
+ */
+static int
+sq_renormalize(struct store *st)
+{
+	sqlite3		*db = SQ(st)->db;
+	sqlite3_stmt	*q = NULL, *u = NULL;
+	char		*out = NULL;
+	size_t		 cap = 0;
+	int		 v = 0, rc;
+
+	if (sq_pragma_int(st, "SELECT coalesce((SELECT value FROM meta"
+	    " WHERE key = 'normalize'), 0)", &v) == -1)
+		return -1;
+	if (v >= DIAG_NORMALIZE_VERSION)
+		return 0;
+	if (sq_exec_sql(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT id, template FROM diagnostic", -1, &q,
+	    NULL)) != SQLITE_OK || (rc = sqlite3_prepare_v2(db,
+	    "UPDATE diagnostic SET normalized = ?2 WHERE id = ?1 AND normalized <> ?2",
+	    -1, &u, NULL)) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char	*t = (const char *)sqlite3_column_text(q, 1);
+		size_t		 n = (size_t)sqlite3_column_bytes(q, 1);
+
+		if (cap < 2 * n + 64) {
+			cap = 2 * n + 64;
+			out = xrealloc(out, cap);
+		}
+		diag_normalize(t != NULL ? t : "", t != NULL ? n : 0, out, cap);
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_text(u, 2, out, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(u)) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(u);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	free(out);
+	q = u = NULL;
+	out = NULL;
+	if ((rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value)"
+	    " VALUES ('normalize', ?1)", -1, &u, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int(u, 1, DIAG_NORMALIZE_VERSION);
+	if ((rc = sqlite3_step(u)) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(u);
+	if (v > 0)
+		log_info("diagnostic texts regrouped (normalisation %d)",
+		    DIAG_NORMALIZE_VERSION);
+	return sq_exec_sql(st, "COMMIT");
+fail:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	free(out);
+	sq_fail(st, rc, "renormalize");
+	sq_exec_sql(st, "ROLLBACK");
+	return -1;
+}
+
 static int
 sq_open(struct store *st, const char *path, enum store_mode mode)
 {
@@ -376,7 +516,7 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	if (empty) {
 		if (sq_exec_tx(st, schema_sql, views_sql) == -1)
 			return -1;
-	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, version) == -1)
+	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, &version) == -1)
 		return -1;
 
 	for (i = 0; i < SQ_MAX; i++) {
@@ -388,7 +528,7 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	/* diagnostics migrated from schema 2 carry hash 0: compute theirs */
 	if (version < 3 && !empty && st->be->diag_rehash(st) == -1)
 		return -1;
-	return 0;
+	return sq_renormalize(st);
 }
 
 static int
@@ -552,6 +692,8 @@ sq_failure_add(struct store *st, const struct store_frow *f)
 		for (k = 0; k < DIAG_ARGS; k++)
 			sq_bind_span(q, 15 + k, f->args.arg[k]);
 	sq_bind_id(q, 18, f->instance_id);
+	if (f->detail != NULL)
+		sqlite3_bind_text(q, 19, f->detail, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -706,6 +848,46 @@ sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "pending");
+	return 0;
+}
+
+static int
+sq_suppress_put(struct store *st, int64_t domain_id, struct span local, int reason,
+    int64_t time, int64_t failure_id)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_PUT];
+
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	sqlite3_bind_int(q, 3, reason);
+	sqlite3_bind_int64(q, 4, time);
+	sq_bind_id(q, 5, failure_id);
+	return sq_step(st, q, "suppression");
+}
+
+static int
+sq_suppress_del(struct store *st, int64_t domain_id, struct span local, int64_t time)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_DEL];
+
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	sqlite3_bind_int64(q, 3, time);
+	return sq_step(st, q, "suppression");
+}
+
+static int
+sq_suppress_keys(struct store *st, store_skey_cb cb, void *arg)
+{
+	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_KEYS];
+	int		 rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
+		    (size_t)sqlite3_column_bytes(q, 1), arg);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "suppression");
 	return 0;
 }
 
@@ -918,4 +1100,14 @@ const struct store_backend store_backend_sqlite = {
 	.name = sq_name,
 	.failure_text = sq_failure_text,
 	.exec = sq_exec,
+	.recipient_range = sq_recipient_range,
+	.suppression_list = sq_suppression_list,
+	.suppress_put = sq_suppress_put,
+	.suppress_del = sq_suppress_del,
+	.suppress_keys = sq_suppress_keys,
+	.reclass_rows = sq_reclass_rows,
+	.failure_reclass = sq_failure_reclass,
+	.daily_tidy = sq_daily_tidy,
+	.unrecognised_get = sq_unrecognised_get,
+	.unrecognised_set = sq_unrecognised_set,
 };

@@ -41,6 +41,9 @@ enum sq_stmt {
 	SQ_DIAG_REHASH,
 	SQ_PENDING_QIDS,
 	SQ_PENDING_PRUNE,
+	SQ_SUPPRESS_PUT,
+	SQ_SUPPRESS_DEL,
+	SQ_SUPPRESS_KEYS,
 	SQ_MAX
 };
 
@@ -55,13 +58,19 @@ enum sq_read {
 	SR_NORMALIZED,
 	SR_HOST_NAME,
 	SR_FAILURE_TEXT,
+	SR_RECIPIENTS,
+	SR_SUPPRESSIONS,
 	SR_MAX
 };
+
+/* reclassify's statements (store_sqlite_reclass.c), prepared at first use */
+#define SQ_RECLASS_MAX	6
 
 struct sq {
 	sqlite3		*db;
 	sqlite3_stmt	*st[SQ_MAX];
 	sqlite3_stmt	*rd[SR_MAX];
+	sqlite3_stmt	*rc[SQ_RECLASS_MAX];
 };
 
 #define SQ(st)	((struct sq *)(st)->bd)
@@ -85,8 +94,23 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
+int	sq_recipient_range(struct store *, const struct store_range *,
+	    store_recipients_cb, void *);
+int	sq_suppression_list(struct store *, int64_t, store_suppression_cb, void *);
 int	sq_source_each(struct store *, int (*)(const struct store_source *, void *),
 	    void *);
 int	sq_source_get(struct store *, int64_t, struct store_source *);
+
+/* store_sqlite_reclass.c */
+void	sq_reclass_close(struct sq *);
+int	sq_reclass_rows(struct store *, const char *, const char *,
+	    store_rrow_cb, void *);
+int	sq_failure_reclass(struct store *, int64_t, int, int, int64_t,
+	    const char *);
+int	sq_daily_tidy(struct store *);
+int	sq_unrecognised_get(struct store *, const char *, int64_t *, int64_t *,
+	    int64_t *);
+int	sq_unrecognised_set(struct store *, const char *, int64_t, int64_t,
+	    int64_t, struct span, const char *);
 
 #endif

@@ -36,6 +36,46 @@ static const char *const sr_sql[SR_MAX] = {
 	[SR_HOST_NAME] = "SELECT name FROM host WHERE id = ?1",
 	/* v_failures puts the row's words back into its template */
 	[SR_FAILURE_TEXT] = "SELECT diagnostic, domain FROM v_failures WHERE id = ?1",
+	/*
+	 * Distinct recipients (domain, local part) and messages (host,
+	 * instance, queue id) of the range's failures, local_throttle (21)
+	 * excluded: each recipient once with the classes it failed in, then
+	 * per domain and in total (three sorts of the range's rows).  ?6: the
+	 * hosts as ",1,2," (0: not known), NULL: all.
+	 */
+	[SR_RECIPIENTS] =
+	    "WITH f (d, c, l, m) AS ("
+	    "  SELECT domain_id, class_id, local,"
+	    "         coalesce(host_id, 0) || ':' || coalesce(instance_id, 0) || ':' || queue_id"
+	    "    FROM failure"
+	    "   WHERE id BETWEEN"
+	    "         (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "     AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "     AND time BETWEEN ?3 AND ?4"
+	    "     AND (?5 IS NULL OR domain_id = ?5)"
+	    "     AND (?6 IS NULL OR instr(?6, ',' || coalesce(host_id, 0) || ',') > 0)"
+	    "     AND class_id > 0 AND reason_id <> 21),"
+	    " r (d, p, t, g) AS ("
+	    "  SELECT d, max(CASE WHEN c = 1 THEN 1 ELSE 0 END),"
+	    "         max(CASE WHEN c = 2 THEN 1 ELSE 0 END), max(CASE WHEN c = 3 THEN 1 ELSE 0 END)"
+	    "    FROM f WHERE l IS NOT NULL GROUP BY d, l),"
+	    " rd (d, n, p, t, g) AS (SELECT d, count(*), sum(p), sum(t), sum(g) FROM r GROUP BY d),"
+	    " md (d, n) AS (SELECT d, count(DISTINCT m) FROM f GROUP BY d)"
+	    " SELECT md.d, coalesce(rd.n, 0), coalesce(rd.p, 0), coalesce(rd.t, 0),"
+	    "        coalesce(rd.g, 0), md.n"
+	    "   FROM md LEFT JOIN rd ON rd.d = md.d"
+	    " UNION ALL"
+	    " SELECT -1, coalesce(sum(n), 0), coalesce(sum(p), 0), coalesce(sum(t), 0),"
+	    "        coalesce(sum(g), 0), (SELECT count(DISTINCT m) FROM f) FROM rd",
+	[SR_SUPPRESSIONS] =
+	    "SELECT s.recipient, s.domain, s.reason_id, s.first_seen, s.last_seen, s.n,"
+	    "       (SELECT diagnostic FROM v_failures WHERE id = s.failure_id)"
+	    "  FROM (SELECT CASE WHEN d.name = '' OR instr(x.local, '@') > 0 THEN x.local"
+	    "               ELSE x.local || '@' || d.name END AS recipient,"
+	    "               d.name AS domain, x.*"
+	    "          FROM suppression x JOIN domain d ON d.id = x.domain_id"
+	    "         WHERE x.last_seen >= ?1) s"
+	    " ORDER BY s.domain, s.recipient",
 };
 
 void
@@ -217,6 +257,17 @@ sq_bind_domain(sqlite3_stmt *q, int i, int64_t domain)
 		sqlite3_bind_null(q, i);
 }
 
+/* ?1 .. ?5: the days, the times and the domain of a range of failure rows. */
+static void
+sq_bind_range(sqlite3_stmt *q, const struct store_range *r)
+{
+	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, r->t0);
+	sqlite3_bind_int64(q, 4, r->t1);
+	sq_bind_domain(q, 5, r->domain);
+}
+
 int
 sq_daily_range(struct store *st, const struct store_range *r, store_daily_cb cb,
     void *arg)
@@ -260,11 +311,7 @@ sq_failure_range(struct store *st, const struct store_range *r,
 
 	if ((q = sq_reader(st, SR_FAILURES)) == NULL)
 		return -1;
-	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, r->t0);
-	sqlite3_bind_int64(q, 4, r->t1);
-	sq_bind_domain(q, 5, r->domain);
+	sq_bind_range(q, r);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		row.id = sqlite3_column_int64(q, 0);
 		row.time = sqlite3_column_int64(q, 1);
@@ -332,4 +379,70 @@ int
 sq_failure_text(struct store *st, int64_t id, char **text, char **domain)
 {
 	return sq_lookup(st, SR_FAILURE_TEXT, id, text, domain);
+}
+
+int
+sq_recipient_range(struct store *st, const struct store_range *r,
+    store_recipients_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_recipients	 row;
+	char			*hosts;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_RECIPIENTS)) == NULL)
+		return -1;
+	sq_bind_range(q, r);
+	if ((hosts = store_range_hosts(r)) != NULL)
+		sqlite3_bind_text(q, 6, hosts, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, 6);
+	free(hosts);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		row.domain_id = sqlite3_column_int64(q, 0);
+		row.recipients = sqlite3_column_int64(q, 1);
+		row.by_class[CLASS_PERMANENT] = sqlite3_column_int64(q, 2);
+		row.by_class[CLASS_TEMPORARY] = sqlite3_column_int64(q, 3);
+		row.by_class[CLASS_GREYLIST] = sqlite3_column_int64(q, 4);
+		row.messages = sqlite3_column_int64(q, 5);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "recipients");
+	return 0;
+}
+
+int
+sq_suppression_list(struct store *st, int64_t since, store_suppression_cb cb,
+    void *arg)
+{
+	sqlite3_stmt			*q;
+	struct store_suppression	 row;
+	int				 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_SUPPRESSIONS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, since);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.recipient = (const char *)sqlite3_column_text(q, 0);
+		row.domain = (const char *)sqlite3_column_text(q, 1);
+		row.reason = sqlite3_column_int(q, 2);
+		row.first_seen = sqlite3_column_int64(q, 3);
+		row.last_seen = sqlite3_column_int64(q, 4);
+		row.n = sqlite3_column_int64(q, 5);
+		row.diagnostic = (const char *)sqlite3_column_text(q, 6);
+		if (row.recipient == NULL || row.domain == NULL)
+			continue;
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "suppressions");
+	return 0;
 }

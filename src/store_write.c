@@ -50,6 +50,7 @@ store_write_init(struct store *st)
 		st->cache[i] = xcalloc(store_cache_slots[i], sizeof(*st->cache[i]));
 	st->qbits = xcalloc(STORE_QBITS / 64, sizeof(*st->qbits));
 	st->qset_stale = 1;
+	st->sset_stale = 1;
 	return 0;
 }
 
@@ -82,6 +83,7 @@ store_write_free(struct store *st)
 		free(st->cache[i]);
 	hash_free(&st->counter_map);
 	free(st->qbits);
+	store_suppress_free(st);
 	free(st->tmpl);
 	free(st->norm);
 }
@@ -379,6 +381,7 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	struct store_frow	 f;
 	int64_t			 id;
 	int			 exact = store_recipient_exact(d);
+	char			 detail[VERDICT_DETAIL_NAME_MAX + 16];
 
 	memset(&f, 0, sizeof(f));
 	f.local = d->recipient;
@@ -402,6 +405,7 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	f.status_id = status_id;
 	f.cls = (int)v->cls;
 	f.reason = (int)v->reason;
+	f.detail = classify_detail_text(v, detail, sizeof(detail));
 	if ((id = st->be->failure_add(st, &f)) < 0)
 		return -1;
 
@@ -658,7 +662,7 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 	if (d->mta == MTA_POSTFIX && store_pending_note(st, d, &o,
 	    d->status == DSTATUS_DEFERRED || d->status == DSTATUS_SOFTBOUNCE ? row : 0) == -1)
 		return -1;
-	return 0;
+	return store_suppress_note(st, d, v, did, row);
 }
 
 /* ---- the batch ---- */
@@ -667,6 +671,8 @@ int
 store_write_begin(struct store *st)
 {
 	st->latest_max = (int64_t)time(NULL) + 86400;
+	if (store_suppress_begin(st) == -1)
+		return -1;
 	/* after a rollback the set may miss queue ids the database has */
 	if (st->qset_stale)
 		return store_qset_load(st);
@@ -711,4 +717,5 @@ store_write_reset(struct store *st)
 	store_write_forget(st);
 	st->qset_stale = 1;
 	st->expired_to = 0;
+	store_suppress_reset(st);
 }

@@ -104,6 +104,18 @@ tail_gen_append(struct tail *t, struct gen *g)
 	*pp = g;
 }
 
+/* A rotated generation: after the others, before the live one. */
+void
+tail_gen_add_rotated(struct tail *t, struct gen *g)
+{
+	struct gen	**pp = &t->gens;
+
+	while (*pp != NULL && ((*pp)->rotated || (*pp)->copy))
+		pp = &(*pp)->next;
+	g->next = *pp;
+	*pp = g;
+}
+
 static void
 tail_gen_unlink(struct tail *t, struct gen *g)
 {
@@ -232,7 +244,18 @@ tail_gen_source(struct tail *t, struct gen *g)
 		    (uint64_t)g->dev, (uint64_t)g->ino, &g->src) == -1)
 			return -1;
 		g->src_new = 1;
+		/*
+		 * A new generation under the name: one before it may have
+		 * come and been copied away unseen (two copytruncates before
+		 * a byte of the first was read).
+		 */
+		if (t->known && !g->rotated && !g->copy && tail_missed(t,
+		    (int64_t)t->live_seen, "before this one", g->dev, g->ino) == -1)
+			return -1;
 	}
+	t->known = 1;
+	log_debug("%s: source %lld for inode %llu (%s)", t->path, (long long)g->src.id,
+	    (unsigned long long)g->ino, found ? "known" : "new");
 	g->has_src = 1;
 	g->dirty = 1;
 	return 1;
@@ -261,6 +284,24 @@ tail_gen_piece(struct gen *g, struct source_line *l)
 	g->tail_len = input_tail(g->in, input_offset(g->in) - g->read_pos, g->tail,
 	    STORE_TAIL_MAX);
 	g->lines++;
+}
+
+/*
+ * Does a line read at off agree with the fingerprint where they overlap?
+ * A file truncated and rewritten between taking its first bytes and
+ * reading them would otherwise be read under another generation's name.
+ */
+static int
+tail_gen_fp_ok(struct gen *g, const char *line, size_t len, uint64_t off)
+{
+	size_t	 n;
+
+	if (off >= g->src.fp_len)
+		return 1;
+	n = g->src.fp_len - (size_t)off;
+	if (n > len)
+		n = len;
+	return memcmp(line, g->src.fp + off, n) == 0;
 }
 
 /* 1: a line of gen g; 0: nothing more now; -1: a database error. */
@@ -308,6 +349,11 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 		g->read_pos = input_line_offset(g->in);
 		tail_gen_piece(g, l);
 		return 1;
+	}
+	if (g->fd != -1 && !tail_gen_fp_ok(g, line, len, input_line_offset(g->in))) {
+		/* not the bytes the generation began with: changed under us */
+		input_seek(g->in, g->read_pos, g->tail, g->tail_len);
+		return 0;
 	}
 	l->p = line;
 	l->len = len;
@@ -448,23 +494,42 @@ tail_bound(struct tail *t)
 static int
 tail_gen_unpark(struct tail *t, struct gen *g)
 {
+	char		 path[4096];
 	struct stat	 sb;
 	int		 fd;
 
 	tail_make_room(t, g, 1);
-	if ((fd = tail_find_inode(t, g->dev, g->ino, &g->path, &sb)) != -1) {
+	if (g->ino != 0 && (fd = tail_find_inode(t, g->dev, g->ino, &g->path, &sb)) != -1) {
 		g->fd = fd;
 		g->parked = g->parked_at_end = 0;
 		return 1;
 	}
+	if (g->has_src && (fd = tail_find_copy(t, &g->src, path, sizeof(path), &sb)) != -1) {
+		g->fd = fd;
+		if ((uint64_t)sb.st_size >= g->read_pos && tail_marker_ok(g)) {
+			log_info("%s: finishing a generation from %s", t->path, path);
+			g->dev = sb.st_dev;
+			g->ino = sb.st_ino;
+			g->parked = g->parked_at_end = 0;
+			return 1;
+		}
+		close(fd);
+		g->fd = -1;
+	}
 	if (g->has_src && (g->in = tail_find_gz(t, g->src.fp, g->src.fp_len,
 	    g->read_pos, g->tail, g->tail_len, &g->gzpath)) != NULL) {
+		log_info("%s: finishing a generation from %s", t->path, g->gzpath);
 		g->parked = g->parked_at_end = 0;
 		g->copy = 1;
 		return 1;
 	}
-	log_warnx("%s: a rotated generation (source %lld) is gone before it was "
-	    "read to its end: lines after offset %llu are lost (recorded as a gap)",
+	/* a rotation going on: a rename, a compression; look again for a while */
+	if (g->lost_since == 0)
+		g->lost_since = tail_mono();
+	if (tail_mono() - g->lost_since < TAIL_LOOK_AGAIN)
+		return 0;
+	log_warnx("%s: a generation (source %lld) is gone before it was read to its "
+	    "end: lines after offset %llu are lost (recorded as a gap)",
 	    t->path, (long long)g->src.id, (unsigned long long)g->read_pos);
 	g->parked = g->parked_at_end = 0;
 	g->done = 1;
@@ -473,7 +538,7 @@ tail_gen_unpark(struct tail *t, struct gen *g)
 	snprintf(g->src.state, sizeof(g->src.state), "gone");
 	g->dirty = 1;
 	if (tail_tx(t) == -1 || store_gap(t->st, g->src.id, g->read_pos, 0,
-	    "generation_missing") == -1)
+	    g->lost_reason != NULL ? g->lost_reason : "generation_missing") == -1)
 		return -1;
 	t->n.gaps++;
 	return 0;
@@ -545,7 +610,8 @@ tail_lost_tail(struct gen *g, struct stat *sb)
 int
 tail_truncated(struct tail *t, struct gen *g)
 {
-	char		 path[4096];
+	char		 path[4096], *gzpath;
+	struct input	*in;
 	struct stat	 sb;
 	int		 fd;
 
@@ -581,6 +647,7 @@ tail_truncated(struct tail *t, struct gen *g)
 		log_info("%s: truncated (copytruncate); finishing it from %s", t->path, path);
 		*c = *g;
 		c->fd = fd;
+		c->path = NULL;
 		c->in = NULL;
 		c->np = NULL;
 		c->dev = sb.st_dev;
@@ -595,30 +662,61 @@ tail_truncated(struct tail *t, struct gen *g)
 			;
 		c->next = g;
 		*pp = c;
+	} else if (g->has_src && (in = tail_find_gz(t, g->src.fp, g->src.fp_len,
+	    g->read_pos, g->tail, g->tail_len, &gzpath)) != NULL) {
+		struct gen	*c = tail_gen_new(t, -1, NULL);
+
+		log_info("%s: truncated (copytruncate); finishing it from %s", t->path,
+		    gzpath);
+		*c = *g;
+		c->fd = -1;
+		c->path = NULL;
+		c->np = NULL;
+		c->next = NULL;
+		c->in = in;
+		c->gzpath = gzpath;
+		c->copy = c->rotated = 1;
+		snprintf(c->src.state, sizeof(c->src.state), "rotated");
+		c->dirty = 1;
+		tail_gen_unlink(t, g);
+		tail_gen_append(t, c);
+		tail_gen_append(t, g);
 	} else if (g->has_src) {
-		log_warnx("%s: truncated and no rotated copy found: lines written "
-		    "since offset %llu may be lost (recorded as a gap)", t->path,
-		    (unsigned long long)g->read_pos);
-		snprintf(g->src.state, sizeof(g->src.state), "gone");
-		tail_gen_save(g);
-		if (tail_tx(t) == -1 ||
-		    store_gap(t->st, g->src.id, g->read_pos, 0, "truncated_no_copy") == -1 ||
-		    store_source_save(t->st, &g->src) == -1)
-			return -1;
-		t->n.gaps++;
+		/*
+		 * No copy in sight: the rotation may still be going on (a
+		 * rename seen by neither directory scan, a copy being
+		 * compressed).  The old generation waits, parked, for its
+		 * copy to be found (tail_gen_unpark) before it is a gap.
+		 */
+		struct gen	*c = tail_gen_new(t, -1, NULL);
+
+		*c = *g;
+		c->fd = -1;
+		c->in = NULL;
+		c->path = NULL;
+		c->np = NULL;
+		c->next = NULL;
+		c->dev = 0;
+		c->ino = 0;
+		c->parked = 1;
+		c->parked_at_end = 0;
+		c->copy = c->rotated = 1;
+		c->lost_reason = "truncated_no_copy";
+		snprintf(c->src.state, sizeof(c->src.state), "rotated");
+		c->dirty = 1;
+		tail_gen_unlink(t, g);
+		tail_gen_append(t, c);
+		tail_gen_append(t, g);
 	}
 	/*
 	 * Generations made and copied away between two looks (two
 	 * copytruncates while paused) come before the live file's new one.
 	 */
-	tail_gen_unlink(t, g);
 	if (tail_missed(t, (int64_t)t->live_seen, "between two looks", g->dev,
 	    g->ino) == -1) {
 		log_warnx("%s: %s", t->path, store_errmsg(t->st));
-		tail_gen_append(t, g);
 		return -1;
 	}
-	tail_gen_append(t, g);
 	/* the live inode starts over as a new generation */
 	g->has_src = 0;
 	g->src_new = 0;
@@ -642,57 +740,86 @@ tail_marker_ok(struct gen *g)
 	    (ssize_t)g->tail_len && memcmp(m, g->tail, g->tail_len) == 0;
 }
 
-/* Look at the name: rotation, truncation, a file that appeared. */
+/*
+ * Does g's file still hold what was read of it?  Shorter than the read
+ * position, or other bytes before it (full: look even if the size did
+ * not change): a copytruncate or a truncation.
+ */
+static int
+tail_changed(struct gen *g, int full)
+{
+	unsigned char	 head[STORE_FP_MAX];
+	struct stat	 sb;
+	size_t		 n;
+
+	if (g->fd == -1 || fstat(g->fd, &sb) == -1)
+		return 0;
+	if ((uint64_t)sb.st_size < g->read_pos)
+		return 1;
+	if ((full || (uint64_t)sb.st_size != g->read_pos) && g->read_pos > 0 &&
+	    !tail_marker_ok(g))
+		return 1;
+	/* the first bytes: all there is to tell a generation by, near its start */
+	if (!g->has_src || g->read_pos >= STORE_FP_MAX)
+		return 0;
+	n = g->src.fp_len < (size_t)sb.st_size ? g->src.fp_len : (size_t)sb.st_size;
+	return n > 0 && (pread(g->fd, head, n, 0) != (ssize_t)n ||
+	    memcmp(head, g->src.fp, n) != 0);
+}
+
+/*
+ * Look at the live file, then at the name: truncation, rotation, a file
+ * that appeared.  The live file is looked at first: it may have been
+ * copytruncated and then renamed while we were not looking, and what it
+ * holds now is not the rest of what was read of it.
+ */
 static int
 tail_poll(struct source *s, int full)
 {
 	struct tail	*t = (struct tail *)s;
 	struct gen	*live = tail_gen_live(t);
-	struct stat	 sb, fsb;
-	int		 fd;
+	struct stat	 sb;
+	int		 fd, same = 0;
 
-	if (stat(t->path, &sb) == -1) {
-		if (live == NULL)
-			tail_unreadable(t, errno);	/* said after each back-off */
-	} else if (live == NULL || sb.st_ino != live->ino || sb.st_dev != live->dev) {
-		if ((fd = tail_open_log(t, &sb)) != -1) {
-			if (live != NULL) {
-				log_info("%s: rotated; draining the old file", t->path);
-				live->rotated = 1;
-				if (live->has_src) {
-					snprintf(live->src.state, sizeof(live->src.state),
-					    "rotated");
-					live->dirty = 1;
+	if (live != NULL && tail_changed(live, full) && tail_truncated(t, live) == -1)
+		return -1;
+	if (stat(t->path, &sb) == 0) {
+		if (live == NULL || sb.st_ino != live->ino || sb.st_dev != live->dev) {
+			if ((fd = tail_open_log(t, &sb)) != -1) {
+				if (live != NULL) {
+					log_info("%s: rotated; draining the old file", t->path);
+					live->rotated = 1;
+					if (live->has_src) {
+						snprintf(live->src.state, sizeof(live->src.state),
+						    "rotated");
+						live->dirty = 1;
+					}
+					t->n.rotations++;
+					/*
+					 * A whole generation may have been born and
+					 * rotated away since the name was last seen on
+					 * the old file (SIGSTOP, two rotations at once).
+					 */
+					if (tail_missed(t, (int64_t)t->live_seen,
+					    "between two looks", sb.st_dev, sb.st_ino) == -1) {
+						log_warnx("%s: %s", t->path, store_errmsg(t->st));
+						tail_gen_append(t, tail_gen_new(t, fd, &sb));
+						return -1;
+					}
 				}
-				t->n.rotations++;
-				/*
-				 * A whole generation may have been born and
-				 * rotated away since the name was last seen on
-				 * the old file (SIGSTOP, two rotations at once).
-				 */
-				if (tail_missed(t, (int64_t)t->live_seen,
-				    "between two looks", sb.st_dev, sb.st_ino) == -1) {
-					log_warnx("%s: %s", t->path, store_errmsg(t->st));
-					tail_gen_append(t, tail_gen_new(t, fd, &sb));
-					return -1;
-				}
+				tail_gen_append(t, tail_gen_new(t, fd, &sb));
+				tail_bound(t);
 			}
-			tail_gen_append(t, tail_gen_new(t, fd, &sb));
-			tail_bound(t);
-		}
-	}
-	if ((live = tail_gen_live(t)) != NULL && fstat(live->fd, &fsb) == 0) {
-		/* before reading on: is what we read before still there? */
-		if ((uint64_t)fsb.st_size < live->read_pos ||
-		    ((full || (uint64_t)fsb.st_size != live->read_pos) &&
-		    live->read_pos > 0 && !tail_marker_ok(live)))
-			return tail_truncated(t, live);
-		/*
-		 * Only now is the live generation known to be the one read
-		 * before: the moment the name was seen on it, not before.
-		 */
+		} else
+			same = 1;
+	} else if (live == NULL)
+		tail_unreadable(t, errno);	/* missing: said after each back-off */
+	/*
+	 * Only now is the live file known to be the one read before: the
+	 * moment the name was seen on it, not before.
+	 */
+	if (same)
 		t->live_seen = tail_now();
-	}
 	return 0;
 }
 

@@ -49,6 +49,7 @@ enum tail_scheme {
 struct candidate {
 	char			*path;
 	time_t			 mtime;
+	uint64_t		 mtime_ns;
 	dev_t			 dev;
 	ino_t			 ino;
 	int			 gz;
@@ -147,6 +148,8 @@ tail_candidates(struct tail *t, struct candidate **out)
 		memset(&v[n], 0, sizeof(v[n]));
 		v[n].path = path;
 		v[n].mtime = sb.st_mtime;
+		v[n].mtime_ns = sb.st_mtim.tv_sec < 0 ? 0 : (uint64_t)sb.st_mtim.tv_sec *
+		    1000000000 + (uint64_t)sb.st_mtim.tv_nsec;
 		v[n].dev = sb.st_dev;
 		v[n].ino = sb.st_ino;
 		v[n].gz = l > 3 && strcmp(de->d_name + l - 3, ".gz") == 0;
@@ -161,7 +164,7 @@ tail_candidates(struct tail *t, struct candidate **out)
 		else if (scheme == TAIL_SCHEME_DATE)
 			v[i].rank = v[i].num;
 		else
-			v[i].rank = v[i].mtime < 0 ? 0 : (uint64_t)v[i].mtime;
+			v[i].rank = v[i].mtime_ns;
 	}
 	/* sort, then keep the newest: never the first ones readdir happens to give */
 	if (n > 1)
@@ -293,7 +296,12 @@ tail_find_gz(struct tail *t, const unsigned char *fp, size_t fp_len, uint64_t of
 
 /* ---- generations missed ---- */
 
-/* Is the file dev/ino one of t's generations (open or parked)? */
+/*
+ * Is the file dev/ino one of t's generations (open or parked)?  2 when
+ * that generation is identified (has a source): nothing rotated before
+ * it is missed; 1 when it is not yet: it reads that file itself, but
+ * generations of the same file before it (copytruncate) may be missed.
+ */
 static int
 tail_is_open(struct tail *t, dev_t dev, ino_t ino)
 {
@@ -301,13 +309,14 @@ tail_is_open(struct tail *t, dev_t dev, ino_t ino)
 
 	for (g = t->gens; g != NULL; g = g->next)
 		if ((g->fd != -1 || g->parked) && g->dev == dev && g->ino == ino)
-			return 1;
+			return g->has_src ? 2 : 1;
 	return 0;
 }
 
 /*
  * Does a generation being read begin with head (a compressed copy of a
- * generation still draining through its open descriptor)?
+ * generation still draining through its open descriptor)?  2 or 1 as
+ * above.
  */
 static int
 tail_open_head(struct tail *t, const unsigned char *head, size_t hn)
@@ -320,14 +329,14 @@ tail_open_head(struct tail *t, const unsigned char *head, size_t hn)
 		if (g->fd == -1) {
 			if (g->has_src && g->src.fp_len > 0 && memcmp(g->src.fp, head,
 			    g->src.fp_len < hn ? g->src.fp_len : hn) == 0)
-				return 1;
+				return 2;
 			continue;
 		}
 		/* a short file: its first line at least must be there */
 		if ((n = pread(g->fd, h, hn, 0)) <= 0 || ((size_t)n < hn && n < 64))
 			continue;
 		if (memcmp(h, head, (size_t)n < hn ? (size_t)n : hn) == 0)
-			return 1;
+			return g->has_src ? 2 : 1;
 	}
 	return 0;
 }
@@ -350,20 +359,27 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 	struct store_source	 src;
 	unsigned char		(*heads)[STORE_FP_MAX];
 	size_t			*hlen;
-	int			*idx, i, j, k, nc, nm = 0, known = 0, found;
+	int			*idx, i, j, k, r, nc, nm = 0, known = 0, found;
+	uint64_t		 stop = 0;
 
 	nc = tail_candidates(t, &c);
 	heads = xcalloc((size_t)nc + 1, sizeof(*heads));
 	hlen = xcalloc((size_t)nc + 1, sizeof(*hlen));
 	idx = xcalloc((size_t)nc + 1, sizeof(*idx));
-	for (i = 0; i < nc && !known; i++) {
+	for (i = 0; i < nc; i++) {
 		struct input	*in;
 
+		/* past the newest known file, only those rotated as late (a tie) */
+		if (known && c[i].rank != stop)
+			break;
 		if (c[i].dev == live_dev && c[i].ino == live_ino)
 			continue;	/* the live file, renamed since we looked */
-		if (tail_is_open(t, c[i].dev, c[i].ino)) {
-			known = 1;
-			break;
+		if ((r = tail_is_open(t, c[i].dev, c[i].ino)) != 0) {
+			if (r == 2) {
+				known = 1;
+				stop = c[i].rank;
+			}
+			continue;
 		}
 		if ((in = input_open(c[i].path)) == NULL)
 			continue;
@@ -371,15 +387,19 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		input_close(in);
 		if (hlen[nm] == 0)
 			continue;
-		if (tail_open_head(t, heads[nm], hlen[nm])) {
-			known = 1;
-			break;
+		if ((r = tail_open_head(t, heads[nm], hlen[nm])) != 0) {
+			if (r == 2) {
+				known = 1;
+				stop = c[i].rank;
+			}
+			continue;
 		}
 		if ((found = store_source_match(t->st, heads[nm], hlen[nm], &src)) == -1)
 			goto fail;
 		if (found) {
 			known = 1;
-			break;
+			stop = c[i].rank;
+			continue;
 		}
 		idx[nm++] = i;
 	}
@@ -396,6 +416,8 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		    (uint64_t)c[k].ino, &src) == -1)
 			goto fail;
 		snprintf(src.state, sizeof(src.state), "rotated");
+		log_debug("%s: source %lld for inode %llu (missed)", c[k].path,
+		    (long long)src.id, (unsigned long long)c[k].ino);
 		g = tail_gen_new(t, -1, NULL);
 		if (c[k].gz) {
 			if ((g->in = input_open(c[k].path)) == NULL) {
@@ -416,7 +438,7 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		g->src_new = 1;
 		g->rotated = 1;		/* finished after rotate_quiet */
 		g->dirty = 1;
-		tail_gen_append(t, g);
+		tail_gen_add_rotated(t, g);
 	}
 	free(heads);
 	free(hlen);
@@ -544,6 +566,7 @@ tail_reconcile(struct tail *t)
 		if (tail_reconcile_source(t, &srcs[i]) == -1)
 			goto fail;
 	}
+	t->known = known;
 	if (known) {
 		int64_t	 last = 0;
 

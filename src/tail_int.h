@@ -12,6 +12,7 @@
 #include "tail.h"
 
 #define TAIL_OPEN_MAX	64	/* descriptors of rotated generations per log */
+#define TAIL_LOOK_AGAIN	3.0	/* seconds to look for a generation's copy */
 #define TAIL_RETRY_MIN	1	/* seconds: an unopenable name is said again */
 #define TAIL_RETRY_MAX	600	/* after each back-off between these */
 
@@ -41,6 +42,8 @@ struct gen {
 	int		 parked;	/* rotated, descriptor closed: reopened by inode */
 	int		 parked_at_end;	/* ... when it had been read to its end */
 	char		*path;		/* where a parked generation was seen last */
+	double		 lost_since;	/* parked and not found since then */
+	const char	*lost_reason;	/* the gap's reason if it is never found */
 	int		 dirty;		/* state changed: save at commit */
 	const char	*np, *ne;	/* the rest of a line split at NUL runs */
 	double		 last_growth;
@@ -60,6 +63,7 @@ struct tail {
 	double			 said_at;	/* monotonic */
 	double			 since;		/* ... since when it cannot be */
 	int			 warned_bound;
+	int			 known;		/* the store knows generations of it */
 	double			 live_seen;	/* the name last seen on the live file */
 	struct tail_counters	 n;
 };
@@ -70,6 +74,7 @@ int		 tail_tx(struct tail *);
 struct gen	*tail_gen_new(struct tail *, int, const struct stat *);
 void		 tail_gen_free(struct gen *);
 void		 tail_gen_append(struct tail *, struct gen *);
+void		 tail_gen_add_rotated(struct tail *, struct gen *);
 void		 tail_gen_resume(struct gen *, const struct store_source *);
 int		 tail_gen_source(struct tail *, struct gen *);
 int		 tail_marker_ok(struct gen *);

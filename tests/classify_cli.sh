@@ -70,3 +70,30 @@ set -e
 assert_eq "$rc" 2 "unknown --timezone exit status (bouncewatch(1): a usage error)"
 grep -q 'Mars/Olympus_Mons' "$T/z.err" || fail "unknown zone not named"
 pass "error handling"
+
+# --explain: the evidence found, the rule that won and why the others lost
+out=$("$BW" classify --explain --reply '552 5.2.2 Message is too large for this mailbox')
+echo "$out" | grep -q 'permanent/mailbox_full \[enh:x.2.2\]' || fail "explain verdict: $out"
+echo "$out" | grep -q 'WON .*enh:x.2.2 "x.2.2": won' || fail "explain winner: $out"
+echo "$out" | grep -q 'message_too_large .*"is too large": weaker evidence' || fail "explain loser: $out"
+printf 'mailbox_full "too large"\n' > "$T/ops.rules"
+out=$("$BW" classify --explain --rules "$T/ops.rules" --format json --reply '552 5.2.2 Message is too large for this mailbox')
+echo "$out" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+ev = r["explain"]["evidence"]
+assert ev[0]["outcome"] == "won" and ev[0]["weight"] == "operator", ev
+assert any(e["outcome"] == "operator rules come first" for e in ev[1:]), ev
+' || fail "explain json: $out"
+set +e
+"$BW" classify --explain --format tsv --reply '550 x' > /dev/null 2>&1; rc=$?
+set -e
+assert_eq "$rc" 2 "--explain with tsv"
+# a rules file anyone may write is refused, named
+chmod 666 "$T/ops.rules"
+set +e
+"$BW" classify --rules "$T/ops.rules" --reply '550 x' > /dev/null 2> "$T/ww.err"; rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "world-writable rules file accepted"
+grep -q "ops.rules: writable by anyone" "$T/ww.err" || fail "refusal not explained: $(cat "$T/ww.err")"
+pass "--explain and rules file safety"

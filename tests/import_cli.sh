@@ -368,6 +368,14 @@ sec_prune() {
 		python3 - "$T/p-$d.before" "$T/p-$d.after" "$d" <<'PY' || fail "prune changed the counts of $d"
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
+# recipients and messages come from the failure rows: gone with them
+ROWS = ("failed_recipients", "permanent_recipients", "temporary_recipients",
+        "greylist_recipients", "failed_messages")
+for r in (a, b):
+    r["domains"] = {d["domain"]: d for d in r["domains"]}
+    for c in [r["totals"]] + list(r["domains"].values()):
+        for k in ROWS:
+            del c[k]
 for k in ("totals", "domains"):
     if a[k] != b[k]:
         sys.exit("%s: %s differ:\n  before %s\n  after  %s" % (sys.argv[3], k, a[k], b[k]))

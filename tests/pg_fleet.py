@@ -251,10 +251,15 @@ def run(scenario):
             if not killed and pos["mx2"] >= half:
                 # 30 ms after a chunk was appended, within the commit
                 # interval: in the middle of a batch
+                before = lines_read()["mx2"]
                 victim.kill9()
                 killed = True
                 time.sleep(0.2)
                 victim.start()
+                # back and committing before anything else is done to it
+                end = time.time() + 20
+                while lines_read()["mx2"] <= before and time.time() < end:
+                    time.sleep(0.05)
             # once every writer has committed (opened, schema made)
             if events and not running:
                 running = all(v > 0 for v in lines_read().values())

@@ -168,11 +168,17 @@ until [ "$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM source s JOIN node n
 	[ $i -lt 200 ] || { kill $pid; cat "$T/bwd.err" >&2; fail "no commit with a password in the URI"; }
 	sleep 0.1
 done
+# a second writer under the same node name is refused while it runs
+printf 'node = pw\n' > "$T/dup.conf"
+if "$BW" -c "$T/dup.conf" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err"; then
+	fail "two writers under one node name"
+fi
+grep -q 'node pw is in use' "$T/err" || { cat "$T/err" >&2; fail "same node: unclear"; }
 kill -TERM $pid
 wait $pid || fail "bouncewatchd exited $?"
 grep -q 'bw_pass:\*\*\*@' "$T/bwd.err" || { cat "$T/bwd.err" >&2; fail "the URI not shown masked"; }
 if grep -q 'right-one' "$T/bwd.err"; then fail "the password was logged"; fi
-pass "a password in the URI works and is masked in the log"
+pass "a password in the URI works and is masked in the log; a second writer of its node is refused"
 
 # two values with one id (the 63-bit hash of the text) are refused, not
 # merged: a domain row planted under the id of collide.example
@@ -213,6 +219,15 @@ fi
 grep -q 'permission denied' "$T/err" || { cat "$T/err" >&2; fail "bw_report: unclear refusal"; }
 pass "roles.sql: bw_writer writes, bw_report reads the same report and may not write"
 
+# a database of schema 1 is carried forward (sql/pg/migrate-2.sql)
+pg_psql -d "$PGDB" -c "DROP INDEX failure_local;
+    UPDATE meta SET value = '1' WHERE key = 'schema_version'" > /dev/null
+"$BW" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err" || { cat "$T/err" >&2; fail "migration"; }
+grep -q 'migrated to version 2' "$T/err" || { cat "$T/err" >&2; fail "migration not said"; }
+n=$(pg_psql -At -d "$PGDB" -c "SELECT count(*) FROM pg_indexes WHERE indexname = 'failure_local'")
+assert_eq "$n" 1 "the index of schema 2"
+pass "schema 1 migrated to 2"
+
 # a database written by a newer bouncewatch is refused, untouched
 pg_psql -d "$PGDB" -c "UPDATE meta SET value = '99' WHERE key = 'schema_version'" > /dev/null
 if "$BW" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err"; then
@@ -220,3 +235,17 @@ if "$BW" import --quiet --db "$PGDB" "$T/c.log" 2> "$T/err"; then
 fi
 grep -q 'schema version 99 is newer' "$T/err" || { cat "$T/err" >&2; fail "newer schema: unclear"; }
 pass "a newer schema refused"
+
+# bouncewatch status on a shared database: this node's sources only
+pg_psql -d "$PGDB" -c "UPDATE meta SET value = '2' WHERE key = 'schema_version'" > /dev/null
+for n in st1 st2; do
+	printf 'log = %s\ndatabase = %s\nnode = %s\n' "$T/d.log" "$PGDB" "$n" > "$T/$n.conf"
+	chmod 600 "$T/$n.conf"
+done
+"$BW" -c "$T/st1.conf" import --quiet "$T/d.log" || fail "import as node st1"
+"$BW" -c "$T/st1.conf" status > "$T/st1.out" || { cat "$T/st1.out" >&2; fail "status of st1"; }
+grep -q ': ok, schema 2' "$T/st1.out" && grep -q ' 1 lines read' "$T/st1.out" ||
+	{ cat "$T/st1.out" >&2; fail "status of st1: not its source"; }
+"$BW" -c "$T/st2.conf" status > "$T/st2.out" || :
+grep -q ' 0 lines read' "$T/st2.out" || { cat "$T/st2.out" >&2; fail "status of st2 shows st1's source"; }
+pass "status --db postgresql://: each node its own sources"

@@ -13,8 +13,13 @@ recipient of that message (queue id, host and Postfix instance: queue ids
 collide across hosts) whose last attempt was deferred (domain of that
 recipient), or once for domain "" when none is known -- and from that every
 number of the report: totals, per-domain counts and rates, top reasons,
-days, hours, relays, local_throttle, the changes against the 7 days before,
-and the unrecognised total.  local_throttle is never a failure.
+days, hours, relays, local_throttle, the changes against the 7 days before
+(with each domain's top reason, recipients and new reasons), and the
+unrecognised total.  Recipients and messages too: a failed recipient is
+(its domain, the address as logged), a message (host, Postfix instance,
+queue id); each distinct one counts once per class it failed in and once
+in failed_recipients / failed_messages, and the domains are ranked by
+permanent, then all failed recipients.  local_throttle is never a failure.
 
 The normalised texts are the store's own grouping, so they are checked
 against a plain SQL query of the database instead.  Exit 1 on any mismatch.
@@ -58,7 +63,9 @@ def ascii_lower(s):
 
 
 def events(files):
-    """Every stored delivery attempt: (time, domain, class, reason, relay)."""
+    """Every stored delivery attempt: (time, domain, class, reason, relay,
+    recipient, message), the recipient None when unknown, the message
+    (host, Postfix instance, queue id) or None."""
     deferred = {}       # (message, recipient) -> relay of the last deferral
     for path in files:
         with open(path, encoding="utf-8") as f:
@@ -71,7 +78,8 @@ def events(files):
                        r["queue_id"])
                 if r["kind"] == "delivery":
                     yield (t, r["domain"] or "", r["class"], r["reason"] or "none",
-                           r["relay"])
+                           r["relay"], r["recipient"],
+                           msg if r["queue_id"] is not None else None)
                     key = (msg, r["recipient"])
                     if r["queue_id"] is None or r["recipient"] is None:
                         continue
@@ -84,9 +92,11 @@ def events(files):
                     for k in hits:
                         rcpt = k[1]
                         dom = ascii_lower(rcpt.rsplit("@", 1)[1]) if "@" in rcpt else ""
-                        yield (t, dom, r["class"], r["reason"], deferred.pop(k))
+                        yield (t, dom, r["class"], r["reason"], deferred.pop(k),
+                               rcpt, msg if r["queue_id"] is not None else None)
                     if not hits:
-                        yield (t, "", r["class"], r["reason"], r["relay"])
+                        yield (t, "", r["class"], r["reason"], r["relay"], None,
+                               msg if r["queue_id"] is not None else None)
 
 
 class Counts:
@@ -95,8 +105,10 @@ class Counts:
         self.lt = 0
         self.reasons = {}
         self.classes = {c: {} for c in CLASSES[1:]}
+        self.rcpt = {c: set() for c in CLASSES[1:]}    # distinct recipients
+        self.msgs = set()
 
-    def add(self, cls, reason):
+    def add(self, cls, reason, rcpt=None, msg=None):
         if reason == LT:
             self.lt += 1
             return
@@ -104,6 +116,14 @@ class Counts:
         if cls != "delivered":
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
             self.classes[cls][reason] = self.classes[cls].get(reason, 0) + 1
+            if rcpt is not None:
+                self.rcpt[cls].add(rcpt)
+            if msg is not None:
+                self.msgs.add(msg)
+
+    @property
+    def failed_recipients(self):
+        return len(set().union(*self.rcpt.values()))
 
     @property
     def attempts(self):
@@ -133,6 +153,10 @@ def compare_counts(what, got, c, full=True):
     check(what + ".failures", got["failures"], c.failures)
     if not full:
         return
+    check(what + ".failed_recipients", got["failed_recipients"], c.failed_recipients)
+    for k in CLASSES[1:]:
+        check("%s.%s_recipients" % (what, k), got[k + "_recipients"], len(c.rcpt[k]))
+    check(what + ".failed_messages", got["failed_messages"], len(c.msgs))
     check(what + ".reasons", got["reasons"], c.reasons)
     check(what + ".classes", got["classes"], c.classes)
     check(what + ".top_reason", got["top_reason"], c.top_reason())
@@ -164,7 +188,9 @@ def main():
     relays, relay_reasons = {}, {}
     rows = other = 0
     history = False
-    for t, dom, cls, reason, relay in events(a.classified):
+    for t, dom, cls, reason, relay, rcpt, msg in events(a.classified):
+        # a recipient is (its domain, the address as logged)
+        rk = (dom, rcpt) if rcpt is not None else None
         if a.domain is not None and dom != a.domain:
             continue
         local = datetime.datetime.fromtimestamp(t, tz)
@@ -175,8 +201,8 @@ def main():
             prev_totals.add(cls, reason)
         if not d0 <= day <= d1:
             continue
-        totals.add(cls, reason)
-        domains.setdefault(dom, Counts()).add(cls, reason)
+        totals.add(cls, reason, rk, msg)
+        domains.setdefault(dom, Counts()).add(cls, reason, rk, msg)
         days.setdefault(day.isoformat(), Counts()).add(cls, reason)
         if cls == "delivered":
             continue
@@ -197,7 +223,9 @@ def main():
     for x in rep["domains"]:
         if x["domain"] in domains:
             compare_counts("domains[%s]" % x["domain"], x, domains[x["domain"]])
-    order = sorted(domains, key=lambda k: (-domains[k].failures, -domains[k].attempts,
+    order = sorted(domains, key=lambda k: (-len(domains[k].rcpt["permanent"]),
+                                           -domains[k].failed_recipients,
+                                           -domains[k].failures, -domains[k].attempts,
                                            k.encode()))
     check("domain order", [x["domain"] for x in rep["domains"]], order)
     check("days", [x["day"] for x in rep["days"]], sorted(days))
@@ -243,6 +271,28 @@ def main():
     check("changes.new_reasons", [(x["reason"], x["n"]) for x in ch["new_reasons"]],
           new_reasons)
 
+    def dom_new(k):
+        """Reasons of domain k failing now and not in the days before."""
+        b = prev.get(k, Counts())
+        return [r for r in REASONS if r != LT and domains[k].reasons.get(r, 0) > 0
+                and b.reasons.get(r, 0) == 0]
+    for x in ch["newly_failing"] + ch["rate_jumps"]:
+        k = x["domain"]
+        check("changes[%s].top_reason" % k, x["top_reason"], domains[k].top_reason())
+        check("changes[%s].failed_recipients" % k, x["failed_recipients"],
+              domains[k].failed_recipients)
+        check("changes[%s].new_reasons" % k, x["new_reasons"], dom_new(k))
+    dnew = []
+    if history:
+        for i, k in enumerate(order):
+            if prev.get(k, Counts()).failures > 0:
+                dnew += [(domains[k].reasons[r], i, REASONS.index(r), k, r)
+                         for r in dom_new(k)]
+    dnew.sort(key=lambda x: (-x[0], x[1], x[2]))
+    check("changes.domain_new_reasons",
+          [(x["domain"], x["reason"], x["failures"]) for x in ch["domain_new_reasons"]],
+          [(x[3], x[4], x[0]) for x in dnew[:rep["top"]]])
+
     # the texts: the store's normalised grouping, by plain SQL
     db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True)
     t0 = int(datetime.datetime.combine(d0, datetime.time(), tz).timestamp())
@@ -281,7 +331,10 @@ def main():
         rd = list(csv.reader(f))
     check("csv header", rd[0], ["row", "domain", "reason", "attempts", "delivered",
                                 "permanent", "temporary", "greylist", "failures",
-                                "failure_pct", "local_throttle", "top_reason"])
+                                "failure_pct", "local_throttle", "top_reason",
+                                "failed_recipients", "permanent_recipients",
+                                "temporary_recipients", "greylist_recipients",
+                                "failed_messages"])
     seen = set()
     for row in rd[1:]:
         flag, dom, reason = row[0], row[1], row[2]
@@ -298,10 +351,14 @@ def main():
                   [c.attempts, c.cls["delivered"], c.cls["permanent"],
                    c.cls["temporary"], c.cls["greylist"], c.failures, c.lt,
                    c.top_reason()])
+            check("csv %s %s recipients" % (flag, dom), [int(v) for v in row[12:17]],
+                  [c.failed_recipients, len(c.rcpt["permanent"]),
+                   len(c.rcpt["temporary"]), len(c.rcpt["greylist"]), len(c.msgs)])
             if abs(float(num[6]) - c.pct()) > 0.051:
                 errors.append("csv %s failure_pct %s vs %r" % (dom, num[6], c.pct()))
         elif flag == "reason":
             c = domains[dom]
+            check("csv reason %s %s recipients" % (dom, reason), row[12:], [""] * 5)
             if reason == LT:
                 check("csv reason %s %s" % (dom, reason), num[2:6] + [num[7]],
                       [0, 0, 0, 0, c.lt])

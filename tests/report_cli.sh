@@ -33,6 +33,7 @@ bel=$(printf '\007')
 	printf '%s\n' "2026-11-22T10:00:00.000000+00:00 mx1 postfix/smtp[4244]: 7A1B2C3D50: to=<someone@a-very-long-subdomain-name-for-testing.department.example-university.example>, relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred (connect to mx.a-very-long-subdomain-name-for-testing.department.example-university.example[192.0.2.7]:25: Connection timed out)"
 	printf '%s\n' "2026-11-22T11:00:00.000000+00:00 mx1 postfix/smtp[4245]: 7A1B2C3D51: to=<jörg@umlaut.example>, relay=mx.umlaut.example[192.0.2.8]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.0.0, status=bounced (host mx.umlaut.example[192.0.2.8] said: 554 Zustellung abgelehnt – Ihre Nachricht wurde als unerwünscht eingestuft, bitte wenden Sie sich an den Administrator des Empfängers über das Kontaktformular (in reply to end of DATA command))"
 	# jumpy.example: 1 failure in 10 on 2026-11-18, 6 in 10 on 2026-11-22
+	# (7 in 11 with the deferral below)
 	# (written after the later days: rowids out of time order)
 	for i in 0 1 2 3 4 5 6 7 8 9; do
 		for day in 18 22; do
@@ -44,6 +45,9 @@ bel=$(printf '\007')
 			printf '%s\n' "2026-11-${day}T12:0$i:00.000000+00:00 mx1 postfix/smtp[5000]: 9C9C9C${day}0$i: to=<u$i@jumpy.example>, relay=mx.jumpy.example[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, $st"
 		done
 	done
+	# u0 deferred for a full mailbox before it bounced: one recipient in two
+	# classes; mailbox_full is new to jumpy.example
+	printf '%s\n' "2026-11-22T11:59:00.000000+00:00 mx1 postfix/smtp[5001]: 9C9C9C2200: to=<u0@jumpy.example>, relay=mx.jumpy.example[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.2.2, status=deferred (host mx.jumpy.example[192.0.2.9] said: 452 4.2.2 <u0@jumpy.example>: Mailbox full (in reply to RCPT TO command))"
 } > "$T/c.log"
 logs="$T/a.log $T/b.log $DATA/sample-mail.log $T/c.log"
 # shellcheck disable=SC2086
@@ -77,6 +81,20 @@ check gmail 2026-11-12 2026-11-22 gmail.com
 check evil 2026-11-22 2026-11-22 evil.example
 check unseen 2026-11-22 2026-11-22 nowhere.invalid
 check empty 2026-10-01 2026-10-02
+# the crafted jumpy.example lines are there: one recipient in two classes,
+# a reason new to a domain that failed before
+python3 - "$T/day.json" <<'PY' || fail "jumpy.example: recipients or new reasons"
+import json, sys
+r = json.load(open(sys.argv[1]))
+j = [d for d in r["domains"] if d["domain"] == "jumpy.example"][0]
+assert (j["failed_recipients"], j["permanent_recipients"], j["temporary_recipients"],
+        j["failures"]) == (6, 6, 1, 7), j
+assert {"domain": "jumpy.example", "reason": "mailbox_full", "failures": 1} in \
+    r["changes"]["domain_new_reasons"], r["changes"]["domain_new_reasons"]
+jump = [d for d in r["changes"]["rate_jumps"] if d["domain"] == "jumpy.example"][0]
+assert jump["new_reasons"] == ["mailbox_full"] and jump["top_reason"] == "user_unknown", jump
+PY
+pass "recipients beside attempts; reasons new to a domain"
 
 # the default is yesterday (BOUNCEWATCH_NOW is 2026-11-23), as text
 "$BW" report > "$T/default.txt" || fail "default report exit $?"
@@ -112,7 +130,7 @@ import json, sys
 d = json.load(sys.stdin)
 j = d["changes"]["rate_jumps"]
 assert j[0]["domain"] == "jumpy.example", j
-assert (j[0]["prev_failure_pct"], j[0]["failure_pct"]) == (10.0, 60.0), j' || fail "rate jump"
+assert (j[0]["prev_failure_pct"], j[0]["failure_pct"]) == (10.0, 63.6), j' || fail "rate jump"
 pass "a failure rate that jumped"
 
 # text: at most 80 columns, no control character but newline, no escape
@@ -172,8 +190,14 @@ for k in ("delivered", "failures", "permanent", "temporary", "greylist"):
     n, pct = row(k)
     want = round(100.0 * tot[k] / tot["attempts"], 1)
     assert (n, pct) == (tot[k], want), (k, n, pct, tot[k], want)
+assert row("failed recipients") == (tot["failed_recipients"], None)
+assert row("failed messages") == (tot["failed_messages"], None)
+m = re.search(r"failed recipients.* (\d+) perm, (\d+) temp, (\d+) grey", text)
+assert m and [int(x) for x in m.groups()] == [tot[k + "_recipients"] for k in
+    ("permanent", "temporary", "greylist")], m
 seen = set()
-for m in re.finditer(r"^  (\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +([0-9.]+) +(\S+)$",
+order = []
+for m in re.finditer(r"^  (\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +([0-9.]+) +(\S+)$",
                      text, re.M):
     name = m.group(1)
     if name.endswith("\u2026"):    # cut to fit 80 columns
@@ -183,16 +207,20 @@ for m in re.finditer(r"^  (\S+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +([0-9.]+) +(
     d = doms.get(name)
     if d is None:
         continue
-    top = m.group(8)
+    top = m.group(9)
     if top.endswith("\u2026"):     # cut to fit 80 columns
         top = d["top_reason"] if d["top_reason"].startswith(top[:-1]) else top
-    got = [int(m.group(i)) for i in range(2, 7)] + [float(m.group(7)), top]
-    want = [d["attempts"], d["delivered"], d["permanent"], d["temporary"],
-            d["greylist"], d["failure_pct"], d["top_reason"]]
+    got = [int(m.group(i)) for i in range(2, 8)] + [float(m.group(8)), top]
+    want = [d["failed_recipients"], d["permanent_recipients"], d["attempts"],
+            d["permanent"], d["temporary"], d["greylist"], d["failure_pct"],
+            d["top_reason"]]
     assert got == want, (name, got, want)
     seen.add(name)
+    order.append(name)
 failing = set(k for k, d in doms.items() if d["failures"] > 0)
 assert seen == failing, (failing - seen, seen - failing)
+# ranked as the JSON ranks them: permanent recipients, then failed recipients
+assert order == [k for k in doms if k in failing], order
 PY
 pass "text: summary and domain table agree with the JSON"
 
@@ -228,6 +256,44 @@ assert p.stack == [], p.stack
 PY
 done
 pass "html: escaped, balanced, charts, viewport"
+
+# HTML for mail: what Gmail and Outlook draw -- no SVG, bars as table cells
+# in the colours of the legend; the totals and the domain table as JSON
+"$BW" report --date 2026-11-22 --top 100 --format html --mail > "$T/m.html" ||
+    fail "html --mail exit"
+python3 - "$T/m.html" "$T/r.html" "$T/day.json" <<'PY' || fail "html for mail"
+import json, re, sys
+m, r = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
+rep = json.load(open(sys.argv[3]))
+assert "<svg" not in m and "<script" not in m, "svg or script in the mail version"
+legend = dict((c, n) for c, n in re.findall(
+    r'<i style="background:(#[0-9a-f]{6})"></i>([a-z]+)', m))
+assert sorted(legend.values()) == ["greylist", "permanent", "temporary"], legend
+for doc in (m, r):
+    cells = re.findall(r'<td width="([0-9.]+)%" height="10" bgcolor="(#[0-9a-f]{6})"', doc)
+    assert cells and all(c in legend for _, c in cells), "a bar colour not in the legend"
+    # no bar of one colour for every class any more
+    assert 'class="bar" style' not in doc
+# the hours chart for mail: one row per hour, its total the JSON's
+rows = re.findall(r'<tr><td class="lab">(\d\d)</td><td class="bar">.*?</table></td>'
+                  r'<td class="n">(\d+)</td>', m)
+want = [sum(rep["hours"][c][h] for c in ("permanent", "temporary", "greylist"))
+        for h in range(24)]
+assert [int(n) for _, n in rows[-24:]] == want, (rows[-24:], want)
+# each bar's segments: the class shares of its row
+seg = re.findall(r'<tr><td class="lab">(\d\d)</td><td class="bar">(.*?)</table>', m)
+for hour, bar in seg[-24:]:
+    h = int(hour)
+    tot = max(want)
+    got = {legend[c]: float(w) for w, c in re.findall(
+        r'<td width="([0-9.]+)%" height="10" bgcolor="(#[0-9a-f]{6})"', bar)}
+    for cls, w in got.items():
+        exact = 100.0 * rep["hours"][cls][h] / tot
+        assert abs(w - max(exact, 0.5)) <= 0.06, (hour, cls, w, exact)
+for k in ("failed_recipients", "failed_messages"):
+    assert ">%d</b><span>%s" % (rep["totals"][k], k.replace("_", " ")) in m, k
+PY
+pass "html for mail: no SVG, table-cell bars in the legend's colours, recipients"
 
 # CSV and JSON carry no raw control byte either
 for f in "$T/day.csv" "$T/day.json"; do
@@ -308,6 +374,28 @@ for r in rows:
         assert col is None or not set(col) & {0x1b, 0x07, 0x9b}, r
 PY
 pass "sql/queries.sql runs and agrees"
+
+# the README's SQL: every sqlite3 command line and ```sql block runs on the
+# real database (an example that fails is a broken promise)
+python3 - "$top_srcdir/README" "$DB" <<'PY' || fail "README SQL"
+import re, sqlite3, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[2], uri=True)
+blocks = re.findall(r'sqlite3(?:\s+-[\w-]+)*\s+\S+\s*(?:\\\n\s*)?"([^"]*)"', text)
+blocks += re.findall(r"```sql\n(.*?)```", text, re.S)
+assert blocks, "no SQL in the README"
+bad = []
+for sql in blocks:
+    try:
+        db.execute(sql).fetchall()
+    except sqlite3.Error as e:
+        bad.append("%s\n    -> %s" % (" ".join(sql.split()), e))
+for b in bad:
+    print("README SQL fails: " + b, file=sys.stderr)
+print("%d README SQL examples run" % len(blocks))
+sys.exit(1 if bad else 0)
+PY
+pass "the README's SQL examples run"
 
 # the cron job: a MIME mail through sendmail -t, nothing when nothing happened
 cron="$top_builddir/etc/cron.daily/bouncewatch"
@@ -444,3 +532,24 @@ python3 "$CHECK" --tz "$ZONE" --from 2026-11-17 --to 2026-11-19 --db "$C/all.db"
     fail "central log: numbers differ: $(cat "$C/check.out")"
 pass "report --host: a central log's hosts as their own databases say"
 
+
+# queue_lifetime in the configuration reaches the store: a deferral older
+# than it (in log time) is forgotten by import, a younger one kept
+for lt in 1d 5d; do
+	L="$T/lifetime-$lt"
+	mkdir "$L"
+	printf 'database = %s/bw.db\ntimezone = UTC\nqueue_lifetime = %s\n' "$L" "$lt" > "$L/bw.conf"
+	chmod 600 "$L/bw.conf"
+	{
+		echo "2026-11-20T09:00:00+00:00 mx1 postfix/smtp[42]: AAA0000001: to=<a@one.example>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.one.example[192.0.2.1]:25: Connection timed out)"
+		echo "2026-11-21T11:00:00+00:00 mx1 postfix/smtp[42]: AAA0000002: to=<b@two.example>, relay=mx.two.example[192.0.2.2]:25, delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)"
+	} > "$L/mail.log"
+	BOUNCEWATCH_CONF="$L/bw.conf" "$BW" import "$L/mail.log" 2> /dev/null ||
+	    fail "import with queue_lifetime = $lt"
+	n=$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM pending").fetchone()[0])' "$L/bw.db")
+	want=1
+	[ $lt = 1d ] && want=0
+	assert_eq "$n" "$want" "pending deferrals with queue_lifetime = $lt"
+done
+pass "queue_lifetime: deferrals older than it are forgotten"

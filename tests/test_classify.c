@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "classify.h"
@@ -63,6 +65,46 @@ verdict_of(const struct classifier *c, const char *status, const char *text,
 }
 
 /*
+ * --explain tells the truth: the traced verdict is the verdict, the rule
+ * that decided is the one marked "won", and no other is.  0 if so.
+ */
+static int
+explain_agrees(const char *status, const char *text, const struct verdict *v)
+{
+	struct classify_trace	 tr;
+	struct delivery		 d;
+	struct verdict		 t;
+	size_t			 i;
+	int			 won = 0, bad = 0;
+
+	parse_reply(text, strlen(text), &d);
+	d.status = status_of(status);
+	classify_explain(cl, LINE_DELIVERY, &d, &t, &tr);
+	if (t.cls != v->cls || t.reason != v->reason || t.detail != v->detail ||
+	    strcmp(t.rule, v->rule) != 0)
+		bad++;
+	for (i = 0; i < tr.n; i++) {
+		if (tr.ev[i].outcome == NULL) {
+			bad++;
+			continue;
+		}
+		if (strncmp(tr.ev[i].outcome, "won", 3) != 0)
+			continue;
+		won++;
+		if (strcmp(v->rule, "stage") != 0 && strcmp(tr.ev[i].rule, v->rule) != 0)
+			bad++;
+	}
+	/* a verdict by a rule shows that rule; "other" and "stage" may not */
+	if (won > 1 || (won == 0 && strcmp(v->rule, "other") != 0 &&
+	    strcmp(v->rule, "stage") != 0 && strncmp(v->rule, "status:", 7) != 0))
+		bad++;
+	if (bad > 0)
+		fprintf(stderr, "--explain disagrees (rule %s, %zu found): %s\n",
+		    v->rule, tr.n, text);
+	return bad > 0;
+}
+
+/*
  * Check every sample of a reply corpus (tests/data/README, reference.tsv);
  * returns the number of samples.
  */
@@ -102,6 +144,7 @@ check_replies(const char *name)
 		}
 		rows++;
 		verdict_of(cl, f[0], f[1], &v);
+		bad += explain_agrees(f[0], f[1], &v);
 		if (strcmp(classify_class_name(v.cls), f[2]) != 0 ||
 		    strcmp(v.reason == REASON_NONE ? "-" : classify_reason_name(v.reason), f[3]) != 0) {
 			fprintf(stderr, "%s:%d: expected %s/%s, got %s/%s (rule %s): %s\n",
@@ -129,7 +172,7 @@ static void
 test_real_replies(void **state)
 {
 	(void)state;
-	assert_true(check_replies("replies.tsv") >= 243);
+	assert_true(check_replies("replies.tsv") >= 332);
 }
 
 /*
@@ -509,6 +552,40 @@ test_operator_rules(void **state)
 	classify_free(c);
 }
 
+/*
+ * A rules file decides what the reports say: one anyone may write is
+ * refused as a configuration file would be, with a message naming it.
+ */
+static void
+test_rules_file_safe(void **state)
+{
+	char			 path[] = "/tmp/bw-rules-XXXXXX", err[1024];
+	static const char	 rule[] = "blocklisted \"mailbox unavailable\"\n";
+	struct classifier	*c = classify_new();
+	struct verdict		 v;
+	int			 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, rule, sizeof(rule) - 1), (int)sizeof(rule) - 1);
+	close(fd);
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "writable by anyone"));
+	verdict_of(c, "bounced", "550 mailbox unavailable", &v);
+	assert_int_not_equal(v.reason, REASON_BLOCKLISTED);
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "writable by its group"));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 0);
+	verdict_of(c, "bounced", "550 mailbox unavailable", &v);
+	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	unlink(path);
+	classify_free(c);
+}
+
 /* The sample rules file loads as shipped, and with its examples uncommented. */
 static void
 test_sample_rules(void **state)
@@ -556,6 +633,7 @@ main(void)
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_operator_rules),
 		cmocka_unit_test(test_sample_rules),
+		cmocka_unit_test(test_rules_file_safe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1793,7 +1793,7 @@ test_migration_v3(void **state)
 	sqlite3_close(db);
 
 	st = open_rw(path);
-	assert_int_equal(store_schema_version(st), 4);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_source_get(st, 1, &src), 1);
 	add_text(st, src.id, expire, 1);
 	store_close(st);

@@ -22,7 +22,7 @@ CREATE TABLE meta (
 	key	text PRIMARY KEY,
 	value	text NOT NULL
 );
-INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+INSERT INTO meta (key, value) VALUES ('schema_version', '2');
 
 -- The fixed vocabulary, the same ids as in SQLite.
 CREATE TABLE class (
@@ -176,6 +176,8 @@ CREATE TABLE failure (
 	arg3		text,
 	instance_id	bigint		-- the Postfix instance
 );
+-- a recipient's history
+CREATE INDEX failure_local ON failure (local);
 
 CREATE TABLE day_span (
 	day		date PRIMARY KEY,

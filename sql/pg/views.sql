@@ -59,12 +59,13 @@ DROP VIEW IF EXISTS v_domain_day;
 CREATE VIEW v_domain_day AS
 SELECT dl.day,
        d.name AS domain,
-       sum(dl.n) AS attempts,
+       sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS attempts,
        sum(CASE WHEN dl.class_id = 0 THEN dl.n ELSE 0 END) AS delivered,
        sum(CASE WHEN dl.class_id = 1 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS permanent,
        sum(CASE WHEN dl.class_id = 2 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS temporary,
        sum(CASE WHEN dl.class_id = 3 THEN dl.n ELSE 0 END) AS greylist,
        sum(CASE WHEN dl.reason_id = 21 THEN dl.n ELSE 0 END) AS local_throttle,
+       sum(CASE WHEN dl.class_id > 0 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS failures,
        round(100.0 * sum(CASE WHEN dl.class_id > 0 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END)
              / greatest(1, sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END)), 1) AS failure_pct
   FROM daily dl JOIN domain d ON d.id = dl.domain_id
