@@ -20,7 +20,10 @@
 --     .parameter set :domain "'gmail.com'"
 --
 -- Every query below is run against a real imported database by
--- tests/report_cli.sh.  Each starts with a line "-- Q: title".
+-- tests/report_cli.sh.  Each starts with a line "-- Q: title".  Each
+-- reads only the range it asks for, through an index or through day_span
+-- (the first and last failure row of each day), whatever the age of the
+-- database; bench/scale.sh times them on 30 days.
 
 -- Q: Failures per domain yesterday (or on :day), with the failure rate
 SELECT domain, permanent + temporary + greylist AS failures,
@@ -46,10 +49,25 @@ SELECT n, first_seen, last_seen, example_domain, normalized, example
  ORDER BY n DESC
  LIMIT coalesce(:n, 20);
 
--- Q: A recipient's history: every failed attempt, newest first
+-- Q: A recipient's history: its failed attempts of the last 30 days (or :from to :to), newest first
+-- (no index on recipients: one would be written at random places on every
+-- insert and cost the import as the database ages; day_span bounds the
+-- rows, and the local part -- or the whole recipient, when it was stored
+-- whole -- picks them before the view puts each row together)
 SELECT time, status, class, reason, relay, dsn, diagnostic
   FROM v_failures
- WHERE recipient = coalesce(:recipient, 'postmaster@example.com')
+ WHERE id IN (
+       SELECT id FROM failure
+        WHERE id BETWEEN (SELECT min(first_id) FROM day_span
+                           WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
+                                         AND coalesce(:to, date('now', 'localtime')))
+                     AND (SELECT max(last_id) FROM day_span
+                           WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
+                                         AND coalesce(:to, date('now', 'localtime')))
+          AND local IN (coalesce(:recipient, 'postmaster@example.com'),
+                        substr(coalesce(:recipient, 'postmaster@example.com'), 1,
+                               instr(coalesce(:recipient, 'postmaster@example.com'), '@') - 1)))
+   AND recipient = coalesce(:recipient, 'postmaster@example.com')
  ORDER BY id DESC;
 
 -- Q: One domain (:domain) day by day, the last 30 days (or :from to :to)
@@ -60,12 +78,13 @@ SELECT day, attempts, delivered, permanent, temporary, greylist, failure_pct
                AND coalesce(:to, date('now', 'localtime'))
  ORDER BY day;
 
--- Q: Totals per day and class (delivered included)
+-- Q: Totals per day and class (delivered included), the last 14 days (or :from to :to)
 SELECT day, class, sum(n) AS n
   FROM v_daily
+ WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-13 days'))
+               AND coalesce(:to, date('now', 'localtime'))
  GROUP BY day, class
- ORDER BY day DESC, class
- LIMIT 4 * 14;
+ ORDER BY day DESC, class;
 
 -- Q: Top normalised failure texts on :day, with how many domains each hit
 -- (day_span bounds the rowids of a day: no index needed, fast on big data)
@@ -88,30 +107,38 @@ SELECT cur.domain, cur.permanent + cur.temporary + cur.greylist AS failures,
   FROM v_domain_day cur
  WHERE cur.day = coalesce(:day, date('now', 'localtime', '-1 day'))
    AND cur.permanent + cur.temporary + cur.greylist > 0
-   AND NOT EXISTS (
-       SELECT 1 FROM v_domain_day old
-        WHERE old.domain = cur.domain
-          AND old.day BETWEEN date(cur.day, '-7 days') AND date(cur.day, '-1 day')
-          AND old.permanent + old.temporary + old.greylist > 0)
- ORDER BY failures DESC;
+   AND cur.domain NOT IN (
+       SELECT d.name FROM daily old JOIN domain d ON d.id = old.domain_id
+        WHERE old.day BETWEEN date(coalesce(:day, date('now', 'localtime', '-1 day')), '-7 days')
+                          AND date(coalesce(:day, date('now', 'localtime', '-1 day')), '-1 day')
+          AND (old.class_id = 3 OR (old.class_id IN (1, 2) AND old.reason_id <> 21)))
+ ORDER BY failures DESC, cur.domain;
 
 -- Q: Relays that fail most this week (or from :from to :to)
-SELECT relay, count(*) AS failures,
-       sum(class = 'permanent') AS permanent, sum(class = 'temporary') AS temporary
-  FROM v_failures
- WHERE time >= strftime('%Y-%m-%dT%H:%M:%SZ',
-                        coalesce(:from, date('now', 'localtime', '-6 days')), 'utc')
-   AND time <  strftime('%Y-%m-%dT%H:%M:%SZ',
-                        coalesce(:to, date('now', 'localtime')), '+1 day', 'utc')
-   AND reason <> 'local_throttle' AND relay IS NOT NULL
- GROUP BY relay
- ORDER BY failures DESC
+-- (day_span bounds the rows of the days; the times cut them exactly)
+SELECT r.name AS relay, count(*) AS failures,
+       sum(f.class_id = 1) AS permanent, sum(f.class_id = 2) AS temporary
+  FROM failure f
+  JOIN relay r ON r.id = f.relay_id
+ WHERE f.id BETWEEN (SELECT min(first_id) FROM day_span
+                      WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-6 days'))
+                                    AND coalesce(:to, date('now', 'localtime')))
+                AND (SELECT max(last_id) FROM day_span
+                      WHERE day BETWEEN coalesce(:from, date('now', 'localtime', '-6 days'))
+                                    AND coalesce(:to, date('now', 'localtime')))
+   AND f.time >= strftime('%s', coalesce(:from, date('now', 'localtime', '-6 days')), 'utc')
+   AND f.time <  strftime('%s', coalesce(:to, date('now', 'localtime')), '+1 day', 'utc')
+   AND f.reason_id <> 21
+ GROUP BY r.name
+ ORDER BY failures DESC, relay
  LIMIT coalesce(:n, 20);
 
--- Q: Our own MTA's deliberate defers (local_throttle) per day
+-- Q: Our own MTA's deliberate defers (local_throttle) per day, the last 30 days (or :from to :to)
 SELECT day, sum(n) AS deferrals
   FROM v_daily
  WHERE reason = 'local_throttle'
+   AND day BETWEEN coalesce(:from, date('now', 'localtime', '-30 days'))
+               AND coalesce(:to, date('now', 'localtime'))
  GROUP BY day
  ORDER BY day DESC;
 
@@ -135,7 +162,8 @@ SELECT coalesce(host, '(unknown)') AS host, domain, sum(n) AS failures
 
 -- Q: Failed recipients and messages per domain on :day, beside the attempts
 -- (distinct recipients: one address retried ten times counts once; the
--- report's failed_recipients and failed_messages, by UTC day here)
+-- report's failed_recipients and failed_messages, by UTC day here; the
+-- local days around it bound the rows through day_span)
 SELECT domain,
        count(DISTINCT recipient) AS failed_recipients,
        count(DISTINCT CASE WHEN class = 'permanent' THEN recipient END)
@@ -143,7 +171,13 @@ SELECT domain,
        count(DISTINCT coalesce(host, '') || ' ' || queue_id) AS failed_messages,
        count(*) AS failed_attempts
   FROM v_failures
- WHERE time >= coalesce(:day, date('now', '-1 day'))
+ WHERE id BETWEEN (SELECT min(first_id) FROM day_span
+                    WHERE day BETWEEN date(coalesce(:day, date('now', '-1 day')), '-1 day')
+                                  AND date(coalesce(:day, date('now', '-1 day')), '+1 day'))
+              AND (SELECT max(last_id) FROM day_span
+                    WHERE day BETWEEN date(coalesce(:day, date('now', '-1 day')), '-1 day')
+                                  AND date(coalesce(:day, date('now', '-1 day')), '+1 day'))
+   AND time >= coalesce(:day, date('now', '-1 day'))
    AND time < date(coalesce(:day, date('now', '-1 day')), '+1 day')
    AND reason <> 'local_throttle'
  GROUP BY domain

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "ingest.h"
+#include "ingest_pipe.h"
 #include "log.h"
 #include "parse.h"
 #include "source.h"
@@ -77,8 +78,8 @@ import_count(struct import_stats *total, const struct ingest_counters *before,
  * the file itself could not be read (the caller goes on).
  */
 static int
-import_file(const char *path, struct ingest *ing, struct store *st,
-    struct import_stats *total, int progress)
+import_file(const char *path, struct ingest *ing, struct ingest_pipe *pipe,
+    struct store *st, struct import_stats *total, int progress)
 {
 	const struct ingest_counters	*n = ingest_counters(ing);
 	struct ingest_counters		 before = *n;
@@ -93,7 +94,9 @@ import_file(const char *path, struct ingest *ing, struct store *st,
 	}
 	ingest_add(ing, src);
 	do {
-		if ((r = ingest_pump(ing, IMPORT_BATCH, &done)) == -1)
+		r = pipe != NULL ? ingest_pipe_pump(pipe, IMPORT_BATCH, &done) :
+		    ingest_pump(ing, IMPORT_BATCH, &done);
+		if (r == -1)
 			goto dberr;
 		source_file_info(src, &fi);
 		if (fi.read_error) {
@@ -163,7 +166,7 @@ static void
 cli_import_usage(FILE *f)
 {
 	fprintf(f, "usage: bouncewatch import [--db PATH] [--rules FILE] "
-	    "[--timezone ZONE] [--quiet]\n"
+	    "[--timezone ZONE] [--threads 1|2] [--quiet]\n"
 	    "                          [--journal | --journal-directory DIR] "
 	    "[--journal-match MATCH] [FILE ...]\n"
 	    "Import mail logs (plain or gzip, oldest first), or the systemd journal,\n"
@@ -173,6 +176,8 @@ cli_import_usage(FILE *f)
 	    "  -r, --rules FILE    operator rules, before the built-in ones\n"
 	    "  -z, --timezone ZONE the zone of log times without one (default: the\n"
 	    "                      configuration's)\n"
+	    "  -t, --threads 1|2   2 (the default): read and parse in one thread,\n"
+	    "                      store in another; 1: one thread\n"
 	    "  -q, --quiet         no progress bar, no summary\n"
 	    "      --journal       read the system's journal instead of files\n"
 	    "      --journal-directory DIR  read the journal files in DIR\n"
@@ -188,6 +193,7 @@ cli_import(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "timezone", required_argument, NULL, 'z' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "journal", no_argument, NULL, 'J' },
 		{ "journal-directory", required_argument, NULL, 'D' },
 		{ "journal-match", required_argument, NULL, 'M' },
@@ -197,21 +203,31 @@ cli_import(int argc, char **argv)
 	struct reader		 rd;
 	struct store		*st;
 	struct ingest		*ing;
+	struct ingest_pipe	*pipe = NULL;
+	struct tz		*stz;
 	struct import_stats	 total;
 	enum store_err		 why;
 	char			 err[4096];
 	const char		*db = NULL, *rules = NULL, *zone = NULL;
 	struct source_journal_conf jc;
 	int			 ch, i, quiet = 0, status = 0, r, lockfd, journal = 0;
+	int			 threads = 2;
 
 	memset(&jc, 0, sizeof(jc));
 
-	while ((ch = getopt_long(argc, argv, "d:r:z:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:r:z:qt:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'r': rules = optarg; break;
 		case 'z': zone = optarg; break;
 		case 'q': quiet = 1; break;
+		case 't':
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+				cli_import_usage(stderr);
+				return 2;
+			}
+			threads = atoi(optarg);
+			break;
 		case 'J': journal = 1; break;
 		case 'D': journal = 1; jc.dir = optarg; break;
 		case 'M': jc.match = optarg; break;
@@ -246,8 +262,15 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if ((st = store_open(db, STORE_RW, rd.ctx.tz, &why, err, sizeof(err))) == NULL) {
+	/* the store's own zone: its caches are not shared with the reading thread */
+	if ((stz = tz_new(zone != NULL ? zone : rd.conf->timezone)) == NULL) {
+		close(lockfd);
+		status = 1;
+		goto out;
+	}
+	if ((st = store_open(db, STORE_RW, stz, &why, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		tz_free(stz);
 		close(lockfd);
 		status = 1;
 		goto out;
@@ -255,10 +278,15 @@ cli_import(int argc, char **argv)
 	store_set_queue_lifetime(st, rd.conf->queue_lifetime_s);
 	if (rd.conf->node != NULL)
 		store_set_node(st, rd.conf->node);
+	if (strcmp(rd.conf->synchronous, "normal") == 0)
+		store_set_synchronous(st, 0);
 	memset(&total, 0, sizeof(total));
 	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
+	if (threads > 1)
+		pipe = ingest_pipe_new(ing);
 	for (i = 0; i < argc; i++) {
-		r = import_file(argv[i], ing, st, &total, !quiet && isatty(STDERR_FILENO));
+		r = import_file(argv[i], ing, pipe, st, &total,
+		    !quiet && isatty(STDERR_FILENO));
 		if (r == 1)
 			status = 1;
 		else if (r == -1) {
@@ -269,10 +297,13 @@ cli_import(int argc, char **argv)
 			break;
 		}
 	}
+	ingest_pipe_free(pipe);
+	/* the journal's entries are the journal's memory: read on one thread */
 	if (journal && import_journal(&jc, ing, st, &total) != 0)
 		status = 1;
 	ingest_free(ing);
 	store_close(st);
+	tz_free(stz);
 	close(lockfd);
 	if (!quiet)
 		fprintf(stderr, "imported %llu lines: %llu deliveries (%llu failed), "

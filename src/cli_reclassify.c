@@ -23,7 +23,16 @@ static void
 cli_reclassify_usage(FILE *f)
 {
 	fprintf(f, "usage: bouncewatch reclassify [--db PATH] [--rules FILE] "
-	    "[--from DAY] [--to DAY]\n");
+	    "[--from DAY] [--to DAY]\n"
+	    "Apply today's rules (built-in and the rules file) again to the stored\n"
+	    "failures: rows, daily counters, unrecognised replies and the suppression\n"
+	    "list end as a fresh import with these rules would leave them.  Stop\n"
+	    "bouncewatchd first.\n\n"
+	    "  -d, --db PATH       the database (default: the configuration's)\n"
+	    "  -r, --rules FILE    the operator's rules (default: the configuration's)\n"
+	    "      --from DAY      only the failures of this local day and after\n"
+	    "      --to DAY        only the failures of this local day and before\n"
+	    "  -h, --help          print this help and exit\n");
 }
 
 int

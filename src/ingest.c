@@ -126,6 +126,55 @@ ingest_tx(struct ingest *ing)
 	return store_begin(ing->st);
 }
 
+/* The first stage: a line parsed, its kind checked against the source's format. */
+enum line_kind
+ingest_parse(struct ingest *ing, struct source *s, const struct source_line *l,
+    struct delivery *d)
+{
+	enum line_kind	 k;
+
+	ing->n.lines++;
+	if (l->journal != NULL)
+		k = parse_journal(ing->ctx, l->journal, d);
+	else
+		k = parse_line(ing->ctx, l->p, l->len, d);
+	if (k != LINE_INVALID && s != NULL && s->format != NULL &&
+	    strcmp(s->format, "auto") != 0 &&
+	    (strcmp(s->format, "postfix") == 0) != (d->mta == MTA_POSTFIX))
+		k = LINE_INVALID;
+	return k;
+}
+
+/* ... then classified and counted. */
+void
+ingest_judge(struct ingest *ing, enum line_kind k, const struct delivery *d,
+    struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	ing->n.kind[k]++;
+	if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
+		classify_delivery(ing->cl, k, d, v);
+		if (v->cls != CLASS_DELIVERED)
+			ing->n.failures++;
+	}
+}
+
+/* The second stage: the store or the sink. */
+int
+ingest_keep(struct ingest *ing, const struct source_line *l, enum line_kind k,
+    const struct delivery *d, const struct verdict *v)
+{
+	if (ing->sink.add != NULL) {
+		if (k != LINE_DELIVERY && k != LINE_EXPIRED)
+			return 0;
+		return ing->sink.add(ing->sink.arg, l, ing->n.lines, k, d, v);
+	}
+	if (ingest_tx(ing) == -1 || store_add(ing->st, l->id, l->offset, k, d, v) == -1)
+		return -1;
+	ing->pending++;
+	return 0;
+}
+
 /* parse -> classify -> store or sink */
 static int
 ingest_verdict(struct ingest *ing, const struct source_line *l, enum line_kind k,
@@ -133,22 +182,8 @@ ingest_verdict(struct ingest *ing, const struct source_line *l, enum line_kind k
 {
 	struct verdict	 v;
 
-	memset(&v, 0, sizeof(v));
-	ing->n.kind[k]++;
-	if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
-		classify_delivery(ing->cl, k, d, &v);
-		if (v.cls != CLASS_DELIVERED)
-			ing->n.failures++;
-	}
-	if (ing->sink.add != NULL) {
-		if (k != LINE_DELIVERY && k != LINE_EXPIRED)
-			return 0;
-		return ing->sink.add(ing->sink.arg, l, ing->n.lines, k, d, &v);
-	}
-	if (ingest_tx(ing) == -1 || store_add(ing->st, l->id, l->offset, k, d, &v) == -1)
-		return -1;
-	ing->pending++;
-	return 0;
+	ingest_judge(ing, k, d, &v);
+	return ingest_keep(ing, l, k, d, &v);
 }
 
 int
@@ -157,15 +192,7 @@ ingest_line(struct ingest *ing, struct source *s, const struct source_line *l)
 	struct delivery	 d;
 	enum line_kind	 k;
 
-	ing->n.lines++;
-	if (l->journal != NULL)
-		k = parse_journal(ing->ctx, l->journal, &d);
-	else
-		k = parse_line(ing->ctx, l->p, l->len, &d);
-	if (k != LINE_INVALID && s != NULL && s->format != NULL &&
-	    strcmp(s->format, "auto") != 0 &&
-	    (strcmp(s->format, "postfix") == 0) != (d.mta == MTA_POSTFIX))
-		k = LINE_INVALID;
+	k = ingest_parse(ing, s, l, &d);
 	return ingest_verdict(ing, l, k, &d);
 }
 

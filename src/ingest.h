@@ -50,6 +50,18 @@ void		 ingest_set_precommit(struct ingest *, int (*)(void *), void *);
 
 /* One line of a source through the pipeline: 0, or -1 (database error). */
 int		 ingest_line(struct ingest *, struct source *, const struct source_line *);
+/*
+ * ingest_line in its stages, for a pipeline (ingest_pipe.c): parse (and
+ * count the line), judge (classify, count), keep (store or sink: the
+ * open transaction).  Parse and judge may run in one thread while keep
+ * runs in another, never two of one stage at once.
+ */
+enum line_kind	 ingest_parse(struct ingest *, struct source *,
+		    const struct source_line *, struct delivery *);
+void		 ingest_judge(struct ingest *, enum line_kind,
+		    const struct delivery *, struct verdict *);
+int		 ingest_keep(struct ingest *, const struct source_line *,
+		    enum line_kind, const struct delivery *, const struct verdict *);
 /* A reply text alone (classify --reply): a delivery that failed with it. */
 int		 ingest_reply(struct ingest *, const char *, size_t);
 /*

@@ -82,7 +82,7 @@ struct store_dayspan {
 };
 
 #define STORE_DAY0	1000000		/* day keys stay positive */
-#define STORE_COUNTERS	2048		/* per batch, flushed when full */
+#define STORE_COUNTERS	32768		/* per batch (1.5 MiB), flushed when full */
 #define STORE_DAYSPANS	64
 #define STORE_QBITS	(1 << 21)	/* the filter of pending queue ids */
 
@@ -161,8 +161,36 @@ struct store_rrow {
 	const char	*rule;		/* NULL: none */
 	const char	*detail;	/* NULL: none */
 	const char	*domain;	/* the recipient domain's name */
+	struct span	 local;		/* failure.local; p NULL: none */
 };
 typedef int	(*store_rrow_cb)(const struct store_rrow *, void *);
+
+/* A failure row of class cls as reclassify's suppression pass reads it. */
+struct store_srow {
+	int64_t		 id;
+	int64_t		 time;
+	int64_t		 domain_id;
+	int		 reason;
+	struct span	 local;		/* failure.local */
+	const char	*domain;	/* the domain's name */
+};
+typedef int	(*store_srow_cb)(const struct store_srow *, void *);
+
+/* One row of "suppression" (n 0: none). */
+struct store_supp {
+	int		 reason;
+	int64_t		 first, last, n;
+	int64_t		 failure_id;	/* 0: NULL */
+};
+
+/* A failure row whose verdict reclassify changes (store_suppress_redo). */
+struct store_sredo {
+	int64_t		 id;
+	int64_t		 time;
+	int64_t		 domain_id;
+	char		*local;		/* the suppression key's local part */
+	int		 was, now;	/* the reason it is listed for; 0: none */
+};
 
 /*
  * A backend owns a connection and speaks its SQL; it never decides what
@@ -290,6 +318,13 @@ struct store_backend {
 	int	(*suppress_del)(struct store *, int64_t domain_id, struct span local,
 		    int64_t time);
 	int	(*suppress_keys)(struct store *, store_skey_cb, void *);
+	/* reclassify: failure rows of class cls, not expired, with a local
+	 * part, in id order; one row of the list; set it (n 0: delete) */
+	int	(*suppress_rows)(struct store *, int cls, store_srow_cb, void *);
+	int	(*suppress_get)(struct store *, int64_t domain_id, struct span local,
+		    struct store_supp *);
+	int	(*suppress_set)(struct store *, int64_t domain_id, struct span local,
+		    const struct store_supp *);
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -321,5 +356,11 @@ int	store_suppress_note(struct store *, const struct delivery *,
 	    const struct verdict *, int64_t domain_id, int64_t row);
 void	store_suppress_reset(struct store *);
 void	store_suppress_free(struct store *);
+/* The reason a verdict lists its recipient for, 0 none. */
+int	store_suppress_listed(int cls, int reason);
+/* failure.local of a domain as the list keys it (malloc'd), NULL: none. */
+char	*store_suppress_key(struct span local, const char *domain);
+/* reclassify: the list as a fresh import with the new verdicts keeps it */
+int	store_suppress_redo(struct store *, const struct store_sredo *, size_t);
 
 #endif

@@ -6,7 +6,8 @@
  *
  * What a verdict decides in the store: the failure row's class, reason,
  * rule and detail; the daily counter it was counted in; and, for a reply
- * no rule knew, its entry in "unrecognised".  Expired copies (status 5)
+ * no rule knew, its entry in "unrecognised"; for a recipient it lists or
+ * unlists, its row in "suppression" (store_suppress.c).  Expired copies (status 5)
  * take the expiry's verdict, never their reply's: they are left alone.
  * The rows are read first and the changes written after, in the same
  * transaction: a server backend cannot write while it streams a query.
@@ -29,6 +30,7 @@ struct rc_change {
 	const char	*rule;		/* the classifier's: lives as long as it */
 	char		*detail;	/* NULL: none */
 	struct store_counter old, new;	/* n: -1 and +1 */
+	struct store_sredo sup;		/* for the suppression list */
 };
 
 /* One reply no rule knew, before or after, in the rows read. */
@@ -186,7 +188,32 @@ store_reclass_row(const struct store_rrow *r, void *arg)
 	c->new.cls = (int32_t)v.cls;
 	c->new.reason = (int32_t)v.reason;
 	c->new.n = 1;
+	c->sup.id = r->id;
+	c->sup.time = r->time;
+	c->sup.domain_id = r->domain_id;
+	c->sup.was = store_suppress_listed(r->cls, r->reason);
+	c->sup.now = store_suppress_listed((int)v.cls, (int)v.reason);
+	if ((c->sup.was != 0 || c->sup.now != 0) && r->domain != NULL)
+		c->sup.local = store_suppress_key(r->local, r->domain);
 	return 0;
+}
+
+/* The suppression list: the recipients whose rows were or are listed. */
+static int
+store_reclass_suppress(struct rc *rc)
+{
+	struct store_sredo	*s;
+	size_t			 i, n = 0;
+	int			 ret;
+
+	s = xcalloc(rc->nch + 1, sizeof(*s));
+	for (i = 0; i < rc->nch; i++) {
+		if (rc->ch[i].sup.local != NULL)
+			s[n++] = rc->ch[i].sup;
+	}
+	ret = store_suppress_redo(rc->st, s, n);
+	free(s);
+	return ret;
 }
 
 /* Counter keys in order (a server backend locks them in that order). */
@@ -319,8 +346,10 @@ store_reclass_free(struct rc *rc)
 {
 	size_t	 i;
 
-	for (i = 0; i < rc->nch; i++)
+	for (i = 0; i < rc->nch; i++) {
 		free(rc->ch[i].detail);
+		free(rc->ch[i].sup.local);
+	}
 	free(rc->ch);
 	for (i = 0; i < rc->nun; i++) {
 		free(rc->un[i].normalized);
@@ -353,8 +382,9 @@ store_reclassify(struct store *st, const struct classifier *cl, int64_t from,
 	store_day_text(rc.to, t);
 	if (store_begin(st) == -1)
 		return -1;
+	/* the list reads the rows as they were: before they are rewritten */
 	if (st->be->reclass_rows(st, f, t, store_reclass_row, &rc) == -1 ||
-	    store_reclass_rows(&rc) == -1 || store_reclass_counters(&rc) == -1 ||
+	    store_reclass_suppress(&rc) == -1 || store_reclass_rows(&rc) == -1 || store_reclass_counters(&rc) == -1 ||
 	    store_reclass_unrecognised(&rc) == -1) {
 		store_rollback(st);
 		store_reclass_free(&rc);

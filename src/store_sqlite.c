@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,13 +96,14 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_PENDING_DELQ] =
 	    "DELETE FROM pending WHERE host_id = ?1 AND instance_id IN (?2, 0)"
 	    " AND queue_id = ?3",
+	/*
+	 * An expiry reads the last deferral and inserts its copy as one row
+	 * (SQ_FAILURE_ADD): an INSERT ... SELECT would open a statement
+	 * journal (a savepoint) for every expired recipient.
+	 */
 	[SQ_EXPIRE_COPY] =
-	    "INSERT INTO failure (time, source_id, offset, host_id, queue_id, local,"
-	    " domain_id, relay_id, status_id, class_id, reason_id, reply_id,"
-	    " diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
-	    " SELECT ?1, ?2, ?3, ?4, queue_id, local, domain_id, relay_id, 5, ?5, ?6,"
-	    " reply_id, diagnostic_id, ?7, arg1, arg2, arg3, ?9"
-	    " FROM failure WHERE id = ?8 RETURNING id, domain_id",
+	    "SELECT queue_id, local, domain_id, relay_id, reply_id, diagnostic_id,"
+	    " arg1, arg2, arg3 FROM failure WHERE id = ?1",
 	[SQ_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
 	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
 	[SQ_PENDING_QIDS] = "SELECT DISTINCT host_id, queue_id FROM pending",
@@ -217,6 +221,27 @@ sq_pragma_int(struct store *st, const char *sql, int *out)
 }
 
 /* ---- opening ---- */
+
+/*
+ * The writer's page cache: every page a batch touches (the ends of
+ * failure, daily and day_span, the interned tables' indexes, pending)
+ * stays in memory between batches, whatever the size of the file.
+ */
+#define SQ_WRITER_CACHE	"PRAGMA cache_size = -8192"	/* KiB */
+
+/*
+ * glibc returns the top of the heap to the system whenever 128 KiB are
+ * free there, and grows it again at the next statement: keep up to
+ * 8 MiB (the writer's memory is bounded anyway).
+ */
+static void
+sq_heap_keep(void)
+{
+#if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD)
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_TOP_PAD, 1 << 20);
+#endif
+}
 
 static void
 sq_close(struct store *st)
@@ -511,8 +536,10 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 	sqlite3_file_control(sq->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	if (sq_exec_sql(st, "PRAGMA journal_mode = WAL") == -1 ||
 	    sq_exec_sql(st, "PRAGMA synchronous = FULL") == -1 ||
-	    sq_exec_sql(st, "PRAGMA journal_size_limit = 67108864") == -1)
+	    sq_exec_sql(st, "PRAGMA journal_size_limit = 67108864") == -1 ||
+	    sq_exec_sql(st, SQ_WRITER_CACHE) == -1)
 		return -1;
+	sq_heap_keep();
 	if (empty) {
 		if (sq_exec_tx(st, schema_sql, views_sql) == -1)
 			return -1;
@@ -904,32 +931,42 @@ static int
 sq_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *e,
     int64_t *row, int64_t *domain)
 {
-	sqlite3_stmt	*cp = SQ(st)->st[SQ_EXPIRE_COPY];
-	int		 rc, found = 0;
+	/* columns of SQ_EXPIRE_COPY -> parameters of SQ_FAILURE_ADD */
+	static const int from[] = { 5, 6, 7, 8, 12, 13, 15, 16, 17 };
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*cp = sq->st[SQ_EXPIRE_COPY], *q = sq->st[SQ_FAILURE_ADD];
+	int		 rc, i;
 
-	sqlite3_bind_int64(cp, 1, e->time);
-	sq_bind_id(cp, 2, e->source_id);
-	if (e->source_id != 0)
-		sqlite3_bind_int64(cp, 3, (int64_t)e->offset);
-	else
-		sqlite3_bind_null(cp, 3);
-	sq_bind_id(cp, 4, e->host_id);
-	sqlite3_bind_int(cp, 5, e->cls);
-	sqlite3_bind_int(cp, 6, e->reason);
-	sqlite3_bind_int64(cp, 7, e->rule_id);
-	sqlite3_bind_int64(cp, 8, failure_id);
-	sq_bind_id(cp, 9, e->instance_id);
-	rc = sqlite3_step(cp);
-	if (rc == SQLITE_ROW) {
-		*row = sqlite3_column_int64(cp, 0);
-		*domain = sqlite3_column_int64(cp, 1);
-		if ((rc = sqlite3_step(cp)) == SQLITE_DONE)
-			found = 1;
+	sqlite3_bind_int64(cp, 1, failure_id);
+	if ((rc = sqlite3_step(cp)) != SQLITE_ROW) {
+		sqlite3_reset(cp);
+		if (rc != SQLITE_DONE)
+			return sq_fail(st, rc, "expired");
+		return 0;
 	}
+	for (i = 0; i < (int)(sizeof(from) / sizeof(from[0])); i++)
+		sqlite3_bind_value(q, from[i], sqlite3_column_value(cp, i));
+	*domain = sqlite3_column_int64(cp, 2);
+	sqlite3_bind_int64(q, 1, e->time);
+	sq_bind_id(q, 2, e->source_id);
+	if (e->source_id != 0)
+		sqlite3_bind_int64(q, 3, (int64_t)e->offset);
+	else
+		sqlite3_bind_null(q, 3);
+	sq_bind_id(q, 4, e->host_id);
+	sqlite3_bind_int(q, 9, 5);		/* expired */
+	sqlite3_bind_int(q, 10, e->cls);
+	sqlite3_bind_int(q, 11, e->reason);
+	sq_bind_id(q, 14, e->rule_id);
+	sq_bind_id(q, 18, e->instance_id);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	sqlite3_reset(cp);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "expired");
-	return found;
+	*row = sqlite3_last_insert_rowid(sq->db);
+	return 1;
 }
 
 /* ---- sources and gaps ---- */
@@ -1105,6 +1142,9 @@ const struct store_backend store_backend_sqlite = {
 	.suppress_put = sq_suppress_put,
 	.suppress_del = sq_suppress_del,
 	.suppress_keys = sq_suppress_keys,
+	.suppress_rows = sq_suppress_rows,
+	.suppress_get = sq_suppress_get,
+	.suppress_set = sq_suppress_set,
 	.reclass_rows = sq_reclass_rows,
 	.failure_reclass = sq_failure_reclass,
 	.daily_tidy = sq_daily_tidy,

@@ -64,7 +64,7 @@ enum sq_read {
 };
 
 /* reclassify's statements (store_sqlite_reclass.c), prepared at first use */
-#define SQ_RECLASS_MAX	6
+#define SQ_RECLASS_MAX	10
 
 struct sq {
 	sqlite3		*db;
@@ -112,5 +112,9 @@ int	sq_unrecognised_get(struct store *, const char *, int64_t *, int64_t *,
 	    int64_t *);
 int	sq_unrecognised_set(struct store *, const char *, int64_t, int64_t,
 	    int64_t, struct span, const char *);
+int	sq_suppress_rows(struct store *, int, store_srow_cb, void *);
+int	sq_suppress_get(struct store *, int64_t, struct span, struct store_supp *);
+int	sq_suppress_set(struct store *, int64_t, struct span,
+	    const struct store_supp *);
 
 #endif

@@ -18,6 +18,10 @@ enum sc_stmt {
 	SC_UNREC_GET,
 	SC_UNREC_SET,
 	SC_UNREC_DEL,
+	SC_SUPP_ROWS,
+	SC_SUPP_GET,
+	SC_SUPP_SET,
+	SC_SUPP_DEL,
 };
 
 static const char *const sc_sql[SQ_RECLASS_MAX] = {
@@ -25,7 +29,8 @@ static const char *const sc_sql[SQ_RECLASS_MAX] = {
 	[SC_ROWS] =
 	    "SELECT f.id, f.time, f.domain_id, coalesce(f.host_id, 0),"
 	    "       coalesce(f.instance_id, 0), f.status_id, f.class_id, f.reason_id,"
-	    "       rp.code, rp.dsn, rp.stage, v.diagnostic, v.rule, f.detail, v.domain"
+	    "       rp.code, rp.dsn, rp.stage, v.diagnostic, v.rule, f.detail, v.domain,"
+	    "       f.local"
 	    "  FROM failure f"
 	    "  JOIN v_failures v ON v.id = f.id"
 	    "  JOIN reply rp ON rp.id = f.reply_id"
@@ -47,6 +52,19 @@ static const char *const sc_sql[SQ_RECLASS_MAX] = {
 	    " example = coalesce(?5, example),"
 	    " example_domain = CASE WHEN ?5 IS NULL THEN example_domain ELSE ?6 END",
 	[SC_UNREC_DEL] = "DELETE FROM unrecognised WHERE normalized = ?1",
+	/* the writer lists no expiry (status 5) */
+	[SC_SUPP_ROWS] =
+	    "SELECT f.id, f.time, f.domain_id, f.reason_id, f.local, d.name"
+	    "  FROM failure f JOIN domain d ON d.id = f.domain_id"
+	    " WHERE f.class_id = ?1 AND f.status_id <> 5 AND f.local IS NOT NULL"
+	    " ORDER BY f.id",
+	[SC_SUPP_GET] =
+	    "SELECT reason_id, first_seen, last_seen, n, coalesce(failure_id, 0)"
+	    "  FROM suppression WHERE domain_id = ?1 AND local = ?2",
+	[SC_SUPP_SET] =
+	    "INSERT OR REPLACE INTO suppression (domain_id, local, reason_id,"
+	    " first_seen, last_seen, n, failure_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[SC_SUPP_DEL] = "DELETE FROM suppression WHERE domain_id = ?1 AND local = ?2",
 };
 
 void
@@ -112,6 +130,7 @@ sq_reclass_rows(struct store *st, const char *from, const char *to,
 		r.rule = (const char *)sqlite3_column_text(q, 12);
 		r.detail = (const char *)sqlite3_column_text(q, 13);
 		r.domain = (const char *)sqlite3_column_text(q, 14);
+		r.local = sc_span(q, 15);
 		if ((ret = cb(&r, arg)) != 0)
 			break;
 	}
@@ -194,4 +213,76 @@ sq_unrecognised_set(struct store *st, const char *normalized, int64_t n,
 		sqlite3_bind_text(q, 6, domain, -1, SQLITE_STATIC);
 	}
 	return sq_step(st, q, "reclassify: unrecognised");
+}
+
+int
+sq_suppress_rows(struct store *st, int cls, store_srow_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_srow	 r;
+	int			 rc, ret = 0;
+
+	if ((q = sc_stmt(st, SC_SUPP_ROWS)) == NULL)
+		return -1;
+	sqlite3_bind_int(q, 1, cls);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(q, 0);
+		r.time = sqlite3_column_int64(q, 1);
+		r.domain_id = sqlite3_column_int64(q, 2);
+		r.reason = sqlite3_column_int(q, 3);
+		r.local = sc_span(q, 4);
+		r.domain = (const char *)sqlite3_column_text(q, 5);
+		if ((ret = cb(&r, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(q);
+	if (ret != 0)
+		return ret;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "reclassify: suppressions");
+	return 0;
+}
+
+int
+sq_suppress_get(struct store *st, int64_t domain_id, struct span local,
+    struct store_supp *s)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	if ((q = sc_stmt(st, SC_SUPP_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		s->reason = sqlite3_column_int(q, 0);
+		s->first = sqlite3_column_int64(q, 1);
+		s->last = sqlite3_column_int64(q, 2);
+		s->n = sqlite3_column_int64(q, 3);
+		s->failure_id = sqlite3_column_int64(q, 4);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(st, rc, "reclassify: suppression");
+	return rc == SQLITE_ROW;
+}
+
+int
+sq_suppress_set(struct store *st, int64_t domain_id, struct span local,
+    const struct store_supp *s)
+{
+	sqlite3_stmt	*q;
+
+	if ((q = sc_stmt(st, s->n == 0 ? SC_SUPP_DEL : SC_SUPP_SET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, domain_id);
+	sq_bind_span(q, 2, local);
+	if (s->n > 0) {
+		sqlite3_bind_int(q, 3, s->reason);
+		sqlite3_bind_int64(q, 4, s->first);
+		sqlite3_bind_int64(q, 5, s->last);
+		sqlite3_bind_int64(q, 6, s->n);
+		sq_bind_id(q, 7, s->failure_id);
+	}
+	return sq_step(st, q, "reclassify: suppression");
 }

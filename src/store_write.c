@@ -191,8 +191,35 @@ store_day_key(struct store *st, int64_t t)
 }
 
 static int
+store_cmp_counter(const void *a, const void *b)
+{
+	const struct store_counter	*x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->domain_id != y->domain_id)
+		return x->domain_id < y->domain_id ? -1 : 1;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	if (x->host_id != y->host_id)
+		return x->host_id < y->host_id ? -1 : 1;
+	if (x->instance_id != y->instance_id)
+		return x->instance_id < y->instance_id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Once per commit (or when the batch's table is full): in key order,
+ * each upsert lands next to the one before in the table's b-tree.
+ */
+static int
 store_flush_counters(struct store *st)
 {
+	if (st->ncounters > 1)
+		qsort(st->counters, st->ncounters, sizeof(*st->counters),
+		    store_cmp_counter);
 	if (st->ncounters > 0 &&
 	    st->be->daily_add(st, st->counters, st->ncounters) == -1)
 		return -1;

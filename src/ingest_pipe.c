@@ -1,0 +1,263 @@
+/*
+ * ingest_pipe.c -- see ingest_pipe.h.  The queue is a ring of chunks:
+ * the reader fills one (records and copies of their lines), hands it
+ * over, and takes the next empty one; the store empties chunks in order.
+ * Memory is fixed: PIPE_CHUNKS chunks of PIPE_RECS records and a
+ * PIPE_ARENA of line bytes each, about 3 MiB in all.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "ingest.h"
+#include "ingest_pipe.h"
+#include "parse.h"
+#include "source.h"
+#include "util.h"
+
+#define PIPE_CHUNKS	8
+#define PIPE_RECS	256
+#define PIPE_ARENA	(PARSE_LINE_MAX + 64 * 1024)	/* any line fits */
+
+/* One line as the store needs it. */
+struct pipe_rec {
+	enum line_kind		 k;
+	struct source_line	 l;
+	struct delivery		 d;
+	struct verdict		 v;
+};
+
+struct pipe_chunk {
+	struct pipe_rec		 rec[PIPE_RECS];
+	size_t			 n;
+	char			 arena[PIPE_ARENA];
+	size_t			 used;
+	int			 last;		/* the reader stopped after it */
+};
+
+struct ingest_pipe {
+	struct ingest		*ing;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct pipe_chunk	*chunk;		/* PIPE_CHUNKS of them */
+	unsigned		 full;		/* chunks handed over, not yet emptied */
+	unsigned		 wr, rd;	/* the next chunk to fill, to empty */
+	int			 stop;		/* the store failed: read no more */
+	uint64_t		 max, done;
+	int			 rc;		/* ingest_pump's result for the reading */
+};
+
+/*
+ * Every span of a delivery that may point into the line: rebased to the
+ * line's copy.  A span added to struct delivery belongs here.
+ */
+static const size_t pipe_spans[] = {
+	offsetof(struct delivery, host),
+	offsetof(struct delivery, syslog_name),
+	offsetof(struct delivery, program),
+	offsetof(struct delivery, queue_id),
+	offsetof(struct delivery, recipient),
+	offsetof(struct delivery, orig_to),
+	offsetof(struct delivery, relay),
+	offsetof(struct delivery, relay_host),
+	offsetof(struct delivery, relay_addr),
+	offsetof(struct delivery, delay),
+	offsetof(struct delivery, delays),
+	offsetof(struct delivery, dsn),
+	offsetof(struct delivery, sender),
+	offsetof(struct delivery, enhanced),
+	offsetof(struct delivery, stage),
+	offsetof(struct delivery, diagnostic),
+};
+
+static void
+pipe_rebase(struct delivery *d, const char *from, size_t len, const char *to)
+{
+	struct span	*sp;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(pipe_spans) / sizeof(pipe_spans[0]); i++) {
+		sp = (struct span *)((char *)d + pipe_spans[i]);
+		if (sp->p != NULL && sp->p >= from && sp->p <= from + len)
+			sp->p = to + (sp->p - from);
+	}
+}
+
+/* Hand the chunk being filled over; wait for the next one to be empty. */
+static struct pipe_chunk *
+pipe_hand_over(struct ingest_pipe *p, int last)
+{
+	struct pipe_chunk	*c;
+
+	pthread_mutex_lock(&p->mu);
+	p->chunk[p->wr].last = last;
+	p->wr = (p->wr + 1) % PIPE_CHUNKS;
+	p->full++;
+	pthread_cond_broadcast(&p->cv);
+	if (last) {
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
+	while (p->full == PIPE_CHUNKS)
+		pthread_cond_wait(&p->cv, &p->mu);
+	c = &p->chunk[p->wr];
+	pthread_mutex_unlock(&p->mu);
+	c->n = c->used = 0;
+	return c;
+}
+
+static int
+pipe_stopped(struct ingest_pipe *p)
+{
+	int	 stop;
+
+	pthread_mutex_lock(&p->mu);
+	stop = p->stop;
+	pthread_mutex_unlock(&p->mu);
+	return stop;
+}
+
+/* One line into the chunk: parsed, classified, its bytes copied. */
+static struct pipe_chunk *
+pipe_put(struct ingest_pipe *p, struct pipe_chunk *c, struct source *s,
+    const struct source_line *l)
+{
+	struct pipe_rec	*r;
+	char		*copy;
+
+	/* longer lines are never deliveries: their bytes are not copied */
+	if (c->n == PIPE_RECS ||
+	    (l->len <= PARSE_LINE_MAX && c->used + l->len > PIPE_ARENA))
+		c = pipe_hand_over(p, 0);
+	r = &c->rec[c->n++];
+	r->l = *l;
+	r->k = ingest_parse(p->ing, s, l, &r->d);
+	ingest_judge(p->ing, r->k, &r->d, &r->v);
+	/* a journal entry's fields are the journal's memory: not for the pipe */
+	r->l.journal = NULL;
+	if (r->k == LINE_DELIVERY || r->k == LINE_EXPIRED) {
+		copy = c->arena + c->used;
+		memcpy(copy, l->p, l->len);
+		c->used += l->len;
+		pipe_rebase(&r->d, l->p, l->len, copy);
+		r->l.p = copy;
+	} else
+		r->l.p = NULL;		/* the store reads only the kind and time */
+	return c;
+}
+
+/* The reading thread: ingest_pump's loop, the store left out. */
+static void *
+pipe_read(void *arg)
+{
+	struct ingest_pipe	*p = arg;
+	struct pipe_chunk	*c = &p->chunk[p->wr];
+	struct source		*s;
+	struct source_line	 l;
+	int			 r;
+
+	c->n = c->used = 0;
+	p->rc = 0;
+	for (s = ingest_sources(p->ing); s != NULL; s = s->next) {
+		while (p->done < p->max) {
+			/* a look at the flag per chunk is enough */
+			if (c->n == 0 && pipe_stopped(p))
+				goto out;
+			l.journal = NULL;	/* only the journal sets it */
+			if ((r = source_next(s, &l)) == -1) {
+				p->rc = -1;
+				goto out;
+			}
+			if (r == 0)
+				break;
+			p->done++;
+			c = pipe_put(p, c, s, &l);
+		}
+		if (p->done >= p->max) {
+			p->rc = 1;
+			break;
+		}
+	}
+out:
+	pipe_hand_over(p, 1);
+	return NULL;
+}
+
+struct ingest_pipe *
+ingest_pipe_new(struct ingest *ing)
+{
+	struct ingest_pipe	*p = xcalloc(1, sizeof(*p));
+
+	p->ing = ing;
+	p->chunk = xcalloc(PIPE_CHUNKS, sizeof(*p->chunk));
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p->chunk);
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p->chunk);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+ingest_pipe_free(struct ingest_pipe *p)
+{
+	if (p == NULL)
+		return;
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p->chunk);
+	free(p);
+}
+
+int
+ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
+{
+	struct pipe_chunk	*c;
+	struct pipe_rec		*r;
+	pthread_t		 t;
+	size_t			 i;
+	int			 last = 0, failed = 0;
+
+	p->max = max;
+	p->done = 0;
+	p->stop = 0;
+	p->full = 0;
+	p->wr = p->rd = 0;
+	if (pthread_create(&t, NULL, pipe_read, p) != 0)
+		return ingest_pump(p->ing, max, done);
+	while (!last) {
+		pthread_mutex_lock(&p->mu);
+		while (p->full == 0)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		c = &p->chunk[p->rd];
+		for (i = 0; i < c->n && !failed; i++) {
+			r = &c->rec[i];
+			if (ingest_keep(p->ing, &r->l, r->k, &r->d, &r->v) == -1)
+				failed = 1;
+		}
+		last = c->last;
+		pthread_mutex_lock(&p->mu);
+		p->rd = (p->rd + 1) % PIPE_CHUNKS;
+		p->full--;
+		if (failed)
+			p->stop = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_join(t, NULL);
+	*done = p->done;
+	if (failed || p->rc == -1)
+		return -1;
+	return p->rc;
+}
