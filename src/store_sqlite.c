@@ -253,6 +253,7 @@ sq_close(struct store *st)
 		sqlite3_finalize(sq->st[i]);
 	sq_read_close(sq);
 	sq_reclass_close(sq);
+	sq_live_close(sq);
 	if (sq->db != NULL) {
 		if (!st->readonly) {
 			/* a quiet moment: fold the WAL back, keep the files */
@@ -503,7 +504,7 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 {
 	struct sq	*sq;
 	struct stat	 sb;
-	int		 flags, rc, version, empty, i, persist = 1;
+	int		 flags, rc, version, empty, i, live, persist = 1;
 
 	if (mode == STORE_RO) {
 		if (stat(path, &sb) == -1)
@@ -544,6 +545,10 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 		if (sq_exec_tx(st, schema_sql, views_sql) == -1)
 			return -1;
 	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, &version) == -1)
+		return -1;
+	/* the live view's tables, once (no write lock needed after that) */
+	if ((live = sq_live_tables(st)) == -1 ||
+	    (live == 0 && sq_exec_tx(st, alerts_sql, NULL) == -1))
 		return -1;
 
 	for (i = 0; i < SQ_MAX; i++) {
@@ -1150,4 +1155,10 @@ const struct store_backend store_backend_sqlite = {
 	.daily_tidy = sq_daily_tidy,
 	.unrecognised_get = sq_unrecognised_get,
 	.unrecognised_set = sq_unrecognised_set,
+	.hourly_add = sq_hourly_add,
+	.hourly_sum = sq_hourly_sum,
+	.alert_add = sq_alert_add,
+	.alert_list = sq_alert_list,
+	.line_totals = sq_line_totals,
+	.gap_count = sq_gap_count,
 };
