@@ -1073,6 +1073,23 @@ cut_points(size_t step)
 	return cuts;
 }
 
+/* Does the corpus from line 'from' on hold a delivery or an expiry? */
+static int
+rows_after(size_t from)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
+	struct delivery		 d;
+	enum line_kind		 k;
+	size_t			 i;
+
+	for (i = from; i < nlines; i++) {
+		k = parse_line(&ctx, lines[i], strlen(lines[i]), &d);
+		if (k == LINE_DELIVERY || k == LINE_EXPIRED)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 note_cut(struct str *b, size_t cut)
 {
@@ -1204,7 +1221,12 @@ crash_at(size_t cut, const char *want)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	assert_int_equal(stat(wal, &sb), 0);
-	assert_true(sb.st_size > 0);	/* the batch had reached the file */
+	/*
+	 * The batch had reached the file (a batch of a few lines at the end of
+	 * the corpus fits in the 4 cached pages: nothing spills to check).
+	 */
+	if (nlines - cut >= 31 && rows_after(cut) && sb.st_size == 0)
+		fail_msg("cut %zu of %zu: the batch never reached the WAL", cut, nlines);
 
 	check_sound(path);
 	after = snapshot(path);
