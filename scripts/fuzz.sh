@@ -97,7 +97,9 @@ common="$top/src/tz.c $top/src/util.c $top/src/log.c"
 for t in $targets; do
 	case $t in
 	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
-	    $top/src/parse_hurricane.c $top/src/classify.c $common" ;;
+	    $top/src/parse_hurricane.c $top/src/classify.c $top/src/classify_table.c
+	    $top/src/classify_scan.c $top/src/classify_oprules.c
+	    $top/src/classify_trace.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
 	*)
 		echo "fuzz.sh: unknown target $t" >&2
