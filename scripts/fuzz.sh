@@ -99,7 +99,7 @@ for t in $targets; do
 	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
 	    $top/src/parse_hurricane.c $top/src/classify.c $top/src/classify_table.c
 	    $top/src/classify_scan.c $top/src/classify_oprules.c
-	    $top/src/classify_trace.c $common" ;;
+	    $top/src/classify_trace.c $top/src/conf.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
 	*)
 		echo "fuzz.sh: unknown target $t" >&2
