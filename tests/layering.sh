@@ -75,32 +75,32 @@ breach() {
 }
 
 # ---- 1, 2: the backends' libraries ----
+# Print "file:line:text" of each line of file (in dir) that matches re,
+# after what; returns 0 when one does.
+found() {
+	grep -n -E "$3" "$2/$1" | sed "s|^|$1:|" |
+	    while IFS= read -r l; do echo "layering: $4: $l"; done | grep .
+}
+ident='(^|[^A-Za-z0-9_])'
+end='([^A-Za-z0-9_]|$)'
 for f in "$src"/*.c "$src"/*.h; do
 	b=${f##*/}
 	case $b in
 	store_sqlite*) ;;
 	*)
-		grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"store_sqlite[^"]*\.h"' "$f" |
-		    sed "s|^|$b:|" | while IFS= read -r l; do
-			echo "layering: the SQLite backend's header outside it: $l"
-		done | grep . && fail=1
-		grep -n -E '#[[:space:]]*include[[:space:]]*<sqlite3\.h>|(^|[^A-Za-z0-9_])(sqlite3(_[A-Za-z0-9_]+)?|SQLITE_[A-Z0-9_]+)([^A-Za-z0-9_]|$)' "$tmp/$b" |
-		    sed "s|^|$b:|" | while IFS= read -r l; do
-			echo "layering: SQLite outside store_sqlite*: $l"
-		done | grep . && fail=1
+		found "$b" "$src" '^[[:space:]]*#[[:space:]]*include[[:space:]]*"store_sqlite[^"]*\.h"' \
+		    "the SQLite backend's header outside it" && fail=1
+		found "$b" "$tmp" "#[[:space:]]*include[[:space:]]*<sqlite3\\.h>|$ident(sqlite3(_[A-Za-z0-9_]+)?|SQLITE_[A-Z0-9_]+)$end" \
+		    "SQLite outside store_sqlite*" && fail=1
 		;;
 	esac
 	case $b in
 	store_pg*) ;;
 	*)
-		grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"store_pg[^"]*\.h"' "$f" |
-		    sed "s|^|$b:|" | while IFS= read -r l; do
-			echo "layering: the PostgreSQL backend's header outside it: $l"
-		done | grep . && fail=1
-		grep -n -E '#[[:space:]]*include[[:space:]]*<libpq-fe\.h>|(^|[^A-Za-z0-9_])(PGconn|PGresult|PQ[a-z][A-Za-z0-9_]*|PGRES_[A-Z_]+)([^A-Za-z0-9_]|$)' "$tmp/$b" |
-		    sed "s|^|$b:|" | while IFS= read -r l; do
-			echo "layering: libpq outside store_pg*: $l"
-		done | grep . && fail=1
+		found "$b" "$src" '^[[:space:]]*#[[:space:]]*include[[:space:]]*"store_pg[^"]*\.h"' \
+		    "the PostgreSQL backend's header outside it" && fail=1
+		found "$b" "$tmp" "#[[:space:]]*include[[:space:]]*<libpq-fe\\.h>|$ident(PGconn|PGresult|PQ[a-z][A-Za-z0-9_]*|PGRES_[A-Z_]+)$end" \
+		    "libpq outside store_pg*" && fail=1
 		;;
 	esac
 done
