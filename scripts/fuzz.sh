@@ -4,7 +4,7 @@
 #
 # usage: scripts/fuzz.sh [SECONDS]	(per target; default 60)
 #
-# Builds fuzz_parse, fuzz_conf and fuzz_rules with clang
+# Builds fuzz_parse, fuzz_conf, fuzz_rules and fuzz_http with clang
 # (-fsanitize=fuzzer,address,undefined) from the sources in src/, seeds
 # them from tests/data and fuzz/seeds, runs each for SECONDS, merges what
 # they found into a corpus kept in the work directory, and prints the
@@ -17,7 +17,7 @@
 #   FUZZ_DIR            work directory (build, corpus, artifacts, logs);
 #                       default ${TMPDIR:-/tmp}/bouncewatch-fuzz
 #   FUZZ_CC             compiler (default clang)
-#   FUZZ_TARGETS        targets to run (default "parse conf rules")
+#   FUZZ_TARGETS        targets to run (default "parse conf rules http")
 #   FUZZ_TIMEOUT        seconds one input may take (default 10)
 #   FUZZ_PARSE_MAX_LEN  longest input for fuzz_parse (default 8192)
 #   FUZZ_FLAGS          more libFuzzer flags for every target
@@ -42,7 +42,7 @@ case $secs in
 esac
 work=${FUZZ_DIR:-${TMPDIR:-/tmp}/bouncewatch-fuzz}
 cc=${FUZZ_CC:-clang}
-targets=${FUZZ_TARGETS:-parse conf rules}
+targets=${FUZZ_TARGETS:-parse conf rules http}
 timeout=${FUZZ_TIMEOUT:-10}
 parse_max_len=${FUZZ_PARSE_MAX_LEN:-8192}
 extra=${FUZZ_FLAGS:-}
@@ -95,12 +95,14 @@ pcre_cflags=$(pkg-config --cflags libpcre2-8) &&
 }
 common="$top/src/tz.c $top/src/util.c $top/src/log.c"
 for t in $targets; do
+	libs=
 	case $t in
 	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
 	    $top/src/parse_hurricane.c $top/src/classify.c $top/src/classify_table.c
 	    $top/src/classify_scan.c $top/src/classify_oprules.c
 	    $top/src/classify_trace.c $top/src/conf.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
+	http) srcs="$top/src/httpd.c $common" libs=-lev ;;
 	*)
 		echo "fuzz.sh: unknown target $t" >&2
 		exit 2
@@ -109,13 +111,13 @@ for t in $targets; do
 	echo "== build fuzz_$t"
 	# shellcheck disable=SC2086
 	$cc $flags $pcre_cflags -I"$cfg" -I"$cfg/src" -I"$top/src" \
-	    -o "$work/bin/fuzz_$t" "$top/fuzz/fuzz_$t.c" $srcs $pcre_libs || exit 2
+	    -o "$work/bin/fuzz_$t" "$top/fuzz/fuzz_$t.c" $srcs $pcre_libs $libs || exit 2
 done
 
 # ---- seeds ----
 seeds=$work/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/parse" "$seeds/conf" "$seeds/rules"
+mkdir -p "$seeds/parse" "$seeds/conf" "$seeds/rules" "$seeds/http"
 data=$top/tests/data
 # one file per log line
 {
@@ -141,6 +143,7 @@ for f in "$top/etc/bouncewatch.conf" "$top/etc/bouncewatch.conf.in"; do
 	[ -f "$f" ] && cp "$f" "$seeds/conf/"
 done
 cp "$top/fuzz/seeds/rules/"* "$seeds/rules/"
+cp "$top/fuzz/seeds/http/"* "$seeds/http/"
 
 # ---- run ----
 # A blow-up is one input's work growing without bound: a single allocation

@@ -26,6 +26,7 @@ static const struct {
 	{ "prune", cli_prune, "delete failure detail older than N days" },
 	{ "reclassify", cli_reclassify, "apply today's rules again to stored failures" },
 	{ "status", cli_status, "each source's state and the database's (exit 0, 1, 2)" },
+	{ "metrics", cli_metrics, "print the counters for Prometheus, once" },
 	{ "help", NULL, "help on a command: bouncewatch help COMMAND" },
 };
 

@@ -20,6 +20,7 @@ int	cli_prune(int, char **);
 int	cli_suppressions(int, char **);
 int	cli_reclassify(int, char **);
 int	cli_status(int, char **);
+int	cli_metrics(int, char **);
 
 /*
  * The configuration: the file named by bouncewatch -c (BOUNCEWATCH_CONF),

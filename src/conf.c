@@ -106,6 +106,8 @@ static int conf_set_user(struct conf *, const struct conf_entry *, char *, int,
     char **);
 static int conf_set_report_to(struct conf *, const struct conf_entry *, char *,
     int, char **);
+static int conf_set_rate_jump(struct conf *, const struct conf_entry *, char *,
+    int, char **);
 
 static int conf_set_journal_match(struct conf *, const struct conf_entry *,
     char *, int, char **);
@@ -168,6 +170,25 @@ const struct conf_entry conf_table[] = {
 	  .offset = CONF_AT(queue_lifetime_s) },
 	{ .name = "metrics_listen", .type = CONF_STRING,
 	  .offset = CONF_AT(metrics_listen), .set = conf_set_metrics_listen },
+	{ .name = "metrics_domains", .type = CONF_INTEGER, .min = 0, .max = 1000,
+	  .def = "20", .offset = CONF_AT(metrics_domains) },
+	{ .name = "alert_command", .type = CONF_PATH,
+	  .offset = CONF_AT(alert_command) },
+	{ .name = "alert_to", .type = CONF_STRING, .offset = CONF_AT(alert_to),
+	  .set = conf_set_report_to },
+	{ .name = "alert_min_failures", .type = CONF_INTEGER, .min = 1,
+	  .max = 1000000, .def = "20", .offset = CONF_AT(alert_min_failures) },
+	{ .name = "alert_window", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 24 * CONF_HOUR, .unit = 1000, .def = "15min",
+	  .offset = CONF_AT(alert_window_s) },
+	{ .name = "alert_rate_jump", .type = CONF_STRING, .def = "2x+10",
+	  .offset = CONF_AT(alert_rate_jump), .set = conf_set_rate_jump },
+	{ .name = "alert_repeat", .type = CONF_DURATION, .min = 60 * 1000LL,
+	  .max = 30 * 24 * CONF_HOUR, .unit = 1000, .def = "6h",
+	  .offset = CONF_AT(alert_repeat_s) },
+	{ .name = "alert_timeout", .type = CONF_DURATION, .min = 1000,
+	  .max = CONF_HOUR, .unit = 1000, .def = "30s",
+	  .offset = CONF_AT(alert_timeout_s) },
 	{ .name = NULL }
 };
 
@@ -532,7 +553,31 @@ conf_set_report_to(struct conf *c, const struct conf_entry *ce, char *v,
 		*cause = xasprintf("%s: \"%s\" is not a mail address", ce->name, v);
 		return -1;
 	}
-	conf_set_str(&c->report_to, v);
+	conf_set_str((char **)conf_field(c, ce), v);
+	return 0;
+}
+
+/* "FACTORx+POINTS" (2x+10: twice the usual rate and 10 points more), or off. */
+static int
+conf_set_rate_jump(struct conf *c, const struct conf_entry *ce, char *v,
+    int line, char **cause)
+{
+	char	 f[16], p[16], x;
+	long	 factor, points;
+
+	(void)line;
+	if (strcmp(v, "off") == 0)
+		factor = points = 0;
+	else if (sscanf(v, "%15[0-9]x+%15[0-9]%c", f, p, &x) != 2 ||
+	    util_parse_long(f, 1, 100, &factor) == -1 ||
+	    util_parse_long(p, 0, 100, &points) == -1) {
+		*cause = xasprintf("%s: \"%s\" is not FACTORx+POINTS (1 to 100, "
+		    "0 to 100) or off", ce->name, v);
+		return -1;
+	}
+	conf_set_str(&c->alert_rate_jump, v);
+	c->alert_rate_factor = (int)factor;
+	c->alert_rate_points = (int)points;
 	return 0;
 }
 

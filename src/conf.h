@@ -52,6 +52,16 @@ struct conf {
 	char		*node;		/* this host's name in a fleet */
 	int		 queue_lifetime_s;	/* pending rows older than this expire */
 	char		*metrics_listen;	/* NULL: no metrics endpoint */
+	int		 metrics_domains;
+	char		*alert_command;		/* NULL: none */
+	char		*alert_to;		/* NULL: no mail */
+	int		 alert_min_failures;
+	int		 alert_window_s;
+	char		*alert_rate_jump;	/* as written; parsed into: */
+	int		 alert_rate_factor;	/* 0: off */
+	int		 alert_rate_points;
+	int		 alert_repeat_s;
+	int		 alert_timeout_s;
 };
 
 /* The value types of the table. */

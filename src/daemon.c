@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "ingest.h"
+#include "live.h"
 #include "log.h"
 #include "parse.h"
 #include "source.h"
@@ -56,6 +57,7 @@ struct daemon {
 	struct classifier	*cl;
 	struct parse_ctx	 ctx;
 	struct ingest		*ing;
+	struct live		*live;		/* metrics endpoint, alerts */
 	struct follow		*follows;
 	dev_t			 db_dev;	/* the database file opened */
 	ino_t			 db_ino;
@@ -588,6 +590,12 @@ daemon_reload(struct daemon *d)
 	d->ctx.tz = tz;
 	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
 	store_set_queue_lifetime(d->store, nc->queue_lifetime_s);
+	/* between batches: the metrics may be restored from the database */
+	if (live_reload(d->live, nc, &cause) == -1) {
+		log_warnx("%s: metrics and alerts keep their settings", cause);
+		free(cause);
+		cause = NULL;
+	}
 	/* drop logs no longer configured, add new ones */
 	for (pp = &d->follows; (f = *pp) != NULL; ) {
 		if (f->journal) {	/* journal settings take a restart */
@@ -625,6 +633,7 @@ daemon_reload(struct daemon *d)
 		daemon_watch(d, f, 1);
 		log_info("%s: now followed", f->src->name);
 	}
+	live_sources_changed(d->live);
 	/* reopen: look at every name again */
 	for (f = d->follows; f != NULL; f = f->next)
 		if (f->src->ops->poll(f->src, 1) == -1) {
@@ -643,7 +652,7 @@ daemon_new(struct conf *conf, int *exit_code)
 	struct daemon	*d = xcalloc(1, sizeof(*d));
 	struct follow	**tailp = &d->follows, *f;
 	enum store_err	 why;
-	char		 err[1024];
+	char		 err[1024], *cause = NULL;
 	struct stat	 sb;
 	int		 i;
 
@@ -712,6 +721,14 @@ daemon_new(struct conf *conf, int *exit_code)
 		}
 		*tailp = f;
 	}
+	if ((d->live = live_new(d->loop, conf, d->store, d->ing, &d->ctx,
+	    &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+		*exit_code = DAEMON_EX_CONFIG;
+		daemon_free(d);
+		return NULL;
+	}
 
 	ev_timer_init(&d->commit_w, on_commit, 0., 0.);
 	d->commit_w.data = d;
@@ -771,6 +788,7 @@ daemon_free(struct daemon *d)
 		daemon_watch(d, f, 0);
 		free(f);
 	}
+	live_free(d->live);
 	ingest_free(d->ing);		/* rolls back, closes the sources */
 	store_close(d->store);
 	classify_free(d->cl);

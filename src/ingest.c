@@ -28,6 +28,7 @@ struct ingest {
 	struct source			*sources;
 	int				(*precommit)(void *);
 	void				*precommit_arg;
+	struct ingest_watch		 watch;
 	uint64_t			 pending;
 	int				 stalled;
 	int				 episode;	/* a stall not yet ended by a commit */
@@ -86,6 +87,15 @@ ingest_set_precommit(struct ingest *ing, int (*fn)(void *), void *arg)
 {
 	ing->precommit = fn;
 	ing->precommit_arg = arg;
+}
+
+void
+ingest_set_watch(struct ingest *ing, const struct ingest_watch *w)
+{
+	if (w != NULL)
+		ing->watch = *w;
+	else
+		memset(&ing->watch, 0, sizeof(ing->watch));
 }
 
 void
@@ -161,8 +171,8 @@ ingest_judge(struct ingest *ing, enum line_kind k, const struct delivery *d,
 
 /* The second stage: the store or the sink. */
 int
-ingest_keep(struct ingest *ing, const struct source_line *l, enum line_kind k,
-    const struct delivery *d, const struct verdict *v)
+ingest_keep(struct ingest *ing, struct source *s, const struct source_line *l,
+    enum line_kind k, const struct delivery *d, const struct verdict *v)
 {
 	if (ing->sink.add != NULL) {
 		if (k != LINE_DELIVERY && k != LINE_EXPIRED)
@@ -172,18 +182,20 @@ ingest_keep(struct ingest *ing, const struct source_line *l, enum line_kind k,
 	if (ingest_tx(ing) == -1 || store_add(ing->st, l->id, l->offset, k, d, v) == -1)
 		return -1;
 	ing->pending++;
+	if (ing->watch.line != NULL)
+		ing->watch.line(ing->watch.arg, s, k, d, v);
 	return 0;
 }
 
 /* parse -> classify -> store or sink */
 static int
-ingest_verdict(struct ingest *ing, const struct source_line *l, enum line_kind k,
-    const struct delivery *d)
+ingest_verdict(struct ingest *ing, struct source *s, const struct source_line *l,
+    enum line_kind k, const struct delivery *d)
 {
 	struct verdict	 v;
 
 	ingest_judge(ing, k, d, &v);
-	return ingest_keep(ing, l, k, d, &v);
+	return ingest_keep(ing, s, l, k, d, &v);
 }
 
 int
@@ -193,7 +205,7 @@ ingest_line(struct ingest *ing, struct source *s, const struct source_line *l)
 	enum line_kind	 k;
 
 	k = ingest_parse(ing, s, l, &d);
-	return ingest_verdict(ing, l, k, &d);
+	return ingest_verdict(ing, s, l, k, &d);
 }
 
 int
@@ -207,7 +219,7 @@ ingest_reply(struct ingest *ing, const char *text, size_t len)
 	l.len = len;
 	ing->n.lines++;
 	parse_reply(text, len, &d);
-	return ingest_verdict(ing, &l, LINE_DELIVERY, &d);
+	return ingest_verdict(ing, NULL, &l, LINE_DELIVERY, &d);
 }
 
 int
@@ -258,12 +270,15 @@ ingest_rollback(struct ingest *ing)
 	ing->pending = 0;
 	for (s = ing->sources; s != NULL; s = s->next)
 		s->ops->rewind(s);
+	if (ing->watch.rolled_back != NULL)
+		ing->watch.rolled_back(ing->watch.arg);
 }
 
 int
 ingest_commit(struct ingest *ing)
 {
 	struct source	*s;
+	double		 t0;
 
 	if (!ingest_in_tx(ing))
 		return 0;
@@ -271,6 +286,7 @@ ingest_commit(struct ingest *ing)
 		ingest_rollback(ing);
 		return -2;
 	}
+	t0 = ingest_clock();
 	for (s = ing->sources; s != NULL; s = s->next)
 		if (s->ops->save(s) == -1)
 			return -1;
@@ -280,6 +296,8 @@ ingest_commit(struct ingest *ing)
 	ing->n.commits++;
 	for (s = ing->sources; s != NULL; s = s->next)
 		s->ops->committed(s);
+	if (ing->watch.committed != NULL)
+		ing->watch.committed(ing->watch.arg, ingest_clock() - t0);
 	if (ing->episode) {
 		ing->episode = 0;
 		ing->stalled = 0;

@@ -48,6 +48,20 @@ struct source	*ingest_sources(struct ingest *);
 /* Called before every commit: non-zero refuses it (see ingest_commit). */
 void		 ingest_set_precommit(struct ingest *, int (*)(void *), void *);
 
+/*
+ * Who watches the batches (the daemon's metrics and alerts): every line
+ * that went into the open transaction, and how the transaction ended.
+ */
+struct ingest_watch {
+	void	(*line)(void *, struct source *, enum line_kind,
+		    const struct delivery *, const struct verdict *);
+	/* Committed; seconds it took (saving the positions included). */
+	void	(*committed)(void *, double seconds);
+	void	(*rolled_back)(void *);
+	void	*arg;
+};
+void		 ingest_set_watch(struct ingest *, const struct ingest_watch *);
+
 /* One line of a source through the pipeline: 0, or -1 (database error). */
 int		 ingest_line(struct ingest *, struct source *, const struct source_line *);
 /*
@@ -60,8 +74,9 @@ enum line_kind	 ingest_parse(struct ingest *, struct source *,
 		    const struct source_line *, struct delivery *);
 void		 ingest_judge(struct ingest *, enum line_kind,
 		    const struct delivery *, struct verdict *);
-int		 ingest_keep(struct ingest *, const struct source_line *,
-		    enum line_kind, const struct delivery *, const struct verdict *);
+int		 ingest_keep(struct ingest *, struct source *,
+		    const struct source_line *, enum line_kind,
+		    const struct delivery *, const struct verdict *);
 /* A reply text alone (classify --reply): a delivery that failed with it. */
 int		 ingest_reply(struct ingest *, const char *, size_t);
 /*

@@ -243,7 +243,7 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 		c = &p->chunk[p->rd];
 		for (i = 0; i < c->n && !failed; i++) {
 			r = &c->rec[i];
-			if (ingest_keep(p->ing, &r->l, r->k, &r->d, &r->v) == -1)
+			if (ingest_keep(p->ing, NULL, &r->l, r->k, &r->d, &r->v) == -1)
 				failed = 1;
 		}
 		last = c->last;

@@ -505,7 +505,11 @@ int
 store_gap(struct store *st, int64_t source_id, uint64_t from, uint64_t to,
     const char *reason)
 {
-	return st->be->gap_add(st, (int64_t)time(NULL), source_id, from, to, reason);
+	if (st->be->gap_add(st, (int64_t)time(NULL), source_id, from, to, reason) == -1)
+		return -1;
+	if (st->watch.gap != NULL)
+		st->watch.gap(st->watch.arg);
+	return 0;
 }
 
 /* ---- maintenance ---- */

@@ -287,6 +287,47 @@ int	store_suppression_list(struct store *, int64_t since,
 	    store_suppression_cb, void *);
 
 /*
+ * The live view of bouncewatchd (sql/alerts.sql): the metrics and the
+ * alerts.  A watcher is told of every daily counter the writer adds and
+ * of every gap, inside the transaction (the caller keeps them until the
+ * commit).
+ */
+struct store_watch {
+	void	(*count)(void *, int64_t domain_id, int cls, int reason,
+		    int64_t n);
+	void	(*gap)(void *);
+	void	*arg;
+};
+void	store_set_watch(struct store *, const struct store_watch *);
+/*
+ * Attempts and failures (permanent, temporary) of the hours h0..h1
+ * (seconds / 3600 of log time): the writer keeps them with every batch.
+ */
+int	store_hourly_sum(struct store *, int64_t h0, int64_t h1,
+	    int64_t *attempts, int64_t *failures);
+
+/* An alert raised (the alert table; v_alerts). */
+struct store_alert {
+	int64_t		 time;
+	const char	*condition;
+	const char	*domain;
+	const char	*reason;
+	const char	*cls;
+	int64_t		 count;
+	int		 window;
+	double		 baseline;
+	const char	*document;
+};
+typedef int	(*store_alert_cb)(const struct store_alert *, void *);
+/* Record an alert: in the open batch, or in a transaction of its own. */
+int	store_alert_add(struct store *, const struct store_alert *);
+/* The alerts raised at or after since, oldest first. */
+int	store_alert_list(struct store *, int64_t since, store_alert_cb, void *);
+/* Lines read by kind, over every source; gaps recorded. */
+int	store_line_totals(struct store *, int64_t by_kind[LINE_KIND_MAX]);
+int	store_gap_count(struct store *, int64_t *);
+
+/*
  * SQLite only: run one statement on the store's own connection and give
  * the first column of its first row (0 when none).  For tuning and tests
  * (PRAGMA cache_size, max_page_count); -1 on error or another backend.

@@ -94,6 +94,15 @@ struct store_islot {
 	size_t		 len;
 };
 
+/* Delivery attempts and failures of one hour of log time, in a batch. */
+struct store_hour {
+	int64_t		 hour;		/* seconds since the epoch / 3600 */
+	int64_t		 attempts;
+	int64_t		 failures;	/* permanent and temporary */
+};
+
+#define STORE_HOURS	8	/* distinct hours per batch, flushed when full */
+
 struct store_backend;
 
 struct store {
@@ -139,6 +148,9 @@ struct store {
 	struct hash	 sset;
 	int		 sset_stale;	/* reload at next begin */
 	int		 sset_full;	/* too many: ask the database every time */
+	struct store_watch watch;	/* the live view (store_live.c) */
+	struct store_hour hours[STORE_HOURS];	/* the batch's hourly totals */
+	size_t		 nhours;
 };
 
 typedef int	(*store_qid_cb)(int64_t host_id, const char *, size_t, void *);
@@ -325,6 +337,16 @@ struct store_backend {
 		    struct store_supp *);
 	int	(*suppress_set)(struct store *, int64_t domain_id, struct span local,
 		    const struct store_supp *);
+	/* the live view (sql/alerts.sql) */
+	int	(*hourly_add)(struct store *, int64_t hour, int64_t attempts,
+		    int64_t failures);
+	int	(*hourly_sum)(struct store *, int64_t h0, int64_t h1,
+		    int64_t *attempts, int64_t *failures);
+	int	(*alert_add)(struct store *, const struct store_alert *);
+	int	(*alert_list)(struct store *, int64_t since, store_alert_cb,
+		    void *);
+	int	(*line_totals)(struct store *, int64_t *by_kind);
+	int	(*gap_count)(struct store *, int64_t *);
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -341,6 +363,12 @@ int64_t	store_diag_hash(const char *, size_t);
 char	*store_range_hosts(const struct store_range *);
 /* "YYYY-MM-DD" of a counter's day key. */
 void	store_day_text(int32_t key, char *buf);
+
+/* store_live.c: the writer's hourly totals (sql/alerts.sql). */
+int	store_hour_note(struct store *, int64_t time, int failed);
+int	store_hours_flush(struct store *);
+/* reclassify: a failure row of that time moved from class old to new. */
+int	store_hour_move(struct store *, int64_t time, int old, int new);
 
 /* store_write.c: the writer's batch, flushed at commit, dropped at rollback. */
 int	store_write_init(struct store *);

@@ -222,6 +222,20 @@ pg_cmd(struct store *st, PGconn *conn, const char *sql, const char *what)
 	return pg_ok(st, conn, PQexec(conn, sql), PGRES_COMMAND_OK, what);
 }
 
+/* A statement with text parameters and no rows; -1 recorded. */
+int
+pg_cmd_params(struct store *st, const char *sql, int n, const char *const *vals,
+    const char *what)
+{
+	PGresult	*r;
+
+	if ((r = pg_exec(st, PG(st)->c, sql, n, vals, NULL, NULL, PGRES_COMMAND_OK,
+	    what)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
 /* ---- connections ---- */
 
 /* The conninfo's own settings win over these defaults. */
@@ -542,6 +556,9 @@ pg_temp(struct store *st)
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_daily (day date, domain_id bigint,"
 	    " class_id smallint, reason_id smallint, host_id bigint, instance_id bigint,"
 	    " n bigint) ON COMMIT DELETE ROWS;"
+	    "CREATE TEMP TABLE IF NOT EXISTS bw_supp (seq bigint, put boolean,"
+	    " domain_id bigint, local text, reason smallint, time bigint,"
+	    " failure_id bigint) ON COMMIT DELETE ROWS;"
 	    "CREATE TEMP TABLE IF NOT EXISTS bw_unrec (normalized text, n bigint,"
 	    " first_seen bigint, last_seen bigint, example text, example_domain text)"
 	    " ON COMMIT DELETE ROWS", "staging tables") == -1)
@@ -882,4 +899,16 @@ const struct store_backend store_backend_pg = {
 	.failure_text = pg_failure_text,
 	.exec = NULL,
 	.set_node = pg_set_node,
+	.suppression_list = pg_suppression_list,
+	.suppress_put = pg_suppress_put,
+	.suppress_del = pg_suppress_del,
+	.suppress_keys = pg_suppress_keys,
+	.suppress_rows = pg_suppress_rows,
+	.suppress_get = pg_suppress_get,
+	.suppress_set = pg_suppress_set,
+	.reclass_rows = pg_reclass_rows,
+	.failure_reclass = pg_failure_reclass,
+	.daily_tidy = pg_daily_tidy,
+	.unrecognised_get = pg_unrecognised_get,
+	.unrecognised_set = pg_unrecognised_set,
 };

@@ -8,14 +8,17 @@
 #ifndef BW_STORE_PG_H
 #define BW_STORE_PG_H
 
+#include <inttypes.h>
+
 #include <libpq-fe.h>
 
 #include "store_backend.h"
 
-#define PG_SCHEMA_VERSION	2
+#define PG_SCHEMA_VERSION	4
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
 #define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
 #define PG_QID_MAX		200		/* bytes of a queue id kept */
+#define PG_NAME_MAX		1024		/* bytes of a name kept (btree keys) */
 
 /* A growing byte buffer (COPY data, SQL text, sanitised strings). */
 struct pgbuf {
@@ -31,6 +34,16 @@ struct pg_unrec {
 	char		*domain;
 	int64_t		 n;
 	int64_t		 first, last;
+};
+
+/* A suppression put or delete of the batch, applied at commit in order. */
+struct pg_sop {
+	int64_t		 domain_id;
+	char		*local;
+	int64_t		 time;
+	int64_t		 failure_id;
+	int		 reason;
+	int		 put;		/* 0: delete if not later */
 };
 
 /* A failure row in the COPY buffer. */
@@ -87,6 +100,8 @@ struct pg {
 	size_t		 ncnt, cntcap;
 	struct store_dayspan *spans;
 	size_t		 nspans, spancap;
+	struct pg_sop	*sop;		/* suppressions of the batch */
+	size_t		 nsop, sopcap;
 	struct pg_unrec	*unrec;
 	size_t		 nunrec, unreccap;
 	struct hash	 unrecmap;
@@ -106,6 +121,10 @@ PGresult *pg_exec(struct store *, PGconn *, const char *sql, int n,
 	    const char *const *vals, const int *lens, const int *fmts,
 	    ExecStatusType, const char *what);
 int	 pg_cmd(struct store *, PGconn *, const char *sql, const char *what);
+int	 pg_cmd_params(struct store *, const char *sql, int n,
+	    const char *const *vals, const char *what);
+/* An int64 as a statement's text parameter, in buf (char[24]). */
+#define PG_I64(buf, v)	(snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
 int	 pg_node_find(struct store *);	/* the node's id, if it exists */
 int	 pg_node(struct store *);	/* and its lock, before its writes */
 void	 pg_buf_add(struct pgbuf *, const void *, size_t);
@@ -136,6 +155,7 @@ int	 pg_pending_expire(struct store *, int64_t);
 int	 pg_expire_copy(struct store *, int64_t, const struct store_expiry *,
 	    int64_t *, int64_t *);
 int	 pg_write_flush(struct store *);	/* everything, at commit */
+int	 pg_flush_counters(struct store *);	/* the counters, before */
 void	 pg_write_committed(struct pg *);	/* then, once committed */
 void	 pg_write_drop(struct pg *);		/* the batch, at rollback */
 
@@ -144,7 +164,36 @@ int	 pg_flush_pending(struct store *);
 void	 pg_pop_drop(struct pg *);
 void	 pg_write_free(struct pg *);
 
+/* store_pg_suppress.c */
+int	 pg_suppress_put(struct store *, int64_t, struct span, int, int64_t,
+	    int64_t);
+int	 pg_suppress_del(struct store *, int64_t, struct span, int64_t);
+int	 pg_suppress_keys(struct store *, store_skey_cb, void *);
+int	 pg_suppression_list(struct store *, int64_t, store_suppression_cb,
+	    void *);
+int	 pg_flush_suppress(struct store *);
+void	 pg_sop_drop(struct pg *);
+
+/* store_pg_reclass.c */
+int	 pg_reclass_rows(struct store *, const char *, const char *,
+	    store_rrow_cb, void *);
+int	 pg_failure_reclass(struct store *, int64_t, int, int, int64_t,
+	    const char *);
+int	 pg_daily_tidy(struct store *);
+int	 pg_unrecognised_get(struct store *, const char *, int64_t *, int64_t *,
+	    int64_t *);
+int	 pg_unrecognised_set(struct store *, const char *, int64_t, int64_t,
+	    int64_t, struct span, const char *);
+int	 pg_suppress_rows(struct store *, int, store_srow_cb, void *);
+int	 pg_suppress_get(struct store *, int64_t, struct span, struct store_supp *);
+int	 pg_suppress_set(struct store *, int64_t, struct span,
+	    const struct store_supp *);
+
 /* store_pg_read.c */
+typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);
+/* Rows of a query through a cursor, to cb (which may run queries). */
+int	 pg_rows(struct store *, const char *, int, const char *const *,
+	    pg_row_cb, void *, const char *);
 int	 pg_read_begin(struct store *);
 void	 pg_read_end(struct store *);
 int64_t	 pg_name_find(struct store *, enum store_name, const char *);

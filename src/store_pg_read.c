@@ -160,9 +160,7 @@ pg_name_find(struct store *st, enum store_name which, const char *name)
 #define PG_FETCH	10000
 #define PG_FETCH_S	"10000"
 
-typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);
-
-static int
+int
 pg_rows(struct store *st, const char *sql, int n, const char *const *p,
     pg_row_cb cb, void *arg, const char *what)
 {

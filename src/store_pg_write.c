@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "store_pg.h"
+#include "tz.h"
 #include "util.h"
 
-#define PG_NAME_MAX	1024	/* bytes of an interned name kept (btree keys) */
 #define PG_KNOWN_MAX	(1 << 20)	/* interned ids remembered as stored */
 
 /* ---- COPY ---- */
@@ -68,6 +68,16 @@ pg_copy_span(struct pgbuf *b, struct span s, size_t max, char sep)
 	pg_buf_add(b, &sep, 1);
 }
 
+/* The writer's local day of a time, "YYYY-MM-DD" (a static buffer). */
+static const char *
+pg_day(struct store *st, int64_t t)
+{
+	static char	 buf[16];
+
+	tz_day_text(tz_local_day(st->tz, t), buf);
+	return buf;
+}
+
 /* A row of frows: its id, domain and where its line starts. */
 static void
 pg_frow_note(struct pg *pg, int64_t id, int64_t domain, size_t off)
@@ -89,7 +99,8 @@ pg_flush_failures(struct store *st)
 	PG(st)->nfr = 0;
 	return pg_copy(st, "COPY failure (id, time, source_id, \"offset\", host_id,"
 	    " queue_id, local, domain_id, relay_id, status_id, class_id, reason_id,"
-	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id) FROM STDIN",
+	    " reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id, detail, day)"
+	    " FROM STDIN",
 	    &PG(st)->frows, "failure rows");
 }
 
@@ -297,7 +308,12 @@ pg_failure_add(struct store *st, const struct store_frow *f)
 
 		pg_copy_span(b, a, PG_NAME_MAX, '\t');
 	}
-	pg_copy_id(b, f->instance_id, '\n');
+	pg_copy_id(b, f->instance_id, '\t');
+	if (f->detail != NULL)
+		pg_buf_text(b, f->detail, strlen(f->detail), 1);
+	else
+		pg_buf_add(b, "\\N", 2);
+	pg_buf_printf(b, "\t%s\n", pg_day(st, f->time));
 	if (b->n >= PG_COPY_FLUSH && pg_flush_failures(st) == -1)
 		return -1;
 	return id;
@@ -443,6 +459,18 @@ pg_flush_daily(struct store *st)
 	    " DO UPDATE SET n = daily.n + excluded.n", "daily counters");
 }
 
+/* The batch's counters now, not at commit (reclassify's tidy follows). */
+int
+pg_flush_counters(struct store *st)
+{
+	struct pg	*pg = PG(st);
+
+	if (pg_flush_daily(st) == -1)
+		return -1;
+	pg->ncnt = 0;
+	return pg_cmd(st, pg->c, "DELETE FROM bw_daily", "daily counters");
+}
+
 static int
 pg_flush_spans(struct store *st)
 {
@@ -560,7 +588,7 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 	*domain = pg->fr[k].domain;
 	pg_frow_note(pg, id, *domain, b->n);
 	p = pg->tmp.p;
-	for (f = 0; f < 19; f++) {
+	for (f = 0; f < 21; f++) {
 		const char	*q = memchr(p, '\t', (size_t)(pg->tmp.p + len - p));
 
 		if (q == NULL)
@@ -586,6 +614,8 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 		case 10: pg_buf_printf(b, "%d", e->cls); break;
 		case 11: pg_buf_printf(b, "%d", e->reason); break;
 		case 14: pg_buf_printf(b, "%lld", (long long)e->rule_id); break;
+		case 19: pg_buf_add(b, "\\N", 2); break;	/* no detail */
+		case 20: pg_buf_add(b, pg_day(st, e->time), 10); break;
 		case 18:
 			if (e->instance_id == 0)
 				pg_buf_add(b, "\\N", 2);
@@ -594,7 +624,7 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 			break;
 		default: pg_buf_add(b, p, (size_t)(q - p)); break;
 		}
-		pg_buf_add(b, f == 18 ? "\n" : "\t", 1);
+		pg_buf_add(b, f == 20 ? "\n" : "\t", 1);
 		p = q + 1;
 	}
 	*row = id;
@@ -606,8 +636,8 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
     int64_t *row, int64_t *domain)
 {
 	struct pg	*pg = PG(st);
-	char		 num[10][32];
-	const char	*v[10];
+	char		 num[11][32];
+	const char	*v[11];
 	PGresult	*r;
 	int64_t		 id;
 	int		 found, i;
@@ -627,7 +657,8 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 	snprintf(num[7], 32, "%lld", (long long)e->rule_id);
 	snprintf(num[8], 32, "%lld", (long long)failure_id);
 	snprintf(num[9], 32, "%lld", (long long)e->instance_id);
-	for (i = 0; i < 10; i++)
+	snprintf(num[10], 32, "%s", pg_day(st, e->time));
+	for (i = 0; i < 11; i++)
 		v[i] = num[i];
 	if (e->source_id <= 0)
 		v[2] = v[3] = NULL;
@@ -637,10 +668,10 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 		v[9] = NULL;
 	if ((r = pg_exec(st, pg->c, "INSERT INTO failure (id, time, source_id, \"offset\","
 	    " host_id, queue_id, local, domain_id, relay_id, status_id, class_id,"
-	    " reason_id, reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id)"
-	    " SELECT $1, $2, $3, $4, $5, queue_id, local, domain_id, relay_id, 5, $6, $7,"
-	    " reply_id, diagnostic_id, $8, arg1, arg2, arg3, $10 FROM failure WHERE id = $9"
-	    " RETURNING id, domain_id", 10, v, NULL, NULL, PGRES_TUPLES_OK,
+	    " reason_id, reply_id, diagnostic_id, rule_id, arg1, arg2, arg3, instance_id,"
+	    " day) SELECT $1, $2, $3, $4, $5, queue_id, local, domain_id, relay_id, 5, $6,"
+	    " $7, reply_id, diagnostic_id, $8, arg1, arg2, arg3, $10, $11::date"
+	    " FROM failure WHERE id = $9 RETURNING id, domain_id", 11, v, NULL, NULL, PGRES_TUPLES_OK,
 	    "expired")) == NULL)
 		return -1;
 	found = PQntuples(r) == 1;
@@ -677,7 +708,7 @@ pg_write_flush(struct store *st)
 {
 	if (pg_flush_names(st) == -1 || pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
 	    pg_flush_daily(st) == -1 || pg_flush_spans(st) == -1 ||
-	    pg_flush_unrecognised(st) == -1)
+	    pg_flush_unrecognised(st) == -1 || pg_flush_suppress(st) == -1)
 		return -1;
 	return 0;
 }
@@ -693,6 +724,7 @@ pg_write_drop(struct pg *pg)
 	pg->frows_first = 0;
 	pg->nfr = 0;
 	pg_pop_drop(pg);
+	pg_sop_drop(pg);
 	pg->ncnt = 0;
 	pg->nspans = 0;
 	for (i = 0; i < pg->nunrec; i++) {
@@ -712,6 +744,7 @@ pg_write_free(struct pg *pg)
 	hash_free(&pg->namemap);
 	hash_free(&pg->known);
 	free(pg->pop);
+	free(pg->sop);
 	hash_free(&pg->popmap);
 	hash_free(&pg->pqids);
 	free(pg->frows.p);

@@ -27,6 +27,7 @@
 /* One row whose verdict changed. */
 struct rc_change {
 	int64_t		 id;
+	int64_t		 time;		/* the row's, for the hourly totals */
 	const char	*rule;		/* the classifier's: lives as long as it */
 	char		*detail;	/* NULL: none */
 	struct store_counter old, new;	/* n: -1 and +1 */
@@ -176,6 +177,7 @@ store_reclass_row(const struct store_rrow *r, void *arg)
 	c = &rc->ch[rc->nch++];
 	memset(c, 0, sizeof(*c));
 	c->id = r->id;
+	c->time = r->time;
 	c->rule = v.rule;
 	c->detail = dt != NULL ? xstrdup(dt) : NULL;
 	c->old.day = c->new.day = day;
@@ -259,6 +261,11 @@ store_reclass_counters(struct rc *rc)
 	free(k);
 	if (ret == -1)
 		return -1;
+	/* a row that starts or stops being a failure moves its hour's count */
+	for (i = 0; i < rc->nch; i++)
+		if (store_hour_move(rc->st, rc->ch[i].time,
+		    rc->ch[i].old.cls, rc->ch[i].new.cls) == -1)
+			return -1;
 	return rc->st->be->daily_tidy(rc->st);
 }
 

@@ -720,4 +720,10 @@ const struct store_backend store_backend_sqlite = {
 	.daily_tidy = sq_daily_tidy,
 	.unrecognised_get = sq_unrecognised_get,
 	.unrecognised_set = sq_unrecognised_set,
+	.hourly_add = sq_hourly_add,
+	.hourly_sum = sq_hourly_sum,
+	.alert_add = sq_alert_add,
+	.alert_list = sq_alert_list,
+	.line_totals = sq_line_totals,
+	.gap_count = sq_gap_count,
 };

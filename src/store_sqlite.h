@@ -66,12 +66,24 @@ enum sq_read {
 
 /* reclassify's statements (store_sqlite_reclass.c), prepared at first use */
 #define SQ_RECLASS_MAX	10
+/* The live view's statements (store_sqlite_live.c), prepared at first use. */
+enum sq_live {
+	SL_HOURLY_ADD,
+	SL_HOURLY_SUM,
+	SL_ALERT_ADD,
+	SL_ALERT_LIST,
+	SL_LINE_TOTALS,
+	SL_GAP_COUNT,
+	SL_HAS_ALERTS,
+	SL_MAX
+};
 
 struct sq {
 	sqlite3		*db;
 	sqlite3_stmt	*st[SQ_MAX];
 	sqlite3_stmt	*rd[SR_MAX];
 	sqlite3_stmt	*rc[SQ_RECLASS_MAX];
+	sqlite3_stmt	*live[SL_MAX];
 };
 
 #define SQ(st)	((struct sq *)(st)->bd)
@@ -130,5 +142,14 @@ int	sq_suppress_rows(struct store *, int, store_srow_cb, void *);
 int	sq_suppress_get(struct store *, int64_t, struct span, struct store_supp *);
 int	sq_suppress_set(struct store *, int64_t, struct span,
 	    const struct store_supp *);
+/* store_sqlite_live.c */
+void	sq_live_close(struct sq *);
+int	sq_live_tables(struct store *);
+int	sq_hourly_add(struct store *, int64_t, int64_t, int64_t);
+int	sq_hourly_sum(struct store *, int64_t, int64_t, int64_t *, int64_t *);
+int	sq_alert_add(struct store *, const struct store_alert *);
+int	sq_alert_list(struct store *, int64_t, store_alert_cb, void *);
+int	sq_line_totals(struct store *, int64_t *);
+int	sq_gap_count(struct store *, int64_t *);
 
 #endif

@@ -83,6 +83,7 @@ sq_close(struct store *st)
 		sqlite3_finalize(sq->st[i]);
 	sq_read_close(sq);
 	sq_reclass_close(sq);
+	sq_live_close(sq);
 	if (sq->db != NULL) {
 		if (!st->readonly) {
 			/* a quiet moment: fold the WAL back, keep the files */
@@ -333,7 +334,7 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 {
 	struct sq	*sq;
 	struct stat	 sb;
-	int		 flags, rc, version, empty, i, persist = 1;
+	int		 flags, rc, version, empty, i, live, persist = 1;
 
 	if (mode == STORE_RO) {
 		if (stat(path, &sb) == -1)
@@ -372,6 +373,10 @@ sq_open(struct store *st, const char *path, enum store_mode mode)
 		if (sq_exec_tx(st, schema_sql, views_sql) == -1)
 			return -1;
 	} else if (version < STORE_SCHEMA_VERSION && sq_migrate(st, &version) == -1)
+		return -1;
+	/* the live view's tables, once (no write lock needed after that) */
+	if ((live = sq_live_tables(st)) == -1 ||
+	    (live == 0 && sq_exec_tx(st, alerts_sql, NULL) == -1))
 		return -1;
 
 	for (i = 0; i < SQ_MAX; i++)

@@ -217,12 +217,19 @@ store_cmp_counter(const void *a, const void *b)
 static int
 store_flush_counters(struct store *st)
 {
+	size_t	 i;
+
 	if (st->ncounters > 1)
 		qsort(st->counters, st->ncounters, sizeof(*st->counters),
 		    store_cmp_counter);
 	if (st->ncounters > 0 &&
 	    st->be->daily_add(st, st->counters, st->ncounters) == -1)
 		return -1;
+	if (st->watch.count != NULL)
+		for (i = 0; i < st->ncounters; i++)
+			st->watch.count(st->watch.arg, st->counters[i].domain_id,
+			    st->counters[i].cls, st->counters[i].reason,
+			    st->counters[i].n);
 	st->ncounters = 0;
 	hash_clear(&st->counter_map);
 	return 0;
@@ -676,7 +683,9 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 		return 0;
 
 	day = store_day_key(st, d->time);
-	if ((did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0 ||
+	if (store_hour_note(st, d->time, v->cls == CLASS_PERMANENT ||
+	    v->cls == CLASS_TEMPORARY) == -1 ||
+	    (did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0 ||
 	    store_origin(st, d, &o) == -1 ||
 	    store_count(st, day, did, v->cls, v->reason, &o) == -1)
 		return -1;
@@ -728,7 +737,8 @@ int
 store_write_flush(struct store *st)
 {
 	if (store_flush_counters(st) == -1 || store_flush_spans(st) == -1 ||
-	    store_flush_linestats(st) == -1 || store_pending_age(st) == -1)
+	    store_flush_linestats(st) == -1 || store_pending_age(st) == -1 ||
+	    store_hours_flush(st) == -1)
 		return -1;
 	return 0;
 }
@@ -739,6 +749,7 @@ store_write_reset(struct store *st)
 	st->ncounters = 0;
 	hash_clear(&st->counter_map);
 	st->nspans = 0;
+	st->nhours = 0;
 	memset(st->linestat, 0, sizeof(st->linestat));
 	/* ids created in the failed transaction are gone */
 	store_write_forget(st);

@@ -421,7 +421,9 @@ tail_gen_park(struct tail *t, struct gen *g)
 	}
 	struct stat	 sb;
 
-	g->parked_at_end = fstat(g->fd, &sb) == 0 && (uint64_t)sb.st_size <= g->read_pos;
+	/* read to its end: looked at again once quiet; else when its turn comes */
+	g->parked_at_end = g->has_src && g->read_pos > 0 && fstat(g->fd, &sb) == 0 &&
+	    (uint64_t)sb.st_size <= g->read_pos;
 	input_close(g->in);
 	g->in = NULL;
 	g->np = NULL;
@@ -445,7 +447,8 @@ tail_make_room(struct tail *t, struct gen *keep, int room)
 		for (g = t->gens; g != NULL; g = g->next) {
 			if (g == keep || g->fd == -1 || !(g->rotated || g->copy) || g->np != NULL)
 				continue;
-			if (fstat(g->fd, &sb) == 0 && (uint64_t)sb.st_size <= g->read_pos &&
+			if (g->has_src && g->read_pos > 0 && fstat(g->fd, &sb) == 0 &&
+			    (uint64_t)sb.st_size <= g->read_pos &&
 			    (victim == NULL || g->last_growth < victim->last_growth))
 				victim = g;
 		}
@@ -689,13 +692,10 @@ tail_truncated(struct tail *t, struct gen *g)
 	/*
 	 * Generations made and copied away between two looks (two
 	 * copytruncates while paused) come before the live file's new one.
+	 * The live inode starts over as a new generation first: what it
+	 * holds now is not identified yet, and no rotated file is taken as
+	 * read for looking like it.
 	 */
-	if (tail_missed(t, (int64_t)t->live_seen, "between two looks", g->dev,
-	    g->ino) == -1) {
-		log_warnx("%s: %s", t->path, store_errmsg(t->st));
-		return -1;
-	}
-	/* the live inode starts over as a new generation */
 	g->has_src = 0;
 	g->src_new = 0;
 	g->read_pos = g->committed = 0;
@@ -703,6 +703,11 @@ tail_truncated(struct tail *t, struct gen *g)
 	g->lines = g->clines = 0;
 	g->dirty = 0;
 	tail_gen_seek(g);
+	if (tail_missed(t, (int64_t)t->live_seen, "between two looks", g->dev,
+	    g->ino) == -1) {
+		log_warnx("%s: %s", t->path, store_errmsg(t->st));
+		return -1;
+	}
 	return 0;
 }
 
@@ -944,6 +949,33 @@ tail_set_format(struct source *s, const char *format)
 	free(t->format);
 	t->format = xstrdup(format);
 	t->s.format = t->format;
+}
+
+int
+tail_status(struct source *s, struct tail_status *ts)
+{
+	struct tail	*t = (struct tail *)s;
+	struct gen	*g;
+	struct stat	 sb;
+	int		 fd;
+
+	memset(ts, 0, sizeof(*ts));
+	if (s->ops != &tail_ops)
+		return -1;
+	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
+		snprintf(ts->why, sizeof(ts->why), "%s", strerror(errno));
+	else {
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+			snprintf(ts->why, sizeof(ts->why), "not a regular file");
+		else
+			ts->up = 1;
+		close(fd);
+	}
+	for (g = t->gens; g != NULL; g = g->next)
+		if (g->fd != -1 && fstat(g->fd, &sb) == 0 &&
+		    (uint64_t)sb.st_size > g->committed)
+			ts->lag += (int64_t)((uint64_t)sb.st_size - g->committed);
+	return 0;
 }
 
 const struct tail_counters *

@@ -36,6 +36,14 @@ struct tail_conf {
 struct source	*tail_open(const struct tail_conf *, struct store *);
 void		 tail_set_format(struct source *, const char *);
 const struct tail_counters *tail_counters(struct source *);
+/* What the metrics and alerts show of a followed log. */
+struct tail_status {
+	int		 up;		/* the name opens and is a regular file */
+	char		 why[128];	/* when not: strerror or "not a regular file" */
+	int64_t		 lag;		/* bytes written and not yet committed */
+};
+/* -1 when the source is not a followed file (the journal). */
+int		 tail_status(struct source *, struct tail_status *);
 /* Log each generation's state (SIGUSR1). */
 void		 tail_log_state(struct source *, int stalled);
 

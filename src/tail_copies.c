@@ -515,23 +515,45 @@ tail_reconcile_source(struct tail *t, struct store_source *src)
 }
 
 /*
- * Did the generation src leave the name for a rotated file?  Its device
- * and inode say so when they belong to a rotated file, not to the file
- * now under the name, however alike their first bytes (a fixed banner).
+ * Did the generation src leave the name for a rotated file, although
+ * the live file begins with the same bytes (a fixed banner, all the
+ * last commit saw of it)?  Yes when its device and inode are now a
+ * rotated file's (rename), or when its fingerprint is shorter than what
+ * the live file has and the newest rotated file continues it at its
+ * offset, with no other generation claiming that file (copytruncate).
  */
 static int
-tail_moved(struct tail *t, const struct store_source *src, const struct stat *live)
+tail_moved(struct tail *t, const struct store_source *src, const struct stat *live,
+    size_t have)
 {
+	unsigned char		 head[STORE_FP_MAX];
+	struct store_source	 other;
 	struct candidate	*c;
+	struct input		*in;
 	int			 i, n, moved = 0;
+	size_t			 hn;
 
-	if (src->ino == 0 || ((dev_t)src->dev == live->st_dev &&
-	    (ino_t)src->ino == live->st_ino))
-		return 0;
 	n = tail_candidates(t, &c);
-	for (i = 0; i < n && !moved; i++)
-		moved = c[i].dev == (dev_t)src->dev && c[i].ino == (ino_t)src->ino;
+	if (src->ino != 0 && ((dev_t)src->dev != live->st_dev ||
+	    (ino_t)src->ino != live->st_ino))
+		for (i = 0; i < n && !moved; i++)
+			moved = c[i].dev == (dev_t)src->dev && c[i].ino == (ino_t)src->ino;
+	for (i = 0; i < n && !moved && src->fp_len < have; i++) {
+		if (c[i].dev == live->st_dev && c[i].ino == live->st_ino)
+			continue;
+		if ((in = input_open(c[i].path)) == NULL)
+			break;
+		hn = input_peek(in, head, sizeof(head));
+		moved = store_source_match(t->st, head, hn, &other) == 1 &&
+		    other.id == src->id &&
+		    input_skip(in, src->offset, src->tail, src->tail_len) == 1;
+		input_close(in);
+		break;			/* the newest rotated file only */
+	}
 	tail_candidates_free(c, n);
+	if (moved)
+		log_info("%s: begins like the generation read before, which was "
+		    "rotated: a new generation", t->path);
 	return moved;
 }
 
@@ -551,7 +573,7 @@ tail_reconcile(struct tail *t)
 	if (fd != -1 && (hn = pread(fd, head, sizeof(head), 0)) > 0) {
 		if ((found = store_source_match(t->st, head, (size_t)hn, &live_src)) == -1)
 			goto fail;
-		if (found && tail_moved(t, &live_src, &sb))
+		if (found && tail_moved(t, &live_src, &sb, (size_t)hn))
 			found = 0;
 	}
 	/* unfinished generations of this log, oldest first */

@@ -799,6 +799,30 @@ def s_same_banner(h):
     h.stop()
 
 
+def s_same_banner_copytruncate(h):
+    """As same-banner, with copytruncate: the old generation's copy is the
+    newest rotated file, and the live file (the same inode) begins with the
+    same banner."""
+    banner = b"Nov 22 08:00:00 mx syslogd: restart -- the same banner every time"
+
+    def put(lines):
+        with open(h.log, "ab") as f:
+            f.write(b"".join(l + b"\n" for l in lines))
+        h.written.extend(lines)
+    put([banner])
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    h.append(600)
+    copytruncate(h.log, h.log + ".1")
+    put([banner])
+    h.append(900)
+    h.start()
+    h.wait_caught_up(timeout=20)
+    h.check()
+    h.stop()
+
+
 def s_many_rotated(h):
     """A year of mail.log-YYYYMMDD.gz beside the log (issue 11, 5): the
     generation rotated while stopped must be found whatever the directory
@@ -922,6 +946,7 @@ SCENARIOS = {
     "paused-copytruncates-slow": s_paused_copytruncates_slow,
     "clock-back": s_clock_back,
     "same-banner": s_same_banner,
+    "same-banner-copytruncate": s_same_banner_copytruncate,
     "many-rotated": s_many_rotated,
     "fd-exhaustion": s_fd_exhaustion,
     "overlong-counted": s_overlong_counted,

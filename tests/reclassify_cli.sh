@@ -73,6 +73,34 @@ diff "$T/plain.txt" "$T/back.txt" > "$T/diff" || fail "back differs from the pla
 grep -q " 0 changed" "$T/again.err" || fail "a second run changed rows: $(cat "$T/again.err")"
 pass "reclassify back, and again: nothing to change"
 
+# the suppression list around deliveries (not stored: the list shows
+# where one came): a listed, delivered, listed again; c listed twice then
+# delivered; d listed twice.  The rules unlist "does not exist".
+b() {	# time queue-id recipient reply
+	printf '2026-11-22T%s.000000+00:00 mx9 postfix/smtp[1]: %s: to=<%s>, relay=mx.sup.example[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.sup.example[192.0.2.9] said: 550 5.1.1 %s (in reply to RCPT TO command))\n' "$@"
+}
+s() {	# time queue-id recipient
+	printf '2026-11-22T%s.000000+00:00 mx9 postfix/smtp[1]: %s: to=<%s>, relay=mx.sup.example[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n' "$@"
+}
+{
+	b 10:00:00 1A0000000A a@sup.example "Recipient address does not exist"
+	s 10:10:00 1A0000000B a@sup.example
+	b 10:20:00 1A0000000C a@sup.example "User unknown"
+	b 10:30:00 1A0000000D c@sup.example "User unknown"
+	b 10:40:00 1A0000000E c@sup.example "Recipient address does not exist"
+	s 10:50:00 1A0000000F c@sup.example
+	b 11:00:00 1A00000010 d@sup.example "Recipient address does not exist"
+	b 11:10:00 1A00000011 d@sup.example "User unknown"
+} > "$T/sup.log"
+"$BW" import --db "$T/sw.db" --rules "$T/ops.rules" "$T/sup.log" 2> /dev/null
+"$BW" import --db "$T/sq.db" "$T/sup.log" 2> /dev/null
+"$BW" reclassify --db "$T/sq.db" --rules "$T/ops.rules" 2> /dev/null || fail "reclassify sup.log"
+want=$(sqlite3 "$T/sw.db" "SELECT * FROM suppression ORDER BY 1, 2")
+got=$(sqlite3 "$T/sq.db" "SELECT * FROM suppression ORDER BY 1, 2")
+assert_eq "$got" "$want" "suppressions around deliveries"
+[ "$(echo "$want" | wc -l)" -eq 2 ] || fail "suppressions around deliveries: $want"
+pass "reclassify: the suppression list around deliveries as a fresh import"
+
 # --from/--to: only the failures of those days move
 cp "$T/plain.db" "$T/part.db"
 day=$(sqlite3 "$T/part.db" "SELECT min(day) FROM day_span")

@@ -22,7 +22,7 @@ CREATE TABLE meta (
 	key	text PRIMARY KEY,
 	value	text NOT NULL
 );
-INSERT INTO meta (key, value) VALUES ('schema_version', '2');
+INSERT INTO meta (key, value) VALUES ('schema_version', '4');
 
 -- The fixed vocabulary, the same ids as in SQLite.
 CREATE TABLE class (
@@ -174,7 +174,9 @@ CREATE TABLE failure (
 	arg1		text,
 	arg2		text,
 	arg3		text,
-	instance_id	bigint		-- the Postfix instance
+	instance_id	bigint,		-- the Postfix instance
+	detail		text,		-- beside the reason: "spf", "dnsbl:spamcop"
+	day		date		-- the writer's local day of "time"
 );
 -- a recipient's history
 CREATE INDEX failure_local ON failure (local);
@@ -209,6 +211,21 @@ CREATE TABLE pending (
 	failure_id	bigint NOT NULL,
 	time		bigint NOT NULL,
 	PRIMARY KEY (node_id, host_id, instance_id, queue_id, rcpt)
+);
+
+-- Recipients whose last known outcome is a permanent recipient failure
+-- (user_unknown, mailbox_disabled, bad_address, domain_not_found), for
+-- "bouncewatch suppressions"; a later delivery removes one.  Shared by
+-- every node, written once per batch in key order.
+CREATE TABLE suppression (
+	domain_id	bigint NOT NULL,
+	local		text NOT NULL,
+	reason_id	smallint NOT NULL,
+	first_seen	bigint NOT NULL,
+	last_seen	bigint NOT NULL,
+	n		bigint NOT NULL,
+	failure_id	bigint,
+	PRIMARY KEY (domain_id, local)
 );
 
 -- Counters of what was read, by kind of line, per source.

@@ -29,7 +29,8 @@ SELECT f.id,
            chr(1) || 'd', d.name) AS diagnostic,
        dg.normalized,
        ru.name AS rule,
-       i.name AS instance
+       i.name AS instance,
+       f.detail
   FROM failure f
   JOIN domain d ON d.id = f.domain_id
   JOIN status s ON s.id = f.status_id
@@ -91,6 +92,18 @@ SELECT dl.day,
   LEFT JOIN instance i ON i.id = dl.instance_id
  GROUP BY dl.day, dl.host_id, dl.instance_id, h.name, i.name;
 
+-- Failures per day by reason and detail ("spf", "dnsbl:spamcop"), from
+-- the failure rows (by their writer's local day: the day spans of several
+-- nodes overlap): days whose detail was pruned are gone.
+DROP VIEW IF EXISTS v_details;
+CREATE VIEW v_details AS
+SELECT f.day, c.name AS class, re.name AS reason, f.detail, count(*) AS n
+  FROM failure f
+  JOIN class c ON c.id = f.class_id
+  JOIN reason re ON re.id = f.reason_id
+ WHERE f.detail IS NOT NULL AND f.day IS NOT NULL
+ GROUP BY f.day, f.class_id, f.reason_id, f.detail, c.name, re.name;
+
 DROP VIEW IF EXISTS v_top_reasons;
 CREATE VIEW v_top_reasons AS
 SELECT dl.day, c.name AS class, re.name AS reason, sum(dl.n) AS n
@@ -114,3 +127,19 @@ SELECT s.id, n.name AS node, s.path, s.state, s."offset", s.lines,
        to_char(to_timestamp(s.first_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS first_seen,
        to_char(to_timestamp(s.last_commit) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_commit
   FROM source s JOIN node n ON n.id = s.node_id;
+
+-- Recipients to suppress: the last known outcome was a permanent
+-- recipient failure.
+DROP VIEW IF EXISTS v_suppressions;
+CREATE VIEW v_suppressions AS
+SELECT CASE WHEN d.name = '' OR strpos(s.local, '@') > 0 THEN s.local
+            ELSE s.local || '@' || d.name END AS recipient,
+       d.name AS domain,
+       re.name AS reason,
+       to_char(to_timestamp(s.first_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS first_seen,
+       to_char(to_timestamp(s.last_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_seen,
+       s.n,
+       s.failure_id
+  FROM suppression s
+  JOIN domain d ON d.id = s.domain_id
+  JOIN reason re ON re.id = s.reason_id;

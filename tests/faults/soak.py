@@ -88,9 +88,16 @@ class Soak:
         return [l for l in out.split(b"\n") if l and b"status=expired" not in l]
 
     def take(self, n):
+        """The next n lines; past the end of the source, the source again
+        with its host names changed (c1mx1 ...): every generation still
+        begins with bytes of its own, as real logs with their timestamps."""
         lines = []
         for _ in range(n):
-            lines.append(self.source[self.next % len(self.source)])
+            cycle, i = divmod(self.next, len(self.source))
+            line = self.source[i]
+            if cycle:
+                line = line.replace(b" mx", b" c%dmx" % cycle, 1)
+            lines.append(line)
             self.next += 1
         return lines
 
