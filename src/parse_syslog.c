@@ -320,7 +320,12 @@ parse_syslog_rfc5424(const struct parse_ctx *ctx, struct cur *c, struct delivery
 	return 1;
 }
 
-/* An APP-NAME or SYSLOG_IDENTIFIER "postfix-out/smtp": syslog_name, program. */
+/*
+ * An APP-NAME or SYSLOG_IDENTIFIER "postfix-out/smtp": syslog_name, program.
+ * rsyslog's APP-NAME is its programname, which ends at the '/' unless
+ * parser.PermitSlashInProgramName is on: a bare "postfix" or "postfix-out"
+ * names no program, and the message's shape decides.
+ */
 void
 parse_syslog_ident(struct span ident, struct delivery *d)
 {
@@ -331,7 +336,11 @@ parse_syslog_ident(struct span ident, struct delivery *d)
 		if (ident.p[i] == '/')
 			slash = ident.p + i;
 	d->syslog_name = ident;
-	d->program = slash != NULL ? parse_span(slash + 1, ident.p + ident.n) : ident;
+	if (slash != NULL)
+		d->program = parse_span(slash + 1, ident.p + ident.n);
+	else if (ident.n < 7 || memcmp(ident.p, "postfix", 7) != 0 ||
+	    (ident.n > 7 && ident.p[7] != '-'))
+		d->program = ident;
 }
 
 /* A PROCID or _PID: 1 to 10 digits, else no pid. */

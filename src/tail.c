@@ -365,33 +365,55 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 	return 1;
 }
 
-/* Open the log by name; -1 when it cannot be (warned once). */
+/*
+ * The name cannot be opened (err: an errno; -1: not a regular file): said
+ * now and again after each back-off (doubling from TAIL_RETRY_MIN to
+ * TAIL_RETRY_MAX), never only once; the name is tried again at every
+ * poll and after every rotation meanwhile.
+ */
+static void
+tail_unreadable(struct tail *t, int err)
+{
+	double	 now = tail_mono();
+	char	 why[256];
+
+	if (t->open_errno == err && now < t->said_at + t->backoff)
+		return;
+	if (t->open_errno != err) {
+		t->backoff = TAIL_RETRY_MIN;
+		t->since = now;
+	}
+	else if ((t->backoff *= 2) > TAIL_RETRY_MAX)
+		t->backoff = TAIL_RETRY_MAX;
+	t->open_errno = err;
+	t->said_at = now;
+	if (err == ENOENT)
+		snprintf(why, sizeof(why), "does not exist yet; waiting for it");
+	else
+		snprintf(why, sizeof(why), "%s; not read",
+		    err == -1 ? "not a regular file" : strerror(err));
+	log_warnx("%s: %s (tried again at every poll and rotation, said again "
+	    "in %d s)", t->path, why, t->backoff);
+}
+
+/* Open the log by name; -1 when it cannot be (said after each back-off). */
 int
 tail_open_log(struct tail *t, struct stat *sb)
 {
 	int	 fd;
 
 	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
-		if (errno == EACCES && !t->warned_access) {
-			log_warn("%s", t->path);
-			t->warned_access = 1;
-		} else if (errno == ENOENT && !t->warned_missing) {
-			log_info("%s: does not exist yet; waiting for it", t->path);
-			t->warned_missing = 1;
-		} else if (errno != ENOENT && errno != EACCES && !t->warned_access) {
-			log_warn("%s: cannot open it; trying again", t->path);
-			t->warned_access = 1;
-		}
+		tail_unreadable(t, errno);
 		return -1;
 	}
 	if (fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode)) {
-		if (!t->warned_access)
-			log_warnx("%s: not a regular file", t->path);
-		t->warned_access = 1;
+		tail_unreadable(t, -1);
 		close(fd);
 		return -1;
 	}
-	t->warned_access = t->warned_missing = 0;
+	if (t->open_errno != 0 && t->open_errno != ENOENT)
+		log_info("%s: readable again", t->path);
+	t->open_errno = t->backoff = 0;
 	return fd;
 }
 
@@ -795,7 +817,8 @@ tail_poll(struct source *s, int full)
 			}
 		} else
 			same = 1;
-	}
+	} else if (live == NULL)
+		tail_unreadable(t, errno);	/* missing: said after each back-off */
 	/*
 	 * Only now is the live file known to be the one read before: the
 	 * moment the name was seen on it, not before.
@@ -990,6 +1013,11 @@ tail_log_state(struct source *s, int stalled)
 	struct tail	*t = (struct tail *)s;
 	struct gen	*g;
 
+	if (t->open_errno != 0)
+		log_warnx("%s: %s: %s for %.0f s", t->path,
+		    t->open_errno == ENOENT ? "waiting" : "unreadable",
+		    t->open_errno == -1 ? "not a regular file" : strerror(t->open_errno),
+		    tail_mono() - t->since);
 	for (g = t->gens; g != NULL; g = g->next)
 		log_info("%s: %s generation at offset %llu (committed %llu)%s",
 		    t->path, g->copy ? "copy of a" : g->rotated ? "rotated" : "live",

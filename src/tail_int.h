@@ -13,6 +13,8 @@
 
 #define TAIL_OPEN_MAX	64	/* descriptors of rotated generations per log */
 #define TAIL_LOOK_AGAIN	3.0	/* seconds to look for a generation's copy */
+#define TAIL_RETRY_MIN	1	/* seconds: an unopenable name is said again */
+#define TAIL_RETRY_MAX	600	/* after each back-off between these */
 
 struct tail;
 
@@ -56,8 +58,10 @@ struct tail {
 	int			 start_end;
 	double			 rotate_quiet;
 	struct gen		*gens;
-	int			 warned_missing;
-	int			 warned_access;
+	int			 open_errno;	/* why the name cannot be opened; 0: it can */
+	int			 backoff;	/* seconds until that is said again */
+	double			 said_at;	/* monotonic */
+	double			 since;		/* ... since when it cannot be */
 	int			 warned_bound;
 	int			 known;		/* the store knows generations of it */
 	double			 live_seen;	/* the name last seen on the live file */

@@ -720,14 +720,29 @@ def copytruncate(path, dest):
     os.truncate(path, 0)
 
 
+def asan_build():
+    """Is the daemon under test built with AddressSanitizer?"""
+    with open(BWD, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def faketime(offset):
     """The environment that runs a program under libfaketime (Debian
     package faketime) with its clock moved by offset ("+1h", "-30m")."""
     for d in ("/usr/lib/x86_64-linux-gnu/faketime", "/usr/lib/aarch64-linux-gnu/faketime",
               "/usr/lib/faketime", "/usr/local/lib/faketime"):
         lib = os.path.join(d, "libfaketime.so.1")
+        if os.path.exists(lib) and asan_build():
+            # libfaketime's start-up recurses into clock_gettime under
+            # ASan's interceptors and the daemon hangs before it opens its
+            # database (reproduced here under the harness): the plain
+            # build's run of this scenario is the one that counts
+            raise Skip("libfaketime cannot run beside AddressSanitizer")
         if os.path.exists(lib):
-            return {"LD_PRELOAD": lib, "FAKETIME": offset, "FAKETIME_DONT_RESET": "1"}
+            # a stepped wall clock leaves the monotonic one alone, as a real
+            # step does (and libfaketime then stays out of ASan's way)
+            return {"LD_PRELOAD": lib, "FAKETIME": offset, "FAKETIME_DONT_RESET": "1",
+                    "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
     raise Skip("libfaketime is not installed (Debian package faketime)")
 
 

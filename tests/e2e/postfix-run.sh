@@ -14,6 +14,13 @@
 #   check     compare MAILLOG with the expectations (harness self-check)
 #   teardown  stop the instance and the sink (MAILLOG is kept)
 #   status    show what is running and what is queued
+#   logrotate "postfix logrotate" of the instance (postlogd only): the
+#             log is renamed to MAILLOG.<stamp> and gzipped, postlogd
+#             creates a new MAILLOG (mode 0600, root, on Postfix 3.7).
+#             Done while no message is in the active queue (bounded wait):
+#             the reload it makes would leave a message that is being
+#             delivered in the active queue until qmgr restarts ("skipped,
+#             still being delivered"), far beyond the 1-minute lifetime.
 #
 # MAILLOG defaults to $BW_E2E_DIR/maillog (/tmp/bw-e2e/maillog); the path
 # given to setup is remembered for the other commands.  The expectations
@@ -22,7 +29,10 @@
 # Environment: BW_E2E_DIR (work dir, default /tmp/bw-e2e),
 #   BW_E2E_PORT (first sink port, default 10025; 11 ports are used),
 #   BW_E2E_WAIT (max seconds for "wait", default 300),
-#   BW_E2E_LIFETIME (maximal_queue_lifetime, default 1m).
+#   BW_E2E_LIFETIME (maximal_queue_lifetime, default 1m),
+#   BW_E2E_SYSLOG=1: no maillog_file, Postfix logs through syslog(3) to
+#   /dev/log; MAILLOG is then a file the caller's syslog daemon writes (setup
+#   neither removes nor creates it).
 #
 # Must run as root.  Nothing leaves 127.0.0.1: every test domain is routed
 # to smtp:[127.0.0.1]:PORT, every other domain goes to error(8), DNS is
@@ -38,6 +48,7 @@ WORKDIR=${BW_E2E_DIR:-/tmp/bw-e2e}
 BASE_PORT=${BW_E2E_PORT:-10025}
 WAIT_MAX=${BW_E2E_WAIT:-300}
 LIFETIME=${BW_E2E_LIFETIME:-1m}
+SYSLOG=${BW_E2E_SYSLOG:-0}
 
 INSTANCE=bwe2e
 CONF="$WORKDIR/conf"
@@ -146,9 +157,13 @@ write_config() {
 	alias_maps = hash:$CONF/aliases
 	alias_database = hash:$CONF/aliases
 
-	# Our own log, written by postlogd
-	maillog_file = $MAILLOG
-	maillog_file_prefixes = /var, /dev/stdout, $logdir
+	$(if [ "$SYSLOG" = 1 ]; then
+		echo "# Logging through syslog(3) to /dev/log (BW_E2E_SYSLOG=1)"
+	else
+		echo "# Our own log, written by postlogd"
+		echo "maillog_file = $MAILLOG"
+		echo "maillog_file_prefixes = /var, /dev/stdout, $logdir"
+	fi)
 
 	# Short everything, so that mail expires within a run
 	maximal_queue_lifetime = $LIFETIME
@@ -242,15 +257,16 @@ do_setup() {
 	write_config
 	printf '%s\n' "$MAILLOG" >"$STATE"
 
-	# Fresh queue and a fresh log for every run.  "postfix check" creates
-	# the queue subdirectories with the right owners.
-	rm -f "$MAILLOG"
+	# Fresh queue and a fresh log for every run (a syslog daemon's file is
+	# the caller's).  "postfix check" creates the queue subdirectories
+	# with the right owners.
+	[ "$SYSLOG" = 1 ] || rm -f "$MAILLOG"
 	mkdir -p "$QUEUE_DIR" "$DATA_DIR"
 	chown root:root "$QUEUE_DIR"
 	chown postfix:postfix "$DATA_DIR"
 	pf check >/dev/null 2>&1 || { pf check; die "postfix check failed (see $MAILLOG)"; }
 	postsuper -c "$CONF" -d ALL >/dev/null 2>&1 || true
-	rm -f "$MAILLOG"
+	[ "$SYSLOG" = 1 ] || rm -f "$MAILLOG"
 
 	"$PYTHON" "$SINK" expect >"$EXPECT"
 	start_sink
@@ -261,7 +277,7 @@ do_setup() {
 		[ $i -le 50 ] || die "postfix did not start logging to $MAILLOG"
 		sleep 0.2
 	done
-	chmod 0644 "$MAILLOG"
+	[ "$SYSLOG" = 1 ] || chmod 0644 "$MAILLOG"
 	check_listeners
 	say "setup done: instance $CONF, sink on 127.0.0.1:$BASE_PORT+, log $MAILLOG"
 }
@@ -373,6 +389,17 @@ wait) do_wait ;;
 check) do_check ;;
 teardown) do_teardown ;;
 status) do_status ;;
+logrotate)
+	[ "$SYSLOG" != 1 ] || die "logrotate: the syslog daemon's file is not Postfix's"
+	instance_running || die "instance not running"
+	i=0
+	while postqueue -c "$CONF" -j 2>/dev/null | grep -q '"queue_name": *"\(active\|incoming\)"'; do
+		i=$((i + 1))
+		[ $i -le 300 ] || { say "logrotate: the active queue never emptied; rotating anyway"; break; }
+		sleep 0.1
+	done
+	pf logrotate
+	;;
 run)
 	t0=$(date +%s)
 	do_setup
@@ -384,5 +411,5 @@ run)
 	say "run took $(( $(date +%s) - t0 ))s; log $MAILLOG ($(wc -l <"$MAILLOG") lines), expectations $EXPECT"
 	exit $rc
 	;;
-*) die "unknown command '$cmd' (setup|inject|wait|check|teardown|status|run)" ;;
+*) die "unknown command '$cmd' (setup|inject|wait|check|teardown|status|logrotate|run)" ;;
 esac

@@ -373,8 +373,9 @@ def s_unreadable_log(h, cleanup):
     if h.lines_read() != 0:
         raise Fail("read an unreadable log?")
     log = h.daemon_log()
-    if log.count("Permission denied") != 1:
-        raise Fail("want one 'Permission denied' warning at start:\n" + log)
+    # said at start and again after each back-off (1 s, 2 s ...), not once
+    if log.count("Permission denied") < 2:
+        raise Fail("want 'Permission denied' said again after the back-off:\n" + log)
     out.append("at start: %r" % [l for l in log.splitlines() if "Permission denied" in l][0])
     os.chmod(h.log, 0o644)
     h.wait_caught_up()
@@ -394,10 +395,11 @@ def s_unreadable_log(h, cleanup):
     if h.lines_read() != len(h.written) - 200:
         raise Fail("after a rotation to an unreadable file: read %d, want %d" % (
             h.lines_read(), len(h.written) - 200))
+    n0 = log.count("Permission denied")
     log = h.daemon_log()
     n = log.count("Permission denied")
-    if n != 2:
-        raise Fail("want a second 'Permission denied' warning, once:\n" + log)
+    if n < n0 + 2:
+        raise Fail("want the unreadable new file said again after the back-off:\n" + log)
     os.chmod(h.log, 0o644)
     h.wait_caught_up()
     h.check()
@@ -417,7 +419,7 @@ def s_unreadable_log(h, cleanup):
     time.sleep(1)
     gaps = h.q("select reason from gap")
     log = h.daemon_log()
-    tail = log[log.rfind("started:") - 2000:]
+    tail = log[max(0, log.rfind("started:") - 2000):]
     if "mail.log.1" not in tail or "Permission denied" not in tail:
         h.stop()
         raise Fail("the rotated copy %s.1 is unreadable (mode %03o) but the daemon does not "
