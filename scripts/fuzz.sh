@@ -98,7 +98,9 @@ for t in $targets; do
 	libs=
 	case $t in
 	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
-	    $top/src/parse_hurricane.c $top/src/classify.c $top/src/conf.c $common" ;;
+	    $top/src/parse_hurricane.c $top/src/classify.c $top/src/classify_table.c
+	    $top/src/classify_scan.c $top/src/classify_oprules.c
+	    $top/src/classify_trace.c $top/src/conf.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
 	http) srcs="$top/src/httpd.c $common" libs=-lev ;;
 	*)

@@ -1,7 +1,7 @@
 /*
  * classify_table.h -- the built-in rules, in precedence order.
  *
- * Included once, by classify.c.  Three kinds of rule:
+ * Included once, by classify_table.c.  Three kinds of rule:
  *   TEXT  a lower-case phrase of the reply text, matched as whole words
  *         (a final '*' makes the last word a stem: "throttl*" matches
  *         "throttled"); all text rules are matched in one pass;
@@ -24,16 +24,9 @@
  * "when": TEMP rules only apply to temporary failures (4xx, deferred),
  * PERM rules only to permanent ones.  "hint": the class a code-less text
  * implies on its own when the MTA gave no status (bare replies, Hurricane
- * texts), e.g. "Host not found" is permanent, "try again" temporary.
+ * texts), e.g. "Host not found" is permanent, "try again" temporary
+ * (W_ and H_ values: classify_int.h).
  */
-
-#define W_ANY	0
-#define W_TEMP	1
-#define W_PERM	2
-#define W_X41	3	/* the enhanced code (dsn or reply) is X.4.1 */
-#define H_NONE	(-1)
-#define H_PERM	CLASS_PERMANENT
-#define H_TEMP	CLASS_TEMPORARY
 
 #define TEXT(n, pat, r, w, h, ex) \
 	{ n, RULE_TEXT, pat, REASON_##r, w, h, EV_STRONG, STG_NONE, DETAIL_NONE, NULL, ex }
@@ -60,7 +53,7 @@
 #define CODE(pat, r, ex) \
 	{ "code:" pat, RULE_CODE, pat, REASON_##r, W_ANY, H_NONE, EV_CODE, STG_NONE, DETAIL_NONE, NULL, ex }
 
-static const struct rule classify_rules[] = {
+const struct rule classify_rules[] = {
 	/* class hints only: a code-less text that says it gave up */
 	HINT("hint.not-going-to-try-again", "not going to try again", H_PERM),
 	HINT("hint.perm-failure", "perm_failure", H_PERM),

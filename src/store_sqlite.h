@@ -1,7 +1,8 @@
 /*
  * store_sqlite.h -- inside the SQLite backend: its connection and
- * statements, shared by store_sqlite.c (opening, transactions, the
- * writer's operations) and store_sqlite_read.c (the reader's).
+ * statements, shared by store_sqlite_open.c (opening, migrating),
+ * store_sqlite.c (statements, transactions, the writer's operations),
+ * store_sqlite_read.c (the reader's) and store_sqlite_reclass.c.
  */
 #ifndef BW_STORE_SQLITE_H
 #define BW_STORE_SQLITE_H
@@ -93,6 +94,19 @@ int	sq_fail(struct store *, int rc, const char *what);
 int	sq_step(struct store *, sqlite3_stmt *, const char *what);
 int	sq_bind_span(sqlite3_stmt *, int, struct span);
 void	sq_bind_id(sqlite3_stmt *, int, int64_t);	/* 0: NULL */
+/* Prepare the writer's statement; -1 recorded. */
+int	sq_prepare(struct store *, enum sq_stmt);
+
+/* store_sqlite_open.c */
+int	sq_open(struct store *, const char *, enum store_mode);
+void	sq_close(struct store *);
+int	sq_version(struct store *);
+int	sq_exec_sql(struct store *, const char *);
+int	sq_rehash(struct store *);
+void	sq_set_synchronous(struct store *, int);
+void	sq_set_busy_timeout(struct store *, int);
+int64_t	sq_wal_size(struct store *);
+int	sq_checkpoint(struct store *, int64_t *, int *);
 
 /* store_sqlite_read.c */
 void	sq_read_close(struct sq *);

@@ -1,0 +1,409 @@
+/*
+ * classify_scan.c -- the classifier's automaton, built once from the text
+ * rules of the table, and the one pass over a text that notes what the
+ * rules found.
+ *
+ * All built-in text rules are compiled into one Aho-Corasick automaton
+ * over case-folded bytes, so a text is scanned once whatever the number of
+ * rules.  A rule matches whole words: where a pattern begins or ends with
+ * a letter or digit, the text must not continue the word there (a pattern
+ * ending in '*' is a stem and may), so "spf" never matches "spfsender".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify_int.h"
+#include "log.h"
+#include "util.h"
+
+static int
+classify_cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/*
+ * Read an ENH pattern: "x.S.D", "x.S.D-E" (a range), "x.S.*", or with the
+ * class digit instead of x ("4.4.1").
+ */
+static void
+classify_enh_compile(const char *pat, struct enh_pat *e)
+{
+	int	 n;
+	char	 star = 0;
+
+	e->cls = pat[0] == 'x' ? 0 : pat[0] - '0';
+	e->lo = 0;
+	e->hi = 9999;
+	if ((n = sscanf(pat + 2, "%d.%d-%d", &e->subj, &e->lo, &e->hi)) == 2)
+		e->hi = e->lo;
+	else if (n != 3 &&
+	    (sscanf(pat + 2, "%d.%c", &e->subj, &star) != 2 || star != '*'))
+		fatalx("classify: bad enhanced code pattern %s", pat);
+}
+
+/*
+ * Build the Aho-Corasick DFA of every TEXT rule.  The trie is grown in
+ * "delta" directly (0 = no edge yet, root is state 0), then completed
+ * breadth-first with the failure function.
+ */
+static void
+classify_build(struct classifier *cl)
+{
+	size_t		 i, cap = 1, q, head, tail;
+	uint32_t	*queue;
+	uint16_t	**lists;
+	size_t		*nlist;
+	unsigned	 s;
+
+	cl->enh = xcalloc(classify_nrules, sizeof(*cl->enh));
+	for (i = 0; i < classify_nrules; i++)
+		if (classify_rules[i].kind == RULE_ENH) {
+			cl->enh[cl->nenh].rule = (int)i;
+			classify_enh_compile(classify_rules[i].pattern,
+			    &cl->enh[cl->nenh++]);
+		}
+
+	memset(cl->sym, 0, sizeof(cl->sym));
+	cl->nsym = 1;
+	cl->edge = xcalloc(classify_nrules, sizeof(*cl->edge));
+	cl->len = xcalloc(classify_nrules, sizeof(*cl->len));
+	for (i = 0; i < classify_nrules; i++) {
+		const char	*p = classify_rules[i].pattern;
+		size_t		 n;
+
+		if (classify_rules[i].kind != RULE_TEXT)
+			continue;
+		n = classify_pattern_len(p);
+		if (n == 0 || n >= AC_RING)
+			fatalx("classify: rule %s: pattern length %zu",
+			    classify_rules[i].name, n);
+		cl->len[i] = (uint16_t)n;
+		if (classify_wordch((unsigned char)p[0]))
+			cl->edge[i] |= AC_START;
+		if (p[n] != '*' && classify_wordch((unsigned char)p[n - 1]))
+			cl->edge[i] |= AC_END;
+		for (; n > 0; p++, n--) {
+			unsigned char	 c = (unsigned char)*p;
+
+			cap++;
+			if (cl->sym[c] == 0) {
+				if (cl->nsym == 256)
+					fatalx("classify: too many distinct bytes in rules");
+				cl->sym[c] = (uint8_t)cl->nsym++;
+				if (c >= 'a' && c <= 'z')
+					cl->sym[c - 32] = cl->sym[c];
+			}
+		}
+	}
+	/* white space is one blank (runs are folded by the scan) */
+	cl->sym['\t'] = cl->sym['\r'] = cl->sym['\n'] = cl->sym[' '];
+	cl->delta = xcalloc(cap * cl->nsym, sizeof(*cl->delta));
+	cl->states = xcalloc(cap, sizeof(*cl->states));
+	lists = xcalloc(cap, sizeof(*lists));
+	nlist = xcalloc(cap, sizeof(*nlist));
+	cl->nstates = 1;
+
+	for (i = 0; i < classify_nrules; i++) {
+		const char	*p;
+		size_t		 n;
+		uint32_t	 st = 0;
+
+		if (classify_rules[i].kind != RULE_TEXT)
+			continue;
+		for (p = classify_rules[i].pattern, n = cl->len[i]; n > 0; p++, n--) {
+			unsigned	 y = cl->sym[(unsigned char)*p];
+			uint32_t	*e = &cl->delta[st * cl->nsym + y];
+
+			if (*e == 0)
+				*e = (uint32_t)cl->nstates++;
+			st = *e;
+		}
+		lists[st] = xrealloc(lists[st], (nlist[st] + 1) * sizeof(uint16_t));
+		lists[st][nlist[st]++] = (uint16_t)i;
+	}
+
+	/* breadth-first: failure links, complete transitions, merged outputs */
+	queue = xcalloc(cl->nstates, sizeof(*queue));
+	head = tail = 0;
+	for (s = 0; s < cl->nsym; s++) {
+		uint32_t	 t = cl->delta[s];
+
+		if (t != 0) {
+			cl->states[t].fail = 0;
+			queue[tail++] = t;
+		}
+	}
+	while (head < tail) {
+		uint32_t	 r = queue[head++];
+		uint32_t	 f = cl->states[r].fail;
+
+		if (nlist[f] > 0) {
+			lists[r] = xrealloc(lists[r],
+			    (nlist[r] + nlist[f]) * sizeof(uint16_t));
+			memcpy(lists[r] + nlist[r], lists[f], nlist[f] * sizeof(uint16_t));
+			nlist[r] += nlist[f];
+		}
+		for (s = 0; s < cl->nsym; s++) {
+			uint32_t	*e = &cl->delta[r * cl->nsym + s];
+
+			if (*e != 0) {
+				cl->states[*e].fail = cl->delta[f * cl->nsym + s];
+				queue[tail++] = *e;
+			} else
+				*e = cl->delta[f * cl->nsym + s];
+		}
+	}
+	free(queue);
+
+	cl->nouts = 0;
+	for (q = 0; q < cl->nstates; q++)
+		cl->nouts += nlist[q];
+	cl->outs = xcalloc(cl->nouts, sizeof(*cl->outs));
+	cl->nouts = 0;
+	for (q = 0; q < cl->nstates; q++) {
+		cl->states[q].out = UINT32_MAX;
+		cl->states[q].nout = (uint16_t)nlist[q];
+		if (nlist[q] > 0) {
+			qsort(lists[q], nlist[q], sizeof(uint16_t), classify_cmp_u16);
+			cl->states[q].out = (uint32_t)cl->nouts;
+			memcpy(cl->outs + cl->nouts, lists[q], nlist[q] * sizeof(uint16_t));
+			cl->nouts += nlist[q];
+		}
+		free(lists[q]);
+	}
+	free(lists);
+	free(nlist);
+}
+
+struct classifier *
+classify_new(void)
+{
+	struct classifier	*cl = xcalloc(1, sizeof(*cl));
+
+	classify_build(cl);
+	return cl;
+}
+
+void
+classify_free(struct classifier *cl)
+{
+	if (cl == NULL)
+		return;
+	free(cl->delta);
+	free(cl->enh);
+	free(cl->edge);
+	free(cl->len);
+	free(cl->states);
+	free(cl->outs);
+	classify_free_ops(cl->ops, cl->nops);
+	pcre2_match_data_free(cl->md);
+	pcre2_match_context_free(cl->mctx);
+	free(cl);
+}
+
+static int
+classify_when_ok(int when, enum bw_class base, int x41)
+{
+	if (when == W_X41)
+		return x41;
+	if (when == W_TEMP)
+		return base == CLASS_TEMPORARY || base == CLASS_GREYLIST;
+	if (when == W_PERM)
+		return base == CLASS_PERMANENT;
+	return 1;
+}
+
+/*
+ * Names the text rules must not read: a host "name[address]" (":port"),
+ * as in "host mx.spamexperts.com[192.0.2.1] said:" or "lost connection
+ * with mx1.greylist.example[192.0.2.1]", and an e-mail address.  Whoever
+ * runs the remote server or sends the mail chose them; they say nothing
+ * about what went wrong.  Returns the end of such a name starting at i,
+ * or i.
+ */
+static size_t
+classify_skip_name(const char *p, size_t i, size_t n)
+{
+	size_t	 j = i, k;
+
+	while (j < n && classify_namech((unsigned char)p[j]))
+		j++;
+	if (j == i || j >= n)
+		return i;
+	if (p[j] == '[') {
+		/* not a unix socket, "host[private/dovecot-lmtp]": that says */
+		for (k = j + 1; k < n && k - j < 64 && p[k] != ']' && p[k] != ' ' &&
+		    p[k] != '/'; k++)
+			;
+		if (k >= n || p[k] != ']')
+			return i;
+		k++;
+		if (k + 1 < n && p[k] == ':' && classify_digit((unsigned char)p[k + 1]))
+			for (k++; k < n && classify_digit((unsigned char)p[k]); k++)
+				;
+		return k;
+	}
+	if (p[j] == '@') {
+		for (k = j + 1; k < n && (classify_namech((unsigned char)p[k]) &&
+		    p[k] != '+' && p[k] != '='); k++)
+			;
+		return k > j + 1 ? k : i;
+	}
+	return i;
+}
+
+/*
+ * The line prefix of a multi-line reply inside the joined text, "550-",
+ * "550-5.1.1 " or "550 5.1.1 " (RFC 5321 4.2, RFC 2034): Postfix keeps
+ * them, so "554-5.7.1 Relay 554 5.7.1 access denied" hides its phrase.
+ * Returns the end of the prefix and the blank after it, or i.
+ */
+static size_t
+classify_skip_prefix(const char *p, size_t i, size_t n)
+{
+	size_t	 k;
+	int	 dots = 0;
+
+	if (n - i < 4 || !classify_digit((unsigned char)p[i]) ||
+	    !classify_digit((unsigned char)p[i + 1]) ||
+	    !classify_digit((unsigned char)p[i + 2]) ||
+	    (p[i + 3] != '-' && p[i + 3] != ' '))
+		return i;
+	k = i + 4;
+	/* "X.Y.Z" with the class digit of the code */
+	if (k < n && p[k] == p[i]) {
+		size_t	 e = k + 1;
+
+		while (e < n && (p[e] == '.' || classify_digit((unsigned char)p[e]))) {
+			dots += p[e] == '.';
+			e++;
+		}
+		if (dots == 2 && p[e - 1] != '.' && (e == n || p[e] == ' '))
+			k = e;
+	}
+	if (k == i + 4 && p[i + 3] == ' ')
+		return i;		/* "550 " alone may be words: keep it */
+	while (k < n && p[k] == ' ')
+		k++;
+	return k;
+}
+
+void
+classify_scan_init(struct scan *sc)
+{
+	size_t	 i;
+
+	sc->strong = sc->vague = sc->hint = sc->stage = -1;
+	sc->tr = NULL;
+	for (i = 0; i < REASON_MAX; i++) {
+		sc->det[i] = -1;
+		sc->det_end[i] = NULL;
+	}
+}
+
+/* Note one match of rule ri that ends before end. */
+static void
+classify_scan_hit(struct scan *sc, int ri, enum bw_class base, int x41,
+    const char *end)
+{
+	const struct rule	*r = &classify_rules[ri];
+
+	if (r->hint != H_NONE && (sc->hint == -1 || ri < sc->hint))
+		sc->hint = ri;
+	if (!classify_when_ok(r->when, base, x41)) {
+		if (sc->tr != NULL)
+			classify_trace_add(sc->tr, ri, NULL, r->when == W_X41 ?
+			    "applies to an X.4.1 code only" : r->when == W_TEMP ?
+			    "applies to temporary failures only" :
+			    "applies to permanent failures only");
+		return;
+	}
+	if (sc->tr != NULL)
+		classify_trace_add(sc->tr, ri, NULL, NULL);
+	if (r->detail != DETAIL_NONE && r->reason != REASON_NONE &&
+	    (sc->det[r->reason] == -1 || ri < sc->det[r->reason])) {
+		sc->det[r->reason] = ri;
+		sc->det_end[r->reason] = end;
+	}
+	switch (r->weight) {
+	case EV_STRONG:
+		if (r->reason != REASON_NONE && (sc->strong == -1 || ri < sc->strong))
+			sc->strong = ri;
+		break;
+	case EV_VAGUE:
+		if (sc->vague == -1 || ri < sc->vague)
+			sc->vague = ri;
+		break;
+	case EV_STAGE:
+		if (sc->stage == -1 || ri < sc->stage)
+			sc->stage = ri;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Scan the text once, past names and line prefixes, folding runs of
+ * blanks, and note what the rules found (struct scan).  A match counts
+ * only at word edges: the ring keeps the bytes the automaton read, so
+ * the byte before a match is known even across a skipped line prefix.
+ * The hint ignores conditions: it is used before the class is known.
+ */
+void
+classify_scan(const struct classifier *cl, const char *p, size_t n,
+    enum bw_class base, int x41, struct scan *sc)
+{
+	unsigned char	 ring[AC_RING];
+	uint32_t	 st = 0;
+	size_t		 i, j, ci = 0;
+	int		 blank = 1;
+
+	for (i = 0; i < n; i++) {
+		const struct ac_state	*s;
+		unsigned char		 c = (unsigned char)p[i];
+		uint16_t		 k;
+
+		if (i == 0 || !classify_namech((unsigned char)p[i - 1])) {
+			if ((j = classify_skip_name(p, i, n)) != i) {
+				/* a name: the words on both sides stay apart */
+				st = 0;
+				ring[ci++ % AC_RING] = ' ';
+				blank = 1;
+				i = j - 1;
+				continue;
+			}
+			if (i > 0 && p[i - 1] == ' ' &&
+			    (j = classify_skip_prefix(p, i, n)) != i) {
+				/* a line prefix: the words on both sides join */
+				i = j - 1;
+				continue;
+			}
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			if (blank)
+				continue;
+			blank = 1;
+		} else
+			blank = 0;
+		ring[ci++ % AC_RING] = c;
+		st = cl->delta[st * cl->nsym + cl->sym[c]];
+		s = &cl->states[st];
+		for (k = 0; k < s->nout; k++) {
+			int	 ri = cl->outs[s->out + k];
+
+			if ((cl->edge[ri] & AC_START) && ci > cl->len[ri] &&
+			    classify_wordch(ring[(ci - cl->len[ri] - 1) % AC_RING]))
+				continue;
+			if ((cl->edge[ri] & AC_END) && i + 1 < n &&
+			    classify_wordch((unsigned char)p[i + 1]))
+				continue;
+			classify_scan_hit(sc, ri, base, x41, p + i + 1);
+		}
+	}
+}
+
