@@ -81,6 +81,8 @@ int		 tail_marker_ok(struct gen *);
 int		 tail_open_log(struct tail *, struct stat *);
 int		 tail_truncated(struct tail *, struct gen *);
 void		 tail_bound(struct tail *);
+/* tail_park.c: a parked generation opened again */
+int		 tail_gen_unpark(struct tail *, struct gen *);
 
 /* tail_copies.c */
 int		 tail_find_copy(struct tail *, const struct store_source *, char *,
