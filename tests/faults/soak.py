@@ -339,6 +339,8 @@ def main():
     seed = a.seed if a.seed is not None else random.randrange(1 << 30)
     s = Soak(os.path.abspath(a.build), seed, a.keep)
     s.seed = seed
+    # said first, so that a run that hangs or is killed can be repeated
+    print("soak: seed %d (repeat with --seed %d)" % (seed, seed), flush=True)
     try:
         return s.run(a.seconds)
     finally:
