@@ -193,6 +193,19 @@ tail_claimed(struct tail *t, struct gen *self, int64_t id)
 	return 0;
 }
 
+/*
+ * Is the name still on g's file?  When it is not, g was renamed away
+ * unseen and the rotated files newer than it are the next look's (in
+ * tail_poll), not generations before it.
+ */
+static int
+tail_still_named(struct tail *t, struct gen *g)
+{
+	struct stat	 sb;
+
+	return stat(t->path, &sb) == 0 && sb.st_dev == g->dev && sb.st_ino == g->ino;
+}
+
 /* Make sure gen g has a source (needs the first bytes of the file). */
 int
 tail_gen_source(struct tail *t, struct gen *g)
@@ -248,8 +261,9 @@ tail_gen_source(struct tail *t, struct gen *g)
 		 * come and been copied away unseen (two copytruncates before
 		 * a byte of the first was read).
 		 */
-		if (t->known && !g->rotated && !g->copy && tail_missed(t,
-		    (int64_t)t->live_seen, "before this one", g->dev, g->ino) == -1)
+		if (t->known && !g->rotated && !g->copy && tail_still_named(t, g) &&
+		    tail_missed(t, (int64_t)t->live_seen, "before this one", g->dev,
+		    g->ino) == -1)
 			return -1;
 	}
 	t->known = 1;

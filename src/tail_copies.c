@@ -26,6 +26,7 @@
 #include "util.h"
 
 #define TAIL_CANDIDATES_MAX	4096	/* rotated files looked at, the newest */
+#define TAIL_SCAN_PASSES	4	/* readdir passes until two agree */
 
 /* ---- rotated copies ---- */
 
@@ -106,9 +107,9 @@ tail_candidates_free(struct candidate *v, int n)
 	free(v);
 }
 
-/* Every candidate, newest first; the count (v to free with the above). */
+/* One pass over the log's directory: the candidates, ranked, unsorted. */
 static int
-tail_candidates(struct tail *t, struct candidate **out)
+tail_candidates_scan(struct tail *t, struct candidate **out)
 {
 	char			 dir[4096], *slash, *path;
 	const char		*base;
@@ -165,10 +166,65 @@ tail_candidates(struct tail *t, struct candidate **out)
 			v[i].rank = v[i].num;
 		else
 			v[i].rank = v[i].mtime_ns;
+		v[i].scheme = scheme;
 	}
-	/* sort, then keep the newest: never the first ones readdir happens to give */
 	if (n > 1)
 		qsort(v, (size_t)n, sizeof(*v), tail_cmp_candidate);
+	*out = v;
+	return n;
+}
+
+/* Do two passes see the same files under the same names? */
+static int
+tail_candidates_same(const struct candidate *a, int na, const struct candidate *b,
+    int nb)
+{
+	int	 i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (a[i].dev != b[i].dev || a[i].ino != b[i].ino ||
+		    strcmp(a[i].path, b[i].path) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Every candidate, newest first; the count (v to free with the above).
+ *
+ * readdir(3) is no snapshot: a file renamed into the directory during a
+ * pass may or may not be returned (on ext4 it is left out when its hash
+ * falls before the pass's position), and a generation left out here would
+ * be taken as never rotated.  So the directory is read until two passes
+ * agree.  When rotations go on all the while (a storm), the last pass is
+ * complete only up to the newest file the pass before it saw -- every
+ * such file existed before this pass began -- and with dated names the
+ * newer ones are left for the next look.
+ */
+static int
+tail_candidates(struct tail *t, struct candidate **out)
+{
+	struct candidate	*v, *w;
+	uint64_t		 seen = 0;
+	int			 i, n, m, pass, same = 0;
+
+	n = tail_candidates_scan(t, &v);
+	for (pass = 0; pass < TAIL_SCAN_PASSES && !same; pass++) {
+		m = tail_candidates_scan(t, &w);
+		same = tail_candidates_same(v, n, w, m);
+		seen = n > 0 ? v[0].rank : 0;
+		tail_candidates_free(v, n);
+		v = w;
+		n = m;
+	}
+	if (!same && n > 0 && v[0].scheme == TAIL_SCHEME_DATE) {
+		for (i = 0; i < n && v[i].rank > seen; i++)
+			free(v[i].path);
+		memmove(v, v + i, (size_t)(n - i) * sizeof(*v));
+		n -= i;
+	}
+	/* keep the newest: never the first ones readdir happens to give */
 	for (i = TAIL_CANDIDATES_MAX; i < n; i++)
 		free(v[i].path);
 	if (n > TAIL_CANDIDATES_MAX)
