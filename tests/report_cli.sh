@@ -375,6 +375,20 @@ for r in rows:
 PY
 pass "sql/queries.sql runs and agrees"
 
+# v_host_day counts as v_domain_day does (local_throttle only in its own
+# column): per day, the hosts' totals equal the domains' totals
+python3 - "$DB" <<'PY' || fail "v_host_day"
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+cols = "attempts, delivered, permanent, temporary, greylist, local_throttle"
+sums = ", ".join("sum(%s)" % c for c in cols.split(", "))
+hosts = db.execute("SELECT day, %s FROM v_host_day GROUP BY day" % sums).fetchall()
+doms = db.execute("SELECT day, %s FROM v_domain_day GROUP BY day" % sums).fetchall()
+assert any(r[6] > 0 for r in hosts), "no local_throttle in the test data"
+assert hosts == doms, [(h, d) for h, d in zip(hosts, doms) if h != d][:3]
+PY
+pass "v_host_day and v_domain_day agree"
+
 # the README's SQL: every sqlite3 command line and ```sql block runs on the
 # real database (an example that fails is a broken promise)
 python3 - "$top_srcdir/README" "$DB" <<'PY' || fail "README SQL"

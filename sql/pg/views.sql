@@ -79,7 +79,7 @@ CREATE VIEW v_host_day AS
 SELECT dl.day,
        h.name AS host,
        i.name AS instance,
-       sum(dl.n) AS attempts,
+       sum(CASE WHEN dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS attempts,
        sum(CASE WHEN dl.class_id = 0 THEN dl.n ELSE 0 END) AS delivered,
        sum(CASE WHEN dl.class_id = 1 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS permanent,
        sum(CASE WHEN dl.class_id = 2 AND dl.reason_id <> 21 THEN dl.n ELSE 0 END) AS temporary,
