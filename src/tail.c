@@ -252,19 +252,22 @@ tail_gen_source(struct tail *t, struct gen *g)
 			found = 0;
 	}
 	if (!found) {
+		/*
+		 * A new generation under the name: one before it may have
+		 * come and been copied away unseen (two copytruncates before
+		 * a byte of the first was read).  Looked for before this
+		 * one's source exists: a copy of it already made is then this
+		 * generation's own (its head is read through g), not the
+		 * newest known one behind which nothing is looked for.
+		 */
+		if (t->known && !g->rotated && !g->copy && tail_still_named(t, g) &&
+		    tail_missed(t, (int64_t)t->live_seen, "before this one", g->dev,
+		    g->ino, head, (size_t)n) == -1)
+			return -1;
 		if (store_source_new(t->st, t->path, head, (size_t)n,
 		    (uint64_t)g->dev, (uint64_t)g->ino, &g->src) == -1)
 			return -1;
 		g->src_new = 1;
-		/*
-		 * A new generation under the name: one before it may have
-		 * come and been copied away unseen (two copytruncates before
-		 * a byte of the first was read).
-		 */
-		if (t->known && !g->rotated && !g->copy && tail_still_named(t, g) &&
-		    tail_missed(t, (int64_t)t->live_seen, "before this one", g->dev,
-		    g->ino) == -1)
-			return -1;
 	}
 	t->known = 1;
 	log_debug("%s: source %lld for inode %llu (%s)", t->path, (long long)g->src.id,
@@ -609,7 +612,7 @@ tail_truncated(struct tail *t, struct gen *g)
 	g->dirty = 0;
 	tail_gen_seek(g);
 	if (tail_missed(t, (int64_t)t->live_seen, "between two looks", g->dev,
-	    g->ino) == -1) {
+	    g->ino, NULL, 0) == -1) {
 		log_warnx("%s: %s", t->path, store_errmsg(t->st));
 		return -1;
 	}
@@ -689,7 +692,8 @@ tail_poll(struct source *s, int full)
 					 * the old file (SIGSTOP, two rotations at once).
 					 */
 					if (tail_missed(t, (int64_t)t->live_seen,
-					    "between two looks", sb.st_dev, sb.st_ino) == -1) {
+					    "between two looks", sb.st_dev, sb.st_ino,
+					    NULL, 0) == -1) {
 						log_warnx("%s: %s", t->path, store_errmsg(t->st));
 						tail_gen_append(t, tail_gen_new(t, fd, &sb));
 						return -1;

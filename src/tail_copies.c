@@ -353,6 +353,22 @@ tail_find_gz(struct tail *t, const unsigned char *fp, size_t fp_len, uint64_t of
 /* ---- generations missed ---- */
 
 /*
+ * Do two heads begin the same generation?  Equal where both have bytes,
+ * and that is a line at least (a short head, the start of a first line,
+ * says too little).
+ */
+static int
+tail_same_head(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+	size_t	 n = alen < blen ? alen : blen;
+
+	if (n == 0 || (alen != blen && n < 64))
+		return 0;
+	return memcmp(a, b, n) == 0;
+}
+
+/*
  * Is the file dev/ino one of t's generations (open or parked)?  2 when
  * that generation is identified (has a source): nothing rotated before
  * it is missed; 1 when it is not yet: it reads that file itself, but
@@ -409,7 +425,7 @@ tail_open_head(struct tail *t, const unsigned char *head, size_t hn)
  */
 int
 tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
-    ino_t live_ino)
+    ino_t live_ino, const unsigned char *own, size_t own_len)
 {
 	struct candidate	*c;
 	struct store_source	 src;
@@ -442,6 +458,9 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		hlen[nm] = input_peek(in, heads[nm], STORE_FP_MAX);
 		input_close(in);
 		if (hlen[nm] == 0)
+			continue;
+		/* a copy of what the live file held when it was identified */
+		if (own != NULL && tail_same_head(own, own_len, heads[nm], hlen[nm]))
 			continue;
 		if ((r = tail_open_head(t, heads[nm], hlen[nm])) != 0) {
 			if (r == 2) {
@@ -652,7 +671,7 @@ tail_reconcile(struct tail *t)
 			if (strcmp(srcs[i].path, t->path) == 0 && srcs[i].last_commit > last)
 				last = srcs[i].last_commit;
 		if (tail_missed(t, last, "while stopped", fd != -1 ? sb.st_dev : 0,
-		    fd != -1 ? sb.st_ino : 0) == -1)
+		    fd != -1 ? sb.st_ino : 0, NULL, 0) == -1)
 			goto fail;
 	}
 	free(srcs);

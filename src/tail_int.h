@@ -90,7 +90,8 @@ int		 tail_find_copy(struct tail *, const struct store_source *, char *,
 int		 tail_find_inode(struct tail *, dev_t, ino_t, char **, struct stat *);
 struct input	*tail_find_gz(struct tail *, const unsigned char *, size_t, uint64_t,
 		    const unsigned char *, size_t, char **);
-int		 tail_missed(struct tail *, int64_t, const char *, dev_t, ino_t);
+int		 tail_missed(struct tail *, int64_t, const char *, dev_t, ino_t,
+		    const unsigned char *, size_t);
 int		 tail_reconcile(struct tail *);
 
 #endif
