@@ -88,6 +88,15 @@
 	    "552-5.7.0 This message was blocked because its content presents a potential 552-5.7.0 security issue."),
 	PENH("x.7.28", RATE_LIMITED, REPUTATION, GOOGLE, "421 4.7.28 neutral text"),
 
+	/*
+	 * Google Groups' refusal notice, in every language it is sent in,
+	 * ends with its help link: the group is missing or we may not post.
+	 * Weighed as a vague phrase: a clear one (spam, size) still decides.
+	 */
+	PVAGUE("provider.google-groups", "groups.google.com/support", POLICY, W_ANY, NONE,
+	    "https://github.com/sisimai/p5-sisimai/blob/master/lib/Sisimai/Lhost/GoogleGroups.pm",
+	    "Hallo a@example.jp, die Gruppe ist möglicherweise nicht vorhanden. Hilfe unter https://groups.google.com/support/."),
+
 	/* Gmail relays an alias through the alias's own server: its settings failed */
 	PROV("provider.gmail-send-mail-as", "'send mail as' account", SENDER_REJECTED, W_ANY, NONE,
 	    "https://tech.queenofsandiego.com/posts/2026-05-13-0520.html",
@@ -130,6 +139,11 @@
 	    "554 resimta-ch2-07v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000"),
 	PROV("provider.comcast-bl000010", "bl000010", BLOCKLISTED, W_ANY, REPUTATION, COMCAST,
 	    "554 resimta-po-21v.sys.comcast.net comcast 192.0.2.1 found on one or more DNSBLs, see http://postmaster.comcast.net/smtp-error-codes.php#BL000010"),
+
+/* ---- Spectrum / Charter (Cloudmark): AUP#In-13xx are rate-limit blocks ---- */
+	PROV("provider.spectrum-aup-13xx", "aup#in-13*", RATE_LIMITED, W_ANY, NONE,
+	    "https://www.suped.com/knowledge/email-deliverability/technical/how-to-interpret-aupi-1300-cloudmark-email-bounce-codes-from-charter",
+	    "421 4.7.0 cmsmtp 192.0.2.1 rate limited. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1320"),
 
 /* ---- GMX, WEB.DE, mail.com (United Internet) ---- */
 #define GMX "https://postmaster.gmx.com/en/error-messages"

@@ -42,6 +42,8 @@
 	{ n, RULE_TEXT, pat, REASON_##r, W_ANY, H_NONE, EV_DETAIL, STG_NONE, DETAIL_##d, NULL, ex }
 #define PROV(n, pat, r, w, d, src, ex) \
 	{ n, RULE_TEXT, pat, REASON_##r, w, H_NONE, EV_STRONG, STG_NONE, DETAIL_##d, src, ex }
+#define PVAGUE(n, pat, r, w, d, src, ex) \
+	{ n, RULE_TEXT, pat, REASON_##r, w, H_NONE, EV_VAGUE, STG_NONE, DETAIL_##d, src, ex }
 #define PENH(pat, r, d, src, ex) \
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_SPECIFIC, STG_NONE, DETAIL_##d, src, ex }
 #define ENH(pat, r, ex) \
@@ -677,6 +679,9 @@ const struct rule classify_rules[] = {
 	    "550 No such mailbox"),
 	VAGUE("user.recipient-address-rejected", "recipient address rejected.", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 <a@example.jp>: Recipient address rejected. (in reply to RCPT TO command)"),
+	/* "mx.example.org does not exist": a domain name says it is the domain */
+	VAGUE("domain.name-does-not-exist", "does not exist", DOMAIN_NOT_FOUND, W_DOMAIN, H_PERM,
+	    "553 mx.example.org does not exist"),
 	VAGUE("user.does-not-exist", "does not exist", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Mailbox does not exist"),
 	VAGUE("user.doesnt-exist", "doesn't exist", USER_UNKNOWN, W_ANY, H_PERM,
@@ -787,6 +792,9 @@ const struct rule classify_rules[] = {
 	    "ユーザー Neko (a@example.co.jp) は Domino ディレクトリには見つかりません。"),
 	TEXT("user.ja-not-in-list", "リストにありません", USER_UNKNOWN, W_ANY, H_PERM,
 	    "ディレクトリのリストにありません"),
+	/* a notice that asks us to check the address it names */
+	VAGUE("user.address-is-correct", "address is correct", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Unable to deliver message to <a@example.jp>. Please check if address is correct."),
 	VAGUE("user.no-valid-recipients", "no valid recipients", USER_UNKNOWN, W_ANY, H_NONE,
 	    "No valid recipients for this MM"),
 	/* the same words anywhere else: Postfix's access(5) REJECT */
@@ -905,6 +913,8 @@ const struct rule classify_rules[] = {
 	    "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)"),
 	TEXT("connect.host-unreachable", "host is unreachable", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "connect to mx.example.com[192.0.2.4]:25: Host is unreachable"),
+	TEXT("connect.no-gateway", "could not find a gateway", HOST_UNREACHABLE, W_ANY, H_NONE,
+	    "Could not find a gateway for a@example.co.jp"),
 	TEXT("connect.no-answer", "no answer from host", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "541 No answer from host"),
 
@@ -964,6 +974,9 @@ const struct rule classify_rules[] = {
 	    "Your message was not delivered within 0 days and 1 hours."),
 	TEXT("expired.multiple-retries", "after multiple retries", EXPIRED, W_ANY, H_PERM,
 	    "Unable to deliver message after multiple retries"),
+	/* a failure that counts its tries gave up: "failed after 20 attempts" */
+	VAGUE("expired.attempts", "attempts", EXPIRED, W_COUNT, H_PERM,
+	    "554 Delivery failed after 12 attempts"),
 	TEXT("expired.could-not-be-delivered-for", "could not be delivered for", EXPIRED, W_ANY, H_PERM,
 	    "Message could not be delivered for 8 hours"),
 	/* content */
@@ -1183,6 +1196,7 @@ const struct rule classify_rules[] = {
 #undef STAGE
 #undef DETAIL
 #undef PROV
+#undef PVAGUE
 #undef PENH
 #undef ENH
 #undef ENHD
