@@ -145,6 +145,11 @@
 	    "https://www.suped.com/knowledge/email-deliverability/technical/how-to-interpret-aupi-1300-cloudmark-email-bounce-codes-from-charter",
 	    "421 4.7.0 cmsmtp 192.0.2.1 rate limited. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1320"),
 
+/* ---- Trend Micro Email Security: the recipient's admin blocks our sender ---- */
+	PROV("provider.trendmicro-block-sender", "block-send-er", SENDER_REJECTED, W_ANY, NONE,
+	    "https://success.trendmicro.com/solution/1055758-blocking-an-email-address-or-domain-in-hosted-email-security-hes",
+	    "554 5.7.1 <a@example.com>: Recipient address rejected: BLOCK-SEND-ER."),
+
 /* ---- GMX, WEB.DE, mail.com (United Internet) ---- */
 #define GMX "https://postmaster.gmx.com/en/error-messages"
 	PROV("provider.gmx-block-listed", "ip address is block listed", BLOCKLISTED, W_ANY, DNSBL, GMX,

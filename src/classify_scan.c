@@ -286,11 +286,17 @@ classify_skip_name(const char *p, size_t i, size_t n)
 	if (j == i || j >= n)
 		return i;
 	if (p[j] == '[') {
-		/* not a unix socket, "host[private/dovecot-lmtp]": that says */
+		int	 addr = 0;
+
+		/*
+		 * not a unix socket, "host[private/dovecot-lmtp]": that says;
+		 * nor a word and a number, "compliant[291]": an address has
+		 * a dot or a colon
+		 */
 		for (k = j + 1; k < n && k - j < 64 && p[k] != ']' && p[k] != ' ' &&
 		    p[k] != '/'; k++)
-			;
-		if (k >= n || p[k] != ']')
+			addr |= p[k] == '.' || p[k] == ':';
+		if (k >= n || p[k] != ']' || !addr)
 			return i;
 		k++;
 		if (k + 1 < n && p[k] == ':' && classify_digit((unsigned char)p[k + 1]))

@@ -108,6 +108,8 @@ const struct rule classify_rules[] = {
 	    "Domain example.net has exceeded the max emails per hour (122/100 (122%)) allowed."),
 	VAGUE("rate.per-day", "per day", RATE_LIMITED, W_ANY, H_NONE,
 	    "550 Sender has exceeded the max emails per day"),
+	VAGUE("rate.per-connection", "per connection", RATE_LIMITED, W_ANY, H_NONE,
+	    "421 Max message per connection reached, closing transmission channel"),
 
 	/* providers' own codes (classify_provider.h) */
 #include "classify_provider.h"
@@ -152,6 +154,8 @@ const struct rule classify_rules[] = {
 	    "421 4.7.0 Too many connections from your IP"),
 	TEXT("rate.too-many-concurrent", "too many concurrent", RATE_LIMITED, W_ANY, H_TEMP,
 	    "421 Too many concurrent SMTP connections"),
+	TEXT("rate.concurrent-connections", "concurrent connections", RATE_LIMITED, W_ANY, H_TEMP,
+	    "421 4.3.2 The maximum number of concurrent connections has exceeded a limit"),
 	TEXT("rate.too-many-messages", "too many messages", RATE_LIMITED, W_ANY, H_TEMP,
 	    "452 Too many messages in this session"),
 	TEXT("rate.throttl", "throttl*", RATE_LIMITED, W_ANY, H_TEMP,
@@ -256,6 +260,10 @@ const struct rule classify_rules[] = {
 	    "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"),
 	TEXT("relay.not-allowed", "relaying not allowed", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 Relaying not allowed"),
+	TEXT("relay.relay-not-allowed", "relay not allowed", RELAY_DENIED, W_ANY, H_NONE,
+	    "451 Open relay not allowed"),
+	TEXT("relay.as-a-relay", "as a relay", RELAY_DENIED, W_ANY, H_NONE,
+	    "553 you are trying to use me [mx.example.net] as a relay, but I have not been configured to let you do this."),
 
 	TEXT("relay.be-relayed", "allowed to be relayed", RELAY_DENIED, W_ANY, H_NONE,
 	    "553 sorry, that domain isn't allowed to be relayed thru this MTA (#5.7.1)"),
@@ -417,6 +425,9 @@ const struct rule classify_rules[] = {
 
 	TEXT("sender.badmailfrom", "badmailfrom", SENDER_REJECTED, W_ANY, H_NONE,
 	    "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)"),
+	/* the recipient's own list of refused senders */
+	TEXT("sender.blocked-senders", "blocked sender*", SENDER_REJECTED, W_ANY, H_NONE,
+	    "550 Rejected by header based manually Blocked Senders: a@example.com"),
 	TEXT("sender.envelope-sender", "envelope sender", SENDER_REJECTED, W_ANY, H_NONE,
 	    "553 sorry, your envelope sender domain must exist (#5.7.1)"),
 	TEXT("sender.unroutable", "unroutable sender", SENDER_REJECTED, W_ANY, H_NONE,
@@ -473,6 +484,8 @@ const struct rule classify_rules[] = {
 	    "550 5.7.1 : Recipient address rejected:  Inactive MailBox, not poped for more than 6 months"),
 	TEXT("disabled.is-inactive", "is inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 5.2.1 Mailbox is inactive"),
+	VAGUE("disabled.inactive", "inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "540 5.7.1 <a@example.ru>: recipient address rejected: Inactive"),
 	TEXT("disabled.user-disabled", "user disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 user disabled"),
 	TEXT("disabled.account-disabled-word", "account disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
@@ -514,6 +527,9 @@ const struct rule classify_rules[] = {
 	    "help@example.net mailbox is full: retry timeout exceeded"),
 	TEXT("full.insufficient-storage", "insufficient system storage", MAILBOX_FULL, W_ANY, H_NONE,
 	    "452 4.3.1 Insufficient system storage"),
+	/* the receiver's own resources, not the mailbox: 4.3.1 stays theirs */
+	TEXT("server.insufficient-resources", "insufficient system resources", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
+	    "452 4.3.1 Insufficient system resources"),
 	TEXT("full.disk-space", "insufficient disk space", MAILBOX_FULL, W_ANY, H_NONE,
 	    "533 Remote server has insufficient disk space to hold email"),
 	TEXT("full.mail-system-full", "mail system full", MAILBOX_FULL, W_ANY, H_NONE,
@@ -538,6 +554,8 @@ const struct rule classify_rules[] = {
 	    "552 5.2.2 Mailbox size limit exceeded"),
 	TEXTD("full.quota-limit", "quota limit", MAILBOX_FULL, QUOTA,
 	    "422 4.2.2 Quota limit exceeded"),
+	TEXTD("full.quota-violation", "quota violation", MAILBOX_FULL, QUOTA,
+	    "552 5.1.1 <a@example.net> recipient rejected - extended quota violation"),
 	TEXT("full.storage-space", "storage space", MAILBOX_FULL, W_ANY, H_NONE,
 	    "550 User has exhausted allowed storage space."),
 	TEXT("full.de-speichervolumen", "speichervolumen", MAILBOX_FULL, W_ANY, H_NONE,
@@ -702,6 +720,14 @@ const struct rule classify_rules[] = {
 	    "550 Unknown recipient"),
 	TEXT("user.invalid-recipient", "invalid recipient", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Invalid recipient <a@example.com>"),
+	TEXT("user.invalid-recipient-hyphen", "invalid-recipient", USER_UNKNOWN, W_ANY, H_PERM,
+	    "554 5.7.1 <a@example.com>: Recipient address rejected: Invalid-Recipient."),
+	TEXT("user.marked-as-invalid", "marked as invalid", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 5.7.1 <a@example.com>: Recipient address rejected: User email address is marked as invalid."),
+	TEXT("user.no-longer-valid", "no longer valid", USER_UNKNOWN, W_ANY, H_PERM,
+	    "554 delivery error: dd a@example.com is no longer valid. [-20]"),
+	TEXT("user.not-in-recipient-list", "not in recipient list", USER_UNKNOWN, W_ANY, H_PERM,
+	    "554 5.7.1 <a@example.com>: Recipient address rejected: Not in recipient list"),
 	VAGUE("user.invalid-mailbox", "invalid mailbox", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Invalid mailbox"),
 	VAGUE("user.mailbox-unavailable", "mailbox unavailable", USER_UNKNOWN, W_ANY, H_PERM,
@@ -828,6 +854,8 @@ const struct rule classify_rules[] = {
 	    "546 Email looping"),
 	TEXT("loop.routing-loop", "routing loop", ROUTING_LOOP, W_ANY, H_NONE,
 	    "554 5.4.6 Routing loop detected"),
+	TEXT("loop.loop-detected", "loop detected", ROUTING_LOOP, W_ANY, H_NONE,
+	    "551 5.7.1 Loop detected: Email is sent and forwarded from/to example.com."),
 	TEXT("loop.too-many-hops", "too many hops", ROUTING_LOOP, W_ANY, H_NONE,
 	    "554 5.4.6 Too many hops"),
 	TEXT("loop.hop-count", "hop count exceeded", ROUTING_LOOP, W_ANY, H_NONE,
@@ -1002,6 +1030,8 @@ const struct rule classify_rules[] = {
 	    "552 Forbidden attachment type"),
 	TEXT("content.bulk-mail", "bulk mail", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 Rejected as bulk mail"),
+	TEXT("content.banned-content", "banned content", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "554 rejecting banned content"),
 
 	TEXT("content.message-filtered", "message filtered", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 5.2.0 Message Filtered"),
@@ -1021,6 +1051,8 @@ const struct rule classify_rules[] = {
 	    "500 5.5.0 Line too long"),
 	TEXT("protocol.line-limit", "line limit exceeded", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "500 Line limit exceeded"),
+	TEXT("protocol.rfc-compliant", "not rfc compliant", PROTOCOL_ERROR, W_ANY, H_NONE,
+	    "554 Message not allowed - Headers are not RFC compliant[291]"),
 	TEXT("protocol.rfc5322", "rfc 5322", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "550 Message is not RFC 5322 compliant"),
 	TEXT("protocol.rfc5322-word", "rfc5322", PROTOCOL_ERROR, W_ANY, H_NONE,
@@ -1042,11 +1074,16 @@ const struct rule classify_rules[] = {
 	    "554 5.7.1 Client host rejected: Access denied"),
 	VAGUE("policy.administrative", "administrative prohibition", POLICY, W_ANY, H_NONE,
 	    "550 Administrative prohibition"),
+	VAGUE("policy.envelope-blocked", "envelope blocked", POLICY, W_ANY, H_NONE,
+	    "550 Envelope blocked - User Entry"),
+	/* a forged sender refused: no SPF or DKIM result named */
+	VAGUE("policy.spoof", "spoof*", POLICY, W_ANY, H_NONE,
+	    "550 rejecting spoofed message"),
 	VAGUE("policy.access-denied", "access denied", POLICY, W_ANY, H_NONE,
 	    "550 Access denied"),
 	VAGUE("policy.prohibited", "prohibited", POLICY, W_ANY, H_NONE,
 	    "550 5.7.1 Sending to this address is prohibited"),
-	VAGUE("policy.policy", "policy", POLICY, W_ANY, H_NONE,
+	VAGUE("policy.policy", "polic*", POLICY, W_ANY, H_NONE,
 	    "554 5.7.1 Rejected by local policy"),
 
 	TEXTD("policy.rdns", "rdns", POLICY, PTR,
@@ -1113,8 +1150,18 @@ const struct rule classify_rules[] = {
 
 	VAGUE("server.currently-unavailable", "currently unavailable", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "554 Service currently unavailable"),
+	/* a filter whose licence ran out: theirs to fix */
+	TEXT("server.license-expired", "license expired", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
+	    "422 License Expired"),
 	TEXT("server.operating-system-error", "operating system error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "451 4.0.0 Operating system error"),
+	/* a greeting that refuses us: about our host, not a mailbox */
+	VAGUE("policy.not-accepting-connections", "not accepting connections", POLICY, W_ANY, H_NONE,
+	    "554 mx.example.com ESMTP not accepting connections"),
+	/* Postfix's smtpd_hard_error_limit: the session made too many errors,
+	 * after errors that say more */
+	VAGUE("protocol.too-many-errors", "too many errors", PROTOCOL_ERROR, W_ANY, H_NONE,
+	    "421 4.7.0 mx.example.com Error: too many errors"),
 	/* class hint only: a code-less text that says it will retry */
 	HINT("hint.try-again", "try again", H_TEMP),
 
