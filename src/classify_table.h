@@ -50,6 +50,8 @@
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_SPECIFIC, STG_NONE, DETAIL_NONE, NULL, ex }
 #define ENHD(pat, r, d, ex) \
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_SPECIFIC, STG_NONE, DETAIL_##d, NULL, ex }
+#define PENHG(pat, r, d, src, ex) \
+	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_GENERIC, STG_NONE, DETAIL_##d, src, ex }
 #define ENHG(pat, r, ex) \
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_GENERIC, STG_NONE, DETAIL_NONE, NULL, ex }
 #define CODE(pat, r, ex) \
@@ -158,6 +160,10 @@ const struct rule classify_rules[] = {
 	    "421 4.3.2 The maximum number of concurrent connections has exceeded a limit"),
 	TEXT("rate.too-many-messages", "too many messages", RATE_LIMITED, W_ANY, H_TEMP,
 	    "452 Too many messages in this session"),
+	TEXT("rate.too-much-email", "too much email", RATE_LIMITED, W_ANY, H_TEMP,
+	    "450 4.2.1 <a@example.com>: Mailbox received too much email in a short period of time (G30)"),
+	TEXT("rate.too-much-mail", "too much mail", RATE_LIMITED, W_ANY, H_TEMP,
+	    "450 4.2.1 Mailbox received too much mail in a short time"),
 	TEXT("rate.throttl", "throttl*", RATE_LIMITED, W_ANY, H_TEMP,
 	    "421 4.7.0 Throttled, try later"),
 	TEXT("rate.queue-quota", "queue quota exceeded", RATE_LIMITED, W_ANY, H_TEMP,
@@ -203,6 +209,11 @@ const struct rule classify_rules[] = {
 	    "550 Suspected spam sender."),
 	TEXTD("block.blocked-using", "blocked using", BLOCKLISTED, DNSBL,
 	    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.example.net"),
+	/* the recipient's own block of our sender, before "blocked by" */
+	TEXT("sender.blocked-by-this-recipient", "blocked by this recipient", SENDER_REJECTED, W_ANY, H_NONE,
+	    "554 5.7.1 a@example.com: Sender address rejected: Blocked by this recipient (GE)"),
+	TEXT("sender.blocked-by-the-recipient", "blocked by the recipient", SENDER_REJECTED, W_ANY, H_NONE,
+	    "550 Your address has been blocked by the recipient"),
 	TEXT("block.blacklist", "blacklist*", BLOCKLISTED, W_ANY, H_NONE,
 	    "550 5.7.1 Your IP 64.22.68.4 is blacklisted. Click delist.emailfiltering.com to delist"),
 	TEXT("block.black-list", "black list", BLOCKLISTED, W_ANY, H_NONE,
@@ -425,6 +436,8 @@ const struct rule classify_rules[] = {
 
 	TEXT("sender.badmailfrom", "badmailfrom", SENDER_REJECTED, W_ANY, H_NONE,
 	    "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)"),
+	TEXT("sender.mx-not-allowed", "mx record not allowed", SENDER_REJECTED, W_ANY, H_NONE,
+	    "550 5.7.1 Sender's MX record not allowed (G14)"),
 	/* the recipient's own list of refused senders */
 	TEXT("sender.blocked-senders", "blocked sender*", SENDER_REJECTED, W_ANY, H_NONE,
 	    "550 Rejected by header based manually Blocked Senders: a@example.com"),
@@ -1155,6 +1168,17 @@ const struct rule classify_rules[] = {
 	    "422 License Expired"),
 	TEXT("server.operating-system-error", "operating system error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "451 4.0.0 Operating system error"),
+	/* weak words, when nothing clearer speaks */
+	VAGUE("block.reputation", "reputation", BLOCKLISTED, W_ANY, H_NONE,
+	    "550 Local CT IP Reputation - (reject)"),
+	VAGUE("content.dangerous", "dangerous", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 5.7.0 mime_banned_file - CLSID file extensions are dangerous (G1D)"),
+	VAGUE("policy.not-allowed-from", "not allowed from", POLICY, W_ANY, H_NONE,
+	    "550 Unauthenticated mail not allowed from this range"),
+	VAGUE("policy.rejected-by", "rejected by", POLICY, W_ANY, H_NONE,
+	    "541 5.4.1 Mail rejected by destination domain"),
+	VAGUE("server.server-available", "server available", SERVER_UNAVAILABLE, W_ANY, H_NONE,
+	    "451 4.4.0 Message failed to be replicated: No healthy secondary server available to accept replica at this time."),
 	/* a greeting that refuses us: about our host, not a mailbox */
 	VAGUE("policy.not-accepting-connections", "not accepting connections", POLICY, W_ANY, H_NONE,
 	    "554 mx.example.com ESMTP not accepting connections"),
@@ -1244,6 +1268,7 @@ const struct rule classify_rules[] = {
 #undef DETAIL
 #undef PROV
 #undef PVAGUE
+#undef PENHG
 #undef PENH
 #undef ENH
 #undef ENHD
