@@ -204,6 +204,22 @@
 	    "421 mwinf5c77 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR_999 [999]"),
 
 /* ---- Chinese providers ---- */
+#define NETEASE "https://biecuoliao.com/pa/MBRrwEM.html"
+	/* NetEase (163.com, 126.com): the code after the reply code says why */
+	PROV("provider.netease-dt-rbl", "dt:rbl", BLOCKLISTED, W_ANY, DNSBL, NETEASE,
+	    "450 DT:RBL"),
+	PROV("provider.netease-hl-rep", "hl:rep", BLOCKLISTED, W_ANY, REPUTATION, NETEASE,
+	    "421 HL:REP"),
+	PROV("provider.netease-hl-mep", "hl:mep", BLOCKLISTED, W_ANY, REPUTATION, NETEASE,
+	    "421 HL:MEP"),
+	PROV("provider.netease-hl-icc", "hl:icc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "421 HL:ICC"),
+	PROV("provider.netease-hl-ifc", "hl:ifc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "421 HL:IFC"),
+	PROV("provider.netease-mi-dmc", "mi:dmc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "451 MI:DMC"),
+	PROV("provider.netease-rp-drc", "rp:drc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "450 RP:DRC"),
 	PROV("provider.qq-frequency-limited", "frequency limited", RATE_LIMITED, W_ANY, NONE, "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
 	    "550 Ip frequency limited [V2VkIEFwciAgMyAxNjozNjo1OSBKU1QgMjAxOQo=] http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=2002"),
 	/* QQ pauses mail to a recipient that receives too much at once */
@@ -300,3 +316,4 @@
 #undef ORANGE
 #undef MIMECAST
 #undef GODADDY
+#undef NETEASE

@@ -1085,6 +1085,9 @@ const struct rule classify_rules[] = {
 	    "554 rejecting banned content"),
 	TEXT("content.junk-mail", "junk mail", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 sorry, it seems as a junk mail"),
+	/* a mailbox that takes some scripts or character sets only */
+	TEXT("content.character-set", "character set*", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "The user does not accept email in non-Western (non-Latin) character sets."),
 	TEXT("content.invalid-structure", "invalid structure", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "552 MessageWall: MIME/REJECT: Invalid structure"),
 	TEXT("content.mail-data-refused", "mail data refused", CONTENT_REJECTED, W_ANY, H_NONE,
