@@ -138,6 +138,24 @@ classify_is_x41(struct span s)
 	return classify_enh(s, &c, &subj, &det) && subj == 4 && det == 1;
 }
 
+/*
+ * A reply the parser could not read ("smtp;550 cuda_nsu 5.4.1 ..."): is
+ * "4.4.1" or "5.4.1" one of its words?
+ */
+static int
+classify_has_x41_word(struct span d)
+{
+	const char	*p = d.p;
+	size_t		 i;
+
+	for (i = 0; p != NULL && i + 5 <= d.n; i++)
+		if ((p[i] == '4' || p[i] == '5') && memcmp(p + i + 1, ".4.1", 4) == 0 &&
+		    (i == 0 || p[i - 1] == ' ') &&
+		    (i + 5 == d.n || p[i + 5] == ' '))
+			return 1;
+	return 0;
+}
+
 static int
 classify_enh_lookup(const struct classifier *cl, struct span enh, int want_cls,
     int *rule)
@@ -288,7 +306,9 @@ classify_run(const struct classifier *cl, enum line_kind kind,
 
 	/* 1. the verdict */
 	text = classify_text(d);
-	x41 = classify_is_x41(d->dsn) || classify_is_x41(d->enhanced);
+	x41 = classify_is_x41(d->dsn) || classify_is_x41(d->enhanced) ||
+	    (d->enhanced.p == NULL && d->dsn.p == NULL &&
+	    classify_has_x41_word(d->diagnostic));
 	switch (d->status) {
 	case DSTATUS_BOUNCED:
 		base = CLASS_PERMANENT;

@@ -62,6 +62,8 @@ struct rule {
 #define W_TEMP	1
 #define W_PERM	2
 #define W_X41	3	/* the enhanced code (dsn or reply) is X.4.1 */
+#define W_DOMAIN 4	/* the word before the phrase is a domain name */
+#define W_COUNT	5	/* permanent, and the word before the phrase is a number */
 #define H_NONE	(-1)
 #define H_PERM	CLASS_PERMANENT
 #define H_TEMP	CLASS_TEMPORARY

@@ -46,7 +46,15 @@
 	    "550 5.1.8 Access denied, bad outbound sender"),
 	PROV("provider.microsoft-concurrent", "concurrent connections limit", RATE_LIMITED, W_ANY, NONE, MS_NDR,
 	    "432 4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information."),
-	PENH("5.4.1", USER_UNKNOWN, NONE, MS_NDR, "550 5.4.1 neutral text"),
+	/*
+	 * a bare 5.4.1 is the edge refusing an unknown recipient, weighed as a
+	 * generic code: words beside it decide ("All recipient addresses
+	 * rejected : Access denied" is the tenant refusing mail that bypassed
+	 * its connector)
+	 */
+	PENHG("5.4.1", USER_UNKNOWN, NONE, MS_NDR, "550 5.4.1 neutral text"),
+	PROV("provider.microsoft-all-recipients", "all recipient addresses rejected", POLICY, W_ANY, NONE, MS_NDR,
+	    "550 5.4.1 All recipient addresses rejected : Access denied [AM2PR01.prod.protection.outlook.com]"),
 	PENH("x.7.501-503", BLOCKLISTED, TENANT_BAN, MS_NDR, "550 5.7.501 neutral text"),
 	PENH("x.7.509", AUTH_FAILED, DMARC, MS_NDR, "550 5.7.509 neutral text"),
 	PENH("x.7.510", POLICY, NONE, MS_NDR, "550 5.7.510 neutral text"),
@@ -80,6 +88,13 @@
 	    "421-4.7.0 This message does not have authentication information or fails to 421-4.7.0 pass authentication checks. To best protect our users from spam, the 421-4.7.0 message has been blocked."),
 	PROV("provider.google-authentication-checks", "fails to pass authentication checks", AUTH_FAILED, W_ANY, NONE, GOOGLE,
 	    "550-5.7.26 This mail has been blocked because the sender is unauthenticated and fails to pass authentication checks."),
+	PROV("provider.google-missing-from", "missing a valid address in from: header", PROTOCOL_ERROR, W_ANY, NONE, GOOGLE,
+	    "550 5.7.1 [192.0.2.1 14] Messages missing a valid address in From: header, or having no From: header, are not accepted."),
+	/* a throttle whose stated cause is authentication: fix that */
+	PROV("provider.google-rate-unauthenticated", "rate limited because it is unauthenticated", AUTH_FAILED, W_ANY, NONE, GOOGLE,
+	    "421 4.7.26 This mail has been rate limited because it is unauthenticated."),
+	PROV("provider.google-rate-dmarc", "rate limited because there is no dmarc alignment", AUTH_FAILED, W_ANY, DMARC, GOOGLE,
+	    "421 4.7.32 This mail has been rate limited because there is no DMARC alignment"),
 	PROV("provider.google-multiple-from", "multiple addresses in from: header", PROTOCOL_ERROR, W_ANY, NONE, GOOGLE,
 	    "550-5.7.1 [192.0.2.222 13] Messages with multiple addresses in From: header are not accepted."),
 	PROV("provider.google-direct-ip", "not authorized to send email directly to our servers", POLICY, W_ANY, REPUTATION, GOOGLE,
@@ -87,6 +102,15 @@
 	PROV("provider.google-security-issue", "potential security issue", CONTENT_REJECTED, W_ANY, NONE, GOOGLE,
 	    "552-5.7.0 This message was blocked because its content presents a potential 552-5.7.0 security issue."),
 	PENH("x.7.28", RATE_LIMITED, REPUTATION, GOOGLE, "421 4.7.28 neutral text"),
+
+	/*
+	 * Google Groups' refusal notice, in every language it is sent in,
+	 * ends with its help link: the group is missing or we may not post.
+	 * Weighed as a vague phrase: a clear one (spam, size) still decides.
+	 */
+	PVAGUE("provider.google-groups", "groups.google.com/support", POLICY, W_ANY, NONE,
+	    "https://github.com/sisimai/p5-sisimai/blob/master/lib/Sisimai/Lhost/GoogleGroups.pm",
+	    "Hallo a@example.jp, die Gruppe ist möglicherweise nicht vorhanden. Hilfe unter https://groups.google.com/support/."),
 
 	/* Gmail relays an alias through the alias's own server: its settings failed */
 	PROV("provider.gmail-send-mail-as", "'send mail as' account", SENDER_REJECTED, W_ANY, NONE,
@@ -131,8 +155,24 @@
 	PROV("provider.comcast-bl000010", "bl000010", BLOCKLISTED, W_ANY, REPUTATION, COMCAST,
 	    "554 resimta-po-21v.sys.comcast.net comcast 192.0.2.1 found on one or more DNSBLs, see http://postmaster.comcast.net/smtp-error-codes.php#BL000010"),
 
+/* ---- Spectrum / Charter (Cloudmark): AUP#In-13xx are rate-limit blocks ---- */
+	PROV("provider.spectrum-aup-13xx", "aup#in-13*", RATE_LIMITED, W_ANY, NONE,
+	    "https://www.suped.com/knowledge/email-deliverability/technical/how-to-interpret-aupi-1300-cloudmark-email-bounce-codes-from-charter",
+	    "421 4.7.0 cmsmtp 192.0.2.1 rate limited. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1320"),
+
+/* ---- Trend Micro Email Security: the recipient's admin blocks our sender ---- */
+	PROV("provider.trendmicro-block-sender", "block-send-er", SENDER_REJECTED, W_ANY, NONE,
+	    "https://success.trendmicro.com/solution/1055758-blocking-an-email-address-or-domain-in-hosted-email-security-hes",
+	    "554 5.7.1 <a@example.com>: Recipient address rejected: BLOCK-SEND-ER."),
+
+	PROV("provider.trendmicro-ers-block", "ers-customized-block", BLOCKLISTED, W_ANY, REPUTATION,
+	    "https://success.trendmicro.com/solution/TP000087438-How-do-I-edit-Reputation-Settings",
+	    "550 5.7.1 <a@example.com>: Recipient address rejected: ERS-Customized-Block."),
+
 /* ---- GMX, WEB.DE, mail.com (United Internet) ---- */
 #define GMX "https://postmaster.gmx.com/en/error-messages"
+	PROV("provider.gmx-invalid-mx", "invalid dns mx or a/aaaa resource record", SENDER_REJECTED, W_ANY, NONE, GMX,
+	    "550 <a@example.com>: Invalid DNS MX or A/AAAA resource record"),
 	PROV("provider.gmx-block-listed", "ip address is block listed", BLOCKLISTED, W_ANY, DNSBL, GMX,
 	    "554-gmx.net (mxgmx104) Nemesis ESMTP Service not available 554-No SMTP service 554-IP address is block listed."),
 	PROV("provider.gmx-bad-ptr", "bad dns ptr resource record", POLICY, W_ANY, PTR, GMX,
@@ -157,10 +197,29 @@
 #define ORANGE "https://postmaster.orange.fr/"
 	PROV("provider.orange-ofr506", "ofr_506", CONTENT_REJECTED, W_ANY, NONE, ORANGE,
 	    "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]"),
+	PROV("provider.laposte-lpn007-102", "lpn007_102", BLOCKLISTED, W_ANY, REPUTATION,
+	    "https://github.com/fm/smtp-codes/blob/master/data/codes/521.json",
+	    "521 5.7.1 Service unavailable LPN007_102"),
 	PROV("provider.orange-ofr999", "ofr_999", POLICY, W_ANY, NONE, ORANGE,
 	    "421 mwinf5c77 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR_999 [999]"),
 
 /* ---- Chinese providers ---- */
+#define NETEASE "https://biecuoliao.com/pa/MBRrwEM.html"
+	/* NetEase (163.com, 126.com): the code after the reply code says why */
+	PROV("provider.netease-dt-rbl", "dt:rbl", BLOCKLISTED, W_ANY, DNSBL, NETEASE,
+	    "450 DT:RBL"),
+	PROV("provider.netease-hl-rep", "hl:rep", BLOCKLISTED, W_ANY, REPUTATION, NETEASE,
+	    "421 HL:REP"),
+	PROV("provider.netease-hl-mep", "hl:mep", BLOCKLISTED, W_ANY, REPUTATION, NETEASE,
+	    "421 HL:MEP"),
+	PROV("provider.netease-hl-icc", "hl:icc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "421 HL:ICC"),
+	PROV("provider.netease-hl-ifc", "hl:ifc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "421 HL:IFC"),
+	PROV("provider.netease-mi-dmc", "mi:dmc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "451 MI:DMC"),
+	PROV("provider.netease-rp-drc", "rp:drc", RATE_LIMITED, W_ANY, NONE, NETEASE,
+	    "450 RP:DRC"),
 	PROV("provider.qq-frequency-limited", "frequency limited", RATE_LIMITED, W_ANY, NONE, "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
 	    "550 Ip frequency limited [V2VkIEFwciAgMyAxNjozNjo1OSBKU1QgMjAxOQo=] http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=2002"),
 	/* QQ pauses mail to a recipient that receives too much at once */
@@ -257,3 +316,4 @@
 #undef ORANGE
 #undef MIMECAST
 #undef GODADDY
+#undef NETEASE

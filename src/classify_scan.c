@@ -212,9 +212,60 @@ classify_when_ok(int when, enum bw_class base, int x41)
 		return x41;
 	if (when == W_TEMP)
 		return base == CLASS_TEMPORARY || base == CLASS_GREYLIST;
-	if (when == W_PERM)
+	if (when == W_PERM || when == W_COUNT)
 		return base == CLASS_PERMANENT;
 	return 1;
+}
+
+/*
+ * W_DOMAIN: the word before a match that starts at ring position start
+ * (one blank back) is a domain name, "neko.example.com does not exist":
+ * dotted labels of letters, digits and hyphens, the last one letters.
+ * An address never is: the scan reads it as a blank.
+ */
+static int
+classify_after_domain(const unsigned char *ring, size_t ci, size_t start)
+{
+	char	 name[AC_RING];
+	size_t	 j, n = 0, i, label = 0;
+	int	 dots = 0, alpha = 1;
+
+	if (start < 2 || ring[(start - 1) % AC_RING] != ' ')
+		return 0;
+	/* the name ends one blank before the match: read it backwards */
+	for (j = start - 1; j > 0 && ci - (j - 1) <= AC_RING; j--) {
+		unsigned char	 c = ring[(j - 1) % AC_RING];
+
+		if (!classify_wordch(c) && c != '-' && c != '.')
+			break;
+		name[n++] = (char)c;
+	}
+	/* name[] is reversed: the last label comes first */
+	if (n == 0 || name[0] == '.' || name[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (name[i] == '.') {
+			if (label == 0)
+				return 0;	/* "a..b" */
+			dots++;
+			label = 0;
+			continue;
+		}
+		if (dots == 0 && !((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z')))
+			alpha = 0;
+		label++;
+	}
+	return dots > 0 && alpha && i > 0 && name[1] != '.';
+}
+
+/* W_COUNT: a number, one blank before the match: "failed 20 attempts". */
+static int
+classify_after_count(const unsigned char *ring, size_t ci, size_t start)
+{
+	return start >= 2 && ci - (start - 2) <= AC_RING &&
+	    ring[(start - 1) % AC_RING] == ' ' &&
+	    classify_digit(ring[(start - 2) % AC_RING]);
 }
 
 /*
@@ -235,11 +286,17 @@ classify_skip_name(const char *p, size_t i, size_t n)
 	if (j == i || j >= n)
 		return i;
 	if (p[j] == '[') {
-		/* not a unix socket, "host[private/dovecot-lmtp]": that says */
+		int	 addr = 0;
+
+		/*
+		 * not a unix socket, "host[private/dovecot-lmtp]": that says;
+		 * nor a word and a number, "compliant[291]": an address has
+		 * a dot or a colon
+		 */
 		for (k = j + 1; k < n && k - j < 64 && p[k] != ']' && p[k] != ' ' &&
 		    p[k] != '/'; k++)
-			;
-		if (k >= n || p[k] != ']')
+			addr |= p[k] == '.' || p[k] == ':';
+		if (k >= n || p[k] != ']' || !addr)
 			return i;
 		k++;
 		if (k + 1 < n && p[k] == ':' && classify_digit((unsigned char)p[k + 1]))
@@ -401,6 +458,12 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 				continue;
 			if ((cl->edge[ri] & AC_END) && i + 1 < n &&
 			    classify_wordch((unsigned char)p[i + 1]))
+				continue;
+			if (classify_rules[ri].when == W_DOMAIN &&
+			    !classify_after_domain(ring, ci, ci - cl->len[ri]))
+				continue;
+			if (classify_rules[ri].when == W_COUNT &&
+			    !classify_after_count(ring, ci, ci - cl->len[ri]))
 				continue;
 			classify_scan_hit(sc, ri, base, x41, p + i + 1);
 		}

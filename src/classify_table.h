@@ -42,12 +42,16 @@
 	{ n, RULE_TEXT, pat, REASON_##r, W_ANY, H_NONE, EV_DETAIL, STG_NONE, DETAIL_##d, NULL, ex }
 #define PROV(n, pat, r, w, d, src, ex) \
 	{ n, RULE_TEXT, pat, REASON_##r, w, H_NONE, EV_STRONG, STG_NONE, DETAIL_##d, src, ex }
+#define PVAGUE(n, pat, r, w, d, src, ex) \
+	{ n, RULE_TEXT, pat, REASON_##r, w, H_NONE, EV_VAGUE, STG_NONE, DETAIL_##d, src, ex }
 #define PENH(pat, r, d, src, ex) \
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_SPECIFIC, STG_NONE, DETAIL_##d, src, ex }
 #define ENH(pat, r, ex) \
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_SPECIFIC, STG_NONE, DETAIL_NONE, NULL, ex }
 #define ENHD(pat, r, d, ex) \
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_SPECIFIC, STG_NONE, DETAIL_##d, NULL, ex }
+#define PENHG(pat, r, d, src, ex) \
+	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_GENERIC, STG_NONE, DETAIL_##d, src, ex }
 #define ENHG(pat, r, ex) \
 	{ "enh:" pat, RULE_ENH, pat, REASON_##r, W_ANY, H_NONE, EV_GENERIC, STG_NONE, DETAIL_NONE, NULL, ex }
 #define CODE(pat, r, ex) \
@@ -106,6 +110,8 @@ const struct rule classify_rules[] = {
 	    "Domain example.net has exceeded the max emails per hour (122/100 (122%)) allowed."),
 	VAGUE("rate.per-day", "per day", RATE_LIMITED, W_ANY, H_NONE,
 	    "550 Sender has exceeded the max emails per day"),
+	VAGUE("rate.per-connection", "per connection", RATE_LIMITED, W_ANY, H_NONE,
+	    "421 Max message per connection reached, closing transmission channel"),
 
 	/* providers' own codes (classify_provider.h) */
 #include "classify_provider.h"
@@ -150,8 +156,14 @@ const struct rule classify_rules[] = {
 	    "421 4.7.0 Too many connections from your IP"),
 	TEXT("rate.too-many-concurrent", "too many concurrent", RATE_LIMITED, W_ANY, H_TEMP,
 	    "421 Too many concurrent SMTP connections"),
+	TEXT("rate.concurrent-connections", "concurrent connections", RATE_LIMITED, W_ANY, H_TEMP,
+	    "421 4.3.2 The maximum number of concurrent connections has exceeded a limit"),
 	TEXT("rate.too-many-messages", "too many messages", RATE_LIMITED, W_ANY, H_TEMP,
 	    "452 Too many messages in this session"),
+	TEXT("rate.too-much-email", "too much email", RATE_LIMITED, W_ANY, H_TEMP,
+	    "450 4.2.1 <a@example.com>: Mailbox received too much email in a short period of time (G30)"),
+	TEXT("rate.too-much-mail", "too much mail", RATE_LIMITED, W_ANY, H_TEMP,
+	    "450 4.2.1 Mailbox received too much mail in a short time"),
 	TEXT("rate.throttl", "throttl*", RATE_LIMITED, W_ANY, H_TEMP,
 	    "421 4.7.0 Throttled, try later"),
 	TEXT("rate.queue-quota", "queue quota exceeded", RATE_LIMITED, W_ANY, H_TEMP,
@@ -197,6 +209,11 @@ const struct rule classify_rules[] = {
 	    "550 Suspected spam sender."),
 	TEXTD("block.blocked-using", "blocked using", BLOCKLISTED, DNSBL,
 	    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.example.net"),
+	/* the recipient's own block of our sender, before "blocked by" */
+	TEXT("sender.blocked-by-this-recipient", "blocked by this recipient", SENDER_REJECTED, W_ANY, H_NONE,
+	    "554 5.7.1 a@example.com: Sender address rejected: Blocked by this recipient (GE)"),
+	TEXT("sender.blocked-by-the-recipient", "blocked by the recipient", SENDER_REJECTED, W_ANY, H_NONE,
+	    "550 Your address has been blocked by the recipient"),
 	TEXT("block.blacklist", "blacklist*", BLOCKLISTED, W_ANY, H_NONE,
 	    "550 5.7.1 Your IP 64.22.68.4 is blacklisted. Click delist.emailfiltering.com to delist"),
 	TEXT("block.black-list", "black list", BLOCKLISTED, W_ANY, H_NONE,
@@ -254,6 +271,16 @@ const struct rule classify_rules[] = {
 	    "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"),
 	TEXT("relay.not-allowed", "relaying not allowed", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 Relaying not allowed"),
+	TEXT("relay.relaying-to", "relaying to", RELAY_DENIED, W_ANY, H_NONE,
+	    "550 relaying to <a@example.com> prohibited by administrator"),
+	TEXT("relay.unauthorized", "unauthorized relay", RELAY_DENIED, W_ANY, H_NONE,
+	    "500 Unauthorized relay msg rejected"),
+	TEXT("relay.not-a-gateway", "not a gateway", RELAY_DENIED, W_ANY, H_NONE,
+	    "550 not local host example.com, not a gateway"),
+	TEXT("relay.relay-not-allowed", "relay not allowed", RELAY_DENIED, W_ANY, H_NONE,
+	    "451 Open relay not allowed"),
+	TEXT("relay.as-a-relay", "as a relay", RELAY_DENIED, W_ANY, H_NONE,
+	    "553 you are trying to use me [mx.example.net] as a relay, but I have not been configured to let you do this."),
 
 	TEXT("relay.be-relayed", "allowed to be relayed", RELAY_DENIED, W_ANY, H_NONE,
 	    "553 sorry, that domain isn't allowed to be relayed thru this MTA (#5.7.1)"),
@@ -415,6 +442,15 @@ const struct rule classify_rules[] = {
 
 	TEXT("sender.badmailfrom", "badmailfrom", SENDER_REJECTED, W_ANY, H_NONE,
 	    "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)"),
+	TEXT("sender.verify-mailfrom", "verify mailfrom", SENDER_REJECTED, W_ANY, H_NONE,
+	    "550 Verify mailfrom failed,blocked"),
+	TEXT("sender.sender-email", "sender email", SENDER_REJECTED, W_ANY, H_NONE,
+	    "501 a@example.com Sender email is not in my domain"),
+	TEXT("sender.mx-not-allowed", "mx record not allowed", SENDER_REJECTED, W_ANY, H_NONE,
+	    "550 5.7.1 Sender's MX record not allowed (G14)"),
+	/* the recipient's own list of refused senders */
+	TEXT("sender.blocked-senders", "blocked sender*", SENDER_REJECTED, W_ANY, H_NONE,
+	    "550 Rejected by header based manually Blocked Senders: a@example.com"),
 	TEXT("sender.envelope-sender", "envelope sender", SENDER_REJECTED, W_ANY, H_NONE,
 	    "553 sorry, your envelope sender domain must exist (#5.7.1)"),
 	TEXT("sender.unroutable", "unroutable sender", SENDER_REJECTED, W_ANY, H_NONE,
@@ -471,8 +507,18 @@ const struct rule classify_rules[] = {
 	    "550 5.7.1 : Recipient address rejected:  Inactive MailBox, not poped for more than 6 months"),
 	TEXT("disabled.is-inactive", "is inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 5.2.1 Mailbox is inactive"),
+	VAGUE("disabled.inactive", "inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "540 5.7.1 <a@example.ru>: recipient address rejected: Inactive"),
 	TEXT("disabled.user-disabled", "user disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 user disabled"),
+	TEXT("disabled.now-disabled", "now disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "550 <a> is now disabled with MTA service."),
+	TEXT("disabled.not-activated", "not activated", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "550 <a@example.com>... User account not activated"),
+	TEXT("disabled.account-expired", "account expired", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "550 account expired"),
+	TEXT("disabled.no-longer-accepts", "no longer accepts", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "This address no longer accepts mail."),
 	TEXT("disabled.account-disabled-word", "account disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 5.2.1 Account disabled"),
 	TEXT("disabled.deactivated", "deactivated", MAILBOX_DISABLED, W_ANY, H_NONE,
@@ -502,7 +548,7 @@ const struct rule classify_rules[] = {
 	    "552 5.2.2 Over quota"),
 	TEXTD("full.overquota", "overquota", MAILBOX_FULL, QUOTA,
 	    "552 5.2.2 Overquota"),
-	TEXTD("full.quota-exceeded", "quota exceeded", MAILBOX_FULL, QUOTA,
+	TEXTD("full.quota-exceeded", "quota exceed*", MAILBOX_FULL, QUOTA,
 	    "552 5.2.2 Quota exceeded"),
 	TEXT("full.exceeded-storage", "exceeded storage allocation", MAILBOX_FULL, W_ANY, H_NONE,
 	    "552 Requested mail action aborted: exceeded storage allocation"),
@@ -512,6 +558,9 @@ const struct rule classify_rules[] = {
 	    "help@example.net mailbox is full: retry timeout exceeded"),
 	TEXT("full.insufficient-storage", "insufficient system storage", MAILBOX_FULL, W_ANY, H_NONE,
 	    "452 4.3.1 Insufficient system storage"),
+	/* the receiver's own resources, not the mailbox: 4.3.1 stays theirs */
+	TEXT("server.insufficient-resources", "insufficient system resources", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
+	    "452 4.3.1 Insufficient system resources"),
 	TEXT("full.disk-space", "insufficient disk space", MAILBOX_FULL, W_ANY, H_NONE,
 	    "533 Remote server has insufficient disk space to hold email"),
 	TEXT("full.mail-system-full", "mail system full", MAILBOX_FULL, W_ANY, H_NONE,
@@ -536,6 +585,14 @@ const struct rule classify_rules[] = {
 	    "552 5.2.2 Mailbox size limit exceeded"),
 	TEXTD("full.quota-limit", "quota limit", MAILBOX_FULL, QUOTA,
 	    "422 4.2.2 Quota limit exceeded"),
+	TEXTD("full.quota-usage", "quota usage exceeded", MAILBOX_FULL, QUOTA,
+	    "422 Mailbox quota usage exceeded"),
+	TEXT("full.de-zuviele-mails", "zuviele mails", MAILBOX_FULL, W_ANY, H_NONE,
+	    "422 Benutzer hat zuviele Mails auf dem Server"),
+	TEXT("full.de-zu-viele-mails", "zu viele mails", MAILBOX_FULL, W_ANY, H_NONE,
+	    "422 Benutzer hat zu viele Mails auf dem Server"),
+	TEXTD("full.quota-violation", "quota violation", MAILBOX_FULL, QUOTA,
+	    "552 5.1.1 <a@example.net> recipient rejected - extended quota violation"),
 	TEXT("full.storage-space", "storage space", MAILBOX_FULL, W_ANY, H_NONE,
 	    "550 User has exhausted allowed storage space."),
 	TEXT("full.de-speichervolumen", "speichervolumen", MAILBOX_FULL, W_ANY, H_NONE,
@@ -677,6 +734,9 @@ const struct rule classify_rules[] = {
 	    "550 No such mailbox"),
 	VAGUE("user.recipient-address-rejected", "recipient address rejected.", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 <a@example.jp>: Recipient address rejected. (in reply to RCPT TO command)"),
+	/* "mx.example.org does not exist": a domain name says it is the domain */
+	VAGUE("domain.name-does-not-exist", "does not exist", DOMAIN_NOT_FOUND, W_DOMAIN, H_PERM,
+	    "553 mx.example.org does not exist"),
 	VAGUE("user.does-not-exist", "does not exist", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Mailbox does not exist"),
 	VAGUE("user.doesnt-exist", "doesn't exist", USER_UNKNOWN, W_ANY, H_PERM,
@@ -697,6 +757,26 @@ const struct rule classify_rules[] = {
 	    "550 Unknown recipient"),
 	TEXT("user.invalid-recipient", "invalid recipient", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Invalid recipient <a@example.com>"),
+	TEXT("user.invalid-recipient-hyphen", "invalid-recipient", USER_UNKNOWN, W_ANY, H_PERM,
+	    "554 5.7.1 <a@example.com>: Recipient address rejected: Invalid-Recipient."),
+	TEXT("user.marked-as-invalid", "marked as invalid", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 5.7.1 <a@example.com>: Recipient address rejected: User email address is marked as invalid."),
+	TEXT("user.no-longer-valid", "no longer valid", USER_UNKNOWN, W_ANY, H_PERM,
+	    "554 delivery error: dd a@example.com is no longer valid. [-20]"),
+	TEXT("user.no-longer-exists", "no longer exist*", USER_UNKNOWN, W_ANY, H_PERM,
+	    "553 5.3.0 <a@example.com>... Recipient address no longer exists"),
+	TEXT("user.no-exist", "no exist", USER_UNKNOWN, W_ANY, H_PERM,
+	    "450 user path no exist"),
+	TEXT("user.mailbox-not-available", "mailbox not available", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 5.7.1 Requested action not taken: mailbox not available"),
+	TEXT("user.wrong-recipient", "wrong recipient*", USER_UNKNOWN, W_ANY, H_PERM,
+	    "5.1.0 - Unknown address error 540-'Error: Wrong recipients' (delivery attempts: 0)"),
+	TEXT("user.unknown-local-part-hyphen", "unknown local-part", USER_UNKNOWN, W_ANY, H_PERM,
+	    "unknown local-part \"a\" in domain \"example.com\""),
+	TEXT("address.several-matches", "several matches found", BAD_ADDRESS, W_ANY, H_PERM,
+	    "Recipient user name info (a@example.com) not unique.  Several matches found in Domino Directory."),
+	TEXT("user.not-in-recipient-list", "not in recipient list", USER_UNKNOWN, W_ANY, H_PERM,
+	    "554 5.7.1 <a@example.com>: Recipient address rejected: Not in recipient list"),
 	VAGUE("user.invalid-mailbox", "invalid mailbox", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Invalid mailbox"),
 	VAGUE("user.mailbox-unavailable", "mailbox unavailable", USER_UNKNOWN, W_ANY, H_PERM,
@@ -787,6 +867,9 @@ const struct rule classify_rules[] = {
 	    "ユーザー Neko (a@example.co.jp) は Domino ディレクトリには見つかりません。"),
 	TEXT("user.ja-not-in-list", "リストにありません", USER_UNKNOWN, W_ANY, H_PERM,
 	    "ディレクトリのリストにありません"),
+	/* a notice that asks us to check the address it names */
+	VAGUE("user.address-is-correct", "address is correct", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Unable to deliver message to <a@example.jp>. Please check if address is correct."),
 	VAGUE("user.no-valid-recipients", "no valid recipients", USER_UNKNOWN, W_ANY, H_NONE,
 	    "No valid recipients for this MM"),
 	/* the same words anywhere else: Postfix's access(5) REJECT */
@@ -820,6 +903,8 @@ const struct rule classify_rules[] = {
 	    "546 Email looping"),
 	TEXT("loop.routing-loop", "routing loop", ROUTING_LOOP, W_ANY, H_NONE,
 	    "554 5.4.6 Routing loop detected"),
+	TEXT("loop.loop-detected", "loop detected", ROUTING_LOOP, W_ANY, H_NONE,
+	    "551 5.7.1 Loop detected: Email is sent and forwarded from/to example.com."),
 	TEXT("loop.too-many-hops", "too many hops", ROUTING_LOOP, W_ANY, H_NONE,
 	    "554 5.4.6 Too many hops"),
 	TEXT("loop.hop-count", "hop count exceeded", ROUTING_LOOP, W_ANY, H_NONE,
@@ -887,6 +972,8 @@ const struct rule classify_rules[] = {
 	TEXT("local.pipe-to", "pipe to |", LOCAL_ERROR, W_ANY, H_NONE,
 	    "pipe to |/usr/local/bin/filter a@example.com /home/a/.forward"),
 	/* could not connect */
+	TEXT("policy.mismatches-client-ip", "mismatches client ip", POLICY, W_ANY, H_NONE,
+	    "550 domain [example.com] mismatches client ip 192.0.2.225."),
 	TEXT("connect.refused", "connection refused", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "connect to somedomain.com[2.43.58.25]:25: Connection refused"),
 	TEXT("connect.timed-out", "connection timed out", HOST_UNREACHABLE, W_ANY, H_TEMP,
@@ -905,6 +992,8 @@ const struct rule classify_rules[] = {
 	    "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)"),
 	TEXT("connect.host-unreachable", "host is unreachable", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "connect to mx.example.com[192.0.2.4]:25: Host is unreachable"),
+	TEXT("connect.no-gateway", "could not find a gateway", HOST_UNREACHABLE, W_ANY, H_NONE,
+	    "Could not find a gateway for a@example.co.jp"),
 	TEXT("connect.no-answer", "no answer from host", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "541 No answer from host"),
 
@@ -964,6 +1053,9 @@ const struct rule classify_rules[] = {
 	    "Your message was not delivered within 0 days and 1 hours."),
 	TEXT("expired.multiple-retries", "after multiple retries", EXPIRED, W_ANY, H_PERM,
 	    "Unable to deliver message after multiple retries"),
+	/* a failure that counts its tries gave up: "failed after 20 attempts" */
+	VAGUE("expired.attempts", "attempts", EXPIRED, W_COUNT, H_PERM,
+	    "554 Delivery failed after 12 attempts"),
 	TEXT("expired.could-not-be-delivered-for", "could not be delivered for", EXPIRED, W_ANY, H_PERM,
 	    "Message could not be delivered for 8 hours"),
 	/* content */
@@ -981,7 +1073,7 @@ const struct rule classify_rules[] = {
 	    "554 Message infected"),
 	TEXT("content.phishing", "phish*", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 Message looks like phishing"),
-	TEXT("content.content-rejected", "content rejected", CONTENT_REJECTED, W_ANY, H_NONE,
+	TEXT("content.content-rejected", "content reject*", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 5.6.0 Message content rejected"),
 	TEXT("content.content-filter", "content filter", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 Rejected by content filter"),
@@ -989,6 +1081,17 @@ const struct rule classify_rules[] = {
 	    "552 Forbidden attachment type"),
 	TEXT("content.bulk-mail", "bulk mail", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 Rejected as bulk mail"),
+	TEXT("content.banned-content", "banned content", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "554 rejecting banned content"),
+	TEXT("content.junk-mail", "junk mail", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 sorry, it seems as a junk mail"),
+	/* a mailbox that takes some scripts or character sets only */
+	TEXT("content.character-set", "character set*", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "The user does not accept email in non-Western (non-Latin) character sets."),
+	TEXT("content.invalid-structure", "invalid structure", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "552 MessageWall: MIME/REJECT: Invalid structure"),
+	TEXT("content.mail-data-refused", "mail data refused", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "553 Mail data refused by AISP, rule [169648]."),
 
 	TEXT("content.message-filtered", "message filtered", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 5.2.0 Message Filtered"),
@@ -1008,6 +1111,8 @@ const struct rule classify_rules[] = {
 	    "500 5.5.0 Line too long"),
 	TEXT("protocol.line-limit", "line limit exceeded", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "500 Line limit exceeded"),
+	TEXT("protocol.rfc-compliant", "not rfc compliant", PROTOCOL_ERROR, W_ANY, H_NONE,
+	    "554 Message not allowed - Headers are not RFC compliant[291]"),
 	TEXT("protocol.rfc5322", "rfc 5322", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "550 Message is not RFC 5322 compliant"),
 	TEXT("protocol.rfc5322-word", "rfc5322", PROTOCOL_ERROR, W_ANY, H_NONE,
@@ -1029,11 +1134,16 @@ const struct rule classify_rules[] = {
 	    "554 5.7.1 Client host rejected: Access denied"),
 	VAGUE("policy.administrative", "administrative prohibition", POLICY, W_ANY, H_NONE,
 	    "550 Administrative prohibition"),
+	VAGUE("policy.envelope-blocked", "envelope blocked", POLICY, W_ANY, H_NONE,
+	    "550 Envelope blocked - User Entry"),
+	/* a forged sender refused: no SPF or DKIM result named */
+	VAGUE("policy.spoof", "spoof*", POLICY, W_ANY, H_NONE,
+	    "550 rejecting spoofed message"),
 	VAGUE("policy.access-denied", "access denied", POLICY, W_ANY, H_NONE,
 	    "550 Access denied"),
 	VAGUE("policy.prohibited", "prohibited", POLICY, W_ANY, H_NONE,
 	    "550 5.7.1 Sending to this address is prohibited"),
-	VAGUE("policy.policy", "policy", POLICY, W_ANY, H_NONE,
+	VAGUE("policy.policy", "polic*", POLICY, W_ANY, H_NONE,
 	    "554 5.7.1 Rejected by local policy"),
 
 	TEXTD("policy.rdns", "rdns", POLICY, PTR,
@@ -1052,10 +1162,10 @@ const struct rule classify_rules[] = {
 	    "450 service permits 2 unverifiable sending IPs"),
 	TEXTD("policy.fcrdns", "fcrdns", POLICY, PTR,
 	    "550 FCrDNS check failed"),
-	TEXT("policy.mismatches-client-ip", "mismatches client ip", POLICY, W_ANY, H_NONE,
-	    "550 domain [example.com] mismatches client ip 192.0.2.225."),
 	TEXT("policy.invalid-ip-for-sending", "invalid ip for sending", POLICY, W_ANY, H_NONE,
 	    "554 INVALID IP FOR SENDING MAIL OF DOMAIN amazonses.com [RCPT_TO]"),
+	TEXT("user.not-member-of-domain", "not a member of domain", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 User not a member of domain: <a@example.com>"),
 	TEXT("policy.not-a-member", "not a member of", POLICY, W_ANY, H_NONE,
 	    "You are not a member of this mailing list <list@example.org>."),
 	VAGUE("policy.rejected-by-recipient", "rejected by recipient*", POLICY, W_ANY, H_PERM,
@@ -1066,6 +1176,10 @@ const struct rule classify_rules[] = {
 	    "PERM_FAILURE: SMTP Error (state 16): 550 5.7.1 Message rejected."),
 	TEXT("policy.not-allowed-to-send", "not allowed to send", POLICY, W_ANY, H_NONE,
 	    "550 you are not allowed to send mail to <a@example.ca>"),
+	TEXT("policy.refused-to-receive", "refused to receive", POLICY, W_ANY, H_NONE,
+	    "553 User refused to receive this mail."),
+	TEXT("policy.no-permit", "no permit", POLICY, W_ANY, H_NONE,
+	    "550 5.0.0 <a@example.com>... No permit"),
 	TEXT("policy.permission-to-post", "permission to post", POLICY, W_ANY, H_NONE,
 	    "the group you tried to contact (list) may not exist, or you may not have permission to post messages to the group."),
 	/* remote temporary trouble */
@@ -1100,8 +1214,39 @@ const struct rule classify_rules[] = {
 
 	VAGUE("server.currently-unavailable", "currently unavailable", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "554 Service currently unavailable"),
+	/* a filter whose licence ran out: theirs to fix */
+	TEXT("server.license-expired", "license expired", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
+	    "422 License Expired"),
 	TEXT("server.operating-system-error", "operating system error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "451 4.0.0 Operating system error"),
+	/* weak words, when nothing clearer speaks */
+	VAGUE("block.reputation", "reputation", BLOCKLISTED, W_ANY, H_NONE,
+	    "550 Local CT IP Reputation - (reject)"),
+	VAGUE("content.dangerous", "dangerous", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 5.7.0 mime_banned_file - CLSID file extensions are dangerous (G1D)"),
+	VAGUE("policy.not-allowed-from", "not allowed from", POLICY, W_ANY, H_NONE,
+	    "550 Unauthenticated mail not allowed from this range"),
+	VAGUE("policy.rejected-by", "rejected by", POLICY, W_ANY, H_NONE,
+	    "541 5.4.1 Mail rejected by destination domain"),
+	VAGUE("server.server-available", "server available", SERVER_UNAVAILABLE, W_ANY, H_NONE,
+	    "451 4.4.0 Message failed to be replicated: No healthy secondary server available to accept replica at this time."),
+	VAGUE("full.is-full", "is full", MAILBOX_FULL, W_ANY, H_NONE,
+	    "551 bounce as<the destination mailbox <a@example.com> is full> queue as 100.1.a"),
+	VAGUE("user.not-found", "not found", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 Mailbox ( a@example.com ) not found or inactivated"),
+	VAGUE("user.recipient-rejected", "recipient rejected", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 <a@example.com> recipient rejected"),
+	VAGUE("policy.by-administrator", "by administrator", POLICY, W_ANY, H_NONE,
+	    "5.x.0 - Message bounced by administrator  (delivery attempts: 0)"),
+	VAGUE("policy.mismatch", "mismatch*", POLICY, W_ANY, H_NONE,
+	    "550 Error: MAIL FROM is mismatched with message header from address!"),
+	/* a greeting that refuses us: about our host, not a mailbox */
+	VAGUE("policy.not-accepting-connections", "not accepting connections", POLICY, W_ANY, H_NONE,
+	    "554 mx.example.com ESMTP not accepting connections"),
+	/* Postfix's smtpd_hard_error_limit: the session made too many errors,
+	 * after errors that say more */
+	VAGUE("protocol.too-many-errors", "too many errors", PROTOCOL_ERROR, W_ANY, H_NONE,
+	    "421 4.7.0 mx.example.com Error: too many errors"),
 	/* class hint only: a code-less text that says it will retry */
 	HINT("hint.try-again", "try again", H_TEMP),
 
@@ -1183,6 +1328,8 @@ const struct rule classify_rules[] = {
 #undef STAGE
 #undef DETAIL
 #undef PROV
+#undef PVAGUE
+#undef PENHG
 #undef PENH
 #undef ENH
 #undef ENHD
