@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "log.h"
 #include "source_auto.h"
+#include "source_glob.h"
 #include "source_journal.h"
 #include "store.h"
 #include "util.h"
@@ -37,6 +38,7 @@ struct status {
 	int			 nrows;
 	time_t			 now;
 	int			 worst;
+	int			 finished;	/* a pattern's older files read */
 };
 
 static void
@@ -111,8 +113,9 @@ status_file_row(struct status *s, const char *path, struct store_source *row)
 	return found == 1;
 }
 
+/* older: a file of a pattern that is not its newest (finished once read) */
 static void
-status_file(struct status *s, const char *path)
+status_file(struct status *s, const char *path, int older)
 {
 	const struct store_source	*row = NULL;
 	struct store_source		 found;
@@ -137,12 +140,47 @@ status_file(struct status *s, const char *path)
 	    (uint64_t)sb.st_size - row->offset : 0;
 	if (row == NULL)
 		lag = (uint64_t)sb.st_size;
+	if (older && lag == 0) {
+		s->finished++;
+		return;
+	}
 	status_when(s->now, row != NULL ? row->last_commit : 0, when, sizeof(when));
 	printf("log %s: %s; offset %llu of %lld bytes (%llu behind); %llu lines "
 	    "read; last commit %s\n", path, status_state(s, row, lag > 0),
 	    (unsigned long long)(row != NULL ? row->offset : 0), (long long)sb.st_size,
 	    (unsigned long long)lag, (unsigned long long)(row != NULL ? row->lines : 0),
 	    when);
+}
+
+/* log = PATTERN: its files; matching nothing yet is a warning. */
+static void
+status_pattern(struct status *s, const char *pattern)
+{
+	struct stat	 sb;
+	char		**v, *cause = NULL;
+	int		 i, n, newest = -1;
+	time_t		 nt = 0;
+
+	if ((n = source_glob_expand(pattern, &v, &cause)) <= 0) {
+		printf("log %s: waiting: matches no file yet%s%s\n", pattern,
+		    n == -1 ? ": " : "", n == -1 ? cause : "");
+		free(cause);
+		status_level(s, STATUS_WARN);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (stat(v[i], &sb) == 0 && (newest == -1 || sb.st_mtime >= nt)) {
+			newest = i;
+			nt = sb.st_mtime;
+		}
+	printf("log %s: pattern matching %d file(s)\n", pattern, n);
+	s->finished = 0;
+	for (i = 0; i < n; i++)
+		status_file(s, v[i], i != newest);
+	if (s->finished > 0)
+		printf("log %s: %d older file(s) read to their end\n", pattern,
+		    s->finished);
+	source_glob_free(v, n);
 }
 
 static void
@@ -258,7 +296,10 @@ cli_status(int argc, char **argv)
 			}
 			p = a.path;
 		}
-		status_file(&s, p);
+		if (source_glob_is_pattern(p))
+			status_pattern(&s, p);
+		else
+			status_file(&s, p, 0);
 	}
 	if (conf.journal || conf.journal_directory != NULL)
 		status_journal(&s, conf.journal_directory);
