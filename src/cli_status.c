@@ -1,8 +1,8 @@
 /*
  * cli_status.c -- bouncewatch status: each configured source (kind, path
  * or cursor, state, last commit, lag behind its end, lines read, lines of
- * today and the last line's time in log time) and the database, for an operator or a monitoring check: exit 0 healthy, 1 a
- * warning, 2 broken.
+ * today and the last line's time in log time) and the database, for an
+ * operator or a monitoring check: exit 0 healthy, 1 a warning, 2 broken.
  */
 #include "config.h"
 
@@ -251,6 +251,29 @@ status_today(struct status *s, const char *path, uint64_t offset,
 	close(fd);
 }
 
+/*
+ * The unparseable lines of a file's generation (line_stats); a source
+ * whose every line is unparseable reads nothing: a warning.
+ */
+static int64_t
+status_unparsed(struct status *s, const char *path, const struct store_source *row)
+{
+	int64_t	 kinds[LINE_KIND_MAX], total = 0;
+	int	 k;
+
+	if (row == NULL || store_source_kinds(s->st, row->id, kinds) == -1)
+		return 0;
+	for (k = 0; k < LINE_KIND_MAX; k++)
+		total += kinds[k];
+	if (total > 0 && kinds[LINE_INVALID] == total) {
+		printf("log %s: warning: none of its %lld lines could be parsed: "
+		    "is it a mail log, in a format bouncewatch(1) knows?\n", path,
+		    (long long)total);
+		status_level(s, STATUS_WARN);
+	}
+	return kinds[LINE_INVALID];
+}
+
 /* older: a file of a pattern that is not its newest (finished once read) */
 static void
 status_file(struct status *s, const char *path, int older)
@@ -290,11 +313,12 @@ status_file(struct status *s, const char *path, int older)
 	status_when(s->now, row != NULL ? row->last_commit : 0, when, sizeof(when));
 	status_when(s->ctx.now, td.last, last, sizeof(last));
 	printf("log %s: %s; offset %llu of %lld bytes (%llu behind); %llu lines "
-	    "read, %llu today; last line %s; last commit %s\n", path,
-	    status_state(s, row, lag > 0),
+	    "read (%lld unparseable), %llu today; last line %s; last commit %s\n",
+	    path, status_state(s, row, lag > 0),
 	    (unsigned long long)(row != NULL ? row->offset : 0), (long long)sb.st_size,
 	    (unsigned long long)lag, (unsigned long long)(row != NULL ? row->lines : 0),
-	    (unsigned long long)td.lines, last, when);
+	    (long long)status_unparsed(s, path, row), (unsigned long long)td.lines,
+	    last, when);
 }
 
 /* log = PATTERN: its files; matching nothing yet is a warning. */

@@ -19,7 +19,7 @@ status() {
 		echo "exit $?" >> "$T/out"
 }
 today() {	# FILE: the "N today" of its line
-	sed -n "s|^log $1: .* lines read, \([0-9]*\) today; last line \([^ ]*\).*|\1 \2|p" \
+	sed -n "s|^log $1: .* lines read ([0-9]* unparseable), \([0-9]*\) today; last line \([^ ]*\).*|\1 \2|p" \
 	    "$T/out"
 }
 
@@ -71,3 +71,14 @@ grep -q "waiting: matches no file yet: directory $T/none: does not exist" "$T/ou
 	fail "empty pattern not said: $(cat "$T/out")"
 grep -q "^exit 1$" "$T/out" || fail "empty pattern: not a warning: $(cat "$T/out")"
 pass "a pattern matching nothing is a warning"
+
+printf 'these lines\nare no mail log\n' > "$T/h/junk.log"
+"$BW" import --quiet --db "$T/bw.db" "$T/h/junk.log" 2>/dev/null
+conf "$T/h/junk.log" UTC
+status 2026-11-22T21:00:00Z
+grep -q "^log $T/h/junk.log: warning: none of its 2 lines could be parsed" "$T/out" ||
+	fail "an unparseable log not said: $(cat "$T/out")"
+grep -q "^log $T/h/junk.log: .* 2 lines read (2 unparseable), 0 today; last line never" \
+    "$T/out" || fail "junk.log: $(cat "$T/out")"
+grep -q "^exit 1$" "$T/out" || fail "an unparseable log: not a warning: $(cat "$T/out")"
+pass "a log of unparseable lines is a warning"
