@@ -519,6 +519,22 @@ daemon_log_path(const struct conf_log *l, struct source_auto *a, int say)
 	return a->path;
 }
 
+/*
+ * What log line i leaves to the others, so that no file is read twice:
+ * every plain path, and the patterns before it.  v holds CONF_LOGS_MAX.
+ */
+static int
+daemon_glob_others(const struct conf *c, int i, const char **v)
+{
+	int	 j, n = 0;
+
+	for (j = 0; j < c->nlogs; j++)
+		if (j != i && strcmp(c->logs[j].path, "auto") != 0 &&
+		    (j < i || !source_glob_is_pattern(c->logs[j].path)))
+			v[n++] = c->logs[j].path;
+	return n;
+}
+
 /* Follow one configured log: reconcile it, add it to the pipeline. */
 static struct follow *
 daemon_follow_new(struct daemon *d, const struct conf_log *l)
@@ -526,6 +542,8 @@ daemon_follow_new(struct daemon *d, const struct conf_log *l)
 	struct tail_conf	 tc;
 	struct source		*src;
 	struct source_auto	 a;
+	const char		*others[CONF_LOGS_MAX];
+	int			 n;
 
 	tc.path = daemon_log_path(l, &a, 1);
 	if (tc.path != l->path && a.journal)
@@ -534,8 +552,9 @@ daemon_follow_new(struct daemon *d, const struct conf_log *l)
 	tc.start_end = d->conf->start == CONF_START_END;
 	tc.rotate_quiet = d->conf->rotate_quiet_s;
 	/* a pattern: every file it matches, files appearing later too */
+	n = daemon_glob_others(d->conf, (int)(l - d->conf->logs), others);
 	if ((src = source_glob_is_pattern(tc.path) ? source_glob_open(&tc,
-	    d->store) : tail_open(&tc, d->store)) == NULL)
+	    d->store, others, n) : tail_open(&tc, d->store)) == NULL)
 		return NULL;
 	return daemon_follow_add(d, src, 0);
 }
@@ -624,9 +643,13 @@ daemon_reload(struct daemon *d)
 			daemon_follow_free(d, f);
 			continue;
 		}
-		if (source_glob_is(f->src))
+		if (source_glob_is(f->src)) {
+			const char	*others[CONF_LOGS_MAX];
+
 			source_glob_set_format(f->src, nc->logs[i].format);
-		else
+			source_glob_set_others(f->src, others,
+			    daemon_glob_others(nc, i, others));
+		} else
 			tail_set_format(f->src, nc->logs[i].format);
 		pp = &f->next;
 	}

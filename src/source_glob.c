@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ struct source_glob {
 	int			 start_end;	/* at the first look only */
 	double			 rotate_quiet;
 	struct glob_file	*files;
+	char			**others;	/* read by other log lines */
+	int			 nothers;
 	struct timespec		 dir_mtime;
 	int			 looked;
 	char			*why;		/* why nothing matches; NULL: matches */
@@ -221,6 +224,20 @@ source_glob_close_tail(struct source_glob *sg, struct glob_file *f)
 	f->tail = NULL;
 }
 
+/* Does another log line read this file (a path, an earlier pattern)? */
+static int
+source_glob_other(struct source_glob *sg, const char *path)
+{
+	int	 i;
+
+	for (i = 0; i < sg->nothers; i++)
+		if (source_glob_is_pattern(sg->others[i]) ?
+		    fnmatch(sg->others[i], path, FNM_PATHNAME | FNM_PERIOD) == 0 :
+		    strcmp(sg->others[i], path) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Open, finish or forget one file: 0, 1 (forget it: gone), -1 (a
  * database error).
@@ -236,6 +253,14 @@ source_glob_check(struct source_glob *sg, struct glob_file *f, int newest)
 
 	if ((there = stat(f->path, &sb) == 0 && S_ISREG(sb.st_mode)))
 		quiet = difftime(time(NULL), sb.st_mtime);
+	if (source_glob_other(sg, f->path)) {
+		/* another log line reads it now (a reload): hand it over */
+		if (f->tail != NULL && (tail_status(f->tail, &ts) == -1 || ts.lag != 0))
+			return 0;
+		if (f->tail != NULL)
+			source_glob_close_tail(sg, f);
+		return 1;
+	}
 	if (f->tail == NULL) {
 		if (!there)
 			return 1;	/* removed (the user's clean-up): not an error */
@@ -311,6 +336,8 @@ source_glob_look(struct source_glob *sg)
 		sg->why = NULL;
 	}
 	for (i = 0; i < n; i++) {
+		if (source_glob_other(sg, v[i]))
+			continue;
 		(void)source_glob_file(sg, v[i]);
 		if (stat(v[i], &sb) == 0 && (newest == NULL ||
 		    sb.st_mtim.tv_sec > nt.tv_sec || (sb.st_mtim.tv_sec ==
@@ -419,6 +446,7 @@ source_glob_close(struct source *s)
 		free(f->path);
 		free(f);
 	}
+	source_glob_free(sg->others, sg->nothers);
 	free(sg->pattern);
 	free(sg->format);
 	free(sg->dir);
@@ -435,12 +463,27 @@ static const struct source_ops source_glob_ops = {
 	.close = source_glob_close,
 };
 
+void
+source_glob_set_others(struct source *s, const char *const *others, int nothers)
+{
+	struct source_glob	*sg = (struct source_glob *)s;
+	int			 i;
+
+	source_glob_free(sg->others, sg->nothers);
+	sg->others = xcalloc((size_t)nothers + 1, sizeof(*sg->others));
+	sg->nothers = 0;
+	for (i = 0; i < nothers; i++)
+		sg->others[sg->nothers++] = xstrdup(others[i]);
+}
+
 struct source *
-source_glob_open(const struct tail_conf *tc, struct store *st)
+source_glob_open(const struct tail_conf *tc, struct store *st,
+    const char *const *others, int nothers)
 {
 	struct source_glob	*sg = xcalloc(1, sizeof(*sg));
 	struct stat		 sb;
 
+	source_glob_set_others(&sg->s, others, nothers);
 	sg->st = st;
 	sg->pattern = xstrdup(tc->path);
 	sg->format = xstrdup(tc->format != NULL ? tc->format : "auto");

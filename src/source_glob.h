@@ -24,9 +24,14 @@ int		 source_glob_expand(const char *pattern, char ***out, char **cause);
 void		 source_glob_free(char **, int);
 /*
  * Follow the files tc->path matches (tc->start_end applies to the files
- * there at the first start only).  NULL on a database error (logged).
+ * there at the first start only), except those another log line reads:
+ * the paths and earlier patterns in others (copied).  NULL on a database
+ * error (logged).
  */
-struct source	*source_glob_open(const struct tail_conf *, struct store *);
+struct source	*source_glob_open(const struct tail_conf *, struct store *,
+		    const char *const *others, int nothers);
+/* The log lines' paths and patterns changed (a reload). */
+void		 source_glob_set_others(struct source *, const char *const *, int);
 int		 source_glob_is(const struct source *);
 void		 source_glob_set_format(struct source *, const char *);
 void		 source_glob_add_counters(struct source *, struct tail_counters *);

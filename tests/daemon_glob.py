@@ -6,6 +6,7 @@ Every line written to any matching file must be stored exactly once.
 usage: daemon_glob.py SCENARIO   (see SCENARIOS at the end)
 """
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -117,7 +118,37 @@ def s_later(h):
     h.stop()
 
 
-SCENARIOS = {"days": s_days, "later": s_later}
+def s_overlap(h):
+    """Two patterns matching the same files and a plain line naming one of
+    them: each file read by one of them only; after a SIGHUP that drops the
+    plain line, the pattern takes that file over where it was left."""
+    os.mkdir(os.path.join(h.dir, "hurricane"))
+    first = os.path.join(h.dir, "hurricane", "*Processed.log")
+    second = os.path.join(h.dir, "hurricane", "2026*.log")
+    h.write_conf("log = %s\nlog = %s\nlog = %s\n" % (first, second, day(h, 1)))
+    h.append(300, day(h, 1))
+    h.append(300, day(h, 2))
+    h.start()
+    h.wait_caught_up()
+    h.append(100, day(h, 1))
+    h.append(100, day(h, 3))
+    h.wait_caught_up()
+    time.sleep(1.5)
+    if h.lines_read() != len(h.written):
+        raise Fail("lines read %d, written %d" % (h.lines_read(), len(h.written)))
+    h.write_conf("log = %s\nlog = %s\n" % (first, second))
+    h.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "configuration reloaded" in h.daemon_log(), "the reload")
+    h.append(50, day(h, 1))
+    h.append(50, day(h, 3))
+    h.wait_caught_up()
+    time.sleep(1.5)
+    h.check()
+    check_sources(h, [day(h, 1), day(h, 2), day(h, 3)])
+    h.stop()
+
+
+SCENARIOS = {"days": s_days, "later": s_later, "overlap": s_overlap}
 
 
 def main():
