@@ -29,6 +29,7 @@
 
 #define GLOB_SAY_MIN	60	/* seconds: "matches no file" said again after */
 #define GLOB_SAY_MAX	3600	/* ... each back-off between these */
+#define GLOB_TAILS_MAX	32	/* files read at once; the next ones wait */
 
 struct glob_file {
 	char		*path;
@@ -37,6 +38,7 @@ struct glob_file {
 	ino_t		 ino;
 	off_t		 size;
 	time_t		 mtime;
+	int		 initial;	/* there at the first look (start = end) */
 	struct glob_file *next;		/* by name */
 };
 
@@ -53,6 +55,7 @@ struct source_glob {
 	int			 nothers;
 	struct timespec		 dir_mtime;
 	int			 looked;
+	int			 ntails;	/* files with a tail open */
 	char			*why;		/* why nothing matches; NULL: matches */
 	time_t			 said_at, since;
 	int			 backoff;
@@ -222,6 +225,7 @@ source_glob_close_tail(struct source_glob *sg, struct glob_file *f)
 	sg->n.gaps += n->gaps;
 	f->tail->ops->close(f->tail);
 	f->tail = NULL;
+	sg->ntails--;
 }
 
 /* Does another log line read this file (a path, an earlier pattern)? */
@@ -272,13 +276,16 @@ source_glob_check(struct source_glob *sg, struct glob_file *f, int newest)
 			source_glob_finished(f, &sb);
 			return 0;
 		}
+		if (sg->ntails >= GLOB_TAILS_MAX)
+			return 0;	/* at a later look, when older ones are done */
 		memset(&tc, 0, sizeof(tc));
 		tc.path = f->path;
 		tc.format = sg->format;
-		tc.start_end = sg->looked ? 0 : sg->start_end;
+		tc.start_end = f->initial ? sg->start_end : 0;
 		tc.rotate_quiet = sg->rotate_quiet;
 		if ((f->tail = tail_open(&tc, sg->st)) == NULL)
 			return -1;
+		sg->ntails++;
 		if (sg->looked)
 			log_info("%s: matches %s: followed", f->path, sg->pattern);
 		return 0;
@@ -310,6 +317,7 @@ source_glob_file(struct source_glob *sg, const char *path)
 		return *pp;
 	f = xcalloc(1, sizeof(*f));
 	f->path = xstrdup(path);
+	f->initial = !sg->looked;
 	f->next = *pp;
 	*pp = f;
 	return f;

@@ -148,7 +148,31 @@ def s_overlap(h):
     h.stop()
 
 
-SCENARIOS = {"days": s_days, "later": s_later, "overlap": s_overlap}
+def s_many(h):
+    """150 daily files at the first start under a limit of 100 descriptors:
+    read a few dozen at a time, each exactly once, never out of descriptors."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+    os.mkdir(os.path.join(h.dir, "hurricane"))
+    use_pattern(h)
+    files = []
+    for i in range(150):
+        path = os.path.join(h.dir, "hurricane", "2026%04dProcessed.log" % i)
+        h.append(20, path)
+        files.append(path)
+    h.start(preexec=limit)
+    h.wait_caught_up(timeout=120)
+    h.check()
+    check_sources(h, files)
+    h.stop()
+    if "Too many open files" in h.daemon_log():
+        raise Fail("out of descriptors")
+
+
+SCENARIOS = {"days": s_days, "later": s_later, "overlap": s_overlap, "many": s_many}
 
 
 def main():
