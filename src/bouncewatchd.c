@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "source_auto.h"
+#include "source_glob.h"
 #include "source_journal.h"
 #include "store.h"
 #include "tz.h"
@@ -99,6 +100,33 @@ check_source(const char *kind, const char *what, int r, char *cause)
 }
 
 /*
+ * -n on log = PATTERN: every file it matches now must be readable; a
+ * pattern that matches nothing yet (or whose directory is missing) is
+ * said, not fatal: tomorrow's file may be the first.
+ */
+static int
+check_pattern(const char *pattern)
+{
+	char	**v, *cause = NULL;
+	int	 i, n, bad = 0;
+
+	if ((n = source_glob_expand(pattern, &v, &cause)) <= 0) {
+		fprintf(stderr, "log %s: warning: %s: nothing is read until a "
+		    "file matches\n", pattern, n == -1 ? cause : "matches no file yet");
+		free(cause);
+		return 0;
+	}
+	printf("log %s: matches %d file(s)\n", pattern, n);
+	for (i = 0; i < n; i++) {
+		cause = NULL;
+		bad += check_source("log", v[i], source_auto_check_file(v[i],
+		    &cause), cause);
+	}
+	source_glob_free(v, n);
+	return bad;
+}
+
+/*
  * -n: every source must exist and be readable by the configured user: a
  * child drops to that user and tries them all.  0, or -1 (said why).
  */
@@ -134,6 +162,10 @@ check_sources(const struct conf *conf)
 					continue;
 				}
 				p = a.path;
+			}
+			if (source_glob_is_pattern(p)) {
+				n += check_pattern(p);
+				continue;
 			}
 			r = source_auto_check_file(p, &cause);
 			n += check_source("log", p, r, cause);

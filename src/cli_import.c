@@ -27,6 +27,7 @@
 #include "parse.h"
 #include "source.h"
 #include "source_file.h"
+#include "source_glob.h"
 #include "source_journal.h"
 #include "store.h"
 #include "tz.h"
@@ -162,6 +163,36 @@ import_journal(const struct source_journal_conf *jc, struct ingest *ing,
 	return 0;
 }
 
+/*
+ * One argument: a file, or a pattern as in "log =" (quoted from the shell:
+ * its files in name order, rotated copies left out).  As import_file.
+ */
+static int
+import_arg(const char *arg, struct ingest *ing, struct ingest_pipe *pipe,
+    struct store *st, struct import_stats *total, int progress)
+{
+	char	**v, *cause = NULL;
+	int	 i, n, r, status = 0;
+
+	if (!source_glob_is_pattern(arg) || access(arg, F_OK) == 0)
+		return import_file(arg, ing, pipe, st, total, progress);
+	if ((n = source_glob_expand(arg, &v, &cause)) <= 0) {
+		log_warnx("%s: %s", arg, n == -1 ? cause : "matches no file");
+		free(cause);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = import_file(v[i], ing, pipe, st, total, progress)) == -1) {
+			status = -1;
+			break;
+		}
+		if (r == 1)
+			status = 1;
+	}
+	source_glob_free(v, n);
+	return status;
+}
+
 static void
 cli_import_usage(FILE *f)
 {
@@ -169,7 +200,8 @@ cli_import_usage(FILE *f)
 	    "[--timezone ZONE] [--threads 1|2] [--quiet]\n"
 	    "                          [--journal | --journal-directory DIR] "
 	    "[--journal-match MATCH] [FILE ...]\n"
-	    "Import mail logs (plain or gzip, oldest first), or the systemd journal,\n"
+	    "Import mail logs (plain or gzip, oldest first; a quoted pattern such as\n"
+	    "'/var/log/hurricane/*Processed.log' as in log =), or the systemd journal,\n"
 	    "into the database; a file read before is continued where it was left,\n"
 	    "never counted twice.\n\n"
 	    "  -d, --db PATH       the database (default: the configuration's)\n"
@@ -285,7 +317,7 @@ cli_import(int argc, char **argv)
 	if (threads > 1)
 		pipe = ingest_pipe_new(ing);
 	for (i = 0; i < argc; i++) {
-		r = import_file(argv[i], ing, pipe, st, &total,
+		r = import_arg(argv[i], ing, pipe, st, &total,
 		    !quiet && isatty(STDERR_FILENO));
 		if (r == 1)
 			status = 1;

@@ -1,8 +1,8 @@
 /*
  * cli_status.c -- bouncewatch status: each configured source (kind, path
- * or cursor, state, last commit, lag behind its end, lines read) and the
- * database, for an operator or a monitoring check: exit 0 healthy, 1 a
- * warning, 2 broken.
+ * or cursor, state, last commit, lag behind its end, lines read, lines of
+ * today and the last line's time in log time) and the database, for an
+ * operator or a monitoring check: exit 0 healthy, 1 a warning, 2 broken.
  */
 #include "config.h"
 
@@ -19,16 +19,23 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "ingest.h"
 #include "log.h"
+#include "parse.h"
+#include "source.h"
 #include "source_auto.h"
+#include "source_glob.h"
 #include "source_journal.h"
 #include "store.h"
+#include "tz.h"
 #include "util.h"
 
 #define STATUS_OK	0
 #define STATUS_WARN	1
 #define STATUS_BROKEN	2
 #define STATUS_STALL_S	300	/* behind its end and no commit for this long */
+#define STATUS_PROBE	32	/* lines without a time passed looking for one */
+#define STATUS_LAST	65536	/* bytes before the position: the last line read */
 
 struct status {
 	struct conf		*conf;
@@ -37,6 +44,20 @@ struct status {
 	int			 nrows;
 	time_t			 now;
 	int			 worst;
+	int			 finished;	/* a pattern's older files read */
+	/* today's lines: log times through the pipeline's parser */
+	struct parse_ctx	 ctx;
+	struct ingest		*ing;
+	int64_t			 today;		/* the local day of ctx.now */
+	char			*buf;		/* PARSE_LINE_MAX */
+	uint64_t		 lines_today;	/* of a pattern's files */
+	int64_t			 last_line;
+};
+
+/* What a log file holds of today, up to where it was read. */
+struct status_today {
+	uint64_t	 lines;
+	int64_t		 last;		/* the log time of the last line read; 0 */
 };
 
 static void
@@ -111,13 +132,157 @@ status_file_row(struct status *s, const char *path, struct store_source *row)
 	return found == 1;
 }
 
+static size_t
+status_min(size_t a, uint64_t b)
+{
+	return b < a ? (size_t)b : a;
+}
+
+/* The first line start at or after pos, before end (else end). */
+static uint64_t
+status_line_start(struct status *s, int fd, uint64_t pos, uint64_t end)
+{
+	ssize_t	 n;
+	char	*nl;
+
+	if (pos == 0)
+		return 0;
+	for (pos--; pos < end; pos += (uint64_t)n) {
+		n = pread(fd, s->buf, status_min(PARSE_LINE_MAX, end - pos),
+		    (off_t)pos);
+		if (n <= 0)
+			break;
+		if ((nl = memchr(s->buf, '\n', (size_t)n)) != NULL)
+			return pos + (uint64_t)(nl - s->buf) + 1;
+	}
+	return end;
+}
+
+/*
+ * The log time of the first line with one at or after the line start
+ * *at, before end: 1 (*at: that line's start), or 0.
+ */
+static int
+status_line_time(struct status *s, int fd, uint64_t *at, uint64_t end, int64_t *t)
+{
+	struct source_line	 l;
+	struct delivery		 d;
+	uint64_t		 p = *at;
+	ssize_t			 n;
+	char			*nl;
+	int			 i;
+
+	for (i = 0; i < STATUS_PROBE && p < end; i++) {
+		n = pread(fd, s->buf, status_min(PARSE_LINE_MAX, end - p),
+		    (off_t)p);
+		if (n <= 0)
+			return 0;
+		nl = memchr(s->buf, '\n', (size_t)n);
+		memset(&l, 0, sizeof(l));
+		memset(&d, 0, sizeof(d));
+		l.p = s->buf;
+		l.len = nl != NULL ? (size_t)(nl - s->buf) : (size_t)n;
+		(void)ingest_parse(s->ing, NULL, &l, &d);
+		if (d.has_time) {
+			*at = p;
+			*t = d.time;
+			return 1;
+		}
+		p = nl != NULL ? p + l.len + 1 : status_line_start(s, fd, p + 1, end);
+	}
+	return 0;
+}
+
+/* Does the first line with a time at or after pos belong to today? */
+static int
+status_is_today(struct status *s, int fd, uint64_t pos, uint64_t end)
+{
+	uint64_t	 at = status_line_start(s, fd, pos, end);
+	int64_t		 t;
+
+	return !status_line_time(s, fd, &at, end, &t) ||
+	    tz_local_day(s->ctx.tz, t) >= s->today;
+}
+
+/*
+ * The lines of today (the log time's day in the configured zone) before
+ * offset, and the time of the last line read: the last one with a time
+ * before offset, then a binary search for the first line of today (a log
+ * is written in time order), then the newlines after it are counted.
+ */
 static void
-status_file(struct status *s, const char *path)
+status_today(struct status *s, const char *path, uint64_t offset,
+    struct status_today *td)
+{
+	uint64_t	 lo, hi, mid, at;
+	int64_t		 t;
+	ssize_t		 n;
+	char		*p, *e;
+	int		 fd;
+
+	memset(td, 0, sizeof(*td));
+	if (offset == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	at = status_line_start(s, fd, offset > STATUS_LAST ? offset - STATUS_LAST : 0,
+	    offset);
+	while (status_line_time(s, fd, &at, offset, &t)) {
+		td->last = t;
+		at = status_line_start(s, fd, at + 1, offset);
+	}
+	if (td->last == 0 || tz_local_day(s->ctx.tz, td->last) < s->today) {
+		close(fd);
+		return;
+	}
+	for (lo = 0, hi = offset; lo < hi; ) {
+		mid = lo + (hi - lo) / 2;
+		if (status_is_today(s, fd, mid, offset))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	for (at = status_line_start(s, fd, lo, offset); at < offset; at += (uint64_t)n) {
+		if ((n = pread(fd, s->buf, status_min(PARSE_LINE_MAX,
+		    offset - at), (off_t)at)) <= 0)
+			break;
+		for (p = s->buf, e = s->buf + n; (p = memchr(p, '\n',
+		    (size_t)(e - p))) != NULL; p++)
+			td->lines++;
+	}
+	close(fd);
+}
+
+/*
+ * The unparseable lines of a file's generation (line_stats); a source
+ * whose every line is unparseable reads nothing: a warning.
+ */
+static int64_t
+status_unparsed(struct status *s, const char *path, const struct store_source *row)
+{
+	int64_t	 kinds[LINE_KIND_MAX], total = 0;
+	int	 k;
+
+	if (row == NULL || store_source_kinds(s->st, row->id, kinds) == -1)
+		return 0;
+	for (k = 0; k < LINE_KIND_MAX; k++)
+		total += kinds[k];
+	if (total > 0 && kinds[LINE_INVALID] == total) {
+		printf("log %s: warning: none of its %lld lines could be parsed: "
+		    "is it a mail log, in a format bouncewatch(1) knows?\n", path,
+		    (long long)total);
+		status_level(s, STATUS_WARN);
+	}
+	return kinds[LINE_INVALID];
+}
+
+/* older: a file of a pattern that is not its newest (finished once read) */
+static void
+status_file(struct status *s, const char *path, int older)
 {
 	const struct store_source	*row = NULL;
 	struct store_source		 found;
 	struct stat			 sb;
-	char				*cause = NULL, when[64];
+	struct status_today		 td;
+	char				*cause = NULL, when[64], last[64];
 	uint64_t			 lag;
 
 	if (stat(path, &sb) == -1 && errno == ENOENT) {
@@ -137,12 +302,59 @@ status_file(struct status *s, const char *path)
 	    (uint64_t)sb.st_size - row->offset : 0;
 	if (row == NULL)
 		lag = (uint64_t)sb.st_size;
+	status_today(s, path, row != NULL ? row->offset : 0, &td);
+	s->lines_today += td.lines;
+	if (td.last > s->last_line)
+		s->last_line = td.last;
+	if (older && lag == 0) {
+		s->finished++;
+		return;
+	}
 	status_when(s->now, row != NULL ? row->last_commit : 0, when, sizeof(when));
+	status_when(s->ctx.now, td.last, last, sizeof(last));
 	printf("log %s: %s; offset %llu of %lld bytes (%llu behind); %llu lines "
-	    "read; last commit %s\n", path, status_state(s, row, lag > 0),
+	    "read (%lld unparseable), %llu today; last line %s; last commit %s\n",
+	    path, status_state(s, row, lag > 0),
 	    (unsigned long long)(row != NULL ? row->offset : 0), (long long)sb.st_size,
 	    (unsigned long long)lag, (unsigned long long)(row != NULL ? row->lines : 0),
-	    when);
+	    (long long)status_unparsed(s, path, row), (unsigned long long)td.lines,
+	    last, when);
+}
+
+/* log = PATTERN: its files; matching nothing yet is a warning. */
+static void
+status_pattern(struct status *s, const char *pattern)
+{
+	struct stat	 sb;
+	char		**v, *cause = NULL, last[64];
+	int		 i, n, newest = -1;
+	time_t		 nt = 0;
+
+	if ((n = source_glob_expand(pattern, &v, &cause)) <= 0) {
+		printf("log %s: waiting: matches no file yet%s%s\n", pattern,
+		    n == -1 ? ": " : "", n == -1 ? cause : "");
+		free(cause);
+		status_level(s, STATUS_WARN);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (stat(v[i], &sb) == 0 && (newest == -1 || sb.st_mtime >= nt)) {
+			newest = i;
+			nt = sb.st_mtime;
+		}
+	printf("log %s: pattern matching %d file(s)\n", pattern, n);
+	s->finished = 0;
+	s->lines_today = 0;
+	s->last_line = 0;
+	for (i = 0; i < n; i++)
+		status_file(s, v[i], i != newest);
+	if (s->finished > 0)
+		printf("log %s: %d older file(s) read to their end\n", pattern,
+		    s->finished);
+	status_when(s->ctx.now, s->last_line, last, sizeof(last));
+	printf("log %s: %llu lines today in all its files; last line %s\n",
+	    pattern, (unsigned long long)s->lines_today, last);
+	source_glob_free(v, n);
 }
 
 static void
@@ -244,6 +456,12 @@ cli_status(int argc, char **argv)
 		conf_free(&conf);
 		return STATUS_BROKEN;
 	}
+	/* today, in log time: the tests' clock may be mocked */
+	s.ctx.now = cli_now();
+	s.ctx.tz = tz_new(conf.timezone);	/* checked by the configuration */
+	s.today = tz_local_day(s.ctx.tz, (int64_t)s.ctx.now);
+	s.ing = ingest_new(&s.ctx, NULL, NULL, NULL);
+	s.buf = xmalloc(PARSE_LINE_MAX);
 	printf("database %s: ok, schema %d, write-ahead log %lld bytes\n",
 	    store_display(db),
 	    store_schema_version(st), (long long)store_wal_size(st));
@@ -258,11 +476,17 @@ cli_status(int argc, char **argv)
 			}
 			p = a.path;
 		}
-		status_file(&s, p);
+		if (source_glob_is_pattern(p))
+			status_pattern(&s, p);
+		else
+			status_file(&s, p, 0);
 	}
 	if (conf.journal || conf.journal_directory != NULL)
 		status_journal(&s, conf.journal_directory);
 	free(s.rows);
+	free(s.buf);
+	ingest_free(s.ing);
+	tz_free(s.ctx.tz);
 	store_close(st);
 	conf_free(&conf);
 	return s.worst;

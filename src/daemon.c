@@ -29,6 +29,7 @@
 #include "parse.h"
 #include "source.h"
 #include "source_auto.h"
+#include "source_glob.h"
 #include "source_journal.h"
 #include "store.h"
 #include "tail.h"
@@ -271,6 +272,18 @@ daemon_watch(struct daemon *d, struct follow *f, int on)
 	}
 }
 
+/* SIGUSR1, quiet_warning: what a source is doing. */
+static void
+daemon_log_state(struct daemon *d, struct follow *f)
+{
+	if (f->journal)
+		source_journal_log_state(f->src);
+	else if (source_glob_is(f->src))
+		source_glob_log_state(f->src, ingest_stalled(d->ing));
+	else
+		tail_log_state(f->src, ingest_stalled(d->ing));
+}
+
 /*
  * quiet_warning: a source that gave no line for that long is said, and
  * said again each quiet_warning after: a log nobody writes any more, or
@@ -291,10 +304,7 @@ daemon_quiet(struct daemon *d, struct follow *f)
 	f->quiet_said = now;
 	log_warnx("%s: no line for %.0f s (quiet_warning): is it still written, "
 	    "and readable by this user?", f->src->name, now - f->quiet_since);
-	if (f->journal)
-		source_journal_log_state(f->src);
-	else
-		tail_log_state(f->src, ingest_stalled(d->ing));
+	daemon_log_state(d, f);
 }
 
 static void
@@ -390,6 +400,10 @@ daemon_log_counters(struct daemon *d)
 	for (f = d->follows; f != NULL; f = f->next) {
 		if (f->journal)
 			continue;
+		if (source_glob_is(f->src)) {
+			source_glob_add_counters(f->src, &t);
+			continue;
+		}
 		t.rotations += tail_counters(f->src)->rotations;
 		t.truncations += tail_counters(f->src)->truncations;
 		t.gaps += tail_counters(f->src)->gaps;
@@ -405,10 +419,7 @@ daemon_log_counters(struct daemon *d)
 	    (unsigned long long)t.truncations, (unsigned long long)t.gaps,
 	    (long long)store_wal_size(d->store));
 	for (f = d->follows; f != NULL; f = f->next)
-		if (f->journal)
-			source_journal_log_state(f->src);
-		else
-			tail_log_state(f->src, ingest_stalled(d->ing));
+		daemon_log_state(d, f);
 }
 
 static void daemon_reload(struct daemon *);
@@ -508,6 +519,22 @@ daemon_log_path(const struct conf_log *l, struct source_auto *a, int say)
 	return a->path;
 }
 
+/*
+ * What log line i leaves to the others, so that no file is read twice:
+ * every plain path, and the patterns before it.  v holds CONF_LOGS_MAX.
+ */
+static int
+daemon_glob_others(const struct conf *c, int i, const char **v)
+{
+	int	 j, n = 0;
+
+	for (j = 0; j < c->nlogs; j++)
+		if (j != i && strcmp(c->logs[j].path, "auto") != 0 &&
+		    (j < i || !source_glob_is_pattern(c->logs[j].path)))
+			v[n++] = c->logs[j].path;
+	return n;
+}
+
 /* Follow one configured log: reconcile it, add it to the pipeline. */
 static struct follow *
 daemon_follow_new(struct daemon *d, const struct conf_log *l)
@@ -515,6 +542,8 @@ daemon_follow_new(struct daemon *d, const struct conf_log *l)
 	struct tail_conf	 tc;
 	struct source		*src;
 	struct source_auto	 a;
+	const char		*others[CONF_LOGS_MAX];
+	int			 n;
 
 	tc.path = daemon_log_path(l, &a, 1);
 	if (tc.path != l->path && a.journal)
@@ -522,7 +551,10 @@ daemon_follow_new(struct daemon *d, const struct conf_log *l)
 	tc.format = l->format;
 	tc.start_end = d->conf->start == CONF_START_END;
 	tc.rotate_quiet = d->conf->rotate_quiet_s;
-	if ((src = tail_open(&tc, d->store)) == NULL)
+	/* a pattern: every file it matches, files appearing later too */
+	n = daemon_glob_others(d->conf, (int)(l - d->conf->logs), others);
+	if ((src = source_glob_is_pattern(tc.path) ? source_glob_open(&tc,
+	    d->store, others, n) : tail_open(&tc, d->store)) == NULL)
 		return NULL;
 	return daemon_follow_add(d, src, 0);
 }
@@ -611,7 +643,14 @@ daemon_reload(struct daemon *d)
 			daemon_follow_free(d, f);
 			continue;
 		}
-		tail_set_format(f->src, nc->logs[i].format);
+		if (source_glob_is(f->src)) {
+			const char	*others[CONF_LOGS_MAX];
+
+			source_glob_set_format(f->src, nc->logs[i].format);
+			source_glob_set_others(f->src, others,
+			    daemon_glob_others(nc, i, others));
+		} else
+			tail_set_format(f->src, nc->logs[i].format);
 		pp = &f->next;
 	}
 	/* keep the database path the process was started with */

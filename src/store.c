@@ -475,6 +475,12 @@ store_source_get(struct store *st, int64_t id, struct store_source *out)
 }
 
 int
+store_source_kinds(struct store *st, int64_t id, int64_t by_kind[LINE_KIND_MAX])
+{
+	return st->be->source_kinds(st, id, by_kind);
+}
+
+int
 store_source_new(struct store *st, const char *path, const unsigned char *head,
     size_t len, uint64_t dev, uint64_t ino, struct store_source *out)
 {

@@ -118,6 +118,9 @@ int		 store_wal_check(struct store *);
 int	store_source_match(struct store *, const unsigned char *head, size_t,
 	    struct store_source *);
 int	store_source_get(struct store *, int64_t id, struct store_source *);
+/* The lines of one source by kind (line_stats): 0 or -1. */
+int	store_source_kinds(struct store *, int64_t id,
+	    int64_t by_kind[LINE_KIND_MAX]);
 /* Every source in a state, newest first; returns the count or -1. */
 int	store_source_list(struct store *, const char *state,
 	    struct store_source **);

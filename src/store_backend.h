@@ -277,6 +277,8 @@ struct store_backend {
 	int	(*source_each)(struct store *,
 		    int (*)(const struct store_source *, void *), void *);
 	int	(*source_get)(struct store *, int64_t, struct store_source *);
+	/* its lines by kind: by_kind[LINE_KIND_MAX], zeroed first */
+	int	(*source_kinds)(struct store *, int64_t, int64_t *by_kind);
 	int64_t	(*source_add)(struct store *, const struct store_source *,
 		    int64_t now);
 	int	(*source_save)(struct store *, const struct store_source *,

@@ -885,6 +885,7 @@ const struct store_backend store_backend_pg = {
 	.diag_rehash = pg_diag_rehash,
 	.source_each = pg_source_each,
 	.source_get = pg_source_get,
+	.source_kinds = pg_source_kinds,
 	.source_add = pg_source_add,
 	.source_save = pg_source_save,
 	.gap_add = pg_gap_add,

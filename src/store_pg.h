@@ -208,5 +208,6 @@ int	 pg_recipient_range(struct store *, const struct store_range *,
 int	 pg_source_each(struct store *,
 	    int (*)(const struct store_source *, void *), void *);
 int	 pg_source_get(struct store *, int64_t, struct store_source *);
+int	 pg_source_kinds(struct store *, int64_t, int64_t *);
 
 #endif

@@ -113,6 +113,29 @@ pg_source_get(struct store *st, int64_t id, struct store_source *out)
 	return found;
 }
 
+int
+pg_source_kinds(struct store *st, int64_t id, int64_t *by_kind)
+{
+	char		 num[32];
+	const char	*p[1] = { num };
+	PGresult	*r;
+	int		 i, k;
+
+	memset(by_kind, 0, LINE_KIND_MAX * sizeof(*by_kind));
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	if ((r = pg_exec(st, PG(st)->c, "SELECT kind, n FROM line_stats"
+	    " WHERE source_id = $1", 1, p, NULL, NULL, PGRES_TUPLES_OK,
+	    "line_stats")) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r); i++)
+		for (k = 0; k < LINE_KIND_MAX; k++)
+			if (strcmp(PQgetvalue(r, i, 0),
+			    parse_kind_name((enum line_kind)k)) == 0)
+				by_kind[k] += strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
 /* ---- the reader ---- */
 
 int

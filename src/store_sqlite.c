@@ -695,6 +695,7 @@ const struct store_backend store_backend_sqlite = {
 	.diag_rehash = sq_rehash,
 	.source_each = sq_source_each,
 	.source_get = sq_source_get,
+	.source_kinds = sq_source_kinds,
 	.source_add = sq_source_add,
 	.source_save = sq_source_save,
 	.gap_add = sq_gap_add,

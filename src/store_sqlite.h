@@ -61,6 +61,7 @@ enum sq_read {
 	SR_FAILURE_TEXT,
 	SR_RECIPIENTS,
 	SR_SUPPRESSIONS,
+	SR_SOURCE_KINDS,
 	SR_MAX
 };
 
@@ -126,6 +127,7 @@ int	sq_suppression_list(struct store *, int64_t, store_suppression_cb, void *);
 int	sq_source_each(struct store *, int (*)(const struct store_source *, void *),
 	    void *);
 int	sq_source_get(struct store *, int64_t, struct store_source *);
+int	sq_source_kinds(struct store *, int64_t, int64_t *);
 
 /* store_sqlite_reclass.c */
 void	sq_reclass_close(struct sq *);

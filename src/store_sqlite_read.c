@@ -16,6 +16,7 @@
 static const char *const sr_sql[SR_MAX] = {
 	[SR_DOMAIN_FIND] = "SELECT id FROM domain WHERE name = ?1",
 	[SR_HOST_FIND] = "SELECT id FROM host WHERE name = ?1",
+	[SR_SOURCE_KINDS] = "SELECT kind, n FROM line_stats WHERE source_id = ?1",
 	[SR_DAILY] =
 	    "SELECT day, domain_id, class_id, reason_id, n, host_id, instance_id"
 	    "  FROM daily"
@@ -191,6 +192,27 @@ sq_source_get(struct store *st, int64_t id, struct store_source *out)
 		return 1;
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "source");
+	return 0;
+}
+
+int
+sq_source_kinds(struct store *st, int64_t id, int64_t *by_kind)
+{
+	sqlite3_stmt	*q;
+	int		 rc, k;
+
+	memset(by_kind, 0, LINE_KIND_MAX * sizeof(*by_kind));
+	if ((q = sq_reader(st, SR_SOURCE_KINDS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		for (k = 0; k < LINE_KIND_MAX; k++)
+			if (strcmp((const char *)sqlite3_column_text(q, 0),
+			    parse_kind_name((enum line_kind)k)) == 0)
+				by_kind[k] += sqlite3_column_int64(q, 1);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "line_stats");
 	return 0;
 }
 

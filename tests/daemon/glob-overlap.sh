@@ -1,0 +1,3 @@
+#!/bin/sh
+# bouncewatchd with log = PATTERN, scenario "overlap": see tests/daemon_glob.py
+exec python3 "${top_srcdir:-.}/tests/daemon_glob.py" overlap
