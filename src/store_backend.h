@@ -94,11 +94,12 @@ struct store_islot {
 	size_t		 len;
 };
 
-/* Delivery attempts and failures of one hour of log time, in a batch. */
+/* Lines, delivery attempts and failures of one hour of log time, in a batch. */
 struct store_hour {
 	int64_t		 hour;		/* seconds since the epoch / 3600 */
 	int64_t		 attempts;
 	int64_t		 failures;	/* permanent and temporary */
+	int64_t		 lines;		/* every line stamped in the hour */
 };
 
 #define STORE_HOURS	8	/* distinct hours per batch, flushed when full */
@@ -339,13 +340,16 @@ struct store_backend {
 		    const struct store_supp *);
 	/* the live view (sql/alerts.sql) */
 	int	(*hourly_add)(struct store *, int64_t hour, int64_t attempts,
-		    int64_t failures);
+		    int64_t failures, int64_t lines);
 	int	(*hourly_sum)(struct store *, int64_t h0, int64_t h1,
 		    int64_t *attempts, int64_t *failures);
 	int	(*alert_add)(struct store *, const struct store_alert *);
 	int	(*alert_list)(struct store *, int64_t since, store_alert_cb,
 		    void *);
 	int	(*line_totals)(struct store *, int64_t *by_kind);
+	/* lines stamped in hours h0..h1; *since: the first hour counted, -1 none */
+	int	(*hourly_lines)(struct store *, int64_t h0, int64_t h1,
+		    int64_t *lines, int64_t *since);
 	int	(*gap_count)(struct store *, int64_t *);
 };
 
@@ -365,7 +369,7 @@ char	*store_range_hosts(const struct store_range *);
 void	store_day_text(int32_t key, char *buf);
 
 /* store_live.c: the writer's hourly totals (sql/alerts.sql). */
-int	store_hour_note(struct store *, int64_t time, int failed);
+int	store_hour_note(struct store *, int64_t time, int attempt, int failed);
 int	store_hours_flush(struct store *);
 /* reclassify: a failure row of that time moved from class old to new. */
 int	store_hour_move(struct store *, int64_t time, int old, int new);
