@@ -2,7 +2,7 @@
 # The live view on PostgreSQL (sql/pg/migrate-5.sql, store_pg_live.c):
 # the same logs imported into SQLite and into PostgreSQL give the same
 # hourly and per-hour line totals and the same "bouncewatch metrics" (as
-# sets of samples); a
+# sets of samples) and the same days without a line read; a
 # database of schema 4 is migrated; bouncewatchd writing into PostgreSQL
 # records the alert a burst of blocklist bounces raises (v_alerts), once,
 # and the report of that day lists it.
@@ -46,6 +46,16 @@ LC_ALL=C sort "$T/m.pg" > "$T/m.pg.s"
 cmp -s "$T/m.sq.s" "$T/m.pg.s" ||
 	{ diff "$T/m.sq.s" "$T/m.pg.s" | head -20 >&2; fail "metrics differ"; }
 pass "metrics: $(grep -vc '^#' "$T/m.pg") samples equal"
+
+# days without one line read: the same from either database
+for db in "$SQ" "$PG_URI"; do
+	"$BW" report --db "$db" --from 2026-11-19 --to 2026-11-25 --format json |
+	    python3 -c 'import json, sys; r = json.load(sys.stdin)
+print(r["line_counts"], r["days_without_lines"])'
+done > "$T/nolines"
+assert_eq "$(sort -u "$T/nolines")" "False ['2026-11-24', '2026-11-25']" \
+    "days without lines, SQLite and PostgreSQL"
+pass "days without lines: the same from PostgreSQL"
 
 # a database of schema 4 (sql/pg/schema.sql: no live tables) is migrated
 uri4=$(pg_createdb bw4)
