@@ -705,9 +705,9 @@ txt_nolines(struct obuf *b, const struct report *r)
 
 	if (note == NULL)
 		return;
-	msg = txt_fmt("WARNING: %.200s", note);
+	msg = xasprintf("WARNING: %s", note);
 	obuf_putc(b, '\n');
-	txt_wrap(b, msg, 0, 6);
+	txt_wrap(b, msg, 0, 12);
 	free(msg);
 	free(note);
 }
