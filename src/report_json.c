@@ -181,7 +181,7 @@ report_json_live(struct json *j, const struct report *r)
 		json_str(j, "reason", a->reason);
 		json_str(j, "class", a->cls);
 		json_int(j, "count", a->count);
-		json_int(j, "window", a->window);
+		json_int(j, "window", a->window);	/* cron.daily counts this key */
 		json_fixed1(j, "baseline", a->baseline);
 		json_end(j);
 	}

@@ -3,7 +3,7 @@
 # range (v_alerts), listed in text, HTML and JSON, escaped like every
 # remote text; and a day for which not one log line was read told apart
 # from a day with lines but no delivery (report, --skip-empty, the cron
-# job's mail), while a day from before the line counts began stays
+# job's mail, whose subject also counts the alerts), while a day from before the line counts began stays
 # unknown.
 . "$top_srcdir/tests/lib.sh"
 
@@ -132,6 +132,11 @@ grep -q '^Subject: bouncewatch 2026-11-21: NO LOG LINE READ on ' "$T/mail" ||
 	fail "cron mail for a day without lines: $(grep Subject "$T/mail" 2> /dev/null)"
 grep -q 'Not one log line was read for 2026-11-21' "$T/mail" || fail "cron mail body"
 rm -f "$T/mail"
+BOUNCEWATCH_NOW=2026-11-23T06:00:00Z BOUNCEWATCH_TIMER=1 "$cron" || fail "cron job"
+grep -q '^Subject: bouncewatch 2026-11-22: 1 failures of 2 deliveries, 4 alerts on ' "$T/mail" ||
+	fail "cron mail subject of a day with alerts: $(grep Subject "$T/mail" 2> /dev/null)"
+grep -q '^Alerts raised (4)' "$T/mail" || fail "cron mail without the alerts"
+rm -f "$T/mail"
 BOUNCEWATCH_NOW=2026-11-24T06:00:00Z BOUNCEWATCH_TIMER=1 "$cron" || fail "cron job"
 [ ! -e "$T/mail" ] || fail "cron mail for a quiet day"
-pass "cron job: mails a day without lines, not a quiet day"
+pass "cron job: mails a day without lines, counts the alerts, not a quiet day"
