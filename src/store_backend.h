@@ -221,7 +221,9 @@ struct store_sredo {
  * queries in single-row mode (PQsetSingleRowMode) so a large range
  * streams, filtering hosts in SQL (host_id = ANY($n)).  set_synchronous
  * maps to synchronous_commit, set_busy_timeout to lock_timeout; wal_size
- * and checkpoint have nothing to do (0), exec is NULL.
+ * and checkpoint have nothing to do (0), exec is NULL.  The live view's
+ * hourly totals are the whole fleet's rows: hourly_add keeps them in the
+ * batch, upserted at commit after the rest, in hour order.
  */
 
 struct store_backend {
