@@ -28,6 +28,18 @@ CREATE TABLE IF NOT EXISTS hourly (
 	failures	INTEGER NOT NULL
 );
 
+-- Lines read per hour of their stamp (every kind of line), so that the
+-- report can tell a day with no line at all (a source down all day, a
+-- machine whose log is elsewhere) from a quiet one.  Counting starts when
+-- this table is made: a row for that hour, with 0 lines, says so.
+CREATE TABLE IF NOT EXISTS line_hourly (
+	hour		INTEGER PRIMARY KEY,
+	lines		INTEGER NOT NULL
+);
+INSERT INTO line_hourly (hour, lines)
+	SELECT CAST(strftime('%s', 'now') AS INTEGER) / 3600, 0
+	 WHERE NOT EXISTS (SELECT 1 FROM line_hourly);
+
 DROP VIEW IF EXISTS v_alerts;
 CREATE VIEW v_alerts AS
 SELECT a.id,

@@ -169,7 +169,8 @@ cli_report(int argc, char **argv)
 		goto out;
 	}
 	store_close(st);
-	if (skip_empty && report_empty(&r)) {
+	/* a day without one line read is news, not an empty report */
+	if (skip_empty && report_quiet(&r)) {
 		report_free(&r);
 		goto out;
 	}

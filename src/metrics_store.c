@@ -114,7 +114,8 @@ metrics_restore(struct metrics *m, struct store *st, struct tz *tz,
 	tz_day_text(tz_local_day(tz, (int64_t)now) - METRICS_RECENT_DAYS + 1,
 	    L.since);
 	memset(&r, 0, sizeof(r));
-	r.from = "0000-01-01";
+	/* PostgreSQL has no year 0 */
+	r.from = "0001-01-01";
 	r.to = "9999-12-31";
 	r.t1 = INT64_MAX;
 	if (store_read_begin(st) == -1)

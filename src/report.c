@@ -66,6 +66,12 @@ report_empty(const struct report *r)
 }
 
 int
+report_quiet(const struct report *r)
+{
+	return report_empty(r) && r->nalerts == 0 && r->nnolines == 0;
+}
+
+int
 report_format_from_name(const char *s)
 {
 	if (strcmp(s, "text") == 0)
@@ -126,5 +132,13 @@ report_free(struct report *r)
 	free(r->lt_domains);
 	free(r->zone);
 	free(r->domain_filter);
+	for (i = 0; i < r->nalerts; i++) {
+		free(r->alerts[i].condition);
+		free(r->alerts[i].domain);
+		free(r->alerts[i].reason);
+		free(r->alerts[i].cls);
+	}
+	free(r->alerts);
+	free(r->nolines);
 	memset(r, 0, sizeof(*r));
 }

@@ -49,6 +49,18 @@
  *   relays[]          relays of failures: relay, n, top_reason
  *   failure_rows      failure rows read for the range: less than
  *                     failures + local_throttle when detail was pruned
+ *   alerts[]          the alerts bouncewatchd raised in the range (v_alerts;
+ *                     with --domain, that domain's): time (UTC, ISO 8601),
+ *                     local_time, condition, domain (source_down: the
+ *                     source), reason, class, count, window (seconds),
+ *                     baseline
+ *   line_counts       whether the database counts the lines read per hour
+ *                     for the whole range (false: days_without_lines is
+ *                     not known)
+ *   days_without_lines[]  the days of the range for which not one log line
+ *                     was read (a source down all day, a log elsewhere);
+ *                     a day without delivery attempts but with lines is a
+ *                     quiet day, not one of these
  *
  * Counts: attempts (every class, local_throttle excluded), delivered,
  * permanent, temporary, greylist, local_throttle, failures (permanent +
@@ -145,6 +157,19 @@ struct report_newreason {
 	struct report_domain *d;	/* per domain: the domain; else NULL */
 };
 
+/* An alert bouncewatchd raised (report_alerts.c). */
+struct report_alert {
+	int64_t		 time;
+	char		 local[21];	/* "YYYY-MM-DD HH:MM:SS" in the zone */
+	char		*condition;
+	char		*domain;	/* source_down: the source */
+	char		*reason;
+	char		*cls;
+	int64_t		 count;
+	int		 window;	/* seconds */
+	double		 baseline;
+};
+
 struct report {
 	char			 from[11];
 	char			 to[11];
@@ -184,6 +209,11 @@ struct report {
 	struct report_newreason	*dnew;		/* a domain failing before, */
 	size_t			 ndnew;		/* for a reason new to it */
 	int64_t			 failure_rows;
+	struct report_alert	*alerts;	/* raised in the range */
+	size_t			 nalerts;
+	int			 line_counts;	/* lines per hour are known */
+	char			(*nolines)[11];	/* days without one line read */
+	size_t			 nnolines;
 };
 
 struct report_query {
@@ -203,6 +233,13 @@ int	report_load(struct store *, const struct report_query *,
 void	report_free(struct report *);
 /* True when the range holds no delivery attempt at all. */
 int	report_empty(const struct report *);
+/* ... and no alert and no day without lines: nothing to tell at all. */
+int	report_quiet(const struct report *);
+/* report_alerts.c: the alerts of the range and its days without lines. */
+int	report_load_live(struct store *, struct tz *, struct report *,
+	    int64_t t0, int64_t t1);
+/* A note on the range's days without lines (malloc'd), NULL when none. */
+char	*report_nolines_note(const struct report *);
 
 void	report_json(struct obuf *, const struct report *);
 void	report_csv(struct obuf *, const struct report *);

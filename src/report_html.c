@@ -70,6 +70,7 @@ static const char html_style[] =
     "svg{display:block;width:100%;height:auto}svg.narrow{display:none}"
     "svg text{font:11px sans-serif;fill:#5f6b76}"
     ".note{color:#5f6b76;font-size:.9em}"
+    ".warn{background:#fdecea;border-left:4px solid #b3261e;padding:.4em 1em}"
     ".ph{display:none;color:#5f6b76;font-size:.85em}"
     "footer{color:#8a949e;font-size:.8em;text-align:center;margin-top:16px}"
     "@media (max-width:600px){body{font-size:14px;padding:0 6px 16px}"
@@ -762,6 +763,48 @@ html_relays(struct obuf *b, const struct report *r)
 	obuf_puts(b, "</table></div></section>");
 }
 
+/* Days without one line read: first, loud, never mistaken for quiet. */
+static void
+html_nolines(struct obuf *b, const struct report *r)
+{
+	char	*note = report_nolines_note(r);
+
+	if (note == NULL)
+		return;
+	obuf_puts(b, "<section class=\"warn\"><p><strong>Warning:</strong> ");
+	html_s(b, note);
+	obuf_puts(b, "</p></section>");
+	free(note);
+}
+
+/* The alerts bouncewatchd raised in the range. */
+static void
+html_alerts(struct obuf *b, const struct report *r)
+{
+	const struct report_alert *a;
+	size_t			 i;
+
+	if (r->nalerts == 0)
+		return;
+	obuf_printf(b, "<section><h2>Alerts raised (%zu)</h2><div class=\"scroll\">"
+	    "<table><tr><th>time</th><th>condition</th><th>domain or source</th>"
+	    "<th>reason</th><th class=\"n\">count</th><th class=\"n\">baseline</th>"
+	    "</tr>", r->nalerts);
+	for (i = 0; i < r->nalerts; i++) {
+		a = &r->alerts[i];
+		obuf_printf(b, "<tr><td>%s</td><td>", a->local);
+		html_s(b, a->condition);
+		obuf_puts(b, "</td><td class=\"d\">");
+		html_s(b, a->domain);
+		obuf_puts(b, "</td><td>");
+		html_s(b, a->reason);
+		obuf_puts(b, "</td>");
+		html_num(b, a->count, 0);
+		obuf_printf(b, "<td class=\"n\">%.1f</td></tr>", a->baseline);
+	}
+	obuf_puts(b, "</table></div></section>");
+}
+
 void
 report_html(struct obuf *b, const struct report *r, int mail)
 {
@@ -798,11 +841,15 @@ report_html(struct obuf *b, const struct report *r, int mail)
 		obuf_puts(b, "</p>");
 	}
 	obuf_puts(b, "</header>\n");
+	html_nolines(b, r);
 	if (report_empty(r)) {
-		obuf_puts(b, "<section><p>No delivery attempts were recorded in this period."
-		    "</p></section>");
+		if (r->nnolines == 0)
+			obuf_puts(b, "<section><p>No delivery attempts were recorded in "
+			    "this period.</p></section>");
+		html_alerts(b, r);
 	} else {
 		html_cards(b, r);
+		html_alerts(b, r);
 		if (r->domain_filter == NULL)
 			html_domain_chart(b, r, mail);
 		html_hours(b, r, mail);

@@ -160,6 +160,39 @@ report_json_changes(struct json *j, const struct report *r)
 	json_end(j);
 }
 
+/* The alerts of the range and its days without lines. */
+static void
+report_json_live(struct json *j, const struct report *r)
+{
+	const struct report_alert *a;
+	char			 iso[24];
+	size_t			 i;
+
+	json_array(j, "alerts");
+	for (i = 0; i < r->nalerts; i++) {
+		a = &r->alerts[i];
+		json_object(j, NULL);
+		/* local is "YYYY-MM-DD HH:MM:SS"; time is UTC */
+		emit_time_iso(iso, sizeof(iso), a->time, 0);
+		json_str(j, "time", iso);
+		json_str(j, "local_time", a->local);
+		json_str(j, "condition", a->condition);
+		json_str(j, "domain", a->domain);
+		json_str(j, "reason", a->reason);
+		json_str(j, "class", a->cls);
+		json_int(j, "count", a->count);
+		json_int(j, "window", a->window);	/* cron.daily counts this key */
+		json_fixed1(j, "baseline", a->baseline);
+		json_end(j);
+	}
+	json_end(j);
+	json_bool(j, "line_counts", r->line_counts);
+	json_array(j, "days_without_lines");
+	for (i = 0; i < r->nnolines; i++)
+		json_str(j, NULL, r->nolines[i]);
+	json_end(j);
+}
+
 void
 report_json(struct obuf *b, const struct report *r)
 {
@@ -243,6 +276,7 @@ report_json(struct obuf *b, const struct report *r)
 		json_end(&j);
 	}
 	json_end(&j);
+	report_json_live(&j, r);
 	json_end(&j);
 	obuf_putc(b, '\n');
 }

@@ -769,6 +769,8 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 	if (store_failure_range(st, &range, report_failure_row, &L) == -1 ||
 	    report_lists(&L) == -1)
 		goto out;
+	if (report_load_live(st, rq->tz, r, range.t0, range.t1) == -1)
+		goto out;
 	rc = 0;
 out:
 	if (rc == -1)

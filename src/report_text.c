@@ -697,6 +697,46 @@ txt_relays(struct obuf *b, const struct report *r)
 	txt_table_print(b, &tb);
 }
 
+/* Days without one line read: first, loud, never mistaken for quiet. */
+static void
+txt_nolines(struct obuf *b, const struct report *r)
+{
+	char	*note = report_nolines_note(r), *msg;
+
+	if (note == NULL)
+		return;
+	msg = xasprintf("WARNING: %s", note);
+	obuf_putc(b, '\n');
+	txt_wrap(b, msg, 0, 12);
+	free(msg);
+	free(note);
+}
+
+/* The alerts bouncewatchd raised in the range. */
+static void
+txt_alerts(struct obuf *b, const struct report *r)
+{
+	struct txt_table	 tb;
+	const struct report_alert *a;
+	size_t			 i;
+
+	if (r->nalerts == 0)
+		return;
+	txt_heading(b, "Alerts raised (%zu)", r->nalerts);
+	/* the reason of a domain's alert, else the condition; the domain last */
+	txt_table_init(&tb, 2, "time|alert|>count|>baseline|domain or source");
+	txt_table_shrink(&tb, 4, 16);
+	for (i = 0; i < r->nalerts; i++) {
+		a = &r->alerts[i];
+		txt_table_row(&tb, txt_fmt("%.16s", a->local),
+		    txt_safe(*a->reason != '\0' ? a->reason : a->condition),
+		    txt_fmt("%lld", (long long)a->count),
+		    txt_fmt("%.1f", a->baseline),
+		    txt_safe(*a->domain != '\0' ? a->domain : "-"));
+	}
+	txt_table_print(b, &tb);
+}
+
 void
 report_text(struct obuf *b, const struct report *r)
 {
@@ -720,11 +760,16 @@ report_text(struct obuf *b, const struct report *r)
 		free(dom);
 	}
 	txt_host_filter(b, r);
+	txt_nolines(b, r);
 	if (report_empty(r)) {
-		obuf_puts(b, "\nNo delivery attempts were recorded in this period.\n");
+		if (r->nnolines == 0)
+			obuf_puts(b, "\nNo delivery attempts were recorded in this "
+			    "period.\n");
+		txt_alerts(b, r);
 		return;
 	}
 	txt_summary(b, r);
+	txt_alerts(b, r);
 	txt_reasons(b, r);
 	if (r->domain_filter == NULL)
 		txt_domains(b, r);

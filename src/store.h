@@ -329,6 +329,13 @@ int	store_alert_list(struct store *, int64_t since, store_alert_cb, void *);
 /* Lines read by kind, over every source; gaps recorded. */
 int	store_line_totals(struct store *, int64_t by_kind[LINE_KIND_MAX]);
 int	store_gap_count(struct store *, int64_t *);
+/*
+ * Lines stamped within the hours h0..h1 (seconds since the epoch / 3600)
+ * and *since, the first hour the database counts lines from (-1: it does
+ * not): a day after it without a line had none read at all.
+ */
+int	store_hourly_lines(struct store *, int64_t h0, int64_t h1,
+	    int64_t *lines, int64_t *since);
 
 /*
  * SQLite only: run one statement on the store's own connection and give

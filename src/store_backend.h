@@ -94,11 +94,12 @@ struct store_islot {
 	size_t		 len;
 };
 
-/* Delivery attempts and failures of one hour of log time, in a batch. */
+/* Lines, delivery attempts and failures of one hour of log time, in a batch. */
 struct store_hour {
 	int64_t		 hour;		/* seconds since the epoch / 3600 */
 	int64_t		 attempts;
 	int64_t		 failures;	/* permanent and temporary */
+	int64_t		 lines;		/* every line stamped in the hour */
 };
 
 #define STORE_HOURS	8	/* distinct hours per batch, flushed when full */
@@ -220,7 +221,9 @@ struct store_sredo {
  * queries in single-row mode (PQsetSingleRowMode) so a large range
  * streams, filtering hosts in SQL (host_id = ANY($n)).  set_synchronous
  * maps to synchronous_commit, set_busy_timeout to lock_timeout; wal_size
- * and checkpoint have nothing to do (0), exec is NULL.
+ * and checkpoint have nothing to do (0), exec is NULL.  The live view's
+ * hourly totals are the whole fleet's rows: hourly_add keeps them in the
+ * batch, upserted at commit after the rest, in hour order.
  */
 
 struct store_backend {
@@ -341,13 +344,16 @@ struct store_backend {
 		    const struct store_supp *);
 	/* the live view (sql/alerts.sql) */
 	int	(*hourly_add)(struct store *, int64_t hour, int64_t attempts,
-		    int64_t failures);
+		    int64_t failures, int64_t lines);
 	int	(*hourly_sum)(struct store *, int64_t h0, int64_t h1,
 		    int64_t *attempts, int64_t *failures);
 	int	(*alert_add)(struct store *, const struct store_alert *);
 	int	(*alert_list)(struct store *, int64_t since, store_alert_cb,
 		    void *);
 	int	(*line_totals)(struct store *, int64_t *by_kind);
+	/* lines stamped in hours h0..h1; *since: the first hour counted, -1 none */
+	int	(*hourly_lines)(struct store *, int64_t h0, int64_t h1,
+		    int64_t *lines, int64_t *since);
 	int	(*gap_count)(struct store *, int64_t *);
 };
 
@@ -367,7 +373,7 @@ char	*store_range_hosts(const struct store_range *);
 void	store_day_text(int32_t key, char *buf);
 
 /* store_live.c: the writer's hourly totals (sql/alerts.sql). */
-int	store_hour_note(struct store *, int64_t time, int failed);
+int	store_hour_note(struct store *, int64_t time, int attempt, int failed);
 int	store_hours_flush(struct store *);
 /* reclassify: a failure row of that time moved from class old to new. */
 int	store_hour_move(struct store *, int64_t time, int old, int new);

@@ -10,7 +10,7 @@
 
 #include "store_backend.h"
 
-/* A backend without the live view (PostgreSQL, for now) says so. */
+/* A backend without the live view says so. */
 #define STORE_LIVE(st, op)						\
 	do {								\
 		if ((st)->be->op == NULL)				\
@@ -35,7 +35,8 @@ store_hours_flush(struct store *st)
 
 	for (i = 0; i < st->nhours && st->be->hourly_add != NULL; i++)
 		if (st->be->hourly_add(st, st->hours[i].hour,
-		    st->hours[i].attempts, st->hours[i].failures) == -1)
+		    st->hours[i].attempts, st->hours[i].failures,
+		    st->hours[i].lines) == -1)
 			return -1;
 	st->nhours = 0;
 	return 0;
@@ -49,11 +50,11 @@ store_hour_move(struct store *st, int64_t t, int old, int new)
 
 	if (was == is || st->be->hourly_add == NULL)
 		return 0;
-	return st->be->hourly_add(st, t / 3600, 0, is - was);
+	return st->be->hourly_add(st, t / 3600, 0, is - was, 0);
 }
 
 int
-store_hour_note(struct store *st, int64_t t, int failed)
+store_hour_note(struct store *st, int64_t t, int attempt, int failed)
 {
 	struct store_hour	*h;
 	size_t			 i;
@@ -70,7 +71,8 @@ store_hour_note(struct store *st, int64_t t, int failed)
 		st->hours[i].hour = t / 3600;
 	}
 	h = &st->hours[i];
-	h->attempts++;
+	h->lines++;
+	h->attempts += attempt;
 	h->failures += failed;
 	return 0;
 }
@@ -110,6 +112,14 @@ store_line_totals(struct store *st, int64_t by_kind[LINE_KIND_MAX])
 {
 	STORE_LIVE(st, line_totals);
 	return st->be->line_totals(st, by_kind);
+}
+
+int
+store_hourly_lines(struct store *st, int64_t h0, int64_t h1, int64_t *lines,
+    int64_t *since)
+{
+	STORE_LIVE(st, hourly_lines);
+	return st->be->hourly_lines(st, h0, h1, lines, since);
 }
 
 int

@@ -417,10 +417,14 @@ pg_schema(struct store *st)
 		goto fail;
 	}
 	if (version == 0) {
+		/* schema.sql's version, then the migrations after it */
 		if (pg_cmd(st, pg->c, pg_schema_sql, "create schema") == -1 ||
+		    pg_version_of(st, pg->c, &version) == -1)
+			goto fail;
+		if (version == PG_SCHEMA_VERSION &&
 		    pg_cmd(st, pg->c, pg_views_sql, "create views") == -1)
 			goto fail;
-		log_info("postgresql: schema version %d created", PG_SCHEMA_VERSION);
+		log_info("postgresql: schema version %d created", version);
 	}
 	/* sql/pg/migrate-N.sql upgrades N-1 to N, all in this transaction */
 	for (; version > 0 && version < PG_SCHEMA_VERSION; version++) {
@@ -912,4 +916,11 @@ const struct store_backend store_backend_pg = {
 	.daily_tidy = pg_daily_tidy,
 	.unrecognised_get = pg_unrecognised_get,
 	.unrecognised_set = pg_unrecognised_set,
+	.hourly_add = pg_hourly_add,
+	.hourly_sum = pg_hourly_sum,
+	.alert_add = pg_alert_add,
+	.alert_list = pg_alert_list,
+	.line_totals = pg_line_totals,
+	.gap_count = pg_gap_count,
+	.hourly_lines = pg_hourly_lines,
 };

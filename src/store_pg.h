@@ -2,8 +2,9 @@
  * store_pg.h -- inside the PostgreSQL backend: its connections, the
  * batch it holds until commit and the helpers shared by store_pg.c
  * (connections, schema, transactions, sources, prune), store_pg_write.c
- * (the writer's operations), store_pg_pending.c (pending deferrals) and
- * store_pg_read.c (the reader's).
+ * (the writer's operations), store_pg_pending.c (pending deferrals),
+ * store_pg_live.c (hourly totals and alerts) and store_pg_read.c (the
+ * reader's).
  */
 #ifndef BW_STORE_PG_H
 #define BW_STORE_PG_H
@@ -14,7 +15,7 @@
 
 #include "store_backend.h"
 
-#define PG_SCHEMA_VERSION	4
+#define PG_SCHEMA_VERSION	5
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
 #define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
 #define PG_QID_MAX		200		/* bytes of a queue id kept */
@@ -106,6 +107,9 @@ struct pg {
 	size_t		 nunrec, unreccap;
 	struct hash	 unrecmap;
 
+	struct store_hour *hours;	/* the batch's hourly totals (store_pg_live.c) */
+	size_t		 nhours, hourcap;
+
 	struct pgbuf	 tmp;		/* scratch: sanitised texts */
 	struct pgbuf	 tmp2;
 	struct pgbuf	 sql;		/* scratch: statement text */
@@ -188,6 +192,18 @@ int	 pg_suppress_rows(struct store *, int, store_srow_cb, void *);
 int	 pg_suppress_get(struct store *, int64_t, struct span, struct store_supp *);
 int	 pg_suppress_set(struct store *, int64_t, struct span,
 	    const struct store_supp *);
+
+/* store_pg_live.c */
+int	 pg_hourly_add(struct store *, int64_t, int64_t, int64_t, int64_t);
+int	 pg_hourly_sum(struct store *, int64_t, int64_t, int64_t *, int64_t *);
+int	 pg_hourly_lines(struct store *, int64_t, int64_t, int64_t *, int64_t *);
+int	 pg_alert_add(struct store *, const struct store_alert *);
+int	 pg_alert_list(struct store *, int64_t, store_alert_cb, void *);
+int	 pg_line_totals(struct store *, int64_t *);
+int	 pg_gap_count(struct store *, int64_t *);
+int	 pg_flush_hours(struct store *);	/* at commit, last */
+void	 pg_hours_drop(struct pg *);
+void	 pg_hours_free(struct pg *);
 
 /* store_pg_read.c */
 typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);

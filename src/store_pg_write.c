@@ -708,7 +708,8 @@ pg_write_flush(struct store *st)
 {
 	if (pg_flush_names(st) == -1 || pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
 	    pg_flush_daily(st) == -1 || pg_flush_spans(st) == -1 ||
-	    pg_flush_unrecognised(st) == -1 || pg_flush_suppress(st) == -1)
+	    pg_flush_unrecognised(st) == -1 || pg_flush_suppress(st) == -1 ||
+	    pg_flush_hours(st) == -1)
 		return -1;
 	return 0;
 }
@@ -734,6 +735,7 @@ pg_write_drop(struct pg *pg)
 	}
 	pg->nunrec = 0;
 	hash_clear(&pg->unrecmap);
+	pg_hours_drop(pg);
 }
 
 void
@@ -753,4 +755,5 @@ pg_write_free(struct pg *pg)
 	free(pg->spans);
 	free(pg->unrec);
 	hash_free(&pg->unrecmap);
+	pg_hours_free(pg);
 }

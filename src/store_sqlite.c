@@ -727,4 +727,5 @@ const struct store_backend store_backend_sqlite = {
 	.alert_list = sq_alert_list,
 	.line_totals = sq_line_totals,
 	.gap_count = sq_gap_count,
+	.hourly_lines = sq_hourly_lines,
 };

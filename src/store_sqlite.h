@@ -76,6 +76,9 @@ enum sq_live {
 	SL_LINE_TOTALS,
 	SL_GAP_COUNT,
 	SL_HAS_ALERTS,
+	SL_LINES_ADD,
+	SL_LINES_SUM,
+	SL_HAS_LINES,
 	SL_MAX
 };
 
@@ -147,7 +150,8 @@ int	sq_suppress_set(struct store *, int64_t, struct span,
 /* store_sqlite_live.c */
 void	sq_live_close(struct sq *);
 int	sq_live_tables(struct store *);
-int	sq_hourly_add(struct store *, int64_t, int64_t, int64_t);
+int	sq_hourly_add(struct store *, int64_t, int64_t, int64_t, int64_t);
+int	sq_hourly_lines(struct store *, int64_t, int64_t, int64_t *, int64_t *);
 int	sq_hourly_sum(struct store *, int64_t, int64_t, int64_t *, int64_t *);
 int	sq_alert_add(struct store *, const struct store_alert *);
 int	sq_alert_list(struct store *, int64_t, store_alert_cb, void *);

@@ -1,7 +1,7 @@
 /*
  * store_sqlite_live.c -- the SQLite backend's part of the live view
- * (sql/alerts.sql): the hourly attempt and failure totals, the alerts
- * raised, and the totals the metrics start from.  A database not yet
+ * (sql/alerts.sql): the hourly attempt, failure and line totals, the
+ * alerts raised, and the totals the metrics start from.  A database not yet
  * opened for writing by this version has no alert and hourly tables:
  * read, they are empty.
  */
@@ -29,6 +29,16 @@ static const char *const sl_sql[SL_MAX] = {
 	[SL_GAP_COUNT] = "SELECT count(*) FROM gap",
 	[SL_HAS_ALERTS] =
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alert'",
+	[SL_LINES_ADD] =
+	    "INSERT INTO line_hourly (hour, lines) VALUES (?1, ?2)"
+	    " ON CONFLICT (hour) DO UPDATE SET lines = lines + excluded.lines",
+	[SL_LINES_SUM] =
+	    "SELECT coalesce((SELECT sum(lines) FROM line_hourly"
+	    " WHERE hour BETWEEN ?1 AND ?2), 0), coalesce((SELECT min(hour)"
+	    " FROM line_hourly), -1)",
+	[SL_HAS_LINES] =
+	    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+	    " AND name = 'line_hourly'",
 };
 
 void
@@ -56,59 +66,94 @@ sq_live(struct store *st, enum sq_live which)
 	return sq->live[which];
 }
 
-/* 1 when sql/alerts.sql was applied, 0 when not, -1 on error. */
-int
-sq_live_tables(struct store *st)
+/* 1 when the table of which exists (sql/alerts.sql), 0 not, -1 error. */
+static int
+sq_live_table(struct store *st, enum sq_live which)
 {
 	sqlite3_stmt	*q;
 	int		 rc, n = 0;
 
-	if ((q = sq_live(st, SL_HAS_ALERTS)) == NULL)
+	if ((q = sq_live(st, which)) == NULL)
 		return -1;
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		n = sqlite3_column_int(q, 0);
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW)
-		return sq_fail(st, rc, "alert");
+		return sq_fail(st, rc, "sqlite_master");
 	return n > 0;
+}
+
+/* 1 when sql/alerts.sql was applied, 0 when not, -1 on error. */
+int
+sq_live_tables(struct store *st)
+{
+	return sq_live_table(st, SL_HAS_ALERTS);
 }
 
 int
 sq_hourly_add(struct store *st, int64_t hour, int64_t attempts,
-    int64_t failures)
+    int64_t failures, int64_t lines)
 {
 	sqlite3_stmt	*q;
 
-	if ((q = sq_live(st, SL_HOURLY_ADD)) == NULL)
+	if (attempts != 0 || failures != 0) {
+		if ((q = sq_live(st, SL_HOURLY_ADD)) == NULL)
+			return -1;
+		sqlite3_bind_int64(q, 1, hour);
+		sqlite3_bind_int64(q, 2, attempts);
+		sqlite3_bind_int64(q, 3, failures);
+		if (sq_step(st, q, "hourly") == -1)
+			return -1;
+	}
+	if (lines == 0)
+		return 0;
+	if ((q = sq_live(st, SL_LINES_ADD)) == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, hour);
-	sqlite3_bind_int64(q, 2, attempts);
-	sqlite3_bind_int64(q, 3, failures);
-	return sq_step(st, q, "hourly");
+	sqlite3_bind_int64(q, 2, lines);
+	return sq_step(st, q, "line_hourly");
+}
+
+/* Two sums of hours h0..h1 when the table of has exists (else a, b kept). */
+static int
+sq_hour_pair(struct store *st, enum sq_live has, enum sq_live which,
+    int64_t h0, int64_t h1, int64_t *a, int64_t *b)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	if ((rc = sq_live_table(st, has)) <= 0)
+		return rc;
+	if ((q = sq_live(st, which)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, h0);
+	sqlite3_bind_int64(q, 2, h1);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*a = sqlite3_column_int64(q, 0);
+		*b = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return sq_fail(st, rc, "hourly");
+	return 0;
+}
+
+int
+sq_hourly_lines(struct store *st, int64_t h0, int64_t h1, int64_t *lines,
+    int64_t *since)
+{
+	*lines = 0;
+	*since = -1;
+	return sq_hour_pair(st, SL_HAS_LINES, SL_LINES_SUM, h0, h1, lines, since);
 }
 
 int
 sq_hourly_sum(struct store *st, int64_t h0, int64_t h1, int64_t *attempts,
     int64_t *failures)
 {
-	sqlite3_stmt	*q;
-	int		 rc;
-
 	*attempts = *failures = 0;
-	if ((rc = sq_live_tables(st)) <= 0)
-		return rc;
-	if ((q = sq_live(st, SL_HOURLY_SUM)) == NULL)
-		return -1;
-	sqlite3_bind_int64(q, 1, h0);
-	sqlite3_bind_int64(q, 2, h1);
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		*attempts = sqlite3_column_int64(q, 0);
-		*failures = sqlite3_column_int64(q, 1);
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW)
-		return sq_fail(st, rc, "hourly");
-	return 0;
+	return sq_hour_pair(st, SL_HAS_ALERTS, SL_HOURLY_SUM, h0, h1, attempts,
+	    failures);
 }
 
 int

@@ -677,13 +677,17 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 	/* a stamp from the future (a wrong clock) must not age everything */
 	if (d->has_time && d->time > st->latest && d->time <= st->latest_max)
 		st->latest = d->time;
+	/* every stamped line counts in its hour: a day without any is told */
+	if (kind != LINE_DELIVERY && d->has_time &&
+	    store_hour_note(st, d->time, 0, 0) == -1)
+		return -1;
 	if (kind == LINE_EXPIRED)
 		return d->has_time ? store_expired(st, source_id, offset, d, v) : 0;
 	if (kind != LINE_DELIVERY || !d->has_time)
 		return 0;
 
 	day = store_day_key(st, d->time);
-	if (store_hour_note(st, d->time, v->cls == CLASS_PERMANENT ||
+	if (store_hour_note(st, d->time, 1, v->cls == CLASS_PERMANENT ||
 	    v->cls == CLASS_TEMPORARY) == -1 ||
 	    (did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0 ||
 	    store_origin(st, d, &o) == -1 ||

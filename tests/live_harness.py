@@ -443,6 +443,56 @@ def scenario_rate_jump():
         if os.environ.get("KEEP") is None: lv.cleanup()
 
 
+def scenario_source_down():
+    """The log goes away for longer than alert_window: one source_down
+    alert (recorded, given to alert_command, counted, in the report); none
+    more while it stays away; ingest resumes when it is back."""
+    lv = Live("source-down")
+    try:
+        out = os.path.join(lv.dir, "alerts.out")
+        cmd = alert_script(lv, 'cat >> "%s"; echo >> "%s"\n' % (out, out))
+        # alert_window's least: a minute of the real clock
+        lv.write_conf("alert_command = %s\nalert_window = 60s\n" % cmd)
+        lv.append(burst(3, time.time(), domain="example.com"))
+        lv.start()
+        lv.wait_caught_up()
+        wait_for(lambda: get(samples(lv.scrape()), "bouncewatch_source_up", source=lv.log) == 1,
+                 "source_up 1")
+        os.unlink(lv.log)
+        wait_for(lambda: os.path.exists(out) and open(out).read().endswith("\n"),
+                 "the source_down alert", 150)
+        rows = lv.q("select condition, domain, count, document from alert")
+        if len(rows) != 1 or rows[0][:2] != ("source_down", lv.log):
+            raise Fail("alerts %s, want one source_down for %s" % ([r[:3] for r in rows], lv.log))
+        d = json.loads(rows[0][3])
+        sent = [json.loads(l) for l in open(out).read().split("\n") if l]
+        if sent != [d]:
+            raise Fail("the command got %s, the database holds %s" % (sent, d))
+        if d["source"] != lv.log or not d["why"] or d["time"] - d["down_since"] < 60:
+            raise Fail("document %s: want the source, why, and down a minute at least" % d)
+        if get(samples(lv.scrape()), "bouncewatch_alerts_total", condition="source_down") != 1:
+            raise Fail("alerts_total{condition=source_down} is not 1")
+        # still away: no second alert (alert_repeat, 6 h); back: read again
+        time.sleep(3)
+        open(lv.log, "ab").close()
+        lv.append(burst(4, time.time(), start=10, domain="example.com"))
+        lv.wait_caught_up()
+        if lv.q("select count(*) from alert")[0][0] != 1 or len(open(out).read().split("\n")) != 2:
+            raise Fail("more than one source_down alert")
+        # the daily report lists it
+        day = datetime.datetime.fromtimestamp(d["time"], datetime.timezone.utc).strftime("%Y-%m-%d")
+        rep = json.loads(subprocess.run(
+            [BW, "report", "--db", lv.db, "--date", day, "--format", "json"],
+            capture_output=True, check=True, env=dict(os.environ, TZ="UTC")).stdout)
+        if [(a["condition"], a["domain"]) for a in rep["alerts"]] != [("source_down", lv.log)]:
+            raise Fail("the report lists %s" % rep["alerts"])
+        lv.stop()
+        print("source_down: one alert %ds after the log went away (alert_window 60s), none "
+              "more, listed by the report; ingest resumed" % (d["time"] - d["down_since"]))
+    finally:
+        if os.environ.get("KEEP") is None: lv.cleanup()
+
+
 def scenario_alert_hang():
     """An alert_command that hangs is killed at alert_timeout; the daemon
     keeps ingesting meanwhile."""
@@ -586,6 +636,7 @@ SCENARIOS = {
     "metrics": scenario_metrics,
     "alert": scenario_alert,
     "alert_hang": scenario_alert_hang,
+    "source_down": scenario_source_down,
     "rate_jump": scenario_rate_jump,
     "http_abuse": scenario_http_abuse,
     "tcp": scenario_tcp,

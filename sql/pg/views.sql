@@ -143,3 +143,20 @@ SELECT CASE WHEN d.name = '' OR strpos(s.local, '@') > 0 THEN s.local
   FROM suppression s
   JOIN domain d ON d.id = s.domain_id
   JOIN reason re ON re.id = s.reason_id;
+
+-- The alerts raised (sql/alerts.sql's v_alerts), and the node that raised
+-- each.
+DROP VIEW IF EXISTS v_alerts;
+CREATE VIEW v_alerts AS
+SELECT a.id,
+       to_char(to_timestamp(a.time) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS time,
+       a.condition,
+       nullif(a.domain, '') AS domain,
+       nullif(a.reason, '') AS reason,
+       nullif(a.class, '') AS class,
+       a.count,
+       a."window",
+       a.baseline,
+       a.document,
+       nullif(a.node, '') AS node
+  FROM alert a;
