@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "ingest.h"
+#include "ingest_pipe.h"
 #include "live.h"
 #include "log.h"
 #include "parse.h"
@@ -57,6 +58,8 @@ struct daemon {
 	struct classifier	*cl;
 	struct parse_ctx	 ctx;
 	struct ingest		*ing;
+	struct ingest_pipe	*pipe;		/* catching up on two threads */
+	int			 backlog;	/* the last read stopped with more to read */
 	struct live		*live;		/* metrics endpoint, alerts */
 	struct follow		*follows;
 	dev_t			 db_dev;	/* the database file opened */
@@ -177,6 +180,31 @@ daemon_commit(struct daemon *d)
 
 /* ---- reading everything ---- */
 
+/*
+ * A backlog (the log written while the daemon was stopped, a burst) is
+ * read on two threads, parsed and classified in one; a few new lines in
+ * this one, without waking a thread.  Journal entries are not lines.
+ */
+static int
+daemon_pump(struct daemon *d, uint64_t want, uint64_t *done)
+{
+	struct follow	*f;
+	int		 r, lines = 1;
+
+	for (f = d->follows; f != NULL; f = f->next)
+		if (f->journal)
+			lines = 0;
+	if (d->backlog && lines && d->pipe == NULL &&
+	    (d->pipe = ingest_pipe_new(d->ing)) != NULL)
+		log_debug("catching up on two threads");
+	if (d->backlog && lines && d->pipe != NULL)
+		r = ingest_pipe_follow(d->pipe, want, done);
+	else
+		r = ingest_pump(d->ing, want, done);
+	d->backlog = r == 1;
+	return r;
+}
+
 static int
 daemon_read_all(struct daemon *d)
 {
@@ -203,7 +231,7 @@ daemon_read_all(struct daemon *d)
 		want = batch > ingest_pending(d->ing) ? batch - ingest_pending(d->ing) : 1;
 		if (want > budget)
 			want = budget;
-		if ((r = ingest_pump(d->ing, want, &done)) == -1) {
+		if ((r = daemon_pump(d, want, &done)) == -1) {
 			daemon_stall(d);
 			return -1;
 		}
@@ -789,6 +817,7 @@ daemon_free(struct daemon *d)
 		free(f);
 	}
 	live_free(d->live);
+	ingest_pipe_free(d->pipe);
 	ingest_free(d->ing);		/* rolls back, closes the sources */
 	store_close(d->store);
 	classify_free(d->cl);
