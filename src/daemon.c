@@ -57,6 +57,7 @@ struct daemon {
 	struct store		*store;
 	struct classifier	*cl;
 	struct parse_ctx	 ctx;
+	struct tz		*stz;		/* the store's: parsing may run in another thread */
 	struct ingest		*ing;
 	struct ingest_pipe	*pipe;		/* catching up on two threads */
 	int			 backlog;	/* the last read stopped with more to read */
@@ -573,7 +574,7 @@ daemon_reload(struct daemon *d)
 {
 	struct conf		*nc = xcalloc(1, sizeof(*nc)), *oc = d->conf;
 	struct classifier	*cl;
-	struct tz		*tz;
+	struct tz		*tz = NULL, *stz = NULL;
 	struct follow		*f, **pp;
 	struct source_auto	 a;
 	char			*cause = NULL;
@@ -592,8 +593,10 @@ daemon_reload(struct daemon *d)
 		return;
 	}
 	if ((cl = daemon_classifier(nc)) == NULL ||
-	    (tz = tz_new(nc->timezone)) == NULL) {
+	    (tz = tz_new(nc->timezone)) == NULL ||
+	    (stz = tz_new(nc->timezone)) == NULL) {
 		log_warnx("configuration not reloaded: keeping the running one");
+		tz_free(tz);
 		classify_free(cl);
 		conf_free(nc);
 		free(nc);
@@ -613,7 +616,9 @@ daemon_reload(struct daemon *d)
 	ingest_set_classifier(d->ing, cl);
 	classify_free(d->cl);
 	d->cl = cl;
-	store_set_tz(d->store, tz);
+	store_set_tz(d->store, stz);
+	tz_free(d->stz);
+	d->stz = stz;
 	tz_free(d->ctx.tz);
 	d->ctx.tz = tz;
 	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
@@ -693,25 +698,29 @@ daemon_new(struct conf *conf, int *exit_code)
 	}
 	d->ctx.now = time(NULL);
 	d->ctx.lazy = 1;		/* parse only what the store keeps */
-	if ((d->ctx.tz = tz_new(conf->timezone)) == NULL) {
+	if ((d->ctx.tz = tz_new(conf->timezone)) == NULL ||
+	    (d->stz = tz_new(conf->timezone)) == NULL) {
 		log_warnx("unknown time zone \"%s\"", conf->timezone);
 		*exit_code = DAEMON_EX_CONFIG;
+		tz_free(d->ctx.tz);
 		free(d);
 		return NULL;
 	}
 	if ((d->cl = daemon_classifier(conf)) == NULL) {
 		*exit_code = DAEMON_EX_CONFIG;
 		tz_free(d->ctx.tz);
+		tz_free(d->stz);
 		free(d);
 		return NULL;
 	}
-	if ((d->store = store_open(conf->database, STORE_RW, d->ctx.tz, &why, err,
+	if ((d->store = store_open(conf->database, STORE_RW, d->stz, &why, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		*exit_code = why == STORE_ENOTDB || why == STORE_ENEWER ?
 		    DAEMON_EX_DATAERR : DAEMON_EX_SOFTWARE;
 		classify_free(d->cl);
 		tz_free(d->ctx.tz);
+		tz_free(d->stz);
 		free(d);
 		return NULL;
 	}
@@ -822,5 +831,6 @@ daemon_free(struct daemon *d)
 	store_close(d->store);
 	classify_free(d->cl);
 	tz_free(d->ctx.tz);
+	tz_free(d->stz);
 	free(d);
 }
