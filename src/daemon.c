@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "ingest.h"
+#include "ingest_pipe.h"
 #include "live.h"
 #include "log.h"
 #include "parse.h"
@@ -57,7 +58,10 @@ struct daemon {
 	struct store		*store;
 	struct classifier	*cl;
 	struct parse_ctx	 ctx;
+	struct tz		*stz;		/* the store's: parsing may run in another thread */
 	struct ingest		*ing;
+	struct ingest_pipe	*pipe;		/* catching up on two threads */
+	int			 backlog;	/* the last read stopped with more to read */
 	struct live		*live;		/* metrics endpoint, alerts */
 	struct follow		*follows;
 	dev_t			 db_dev;	/* the database file opened */
@@ -178,6 +182,31 @@ daemon_commit(struct daemon *d)
 
 /* ---- reading everything ---- */
 
+/*
+ * A backlog (the log written while the daemon was stopped, a burst) is
+ * read on two threads, parsed and classified in one; a few new lines in
+ * this one, without waking a thread.  Journal entries are not lines.
+ */
+static int
+daemon_pump(struct daemon *d, uint64_t want, uint64_t *done)
+{
+	struct follow	*f;
+	int		 r, lines = 1;
+
+	for (f = d->follows; f != NULL; f = f->next)
+		if (f->journal)
+			lines = 0;
+	if (d->backlog && lines && d->pipe == NULL &&
+	    (d->pipe = ingest_pipe_new(d->ing)) != NULL)
+		log_debug("catching up on two threads");
+	if (d->backlog && lines && d->pipe != NULL)
+		r = ingest_pipe_follow(d->pipe, want, done);
+	else
+		r = ingest_pump(d->ing, want, done);
+	d->backlog = r == 1;
+	return r;
+}
+
 static int
 daemon_read_all(struct daemon *d)
 {
@@ -204,7 +233,7 @@ daemon_read_all(struct daemon *d)
 		want = batch > ingest_pending(d->ing) ? batch - ingest_pending(d->ing) : 1;
 		if (want > budget)
 			want = budget;
-		if ((r = ingest_pump(d->ing, want, &done)) == -1) {
+		if ((r = daemon_pump(d, want, &done)) == -1) {
 			daemon_stall(d);
 			return -1;
 		}
@@ -577,7 +606,7 @@ daemon_reload(struct daemon *d)
 {
 	struct conf		*nc = xcalloc(1, sizeof(*nc)), *oc = d->conf;
 	struct classifier	*cl;
-	struct tz		*tz;
+	struct tz		*tz = NULL, *stz = NULL;
 	struct follow		*f, **pp;
 	struct source_auto	 a;
 	char			*cause = NULL;
@@ -596,8 +625,10 @@ daemon_reload(struct daemon *d)
 		return;
 	}
 	if ((cl = daemon_classifier(nc)) == NULL ||
-	    (tz = tz_new(nc->timezone)) == NULL) {
+	    (tz = tz_new(nc->timezone)) == NULL ||
+	    (stz = tz_new(nc->timezone)) == NULL) {
 		log_warnx("configuration not reloaded: keeping the running one");
+		tz_free(tz);
 		classify_free(cl);
 		conf_free(nc);
 		free(nc);
@@ -617,7 +648,9 @@ daemon_reload(struct daemon *d)
 	ingest_set_classifier(d->ing, cl);
 	classify_free(d->cl);
 	d->cl = cl;
-	store_set_tz(d->store, tz);
+	store_set_tz(d->store, stz);
+	tz_free(d->stz);
+	d->stz = stz;
 	tz_free(d->ctx.tz);
 	d->ctx.tz = tz;
 	store_set_synchronous(d->store, strcmp(nc->synchronous, "normal") != 0);
@@ -704,25 +737,29 @@ daemon_new(struct conf *conf, int *exit_code)
 	}
 	d->ctx.now = time(NULL);
 	d->ctx.lazy = 1;		/* parse only what the store keeps */
-	if ((d->ctx.tz = tz_new(conf->timezone)) == NULL) {
+	if ((d->ctx.tz = tz_new(conf->timezone)) == NULL ||
+	    (d->stz = tz_new(conf->timezone)) == NULL) {
 		log_warnx("unknown time zone \"%s\"", conf->timezone);
 		*exit_code = DAEMON_EX_CONFIG;
+		tz_free(d->ctx.tz);
 		free(d);
 		return NULL;
 	}
 	if ((d->cl = daemon_classifier(conf)) == NULL) {
 		*exit_code = DAEMON_EX_CONFIG;
 		tz_free(d->ctx.tz);
+		tz_free(d->stz);
 		free(d);
 		return NULL;
 	}
-	if ((d->store = store_open(conf->database, STORE_RW, d->ctx.tz, &why, err,
+	if ((d->store = store_open(conf->database, STORE_RW, d->stz, &why, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		*exit_code = why == STORE_ENOTDB || why == STORE_ENEWER ?
 		    DAEMON_EX_DATAERR : DAEMON_EX_SOFTWARE;
 		classify_free(d->cl);
 		tz_free(d->ctx.tz);
+		tz_free(d->stz);
 		free(d);
 		return NULL;
 	}
@@ -828,9 +865,11 @@ daemon_free(struct daemon *d)
 		free(f);
 	}
 	live_free(d->live);
+	ingest_pipe_free(d->pipe);
 	ingest_free(d->ing);		/* rolls back, closes the sources */
 	store_close(d->store);
 	classify_free(d->cl);
 	tz_free(d->ctx.tz);
+	tz_free(d->stz);
 	free(d);
 }

@@ -160,7 +160,12 @@ void
 ingest_judge(struct ingest *ing, enum line_kind k, const struct delivery *d,
     struct verdict *v)
 {
-	memset(v, 0, sizeof(*v));
+	/* the fields, not the whole struct: this runs for every line */
+	v->cls = CLASS_DELIVERED;
+	v->reason = REASON_NONE;
+	v->rule = NULL;
+	v->detail = DETAIL_NONE;
+	v->detail_name[0] = '\0';
 	ing->n.kind[k]++;
 	if (k == LINE_DELIVERY || k == LINE_EXPIRED) {
 		classify_delivery(ing->cl, k, d, v);

@@ -2,8 +2,10 @@
  * ingest_pipe.c -- see ingest_pipe.h.  The queue is a ring of chunks:
  * the reader fills one (records and copies of their lines), hands it
  * over, and takes the next empty one; the store empties chunks in order.
- * Memory is fixed: PIPE_CHUNKS chunks of PIPE_RECS records and a
- * PIPE_ARENA of line bytes each, about 3 MiB in all.
+ * For a follower (ingest_pipe_follow) the calling thread both fills and
+ * empties chunks, and the other thread parses and classifies them in
+ * between.  Memory is fixed: PIPE_CHUNKS chunks of PIPE_RECS records and
+ * a PIPE_ARENA of line bytes each, about 3 MiB in all.
  */
 #include "config.h"
 
@@ -26,6 +28,7 @@
 /* One line as the store needs it. */
 struct pipe_rec {
 	enum line_kind		 k;
+	struct source		*s;
 	struct source_line	 l;
 	struct delivery		 d;
 	struct verdict		 v;
@@ -47,6 +50,9 @@ struct ingest_pipe {
 	unsigned		 full;		/* chunks handed over, not yet emptied */
 	unsigned		 wr, rd;	/* the next chunk to fill, to empty */
 	int			 stop;		/* the store failed: read no more */
+	/* ingest_pipe_follow: filled, not yet parsed; the next to parse */
+	unsigned		 filled, pr;
+	int			 quit;		/* no more chunks to parse */
 	uint64_t		 max, done;
 	int			 rc;		/* ingest_pump's result for the reading */
 };
@@ -134,6 +140,7 @@ pipe_put(struct ingest_pipe *p, struct pipe_chunk *c, struct source *s,
 	    (l->len <= PARSE_LINE_MAX && c->used + l->len > PIPE_ARENA))
 		c = pipe_hand_over(p, 0);
 	r = &c->rec[c->n++];
+	r->s = s;
 	r->l = *l;
 	r->k = ingest_parse(p->ing, s, l, &r->d);
 	ingest_judge(p->ing, r->k, &r->d, &r->v);
@@ -175,6 +182,7 @@ pipe_read(void *arg)
 			if (r == 0)
 				break;
 			p->done++;
+			s->lines++;
 			c = pipe_put(p, c, s, &l);
 		}
 		if (p->done >= p->max) {
@@ -243,7 +251,7 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 		c = &p->chunk[p->rd];
 		for (i = 0; i < c->n && !failed; i++) {
 			r = &c->rec[i];
-			if (ingest_keep(p->ing, NULL, &r->l, r->k, &r->d, &r->v) == -1)
+			if (ingest_keep(p->ing, r->s, &r->l, r->k, &r->d, &r->v) == -1)
 				failed = 1;
 		}
 		last = c->last;
@@ -260,4 +268,157 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 	if (failed || p->rc == -1)
 		return -1;
 	return p->rc;
+}
+
+/* ---- a follower: read and store here, parse and classify there ---- */
+
+/* The other thread: parse and classify each filled chunk, in order. */
+static void *
+pipe_parse(void *arg)
+{
+	struct ingest_pipe	*p = arg;
+	struct pipe_chunk	*c;
+	struct pipe_rec		*r;
+	size_t			 i;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->filled == 0 && !p->quit)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->filled == 0)
+			break;
+		c = &p->chunk[p->pr];
+		pthread_mutex_unlock(&p->mu);
+		for (i = 0; i < c->n; i++) {
+			r = &c->rec[i];
+			r->k = ingest_parse(p->ing, r->s, &r->l, &r->d);
+			ingest_judge(p->ing, r->k, &r->d, &r->v);
+		}
+		pthread_mutex_lock(&p->mu);
+		p->pr = (p->pr + 1) % PIPE_CHUNKS;
+		p->filled--;
+		p->full++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/*
+ * Fill the next free chunk with copies of the sources' lines, from *sp
+ * on: 1 when it holds lines, 0 when there were none, -1 on a read error.
+ */
+static int
+pipe_fill(struct ingest_pipe *p, struct source **sp)
+{
+	struct pipe_chunk	*c = &p->chunk[p->wr];
+	struct pipe_rec		*r;
+	struct source_line	 l;
+	size_t			 len;
+	int			 rc = 0;
+
+	c->n = c->used = 0;
+	/* room for the longest line the parser reads, whatever comes */
+	while (*sp != NULL && p->done < p->max && c->n < PIPE_RECS &&
+	    PIPE_ARENA - c->used > PARSE_LINE_MAX) {
+		l.journal = NULL;
+		if ((rc = source_next(*sp, &l)) == -1)
+			break;
+		if (rc == 0) {
+			*sp = (*sp)->next;
+			continue;
+		}
+		p->done++;
+		(*sp)->lines++;
+		/* longer lines are invalid: their head is enough to say so */
+		len = l.len > PARSE_LINE_MAX ? PARSE_LINE_MAX + 1 : l.len;
+		r = &c->rec[c->n++];
+		r->s = *sp;
+		r->l = l;
+		r->l.p = c->arena + c->used;
+		r->l.len = len;
+		memcpy(c->arena + c->used, l.p, len);
+		c->used += len;
+	}
+	if (c->n > 0) {
+		pthread_mutex_lock(&p->mu);
+		p->wr = (p->wr + 1) % PIPE_CHUNKS;
+		p->filled++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return rc == -1 ? -1 : c->n > 0;
+}
+
+/* Store the oldest parsed chunk (keep: 0, drop it): 0, or -1 when the store failed. */
+static int
+pipe_store(struct ingest_pipe *p, int keep)
+{
+	struct pipe_chunk	*c = &p->chunk[p->rd];
+	struct pipe_rec		*r;
+	size_t			 i;
+	int			 rc = 0;
+
+	for (i = 0; keep && i < c->n && rc == 0; i++) {
+		r = &c->rec[i];
+		rc = ingest_keep(p->ing, r->s, &r->l, r->k, &r->d, &r->v);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->rd = (p->rd + 1) % PIPE_CHUNKS;
+	p->full--;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+int
+ingest_pipe_follow(struct ingest_pipe *p, uint64_t max, uint64_t *done)
+{
+	struct source	*s = ingest_sources(p->ing);
+	pthread_t	 t;
+	unsigned	 filled, parsed;
+	int		 rc = 0, more = 1;
+
+	p->max = max;
+	p->done = 0;
+	p->full = p->filled = 0;
+	p->wr = p->rd = p->pr = 0;
+	p->quit = 0;
+	if (pthread_create(&t, NULL, pipe_parse, p) != 0)
+		return ingest_pump(p->ing, max, done);
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		filled = p->filled;
+		parsed = p->full;
+		pthread_mutex_unlock(&p->mu);
+		more = more && rc == 0 && s != NULL && p->done < max;
+		/* keep the other thread busy first, then store what it did */
+		if (more && filled + parsed < PIPE_CHUNKS && (filled < 2 || parsed == 0)) {
+			if ((rc = pipe_fill(p, &s)) == 1)
+				rc = 0;
+			else if (rc == 0)
+				more = 0;
+			continue;
+		}
+		if (parsed > 0) {
+			/* after a failure what is left is dropped: it is rolled back */
+			if (pipe_store(p, rc == 0) == -1)
+				rc = -1;
+			continue;
+		}
+		if (filled == 0)
+			break;
+		pthread_mutex_lock(&p->mu);
+		while (p->full == 0)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(t, NULL);
+	*done = p->done;
+	if (rc == -1)
+		return -1;
+	return p->done >= max ? 1 : 0;
 }

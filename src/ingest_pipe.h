@@ -25,5 +25,13 @@ void			 ingest_pipe_free(struct ingest_pipe *);
  */
 int			 ingest_pipe_pump(struct ingest_pipe *, uint64_t max,
 			    uint64_t *done);
+/*
+ * The same for sources that use the store while they read (the file
+ * follower records rotations and gaps): the calling thread reads and
+ * stores, the other parses and classifies copies of the lines.  Not for
+ * the journal (its entries are not lines).
+ */
+int			 ingest_pipe_follow(struct ingest_pipe *, uint64_t max,
+			    uint64_t *done);
 
 #endif

@@ -2,12 +2,15 @@
  * input.c -- see input.h.  Plain files are read with read(2) straight into
  * the line buffer; gzip files (and pipes, whose first bytes cannot be
  * looked at in advance) through zlib, which reads plain data transparently,
- * so one code path serves mail.log and mail.log.2.gz alike.
+ * so one code path serves mail.log and mail.log.2.gz alike.  zlib inflates
+ * in a thread of its own, a buffer ahead of the lines handed out, so that
+ * decompressing overlaps splitting and parsing.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +25,26 @@
 #define INPUT_BUF	(INPUT_CHUNK + PARSE_LINE_MAX + 2)
 #define INPUT_TAIL	64
 
+/*
+ * The inflating thread: INPUT_AHEAD buffers of INPUT_CHUNK bytes, filled
+ * in turn by gzread and emptied in turn by input_fill.
+ */
+#define INPUT_AHEAD	2
+
+struct input_zthread {
+	pthread_t	 t;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	char		*buf[INPUT_AHEAD];
+	int		 n[INPUT_AHEAD];	/* bytes; 0: end; -1: error */
+	unsigned	 head, count;	/* the next buffer to empty; filled */
+	size_t		 off;		/* bytes of the head buffer emptied */
+	int		 quit;
+};
+
 struct input {
 	gzFile		 gz;
+	struct input_zthread *zt;	/* NULL: gzread in the caller's thread */
 	int		 fd;
 	char		*buf;
 	size_t		 start;		/* first unreturned byte */
@@ -38,6 +59,119 @@ struct input {
 	uint64_t	 rdpos;		/* follow: file offset of buf[end] */
 	uint64_t	 lineoff;	/* where the line returned last starts */
 };
+
+/* One gzread, with a truncated stream read as its end: bytes, 0 or -1. */
+static int
+input_gzread(gzFile gz, char *buf, unsigned len)
+{
+	int	 n, zerr;
+
+	if ((n = gzread(gz, buf, len)) >= 0)
+		return n;
+	gzerror(gz, &zerr);
+	return zerr == Z_BUF_ERROR ? 0 : -1;	/* truncated gzip: the end */
+}
+
+static void *
+input_zthread_main(void *arg)
+{
+	struct input		*in = arg;
+	struct input_zthread	*zt = in->zt;
+	unsigned		 i;
+	int			 n;
+
+	do {
+		pthread_mutex_lock(&zt->mu);
+		while (zt->count == INPUT_AHEAD && !zt->quit)
+			pthread_cond_wait(&zt->cv, &zt->mu);
+		i = (zt->head + zt->count) % INPUT_AHEAD;
+		pthread_mutex_unlock(&zt->mu);
+		if (zt->quit)
+			break;
+		n = input_gzread(in->gz, zt->buf[i], INPUT_CHUNK);
+		pthread_mutex_lock(&zt->mu);
+		zt->n[i] = n;
+		zt->count++;
+		pthread_cond_broadcast(&zt->cv);
+		pthread_mutex_unlock(&zt->mu);
+	} while (n > 0);	/* after the end or an error, nothing more */
+	return NULL;
+}
+
+/* Start inflating ahead; without a thread, input_fill calls gzread itself. */
+static void
+input_zthread_start(struct input *in)
+{
+	struct input_zthread	*zt = xcalloc(1, sizeof(*zt));
+	unsigned		 i;
+
+	for (i = 0; i < INPUT_AHEAD; i++)
+		zt->buf[i] = xmalloc(INPUT_CHUNK);
+	in->zt = zt;
+	if (pthread_mutex_init(&zt->mu, NULL) == 0) {
+		if (pthread_cond_init(&zt->cv, NULL) == 0) {
+			if (pthread_create(&zt->t, NULL, input_zthread_main, in) == 0)
+				return;
+			pthread_cond_destroy(&zt->cv);
+		}
+		pthread_mutex_destroy(&zt->mu);
+	}
+	for (i = 0; i < INPUT_AHEAD; i++)
+		free(zt->buf[i]);
+	free(zt);
+	in->zt = NULL;
+}
+
+static void
+input_zthread_stop(struct input *in)
+{
+	struct input_zthread	*zt = in->zt;
+	unsigned		 i;
+
+	if (zt == NULL)
+		return;
+	pthread_mutex_lock(&zt->mu);
+	zt->quit = 1;
+	pthread_cond_broadcast(&zt->cv);
+	pthread_mutex_unlock(&zt->mu);
+	pthread_join(zt->t, NULL);
+	pthread_cond_destroy(&zt->cv);
+	pthread_mutex_destroy(&zt->mu);
+	for (i = 0; i < INPUT_AHEAD; i++)
+		free(zt->buf[i]);
+	free(zt);
+	in->zt = NULL;
+}
+
+/* Up to want bytes the thread inflated: bytes, 0 at the end, -1 on an error. */
+static int
+input_zthread_take(struct input *in, char *to, size_t want)
+{
+	struct input_zthread	*zt = in->zt;
+	size_t			 k;
+	int			 n;
+
+	pthread_mutex_lock(&zt->mu);
+	while (zt->count == 0)
+		pthread_cond_wait(&zt->cv, &zt->mu);
+	pthread_mutex_unlock(&zt->mu);
+	if ((n = zt->n[zt->head]) <= 0)
+		return n;		/* stays: the end or the error is final */
+	k = (size_t)n - zt->off;
+	if (k > want)
+		k = want;
+	memcpy(to, zt->buf[zt->head] + zt->off, k);
+	zt->off += k;
+	if (zt->off == (size_t)n) {
+		pthread_mutex_lock(&zt->mu);
+		zt->head = (zt->head + 1) % INPUT_AHEAD;
+		zt->count--;
+		zt->off = 0;
+		pthread_cond_broadcast(&zt->cv);
+		pthread_mutex_unlock(&zt->mu);
+	}
+	return (int)k;
+}
 
 struct input *
 input_open(const char *path)
@@ -81,6 +215,7 @@ input_open(const char *path)
 	}
 	gzbuffer(in->gz, 256 * 1024);
 	in->buf = xmalloc(INPUT_BUF);
+	input_zthread_start(in);
 	return in;
 }
 
@@ -132,6 +267,7 @@ input_close(struct input *in)
 {
 	if (in == NULL)
 		return;
+	input_zthread_stop(in);
 	if (in->gz != NULL)
 		gzclose(in->gz);
 	else if (!in->follow)
@@ -181,16 +317,13 @@ input_fill(struct input *in)
 		in->end += (size_t)r;
 		return (int)r;
 	}
-	n = gzread(in->gz, in->buf + in->end,
-	    (unsigned)(INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end));
+	if (in->zt != NULL)
+		n = input_zthread_take(in, in->buf + in->end,
+		    INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end);
+	else
+		n = input_gzread(in->gz, in->buf + in->end,
+		    (unsigned)(INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end));
 	if (n < 0) {
-		int	 zerr;
-
-		gzerror(in->gz, &zerr);
-		if (zerr == Z_BUF_ERROR) {	/* truncated gzip: treat as end */
-			in->eof = 1;
-			return 0;
-		}
 		errno = EIO;
 		return -1;
 	}

@@ -65,6 +65,9 @@ cur_prefix(struct cur *c, const char *lit, size_t n)
 	return 1;
 }
 #define CUR_LIT(c, s)	cur_prefix((c), (s), sizeof(s) - 1)
+/* span_eq with a string literal: the length compared first, no strlen */
+#define SPAN_LIT(s, lit)	((s).n == sizeof(lit) - 1 && (s).p != NULL && \
+	    memcmp((s).p, (lit), sizeof(lit) - 1) == 0)
 
 static inline const char *
 parse_memmem(const char *h, const char *he, const char *n, size_t nl)

@@ -252,18 +252,18 @@ static enum dstatus
 parse_postfix_status_word(struct span w, int *probe)
 {
 	*probe = 0;
-	if (span_eq(w, "sent"))
+	if (SPAN_LIT(w, "sent"))
 		return DSTATUS_SENT;
-	if (span_eq(w, "deferred"))
+	if (SPAN_LIT(w, "deferred"))
 		return DSTATUS_DEFERRED;
-	if (span_eq(w, "bounced"))
+	if (SPAN_LIT(w, "bounced"))
 		return DSTATUS_BOUNCED;
-	if (span_eq(w, "SOFTBOUNCE"))
+	if (SPAN_LIT(w, "SOFTBOUNCE"))
 		return DSTATUS_SOFTBOUNCE;
 	*probe = 1;
-	if (span_eq(w, "deliverable"))
+	if (SPAN_LIT(w, "deliverable"))
 		return DSTATUS_DELIVERABLE;
-	if (span_eq(w, "undeliverable") || span_eq(w, "undeliverable-but-not-cached"))
+	if (SPAN_LIT(w, "undeliverable") || SPAN_LIT(w, "undeliverable-but-not-cached"))
 		return DSTATUS_UNDELIVERABLE;
 	*probe = 0;
 	return DSTATUS_NONE;
@@ -319,18 +319,18 @@ parse_postfix_delivery_fields(const struct parse_ctx *ctx, struct cur *c, struct
 			return LINE_OTHER;
 		key = parse_span(k, c->p);
 		c->p++;
-		if (span_eq(key, "status"))
+		if (SPAN_LIT(key, "status"))
 			break;
 		val = parse_postfix_value(c, &unclosed);
-		if (span_eq(key, "relay"))
+		if (SPAN_LIT(key, "relay"))
 			d->relay = val;
-		else if (span_eq(key, "orig_to"))
+		else if (SPAN_LIT(key, "orig_to"))
 			d->orig_to = val;
-		else if (span_eq(key, "delay"))
+		else if (SPAN_LIT(key, "delay"))
 			d->delay = val;
-		else if (span_eq(key, "delays"))
+		else if (SPAN_LIT(key, "delays"))
 			d->delays = val;
-		else if (span_eq(key, "dsn"))
+		else if (SPAN_LIT(key, "dsn"))
 			d->dsn = val;
 	}
 	k = c->p;
@@ -394,7 +394,7 @@ parse_postfix_message(const struct parse_ctx *ctx, struct cur *c, struct deliver
 		if (c->end - c->p > 3 && memcmp(c->p, "to=", 3) == 0)
 			return parse_postfix_delivery_fields(ctx, c, d);
 	}
-	if ((!have_tag || span_eq(d->program, "qmgr")) && d->queue_id.p != NULL)
+	if ((!have_tag || SPAN_LIT(d->program, "qmgr")) && d->queue_id.p != NULL)
 		return parse_postfix_qmgr(c, d);
 	return LINE_OTHER;
 }
