@@ -970,6 +970,72 @@ def s_pidfile_symlink(h):
         raise Fail("files created in the refused directory: %s" % os.listdir(shared))
 
 
+def s_unrecognised_safe(h):
+    """A reply no rule knows, with ESC, BEL and CSI (0x9B) in it: v_unrecognised
+    keeps it made safe like the failure's own text, never the raw bytes."""
+    h.append(50)
+    h.start()
+    reply = (b"550 zqxj \x1b[31mfrobnicated\x07 by the \x9b2J gateway"
+             b" (in reply to RCPT TO command)")
+    line = (b"Nov 22 09:00:00 mx1 postfix/smtp[4242]: 7A1B2C3D4E: to=<victim@evil.example>,"
+            b" relay=mx.evil.example[192.0.2.66]:25, delay=1.2, delays=0.1/0/0.5/0.6,"
+            b" dsn=5.0.0, status=bounced (host mx.evil.example[192.0.2.66] said: "
+            + reply + b")")
+    with open(h.log, "ab") as f:
+        f.write(line + b"\n")
+    h.written.append(line)
+    h.append(50)
+    h.wait_caught_up()
+    h.stop()
+    c = sqlite3.connect(h.db)
+    c.text_factory = bytes
+    rows = c.execute("select normalized, example, example_domain from v_unrecognised"
+                     " where example_domain = 'evil.example'").fetchall()
+    diag = c.execute("select diagnostic from v_failures where domain = 'evil.example'"
+                     ).fetchall()
+    c.close()
+    if len(rows) != 1 or len(diag) != 1:
+        raise Fail("want one unrecognised row and one failure: %s %s" % (rows, diag))
+    for col in rows[0]:
+        if set(col) & {0x1b, 0x07, 0x9b}:
+            raise Fail("raw control byte kept in v_unrecognised: %r" % (rows[0],))
+    want = reply.replace(b"\x1b", b"?").replace(b"\x07", b"?").replace(b"\x9b", b"?")
+    if want not in rows[0][1] or want not in diag[0][0]:
+        raise Fail("example %r / failure %r, want %r in both" % (rows[0][1], diag[0][0], want))
+
+
+def s_prune_locked(h):
+    """bouncewatch prune is a writer: it never creates a missing database and it
+    refuses while the daemon holds the writer lock (issue 11 leftovers)."""
+    env = dict(os.environ, BOUNCEWATCH_CONF=h.conf, TZ="UTC")
+
+    def prune(db):
+        return subprocess.run([BW, "prune", "--db", db, "--older-than", "0"], env=env,
+                              capture_output=True, text=True, timeout=30)
+    missing = os.path.join(h.dir, "nothing.db")
+    r = prune(missing)
+    if r.returncode == 0 or "no such database" not in r.stderr:
+        raise Fail("prune of a missing database: exit %d: %s" % (r.returncode, r.stderr))
+    if os.path.exists(missing):
+        raise Fail("prune created the missing database")
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    before = h.q("select count(*) from failure")[0][0]
+    r = prune(h.db)
+    if r.returncode == 0 or "in use by another writer" not in r.stderr:
+        raise Fail("prune beside the daemon: exit %d: %s" % (r.returncode, r.stderr))
+    if before == 0 or h.q("select count(*) from failure")[0][0] != before:
+        raise Fail("failure rows changed under the daemon (%d before)" % before)
+    h.append(100)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+    r = prune(h.db)
+    if r.returncode != 0 or h.q("select count(*) from failure")[0][0] != 0:
+        raise Fail("prune once the daemon is gone: exit %d: %s" % (r.returncode, r.stderr))
+
+
 SCENARIOS = {
     "steady": s_steady,
     "rename": s_rename,
@@ -1001,6 +1067,8 @@ SCENARIOS = {
     "storm-paused": s_storm_paused,
     "overlong-counted": s_overlong_counted,
     "pidfile-symlink": s_pidfile_symlink,
+    "unrecognised-safe": s_unrecognised_safe,
+    "prune-locked": s_prune_locked,
 }
 
 
