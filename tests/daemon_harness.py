@@ -1036,6 +1036,60 @@ def s_prune_locked(h):
         raise Fail("prune once the daemon is gone: exit %d: %s" % (r.returncode, r.stderr))
 
 
+def read_bytes(pid):
+    """What a process has read through system calls (pread included)."""
+    with open("/proc/%d/io" % pid) as f:
+        return int(next(l for l in f if l.startswith("rchar:")).split()[1])
+
+
+def s_copytruncate_under_read(h):
+    """copytruncate between the daemon's look at the file and its next read (soak
+    seed 21): the daemon has read the first 1 MB chunk of a long backlog and waits
+    for the database inside its read loop; the file is copied, truncated and
+    regrown past the old size; then it reads on.  The next chunk is the new
+    generation's: it must be taken as a truncation (the rest of the old
+    generation from the copy, the new one from its start), not read on."""
+    h.write_conf("commit_lines = 500\n")
+    h.append(50)
+    h.start()
+    h.wait_caught_up()
+    locker = subprocess.Popen([sys.executable, "-c",
+                               "import sqlite3,sys\n"
+                               "c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
+                               "c.execute('begin immediate')\n"
+                               "print('locked', flush=True)\n"
+                               "sys.stdin.readline()\n"
+                               "c.execute('rollback')\n", h.db],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        if locker.stdout.readline().strip() != b"locked":
+            raise Fail("could not lock the database")
+        before = read_bytes(h.proc.pid)
+        h.append(20000)                   # well over one read chunk (1 MB)
+        old_size = os.path.getsize(h.log)
+        # the daemon has read its first chunk and waits for the lock to commit
+        wait_for(lambda: read_bytes(h.proc.pid) - before >= 1024 * 1024,
+                 "the daemon to read its first chunk")
+        time.sleep(0.3)
+        if read_bytes(h.proc.pid) - before >= 2 * 1024 * 1024:
+            raise Skip("the daemon read on past its first chunk (no lock wait?)")
+        shutil.copyfile(h.log, h.log + ".1")
+        os.truncate(h.log, 0)
+        while os.path.getsize(h.log) <= old_size:
+            h.append(2000)
+    finally:
+        locker.stdin.write(b"\n")
+        locker.stdin.close()
+        locker.wait(timeout=30)
+    h.wait_caught_up()
+    time.sleep(0.5)                       # anything read twice would show now
+    h.check()
+    gaps = h.q("select reason, count(*) from gap group by reason")
+    if gaps:
+        raise Fail("gap rows: %s" % gaps)
+    h.stop()
+
+
 SCENARIOS = {
     "steady": s_steady,
     "rename": s_rename,
@@ -1069,6 +1123,7 @@ SCENARIOS = {
     "pidfile-symlink": s_pidfile_symlink,
     "unrecognised-safe": s_unrecognised_safe,
     "prune-locked": s_prune_locked,
+    "copytruncate-under-read": s_copytruncate_under_read,
 }
 
 
