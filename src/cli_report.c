@@ -1,6 +1,6 @@
 /*
  * cli_report.c -- bouncewatch report (the daily summary: loaded by
- * report_load.c, rendered by report_*.c) and bouncewatch prune.
+ * report_load.c, rendered by report_*.c).
  */
 #include "config.h"
 
@@ -188,81 +188,6 @@ cli_report(int argc, char **argv)
 	obuf_free(&out);
 	report_free(&r);
 out:
-	tz_free(tz);
-	conf_free(&conf);
-	return status;
-}
-
-static void
-cli_prune_usage(FILE *f)
-{
-	fprintf(f, "usage: bouncewatch prune [--db PATH] --older-than DAYS\n"
-	    "Delete failure rows (texts, recipients) older than DAYS days; the daily\n"
-	    "counters stay, so reports of those days keep their totals.\n\n"
-	    "  -d, --db PATH          the database (default: the configuration's)\n"
-	    "  -o, --older-than DAYS  keep this many days of detail\n"
-	    "  -h, --help             print this help and exit\n");
-}
-
-int
-cli_prune(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "older-than", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct conf	 conf;
-	struct store	*st;
-	struct tz	*tz;
-	enum store_err	 why;
-	char		 err[1024], before[11];
-	const char	*db = NULL;
-	long		 days = -1;
-	int64_t		 n;
-	int		 ch, status = 0;
-
-	while ((ch = getopt_long(argc, argv, "d:o:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'o':
-			days = strtol(optarg, NULL, 10);
-			if (days < 0 || days > 36500 || strspn(optarg, "0123456789") != strlen(optarg)) {
-				log_warnx("--older-than: \"%s\" is not a number of days", optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			cli_prune_usage(stdout);
-			return 0;
-		default:
-			cli_prune_usage(stderr);
-			return 2;
-		}
-	}
-	if (days < 0 || optind != argc) {
-		cli_prune_usage(stderr);
-		return 2;
-	}
-	if (cli_config_tz(&conf, &tz) == -1)
-		return 1;
-	if (db == NULL)
-		db = conf.database;
-	tz_day_text(tz_local_day(tz, (int64_t)cli_now()) - days, before);
-	if ((st = store_open(db, STORE_RW, tz, &why, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		status = 1;
-	} else {
-		store_set_queue_lifetime(st, conf.queue_lifetime_s);
-		if ((n = store_prune(st, before)) < 0) {
-			log_warnx("%s", store_errmsg(st));
-			status = 1;
-		} else
-			fprintf(stderr, "pruned %lld failure rows before %s; daily counters kept\n",
-			    (long long)n, before);
-		store_close(st);
-	}
 	tz_free(tz);
 	conf_free(&conf);
 	return status;

@@ -718,13 +718,87 @@ daemon_reload(struct daemon *d)
 
 /* ---- life cycle ---- */
 
+#define DAEMON_PG_WAIT_MAX	60	/* seconds between start-up attempts, at most */
+
+static volatile sig_atomic_t	 daemon_startup_signal;
+
+static void
+daemon_startup_stop(int sig)
+{
+	daemon_startup_signal = sig;
+}
+
+/*
+ * The database at start-up.  A PostgreSQL server that cannot be reached
+ * (not up yet, restarting, a network away) is waited for, with back-off,
+ * and said at each attempt: nothing is read meanwhile, so nothing is lost.
+ * A refusal (a wrong password, a database that does not exist) will not go
+ * away by waiting: the start ends (78), as with any other failure.
+ * SIGTERM or SIGINT while waiting: the start ends with 0.
+ */
+static struct store *
+daemon_store_open(struct daemon *d, const struct conf *conf, int *exit_code)
+{
+	struct sigaction	 sa, oterm, oint;
+	struct store		*st;
+	enum store_err		 why;
+	char			 err[1024], status[256];
+	unsigned int		 wait = 1, tries = 0;
+	double			 since = ev_time();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = daemon_startup_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &oterm);
+	sigaction(SIGINT, &sa, &oint);
+	daemon_startup_signal = 0;
+	while ((st = store_open(conf->database, STORE_RW, d->stz, &why, err,
+	    sizeof(err))) == NULL && why == STORE_EIO && store_is_pg(conf->database) &&
+	    daemon_startup_signal == 0) {
+		tries++;
+		log_warnx("%s", err);
+		log_warnx("%s: PostgreSQL cannot be reached (attempt %u, for %.0f s): "
+		    "nothing is read until it answers; trying again in %u s",
+		    store_display(conf->database), tries, ev_time() - since, wait);
+		snprintf(status, sizeof(status), "STATUS=waiting for PostgreSQL (attempt "
+		    "%u)\nEXTEND_TIMEOUT_USEC=%llu", tries,
+		    (unsigned long long)(wait + 30) * 1000000ULL);
+		daemon_notify(status);
+		if (daemon_startup_signal == 0)
+			sleep(wait);
+		if ((wait *= 2) > DAEMON_PG_WAIT_MAX)
+			wait = DAEMON_PG_WAIT_MAX;
+	}
+	sigaction(SIGTERM, &oterm, NULL);
+	sigaction(SIGINT, &oint, NULL);
+	if (st != NULL) {
+		if (tries > 0)
+			log_info("%s: PostgreSQL answers after %.0f s", store_display(
+			    conf->database), ev_time() - since);
+		return st;
+	}
+	if (daemon_startup_signal != 0) {
+		log_info("signal %d while waiting for the database: exiting",
+		    (int)daemon_startup_signal);
+		*exit_code = DAEMON_EX_OK;
+		return NULL;
+	}
+	log_warnx("%s", err);
+	if (why == STORE_ENOTDB || why == STORE_ENEWER)
+		*exit_code = DAEMON_EX_DATAERR;
+	else if (store_is_pg(conf->database) && why == STORE_EOTHER)
+		*exit_code = DAEMON_EX_CONFIG;	/* refused: fix the settings */
+	else
+		*exit_code = DAEMON_EX_SOFTWARE;
+	return NULL;
+}
+
 struct daemon *
 daemon_new(struct conf *conf, int *exit_code)
 {
 	struct daemon	*d = xcalloc(1, sizeof(*d));
 	struct follow	**tailp = &d->follows, *f;
-	enum store_err	 why;
-	char		 err[1024], *cause = NULL;
+	char		*cause = NULL;
 	struct stat	 sb;
 	int		 i;
 
@@ -752,11 +826,7 @@ daemon_new(struct conf *conf, int *exit_code)
 		free(d);
 		return NULL;
 	}
-	if ((d->store = store_open(conf->database, STORE_RW, d->stz, &why, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		*exit_code = why == STORE_ENOTDB || why == STORE_ENEWER ?
-		    DAEMON_EX_DATAERR : DAEMON_EX_SOFTWARE;
+	if ((d->store = daemon_store_open(d, conf, exit_code)) == NULL) {
 		classify_free(d->cl);
 		tz_free(d->ctx.tz);
 		tz_free(d->stz);

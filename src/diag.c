@@ -348,6 +348,16 @@ diag_copy_safe(const char *q, const char *e, char *out, size_t *o)
 }
 
 size_t
+diag_safe(const char *s, size_t n, char *out)
+{
+	size_t	 o = 0;
+
+	diag_copy_safe(s, s + n, out, &o);
+	out[o] = '\0';
+	return o;
+}
+
+size_t
 diag_template(const char *s, size_t n, const char *rcpt, size_t rlen,
     const char *host, size_t hlen, const char *dom, size_t dlen, char *out,
     struct diag_args *args)

@@ -52,6 +52,11 @@ enum diag_word	 diag_word(const char *w, const char *e, const char **a,
  */
 size_t		 diag_normalize(const char *, size_t, char *out, size_t outlen);
 /*
+ * The n bytes at s with control characters as '?' (as in templates), in out
+ * (n + 1 bytes), NUL-terminated; returns the length.
+ */
+size_t		 diag_safe(const char *s, size_t n, char *out);
+/*
  * The stored template of a diagnostic: rcpt, the relay's "host[addr]"
  * and the domain dom (each only when long enough to be meaningful) become
  * \1r, \1h and \1d, the first DIAG_ARGS variable words \1 1..3.  Control

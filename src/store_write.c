@@ -444,10 +444,18 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 		return -1;
 
 	if (v->reason == REASON_OTHER && d->diagnostic.p != NULL) {
-		store_reserve(&st->norm, &st->norm_cap, d->diagnostic.n * 2 + 64);
-		diag_normalize(d->diagnostic.p, d->diagnostic.n, st->norm, st->norm_cap);
-		if (st->be->unrecognised_add(st, st->norm, d->time, d->diagnostic,
-		    d->domain) == -1)
+		/*
+		 * Remote text made safe as in the failure's template (and as
+		 * reclassify sees it): the example, then its normalised form.
+		 */
+		size_t		 nlen = d->diagnostic.n * 2 + 64;
+		struct span	 ex;
+
+		store_reserve(&st->norm, &st->norm_cap, nlen + d->diagnostic.n + 1);
+		ex.p = st->norm + nlen;
+		ex.n = diag_safe(d->diagnostic.p, d->diagnostic.n, st->norm + nlen);
+		diag_normalize(ex.p, ex.n, st->norm, nlen);
+		if (st->be->unrecognised_add(st, st->norm, d->time, ex, d->domain) == -1)
 			return -1;
 	}
 	return id;

@@ -320,7 +320,33 @@ tail_gen_fp_ok(struct gen *g, const char *line, size_t len, uint64_t off)
 	return memcmp(line, g->src.fp + off, n) == 0;
 }
 
-/* 1: a line of gen g; 0: nothing more now; -1: a database error. */
+/*
+ * Did what was just read from the live file come from the file read so
+ * far?  The look before reading (tail_poll) and the read are not one step:
+ * a copytruncate in between, the file regrown past the read position, and
+ * the read returns the new generation's bytes as if they went on from the
+ * old one's.  Looked at after each read of the file: the bytes before the
+ * read position (and near the start the first bytes) must be those read
+ * there.  The read came after the look, so a change it missed shows now.
+ */
+static int
+tail_gen_read_ok(struct gen *g)
+{
+	unsigned char	 head[STORE_FP_MAX];
+	size_t		 n = g->src.fp_len;
+
+	if (!tail_marker_ok(g))
+		return 0;
+	if (g->read_pos >= STORE_FP_MAX || n == 0)
+		return 1;
+	return pread(g->fd, head, n, 0) == (ssize_t)n && memcmp(head, g->src.fp, n) == 0;
+}
+
+/*
+ * 1: a line of gen g; 0: nothing more now; -1: a database error;
+ * TAIL_CHANGED: the live file changed under the read (what was read of it
+ * is dropped), to be handled as a truncation.
+ */
 static int
 tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 {
@@ -347,8 +373,13 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 		g->in = input_follow(g->fd, g->read_pos, g->tail, g->tail_len);
 	raw = input_raw_offset(g->in);
 	r = input_next(g->in, &line, &len);
-	if (input_raw_offset(g->in) != raw)
+	if (input_raw_offset(g->in) != raw) {
 		g->last_growth = tail_mono();
+		if (g->fd != -1 && !g->rotated && !g->copy && !tail_gen_read_ok(g)) {
+			input_seek(g->in, g->read_pos, g->tail, g->tail_len);
+			return TAIL_CHANGED;
+		}
+	}
 	if (r == -1) {
 		log_warn("%s: read", t->path);
 		return 0;
@@ -724,9 +755,18 @@ tail_next(struct source *s, struct source_line *l)
 	struct gen	*g;
 	int		 r;
 
-	for (g = t->gens; g != NULL; g = g->next)
-		if ((r = tail_gen_next(t, g, l)) != 0)
+again:
+	for (g = t->gens; g != NULL; g = g->next) {
+		if ((r = tail_gen_next(t, g, l)) == TAIL_CHANGED) {
+			log_info("%s: changed while it was read; what was read past the "
+			    "change is dropped", t->path);
+			if (tail_truncated(t, g) == -1)
+				return -1;
+			goto again;	/* the copy comes before the live file now */
+		}
+		if (r != 0)
 			return r;
+	}
 	return tail_reap(t);
 }
 

@@ -15,6 +15,7 @@
 #define TAIL_LOOK_AGAIN	3.0	/* seconds to look for a generation's copy */
 #define TAIL_RETRY_MIN	1	/* seconds: an unopenable name is said again */
 #define TAIL_RETRY_MAX	600	/* after each back-off between these */
+#define TAIL_CHANGED	2	/* tail_gen_next: the live file changed under the read */
 
 struct tail;
 

@@ -970,6 +970,131 @@ def s_pidfile_symlink(h):
         raise Fail("files created in the refused directory: %s" % os.listdir(shared))
 
 
+def s_unrecognised_safe(h):
+    """A reply no rule knows, with ESC, BEL and CSI (0x9B) in it: v_unrecognised
+    keeps it made safe like the failure's own text, never the raw bytes."""
+    h.append(50)
+    h.start()
+    reply = (b"550 zqxj \x1b[31mfrobnicated\x07 by the \x9b2J gateway"
+             b" (in reply to RCPT TO command)")
+    line = (b"Nov 22 09:00:00 mx1 postfix/smtp[4242]: 7A1B2C3D4E: to=<victim@evil.example>,"
+            b" relay=mx.evil.example[192.0.2.66]:25, delay=1.2, delays=0.1/0/0.5/0.6,"
+            b" dsn=5.0.0, status=bounced (host mx.evil.example[192.0.2.66] said: "
+            + reply + b")")
+    with open(h.log, "ab") as f:
+        f.write(line + b"\n")
+    h.written.append(line)
+    h.append(50)
+    h.wait_caught_up()
+    h.stop()
+    c = sqlite3.connect(h.db)
+    c.text_factory = bytes
+    rows = c.execute("select normalized, example, example_domain from v_unrecognised"
+                     " where example_domain = 'evil.example'").fetchall()
+    diag = c.execute("select diagnostic from v_failures where domain = 'evil.example'"
+                     ).fetchall()
+    c.close()
+    if len(rows) != 1 or len(diag) != 1:
+        raise Fail("want one unrecognised row and one failure: %s %s" % (rows, diag))
+    for col in rows[0]:
+        if set(col) & {0x1b, 0x07, 0x9b}:
+            raise Fail("raw control byte kept in v_unrecognised: %r" % (rows[0],))
+    want = reply.replace(b"\x1b", b"?").replace(b"\x07", b"?").replace(b"\x9b", b"?")
+    if want not in rows[0][1] or want not in diag[0][0]:
+        raise Fail("example %r / failure %r, want %r in both" % (rows[0][1], diag[0][0], want))
+
+
+def s_prune_locked(h):
+    """bouncewatch prune is a writer: it never creates a missing database and it
+    refuses while the daemon holds the writer lock (issue 11 leftovers)."""
+    env = dict(os.environ, BOUNCEWATCH_CONF=h.conf, TZ="UTC")
+
+    def prune(db):
+        return subprocess.run([BW, "prune", "--db", db, "--older-than", "0"], env=env,
+                              capture_output=True, text=True, timeout=30)
+    missing = os.path.join(h.dir, "nothing.db")
+    r = prune(missing)
+    if r.returncode == 0 or "no such database" not in r.stderr:
+        raise Fail("prune of a missing database: exit %d: %s" % (r.returncode, r.stderr))
+    if os.path.exists(missing):
+        raise Fail("prune created the missing database")
+    h.append(300)
+    h.start()
+    h.wait_caught_up()
+    before = h.q("select count(*) from failure")[0][0]
+    r = prune(h.db)
+    if r.returncode == 0 or "in use by another writer" not in r.stderr:
+        raise Fail("prune beside the daemon: exit %d: %s" % (r.returncode, r.stderr))
+    if before == 0 or h.q("select count(*) from failure")[0][0] != before:
+        raise Fail("failure rows changed under the daemon (%d before)" % before)
+    h.append(100)
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+    r = prune(h.db)
+    if r.returncode != 0 or h.q("select count(*) from failure")[0][0] != 0:
+        raise Fail("prune once the daemon is gone: exit %d: %s" % (r.returncode, r.stderr))
+
+
+def read_bytes(pid):
+    """What a process has read through system calls (pread included)."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            return int(next(l for l in f if l.startswith("rchar:")).split()[1])
+    except (OSError, StopIteration):
+        raise Skip("no /proc/PID/io (task I/O accounting) to see the daemon read")
+
+
+def s_copytruncate_under_read(h):
+    """copytruncate between the daemon's look at the file and its next read (soak
+    seed 21): the daemon has read the first 1 MB chunk of a long backlog and waits
+    for the database inside its read loop; the file is copied, truncated and
+    regrown past the old size; then it reads on.  The next chunk is the new
+    generation's: it must be taken as a truncation (the rest of the old
+    generation from the copy, the new one from its start), not read on."""
+    h.write_conf("commit_lines = 500\n")
+    h.append(50)
+    h.start()
+    h.wait_caught_up()
+    locker = subprocess.Popen([sys.executable, "-c",
+                               "import sqlite3,sys\n"
+                               "c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
+                               "c.execute('begin immediate')\n"
+                               "print('locked', flush=True)\n"
+                               "sys.stdin.readline()\n"
+                               "c.execute('rollback')\n", h.db],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        if locker.stdout.readline().strip() != b"locked":
+            raise Fail("could not lock the database")
+        before = read_bytes(h.proc.pid)
+        h.append(20000)                   # well over one read chunk (1 MB)
+        old_size = os.path.getsize(h.log)
+        # the daemon has read its first chunk and waits for the lock to commit
+        wait_for(lambda: read_bytes(h.proc.pid) > before, "the daemon to read")
+        seen = None
+        while seen != read_bytes(h.proc.pid):
+            seen = read_bytes(h.proc.pid)
+            time.sleep(0.5)
+        if seen - before >= old_size:
+            raise Skip("the daemon read the whole file (no wait for the lock?)")
+        shutil.copyfile(h.log, h.log + ".1")
+        os.truncate(h.log, 0)
+        while os.path.getsize(h.log) <= old_size:
+            h.append(2000)
+    finally:
+        locker.stdin.write(b"\n")
+        locker.stdin.close()
+        locker.wait(timeout=30)
+    h.wait_caught_up()
+    time.sleep(0.5)                       # anything read twice would show now
+    h.check()
+    gaps = h.q("select reason, count(*) from gap group by reason")
+    if gaps:
+        raise Fail("gap rows: %s" % gaps)
+    h.stop()
+
+
 SCENARIOS = {
     "steady": s_steady,
     "rename": s_rename,
@@ -1001,6 +1126,9 @@ SCENARIOS = {
     "storm-paused": s_storm_paused,
     "overlong-counted": s_overlong_counted,
     "pidfile-symlink": s_pidfile_symlink,
+    "unrecognised-safe": s_unrecognised_safe,
+    "prune-locked": s_prune_locked,
+    "copytruncate-under-read": s_copytruncate_under_read,
 }
 
 
