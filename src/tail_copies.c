@@ -457,7 +457,13 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 			continue;
 		hlen[nm] = input_peek(in, heads[nm], STORE_FP_MAX);
 		input_close(in);
-		if (hlen[nm] == 0)
+		/*
+		 * Nothing yet, or gzip's magic read as text: a compressed copy
+		 * being written (empty when it was opened); the next look
+		 * reads it whole.
+		 */
+		if (hlen[nm] == 0 || (hlen[nm] >= 2 && heads[nm][0] == 0x1f &&
+		    heads[nm][1] == 0x8b))
 			continue;
 		/* a copy of what the live file held when it was identified */
 		if (own != NULL && tail_same_head(own, own_len, heads[nm], hlen[nm]))

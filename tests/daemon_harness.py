@@ -920,6 +920,36 @@ def s_storm_paused(h):
     h.stop()
 
 
+def s_copytruncate_storm(h):
+    """300 copytruncates in a row (append, copy to a dated name, truncate)
+    while the daemon is stopped and continued at random: the look for
+    generations copied away before a new live one stopped at that one's
+    own new source, or took the copy of what the live file held as a
+    missed generation (issue 11; thousands of lines lost, or one
+    generation read twice)."""
+    h.write_conf("rotate_quiet = 2s\n")
+    rnd = random.Random(9)
+    h.append(40)
+    h.start()
+    h.wait_caught_up()
+    stopped = False
+    for i in range(300):
+        h.append(40)
+        shutil.copyfile(h.log, "%s-2026112410%04d" % (h.log, i))
+        with open(h.log, "r+b") as f:
+            f.truncate(0)
+        if rnd.random() < 0.1:
+            os.kill(h.proc.pid, signal.SIGCONT if stopped else signal.SIGSTOP)
+            stopped = not stopped
+        if rnd.random() < 0.1:
+            time.sleep(rnd.random() * 0.05)
+    os.kill(h.proc.pid, signal.SIGCONT)
+    h.append(40)
+    h.wait_caught_up(timeout=60)
+    h.check()
+    h.stop()
+
+
 def s_overlong_counted(h):
     """Over-long lines count in line_stats like every other line (import counts
     them): a 3 MB line and a 100 kB line between real ones."""
@@ -1124,6 +1154,7 @@ SCENARIOS = {
     "many-rotated": s_many_rotated,
     "fd-exhaustion": s_fd_exhaustion,
     "storm-paused": s_storm_paused,
+    "copytruncate-storm": s_copytruncate_storm,
     "overlong-counted": s_overlong_counted,
     "pidfile-symlink": s_pidfile_symlink,
     "unrecognised-safe": s_unrecognised_safe,
