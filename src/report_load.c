@@ -174,10 +174,11 @@ struct report_group {
 	char		*text;
 	uint64_t	 hash;
 	int64_t		 n[K_MAX];
-	int64_t		 dom[K_MAX];
 	int64_t		 rc[REASON_MAX];
 	int64_t		 cc[CLASS_MAX];
 	int64_t		 ex_id;		/* first unrecognised row */
+	int64_t		 dom[K_MAX];	/* distinct domains (listed only) */
+	int		 listed;	/* in a list of the report */
 };
 
 struct report_rl {
@@ -199,10 +200,10 @@ struct report_load {
 	int64_t			*hostid;	/* r->hosts[i]'s id */
 	int64_t			*hostfilter;	/* the ids of --host */
 	struct report_ids	 diagmap;	/* diagnostic id -> group */
-	struct hash		 pairs;		/* (group, kind, domain) seen */
 	struct report_ids	 relaymap;	/* relay id -> rl */
 	struct report_group	*groups;
 	size_t			 ngroups;
+	size_t			*listed[K_MAX];	/* each list's groups */
 	struct hash		 gtab;		/* (text hash, n) -> group + 1 */
 	struct report_rl	*rl;
 	size_t			 nrl;
@@ -676,20 +677,6 @@ report_group_of(struct report_load *L, char *text)
 	*v = ++L->ngroups;
 	return L->ngroups - 1;
 }
-static void
-report_group_count(struct report_load *L, size_t g, int kind, int64_t domain)
-{
-	size_t	*v;
-	int	 isnew;
-
-	L->groups[g].n[kind]++;
-	v = hash_slot(&L->pairs, (uint64_t)g * K_MAX + (uint64_t)kind,
-	    (uint64_t)domain, &isnew);
-	if (isnew) {
-		*v = 1;
-		L->groups[g].dom[kind]++;
-	}
-}
 
 /* One failure row of the range: its text's group, its hour, its relay. */
 static int
@@ -715,14 +702,14 @@ report_failure_row(const struct store_failure *f, void *arg)
 	}
 	g = *v - 1;
 	if (reason == REASON_LOCAL_THROTTLE) {
-		report_group_count(L, g, K_THROTTLE, f->domain_id);
+		L->groups[g].n[K_THROTTLE]++;
 		return 0;
 	}
-	report_group_count(L, g, K_FAIL, f->domain_id);
+	L->groups[g].n[K_FAIL]++;
 	L->groups[g].rc[reason]++;
 	L->groups[g].cc[cls]++;
 	if (reason == REASON_OTHER) {
-		report_group_count(L, g, K_OTHER, f->domain_id);
+		L->groups[g].n[K_OTHER]++;
 		if (L->groups[g].ex_id == 0)
 			L->groups[g].ex_id = f->id;
 	}
@@ -791,12 +778,14 @@ report_top_groups(struct report_load *L, int kind, size_t top, size_t *np)
 	if (n > top)
 		n = top;
 	out = xcalloc(n + 1, sizeof(*out));
+	L->listed[kind] = xcalloc(n + 1, sizeof(*L->listed[kind]));
 	for (i = 0; i < n; i++) {
 		struct report_group	*g = &L->groups[rk[i].i];
 
 		out[i].text = xstrdup(g->text);
 		out[i].n = g->n[kind];
-		out[i].domains = g->dom[kind];
+		g->listed = 1;
+		L->listed[kind][i] = rk[i].i;
 		out[i].cls = kind == K_THROTTLE ? CLASS_TEMPORARY :
 		    report_argmax(g->cc, CLASS_MAX, 1);
 		out[i].reason = kind == K_THROTTLE ? REASON_LOCAL_THROTTLE :
@@ -819,6 +808,60 @@ report_cmp_rl(const void *a, const void *b)
 		return x->n < y->n ? 1 : -1;
 	/* by name, not id: the same order from any database */
 	return strcmp(x->name, y->name);
+}
+
+/* Distinct domains of the listed texts' groups, counted by the database. */
+static int
+report_text_domain(const struct store_textdom *t, void *arg)
+{
+	struct report_load	*L = arg;
+
+	if (t->index < 0 || (size_t)t->index >= L->ngroups)
+		return 0;
+	L->groups[t->index].dom[K_FAIL] = t->fail;
+	L->groups[t->index].dom[K_OTHER] = t->other;
+	L->groups[t->index].dom[K_THROTTLE] = t->throttle;
+	return 0;
+}
+
+/* The diagnostic id of a group listed, as ",id=group" for the database. */
+static void
+report_text_id(struct obuf *b, const struct report_load *L, int64_t id, size_t v)
+{
+	if (v != 0 && L->groups[v - 1].listed)
+		obuf_printf(b, "%lld=%zu,", (long long)id, v - 1);
+}
+
+/*
+ * The listed texts' distinct domains: the database counts them over the
+ * rows of the diagnostic ids of their groups (",id=group,..."), so no set
+ * of (text, domain) is held here.
+ */
+static int
+report_text_domains(struct report_load *L, struct store_range *range)
+{
+	struct report		*r = L->r;
+	struct report_text	*v[K_MAX] = { r->texts, r->unrec, r->lt_texts };
+	size_t			 n[K_MAX] = { r->ntexts, r->nunrec, r->nlt_texts }, i;
+	const struct hash	*sp = &L->diagmap.sparse;
+	struct obuf		 b;
+	int			 k, rc;
+
+	if (n[K_FAIL] + n[K_OTHER] + n[K_THROTTLE] == 0)
+		return 0;
+	obuf_init(&b, NULL);
+	obuf_putc(&b, ',');
+	for (i = 0; i < L->diagmap.n; i++)
+		report_text_id(&b, L, (int64_t)i, L->diagmap.v[i]);
+	for (i = 0; i < sp->cap; i++)
+		report_text_id(&b, L, (int64_t)sp->slot[i].a, sp->slot[i].v);
+	obuf_putc(&b, '\0');
+	rc = store_text_domains(L->st, range, b.p, report_text_domain, L);
+	obuf_free(&b);
+	for (k = 0; k < K_MAX; k++)
+		for (i = 0; i < n[k]; i++)
+			v[k][i].domains = L->groups[L->listed[k][i]].dom[k];
+	return rc;
 }
 
 static int
@@ -871,10 +914,11 @@ report_load_free(struct report_load *L)
 	free(L->hostid);
 	free(L->hostfilter);
 	report_ids_free(&L->diagmap);
-	hash_free(&L->pairs);
 	report_ids_free(&L->relaymap);
 	for (i = 0; i < L->ngroups; i++)
 		free(L->groups[i].text);
+	for (i = 0; i < K_MAX; i++)
+		free(L->listed[i]);
 	free(L->groups);
 	hash_free(&L->gtab);
 	for (i = 0; i < L->nrl; i++)
@@ -953,7 +997,7 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 	    report_load_domains(&L, &range) == -1)
 		goto out;
 	if (store_failure_range(st, &range, report_failure_row, &L) == -1 ||
-	    report_lists(&L) == -1)
+	    report_lists(&L) == -1 || report_text_domains(&L, &range) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -300,6 +300,23 @@ int	store_domain_rows(struct store *, const struct store_range *,
 	    store_domrow_cb, void *);
 
 /*
+ * Distinct domains of the range's failure rows by group of diagnostic
+ * ids: ids is ",id=group,id=group," (id 0: rows without a diagnostic);
+ * for each group with rows, the distinct domains of its failures
+ * (local_throttle apart), of those no rule recognised (reason other) and
+ * of its local_throttle rows (valid class and reason only).
+ */
+struct store_textdom {
+	int64_t		 index;		/* the group */
+	int64_t		 fail;
+	int64_t		 other;
+	int64_t		 throttle;
+};
+typedef int	(*store_textdom_cb)(const struct store_textdom *, void *);
+int	store_text_domains(struct store *, const struct store_range *,
+	    const char *ids, store_textdom_cb, void *);
+
+/*
  * Recipients whose last known outcome is a permanent recipient failure
  * (store_suppress.c keeps them), last seen at or after since (UTC
  * seconds), by domain and recipient.  diagnostic: the last failure's

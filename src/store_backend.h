@@ -326,6 +326,8 @@ struct store_backend {
 		    store_daily_cb, void *);
 	int	(*domain_rows)(struct store *, const struct store_range *,
 		    store_domrow_cb, void *);
+	int	(*text_domains)(struct store *, const struct store_range *,
+		    const char *, store_textdom_cb, void *);
 	int	(*suppression_list)(struct store *, int64_t since,
 		    store_suppression_cb, void *);
 

@@ -897,6 +897,7 @@ const struct store_backend store_backend_pg = {
 	.recipient_range = pg_recipient_range,
 	.daily_sum = pg_daily_sum,
 	.domain_rows = pg_domain_rows,
+	.text_domains = pg_text_domains,
 	.name = pg_name,
 	.failure_text = pg_failure_text,
 	.exec = NULL,

@@ -207,6 +207,8 @@ int	 pg_daily_sum(struct store *, const struct store_range *, store_daily_cb,
 	    void *);
 int	 pg_domain_rows(struct store *, const struct store_range *, store_domrow_cb,
 	    void *);
+int	 pg_text_domains(struct store *, const struct store_range *, const char *,
+	    store_textdom_cb, void *);
 int	 pg_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
 int	 pg_source_each(struct store *,

@@ -219,6 +219,7 @@ struct pg_cb {
 	const struct store_range *rg;
 	store_recipients_cb recipients;
 	store_domrow_cb	 domrow;
+	store_textdom_cb textdom;
 };
 
 /* Is a row of this host in the range?  (Few hosts: a plain scan.) */
@@ -256,7 +257,7 @@ int
 pg_daily_range(struct store *st, const struct store_range *rg, store_daily_cb cb,
     void *arg)
 {
-	struct pg_cb	 c = { cb, NULL, arg, rg, NULL, NULL };
+	struct pg_cb	 c = { cb, NULL, arg, rg, NULL, NULL, NULL };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -294,7 +295,7 @@ int
 pg_failure_range(struct store *st, const struct store_range *rg,
     store_failure_cb cb, void *arg)
 {
-	struct pg_cb	 c = { NULL, cb, arg, rg, NULL, NULL };
+	struct pg_cb	 c = { NULL, cb, arg, rg, NULL, NULL, NULL };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -402,7 +403,7 @@ int
 pg_recipient_range(struct store *st, const struct store_range *rg,
     store_recipients_cb cb, void *arg)
 {
-	struct pg_cb	 c = { NULL, NULL, arg, rg, cb, NULL };
+	struct pg_cb	 c = { NULL, NULL, arg, rg, cb, NULL, NULL };
 	char		 num[3][32], *hosts = store_range_hosts(rg);
 	const char	*p[6];
 	int		 rc;
@@ -438,7 +439,7 @@ int
 pg_daily_sum(struct store *st, const struct store_range *rg, store_daily_cb cb,
     void *arg)
 {
-	struct pg_cb	 c = { cb, NULL, arg, rg, NULL, NULL };
+	struct pg_cb	 c = { cb, NULL, arg, rg, NULL, NULL, NULL };
 	char		 num[3][32], *hosts = store_range_hosts(rg);
 	const char	*p[5];
 	int		 rc;
@@ -489,7 +490,7 @@ int
 pg_domain_rows(struct store *st, const struct store_range *rg,
     store_domrow_cb cb, void *arg)
 {
-	struct pg_cb	 c = { NULL, NULL, arg, rg, NULL, cb };
+	struct pg_cb	 c = { NULL, NULL, arg, rg, NULL, cb, NULL };
 	char		 num[3][32], *hosts = store_range_hosts(rg);
 	const char	*p[8];
 	int		 rc;
@@ -528,6 +529,52 @@ pg_domain_rows(struct store *st, const struct store_range *rg,
 	    " UNION ALL SELECT 1, d, c, r, n FROM prev) y ON y.d = k.d"
 	    " ORDER BY 1, 5 DESC, 4 DESC, 9 DESC, 10 DESC, 3, 2, 11, 12, 13", 8, p,
 	    pg_domrow, &c, "domains");
+	free(hosts);
+	return rc;
+}
+
+static int
+pg_textdom(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_textdom	 row;
+
+	(void)st;
+	row.index = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	row.fail = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.other = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	row.throttle = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+	return cb->textdom(&row, cb->arg);
+}
+
+/* Distinct domains of groups of diagnostic ids: see store_text_domains(). */
+int
+pg_text_domains(struct store *st, const struct store_range *rg, const char *ids,
+    store_textdom_cb cb, void *arg)
+{
+	struct pg_cb	 c = { NULL, NULL, arg, rg, NULL, NULL, cb };
+	char		 num[3][32], *hosts = store_range_hosts(rg);
+	const char	*p[7];
+	int		 rc;
+
+	pg_range_params(rg, num, p);
+	p[5] = hosts;
+	p[6] = ids;
+	rc = pg_rows(st, "WITH f (p, k, d, r) AS (SELECT"
+	    " strpos($7, ',' || coalesce(diagnostic_id, 0) || '='),"
+	    " coalesce(diagnostic_id, 0)::text, domain_id, reason_id FROM failure"
+	    " WHERE id BETWEEN"
+	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
+	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
+	    " AND time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR domain_id = $5)"
+	    " AND ($6::text IS NULL OR strpos($6, ',' || coalesce(host_id, 0) || ',') > 0)"
+	    " AND class_id BETWEEN 0 AND 3 AND reason_id BETWEEN 0 AND 24),"
+	    " g (g, d, r) AS (SELECT split_part(substr($7, p + length(k) + 2), ',', 1)::bigint,"
+	    " d, r FROM f WHERE p > 0)"
+	    " SELECT g, count(DISTINCT CASE WHEN r <> 21 THEN d END),"
+	    " count(DISTINCT CASE WHEN r = 24 THEN d END),"
+	    " count(DISTINCT CASE WHEN r = 21 THEN d END)"
+	    " FROM g GROUP BY g", 7, p, pg_textdom, &c, "text domains");
 	free(hosts);
 	return rc;
 }

@@ -710,6 +710,7 @@ const struct store_backend store_backend_sqlite = {
 	.recipient_range = sq_recipient_range,
 	.daily_sum = sq_daily_sum,
 	.domain_rows = sq_domain_rows,
+	.text_domains = sq_text_domains,
 	.suppression_list = sq_suppression_list,
 	.suppress_put = sq_suppress_put,
 	.suppress_del = sq_suppress_del,

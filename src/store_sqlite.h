@@ -63,6 +63,7 @@ enum sq_read {
 	SR_SUPPRESSIONS,
 	SR_DAILY_SUM,
 	SR_DOMAIN_ROWS,
+	SR_TEXT_DOMAINS,
 	SR_MAX
 };
 
@@ -126,6 +127,8 @@ int	sq_daily_sum(struct store *, const struct store_range *, store_daily_cb,
 	    void *);
 int	sq_domain_rows(struct store *, const struct store_range *, store_domrow_cb,
 	    void *);
+int	sq_text_domains(struct store *, const struct store_range *, const char *,
+	    store_textdom_cb, void *);
 int	sq_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
 int	sq_suppression_list(struct store *, int64_t, store_suppression_cb, void *);

@@ -110,7 +110,7 @@ static const char *const sr_sql[SR_MAX] = {
 	    "         sum(CASE WHEN c BETWEEN 0 AND 3 AND r BETWEEN 0 AND 24 AND r <> 21"
 	    "                THEN n ELSE 0 END)"
 	    "    FROM now GROUP BY d),"
-	    " k (d, name, rn, rp, rt, rg, mn, fl, at) AS ("
+	    " k (d, name, rn, rp, rt, rg, mn, fl, at) AS MATERIALIZED ("
 	    "  SELECT dom.d, coalesce(x.name, ''), coalesce(rd.n, 0), coalesce(rd.p, 0),"
 	    "         coalesce(rd.t, 0), coalesce(rd.g, 0), coalesce(md.n, 0), dom.fl, dom.at"
 	    "    FROM dom LEFT JOIN rd ON rd.d = dom.d LEFT JOIN md ON md.d = dom.d"
@@ -122,6 +122,28 @@ static const char *const sr_sql[SR_MAX] = {
 	    "   FROM k JOIN (SELECT 0 AS tag, d, c, r, n FROM now"
 	    "                UNION ALL SELECT 1, d, c, r, n FROM prev) y ON y.d = k.d"
 	    " ORDER BY 1, 5 DESC, 4 DESC, 9 DESC, 10 DESC, 3, 2, 11, 12, 13",
+	/*
+	 * Distinct domains of the failure rows of groups of diagnostic ids
+	 * (?7: ",id=group,"): the group read after the row's ",id=".
+	 */
+	[SR_TEXT_DOMAINS] =
+	    "WITH f (p, k, d, r) AS ("
+	    "  SELECT instr(?7, ',' || coalesce(diagnostic_id, 0) || '='),"
+	    "         coalesce(diagnostic_id, 0), domain_id, reason_id"
+	    "    FROM failure"
+	    "   WHERE id BETWEEN"
+	    "         (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "     AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
+	    "     AND time BETWEEN ?3 AND ?4"
+	    "     AND (?5 IS NULL OR domain_id = ?5)"
+	    "     AND (?6 IS NULL OR instr(?6, ',' || coalesce(host_id, 0) || ',') > 0)"
+	    "     AND class_id BETWEEN 0 AND 3 AND reason_id BETWEEN 0 AND 24),"
+	    " g (g, d, r) AS ("
+	    "  SELECT CAST(substr(?7, p + length(k) + 2) AS INTEGER), d, r FROM f WHERE p > 0)"
+	    " SELECT g, count(DISTINCT CASE WHEN r <> 21 THEN d END),"
+	    "        count(DISTINCT CASE WHEN r = 24 THEN d END),"
+	    "        count(DISTINCT CASE WHEN r = 21 THEN d END)"
+	    "   FROM g GROUP BY g",
 	[SR_SUPPRESSIONS] =
 	    "SELECT s.recipient, s.domain, s.reason_id, s.first_seen, s.last_seen, s.n,"
 	    "       (SELECT diagnostic FROM v_failures WHERE id = s.failure_id)"
@@ -546,6 +568,34 @@ sq_domain_rows(struct store *st, const struct store_range *r, store_domrow_cb cb
 		return -1;
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "domains");
+	return 0;
+}
+
+int
+sq_text_domains(struct store *st, const struct store_range *r, const char *ids,
+    store_textdom_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_textdom	 row;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_TEXT_DOMAINS)) == NULL)
+		return -1;
+	sq_bind_range(q, r);
+	sq_bind_hosts(q, 6, r);
+	sqlite3_bind_text(q, 7, ids, -1, SQLITE_STATIC);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.index = sqlite3_column_int64(q, 0);
+		row.fail = sqlite3_column_int64(q, 1);
+		row.other = sqlite3_column_int64(q, 2);
+		row.throttle = sqlite3_column_int64(q, 3);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "text domains");
 	return 0;
 }
 
