@@ -239,7 +239,7 @@ report_slot(struct hash *map, int64_t **ids, struct report_domain **v, size_t *n
 	return &(*v)[*i - 1];
 }
 
-/* A counter of the range summed over domains: by day, by host, in the totals. */
+/* A counter of the range: by day, by host, in the totals (domains: report_domrow()). */
 static int
 report_daily_now(const struct store_daily *c, void *arg)
 {
@@ -267,7 +267,7 @@ report_daily_now(const struct store_daily *c, void *arg)
 	return 0;
 }
 
-/* A counter of the days before summed over domains, for "changes". */
+/* A counter of the days before, for "changes". */
 static int
 report_daily_prev(const struct store_daily *c, void *arg)
 {
@@ -289,7 +289,7 @@ report_load_daily(struct report_load *L, struct store_range *range)
 	struct report	*r = L->r;
 	size_t		 i;
 
-	if (store_daily_sum(L->st, range, report_daily_now, L) == -1)
+	if (store_daily_range(L->st, range, report_daily_now, L) == -1)
 		return -1;
 	report_sort(r->days, r->ndays, sizeof(*r->days), report_cmp_day);
 	for (i = 0; i < r->nhosts; i++)
@@ -304,7 +304,7 @@ report_load_daily(struct report_load *L, struct store_range *range)
 	report_sort(r->totals.cr, r->totals.ncr, sizeof(*r->totals.cr), report_cmp_cr);
 	range->from = r->prev_from;
 	range->to = r->prev_to;
-	if (store_daily_sum(L->st, range, report_daily_prev, L) == -1)
+	if (store_daily_range(L->st, range, report_daily_prev, L) == -1)
 		return -1;
 	range->from = r->from;
 	range->to = r->to;

@@ -637,13 +637,6 @@ store_range_hosts(const struct store_range *r)
 }
 
 int
-store_daily_sum(struct store *st, const struct store_range *r, store_daily_cb cb,
-    void *arg)
-{
-	return st->be->daily_sum(st, r, cb, arg);
-}
-
-int
 store_domain_rows(struct store *st, const struct store_range *r,
     store_domrow_cb cb, void *arg)
 {

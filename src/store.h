@@ -270,13 +270,6 @@ int	store_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
 
 /*
- * The range's counters summed over domains: one row per day, host, class
- * and reason (domain_id 0), the range's domain and hosts filtering.
- */
-int	store_daily_sum(struct store *, const struct store_range *,
-	    store_daily_cb, void *);
-
-/*
  * Every domain with a counter in the range, in report order (permanently
  * failed recipients, failed recipients, failures, attempts, all
  * descending, then name), as rows: first one with domain_id -1 holding

@@ -322,8 +322,6 @@ struct store_backend {
 	int	(*recipient_range)(struct store *, const struct store_range *,
 		    store_recipients_cb, void *);
 	/* the report's aggregates, summed and sorted by the database */
-	int	(*daily_sum)(struct store *, const struct store_range *,
-		    store_daily_cb, void *);
 	int	(*domain_rows)(struct store *, const struct store_range *,
 		    store_domrow_cb, void *);
 	int	(*text_domains)(struct store *, const struct store_range *,

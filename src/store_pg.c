@@ -895,7 +895,6 @@ const struct store_backend store_backend_pg = {
 	.daily_range = pg_daily_range,
 	.failure_range = pg_failure_range,
 	.recipient_range = pg_recipient_range,
-	.daily_sum = pg_daily_sum,
 	.domain_rows = pg_domain_rows,
 	.text_domains = pg_text_domains,
 	.name = pg_name,

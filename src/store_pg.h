@@ -203,8 +203,6 @@ int	 pg_failure_range(struct store *, const struct store_range *,
 	    store_failure_cb, void *);
 char	*pg_name(struct store *, enum store_name, int64_t);
 int	 pg_failure_text(struct store *, int64_t, char **, char **);
-int	 pg_daily_sum(struct store *, const struct store_range *, store_daily_cb,
-	    void *);
 int	 pg_domain_rows(struct store *, const struct store_range *, store_domrow_cb,
 	    void *);
 int	 pg_text_domains(struct store *, const struct store_range *, const char *,

@@ -419,47 +419,6 @@ pg_recipient_range(struct store *st, const struct store_range *rg,
 }
 
 static int
-pg_sum_row(struct store *st, PGresult *r, int i, void *arg)
-{
-	struct pg_cb		*cb = arg;
-	struct store_daily	 row;
-
-	(void)st;
-	memset(&row, 0, sizeof(row));
-	row.day = PQgetvalue(r, i, 0);
-	row.host_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-	row.cls = atoi(PQgetvalue(r, i, 2));
-	row.reason = atoi(PQgetvalue(r, i, 3));
-	row.n = strtoll(PQgetvalue(r, i, 4), NULL, 10);
-	return cb->daily(&row, cb->arg);
-}
-
-/* The range's counters summed over domains: see store_daily_sum(). */
-int
-pg_daily_sum(struct store *st, const struct store_range *rg, store_daily_cb cb,
-    void *arg)
-{
-	struct pg_cb	 c = { cb, NULL, arg, rg, NULL, NULL, NULL };
-	char		 num[3][32], *hosts = store_range_hosts(rg);
-	const char	*p[5];
-	int		 rc;
-
-	pg_range_params(rg, num, p);
-	p[2] = p[4];
-	p[3] = hosts;
-	rc = pg_rows(st, "SELECT to_char(day, 'YYYY-MM-DD'), host_id, class_id,"
-	    " reason_id, sum(n) FROM daily"
-	    " WHERE day BETWEEN $1::date AND $2::date"
-	    " AND ($3::bigint = 0 OR domain_id = $3)"
-	    " AND ($4::text IS NULL OR strpos($4, ',' || host_id || ',') > 0)"
-	    " GROUP BY day, host_id, class_id, reason_id"
-	    " ORDER BY day, host_id, class_id, reason_id", 4, p, pg_sum_row, &c,
-	    "daily sums");
-	free(hosts);
-	return rc;
-}
-
-static int
 pg_domrow(struct store *st, PGresult *r, int i, void *arg)
 {
 	struct pg_cb		*cb = arg;

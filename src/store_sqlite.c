@@ -708,7 +708,6 @@ const struct store_backend store_backend_sqlite = {
 	.failure_text = sq_failure_text,
 	.exec = sq_exec,
 	.recipient_range = sq_recipient_range,
-	.daily_sum = sq_daily_sum,
 	.domain_rows = sq_domain_rows,
 	.text_domains = sq_text_domains,
 	.suppression_list = sq_suppression_list,

@@ -61,7 +61,6 @@ enum sq_read {
 	SR_FAILURE_TEXT,
 	SR_RECIPIENTS,
 	SR_SUPPRESSIONS,
-	SR_DAILY_SUM,
 	SR_DOMAIN_ROWS,
 	SR_TEXT_DOMAINS,
 	SR_MAX
@@ -123,8 +122,6 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
-int	sq_daily_sum(struct store *, const struct store_range *, store_daily_cb,
-	    void *);
 int	sq_domain_rows(struct store *, const struct store_range *, store_domrow_cb,
 	    void *);
 int	sq_text_domains(struct store *, const struct store_range *, const char *,

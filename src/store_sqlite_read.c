@@ -79,12 +79,6 @@ static const char *const sr_sql[SR_MAX] = {
 	    "        coalesce(rd.g, 0), md.n"
 	    "   FROM md LEFT JOIN rd ON rd.d = md.d"
 	    " UNION ALL " SR_RCPT_TOTAL,
-	/* the range's counters summed over domains; ?3 domain, ?4 hosts */
-	[SR_DAILY_SUM] =
-	    "SELECT day, host_id, class_id, reason_id, sum(n) FROM daily"
-	    " WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR domain_id = ?3)"
-	    "   AND (?4 IS NULL OR instr(?4, ',' || host_id || ',') > 0)"
-	    " GROUP BY day, host_id, class_id, reason_id",
 	/*
 	 * Each domain's counters of the range (tag 0) and of the days before
 	 * (?7 .. ?8, tag 1), with its recipients, sorted as the report lists
@@ -498,38 +492,6 @@ sq_recipient_range(struct store *st, const struct store_range *r,
 		return -1;
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "recipients");
-	return 0;
-}
-
-int
-sq_daily_sum(struct store *st, const struct store_range *r, store_daily_cb cb,
-    void *arg)
-{
-	sqlite3_stmt		*q;
-	struct store_daily	 row;
-	int			 rc, stop = 0;
-
-	if ((q = sq_reader(st, SR_DAILY_SUM)) == NULL)
-		return -1;
-	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
-	sq_bind_domain(q, 3, r->domain);
-	sq_bind_hosts(q, 4, r);
-	memset(&row, 0, sizeof(row));
-	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((row.day = (const char *)sqlite3_column_text(q, 0)) == NULL)
-			continue;
-		row.host_id = sqlite3_column_int64(q, 1);
-		row.cls = sqlite3_column_int(q, 2);
-		row.reason = sqlite3_column_int(q, 3);
-		row.n = sqlite3_column_int64(q, 4);
-		stop = cb(&row, arg) == -1;
-	}
-	sqlite3_reset(q);
-	if (stop)
-		return -1;
-	if (rc != SQLITE_DONE)
-		return sq_fail(st, rc, "daily sums");
 	return 0;
 }
 
