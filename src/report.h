@@ -218,6 +218,8 @@ void	report_domains_begin(const struct report *, struct report_iter *);
 const struct report_domain *report_domain_next(struct report_iter *);
 void	report_domains_end(struct report_iter *);
 void	report_domain_free(struct report_domain *);
+/* report_load.c: a domain past the kept ones to r->spool; -1 on error */
+int	report_spool_put(struct report *, const struct report_domain *);
 
 /* Load the report; -1 with a malloc'd message in *cause on error. */
 int	report_load(struct store *, const struct report_query *,
