@@ -387,12 +387,11 @@ pg_recipients_row(struct store *st, PGresult *r, int i, void *arg)
 	" AND time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR domain_id = $5)" \
 	" AND ($6::text IS NULL OR strpos($6, ',' || coalesce(host_id, 0) || ',') > 0)" \
 	" AND class_id > 0 AND reason_id <> 21)," \
-	" r (d, p, t, g) AS (SELECT d, max(CASE WHEN c = 1 THEN 1 ELSE 0 END)," \
-	" max(CASE WHEN c = 2 THEN 1 ELSE 0 END), max(CASE WHEN c = 3 THEN 1 ELSE 0 END)" \
-	" FROM f WHERE l IS NOT NULL GROUP BY d, l)," \
-	" rd (d, n, p, t, g) AS (SELECT d, count(*), sum(p), sum(t), sum(g) FROM r" \
-	" GROUP BY d)," \
-	" md (d, n) AS (SELECT d, count(DISTINCT m) FROM f GROUP BY d)"
+	" rd (d, n, p, t, g, mn) AS (SELECT d, count(DISTINCT l)," \
+	" count(DISTINCT CASE WHEN c = 1 THEN l END)," \
+	" count(DISTINCT CASE WHEN c = 2 THEN l END)," \
+	" count(DISTINCT CASE WHEN c = 3 THEN l END), count(DISTINCT m)" \
+	" FROM f GROUP BY d)"
 #define PG_RCPT_TOTAL \
 	" SELECT -1 AS d, coalesce(sum(n), 0) AS rn, coalesce(sum(p), 0) AS rp," \
 	" coalesce(sum(t), 0) AS rt, coalesce(sum(g), 0) AS rg," \
@@ -411,9 +410,7 @@ pg_recipient_range(struct store *st, const struct store_range *rg,
 	pg_range_params(rg, num, p);
 	p[5] = hosts;
 	rc = pg_rows(st, "WITH " PG_RCPT_CTES
-	    " SELECT md.d, coalesce(rd.n, 0), coalesce(rd.p, 0), coalesce(rd.t, 0),"
-	    " coalesce(rd.g, 0), md.n FROM md LEFT JOIN rd ON rd.d = md.d"
-	    " UNION ALL " PG_RCPT_TOTAL, 6, p, pg_recipients_row, &c, "recipients");
+	    " SELECT d, n, p, t, g, mn FROM rd UNION ALL " PG_RCPT_TOTAL, 6, p, pg_recipients_row, &c, "recipients");
 	free(hosts);
 	return rc;
 }
@@ -477,9 +474,8 @@ pg_domain_rows(struct store *st, const struct store_range *rg,
 	    " THEN n ELSE 0 END) FROM now GROUP BY d),"
 	    " k (d, name, rn, rp, rt, rg, mn, fl, at) AS (SELECT dom.d,"
 	    " coalesce(x.name, '') COLLATE \"C\", coalesce(rd.n, 0), coalesce(rd.p, 0),"
-	    " coalesce(rd.t, 0), coalesce(rd.g, 0), coalesce(md.n, 0), dom.fl, dom.at"
-	    " FROM dom LEFT JOIN rd ON rd.d = dom.d LEFT JOIN md ON md.d = dom.d"
-	    " LEFT JOIN domain x ON x.id = dom.d)"
+	    " coalesce(rd.t, 0), coalesce(rd.g, 0), coalesce(rd.mn, 0), dom.fl, dom.at"
+	    " FROM dom LEFT JOIN rd ON rd.d = dom.d LEFT JOIN domain x ON x.id = dom.d)"
 	    " SELECT 0, -1, '' COLLATE \"C\", rn, rp, rt, rg, mn, 0, 0, 0, -1, -1, 0"
 	    " FROM (" PG_RCPT_TOTAL ") t"
 	    " UNION ALL"

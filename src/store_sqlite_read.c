@@ -15,10 +15,10 @@
 
 /*
  * Distinct recipients (domain, local part) and messages (host, instance,
- * queue id) of the range's failures, local_throttle (21) excluded: each
- * recipient once with the classes it failed in (r), then per domain (rd,
- * md) and in total.  ?1 .. ?5 as sq_bind_range(); ?6: the hosts as
- * ",1,2," (0: not known), NULL: all.
+ * queue id) of the range's failures, local_throttle (21) excluded, per
+ * domain in one GROUP BY (rd: recipients, of each class, messages), and
+ * in total.  ?1 .. ?5 as sq_bind_range(); ?6: the hosts as ",1,2," (0:
+ * not known), NULL: all.
  */
 #define SR_RCPT_CTES \
 	" f (d, c, l, m) AS (" \
@@ -32,12 +32,11 @@
 	"     AND (?5 IS NULL OR domain_id = ?5)" \
 	"     AND (?6 IS NULL OR instr(?6, ',' || coalesce(host_id, 0) || ',') > 0)" \
 	"     AND class_id > 0 AND reason_id <> 21)," \
-	" r (d, p, t, g) AS (" \
-	"  SELECT d, max(CASE WHEN c = 1 THEN 1 ELSE 0 END)," \
-	"         max(CASE WHEN c = 2 THEN 1 ELSE 0 END), max(CASE WHEN c = 3 THEN 1 ELSE 0 END)" \
-	"    FROM f WHERE l IS NOT NULL GROUP BY d, l)," \
-	" rd (d, n, p, t, g) AS (SELECT d, count(*), sum(p), sum(t), sum(g) FROM r GROUP BY d)," \
-	" md (d, n) AS (SELECT d, count(DISTINCT m) FROM f GROUP BY d)"
+	" rd (d, n, p, t, g, mn) AS (" \
+	"  SELECT d, count(DISTINCT l), count(DISTINCT CASE WHEN c = 1 THEN l END)," \
+	"         count(DISTINCT CASE WHEN c = 2 THEN l END)," \
+	"         count(DISTINCT CASE WHEN c = 3 THEN l END), count(DISTINCT m)" \
+	"    FROM f GROUP BY d)"
 #define SR_RCPT_TOTAL \
 	" SELECT -1 AS d, coalesce(sum(n), 0) AS rn, coalesce(sum(p), 0) AS rp," \
 	"        coalesce(sum(t), 0) AS rt, coalesce(sum(g), 0) AS rg," \
@@ -75,10 +74,7 @@ static const char *const sr_sql[SR_MAX] = {
 	 */
 	[SR_RECIPIENTS] =
 	    "WITH " SR_RCPT_CTES
-	    " SELECT md.d, coalesce(rd.n, 0), coalesce(rd.p, 0), coalesce(rd.t, 0),"
-	    "        coalesce(rd.g, 0), md.n"
-	    "   FROM md LEFT JOIN rd ON rd.d = md.d"
-	    " UNION ALL " SR_RCPT_TOTAL,
+	    " SELECT d, n, p, t, g, mn FROM rd UNION ALL " SR_RCPT_TOTAL,
 	/*
 	 * Each domain's counters of the range (tag 0) and of the days before
 	 * (?7 .. ?8, tag 1), with its recipients, sorted as the report lists
@@ -106,9 +102,8 @@ static const char *const sr_sql[SR_MAX] = {
 	    "    FROM now GROUP BY d),"
 	    " k (d, name, rn, rp, rt, rg, mn, fl, at) AS MATERIALIZED ("
 	    "  SELECT dom.d, coalesce(x.name, ''), coalesce(rd.n, 0), coalesce(rd.p, 0),"
-	    "         coalesce(rd.t, 0), coalesce(rd.g, 0), coalesce(md.n, 0), dom.fl, dom.at"
-	    "    FROM dom LEFT JOIN rd ON rd.d = dom.d LEFT JOIN md ON md.d = dom.d"
-	    "    LEFT JOIN domain x ON x.id = dom.d)"
+	    "         coalesce(rd.t, 0), coalesce(rd.g, 0), coalesce(rd.mn, 0), dom.fl, dom.at"
+	    "    FROM dom LEFT JOIN rd ON rd.d = dom.d LEFT JOIN domain x ON x.id = dom.d)"
 	    " SELECT 0, -1, '', rn, rp, rt, rg, mn, 0, 0, 0, -1, -1, 0 FROM ("
 	    SR_RCPT_TOTAL ")"
 	    " UNION ALL"
