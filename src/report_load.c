@@ -486,6 +486,9 @@ report_domain_done(struct report_load *L)
 		r->nfailing++;
 	report_domain_changes(r, d);
 	if (r->nkept < (size_t)r->top) {
+		if ((r->nkept & (r->nkept - 1)) == 0)	/* 0, 1, 2, 4 ...: grow */
+			r->domains = xrealloc(r->domains,
+			    (r->nkept * 2 + 1) * sizeof(*r->domains));
 		r->domains[r->nkept++] = *d;	/* taken over */
 		memset(d, 0, sizeof(*d));
 		return 0;
@@ -545,7 +548,6 @@ report_load_domains(struct report_load *L, struct store_range *range)
 	struct report	*r = L->r;
 	size_t		 top = (size_t)r->top;
 
-	r->domains = xcalloc(top + 1, sizeof(*r->domains));
 	r->newly = xcalloc(top + 1, sizeof(*r->newly));
 	r->jumps = xcalloc(top + 1, sizeof(*r->jumps));
 	r->lt_domains = xcalloc(top + 1, sizeof(*r->lt_domains));
