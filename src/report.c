@@ -99,15 +99,27 @@ report_texts_free(struct report_text *t, size_t n)
 }
 
 void
+report_domain_free(struct report_domain *d)
+{
+	if (d == NULL)
+		return;
+	free(d->name);
+	free(d->cr);
+	free(d);
+}
+
+void
 report_free(struct report *r)
 {
 	size_t	 i;
 
-	for (i = 0; i < r->ndomains; i++) {
+	for (i = 0; i < r->nkept; i++) {
 		free(r->domains[i].name);
 		free(r->domains[i].cr);
 	}
 	free(r->domains);
+	if (r->spool != NULL)
+		fclose(r->spool);
 	for (i = 0; i < r->nhosts; i++) {
 		free(r->hosts[i].name);
 		free(r->hosts[i].cr);
@@ -125,10 +137,19 @@ report_free(struct report *r)
 	for (i = 0; i < r->nrelays; i++)
 		free(r->relays[i].name);
 	free(r->relays);
+	/* the lists of changes own copies of their domains */
+	for (i = 0; i < r->nnewly; i++)
+		report_domain_free(r->newly[i]);
 	free(r->newly);
+	for (i = 0; i < r->njumps; i++)
+		report_domain_free(r->jumps[i].d);
 	free(r->jumps);
 	free(r->newreasons);
+	for (i = 0; i < r->ndnew; i++)
+		report_domain_free(r->dnew[i].d);
 	free(r->dnew);
+	for (i = 0; i < r->nlt_domains; i++)
+		report_domain_free(r->lt_domains[i]);
 	free(r->lt_domains);
 	free(r->zone);
 	free(r->domain_filter);

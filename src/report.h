@@ -1,9 +1,10 @@
 /*
  * report.h -- the daily summary, built from the database (never from the
- * log files), then rendered.  report_load() (report_load.c) reads
- * everything a report shows into memory through the store's reader; the
- * renderers (report_json.c, report_csv.c, report_text.c, report_html.c)
- * only format.
+ * log files), then rendered.  report_load() (report_load.c) reads what
+ * a report shows through the store's reader, the database summing and
+ * sorting the domains (held one at a time, the ones past --top spooled to
+ * a temporary file); the renderers (report_json.c, report_csv.c,
+ * report_text.c, report_html.c) only format.
  *
  * Counts come from two places: the per-day counters ("daily": attempts by
  * domain, class and reason, delivered mail included) and the failure rows
@@ -79,6 +80,7 @@
 #define BW_REPORT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "classify.h"
 #include "emit.h"
@@ -182,8 +184,15 @@ struct report {
 	struct report_domain	*hosts;		/* counts per host, name "" unknown */
 	size_t			 nhosts;
 	int			 top;
-	struct report_domain	*domains;	/* sorted by failures, then name */
+	/*
+	 * Domains sorted by failures, then name: ndomains in all, the first
+	 * nkept (at most top) here, every one through report_domain_next().
+	 */
+	struct report_domain	*domains;
+	size_t			 nkept;
 	size_t			 ndomains;
+	size_t			 nfailing;	/* domains with failures */
+	FILE			*spool;		/* the domains after the kept */
 	struct report_domain	 totals;
 	struct report_day	*days;
 	size_t			 ndays;
@@ -226,6 +235,21 @@ struct report_query {
 	struct tz	*tz;		/* the zone days are counted in */
 	const char	*zone;		/* its name, for the reader */
 };
+
+/* Every domain of a loaded report in order, one at a time. */
+struct report_iter {
+	const struct report	*r;
+	size_t			 i;
+	struct report_domain	 d;	/* the current one past the kept
+					   (prev_* not kept: 0) */
+};
+void	report_domains_begin(const struct report *, struct report_iter *);
+/* The next domain (valid until the next call), NULL after the last. */
+const struct report_domain *report_domain_next(struct report_iter *);
+void	report_domains_end(struct report_iter *);
+void	report_domain_free(struct report_domain *);
+/* report_load.c: a domain past the kept ones to r->spool; -1 on error */
+int	report_spool_put(struct report *, const struct report_domain *);
 
 /* Load the report; -1 with a malloc'd message in *cause on error. */
 int	report_load(struct store *, const struct report_query *,

@@ -65,10 +65,13 @@ report_csv_domain(struct obuf *b, const char *flag, const struct report_domain *
 void
 report_csv(struct obuf *b, const struct report *r)
 {
-	size_t	 i;
+	struct report_iter		 it;
+	const struct report_domain	*d;
 
 	obuf_puts(b, report_csv_header);
 	report_csv_domain(b, "total", &r->totals);
-	for (i = 0; i < r->ndomains; i++)
-		report_csv_domain(b, "domain", &r->domains[i]);
+	report_domains_begin(r, &it);
+	while ((d = report_domain_next(&it)) != NULL)
+		report_csv_domain(b, "domain", d);
+	report_domains_end(&it);
 }

@@ -559,11 +559,8 @@ html_hosts(struct obuf *b, const struct report *r)
 static void
 html_domain_table(struct obuf *b, const struct report *r)
 {
-	size_t	 i, n = 0, failing = 0;
+	size_t	 i, n = 0, failing = r->nfailing;
 
-	for (i = 0; i < r->ndomains; i++)
-		if (r->domains[i].failures > 0)
-			failing++;
 	if (failing == 0)
 		return;
 	n = failing < (size_t)r->top ? failing : (size_t)r->top;

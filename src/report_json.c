@@ -196,9 +196,11 @@ report_json_live(struct json *j, const struct report *r)
 void
 report_json(struct obuf *b, const struct report *r)
 {
-	struct json	 j;
-	size_t		 i;
-	int		 c, h;
+	struct json			 j;
+	struct report_iter		 it;
+	const struct report_domain	*d;
+	size_t				 i;
+	int				 c, h;
 
 	json_init(&j, b);
 	json_object(&j, NULL);
@@ -208,12 +210,14 @@ report_json(struct obuf *b, const struct report *r)
 	report_json_counts(&j, &r->totals, 1);
 	json_end(&j);
 	json_array(&j, "domains");
-	for (i = 0; i < r->ndomains; i++) {
+	report_domains_begin(r, &it);
+	while ((d = report_domain_next(&it)) != NULL) {
 		json_object(&j, NULL);
-		json_str(&j, "domain", r->domains[i].name);
-		report_json_counts(&j, &r->domains[i], 1);
+		json_str(&j, "domain", d->name);
+		report_json_counts(&j, d, 1);
 		json_end(&j);
 	}
+	report_domains_end(&it);
 	json_end(&j);
 	json_str(&j, "zone", r->zone);
 	json_str(&j, "domain_filter", r->domain_filter);

@@ -1,12 +1,15 @@
 /*
  * report_load.c -- a report read from the store, through its reader
- * (store.h): the per-day counters of the range and of the days before it,
- * then the failure rows of the range once, aggregated in memory by text,
- * hour and relay.  The renderers (report_json.c, report_csv.c,
- * report_text.c, report_html.c) only format what this file loads.
+ * (store.h): the per-day counters summed by the database, the domains one
+ * at a time in report order as the database sorts them (the first --top
+ * kept, the rest spooled to a temporary file for report_domain_next(),
+ * the lists of changes kept to --top), then the failure rows of the range
+ * once, aggregated by text, hour and relay.  The renderers
+ * (report_json.c, report_csv.c, report_text.c, report_html.c) only format.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,10 +174,11 @@ struct report_group {
 	char		*text;
 	uint64_t	 hash;
 	int64_t		 n[K_MAX];
-	int64_t		 dom[K_MAX];
 	int64_t		 rc[REASON_MAX];
 	int64_t		 cc[CLASS_MAX];
 	int64_t		 ex_id;		/* first unrecognised row */
+	int64_t		 dom[K_MAX];	/* distinct domains (listed only) */
+	int		 listed;	/* in a list of the report */
 };
 
 struct report_rl {
@@ -189,20 +193,22 @@ struct report_load {
 	struct report		*r;
 	struct tz		*tz;
 	struct report_day	*dd;		/* the day of the last counter */
-	struct hash		 dommap;	/* domain id -> r->domains */
-	int64_t			*domid;		/* r->domains[i]'s id */
+	struct report_domain	 cur;		/* the domain being read */
+	int64_t			 curid;
+	int			 incur;
 	struct hash		 hostmap;	/* host id -> r->hosts */
 	int64_t			*hostid;	/* r->hosts[i]'s id */
 	int64_t			*hostfilter;	/* the ids of --host */
 	struct report_ids	 diagmap;	/* diagnostic id -> group */
-	struct hash		 pairs;		/* (group, kind, domain) seen */
 	struct report_ids	 relaymap;	/* relay id -> rl */
 	struct report_group	*groups;
 	size_t			 ngroups;
+	size_t			*listed[K_MAX];	/* each list's groups */
 	struct hash		 gtab;		/* (text hash, n) -> group + 1 */
 	struct report_rl	*rl;
 	size_t			 nrl;
 	int			 failed;	/* a lookup failed */
+	int			 spoolerr;	/* writing the spool failed */
 };
 
 static void
@@ -233,7 +239,7 @@ report_slot(struct hash *map, int64_t **ids, struct report_domain **v, size_t *n
 	return &(*v)[*i - 1];
 }
 
-/* A counter of the range: by day, by domain, in the totals. */
+/* A counter of the range: by day, by host, in the totals (domains: report_domrow()). */
 static int
 report_daily_now(const struct store_daily *c, void *arg)
 {
@@ -255,8 +261,6 @@ report_daily_now(const struct store_daily *c, void *arg)
 		L->dd = dd;
 	}
 	report_add(&dd->c, c->cls, c->reason, c->n, 0);
-	report_add(report_slot(&L->dommap, &L->domid, &r->domains, &r->ndomains,
-	    c->domain_id), c->cls, c->reason, c->n, 1);
 	report_add(report_slot(&L->hostmap, &L->hostid, &r->hosts, &r->nhosts,
 	    c->host_id), c->cls, c->reason, c->n, 1);
 	report_add(&r->totals, c->cls, c->reason, c->n, 1);
@@ -269,23 +273,12 @@ report_daily_prev(const struct store_daily *c, void *arg)
 {
 	struct report_load	*L = arg;
 	struct report		*r = L->r;
-	size_t			 v;
-	int			 failure;
 
 	if (c->cls < 0 || c->cls >= CLASS_MAX || c->reason < 0 || c->reason >= REASON_MAX)
 		return 0;
 	r->history = 1;
-	if (c->reason == REASON_LOCAL_THROTTLE)
-		return 0;
-	failure = classify_is_failure((enum bw_class)c->cls);
-	if ((v = hash_find(&L->dommap, (uint64_t)c->domain_id, 0)) != 0) {
-		r->domains[v - 1].prev_attempts += c->n;
-		if (failure) {
-			r->domains[v - 1].prev_failures += c->n;
-			r->domains[v - 1].prev_reasons[c->reason] += c->n;
-		}
-	}
-	if (failure)
+	if (c->reason != REASON_LOCAL_THROTTLE &&
+	    classify_is_failure((enum bw_class)c->cls))
 		r->prev_reasons[c->reason] += c->n;
 	return 0;
 }
@@ -294,63 +287,284 @@ static int
 report_load_daily(struct report_load *L, struct store_range *range)
 {
 	struct report	*r = L->r;
+	size_t		 i;
 
 	if (store_daily_range(L->st, range, report_daily_now, L) == -1)
 		return -1;
 	report_sort(r->days, r->ndays, sizeof(*r->days), report_cmp_day);
-	range->from = r->prev_from;
-	range->to = r->prev_to;
-	return store_daily_range(L->st, range, report_daily_prev, L);
-}
-
-/* Distinct recipients and messages, counted by the database. */
-static int
-report_recipients_row(const struct store_recipients *c, void *arg)
-{
-	struct report_load	*L = arg;
-	struct report_domain	*d;
-	size_t			 v;
-	int			 k;
-
-	if (c->domain_id == -1)
-		d = &L->r->totals;
-	else if ((v = hash_find(&L->dommap, (uint64_t)c->domain_id, 0)) != 0)
-		d = &L->r->domains[v - 1];
-	else
-		return 0;
-	d->failed_recipients = c->recipients;
-	d->failed_messages = c->messages;
-	for (k = CLASS_PERMANENT; k < CLASS_MAX; k++)
-		d->rcpt[k] = c->by_class[k];
-	return 0;
-}
-
-static int
-report_load_names(struct report_load *L)
-{
-	struct report	*r = L->r;
-	size_t		 i;
-
-	for (i = 0; i < r->ndomains; i++)
-		if ((r->domains[i].name = store_name(L->st, STORE_DOMAIN,
-		    L->domid[i])) == NULL)
-			return -1;
-	report_sort(r->domains, r->ndomains, sizeof(*r->domains), report_cmp_domain);
 	for (i = 0; i < r->nhosts; i++)
 		if ((r->hosts[i].name = L->hostid[i] == 0 ? xstrdup("") :
 		    store_name(L->st, STORE_HOST, L->hostid[i])) == NULL)
 			return -1;
 	report_sort(r->hosts, r->nhosts, sizeof(*r->hosts), report_cmp_domain);
-	for (i = 0; i < r->ndomains; i++)
-		report_sort(r->domains[i].cr, r->domains[i].ncr, sizeof(*r->domains[i].cr),
-		    report_cmp_cr);
-	/* hosts too: the counters' order is the database's */
+	/* the counters' order is the database's */
 	for (i = 0; i < r->nhosts; i++)
 		report_sort(r->hosts[i].cr, r->hosts[i].ncr, sizeof(*r->hosts[i].cr),
 		    report_cmp_cr);
 	report_sort(r->totals.cr, r->totals.ncr, sizeof(*r->totals.cr), report_cmp_cr);
+	range->from = r->prev_from;
+	range->to = r->prev_to;
+	if (store_daily_range(L->st, range, report_daily_prev, L) == -1)
+		return -1;
+	range->from = r->from;
+	range->to = r->to;
 	return 0;
 }
+
+/* ---- the domains, one at a time ---- */
+
+/* A domain copied out of the stream, for a list of changes. */
+static struct report_domain *
+report_domain_copy(const struct report_domain *d)
+{
+	struct report_domain	*c;
+
+	c = xmalloc(sizeof(*c));
+	*c = *d;
+	c->name = xstrdup(d->name);
+	c->cr = xcalloc(d->ncr + 1, sizeof(*c->cr));
+	if (d->ncr > 0)
+		memcpy(c->cr, d->cr, d->ncr * sizeof(*c->cr));
+	return c;
+}
+
+/*
+ * Insert e into the sorted array v of *n elements (at most max) after
+ * its equals: 0 when it does not belong, 1 inserted, 2 inserted and the
+ * last element pushed out into *out.
+ */
+static int
+report_keep(void *v, size_t *n, size_t max, size_t size, const void *e,
+    int (*cmp)(const void *, const void *), void *out)
+{
+	char	*a = v;
+	size_t	 pos = *n;
+	int	 rc = 1;
+
+	while (pos > 0 && cmp(e, a + (pos - 1) * size) < 0)
+		pos--;
+	if (pos >= max)
+		return 0;
+	if (*n == max) {
+		memcpy(out, a + (max - 1) * size, size);
+		rc = 2;
+		(*n)--;
+	}
+	memmove(a + (pos + 1) * size, a + pos * size, (*n - pos) * size);
+	memcpy(a + pos * size, e, size);
+	(*n)++;
+	return rc;
+}
+
+static int
+report_cmp_jump(const void *a, const void *b)
+{
+	const struct report_jump	*x = a, *y = b;
+	double				 dx = x->pct - x->prev_pct;
+	double				 dy = y->pct - y->prev_pct;
+
+	if (dx != dy)
+		return dx < dy ? 1 : -1;
+	return strcmp(x->d->name, y->d->name);
+}
+
+static int
+report_cmp_lt(const void *a, const void *b)
+{
+	const struct report_domain	*x = *(struct report_domain *const *)a;
+	const struct report_domain	*y = *(struct report_domain *const *)b;
+
+	if (x->local_throttle != y->local_throttle)
+		return x->local_throttle < y->local_throttle ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* By count; equals stay in report order (report_keep() puts them after). */
+static int
+report_cmp_dnew(const void *a, const void *b)
+{
+	const struct report_newreason	*x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return 0;
+}
+
+static int
+report_cmp_newreason(const void *a, const void *b)
+{
+	const struct report_newreason	*x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->reason - y->reason;
+}
+
+/*
+ * A jump: the failure rate rose by REPORT_JUMP_PTS points or more, with
+ * REPORT_JUMP_MIN attempts now and failures before (none before is
+ * "newly failing").  Compared in integers: no rounding decides.
+ */
+static int
+report_is_jump(const struct report_domain *d)
+{
+	int64_t	 a = d->attempts, f = d->failures;
+	int64_t	 pa = d->prev_attempts, pf = d->prev_failures;
+
+	if (a < REPORT_JUMP_MIN || pf == 0 || pa == 0)
+		return 0;
+	return (f * pa - pf * a) * 100 >= (int64_t)REPORT_JUMP_PTS * a * pa;
+}
+
+/* The lists of changes a domain belongs to, each kept to --top. */
+static void
+report_domain_changes(struct report *r, struct report_domain *d)
+{
+	struct report_domain	*c, *out;
+	struct report_jump	 j, jout;
+	struct report_newreason	 nr, nrout;
+	size_t			 top = (size_t)r->top;
+	int			 v[REASON_MAX], n, k;
+
+	if (d->local_throttle > 0 && (n = report_keep(r->lt_domains,
+	    &r->nlt_domains, top, sizeof(c), &d, report_cmp_lt, &out)) != 0) {
+		for (k = 0; r->lt_domains[k] != d; k++)
+			;
+		r->lt_domains[k] = report_domain_copy(d);
+		if (n == 2)
+			report_domain_free(out);
+	}
+	if (!r->history)
+		return;
+	if (d->failures > 0 && d->prev_failures == 0 && r->nnewly < top)
+		r->newly[r->nnewly++] = report_domain_copy(d);	/* in failure order */
+	if (report_is_jump(d)) {
+		j.d = d;
+		j.pct = report_pct(d->failures, d->attempts);
+		j.prev_pct = report_pct(d->prev_failures, d->prev_attempts);
+		if ((k = report_keep(r->jumps, &r->njumps, top, sizeof(j), &j,
+		    report_cmp_jump, &jout)) != 0) {
+			for (n = 0; r->jumps[n].d != d; n++)
+				;
+			r->jumps[n].d = report_domain_copy(d);
+			if (k == 2)
+				report_domain_free(jout.d);
+		}
+	}
+	if (d->prev_failures == 0)
+		return;
+	n = report_new_reasons(r, d, v, REASON_MAX);
+	for (k = 0; k < n; k++) {
+		size_t	 i;
+		int	 rc;
+
+		nr.d = d;
+		nr.reason = v[k];
+		nr.n = d->reasons[v[k]];
+		if ((rc = report_keep(r->dnew, &r->ndnew, top, sizeof(nr), &nr,
+		    report_cmp_dnew, &nrout)) == 0)
+			continue;
+		for (i = 0; r->dnew[i].d != d || r->dnew[i].reason != v[k]; i++)
+			;
+		r->dnew[i].d = report_domain_copy(d);
+		if (rc == 2)
+			report_domain_free(nrout.d);
+	}
+}
+
+/* The domain read so far is complete: count it, keep or spool it. */
+static int
+report_domain_done(struct report_load *L)
+{
+	struct report		*r = L->r;
+	struct report_domain	*d = &L->cur;
+
+	L->incur = 0;
+	report_sort(d->cr, d->ncr, sizeof(*d->cr), report_cmp_cr);
+	r->ndomains++;
+	if (d->failures > 0)
+		r->nfailing++;
+	report_domain_changes(r, d);
+	if (r->nkept < (size_t)r->top) {
+		if ((r->nkept & (r->nkept - 1)) == 0)	/* 0, 1, 2, 4 ...: grow */
+			r->domains = xrealloc(r->domains,
+			    (r->nkept * 2 + 1) * sizeof(*r->domains));
+		r->domains[r->nkept++] = *d;	/* taken over */
+		memset(d, 0, sizeof(*d));
+		return 0;
+	}
+	if (report_spool_put(r, d) == -1) {
+		L->spoolerr = 1;
+		return -1;
+	}
+	free(d->name);
+	free(d->cr);
+	memset(d, 0, sizeof(*d));
+	return 0;
+}
+
+/* A row of store_domain_rows(): totals, or a counter of a domain. */
+static int
+report_domrow(const struct store_domrow *row, void *arg)
+{
+	struct report_load	*L = arg;
+	struct report_domain	*d = &L->cur;
+	int			 k;
+
+	if (row->cls == -1 && row->domain_id == -1)
+		d = &L->r->totals;
+	else if (!L->incur || row->domain_id != L->curid) {
+		if (L->incur && report_domain_done(L) == -1)
+			return -1;
+		L->incur = 1;
+		L->curid = row->domain_id;
+		d->name = xstrdup(row->name);
+	}
+	d->failed_recipients = row->rc.recipients;
+	d->failed_messages = row->rc.messages;
+	for (k = CLASS_PERMANENT; k < CLASS_MAX; k++)
+		d->rcpt[k] = row->rc.by_class[k];
+	if (d == &L->r->totals || row->cls < 0 || row->cls >= CLASS_MAX ||
+	    row->reason < 0 || row->reason >= REASON_MAX)
+		return 0;
+	if (!row->prev) {
+		report_add(d, row->cls, row->reason, row->n, 1);
+		return 0;
+	}
+	/* a counter of the days before */
+	if (row->reason == REASON_LOCAL_THROTTLE)
+		return 0;
+	d->prev_attempts += row->n;
+	if (classify_is_failure((enum bw_class)row->cls)) {
+		d->prev_failures += row->n;
+		d->prev_reasons[row->reason] += row->n;
+	}
+	return 0;
+}
+
+static int
+report_load_domains(struct report_load *L, struct store_range *range)
+{
+	struct report	*r = L->r;
+	size_t		 top = (size_t)r->top;
+
+	r->newly = xcalloc(top + 1, sizeof(*r->newly));
+	r->jumps = xcalloc(top + 1, sizeof(*r->jumps));
+	r->lt_domains = xcalloc(top + 1, sizeof(*r->lt_domains));
+	r->dnew = xcalloc(top + 1, sizeof(*r->dnew));
+	range->prev_from = r->prev_from;
+	range->prev_to = r->prev_to;
+	if (store_domain_rows(L->st, range, report_domrow, L) == -1)
+		return -1;
+	if (L->incur && report_domain_done(L) == -1)
+		return -1;
+	if (r->spool != NULL && fflush(r->spool) == EOF) {
+		L->spoolerr = 1;
+		return -1;
+	}
+	return 0;
+}
+
 /* The group of a normalised text (taken over), created when new. */
 static size_t
 report_group_of(struct report_load *L, char *text)
@@ -374,20 +588,6 @@ report_group_of(struct report_load *L, char *text)
 	L->groups[L->ngroups].text = text;
 	*v = ++L->ngroups;
 	return L->ngroups - 1;
-}
-static void
-report_group_count(struct report_load *L, size_t g, int kind, int64_t domain)
-{
-	size_t	*v;
-	int	 isnew;
-
-	L->groups[g].n[kind]++;
-	v = hash_slot(&L->pairs, (uint64_t)g * K_MAX + (uint64_t)kind,
-	    (uint64_t)domain, &isnew);
-	if (isnew) {
-		*v = 1;
-		L->groups[g].dom[kind]++;
-	}
 }
 
 /* One failure row of the range: its text's group, its hour, its relay. */
@@ -414,14 +614,14 @@ report_failure_row(const struct store_failure *f, void *arg)
 	}
 	g = *v - 1;
 	if (reason == REASON_LOCAL_THROTTLE) {
-		report_group_count(L, g, K_THROTTLE, f->domain_id);
+		L->groups[g].n[K_THROTTLE]++;
 		return 0;
 	}
-	report_group_count(L, g, K_FAIL, f->domain_id);
+	L->groups[g].n[K_FAIL]++;
 	L->groups[g].rc[reason]++;
 	L->groups[g].cc[cls]++;
 	if (reason == REASON_OTHER) {
-		report_group_count(L, g, K_OTHER, f->domain_id);
+		L->groups[g].n[K_OTHER]++;
 		if (L->groups[g].ex_id == 0)
 			L->groups[g].ex_id = f->id;
 	}
@@ -490,12 +690,14 @@ report_top_groups(struct report_load *L, int kind, size_t top, size_t *np)
 	if (n > top)
 		n = top;
 	out = xcalloc(n + 1, sizeof(*out));
+	L->listed[kind] = xcalloc(n + 1, sizeof(*L->listed[kind]));
 	for (i = 0; i < n; i++) {
 		struct report_group	*g = &L->groups[rk[i].i];
 
 		out[i].text = xstrdup(g->text);
 		out[i].n = g->n[kind];
-		out[i].domains = g->dom[kind];
+		g->listed = 1;
+		L->listed[kind][i] = rk[i].i;
 		out[i].cls = kind == K_THROTTLE ? CLASS_TEMPORARY :
 		    report_argmax(g->cc, CLASS_MAX, 1);
 		out[i].reason = kind == K_THROTTLE ? REASON_LOCAL_THROTTLE :
@@ -510,129 +712,6 @@ report_top_groups(struct report_load *L, int kind, size_t top, size_t *np)
 }
 
 static int
-report_cmp_jump(const void *a, const void *b)
-{
-	const struct report_jump	*x = a, *y = b;
-	double				 dx = x->pct - x->prev_pct;
-	double				 dy = y->pct - y->prev_pct;
-
-	if (dx != dy)
-		return dx < dy ? 1 : -1;
-	return strcmp(x->d->name, y->d->name);
-}
-
-static int
-report_cmp_lt(const void *a, const void *b)
-{
-	const struct report_domain	*x = *(struct report_domain *const *)a;
-	const struct report_domain	*y = *(struct report_domain *const *)b;
-
-	if (x->local_throttle != y->local_throttle)
-		return x->local_throttle < y->local_throttle ? 1 : -1;
-	return strcmp(x->name, y->name);
-}
-
-static int
-report_cmp_newreason(const void *a, const void *b)
-{
-	const struct report_newreason	*x = a, *y = b;
-
-	if (x->n != y->n)
-		return x->n < y->n ? 1 : -1;
-	if (x->d != y->d)	/* the same array: report order */
-		return x->d < y->d ? -1 : 1;
-	return x->reason - y->reason;
-}
-
-/* Reasons new to a domain that failed in the days before too. */
-static void
-report_domain_new_reasons(struct report *r)
-{
-	size_t	 i;
-	int	 v[REASON_MAX], n, k;
-
-	for (i = 0; i < r->ndomains; i++) {
-		struct report_domain	*d = &r->domains[i];
-
-		if (d->prev_failures == 0)
-			continue;
-		n = report_new_reasons(r, d, v, REASON_MAX);
-		for (k = 0; k < n; k++) {
-			r->dnew = xrealloc(r->dnew, (r->ndnew + 1) * sizeof(*r->dnew));
-			r->dnew[r->ndnew].d = d;
-			r->dnew[r->ndnew].reason = v[k];
-			r->dnew[r->ndnew].n = d->reasons[v[k]];
-			r->ndnew++;
-		}
-	}
-	report_sort(r->dnew, r->ndnew, sizeof(*r->dnew), report_cmp_newreason);
-	if (r->ndnew > (size_t)r->top)
-		r->ndnew = (size_t)r->top;
-}
-
-/*
- * A jump: the failure rate rose by REPORT_JUMP_PTS points or more, with
- * REPORT_JUMP_MIN attempts now and failures before (none before is
- * "newly failing").  Compared in integers: no rounding decides.
- */
-static int
-report_is_jump(const struct report_domain *d)
-{
-	int64_t	 a = d->attempts, f = d->failures;
-	int64_t	 pa = d->prev_attempts, pf = d->prev_failures;
-
-	if (a < REPORT_JUMP_MIN || pf == 0 || pa == 0)
-		return 0;
-	return (f * pa - pf * a) * 100 >= (int64_t)REPORT_JUMP_PTS * a * pa;
-}
-
-static void
-report_changes(struct report *r)
-{
-	size_t	 i, top = (size_t)r->top;
-	int	 k;
-
-	r->newly = xcalloc(r->ndomains + 1, sizeof(*r->newly));
-	r->jumps = xcalloc(r->ndomains + 1, sizeof(*r->jumps));
-	r->newreasons = xcalloc(REASON_MAX, sizeof(*r->newreasons));
-	r->lt_domains = xcalloc(r->ndomains + 1, sizeof(*r->lt_domains));
-	for (i = 0; i < r->ndomains; i++)
-		if (r->domains[i].local_throttle > 0)
-			r->lt_domains[r->nlt_domains++] = &r->domains[i];
-	report_sort(r->lt_domains, r->nlt_domains, sizeof(*r->lt_domains), report_cmp_lt);
-	if (r->nlt_domains > top)
-		r->nlt_domains = top;
-	if (!r->history)
-		return;
-	for (i = 0; i < r->ndomains; i++) {
-		struct report_domain	*d = &r->domains[i];
-
-		if (d->failures > 0 && d->prev_failures == 0 && r->nnewly < top)
-			r->newly[r->nnewly++] = d;	/* already in failure order */
-		if (report_is_jump(d)) {
-			r->jumps[r->njumps].d = d;
-			r->jumps[r->njumps].pct = report_pct(d->failures, d->attempts);
-			r->jumps[r->njumps].prev_pct = report_pct(d->prev_failures,
-			    d->prev_attempts);
-			r->njumps++;
-		}
-	}
-	report_sort(r->jumps, r->njumps, sizeof(*r->jumps), report_cmp_jump);
-	if (r->njumps > top)
-		r->njumps = top;
-	for (k = 1; k < REASON_MAX; k++)
-		if (k != REASON_LOCAL_THROTTLE && r->totals.reasons[k] > 0 &&
-		    r->prev_reasons[k] == 0) {
-			r->newreasons[r->nnewreasons].reason = k;
-			r->newreasons[r->nnewreasons].n = r->totals.reasons[k];
-			r->nnewreasons++;
-		}
-	report_sort(r->newreasons, r->nnewreasons, sizeof(*r->newreasons),
-	    report_cmp_newreason);
-	report_domain_new_reasons(r);
-}
-
-static int
 report_cmp_rl(const void *a, const void *b)
 {
 	const struct report_rl	*x = a, *y = b;
@@ -643,11 +722,66 @@ report_cmp_rl(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Distinct domains of the listed texts' groups, counted by the database. */
+static int
+report_text_domain(const struct store_textdom *t, void *arg)
+{
+	struct report_load	*L = arg;
+
+	if (t->index < 0 || (size_t)t->index >= L->ngroups)
+		return 0;
+	L->groups[t->index].dom[K_FAIL] = t->fail;
+	L->groups[t->index].dom[K_OTHER] = t->other;
+	L->groups[t->index].dom[K_THROTTLE] = t->throttle;
+	return 0;
+}
+
+/* The diagnostic id of a group listed, as ",id=group" for the database. */
+static void
+report_text_id(struct obuf *b, const struct report_load *L, int64_t id, size_t v)
+{
+	if (v != 0 && L->groups[v - 1].listed)
+		obuf_printf(b, "%lld=%zu,", (long long)id, v - 1);
+}
+
+/*
+ * The listed texts' distinct domains: the database counts them over the
+ * rows of the diagnostic ids of their groups (",id=group,..."), so no set
+ * of (text, domain) is held here.
+ */
+static int
+report_text_domains(struct report_load *L, struct store_range *range)
+{
+	struct report		*r = L->r;
+	struct report_text	*v[K_MAX] = { r->texts, r->unrec, r->lt_texts };
+	size_t			 n[K_MAX] = { r->ntexts, r->nunrec, r->nlt_texts }, i;
+	const struct hash	*sp = &L->diagmap.sparse;
+	struct obuf		 b;
+	int			 k, rc;
+
+	if (n[K_FAIL] + n[K_OTHER] + n[K_THROTTLE] == 0)
+		return 0;
+	obuf_init(&b, NULL);
+	obuf_putc(&b, ',');
+	for (i = 0; i < L->diagmap.n; i++)
+		report_text_id(&b, L, (int64_t)i, L->diagmap.v[i]);
+	for (i = 0; i < sp->cap; i++)
+		report_text_id(&b, L, (int64_t)sp->slot[i].a, sp->slot[i].v);
+	obuf_putc(&b, '\0');
+	rc = store_text_domains(L->st, range, b.p, report_text_domain, L);
+	obuf_free(&b);
+	for (k = 0; k < K_MAX; k++)
+		for (i = 0; i < n[k]; i++)
+			v[k][i].domains = L->groups[L->listed[k][i]].dom[k];
+	return rc;
+}
+
 static int
 report_lists(struct report_load *L)
 {
 	struct report	*r = L->r;
 	size_t		 i, top = (size_t)r->top;
+	int		 k;
 
 	r->texts = report_top_groups(L, K_FAIL, top, &r->ntexts);
 	r->unrec = report_top_groups(L, K_OTHER, top, &r->nunrec);
@@ -666,7 +800,18 @@ report_lists(struct report_load *L)
 		r->relays[i].n = L->rl[i].n;
 		r->relays[i].reason = report_argmax(L->rl[i].rc, REASON_MAX, 1);
 	}
-	report_changes(r);
+	r->newreasons = xcalloc(REASON_MAX, sizeof(*r->newreasons));
+	if (!r->history)
+		return 0;
+	for (k = 1; k < REASON_MAX; k++)
+		if (k != REASON_LOCAL_THROTTLE && r->totals.reasons[k] > 0 &&
+		    r->prev_reasons[k] == 0) {
+			r->newreasons[r->nnewreasons].reason = k;
+			r->newreasons[r->nnewreasons].n = r->totals.reasons[k];
+			r->nnewreasons++;
+		}
+	report_sort(r->newreasons, r->nnewreasons, sizeof(*r->newreasons),
+	    report_cmp_newreason);
 	return 0;
 }
 
@@ -675,21 +820,22 @@ report_load_free(struct report_load *L)
 {
 	size_t	 i;
 
-	hash_free(&L->dommap);
+	free(L->cur.name);
+	free(L->cur.cr);
 	hash_free(&L->hostmap);
 	free(L->hostid);
 	free(L->hostfilter);
 	report_ids_free(&L->diagmap);
-	hash_free(&L->pairs);
 	report_ids_free(&L->relaymap);
 	for (i = 0; i < L->ngroups; i++)
 		free(L->groups[i].text);
+	for (i = 0; i < K_MAX; i++)
+		free(L->listed[i]);
 	free(L->groups);
 	hash_free(&L->gtab);
 	for (i = 0; i < L->nrl; i++)
 		free(L->rl[i].name);
 	free(L->rl);
-	free(L->domid);
 }
 
 int
@@ -759,21 +905,19 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 		range.hosts = L.hostfilter;
 		range.nhosts = rq->nhosts;
 	}
-	if (report_load_daily(&L, &range) == -1)
-		goto out;
-	range.from = r->from;
-	range.to = r->to;
-	if (store_recipient_range(st, &range, report_recipients_row, &L) == -1 ||
-	    report_load_names(&L) == -1)
+	if (report_load_daily(&L, &range) == -1 ||
+	    report_load_domains(&L, &range) == -1)
 		goto out;
 	if (store_failure_range(st, &range, report_failure_row, &L) == -1 ||
-	    report_lists(&L) == -1)
+	    report_lists(&L) == -1 || report_text_domains(&L, &range) == -1)
 		goto out;
 	if (report_load_live(st, rq->tz, r, range.t0, range.t1) == -1)
 		goto out;
 	rc = 0;
 out:
-	if (rc == -1)
+	if (rc == -1 && L.spoolerr)
+		report_cause(cause, "temporary file: %s", strerror(errno));
+	else if (rc == -1)
 		report_cause(cause, "%s", store_errmsg(st));
 	store_read_end(st);
 	report_load_free(&L);

@@ -324,11 +324,8 @@ txt_summary(struct obuf *b, const struct report *r)
 {
 	const struct report_domain	*t = &r->totals;
 	struct txt_table		 tb;
-	size_t				 i, failing = 0;
+	size_t				 failing = r->nfailing;
 
-	for (i = 0; i < r->ndomains; i++)
-		if (r->domains[i].failures > 0)
-			failing++;
 	txt_heading(b, "Summary");
 	txt_table_init(&tb, 2, "what|>n|>%|note");
 	tb.noheader = 1;
@@ -452,11 +449,8 @@ static void
 txt_domains(struct obuf *b, const struct report *r)
 {
 	struct txt_table	 tb;
-	size_t			 i, n, failing = 0;
+	size_t			 i, n, failing = r->nfailing;
 
-	for (i = 0; i < r->ndomains; i++)
-		if (r->domains[i].failures > 0)
-			failing++;
 	if (failing == 0)
 		return;
 	n = failing < (size_t)r->top ? failing : (size_t)r->top;

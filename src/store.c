@@ -643,6 +643,20 @@ store_range_hosts(const struct store_range *r)
 }
 
 int
+store_domain_rows(struct store *st, const struct store_range *r,
+    store_domrow_cb cb, void *arg)
+{
+	return st->be->domain_rows(st, r, cb, arg);
+}
+
+int
+store_text_domains(struct store *st, const struct store_range *r,
+    const char *texts, store_textdom_cb cb, void *arg)
+{
+	return st->be->text_domains(st, r, texts, cb, arg);
+}
+
+int
 store_recipient_range(struct store *st, const struct store_range *r,
     store_recipients_cb cb, void *arg)
 {

@@ -199,6 +199,8 @@ struct store_range {
 	int64_t		 domain;	/* a domain id; 0: every domain */
 	const int64_t	*hosts;		/* host ids (0: not known); NULL: every host */
 	size_t		 nhosts;
+	const char	*prev_from;	/* the days before, for store_domain_rows() */
+	const char	*prev_to;
 };
 
 /* One per-day counter. */
@@ -269,6 +271,46 @@ struct store_recipients {
 typedef int	(*store_recipients_cb)(const struct store_recipients *, void *);
 int	store_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
+
+/*
+ * Every domain with a counter in the range, in report order (permanently
+ * failed recipients, failed recipients, failures, attempts, all
+ * descending, then name), as rows: first one with domain_id -1 holding
+ * the distinct recipients and messages of every domain (as
+ * store_recipient_range()), then for each domain its counters summed by
+ * class and reason over the range (prev 0), then over prev_from..prev_to
+ * (prev 1), each row with the domain's name, recipients and messages.
+ * The database sorts: the caller holds one domain at a time.
+ */
+struct store_domrow {
+	int64_t		 domain_id;
+	const char	*name;
+	struct store_recipients	 rc;
+	int		 prev;		/* a counter of the days before */
+	int		 cls;		/* -1 in the totals row */
+	int		 reason;
+	int64_t		 n;
+};
+typedef int	(*store_domrow_cb)(const struct store_domrow *, void *);
+int	store_domain_rows(struct store *, const struct store_range *,
+	    store_domrow_cb, void *);
+
+/*
+ * Distinct domains of the range's failure rows by group of diagnostic
+ * ids: ids is ",id=group,id=group," (id 0: rows without a diagnostic);
+ * for each group with rows, the distinct domains of its failures
+ * (local_throttle apart), of those no rule recognised (reason other) and
+ * of its local_throttle rows (valid class and reason only).
+ */
+struct store_textdom {
+	int64_t		 index;		/* the group */
+	int64_t		 fail;
+	int64_t		 other;
+	int64_t		 throttle;
+};
+typedef int	(*store_textdom_cb)(const struct store_textdom *, void *);
+int	store_text_domains(struct store *, const struct store_range *,
+	    const char *ids, store_textdom_cb, void *);
 
 /*
  * Recipients whose last known outcome is a permanent recipient failure

@@ -326,6 +326,11 @@ struct store_backend {
 
 	int	(*recipient_range)(struct store *, const struct store_range *,
 		    store_recipients_cb, void *);
+	/* the report's aggregates, summed and sorted by the database */
+	int	(*domain_rows)(struct store *, const struct store_range *,
+		    store_domrow_cb, void *);
+	int	(*text_domains)(struct store *, const struct store_range *,
+		    const char *, store_textdom_cb, void *);
 	int	(*suppression_list)(struct store *, int64_t since,
 		    store_suppression_cb, void *);
 

@@ -219,6 +219,10 @@ int	 pg_failure_range(struct store *, const struct store_range *,
 	    store_failure_cb, void *);
 char	*pg_name(struct store *, enum store_name, int64_t);
 int	 pg_failure_text(struct store *, int64_t, char **, char **);
+int	 pg_domain_rows(struct store *, const struct store_range *, store_domrow_cb,
+	    void *);
+int	 pg_text_domains(struct store *, const struct store_range *, const char *,
+	    store_textdom_cb, void *);
 int	 pg_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
 int	 pg_source_each(struct store *,

@@ -241,6 +241,8 @@ struct pg_cb {
 	void		*arg;
 	const struct store_range *rg;
 	store_recipients_cb recipients;
+	store_domrow_cb	 domrow;
+	store_textdom_cb textdom;
 };
 
 /* Is a row of this host in the range?  (Few hosts: a plain scan.) */
@@ -278,7 +280,7 @@ int
 pg_daily_range(struct store *st, const struct store_range *rg, store_daily_cb cb,
     void *arg)
 {
-	struct pg_cb	 c = { cb, NULL, arg, rg, NULL };
+	struct pg_cb	 c = { cb, NULL, arg, rg, NULL, NULL, NULL };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -316,7 +318,7 @@ int
 pg_failure_range(struct store *st, const struct store_range *rg,
     store_failure_cb cb, void *arg)
 {
-	struct pg_cb	 c = { NULL, cb, arg, rg, NULL };
+	struct pg_cb	 c = { NULL, cb, arg, rg, NULL, NULL, NULL };
 	char		 num[3][32];
 	const char	*p[5];
 
@@ -394,38 +396,163 @@ pg_recipients_row(struct store *st, PGresult *r, int i, void *arg)
 	return cb->recipients(&row, cb->arg);
 }
 
+/*
+ * Distinct recipients and messages of the range's failures, as in
+ * store_sqlite_read.c: $1 .. $5 as pg_range_params(), $6 the hosts.
+ */
+#define PG_RCPT_CTES \
+	" f (d, c, l, m) AS (" \
+	" SELECT domain_id, class_id, local, coalesce(host_id, 0) || ':' ||" \
+	" coalesce(instance_id, 0) || ':' || queue_id FROM failure" \
+	" WHERE id BETWEEN" \
+	"  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)" \
+	"  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)" \
+	" AND time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR domain_id = $5)" \
+	" AND ($6::text IS NULL OR strpos($6, ',' || coalesce(host_id, 0) || ',') > 0)" \
+	" AND class_id > 0 AND reason_id <> 21)," \
+	" rd (d, n, p, t, g, mn) AS (SELECT d, count(DISTINCT l)," \
+	" count(DISTINCT CASE WHEN c = 1 THEN l END)," \
+	" count(DISTINCT CASE WHEN c = 2 THEN l END)," \
+	" count(DISTINCT CASE WHEN c = 3 THEN l END), count(DISTINCT m)" \
+	" FROM f GROUP BY d)"
+#define PG_RCPT_TOTAL \
+	" SELECT -1 AS d, coalesce(sum(n), 0) AS rn, coalesce(sum(p), 0) AS rp," \
+	" coalesce(sum(t), 0) AS rt, coalesce(sum(g), 0) AS rg," \
+	" (SELECT count(DISTINCT m) FROM f) AS mn FROM rd"
+
 /* Distinct failed recipients and messages: see store_recipient_range(). */
 int
 pg_recipient_range(struct store *st, const struct store_range *rg,
     store_recipients_cb cb, void *arg)
 {
-	struct pg_cb	 c = { NULL, NULL, arg, rg, cb };
+	struct pg_cb	 c = { NULL, NULL, arg, rg, cb, NULL, NULL };
 	char		 num[3][32], *hosts = store_range_hosts(rg);
 	const char	*p[6];
 	int		 rc;
 
 	pg_range_params(rg, num, p);
 	p[5] = hosts;
-	rc = pg_rows(st, "WITH f (d, c, l, m) AS ("
-	    " SELECT domain_id, class_id, local, coalesce(host_id, 0) || ':' ||"
-	    " coalesce(instance_id, 0) || ':' || queue_id FROM failure"
+	rc = pg_rows(st, "WITH " PG_RCPT_CTES
+	    " SELECT d, n, p, t, g, mn FROM rd UNION ALL " PG_RCPT_TOTAL, 6, p, pg_recipients_row, &c, "recipients");
+	free(hosts);
+	return rc;
+}
+
+static int
+pg_domrow(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_domrow	 row;
+
+	(void)st;
+	memset(&row, 0, sizeof(row));
+	row.domain_id = row.rc.domain_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.name = PQgetvalue(r, i, 2);
+	row.rc.recipients = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+	row.rc.by_class[CLASS_PERMANENT] = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	row.rc.by_class[CLASS_TEMPORARY] = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	row.rc.by_class[CLASS_GREYLIST] = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	row.rc.messages = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+	row.prev = atoi(PQgetvalue(r, i, 10));
+	row.cls = atoi(PQgetvalue(r, i, 11));
+	row.reason = atoi(PQgetvalue(r, i, 12));
+	row.n = strtoll(PQgetvalue(r, i, 13), NULL, 10);
+	return cb->domrow(&row, cb->arg);
+}
+
+/*
+ * Every domain of the range in report order: see store_domain_rows() and
+ * SR_DOMAIN_ROWS in store_sqlite_read.c.  Names sort bytewise (COLLATE
+ * "C"), as SQLite and strcmp() do.
+ */
+int
+pg_domain_rows(struct store *st, const struct store_range *rg,
+    store_domrow_cb cb, void *arg)
+{
+	struct pg_cb	 c = { NULL, NULL, arg, rg, NULL, cb, NULL };
+	char		 num[3][32], *hosts = store_range_hosts(rg);
+	const char	*p[8];
+	int		 rc;
+
+	pg_range_params(rg, num, p);
+	p[5] = hosts;
+	p[6] = rg->prev_from;
+	p[7] = rg->prev_to;
+	rc = pg_rows(st, "WITH " PG_RCPT_CTES ","
+	    " now (d, c, r, n) AS (SELECT domain_id, class_id, reason_id, sum(n)"
+	    " FROM daily WHERE day BETWEEN $1::date AND $2::date"
+	    " AND ($5::bigint = 0 OR domain_id = $5)"
+	    " AND ($6::text IS NULL OR strpos($6, ',' || host_id || ',') > 0)"
+	    " GROUP BY domain_id, class_id, reason_id),"
+	    " prev (d, c, r, n) AS (SELECT domain_id, class_id, reason_id, sum(n)"
+	    " FROM daily WHERE day BETWEEN $7::date AND $8::date"
+	    " AND ($5::bigint = 0 OR domain_id = $5)"
+	    " AND ($6::text IS NULL OR strpos($6, ',' || host_id || ',') > 0)"
+	    " AND domain_id IN (SELECT d FROM now)"
+	    " GROUP BY domain_id, class_id, reason_id),"
+	    " dom (d, fl, at) AS (SELECT d,"
+	    " sum(CASE WHEN c BETWEEN 1 AND 3 AND r BETWEEN 0 AND 24 AND r <> 21"
+	    " THEN n ELSE 0 END),"
+	    " sum(CASE WHEN c BETWEEN 0 AND 3 AND r BETWEEN 0 AND 24 AND r <> 21"
+	    " THEN n ELSE 0 END) FROM now GROUP BY d),"
+	    " k (d, name, rn, rp, rt, rg, mn, fl, at) AS (SELECT dom.d,"
+	    " coalesce(x.name, '') COLLATE \"C\", coalesce(rd.n, 0), coalesce(rd.p, 0),"
+	    " coalesce(rd.t, 0), coalesce(rd.g, 0), coalesce(rd.mn, 0), dom.fl, dom.at"
+	    " FROM dom LEFT JOIN rd ON rd.d = dom.d LEFT JOIN domain x ON x.id = dom.d)"
+	    " SELECT 0, -1, '' COLLATE \"C\", rn, rp, rt, rg, mn, 0, 0, 0, -1, -1, 0"
+	    " FROM (" PG_RCPT_TOTAL ") t"
+	    " UNION ALL"
+	    " SELECT 1, k.d, k.name, k.rn, k.rp, k.rt, k.rg, k.mn, k.fl, k.at, y.tag,"
+	    " y.c, y.r, y.n FROM k JOIN (SELECT 0 AS tag, d, c, r, n FROM now"
+	    " UNION ALL SELECT 1, d, c, r, n FROM prev) y ON y.d = k.d"
+	    " ORDER BY 1, 5 DESC, 4 DESC, 9 DESC, 10 DESC, 3, 2, 11, 12, 13", 8, p,
+	    pg_domrow, &c, "domains");
+	free(hosts);
+	return rc;
+}
+
+static int
+pg_textdom(struct store *st, PGresult *r, int i, void *arg)
+{
+	struct pg_cb		*cb = arg;
+	struct store_textdom	 row;
+
+	(void)st;
+	row.index = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	row.fail = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	row.other = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	row.throttle = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+	return cb->textdom(&row, cb->arg);
+}
+
+/* Distinct domains of groups of diagnostic ids: see store_text_domains(). */
+int
+pg_text_domains(struct store *st, const struct store_range *rg, const char *ids,
+    store_textdom_cb cb, void *arg)
+{
+	struct pg_cb	 c = { NULL, NULL, arg, rg, NULL, NULL, cb };
+	char		 num[3][32], *hosts = store_range_hosts(rg);
+	const char	*p[7];
+	int		 rc;
+
+	pg_range_params(rg, num, p);
+	p[5] = hosts;
+	p[6] = ids;
+	rc = pg_rows(st, "WITH f (p, k, d, r) AS (SELECT"
+	    " strpos($7, ',' || coalesce(diagnostic_id, 0) || '='),"
+	    " coalesce(diagnostic_id, 0)::text, domain_id, reason_id FROM failure"
 	    " WHERE id BETWEEN"
 	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
 	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
 	    " AND time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR domain_id = $5)"
 	    " AND ($6::text IS NULL OR strpos($6, ',' || coalesce(host_id, 0) || ',') > 0)"
-	    " AND class_id > 0 AND reason_id <> 21),"
-	    " r (d, p, t, g) AS (SELECT d, max(CASE WHEN c = 1 THEN 1 ELSE 0 END),"
-	    " max(CASE WHEN c = 2 THEN 1 ELSE 0 END), max(CASE WHEN c = 3 THEN 1 ELSE 0 END)"
-	    " FROM f WHERE l IS NOT NULL GROUP BY d, l),"
-	    " rd (d, n, p, t, g) AS (SELECT d, count(*), sum(p), sum(t), sum(g) FROM r"
-	    " GROUP BY d),"
-	    " md (d, n) AS (SELECT d, count(DISTINCT m) FROM f GROUP BY d)"
-	    " SELECT md.d, coalesce(rd.n, 0), coalesce(rd.p, 0), coalesce(rd.t, 0),"
-	    " coalesce(rd.g, 0), md.n FROM md LEFT JOIN rd ON rd.d = md.d"
-	    " UNION ALL SELECT -1, coalesce(sum(n), 0), coalesce(sum(p), 0),"
-	    " coalesce(sum(t), 0), coalesce(sum(g), 0), (SELECT count(DISTINCT m) FROM f)"
-	    " FROM rd", 6, p, pg_recipients_row, &c, "recipients");
+	    " AND class_id BETWEEN 0 AND 3 AND reason_id BETWEEN 0 AND 24),"
+	    " g (g, d, r) AS (SELECT split_part(substr($7, p + length(k) + 2), ',', 1)::bigint,"
+	    " d, r FROM f WHERE p > 0)"
+	    " SELECT g, count(DISTINCT CASE WHEN r <> 21 THEN d END),"
+	    " count(DISTINCT CASE WHEN r = 24 THEN d END),"
+	    " count(DISTINCT CASE WHEN r = 21 THEN d END)"
+	    " FROM g GROUP BY g", 7, p, pg_textdom, &c, "text domains");
 	free(hosts);
 	return rc;
 }

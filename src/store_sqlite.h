@@ -62,6 +62,8 @@ enum sq_read {
 	SR_RECIPIENTS,
 	SR_SUPPRESSIONS,
 	SR_SOURCE_KINDS,
+	SR_DOMAIN_ROWS,
+	SR_TEXT_DOMAINS,
 	SR_MAX
 };
 
@@ -124,6 +126,10 @@ int	sq_failure_range(struct store *, const struct store_range *,
 char	*sq_name(struct store *, enum store_name, int64_t);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
+int	sq_domain_rows(struct store *, const struct store_range *, store_domrow_cb,
+	    void *);
+int	sq_text_domains(struct store *, const struct store_range *, const char *,
+	    store_textdom_cb, void *);
 int	sq_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
 int	sq_suppression_list(struct store *, int64_t, store_suppression_cb, void *);

@@ -13,6 +13,35 @@
 #include "store_sqlite.h"
 #include "util.h"
 
+/*
+ * Distinct recipients (domain, local part) and messages (host, instance,
+ * queue id) of the range's failures, local_throttle (21) excluded, per
+ * domain in one GROUP BY (rd: recipients, of each class, messages), and
+ * in total.  ?1 .. ?5 as sq_bind_range(); ?6: the hosts as ",1,2," (0:
+ * not known), NULL: all.
+ */
+#define SR_RCPT_CTES \
+	" f (d, c, l, m) AS (" \
+	"  SELECT domain_id, class_id, local," \
+	"         coalesce(host_id, 0) || ':' || coalesce(instance_id, 0) || ':' || queue_id" \
+	"    FROM failure" \
+	"   WHERE id BETWEEN" \
+	"         (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)" \
+	"     AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)" \
+	"     AND time BETWEEN ?3 AND ?4" \
+	"     AND (?5 IS NULL OR domain_id = ?5)" \
+	"     AND (?6 IS NULL OR instr(?6, ',' || coalesce(host_id, 0) || ',') > 0)" \
+	"     AND class_id > 0 AND reason_id <> 21)," \
+	" rd (d, n, p, t, g, mn) AS (" \
+	"  SELECT d, count(DISTINCT l), count(DISTINCT CASE WHEN c = 1 THEN l END)," \
+	"         count(DISTINCT CASE WHEN c = 2 THEN l END)," \
+	"         count(DISTINCT CASE WHEN c = 3 THEN l END), count(DISTINCT m)" \
+	"    FROM f GROUP BY d)"
+#define SR_RCPT_TOTAL \
+	" SELECT -1 AS d, coalesce(sum(n), 0) AS rn, coalesce(sum(p), 0) AS rp," \
+	"        coalesce(sum(t), 0) AS rt, coalesce(sum(g), 0) AS rg," \
+	"        (SELECT count(DISTINCT m) FROM f) AS mn FROM rd"
+
 static const char *const sr_sql[SR_MAX] = {
 	[SR_DOMAIN_FIND] = "SELECT id FROM domain WHERE name = ?1",
 	[SR_HOST_FIND] = "SELECT id FROM host WHERE name = ?1",
@@ -45,9 +74,52 @@ static const char *const sr_sql[SR_MAX] = {
 	 * hosts as ",1,2," (0: not known), NULL: all.
 	 */
 	[SR_RECIPIENTS] =
-	    "WITH f (d, c, l, m) AS ("
-	    "  SELECT domain_id, class_id, local,"
-	    "         coalesce(host_id, 0) || ':' || coalesce(instance_id, 0) || ':' || queue_id"
+	    "WITH " SR_RCPT_CTES
+	    " SELECT d, n, p, t, g, mn FROM rd UNION ALL " SR_RCPT_TOTAL,
+	/*
+	 * Each domain's counters of the range (tag 0) and of the days before
+	 * (?7 .. ?8, tag 1), with its recipients, sorted as the report lists
+	 * domains (failures and attempts as report_load.c counts them: valid
+	 * class and reason, local_throttle apart); the totals row first.
+	 */
+	[SR_DOMAIN_ROWS] =
+	    "WITH " SR_RCPT_CTES ","
+	    " now (d, c, r, n) AS ("
+	    "  SELECT domain_id, class_id, reason_id, sum(n) FROM daily"
+	    "   WHERE day BETWEEN ?1 AND ?2 AND (?5 IS NULL OR domain_id = ?5)"
+	    "     AND (?6 IS NULL OR instr(?6, ',' || host_id || ',') > 0)"
+	    "   GROUP BY domain_id, class_id, reason_id),"
+	    " prev (d, c, r, n) AS ("
+	    "  SELECT domain_id, class_id, reason_id, sum(n) FROM daily"
+	    "   WHERE day BETWEEN ?7 AND ?8 AND (?5 IS NULL OR domain_id = ?5)"
+	    "     AND (?6 IS NULL OR instr(?6, ',' || host_id || ',') > 0)"
+	    "     AND domain_id IN (SELECT d FROM now)"
+	    "   GROUP BY domain_id, class_id, reason_id),"
+	    " dom (d, fl, at) AS ("
+	    "  SELECT d, sum(CASE WHEN c BETWEEN 1 AND 3 AND r BETWEEN 0 AND 24 AND r <> 21"
+	    "                THEN n ELSE 0 END),"
+	    "         sum(CASE WHEN c BETWEEN 0 AND 3 AND r BETWEEN 0 AND 24 AND r <> 21"
+	    "                THEN n ELSE 0 END)"
+	    "    FROM now GROUP BY d),"
+	    " k (d, name, rn, rp, rt, rg, mn, fl, at) AS MATERIALIZED ("
+	    "  SELECT dom.d, coalesce(x.name, ''), coalesce(rd.n, 0), coalesce(rd.p, 0),"
+	    "         coalesce(rd.t, 0), coalesce(rd.g, 0), coalesce(rd.mn, 0), dom.fl, dom.at"
+	    "    FROM dom LEFT JOIN rd ON rd.d = dom.d LEFT JOIN domain x ON x.id = dom.d)"
+	    " SELECT 0, -1, '', rn, rp, rt, rg, mn, 0, 0, 0, -1, -1, 0 FROM ("
+	    SR_RCPT_TOTAL ")"
+	    " UNION ALL"
+	    " SELECT 1, k.d, k.name, k.rn, k.rp, k.rt, k.rg, k.mn, k.fl, k.at, y.tag, y.c, y.r, y.n"
+	    "   FROM k JOIN (SELECT 0 AS tag, d, c, r, n FROM now"
+	    "                UNION ALL SELECT 1, d, c, r, n FROM prev) y ON y.d = k.d"
+	    " ORDER BY 1, 5 DESC, 4 DESC, 9 DESC, 10 DESC, 3, 2, 11, 12, 13",
+	/*
+	 * Distinct domains of the failure rows of groups of diagnostic ids
+	 * (?7: ",id=group,"): the group read after the row's ",id=".
+	 */
+	[SR_TEXT_DOMAINS] =
+	    "WITH f (p, k, d, r) AS ("
+	    "  SELECT instr(?7, ',' || coalesce(diagnostic_id, 0) || '='),"
+	    "         coalesce(diagnostic_id, 0), domain_id, reason_id"
 	    "    FROM failure"
 	    "   WHERE id BETWEEN"
 	    "         (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
@@ -55,19 +127,13 @@ static const char *const sr_sql[SR_MAX] = {
 	    "     AND time BETWEEN ?3 AND ?4"
 	    "     AND (?5 IS NULL OR domain_id = ?5)"
 	    "     AND (?6 IS NULL OR instr(?6, ',' || coalesce(host_id, 0) || ',') > 0)"
-	    "     AND class_id > 0 AND reason_id <> 21),"
-	    " r (d, p, t, g) AS ("
-	    "  SELECT d, max(CASE WHEN c = 1 THEN 1 ELSE 0 END),"
-	    "         max(CASE WHEN c = 2 THEN 1 ELSE 0 END), max(CASE WHEN c = 3 THEN 1 ELSE 0 END)"
-	    "    FROM f WHERE l IS NOT NULL GROUP BY d, l),"
-	    " rd (d, n, p, t, g) AS (SELECT d, count(*), sum(p), sum(t), sum(g) FROM r GROUP BY d),"
-	    " md (d, n) AS (SELECT d, count(DISTINCT m) FROM f GROUP BY d)"
-	    " SELECT md.d, coalesce(rd.n, 0), coalesce(rd.p, 0), coalesce(rd.t, 0),"
-	    "        coalesce(rd.g, 0), md.n"
-	    "   FROM md LEFT JOIN rd ON rd.d = md.d"
-	    " UNION ALL"
-	    " SELECT -1, coalesce(sum(n), 0), coalesce(sum(p), 0), coalesce(sum(t), 0),"
-	    "        coalesce(sum(g), 0), (SELECT count(DISTINCT m) FROM f) FROM rd",
+	    "     AND class_id BETWEEN 0 AND 3 AND reason_id BETWEEN 0 AND 24),"
+	    " g (g, d, r) AS ("
+	    "  SELECT CAST(substr(?7, p + length(k) + 2) AS INTEGER), d, r FROM f WHERE p > 0)"
+	    " SELECT g, count(DISTINCT CASE WHEN r <> 21 THEN d END),"
+	    "        count(DISTINCT CASE WHEN r = 24 THEN d END),"
+	    "        count(DISTINCT CASE WHEN r = 21 THEN d END)"
+	    "   FROM g GROUP BY g",
 	[SR_SUPPRESSIONS] =
 	    "SELECT s.recipient, s.domain, s.reason_id, s.first_seen, s.last_seen, s.n,"
 	    "       (SELECT diagnostic FROM v_failures WHERE id = s.failure_id)"
@@ -290,6 +356,19 @@ sq_bind_range(sqlite3_stmt *q, const struct store_range *r)
 	sq_bind_domain(q, 5, r->domain);
 }
 
+/* ?i: the range's hosts as ",1,2,", NULL for every host. */
+static void
+sq_bind_hosts(sqlite3_stmt *q, int i, const struct store_range *r)
+{
+	char	*hosts;
+
+	if ((hosts = store_range_hosts(r)) != NULL)
+		sqlite3_bind_text(q, i, hosts, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, i);
+	free(hosts);
+}
+
 int
 sq_daily_range(struct store *st, const struct store_range *r, store_daily_cb cb,
     void *arg)
@@ -409,17 +488,12 @@ sq_recipient_range(struct store *st, const struct store_range *r,
 {
 	sqlite3_stmt		*q;
 	struct store_recipients	 row;
-	char			*hosts;
 	int			 rc, stop = 0;
 
 	if ((q = sq_reader(st, SR_RECIPIENTS)) == NULL)
 		return -1;
 	sq_bind_range(q, r);
-	if ((hosts = store_range_hosts(r)) != NULL)
-		sqlite3_bind_text(q, 6, hosts, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(q, 6);
-	free(hosts);
+	sq_bind_hosts(q, 6, r);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		row.domain_id = sqlite3_column_int64(q, 0);
@@ -435,6 +509,72 @@ sq_recipient_range(struct store *st, const struct store_range *r,
 		return -1;
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "recipients");
+	return 0;
+}
+
+int
+sq_domain_rows(struct store *st, const struct store_range *r, store_domrow_cb cb,
+    void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_domrow	 row;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_DOMAIN_ROWS)) == NULL)
+		return -1;
+	sq_bind_range(q, r);
+	sq_bind_hosts(q, 6, r);
+	sqlite3_bind_text(q, 7, r->prev_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, r->prev_to, -1, SQLITE_STATIC);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		row.domain_id = row.rc.domain_id = sqlite3_column_int64(q, 1);
+		if ((row.name = (const char *)sqlite3_column_text(q, 2)) == NULL)
+			row.name = "";
+		row.rc.recipients = sqlite3_column_int64(q, 3);
+		row.rc.by_class[CLASS_PERMANENT] = sqlite3_column_int64(q, 4);
+		row.rc.by_class[CLASS_TEMPORARY] = sqlite3_column_int64(q, 5);
+		row.rc.by_class[CLASS_GREYLIST] = sqlite3_column_int64(q, 6);
+		row.rc.messages = sqlite3_column_int64(q, 7);
+		row.prev = sqlite3_column_int(q, 10);
+		row.cls = sqlite3_column_int(q, 11);
+		row.reason = sqlite3_column_int(q, 12);
+		row.n = sqlite3_column_int64(q, 13);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "domains");
+	return 0;
+}
+
+int
+sq_text_domains(struct store *st, const struct store_range *r, const char *ids,
+    store_textdom_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_textdom	 row;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_TEXT_DOMAINS)) == NULL)
+		return -1;
+	sq_bind_range(q, r);
+	sq_bind_hosts(q, 6, r);
+	sqlite3_bind_text(q, 7, ids, -1, SQLITE_STATIC);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.index = sqlite3_column_int64(q, 0);
+		row.fail = sqlite3_column_int64(q, 1);
+		row.other = sqlite3_column_int64(q, 2);
+		row.throttle = sqlite3_column_int64(q, 3);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "text domains");
 	return 0;
 }
 

@@ -81,6 +81,25 @@ check gmail 2026-11-12 2026-11-22 gmail.com
 check evil 2026-11-22 2026-11-22 evil.example
 check unseen 2026-11-22 2026-11-22 nowhere.invalid
 check empty 2026-10-01 2026-10-02
+# past the first --top, domains come back from the report's spool, and
+# the lists of changes are kept to --top while the domains stream by
+for top in 1 3; do
+	set -- --db "$DB" --from 2026-11-22 --to 2026-11-22 --top $top
+	"$BW" report "$@" --format json > "$T/top$top.json" || fail "top $top: json exit $?"
+	"$BW" report "$@" --format csv > "$T/top$top.csv" || fail "top $top: csv exit $?"
+	cmp -s "$T/day.csv" "$T/top$top.csv" || fail "top $top: csv not every domain"
+	python3 - "$T/day.json" "$T/top$top.json" <<'PY' || fail "top $top: json domains"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert len(a["domains"]) > 3 and a["domains"] == b["domains"], (len(a["domains"]), len(b["domains"]))
+for k in ("newly_failing", "rate_jumps", "domain_new_reasons"):
+    assert b["changes"][k] == a["changes"][k][:b["top"]], k
+assert b["local_throttle"]["domains"] == a["local_throttle"]["domains"][:b["top"]]
+n = [len(a["changes"][k]) for k in ("newly_failing", "rate_jumps", "domain_new_reasons")]
+assert min(n) > 1, n
+PY
+	pass "--top $top: every domain in json and csv, the lists of changes cut at $top"
+done
 # the crafted jumpy.example lines are there: one recipient in two classes,
 # a reason new to a domain that failed before
 python3 - "$T/day.json" <<'PY' || fail "jumpy.example: recipients or new reasons"
