@@ -9,8 +9,11 @@
  *  3. the evidence, strongest first: a provider's own code or a clear
  *     phrase (the first such rule in table order), then a specific
  *     enhanced status code (dsn= first), then a vague phrase, then a
- *     generic enhanced code (X.0.0 says nothing; X.7.1, X.5.0 ... little),
- *     then the basic reply code; "other" when nothing speaks;
+ *     clue word that names the subject ("relay", "sender", "helo"), then
+ *     a generic enhanced code (X.0.0 says nothing; X.7.1, X.5.0 ...
+ *     little), then the basic reply code; "other" when nothing speaks.
+ *     So any words beat a generic code: "552 message is too long" is
+ *     about the size, not a full mailbox;
  *  4. the SMTP stage corrects what cannot be: a refusal of MAIL FROM is
  *     about our sender, one at the greeting or HELO about our host.
  *
@@ -388,7 +391,7 @@ classify_run(const struct classifier *cl, enum line_kind kind,
 		classify_scan(cl, text.p, text.n, base, x41, &sc);
 	if (sc.strong == -1 && text.p != d->diagnostic.p && d->diagnostic.p != NULL) {
 		struct scan	 pre;
-		int		 whole = sc.vague == -1;
+		int		 whole = sc.vague == -1 && sc.clue == -1;
 
 		/*
 		 * Nothing clear in the reply: the whole reason, if the reply
@@ -430,6 +433,8 @@ classify_run(const struct classifier *cl, enum line_kind kind,
 		rr = er;
 	else if (sc.vague != -1)
 		rr = sc.vague;
+	else if (sc.clue != -1)
+		rr = sc.clue;
 	else if (er != -1)
 		rr = er;
 	else

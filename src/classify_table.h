@@ -11,7 +11,9 @@
  * Every rule has a weight (classify.c, top): a clear phrase (TEXT, and the
  * provider rules of classify_provider.h, tried first) beats a specific
  * enhanced code (ENH), which beats a vague phrase (VAGUE), which beats a
- * generic enhanced code (ENHG), which beats the reply code (CODE).  Among
+ * clue word naming the subject (CLUE: "relay", "sender"), which beats a
+ * generic enhanced code (ENHG), which beats the reply code (CODE): any
+ * words beat a generic code.  Among
  * rules of one weight, the first in this table wins.  STAGE rules only name
  * the SMTP stage (Exim's "after MAIL FROM"), DETAIL rules only a detail of
  * a reason ("per hour"); neither decides the reason.
@@ -34,6 +36,8 @@
 	{ n, RULE_TEXT, pat, REASON_##r, W_ANY, H_NONE, EV_STRONG, STG_NONE, DETAIL_##d, NULL, ex }
 #define VAGUE(n, pat, r, w, h, ex) \
 	{ n, RULE_TEXT, pat, REASON_##r, w, h, EV_VAGUE, STG_NONE, DETAIL_NONE, NULL, ex }
+#define CLUE(n, pat, r, w, ex) \
+	{ n, RULE_TEXT, pat, REASON_##r, w, H_NONE, EV_CLUE, STG_NONE, DETAIL_NONE, NULL, ex }
 #define HINT(n, pat, h) \
 	{ n, RULE_TEXT, pat, REASON_NONE, W_ANY, h, EV_HINT, STG_NONE, DETAIL_NONE, NULL, NULL }
 #define STAGE(n, pat, st, ex) \
@@ -305,6 +309,8 @@ const struct rule classify_rules[] = {
 	    "540 No DNS Server for email address"),
 	TEXT("address.check-recipient", "check the recipient address", BAD_ADDRESS, W_ANY, H_PERM,
 	    "510 Check the recipient address"),
+	TEXT("address.mailbox-name-not-allowed", "mailbox name not allowed", BAD_ADDRESS, W_ANY, H_PERM,
+	    "553 Requested action not taken: mailbox name not allowed"),
 	TEXT("address.mailbox-address-invalid", "mailbox address invalid", BAD_ADDRESS, W_ANY, H_PERM,
 	    "515 Destination mailbox address invalid"),
 	TEXT("address.not-rfc5321", "not a valid rfc-5321 address", BAD_ADDRESS, W_ANY, H_PERM,
@@ -1136,6 +1142,11 @@ const struct rule classify_rules[] = {
 	    "550 Administrative prohibition"),
 	VAGUE("policy.envelope-blocked", "envelope blocked", POLICY, W_ANY, H_NONE,
 	    "550 Envelope blocked - User Entry"),
+	/* port 25 blocked for a subscriber line, the recipient's own allow list */
+	TEXT("policy.bypassing", "bypassing", POLICY, W_ANY, H_NONE,
+	    "554 5.7.1 reject: Client host bypassing service provider's mail relay: ds176.example.com"),
+	VAGUE("policy.accepting-mail-from", "accepting mail from", POLICY, W_ANY, H_NONE,
+	    "554 5.7.1 The recipient is only accepting mail from specific email addresses."),
 	/* a forged sender refused: no SPF or DKIM result named */
 	VAGUE("policy.spoof", "spoof*", POLICY, W_ANY, H_NONE,
 	    "550 rejecting spoofed message"),
@@ -1247,6 +1258,45 @@ const struct rule classify_rules[] = {
 	 * after errors that say more */
 	VAGUE("protocol.too-many-errors", "too many errors", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "421 4.7.0 mx.example.com Error: too many errors"),
+	/*
+	 * clue words: a word that names what the refusal is about, with no
+	 * verdict of its own.  Weaker than any phrase, stronger than a
+	 * generic code: "553 host denies relay" is about relaying, not the
+	 * address a bare 553 would suggest.
+	 */
+	CLUE("clue.relay", "relay*", RELAY_DENIED, W_ANY,
+	    "553 host denies relay."),
+	CLUE("clue.sender", "sender", SENDER_REJECTED, W_ANY,
+	    "553 host denies the sender."),
+	CLUE("clue.mail-from", "mail from", SENDER_REJECTED, W_ANY,
+	    "552 mail from invalid."),
+	CLUE("clue.helo", "helo*", SENDER_REJECTED, W_ANY,
+	    "555 helohost error."),
+	CLUE("clue.loop", "loop*", ROUTING_LOOP, W_ANY,
+	    "552 looping message."),
+	CLUE("clue.too-long", "too long", MESSAGE_TOO_LARGE, W_PERM,
+	    "552 message is too long."),
+	CLUE("clue.too-big", "too big", MESSAGE_TOO_LARGE, W_PERM,
+	    "552 Message body is too big"),
+	CLUE("clue.disabled", "disabled", MAILBOX_DISABLED, W_ANY,
+	    "mail receiving disabled"),
+	CLUE("clue.blocked", "blocked", POLICY, W_ANY,
+	    "550 Blocked"),
+	CLUE("clue.banned", "banned", POLICY, W_ANY,
+	    "The host 192.0.2.1 is banned"),
+	CLUE("clue.denied", "denied", POLICY, W_ANY,
+	    "550 Permission denied"),
+	CLUE("clue.not-allowed", "not allowed", POLICY, W_ANY,
+	    "You are not allowed to connect"),
+	CLUE("clue.name-server", "name server", DOMAIN_NOT_FOUND, W_ANY,
+	    "451 example.com.tw: Name server timeout"),
+	CLUE("clue.busy", "busy", SERVER_UNAVAILABLE, W_TEMP,
+	    "421 Network is busy."),
+	CLUE("clue.unavailable", "unavailable", SERVER_UNAVAILABLE, W_TEMP,
+	    "450 queue unavailable."),
+	CLUE("clue.temporary", "temporary", SERVER_UNAVAILABLE, W_TEMP,
+	    "450 database temporary error."),
+
 	/* class hint only: a code-less text that says it will retry */
 	HINT("hint.try-again", "try again", H_TEMP),
 
@@ -1325,6 +1375,7 @@ const struct rule classify_rules[] = {
 #undef TEXTD
 #undef VAGUE
 #undef HINT
+#undef CLUE
 #undef STAGE
 #undef DETAIL
 #undef PROV
