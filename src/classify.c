@@ -13,7 +13,9 @@
  *     a generic enhanced code (X.0.0 says nothing; X.7.1, X.5.0 ...
  *     little), then the basic reply code; "other" when nothing speaks.
  *     So any words beat a generic code: "552 message is too long" is
- *     about the size, not a full mailbox;
+ *     about the size, not a full mailbox; and a vague phrase or clue
+ *     that narrows a specific code's reason to a neighbour beats it
+ *     (5.1.1 "inactive": disabled, not unknown);
  *  4. the SMTP stage corrects what cannot be: a refusal of MAIL FROM is
  *     about our sender, one at the greeting or HELO about our host.
  *
@@ -262,6 +264,31 @@ classify_dnsbl_name(const struct rule *r, const char *end, const char *lim,
 	}
 }
 
+/*
+ * Words that narrow a specific code's reason to a neighbour: 5.1.1 says
+ * the mailbox cannot be used, "inactive" or "suspended" says why; 4.3.1
+ * says the mail system is full, "temporary system error" says it is the
+ * system, not the mailbox.  A vague phrase or a clue word of the narrower
+ * reason then beats the code.
+ */
+static int
+classify_narrows(enum bw_reason code, enum bw_reason words)
+{
+	static const struct {
+		enum bw_reason	 code, words;
+	} map[] = {
+		{ REASON_USER_UNKNOWN, REASON_MAILBOX_DISABLED },
+		{ REASON_HOST_UNREACHABLE, REASON_CONNECTION_LOST },
+		{ REASON_MAILBOX_FULL, REASON_SERVER_UNAVAILABLE },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].code == code && map[i].words == words)
+			return 1;
+	return 0;
+}
+
 /* The CODE rule of a basic reply code, or -1. */
 static int
 classify_code_rule(int code)
@@ -429,8 +456,15 @@ classify_run(const struct classifier *cl, enum line_kind kind,
 		classify_trace_add(tr, er, NULL, NULL);
 	if (sc.strong != -1)
 		rr = sc.strong;
-	else if (er != -1 && classify_rules[er].weight == EV_SPECIFIC)
+	else if (er != -1 && classify_rules[er].weight == EV_SPECIFIC) {
 		rr = er;
+		if (sc.vague != -1 && classify_narrows(classify_rules[er].reason,
+		    classify_rules[sc.vague].reason))
+			rr = sc.vague;
+		else if (sc.vague == -1 && sc.clue != -1 && classify_narrows(
+		    classify_rules[er].reason, classify_rules[sc.clue].reason))
+			rr = sc.clue;
+	}
 	else if (sc.vague != -1)
 		rr = sc.vague;
 	else if (sc.clue != -1)

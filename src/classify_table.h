@@ -339,6 +339,8 @@ const struct rule classify_rules[] = {
 	    "550 5.7.1 Relay not permitted"),
 	TEXT("relay.relaying-disallowed", "relaying disallowed", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 relaying disallowed"),
+	TEXT("relay.relay-prohibited", "relay prohibited", RELAY_DENIED, W_ANY, H_NONE,
+	    "550 Relay prohibited"),
 	TEXT("relay.relay-denied", "relay denied", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 Relay denied"),
 
@@ -370,6 +372,8 @@ const struct rule classify_rules[] = {
 
 	/* TLS */
 	/* Postfix: the TLS policy it must apply (DANE, MTA-STS) cannot be met */
+	TEXT("tls.dnssec", "dnssec", TLS_ERROR, W_ANY, H_NONE,
+	    "non DNSSEC destination"),
 	TEXT("tls.configuration-problem", "tls configuration problem", TLS_ERROR, W_ANY, H_TEMP,
 	    "client TLS configuration problem"),
 	TEXT("tls.required-not-offered", "tls is required", TLS_ERROR, W_ANY, H_NONE,
@@ -513,7 +517,7 @@ const struct rule classify_rules[] = {
 	    "550 5.7.1 : Recipient address rejected:  Inactive MailBox, not poped for more than 6 months"),
 	TEXT("disabled.is-inactive", "is inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 5.2.1 Mailbox is inactive"),
-	VAGUE("disabled.inactive", "inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
+	VAGUE("disabled.inactive-word", "inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "540 5.7.1 <a@example.ru>: recipient address rejected: Inactive"),
 	TEXT("disabled.user-disabled", "user disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 user disabled"),
@@ -549,6 +553,22 @@ const struct rule classify_rules[] = {
 	    "550 该邮箱已被冻结"),
 	TEXT("disabled.zh-deactivated", "已停用", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 该账号已停用"),
+	/* disabled, expired or blocked for disuse: ES, IT, PL */
+	TEXT("disabled.es-inactivo", "inactivo", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "El usuario esta en estado: inactivo"),
+	TEXT("disabled.es-expirado", "ha expirado", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Esta casilla ha expirado por falta de uso"),
+	TEXT("disabled.it-disattivato", "disattivat*", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Casella disattivata"),
+	TEXT("disabled.it-inutilizzo", "inutilizzo", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Questo indirizzo e' bloccato per inutilizzo"),
+	TEXT("disabled.pl-nieaktywne", "nieaktywn*", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Konto nieaktywne"),
+	TEXT("disabled.pl-zablokowane", "konto jest zablokowane", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Podane konto jest zablokowane administracyjnie"),
+	/* a suspension that a specific code may name as unknown (5.1.1) */
+	VAGUE("disabled.suspended-word", "suspended", MAILBOX_DISABLED, W_PERM, H_NONE,
+	    "550 [suspend] Mailbox currently suspended--Please contact correspondent directly."),
 	/* mailbox full */
 	TEXTD("full.over-quota", "over quota", MAILBOX_FULL, QUOTA,
 	    "552 5.2.2 Over quota"),
@@ -562,6 +582,10 @@ const struct rule classify_rules[] = {
 	    "552 Mailbox full"),
 	TEXT("full.mailbox-is-full", "mailbox is full", MAILBOX_FULL, W_ANY, H_NONE,
 	    "help@example.net mailbox is full: retry timeout exceeded"),
+	TEXT("full.mailbox-space", "mailbox space", MAILBOX_FULL, W_ANY, H_NONE,
+	    "ErrMsg=Mailbox space not enough (space limit is 10240KB)"),
+	TEXT("full.folder-full", "folder full", MAILBOX_FULL, W_ANY, H_NONE,
+	    "550 5.2.5 Folder full"),
 	TEXT("full.insufficient-storage", "insufficient system storage", MAILBOX_FULL, W_ANY, H_NONE,
 	    "452 4.3.1 Insufficient system storage"),
 	/* the receiver's own resources, not the mailbox: 4.3.1 stays theirs */
@@ -593,6 +617,8 @@ const struct rule classify_rules[] = {
 	    "422 4.2.2 Quota limit exceeded"),
 	TEXTD("full.quota-usage", "quota usage exceeded", MAILBOX_FULL, QUOTA,
 	    "422 Mailbox quota usage exceeded"),
+	TEXT("full.mailbox-quota", "mailbox quota", MAILBOX_FULL, W_ANY, H_NONE,
+	    "The user to whom this message was addressed has exceeded the allowed mailbox quota."),
 	TEXT("full.de-zuviele-mails", "zuviele mails", MAILBOX_FULL, W_ANY, H_NONE,
 	    "422 Benutzer hat zuviele Mails auf dem Server"),
 	TEXT("full.de-zu-viele-mails", "zu viele mails", MAILBOX_FULL, W_ANY, H_NONE,
@@ -847,6 +873,23 @@ const struct rule classify_rules[] = {
 	    "550 Destinatário inválido"),
 	TEXT("user.es-no-existe", "no existe", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 El usuario no existe"),
+	/* the recipient unknown: IT, PL, ZH */
+	TEXT("user.it-sconosciuto", "sconosciut*", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Destinatario sconosciuto"),
+	TEXT("user.it-inesistente", "inesistente", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Indirizzo inesistente"),
+	TEXT("user.it-errato", "destinatario errato", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Destinatario errato"),
+	TEXT("user.pl-takiego-konta", "takiego konta", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Nie ma takiego konta"),
+	TEXT("user.pl-nie-istnieje", "nie istnieje", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Adres nie istnieje"),
+	TEXT("user.zh-not-opened", "未开通", USER_UNKNOWN, W_ANY, H_PERM,
+	    "该用户未开通QQ邮箱"),
+	TEXT("user.no-such-account", "no such account", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 No such account"),
+	TEXT("user.bad-destination-mailbox", "bad destination mailbox address", USER_UNKNOWN, W_ANY, H_PERM,
+	    "a@example.com; Failed; 5.1.1 (bad destination mailbox address)"),
 	TEXT("user.es-desconocido", "usuario desconocido", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Usuario desconocido"),
 	TEXT("user.ru-not-exist", "не существует", USER_UNKNOWN, W_ANY, H_PERM,
@@ -921,6 +964,8 @@ const struct rule classify_rules[] = {
 	    "554 Too many Received headers"),
 	TEXT("loop.best-preference-mx", "best-preference mx", ROUTING_LOOP, W_ANY, H_PERM,
 	    "Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)"),
+	TEXT("loop.points-back", "points back to", ROUTING_LOOP, W_ANY, H_PERM,
+	    "554 5.0.0 MX list for example.net. points back to mail01.example.com"),
 
 	/* faults on our side: local delivery agents, transports, pipes */
 	TEXT("local.lmtp-socket-missing", "]: no such file or directory", LOCAL_ERROR, W_ANY, H_TEMP,
@@ -982,6 +1027,8 @@ const struct rule classify_rules[] = {
 	    "550 domain [example.com] mismatches client ip 192.0.2.225."),
 	TEXT("connect.refused", "connection refused", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "connect to somedomain.com[2.43.58.25]:25: Connection refused"),
+	TEXT("connect.failed-connect", "failed connect", HOST_UNREACHABLE, W_ANY, H_TEMP,
+	    "TCP active open: Failed connect() to TCP port 25 of 192.0.2.80"),
 	TEXT("connect.timed-out", "connection timed out", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "connect to mail.example.com[192.0.2.3]:25: Connection timed out"),
 	TEXT("connect.no-route", "no route to host", HOST_UNREACHABLE, W_ANY, H_TEMP,
@@ -1069,6 +1116,8 @@ const struct rule classify_rules[] = {
 	    "550-5.7.1 Our system has detected that this 550-5.7.1 message is likely unsolicited mail."),
 	TEXT("content.content-denied", "content denied", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 Mail content denied."),
+	TEXT("content.pl-antyspam", "antyspam*", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "Wiadomosc zostala odrzucona przez system antyspamowy"),
 	TEXT("content.spam", "spam*", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 5.7.1 Message rejected as spam"),
 	TEXTD("content.virus", "virus*", CONTENT_REJECTED, VIRUS,
@@ -1111,6 +1160,8 @@ const struct rule classify_rules[] = {
 	    "554 邮件被识别为垃圾邮件"),
 	TEXT("content.ja-spam", "迷惑メール", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 迷惑メールと判定されました"),
+	TEXT("protocol.violation", "protocol violation", PROTOCOL_ERROR, W_ANY, H_NONE,
+	    "550 Protocol violation"),
 	TEXT("protocol.line-is-too-long", "line is too long", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "552 message line is too long"),
 	TEXT("protocol.line-too-long", "line too long", PROTOCOL_ERROR, W_ANY, H_NONE,
@@ -1142,6 +1193,8 @@ const struct rule classify_rules[] = {
 	    "550 Administrative prohibition"),
 	VAGUE("policy.envelope-blocked", "envelope blocked", POLICY, W_ANY, H_NONE,
 	    "550 Envelope blocked - User Entry"),
+	TEXT("policy.dictionary-attack", "dictionary attack", POLICY, W_ANY, H_NONE,
+	    "Dictionary attack detected"),
 	/* port 25 blocked for a subscriber line, the recipient's own allow list */
 	TEXT("policy.bypassing", "bypassing", POLICY, W_ANY, H_NONE,
 	    "554 5.7.1 reject: Client host bypassing service provider's mail relay: ds176.example.com"),
@@ -1228,6 +1281,10 @@ const struct rule classify_rules[] = {
 	/* a filter whose licence ran out: theirs to fix */
 	TEXT("server.license-expired", "license expired", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
 	    "422 License Expired"),
+	TEXT("server.out-of-memory", "out of memory", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
+	    "450 out of memory."),
+	VAGUE("server.system-error", "system error", SERVER_UNAVAILABLE, W_TEMP, H_TEMP,
+	    "450 Temporary System Error"),
 	TEXT("server.operating-system-error", "operating system error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "451 4.0.0 Operating system error"),
 	/* weak words, when nothing clearer speaks */
@@ -1264,7 +1321,7 @@ const struct rule classify_rules[] = {
 	 * generic code: "553 host denies relay" is about relaying, not the
 	 * address a bare 553 would suggest.
 	 */
-	CLUE("clue.relay", "relay*", RELAY_DENIED, W_ANY,
+	CLUE("clue.relay", "relay*", RELAY_DENIED, W_PERM,
 	    "553 host denies relay."),
 	CLUE("clue.sender", "sender", SENDER_REJECTED, W_ANY,
 	    "553 host denies the sender."),
@@ -1294,6 +1351,8 @@ const struct rule classify_rules[] = {
 	    "421 Network is busy."),
 	CLUE("clue.unavailable", "unavailable", SERVER_UNAVAILABLE, W_TEMP,
 	    "450 queue unavailable."),
+	CLUE("clue.not-ready", "not ready", SERVER_UNAVAILABLE, W_TEMP,
+	    "451 Relay Server Not Ready."),
 	CLUE("clue.temporary", "temporary", SERVER_UNAVAILABLE, W_TEMP,
 	    "450 database temporary error."),
 
