@@ -873,7 +873,7 @@ const struct rule classify_rules[] = {
 	    "550 Destinatário inválido"),
 	TEXT("user.es-no-existe", "no existe", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 El usuario no existe"),
-	/* the recipient unknown: IT, PL, ZH */
+	/* the recipient unknown: IT, PL, ZH; RFC 3463's words for 5.1.1 (vague: 5.1.3 adds "syntax") */
 	TEXT("user.it-sconosciuto", "sconosciut*", USER_UNKNOWN, W_ANY, H_PERM,
 	    "Destinatario sconosciuto"),
 	TEXT("user.it-inesistente", "inesistente", USER_UNKNOWN, W_ANY, H_PERM,
@@ -886,9 +886,12 @@ const struct rule classify_rules[] = {
 	    "Adres nie istnieje"),
 	TEXT("user.zh-not-opened", "未开通", USER_UNKNOWN, W_ANY, H_PERM,
 	    "该用户未开通QQ邮箱"),
+	/* iCloud's words for an address it does not have: not a disabled one */
+	TEXT("user.inactive-email-address", "inactive email address", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 5.1.1 <a@icloud.com>: inactive email address"),
 	TEXT("user.no-such-account", "no such account", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 No such account"),
-	TEXT("user.bad-destination-mailbox", "bad destination mailbox address", USER_UNKNOWN, W_ANY, H_PERM,
+	VAGUE("user.bad-destination-mailbox", "bad destination mailbox address", USER_UNKNOWN, W_ANY, H_PERM,
 	    "a@example.com; Failed; 5.1.1 (bad destination mailbox address)"),
 	TEXT("user.es-desconocido", "usuario desconocido", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Usuario desconocido"),
