@@ -799,7 +799,7 @@ const struct rule classify_rules[] = {
 	    "553 5.3.0 <a@example.com>... Recipient address no longer exists"),
 	TEXT("user.no-exist", "no exist", USER_UNKNOWN, W_ANY, H_PERM,
 	    "450 user path no exist"),
-	TEXT("user.mailbox-not-available", "mailbox not available", USER_UNKNOWN, W_ANY, H_PERM,
+	VAGUE("user.mailbox-not-available", "mailbox not available", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 5.7.1 Requested action not taken: mailbox not available"),
 	TEXT("user.wrong-recipient", "wrong recipient*", USER_UNKNOWN, W_ANY, H_PERM,
 	    "5.1.0 - Unknown address error 540-'Error: Wrong recipients' (delivery attempts: 0)"),
