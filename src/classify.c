@@ -268,7 +268,8 @@ classify_dnsbl_name(const struct rule *r, const char *end, const char *lim,
  * Words that narrow a specific code's reason to a neighbour: 5.1.1 says
  * the mailbox cannot be used, "inactive" or "suspended" says why; 4.3.1
  * says the mail system is full, "temporary system error" says it is the
- * system, not the mailbox.  A vague phrase or a clue word of the narrower
+ * system, not the mailbox; 5.1.2 names the address's system, "mailbox
+ * does not exist" the mailbox in it.  A vague phrase or a clue word of the narrower
  * reason then beats the code.
  */
 static int
@@ -278,6 +279,7 @@ classify_narrows(enum bw_reason code, enum bw_reason words)
 		enum bw_reason	 code, words;
 	} map[] = {
 		{ REASON_USER_UNKNOWN, REASON_MAILBOX_DISABLED },
+		{ REASON_DOMAIN_NOT_FOUND, REASON_USER_UNKNOWN },
 		{ REASON_HOST_UNREACHABLE, REASON_CONNECTION_LOST },
 		{ REASON_MAILBOX_FULL, REASON_SERVER_UNAVAILABLE },
 	};
