@@ -269,8 +269,8 @@ classify_dnsbl_name(const struct rule *r, const char *end, const char *lim,
  * the mailbox cannot be used, "inactive" or "suspended" says why; 4.3.1
  * says the mail system is full, "temporary system error" says it is the
  * system, not the mailbox; 5.1.2 names the address's system, "mailbox
- * does not exist" the mailbox in it.  A vague phrase or a clue word of the narrower
- * reason then beats the code.
+ * does not exist" the mailbox in it.  A vague phrase or a clue word of
+ * the narrower reason then beats the code.
  */
 static int
 classify_narrows(enum bw_reason code, enum bw_reason words)
