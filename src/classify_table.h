@@ -1292,6 +1292,8 @@ const struct rule classify_rules[] = {
 	    "450 Temporary System Error"),
 	TEXT("server.operating-system-error", "operating system error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "451 4.0.0 Operating system error"),
+	VAGUE("server.mailer-error", "mailer error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
+	    "554 5.3.0 unknown mailer error 255"),
 	/* weak words, when nothing clearer speaks */
 	VAGUE("block.reputation", "reputation", BLOCKLISTED, W_ANY, H_NONE,
 	    "550 Local CT IP Reputation - (reject)"),
@@ -1340,6 +1342,8 @@ const struct rule classify_rules[] = {
 	    "552 message is too long."),
 	CLUE("clue.too-big", "too big", MESSAGE_TOO_LARGE, W_PERM,
 	    "552 Message body is too big"),
+	CLUE("clue.unknown", "unknown", USER_UNKNOWN, W_PERM,
+	    "550 recipient e-mail adress unknown"),
 	CLUE("clue.disabled", "disabled", MAILBOX_DISABLED, W_ANY,
 	    "mail receiving disabled"),
 	CLUE("clue.blocked", "blocked", POLICY, W_ANY,
