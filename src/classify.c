@@ -9,8 +9,13 @@
  *  3. the evidence, strongest first: a provider's own code or a clear
  *     phrase (the first such rule in table order), then a specific
  *     enhanced status code (dsn= first), then a vague phrase, then a
- *     generic enhanced code (X.0.0 says nothing; X.7.1, X.5.0 ... little),
- *     then the basic reply code; "other" when nothing speaks;
+ *     clue word that names the subject ("relay", "sender", "helo"), then
+ *     a generic enhanced code (X.0.0 says nothing; X.7.1, X.5.0 ...
+ *     little), then the basic reply code; "other" when nothing speaks.
+ *     So any words beat a generic code: "552 message is too long" is
+ *     about the size, not a full mailbox; and a vague phrase or clue
+ *     that narrows a specific code's reason to a neighbour beats it
+ *     (5.1.1 "inactive": disabled, not unknown);
  *  4. the SMTP stage corrects what cannot be: a refusal of MAIL FROM is
  *     about our sender, one at the greeting or HELO about our host.
  *
@@ -259,6 +264,33 @@ classify_dnsbl_name(const struct rule *r, const char *end, const char *lim,
 	}
 }
 
+/*
+ * Words that narrow a specific code's reason to a neighbour: 5.1.1 says
+ * the mailbox cannot be used, "inactive" or "suspended" says why; 4.3.1
+ * says the mail system is full, "temporary system error" says it is the
+ * system, not the mailbox; 5.1.2 names the address's system, "mailbox
+ * does not exist" the mailbox in it.  A vague phrase or a clue word of
+ * the narrower reason then beats the code.
+ */
+static int
+classify_narrows(enum bw_reason code, enum bw_reason words)
+{
+	static const struct {
+		enum bw_reason	 code, words;
+	} map[] = {
+		{ REASON_USER_UNKNOWN, REASON_MAILBOX_DISABLED },
+		{ REASON_DOMAIN_NOT_FOUND, REASON_USER_UNKNOWN },
+		{ REASON_HOST_UNREACHABLE, REASON_CONNECTION_LOST },
+		{ REASON_MAILBOX_FULL, REASON_SERVER_UNAVAILABLE },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].code == code && map[i].words == words)
+			return 1;
+	return 0;
+}
+
 /* The CODE rule of a basic reply code, or -1. */
 static int
 classify_code_rule(int code)
@@ -388,7 +420,7 @@ classify_run(const struct classifier *cl, enum line_kind kind,
 		classify_scan(cl, text.p, text.n, base, x41, &sc);
 	if (sc.strong == -1 && text.p != d->diagnostic.p && d->diagnostic.p != NULL) {
 		struct scan	 pre;
-		int		 whole = sc.vague == -1;
+		int		 whole = sc.vague == -1 && sc.clue == -1;
 
 		/*
 		 * Nothing clear in the reply: the whole reason, if the reply
@@ -426,10 +458,19 @@ classify_run(const struct classifier *cl, enum line_kind kind,
 		classify_trace_add(tr, er, NULL, NULL);
 	if (sc.strong != -1)
 		rr = sc.strong;
-	else if (er != -1 && classify_rules[er].weight == EV_SPECIFIC)
+	else if (er != -1 && classify_rules[er].weight == EV_SPECIFIC) {
 		rr = er;
+		if (sc.vague != -1 && classify_narrows(classify_rules[er].reason,
+		    classify_rules[sc.vague].reason))
+			rr = sc.vague;
+		else if (sc.vague == -1 && sc.clue != -1 && classify_narrows(
+		    classify_rules[er].reason, classify_rules[sc.clue].reason))
+			rr = sc.clue;
+	}
 	else if (sc.vague != -1)
 		rr = sc.vague;
+	else if (sc.clue != -1)
+		rr = sc.clue;
 	else if (er != -1)
 		rr = er;
 	else

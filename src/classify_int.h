@@ -26,6 +26,7 @@ enum rule_weight {
 	EV_STRONG,		/* a provider's code, a clear phrase */
 	EV_SPECIFIC,		/* an enhanced code that names the cause */
 	EV_VAGUE,		/* a phrase that fits several causes */
+	EV_CLUE,		/* a word naming the subject: "relay", "sender" */
 	EV_GENERIC,		/* X.7.1, X.5.0, ...: refused, little more */
 	EV_CODE,		/* the basic reply code */
 	EV_STAGE,		/* names the SMTP stage, decides nothing */
@@ -129,8 +130,10 @@ struct classifier {
 struct scan {
 	int		 strong;	/* first clear phrase (table order) */
 	int		 vague;		/* first vague phrase */
+	int		 clue;		/* first clue word */
 	int		 hint;		/* first rule with a class hint */
 	int		 stage;		/* first rule naming the SMTP stage */
+	const char	*stage_end;	/* where the last stage phrase ends */
 	int		 det[REASON_MAX];	/* first rule naming a detail */
 	const char	*det_end[REASON_MAX];	/* where its match ends */
 	struct classify_trace	*tr;	/* --explain: every hit, or NULL */

@@ -276,7 +276,7 @@
 	    "554 email rejected due to security policies - MCSpamSignature.sa.2.2"),
 	PROV("provider.mimecast-host-network", "host network not allowed", POLICY, W_ANY, NONE, MIMECAST,
 	    "554 Host network not allowed - https://community.mimecast.com/docs/DOC-1369#554"),
-	PROV("provider.mimecast-sender-blocked", "sender address blocked", BLOCKLISTED, W_ANY, NONE, MIMECAST,
+	PROV("provider.mimecast-sender-blocked", "sender address blocked", SENDER_REJECTED, W_ANY, NONE, MIMECAST,
 	    "421 Sender address blocked"),
 	PROV("provider.proofpoint", "proofpoint", BLOCKLISTED, W_ANY, REPUTATION, "https://ipcheck.proofpoint.com/",
 	    "554 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1"),

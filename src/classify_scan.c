@@ -269,6 +269,24 @@ classify_after_count(const unsigned char *ring, size_t ci, size_t start)
 }
 
 /*
+ * Postfix's "(in reply to MAIL FROM command)" names the stage (parsed
+ * apart): a clue word inside it says nothing about the fault.
+ */
+static int
+classify_after_in_reply(const unsigned char *ring, size_t ci, size_t start)
+{
+	static const char	 lead[] = "in reply to ";
+	size_t			 n = sizeof(lead) - 1, k;
+
+	if (start < n || ci - (start - n) > AC_RING)
+		return 0;
+	for (k = 0; k < n; k++)
+		if (classify_lower(ring[(start - n + k) % AC_RING]) != lead[k])
+			return 0;
+	return 1;
+}
+
+/*
  * Names the text rules must not read: a host "name[address]" (":port"),
  * as in "host mx.spamexperts.com[192.0.2.1] said:" or "lost connection
  * with mx1.greylist.example[192.0.2.1]", and an e-mail address.  Whoever
@@ -354,7 +372,8 @@ classify_scan_init(struct scan *sc)
 {
 	size_t	 i;
 
-	sc->strong = sc->vague = sc->hint = sc->stage = -1;
+	sc->strong = sc->vague = sc->clue = sc->hint = sc->stage = -1;
+	sc->stage_end = NULL;
 	sc->tr = NULL;
 	for (i = 0; i < REASON_MAX; i++) {
 		sc->det[i] = -1;
@@ -395,7 +414,13 @@ classify_scan_hit(struct scan *sc, int ri, enum bw_class base, int x41,
 		if (sc->vague == -1 || ri < sc->vague)
 			sc->vague = ri;
 		break;
+	case EV_CLUE:
+		/* "helo" ending "after HELO" names the stage, not the fault */
+		if (end != sc->stage_end && (sc->clue == -1 || ri < sc->clue))
+			sc->clue = ri;
+		break;
 	case EV_STAGE:
+		sc->stage_end = end;
 		if (sc->stage == -1 || ri < sc->stage)
 			sc->stage = ri;
 		break;
@@ -461,6 +486,9 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 				continue;
 			if (classify_rules[ri].when == W_DOMAIN &&
 			    !classify_after_domain(ring, ci, ci - cl->len[ri]))
+				continue;
+			if (classify_rules[ri].weight == EV_CLUE &&
+			    classify_after_in_reply(ring, ci, ci - cl->len[ri]))
 				continue;
 			if (classify_rules[ri].when == W_COUNT &&
 			    !classify_after_count(ring, ci, ci - cl->len[ri]))

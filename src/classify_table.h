@@ -11,7 +11,9 @@
  * Every rule has a weight (classify.c, top): a clear phrase (TEXT, and the
  * provider rules of classify_provider.h, tried first) beats a specific
  * enhanced code (ENH), which beats a vague phrase (VAGUE), which beats a
- * generic enhanced code (ENHG), which beats the reply code (CODE).  Among
+ * clue word naming the subject (CLUE: "relay", "sender"), which beats a
+ * generic enhanced code (ENHG), which beats the reply code (CODE): any
+ * words beat a generic code.  Among
  * rules of one weight, the first in this table wins.  STAGE rules only name
  * the SMTP stage (Exim's "after MAIL FROM"), DETAIL rules only a detail of
  * a reason ("per hour"); neither decides the reason.
@@ -34,6 +36,8 @@
 	{ n, RULE_TEXT, pat, REASON_##r, W_ANY, H_NONE, EV_STRONG, STG_NONE, DETAIL_##d, NULL, ex }
 #define VAGUE(n, pat, r, w, h, ex) \
 	{ n, RULE_TEXT, pat, REASON_##r, w, h, EV_VAGUE, STG_NONE, DETAIL_NONE, NULL, ex }
+#define CLUE(n, pat, r, w, ex) \
+	{ n, RULE_TEXT, pat, REASON_##r, w, H_NONE, EV_CLUE, STG_NONE, DETAIL_NONE, NULL, ex }
 #define HINT(n, pat, h) \
 	{ n, RULE_TEXT, pat, REASON_NONE, W_ANY, h, EV_HINT, STG_NONE, DETAIL_NONE, NULL, NULL }
 #define STAGE(n, pat, st, ex) \
@@ -305,6 +309,8 @@ const struct rule classify_rules[] = {
 	    "540 No DNS Server for email address"),
 	TEXT("address.check-recipient", "check the recipient address", BAD_ADDRESS, W_ANY, H_PERM,
 	    "510 Check the recipient address"),
+	TEXT("address.mailbox-name-not-allowed", "mailbox name not allowed", BAD_ADDRESS, W_ANY, H_PERM,
+	    "553 Requested action not taken: mailbox name not allowed"),
 	TEXT("address.mailbox-address-invalid", "mailbox address invalid", BAD_ADDRESS, W_ANY, H_PERM,
 	    "515 Destination mailbox address invalid"),
 	TEXT("address.not-rfc5321", "not a valid rfc-5321 address", BAD_ADDRESS, W_ANY, H_PERM,
@@ -333,6 +339,8 @@ const struct rule classify_rules[] = {
 	    "550 5.7.1 Relay not permitted"),
 	TEXT("relay.relaying-disallowed", "relaying disallowed", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 relaying disallowed"),
+	TEXT("relay.relay-prohibited", "relay prohibited", RELAY_DENIED, W_ANY, H_NONE,
+	    "550 Relay prohibited"),
 	TEXT("relay.relay-denied", "relay denied", RELAY_DENIED, W_ANY, H_NONE,
 	    "550 Relay denied"),
 
@@ -364,6 +372,8 @@ const struct rule classify_rules[] = {
 
 	/* TLS */
 	/* Postfix: the TLS policy it must apply (DANE, MTA-STS) cannot be met */
+	TEXT("tls.dnssec", "dnssec", TLS_ERROR, W_ANY, H_NONE,
+	    "non DNSSEC destination"),
 	TEXT("tls.configuration-problem", "tls configuration problem", TLS_ERROR, W_ANY, H_TEMP,
 	    "client TLS configuration problem"),
 	TEXT("tls.required-not-offered", "tls is required", TLS_ERROR, W_ANY, H_NONE,
@@ -507,7 +517,7 @@ const struct rule classify_rules[] = {
 	    "550 5.7.1 : Recipient address rejected:  Inactive MailBox, not poped for more than 6 months"),
 	TEXT("disabled.is-inactive", "is inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 5.2.1 Mailbox is inactive"),
-	VAGUE("disabled.inactive", "inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
+	VAGUE("disabled.inactive-word", "inactive", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "540 5.7.1 <a@example.ru>: recipient address rejected: Inactive"),
 	TEXT("disabled.user-disabled", "user disabled", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 user disabled"),
@@ -543,6 +553,22 @@ const struct rule classify_rules[] = {
 	    "550 该邮箱已被冻结"),
 	TEXT("disabled.zh-deactivated", "已停用", MAILBOX_DISABLED, W_ANY, H_NONE,
 	    "550 该账号已停用"),
+	/* disabled, expired or blocked for disuse: ES, IT, PL */
+	TEXT("disabled.es-inactivo", "inactivo", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "El usuario esta en estado: inactivo"),
+	TEXT("disabled.es-expirado", "ha expirado", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Esta casilla ha expirado por falta de uso"),
+	TEXT("disabled.it-disattivato", "disattivat*", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Casella disattivata"),
+	TEXT("disabled.it-inutilizzo", "inutilizzo", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Questo indirizzo e' bloccato per inutilizzo"),
+	TEXT("disabled.pl-nieaktywne", "nieaktywn*", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Konto nieaktywne"),
+	TEXT("disabled.pl-zablokowane", "konto jest zablokowane", MAILBOX_DISABLED, W_ANY, H_NONE,
+	    "Podane konto jest zablokowane administracyjnie"),
+	/* a suspension that a specific code may name as unknown (5.1.1) */
+	VAGUE("disabled.suspended-word", "suspended", MAILBOX_DISABLED, W_PERM, H_NONE,
+	    "550 [suspend] Mailbox currently suspended--Please contact correspondent directly."),
 	/* mailbox full */
 	TEXTD("full.over-quota", "over quota", MAILBOX_FULL, QUOTA,
 	    "552 5.2.2 Over quota"),
@@ -556,6 +582,10 @@ const struct rule classify_rules[] = {
 	    "552 Mailbox full"),
 	TEXT("full.mailbox-is-full", "mailbox is full", MAILBOX_FULL, W_ANY, H_NONE,
 	    "help@example.net mailbox is full: retry timeout exceeded"),
+	TEXT("full.mailbox-space", "mailbox space", MAILBOX_FULL, W_ANY, H_NONE,
+	    "ErrMsg=Mailbox space not enough (space limit is 10240KB)"),
+	TEXT("full.folder-full", "folder full", MAILBOX_FULL, W_ANY, H_NONE,
+	    "550 5.2.5 Folder full"),
 	TEXT("full.insufficient-storage", "insufficient system storage", MAILBOX_FULL, W_ANY, H_NONE,
 	    "452 4.3.1 Insufficient system storage"),
 	/* the receiver's own resources, not the mailbox: 4.3.1 stays theirs */
@@ -587,6 +617,8 @@ const struct rule classify_rules[] = {
 	    "422 4.2.2 Quota limit exceeded"),
 	TEXTD("full.quota-usage", "quota usage exceeded", MAILBOX_FULL, QUOTA,
 	    "422 Mailbox quota usage exceeded"),
+	TEXT("full.mailbox-quota", "mailbox quota", MAILBOX_FULL, W_ANY, H_NONE,
+	    "The user to whom this message was addressed has exceeded the allowed mailbox quota."),
 	TEXT("full.de-zuviele-mails", "zuviele mails", MAILBOX_FULL, W_ANY, H_NONE,
 	    "422 Benutzer hat zuviele Mails auf dem Server"),
 	TEXT("full.de-zu-viele-mails", "zu viele mails", MAILBOX_FULL, W_ANY, H_NONE,
@@ -651,6 +683,8 @@ const struct rule classify_rules[] = {
 	    "523 Server or connector limit exceeded. Message too large"),
 	TEXT("size.mailsize", "mailsize", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
 	    "552 exceeded mailsize limit"),
+	TEXT("size.size-exceeded", "size exceeded", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
+	    "5.2.0 Email size exceeded the policy."),
 	TEXT("size.too-big", "message too big", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
 	    "552 5.3.4 Message too big for system"),
 	VAGUE("size.is-too-large", "is too large", MESSAGE_TOO_LARGE, W_ANY, H_NONE,
@@ -767,7 +801,7 @@ const struct rule classify_rules[] = {
 	    "553 5.3.0 <a@example.com>... Recipient address no longer exists"),
 	TEXT("user.no-exist", "no exist", USER_UNKNOWN, W_ANY, H_PERM,
 	    "450 user path no exist"),
-	TEXT("user.mailbox-not-available", "mailbox not available", USER_UNKNOWN, W_ANY, H_PERM,
+	VAGUE("user.mailbox-not-available", "mailbox not available", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 5.7.1 Requested action not taken: mailbox not available"),
 	TEXT("user.wrong-recipient", "wrong recipient*", USER_UNKNOWN, W_ANY, H_PERM,
 	    "5.1.0 - Unknown address error 540-'Error: Wrong recipients' (delivery attempts: 0)"),
@@ -841,6 +875,26 @@ const struct rule classify_rules[] = {
 	    "550 Destinatário inválido"),
 	TEXT("user.es-no-existe", "no existe", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 El usuario no existe"),
+	/* the recipient unknown: IT, PL, ZH; RFC 3463's words for 5.1.1 (vague: 5.1.3 adds "syntax") */
+	TEXT("user.it-sconosciuto", "sconosciut*", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Destinatario sconosciuto"),
+	TEXT("user.it-inesistente", "inesistente", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Indirizzo inesistente"),
+	TEXT("user.it-errato", "destinatario errato", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Destinatario errato"),
+	TEXT("user.pl-takiego-konta", "takiego konta", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Nie ma takiego konta"),
+	TEXT("user.pl-nie-istnieje", "nie istnieje", USER_UNKNOWN, W_ANY, H_PERM,
+	    "Adres nie istnieje"),
+	TEXT("user.zh-not-opened", "未开通", USER_UNKNOWN, W_ANY, H_PERM,
+	    "该用户未开通QQ邮箱"),
+	/* iCloud's words for an address it does not have: not a disabled one */
+	TEXT("user.inactive-email-address", "inactive email address", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 5.1.1 <a@icloud.com>: inactive email address"),
+	TEXT("user.no-such-account", "no such account", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 No such account"),
+	VAGUE("user.bad-destination-mailbox", "bad destination mailbox address", USER_UNKNOWN, W_ANY, H_PERM,
+	    "a@example.com; Failed; 5.1.1 (bad destination mailbox address)"),
 	TEXT("user.es-desconocido", "usuario desconocido", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Usuario desconocido"),
 	TEXT("user.ru-not-exist", "не существует", USER_UNKNOWN, W_ANY, H_PERM,
@@ -915,6 +969,8 @@ const struct rule classify_rules[] = {
 	    "554 Too many Received headers"),
 	TEXT("loop.best-preference-mx", "best-preference mx", ROUTING_LOOP, W_ANY, H_PERM,
 	    "Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)"),
+	TEXT("loop.points-back", "points back to", ROUTING_LOOP, W_ANY, H_PERM,
+	    "554 5.0.0 MX list for example.net. points back to mail01.example.com"),
 
 	/* faults on our side: local delivery agents, transports, pipes */
 	TEXT("local.lmtp-socket-missing", "]: no such file or directory", LOCAL_ERROR, W_ANY, H_TEMP,
@@ -976,6 +1032,8 @@ const struct rule classify_rules[] = {
 	    "550 domain [example.com] mismatches client ip 192.0.2.225."),
 	TEXT("connect.refused", "connection refused", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "connect to somedomain.com[2.43.58.25]:25: Connection refused"),
+	TEXT("connect.failed-connect", "failed connect", HOST_UNREACHABLE, W_ANY, H_TEMP,
+	    "TCP active open: Failed connect() to TCP port 25 of 192.0.2.80"),
 	TEXT("connect.timed-out", "connection timed out", HOST_UNREACHABLE, W_ANY, H_TEMP,
 	    "connect to mail.example.com[192.0.2.3]:25: Connection timed out"),
 	TEXT("connect.no-route", "no route to host", HOST_UNREACHABLE, W_ANY, H_TEMP,
@@ -1063,6 +1121,8 @@ const struct rule classify_rules[] = {
 	    "550-5.7.1 Our system has detected that this 550-5.7.1 message is likely unsolicited mail."),
 	TEXT("content.content-denied", "content denied", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 Mail content denied."),
+	TEXT("content.pl-antyspam", "antyspam*", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "Wiadomosc zostala odrzucona przez system antyspamowy"),
 	TEXT("content.spam", "spam*", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 5.7.1 Message rejected as spam"),
 	TEXTD("content.virus", "virus*", CONTENT_REJECTED, VIRUS,
@@ -1105,6 +1165,8 @@ const struct rule classify_rules[] = {
 	    "554 邮件被识别为垃圾邮件"),
 	TEXT("content.ja-spam", "迷惑メール", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 迷惑メールと判定されました"),
+	TEXT("protocol.violation", "protocol violation", PROTOCOL_ERROR, W_ANY, H_NONE,
+	    "550 Protocol violation"),
 	TEXT("protocol.line-is-too-long", "line is too long", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "552 message line is too long"),
 	TEXT("protocol.line-too-long", "line too long", PROTOCOL_ERROR, W_ANY, H_NONE,
@@ -1136,6 +1198,13 @@ const struct rule classify_rules[] = {
 	    "550 Administrative prohibition"),
 	VAGUE("policy.envelope-blocked", "envelope blocked", POLICY, W_ANY, H_NONE,
 	    "550 Envelope blocked - User Entry"),
+	TEXT("policy.dictionary-attack", "dictionary attack", POLICY, W_ANY, H_NONE,
+	    "Dictionary attack detected"),
+	/* port 25 blocked for a subscriber line, the recipient's own allow list */
+	TEXT("policy.bypassing", "bypassing", POLICY, W_ANY, H_NONE,
+	    "554 5.7.1 reject: Client host bypassing service provider's mail relay: ds176.example.com"),
+	VAGUE("policy.accepting-mail-from", "accepting mail from", POLICY, W_ANY, H_NONE,
+	    "554 5.7.1 The recipient is only accepting mail from specific email addresses."),
 	/* a forged sender refused: no SPF or DKIM result named */
 	VAGUE("policy.spoof", "spoof*", POLICY, W_ANY, H_NONE,
 	    "550 rejecting spoofed message"),
@@ -1217,8 +1286,14 @@ const struct rule classify_rules[] = {
 	/* a filter whose licence ran out: theirs to fix */
 	TEXT("server.license-expired", "license expired", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
 	    "422 License Expired"),
+	TEXT("server.out-of-memory", "out of memory", SERVER_UNAVAILABLE, W_ANY, H_TEMP,
+	    "450 out of memory."),
+	VAGUE("server.system-error", "system error", SERVER_UNAVAILABLE, W_TEMP, H_TEMP,
+	    "450 Temporary System Error"),
 	TEXT("server.operating-system-error", "operating system error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
 	    "451 4.0.0 Operating system error"),
+	VAGUE("server.mailer-error", "mailer error", SERVER_UNAVAILABLE, W_ANY, H_NONE,
+	    "554 5.3.0 unknown mailer error 255"),
 	/* weak words, when nothing clearer speaks */
 	VAGUE("block.reputation", "reputation", BLOCKLISTED, W_ANY, H_NONE,
 	    "550 Local CT IP Reputation - (reject)"),
@@ -1226,6 +1301,8 @@ const struct rule classify_rules[] = {
 	    "550 5.7.0 mime_banned_file - CLSID file extensions are dangerous (G1D)"),
 	VAGUE("policy.not-allowed-from", "not allowed from", POLICY, W_ANY, H_NONE,
 	    "550 Unauthenticated mail not allowed from this range"),
+	VAGUE("policy.allow-list", "whitelist*", POLICY, W_ANY, H_NONE,
+	    "421 4.7.0 IP not in whitelist for RCPT domain, closing connection."),
 	VAGUE("policy.rejected-by", "rejected by", POLICY, W_ANY, H_NONE,
 	    "541 5.4.1 Mail rejected by destination domain"),
 	VAGUE("server.server-available", "server available", SERVER_UNAVAILABLE, W_ANY, H_NONE,
@@ -1247,6 +1324,61 @@ const struct rule classify_rules[] = {
 	 * after errors that say more */
 	VAGUE("protocol.too-many-errors", "too many errors", PROTOCOL_ERROR, W_ANY, H_NONE,
 	    "421 4.7.0 mx.example.com Error: too many errors"),
+	/*
+	 * clue words: a word that names what the refusal is about, with no
+	 * verdict of its own.  Weaker than any phrase, stronger than a
+	 * generic code: "553 host denies relay" is about relaying, not the
+	 * address a bare 553 would suggest.
+	 */
+	CLUE("clue.relay", "relay*", RELAY_DENIED, W_PERM,
+	    "553 host denies relay."),
+	CLUE("clue.sender", "sender", SENDER_REJECTED, W_ANY,
+	    "553 host denies the sender."),
+	CLUE("clue.mail-from", "mail from", SENDER_REJECTED, W_ANY,
+	    "552 mail from invalid."),
+	CLUE("clue.helo", "helo*", SENDER_REJECTED, W_ANY,
+	    "555 helohost error."),
+	CLUE("clue.loop", "loop*", ROUTING_LOOP, W_ANY,
+	    "552 looping message."),
+	CLUE("clue.too-long", "too long", MESSAGE_TOO_LARGE, W_PERM,
+	    "552 message is too long."),
+	CLUE("clue.too-big", "too big", MESSAGE_TOO_LARGE, W_PERM,
+	    "552 Message body is too big"),
+	CLUE("clue.unknown", "unknown", USER_UNKNOWN, W_PERM,
+	    "550 recipient e-mail adress unknown"),
+	CLUE("clue.syntax", "syntax", BAD_ADDRESS, W_PERM,
+	    "550 invalid local name syntax"),
+	CLUE("clue.disabled", "disabled", MAILBOX_DISABLED, W_ANY,
+	    "mail receiving disabled"),
+	CLUE("clue.ip", "ip", BLOCKLISTED, W_ANY,
+	    "550 black ip."),
+	CLUE("clue.blocked", "blocked", POLICY, W_ANY,
+	    "550 Blocked"),
+	CLUE("clue.banned", "banned", POLICY, W_ANY,
+	    "The host 192.0.2.1 is banned"),
+	CLUE("clue.denied", "denied", POLICY, W_ANY,
+	    "550 Permission denied"),
+	CLUE("clue.not-allowed", "not allowed", POLICY, W_ANY,
+	    "You are not allowed to connect"),
+	CLUE("clue.name-server", "name server", DOMAIN_NOT_FOUND, W_ANY,
+	    "451 example.com.tw: Name server timeout"),
+	CLUE("clue.busy", "busy", SERVER_UNAVAILABLE, W_TEMP,
+	    "421 Network is busy."),
+	CLUE("clue.unavailable", "unavailable", SERVER_UNAVAILABLE, W_TEMP,
+	    "450 queue unavailable."),
+	CLUE("clue.not-ready", "not ready", SERVER_UNAVAILABLE, W_TEMP,
+	    "451 Relay Server Not Ready."),
+	CLUE("clue.resolving", "resolv*", DOMAIN_NOT_FOUND, W_ANY,
+	    "451 4.4.0 DNS resolving error"),
+	CLUE("clue.read-error", "read error", CONNECTION_LOST, W_ANY,
+	    "451 4.4.1 reply: read error from mx.example.com."),
+	CLUE("clue.broken", "broken", CONNECTION_LOST, W_TEMP,
+	    "connection with mx1.mail.example.com is broken"),
+	CLUE("clue.limit-exceeded", "limit exceeded", RATE_LIMITED, W_TEMP,
+	    "432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded"),
+	CLUE("clue.temporary", "temporary", SERVER_UNAVAILABLE, W_TEMP,
+	    "450 database temporary error."),
+
 	/* class hint only: a code-less text that says it will retry */
 	HINT("hint.try-again", "try again", H_TEMP),
 
@@ -1325,6 +1457,7 @@ const struct rule classify_rules[] = {
 #undef TEXTD
 #undef VAGUE
 #undef HINT
+#undef CLUE
 #undef STAGE
 #undef DETAIL
 #undef PROV

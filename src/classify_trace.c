@@ -12,6 +12,7 @@ static const char *const classify_weight_names[] = {
 	[EV_STRONG] = "strong",
 	[EV_SPECIFIC] = "specific",
 	[EV_VAGUE] = "vague",
+	[EV_CLUE] = "clue",
 	[EV_GENERIC] = "generic",
 	[EV_CODE] = "code",
 	[EV_STAGE] = "stage",

@@ -172,7 +172,7 @@ static void
 test_real_replies(void **state)
 {
 	(void)state;
-	assert_true(check_replies("replies.tsv") >= 647);
+	assert_true(check_replies("replies.tsv") >= 890);
 }
 
 /*
@@ -436,6 +436,34 @@ test_evidence(void **state)
 	assert_int_equal(v.reason, REASON_POLICY);
 	verdict_of(cl, "bounced", "550 5.7.1 Message rejected as spam", &v);
 	assert_int_equal(v.reason, REASON_CONTENT_REJECTED);
+	/* a clue word beats a generic code and a bare reply code */
+	verdict_of(cl, "bounced", "552 message is too long.", &v);
+	assert_int_equal(v.reason, REASON_MESSAGE_TOO_LARGE);
+	verdict_of(cl, "bounced", "553 host denies relay.", &v);
+	assert_int_equal(v.reason, REASON_RELAY_DENIED);
+	verdict_of(cl, "bounced", "550 5.7.60 Client does not have permissions to send as this sender", &v);
+	assert_int_equal(v.reason, REASON_SENDER_REJECTED);
+	verdict_of(cl, "bounced", "552 neutral text", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_FULL);
+	/* but loses to any phrase, and to a specific code */
+	verdict_of(cl, "bounced", "553 relay check: mailbox full", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_FULL);
+	verdict_of(cl, "bounced", "550 5.1.1 sender unknown to relay", &v);
+	assert_int_equal(v.reason, REASON_USER_UNKNOWN);
+	/* a clue inside Postfix's "(in reply to HELO command)" says nothing:
+	 * a refusal at HELO with no words is about our host */
+	verdict_of_line("Nov 23 03:06:51 mail postfix/smtp[1]: ABC: to=<u@example.org>, "
+	    "relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/1/0, dsn=5.0.0, "
+	    "status=bounced (host mx.example.org[192.0.2.1] said: 550 Transaction "
+	    "failed (in reply to HELO command))", &v);
+	assert_int_equal(v.reason, REASON_POLICY);
+	/* words that narrow a specific code's reason beat it; others do not */
+	verdict_of(cl, "bounced", "550 5.1.1 Suspended user", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_DISABLED);
+	verdict_of(cl, "bounced", "550 5.1.1 Inactive mbox", &v);
+	assert_int_equal(v.reason, REASON_MAILBOX_DISABLED);
+	verdict_of(cl, "bounced", "550 5.1.1 Blocked", &v);
+	assert_int_equal(v.reason, REASON_USER_UNKNOWN);
 }
 
 /* The SMTP stage: MAIL FROM is about our sender, the greeting our host. */
