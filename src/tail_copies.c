@@ -353,9 +353,9 @@ tail_find_gz(struct tail *t, const unsigned char *fp, size_t fp_len, uint64_t of
 /* ---- generations missed ---- */
 
 /*
- * Do two heads begin the same generation?  Equal where both have bytes,
- * and that is a line at least (a short head, the start of a first line,
- * says too little).
+ * Do two heads begin the same generation?  Equal, or equal where both
+ * have bytes when that is a few lines at least (a short head, such as a
+ * banner line every generation begins with, says too little).
  */
 static int
 tail_same_head(const unsigned char *a, size_t alen, const unsigned char *b,
@@ -363,7 +363,7 @@ tail_same_head(const unsigned char *a, size_t alen, const unsigned char *b,
 {
 	size_t	 n = alen < blen ? alen : blen;
 
-	if (n == 0 || (alen != blen && n < 64))
+	if (n == 0 || (alen != blen && n < 256))
 		return 0;
 	return memcmp(a, b, n) == 0;
 }
@@ -429,11 +429,30 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 {
 	struct candidate	*c;
 	struct store_source	 src;
+	unsigned char		 live_head[STORE_FP_MAX];
 	unsigned char		(*heads)[STORE_FP_MAX];
 	size_t			*hlen;
-	int			*idx, i, j, k, r, nc, nm = 0, known = 0, found;
+	int			*idx, i, j, k, r, nc, nm = 0, known = 0, found, fd;
 	uint64_t		 stop = 0;
 
+	/*
+	 * What the live file holds now, unless the caller knows what it held
+	 * when it was identified: a copy of it (copytruncate's copy, made
+	 * before the truncation) is the live generation's, not a missed one.
+	 */
+	if (own == NULL && live_ino != 0 && (fd = open(t->path, O_RDONLY | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK)) != -1) {
+		struct stat	 sb;
+		ssize_t		 got;
+
+		if (fstat(fd, &sb) == 0 && sb.st_dev == live_dev &&
+		    sb.st_ino == live_ino &&
+		    (got = pread(fd, live_head, sizeof(live_head), 0)) > 0) {
+			own = live_head;
+			own_len = (size_t)got;
+		}
+		close(fd);
+	}
 	nc = tail_candidates(t, &c);
 	heads = xcalloc((size_t)nc + 1, sizeof(*heads));
 	hlen = xcalloc((size_t)nc + 1, sizeof(*hlen));
