@@ -207,10 +207,24 @@ const struct rule classify_rules[] = {
 	TEXT("sender.verify-failed", "sender verify failed", SENDER_REJECTED, W_ANY, H_NONE,
 	    "550-Verification failed for <a@example.com> 550-The account or domain may not exist, they may be blacklisted 550 Sender verify failed"),
 
+	/* a spam filter that refuses our sending address, at MAIL FROM */
+	TEXT("sender.sending-address-not-accepted", "sending address not accepted", SENDER_REJECTED, W_ANY, H_NONE,
+	    "554 Sending address not accepted due to spam filter"),
+	/* a filter's verdict on the content, before "blocked using"/"blocked by" */
+	TEXT("content.spam-pattern", "spam pattern*", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "553 Blocked using spam pattern, your message may contain the spam contents"),
+	TEXT("content.spamassassin", "spamassassin", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 5.7.1 Blocked by SpamAssassin"),
+	/* a content score that names SPF among its tests, before "spf" */
+	TEXT("content.antispam-checks", "antispam check*", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "554 5.7.1 Your message failed several antispam checks (SCORING) and it was rejected. Please be sure your mailserver is configured correctly (spf , HELO, PTR)"),
 	/* our IP or domain on a block list */
 	/* a "spam sender" is us, not this message's content */
 	TEXTD("block.spam-sender", "spam sender", BLOCKLISTED, REPUTATION,
 	    "550 Suspected spam sender."),
+	/* a list of spam sources is a block list, whatever "spam" says */
+	TEXTD("block.spam-list", "spam list", BLOCKLISTED, DNSBL,
+	    "550 Denied due to spam list"),
 	TEXTD("block.blocked-using", "blocked using", BLOCKLISTED, DNSBL,
 	    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.example.net"),
 	/* the recipient's own block of our sender, before "blocked by" */
@@ -363,6 +377,8 @@ const struct rule classify_rules[] = {
 	    "550 5.7.1 SPF check failed"),
 	TEXTD("auth.sender-policy-framework", "sender policy framework", AUTH_FAILED, SPF,
 	    "550 Rejected by Sender Policy Framework"),
+	TEXTD("auth.not-allowed-to-send-from", "is not allowed to send mail from", AUTH_FAILED, SPF,
+	    "550 550 65.49.42.68 is not allowed to send mail from email.example.com"),
 	TEXT("auth.is-unauthenticated", "is unauthenticated", AUTH_FAILED, W_ANY, H_NONE,
 	    "550-5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users, and has been blocked."),
 	TEXT("auth.unauthenticated-email", "unauthenticated email", AUTH_FAILED, W_ANY, H_NONE,
@@ -755,6 +771,10 @@ const struct rule classify_rules[] = {
 	    "554 The mail could not be delivered to the recipient because the domain is not reachable."),
 	TEXT("domain.dns-query-failed", "dns query failed", DOMAIN_NOT_FOUND, W_ANY, H_NONE,
 	    "550 5.4.312 Message expired, DNS query failed"),
+	TEXT("domain.mx-non-existent", "point to non-existent hosts", DOMAIN_NOT_FOUND, W_ANY, H_PERM,
+	    "all relevant MX records point to non-existent hosts"),
+	TEXT("domain.lookup-did-not-complete", "lookup did not complete", DOMAIN_NOT_FOUND, W_ANY, H_TEMP,
+	    "host lookup did not complete"),
 	/* recipient does not exist */
 	TEXT("user.user-unknown", "user unknown", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 5.1.1 <test2@example.com>: Recipient address rejected: User unknown in virtual mailbox table"),
@@ -847,6 +867,16 @@ const struct rule classify_rules[] = {
 	    "550 No such address"),
 	TEXT("user.not-a-valid-mailbox", "not a valid mailbox", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 a@example.com is not a valid mailbox"),
+	TEXT("user.not-an-active-address", "not an active address", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550-a@example.net is not an active address at this host (invalid FreeUK 550 username)"),
+	TEXT("user.not-a-known-user", "not a known user", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550-<a@example.net> is not a known user on this system"),
+	TEXT("user.no-mailbox-found", "no mailbox found", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 5.7.1 No mailbox found"),
+	TEXT("user.no-mail-box", "no mail box", USER_UNKNOWN, W_ANY, H_PERM,
+	    "550 ** No mail box available for this user **"),
+	TEXT("user.name-not-recognized", "name is not recognized", USER_UNKNOWN, W_ANY, H_PERM,
+	    "The recipient name is not recognized"),
 	TEXT("user.unknown-local-part", "unknown local part", USER_UNKNOWN, W_ANY, H_PERM,
 	    "550 Unknown local part a in <a@example.com>"),
 	TEXT("user.de-unbekannt", "unbekannt*", USER_UNKNOWN, W_ANY, H_PERM,
@@ -987,6 +1017,10 @@ const struct rule classify_rules[] = {
 	    "deferred transport"),
 	TEXT("local.resolver-failure", "address resolver failure", LOCAL_ERROR, W_ANY, H_TEMP,
 	    "address resolver failure"),
+	TEXT("local.trace-service", "trace service failure", LOCAL_ERROR, W_ANY, H_TEMP,
+	    "bounce or trace service failure"),
+	TEXT("local.defer-service", "defer service failure", LOCAL_ERROR, W_ANY, H_TEMP,
+	    "warning: CC44916C7A: defer service failure"),
 	TEXT("local.command-died", "command died", LOCAL_ERROR, W_ANY, H_NONE,
 	    "Command died with signal 11: \"/usr/sbin/dbmail-smtp\""),
 	TEXT("local.command-output", "command output:", LOCAL_ERROR, W_ANY, H_NONE,
@@ -1084,6 +1118,8 @@ const struct rule classify_rules[] = {
 	    "write: Broken pipe"),
 	TEXT("lost.bad-connection", "bad connection", CONNECTION_LOST, W_ANY, H_TEMP,
 	    "542 Bad Connection"),
+	TEXT("lost.greeting-never-received", "greeting never received", CONNECTION_LOST, W_ANY, H_TEMP,
+	    "Greeting never received"),
 
 	/* messages expired in someone's queue */
 	/*
@@ -1099,6 +1135,8 @@ const struct rule classify_rules[] = {
 
 	TEXT("expired.retry-timeout", "retry timeout exceeded", EXPIRED, W_ANY, H_PERM,
 	    "retry timeout exceeded"),
+	TEXT("lost.timeout-exceeded", "timeout exceeded", CONNECTION_LOST, W_ANY, H_TEMP,
+	    "4.4.2 *** Error: timeout exceeded"),
 	TEXT("expired.envelope-expired", "envelope expired", EXPIRED, W_ANY, H_PERM,
 	    "Envelope expired"),
 	TEXT("expired.giving-up", "giving up", EXPIRED, W_ANY, H_PERM,
@@ -1141,6 +1179,10 @@ const struct rule classify_rules[] = {
 	    "552 Forbidden attachment type"),
 	TEXT("content.bulk-mail", "bulk mail", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "550 Rejected as bulk mail"),
+	TEXT("content.bulk-email", "bulk email", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 5.7.1 Rejected - bulk email"),
+	TEXT("content.mass-mailer", "mass mailer", CONTENT_REJECTED, W_ANY, H_NONE,
+	    "550 5.7.1 You're using a mass mailer, therefore you're bounced."),
 	TEXT("content.banned-content", "banned content", CONTENT_REJECTED, W_ANY, H_NONE,
 	    "554 rejecting banned content"),
 	TEXT("content.junk-mail", "junk mail", CONTENT_REJECTED, W_ANY, H_NONE,
