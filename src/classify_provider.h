@@ -34,6 +34,10 @@
 	    "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)"),
 	PROV("provider.microsoft-dbeb", "recipient address rejected: access denied", USER_UNKNOWN, W_X41, NONE, MS_NDR,
 	    "550 5.4.1 [a@example.br]: Recipient address rejected: Access denied [BL2NAM02FT061.eop-nam02.prod.protection.outlook.com]"),
+	/* 4.7.500-699 with AS77712344: Exchange Online throttling a sender that sends too fast */
+	PROV("provider.microsoft-as77712344", "(as77712344)", RATE_LIMITED, W_ANY, NONE,
+	    "https://github.com/fm/smtp-codes/blob/master/data/codes/451.json",
+	    "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS77712344)"),
 	PROV("provider.microsoft-send-as-denied", "sendasdenied*", SENDER_REJECTED, W_ANY, NONE, MS_NDR,
 	    "554 5.2.252 SendAsDenied; sender@example.com not allowed to send as other@example.com"),
 	PROV("provider.microsoft-recipient-not-found", "recipientnotfound", USER_UNKNOWN, W_ANY, NONE, MS_NDR,
