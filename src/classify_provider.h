@@ -34,7 +34,11 @@
 	    "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)"),
 	PROV("provider.microsoft-dbeb", "recipient address rejected: access denied", USER_UNKNOWN, W_X41, NONE, MS_NDR,
 	    "550 5.4.1 [a@example.br]: Recipient address rejected: Access denied [BL2NAM02FT061.eop-nam02.prod.protection.outlook.com]"),
-	PROV("provider.microsoft-send-as-denied", "sendasdenied", SENDER_REJECTED, W_ANY, NONE, MS_NDR,
+	/* 4.7.500-699 with AS77712344: Exchange Online throttling a sender that sends too fast */
+	PROV("provider.microsoft-as77712344", "(as77712344)", RATE_LIMITED, W_ANY, NONE,
+	    "https://github.com/fm/smtp-codes/blob/master/data/codes/451.json",
+	    "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS77712344)"),
+	PROV("provider.microsoft-send-as-denied", "sendasdenied*", SENDER_REJECTED, W_ANY, NONE, MS_NDR,
 	    "554 5.2.252 SendAsDenied; sender@example.com not allowed to send as other@example.com"),
 	PROV("provider.microsoft-recipient-not-found", "recipientnotfound", USER_UNKNOWN, W_ANY, NONE, MS_NDR,
 	    "550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found by SMTP address lookup"),
@@ -126,6 +130,12 @@
 	    "421 4.7.0 [TS02] Temporarily deferred"),
 	PROV("provider.yahoo-user-complaints", "deferred due to user complaints", RATE_LIMITED, W_ANY, REPUTATION, YAHOO,
 	    "421 4.7.0 [TS01] Messages from 78.225.183.108 temporarily deferred due to user complaints - 4.16.55.1"),
+	/* TSS04, TSS05, IPTS04, IPTS05: one deferral, whatever the tag */
+	PROV("provider.yahoo-unexpected-volume", "deferred due to unexpected volume", RATE_LIMITED, W_ANY, REPUTATION, YAHOO,
+	    "421 [IPTS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1"),
+	/* TSS06: the IP is refused for good */
+	PROV("provider.yahoo-permanently-deferred", "will be permanently deferred", BLOCKLISTED, W_ANY, REPUTATION, YAHOO,
+	    "553 5.7.2 [TSS06] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed."),
 	PROV("provider.yahoo-ph01", "[ph01]", POLICY, W_ANY, NONE, YAHOO,
 	    "554 5.7.9 [PH01] Email not accepted for policy reasons"),
 	PROV("provider.aol-con-b1", "con:b1", BLOCKLISTED, W_ANY, REPUTATION, AOL,
