@@ -522,6 +522,11 @@ def scenario_glob_down():
                 get(s, "bouncewatch_source_last_line_timestamp_seconds", source=pattern), now - 10))
         if get(s, "bouncewatch_source_lag_bytes", source=pattern) != 0:
             raise Fail("lag is not 0 after catching up")
+        # an older day removed (the user's clean-up): still up
+        os.unlink(os.path.join(hur, "20261203Processed.log"))
+        time.sleep(3)
+        if up() != 1:
+            raise Fail("down while today's file is there")
         # every match removed: down at once, one alert after alert_window
         for f in os.listdir(hur):
             os.unlink(os.path.join(hur, f))
