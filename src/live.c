@@ -23,6 +23,7 @@
 #include "parse.h"
 #include "prom.h"
 #include "source.h"
+#include "source_glob.h"
 #include "store.h"
 #include "tail.h"
 #include "tz.h"
@@ -260,7 +261,8 @@ live_status(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (s = ingest_sources(lv->ing); s != NULL; s = s->next) {
 		/* the journal: up while it is followed, nothing to lag */
-		if (tail_status(s, &ts) == -1) {
+		if (tail_status(s, &ts) == -1 &&
+		    source_glob_status(s, &ts) == -1) {
 			ts.up = 1;
 			ts.lag = 0;
 		}

@@ -323,6 +323,14 @@ source_glob_file(struct source_glob *sg, const char *path)
 	return f;
 }
 
+/* Is a as new as b or newer (a later name wins a tie)? */
+static int
+source_glob_newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
 /* Look at the pattern again: new files, finished ones, removed ones. */
 static int
 source_glob_look(struct source_glob *sg)
@@ -347,9 +355,8 @@ source_glob_look(struct source_glob *sg)
 		if (source_glob_other(sg, v[i]))
 			continue;
 		(void)source_glob_file(sg, v[i]);
-		if (stat(v[i], &sb) == 0 && (newest == NULL ||
-		    sb.st_mtim.tv_sec > nt.tv_sec || (sb.st_mtim.tv_sec ==
-		    nt.tv_sec && sb.st_mtim.tv_nsec >= nt.tv_nsec))) {
+		if (stat(v[i], &sb) == 0 &&
+		    (newest == NULL || source_glob_newer(&sb.st_mtim, &nt))) {
 			newest = v[i];
 			nt = sb.st_mtim;
 		}
@@ -567,4 +574,44 @@ source_glob_log_state(struct source *s, int stalled)
 		else
 			log_info("%s: finished at %lld bytes", f->path,
 			    (long long)f->size);
+}
+
+int
+source_glob_status(struct source *s, struct tail_status *ts)
+{
+	struct source_glob	*sg = (struct source_glob *)s;
+	struct glob_file	*f;
+	struct tail_status	 fts;
+	struct stat		 sb;
+	struct timespec		 nt = { 0, 0 };
+	const char		*newest = NULL;
+	int			 fd;
+
+	memset(ts, 0, sizeof(*ts));
+	if (s->ops != &source_glob_ops)
+		return -1;
+	for (f = sg->files; f != NULL; f = f->next) {
+		if (f->tail != NULL && tail_status(f->tail, &fts) == 0)
+			ts->lag += fts.lag;
+		if (stat(f->path, &sb) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		if (newest == NULL || source_glob_newer(&sb.st_mtim, &nt)) {
+			newest = f->path;
+			nt = sb.st_mtim;
+		}
+	}
+	/* the last look's word first: the directory is gone, nothing matches */
+	if (sg->why != NULL || newest == NULL) {
+		snprintf(ts->why, sizeof(ts->why), "%s", sg->why != NULL ?
+		    sg->why : "matches no file");
+		return 0;
+	}
+	if ((fd = open(newest, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
+		snprintf(ts->why, sizeof(ts->why), "newest match %s: %s", newest,
+		    strerror(errno));
+		return 0;
+	}
+	close(fd);
+	ts->up = 1;
+	return 0;
 }

@@ -11,6 +11,7 @@ struct source;
 struct store;
 struct tail_conf;
 struct tail_counters;
+struct tail_status;
 
 /* Has the path glob characters (*, ?, [)? */
 int		 source_glob_is_pattern(const char *);
@@ -36,5 +37,11 @@ int		 source_glob_is(const struct source *);
 void		 source_glob_set_format(struct source *, const char *);
 void		 source_glob_add_counters(struct source *, struct tail_counters *);
 void		 source_glob_log_state(struct source *, int stalled);
+/*
+ * What the metrics and alerts show of a pattern (tail_status's): up when
+ * it matches a file and the newest match opens; the lag of all its tails.
+ * -1 when the source is not a pattern.
+ */
+int		 source_glob_status(struct source *, struct tail_status *);
 
 #endif

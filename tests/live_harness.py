@@ -493,6 +493,84 @@ def scenario_source_down():
         if os.environ.get("KEEP") is None: lv.cleanup()
 
 
+def scenario_glob_down():
+    """A "log = PATTERN" source counts as one: up while a match is readable,
+    down when the files (then the directory) go away, with one source_down
+    alert naming the pattern; up again and read when files come back."""
+    lv = Live("glob-down")
+    try:
+        hur = os.path.join(lv.dir, "hurricane")
+        os.mkdir(hur)
+        pattern = os.path.join(hur, "*Processed.log")
+        out = os.path.join(lv.dir, "alerts.out")
+        cmd = alert_script(lv, 'cat >> "%s"; echo >> "%s"\n' % (out, out))
+        lv.write_conf("log = %s\nalert_command = %s\nalert_window = 60s\n" % (pattern, cmd))
+        now = int(time.time())
+        lv.log = os.path.join(hur, "20261203Processed.log")
+        lv.append(burst(3, now - 30, domain="example.com"))
+        lv.log = os.path.join(hur, "20261204Processed.log")
+        lv.append(burst(2, now - 10, start=10, domain="example.com"))
+        lv.start()
+        lv.wait_caught_up()
+        up = lambda: get(samples(lv.scrape()), "bouncewatch_source_up", source=pattern)
+        wait_for(lambda: up() == 1, "source_up 1 for the pattern")
+        text = lv.scrape()
+        promtool_check(text)
+        s = samples(text)
+        if get(s, "bouncewatch_source_last_line_timestamp_seconds", source=pattern) != now - 10:
+            raise Fail("last line time %s, want the newest file's %d" % (
+                get(s, "bouncewatch_source_last_line_timestamp_seconds", source=pattern), now - 10))
+        if get(s, "bouncewatch_source_lag_bytes", source=pattern) != 0:
+            raise Fail("lag is not 0 after catching up")
+        # an older day removed (the user's clean-up): still up
+        os.unlink(os.path.join(hur, "20261203Processed.log"))
+        time.sleep(3)
+        if up() != 1:
+            raise Fail("down while today's file is there")
+        # every match removed: down at once, one alert after alert_window
+        for f in os.listdir(hur):
+            os.unlink(os.path.join(hur, f))
+        t0 = time.time()
+        wait_for(lambda: up() == 0, "source_up 0 when the pattern matches nothing", 15)
+        text = lv.scrape()
+        promtool_check(text)
+        if ("bouncewatch_source_up", frozenset([("source", pattern)])) not in samples(text):
+            raise Fail("no source_up sample for the pattern:\n" + text)
+        # the directory too: still down, and said so
+        os.rmdir(hur)
+        wait_for(lambda: os.path.exists(out) and open(out).read().endswith("\n"),
+                 "the source_down alert", 150)
+        if up() != 0:
+            raise Fail("up again without the directory")
+        rows = lv.q("select condition, domain, document from alert")
+        if len(rows) != 1 or rows[0][:2] != ("source_down", pattern):
+            raise Fail("alerts %s, want one source_down for %s" % ([r[:2] for r in rows], pattern))
+        d = json.loads(rows[0][2])
+        sent = [json.loads(l) for l in open(out).read().split("\n") if l]
+        if d["time"] - d["down_since"] < 60 or d["down_since"] < t0 - 2:
+            raise Fail("source_down at %d, down since %d (removed at %d): want alert_window after"
+                       % (d["time"], d["down_since"], t0))
+        if sent != [d] or d["source"] != pattern or not d["why"]:
+            raise Fail("the command got %s, the database holds %s" % (sent, d))
+        if get(samples(lv.scrape()), "bouncewatch_alerts_total", condition="source_down") != 1:
+            raise Fail("alerts_total{condition=source_down} is not 1")
+        # back: up, read, and no second alert
+        os.mkdir(hur)
+        lv.log = os.path.join(hur, "20261205Processed.log")
+        lv.append(burst(4, time.time(), start=30, domain="example.com"))
+        wait_for(lambda: up() == 1, "source_up 1 when a file matches again", 15)
+        lv.wait_caught_up()
+        time.sleep(2)
+        if lv.q("select count(*) from alert")[0][0] != 1 or len(open(out).read().split("\n")) != 2:
+            raise Fail("more than one source_down alert")
+        lv.stop()
+        print("glob_down: pattern up 1 with files, 0 without them or their directory, "
+              "one source_down alert (%s) %ds after, none more; up and read again" % (
+                  d["why"], d["time"] - d["down_since"]))
+    finally:
+        if os.environ.get("KEEP") is None: lv.cleanup()
+
+
 def scenario_alert_hang():
     """An alert_command that hangs is killed at alert_timeout; the daemon
     keeps ingesting meanwhile."""
@@ -637,6 +715,7 @@ SCENARIOS = {
     "alert": scenario_alert,
     "alert_hang": scenario_alert_hang,
     "source_down": scenario_source_down,
+    "glob_down": scenario_glob_down,
     "rate_jump": scenario_rate_jump,
     "http_abuse": scenario_http_abuse,
     "tcp": scenario_tcp,
