@@ -429,30 +429,11 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 {
 	struct candidate	*c;
 	struct store_source	 src;
-	unsigned char		 live_head[STORE_FP_MAX];
 	unsigned char		(*heads)[STORE_FP_MAX];
 	size_t			*hlen;
-	int			*idx, i, j, k, r, nc, nm = 0, known = 0, found, fd;
+	int			*idx, i, j, k, r, nc, nm = 0, known = 0, found;
 	uint64_t		 stop = 0;
 
-	/*
-	 * What the live file holds now, unless the caller knows what it held
-	 * when it was identified: a copy of it (copytruncate's copy, made
-	 * before the truncation) is the live generation's, not a missed one.
-	 */
-	if (own == NULL && live_ino != 0 && (fd = open(t->path, O_RDONLY | O_CLOEXEC |
-	    O_NOCTTY | O_NONBLOCK)) != -1) {
-		struct stat	 sb;
-		ssize_t		 got;
-
-		if (fstat(fd, &sb) == 0 && sb.st_dev == live_dev &&
-		    sb.st_ino == live_ino &&
-		    (got = pread(fd, live_head, sizeof(live_head), 0)) > 0) {
-			own = live_head;
-			own_len = (size_t)got;
-		}
-		close(fd);
-	}
 	nc = tail_candidates(t, &c);
 	heads = xcalloc((size_t)nc + 1, sizeof(*heads));
 	hlen = xcalloc((size_t)nc + 1, sizeof(*hlen));
@@ -695,8 +676,15 @@ tail_reconcile(struct tail *t)
 		for (i = 0; i < n; i++)
 			if (strcmp(srcs[i].path, t->path) == 0 && srcs[i].last_commit > last)
 				last = srcs[i].last_commit;
+		/*
+		 * A copy of what the new live file holds (killed between
+		 * copytruncate's copy and its truncation) is the live
+		 * generation's: it is identified at once, below, so that the
+		 * truncation finishes it from that copy.
+		 */
 		if (tail_missed(t, last, "while stopped", fd != -1 ? sb.st_dev : 0,
-		    fd != -1 ? sb.st_ino : 0, NULL, 0) == -1)
+		    fd != -1 ? sb.st_ino : 0, !found && hn > 0 ? head : NULL,
+		    hn > 0 ? (size_t)hn : 0) == -1)
 			goto fail;
 	}
 	free(srcs);
@@ -733,9 +721,12 @@ tail_reconcile(struct tail *t)
 		g->dirty = 1;
 		log_info("%s: first start; reading from the end (offset %lld)", t->path,
 		    (long long)end);
-	} else
+	} else {
 		log_info("%s: %s; reading from the beginning", t->path,
 		    known ? "a new generation" : "first start");
+		if (known && hn > 0 && tail_gen_source(t, g) == -1)
+			return -1;
+	}
 	return 0;
 fail:
 	log_warnx("%s: %s", t->path, store_errmsg(t->st));

@@ -950,6 +950,28 @@ def s_copytruncate_storm(h):
     h.stop()
 
 
+def s_killed_mid_copytruncate(h):
+    """Killed between copytruncate's copy and its truncation, with a
+    generation the daemon had not read yet: at restart the copy is the
+    live file's own generation, not a missed one (soak seed 21: read
+    twice), and the truncation after the restart finishes it from there."""
+    h.append(100)
+    h.start()
+    h.wait_caught_up()
+    h.proc.kill()
+    h.proc.wait()
+    copytruncate(h.log, h.log + "-20261124-0001")
+    h.append(100)                                   # a generation not read yet
+    shutil.copyfile(h.log, h.log + "-20261124-0002")  # the copy, no truncation yet
+    h.start()
+    time.sleep(1.5)
+    os.truncate(h.log, 0)
+    h.append(100)
+    h.wait_caught_up(timeout=30)
+    h.check()
+    h.stop()
+
+
 def s_overlong_counted(h):
     """Over-long lines count in line_stats like every other line (import counts
     them): a 3 MB line and a 100 kB line between real ones."""
@@ -1155,6 +1177,7 @@ SCENARIOS = {
     "fd-exhaustion": s_fd_exhaustion,
     "storm-paused": s_storm_paused,
     "copytruncate-storm": s_copytruncate_storm,
+    "killed-mid-copytruncate": s_killed_mid_copytruncate,
     "overlong-counted": s_overlong_counted,
     "pidfile-symlink": s_pidfile_symlink,
     "unrecognised-safe": s_unrecognised_safe,
