@@ -717,20 +717,25 @@ tail_poll(struct source *s, int full)
 						live->dirty = 1;
 					}
 					t->n.rotations++;
-					/*
-					 * A whole generation may have been born and
-					 * rotated away since the name was last seen on
-					 * the old file (SIGSTOP, two rotations at once).
-					 */
-					if (tail_missed(t, (int64_t)t->live_seen,
-					    "between two looks", sb.st_dev, sb.st_ino,
-					    NULL, 0) == -1) {
-						log_warnx("%s: %s", t->path, store_errmsg(t->st));
-						tail_gen_append(t, tail_gen_new(t, fd, &sb));
-						return -1;
-					}
 				}
+				/*
+				 * The new live generation first: the look below
+				 * sees through its descriptor that a copy of what
+				 * it holds (renamed and compressed since it was
+				 * opened) is its own.
+				 */
 				tail_gen_append(t, tail_gen_new(t, fd, &sb));
+				/*
+				 * A whole generation may have been born and
+				 * rotated away since the name was last seen on
+				 * the old file (SIGSTOP, two rotations at once).
+				 */
+				if (live != NULL && tail_missed(t, (int64_t)t->live_seen,
+				    "between two looks", sb.st_dev, sb.st_ino,
+				    NULL, 0) == -1) {
+					log_warnx("%s: %s", t->path, store_errmsg(t->st));
+					return -1;
+				}
 				tail_bound(t);
 			}
 		} else
