@@ -86,43 +86,54 @@ fuzz_check_builtin(const char *when)
 			fuzz_fail(when);
 }
 
+/*
+ * Load a rules text: 0, or -1 and a list of errors, one "fuzz.rules:N: "
+ * line each; *cause is the list (malloc'd) or NULL.
+ */
 static int
-fuzz_load(const char *text, size_t len, char *errbuf, size_t errlen)
+fuzz_load(const char *text, size_t len, char **cause)
 {
-	int	 n;
+	const char	*p;
+	int		 r;
 
-	memset(errbuf, 'X', errlen);
-	n = classify_load_rules_text(cl, "fuzz.rules", text, len, errbuf, errlen);
-	if (n < 0)
-		fuzz_fail("negative error count");
-	if (memchr(errbuf, '\0', errlen) == NULL)
-		fuzz_fail("error text not NUL-terminated");
-	if ((n == 0) != (errbuf[0] == '\0'))
-		fuzz_fail("error count and error text disagree");
-	return n;
+	*cause = NULL;
+	r = classify_load_rules_text(cl, "fuzz.rules", text, len, cause);
+	if (r != 0 && r != -1)
+		fuzz_fail("neither 0 nor -1");
+	if ((r == 0) != (*cause == NULL))
+		fuzz_fail("return value and error text disagree");
+	if (r == 0)
+		return 0;
+	if (**cause == '\0' || (*cause)[strlen(*cause) - 1] != '\n')
+		fuzz_fail("error list empty or not ending with a newline");
+	for (p = *cause; *p != '\0'; p = strchr(p, '\n') + 1)
+		if (strncmp(p, "fuzz.rules:", 11) != 0)
+			fuzz_fail("an error line does not name file:line");
+	return -1;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	 big[8192], small[24];
-	int	 n;
+	char	*cause, *again;
 
 	if (cl == NULL) {
 		if ((cl = classify_new()) == NULL)
 			abort();
 		fuzz_classify(builtin);
 	}
-	n = fuzz_load((const char *)data, size, big, sizeof(big));
-	if (n == 0) {
+	if (fuzz_load((const char *)data, size, &cause) == 0) {
 		fuzz_classify(NULL);
-		if (fuzz_load("", 0, big, sizeof(big)) != 0)
+		if (fuzz_load("", 0, &again) != 0)
 			fuzz_fail("an empty rules text has errors");
 		fuzz_check_builtin("empty rules text did not restore the table");
 	} else {
 		fuzz_check_builtin("a failed load changed the classifier");
-		if (fuzz_load((const char *)data, size, small, sizeof(small)) != n)
-			fuzz_fail("error count depends on the error buffer");
+		if (fuzz_load((const char *)data, size, &again) != -1 ||
+		    strcmp(cause, again) != 0)
+			fuzz_fail("the same text gave other errors");
+		free(again);
+		free(cause);
 	}
 	return 0;
 }

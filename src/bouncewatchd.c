@@ -52,7 +52,7 @@ usage(int status)
 static int
 check_conf(const char *path, struct conf *conf)
 {
-	char			 err[8192], *cause = NULL;
+	char			*cause = NULL;
 	struct classifier	*cl;
 	int			 n = 0;
 
@@ -67,15 +67,12 @@ check_conf(const char *path, struct conf *conf)
 		free(cause);
 	}
 	if (conf->rules != NULL) {
-		int	 nr;
-
 		cl = classify_new();
-		nr = classify_load_rules(cl, conf->rules, err, sizeof(err));
-		classify_free(cl);
-		if (nr != 0) {
-			fputs(err, stderr);
-			n += nr;
+		if (classify_load_rules(cl, conf->rules, &cause) == -1) {
+			n += log_warnx_list(cause);
+			free(cause);
 		}
+		classify_free(cl);
 	}
 	if (n != 0) {
 		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
@@ -354,7 +351,8 @@ main(int argc, char **argv)
 	struct daemon	*d;
 	int		 ch, foreground = 0, verbose = 0, check = 0, lockfd, status;
 	int		 ready = -1;
-	char		 abspath[4096];
+	char		 abspath[4096], *cause = NULL;
+	enum store_err	 why;
 
 	while ((ch = getopt(argc, argv, "c:dfhnvV")) != -1) {
 		switch (ch) {
@@ -421,12 +419,15 @@ main(int argc, char **argv)
 	 * reaches the terminal; the flock stays with the daemon's copy of
 	 * the descriptor.  (The database itself is opened after the fork.)
 	 */
-	if ((lockfd = store_lock(conf.database)) < 0) {
-		if (lockfd == -2)
+	if ((lockfd = store_lock(conf.database, &why, &cause)) == -1) {
+		if (why == STORE_EBUSY)
 			log_warnx("another bouncewatchd is already running on %s",
 			    conf.database);
+		else
+			log_warnx("%s", cause);
+		free(cause);
 		conf_free(&conf);
-		return lockfd == -2 ? DAEMON_EX_TEMPFAIL : DAEMON_EX_SOFTWARE;
+		return why == STORE_EBUSY ? DAEMON_EX_TEMPFAIL : DAEMON_EX_SOFTWARE;
 	}
 	if (!foreground) {
 		if ((ready = daemonize()) == -1) {

@@ -93,16 +93,16 @@ struct classifier	*classify_new(void);
 void			 classify_free(struct classifier *);
 
 /*
- * Read an operator rules file (format in bouncewatch.conf(5)).  Errors are
- * written as "file:line: message" lines to errbuf (NUL-terminated, may be
- * truncated); returns the number of errors, 0 on success.  On any error
- * the classifier is left unchanged.
+ * Read an operator rules file (format in bouncewatch.conf(5)).  0, or -1
+ * with every error in *cause (malloc'd, the caller frees it): one
+ * "file:line: message" line each, for log_warnx_list().  On any error the
+ * classifier is left unchanged.
  */
 int	 classify_load_rules(struct classifier *, const char *path,
-	    char *errbuf, size_t errlen);
+	    char **cause);
 /* Same, from memory; name is used in error messages. */
 int	 classify_load_rules_text(struct classifier *, const char *name,
-	    const char *text, size_t len, char *errbuf, size_t errlen);
+	    const char *text, size_t len, char **cause);
 
 /* Classify a parsed delivery (LINE_DELIVERY or LINE_EXPIRED). */
 void	 classify_delivery(const struct classifier *, enum line_kind,

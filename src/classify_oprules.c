@@ -33,35 +33,22 @@ classify_free_ops(struct oprule *ops, size_t n)
 
 /* ---- operator rules file ---- */
 
-static void classify_err(char *, size_t, size_t *, int *, const char *, int,
-    const char *, ...) __attribute__((format(printf, 7, 8)));
+static void classify_err(char **, int *, const char *, int, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
 
+/* One "file:line: message" line more in the list of errors. */
 static void
-classify_err(char *errbuf, size_t errlen, size_t *used, int *nerr,
-    const char *name, int line, const char *fmt, ...)
+classify_err(char **errs, int *nerr, const char *name, int line,
+    const char *fmt, ...)
 {
 	va_list	 ap;
-	int	 n;
+	char	 msg[4096 + 256];
 
 	(*nerr)++;
-	if (errbuf == NULL || *used + 1 >= errlen)
-		return;
-	n = snprintf(errbuf + *used, errlen - *used, "%s:%d: ", name, line);
-	if (n > 0)
-		*used += (size_t)n;
-	if (*used + 1 < errlen) {
-		va_start(ap, fmt);
-		n = vsnprintf(errbuf + *used, errlen - *used, fmt, ap);
-		va_end(ap);
-		if (n > 0)
-			*used += (size_t)n;
-	}
-	if (*used + 1 < errlen) {
-		errbuf[(*used)++] = '\n';
-		errbuf[*used] = '\0';
-	}
-	if (*used >= errlen)
-		*used = errlen - 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	xlistadd(errs, "%s:%d: %s", name, line, msg);
 }
 
 /*
@@ -127,15 +114,14 @@ classify_compile(struct classifier *cl, const char *pattern, char *msg,
  */
 int
 classify_load_rules_text(struct classifier *cl, const char *name,
-    const char *text, size_t len, char *errbuf, size_t errlen)
+    const char *text, size_t len, char **cause)
 {
 	struct oprule	*ops = NULL;
-	size_t		 nops = 0, used = 0;
+	size_t		 nops = 0;
 	const char	*p = text, *end = text + len;
+	char		*errs = NULL;
 	int		 lineno = 0, nerr = 0;
 
-	if (errbuf != NULL && errlen > 0)
-		errbuf[0] = '\0';
 	while (p < end) {
 		const char	*eol = memchr(p, '\n', (size_t)(end - p));
 		char		 buf[4096], word[64], *s, *t;
@@ -149,7 +135,7 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 		n = (size_t)(eol - p);
 		p = eol < end ? eol + 1 : end;
 		if (n >= sizeof(buf)) {
-			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			classify_err(&errs, &nerr, name, lineno,
 			    "line too long");
 			continue;
 		}
@@ -166,14 +152,14 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 		for (t = s; *t != '\0' && *t != ' ' && *t != '\t'; t++)
 			;
 		if ((size_t)(t - s) >= sizeof(word)) {
-			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			classify_err(&errs, &nerr, name, lineno,
 			    "unknown reason");
 			continue;
 		}
 		memcpy(word, s, (size_t)(t - s));
 		word[t - s] = '\0';
 		if ((r = classify_reason_from_name(word)) == -1 || r == REASON_NONE) {
-			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			classify_err(&errs, &nerr, name, lineno,
 			    "unknown reason \"%s\"", word);
 			continue;
 		}
@@ -189,7 +175,7 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 			word[t - s] = '\0';
 			c = classify_class_from_name(word);
 			if (c == -1 || c == CLASS_DELIVERED) {
-				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				classify_err(&errs, &nerr, name, lineno,
 				    "unknown class \"%s\" (permanent, temporary or greylist)",
 				    word);
 				continue;
@@ -198,7 +184,7 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 				;
 		}
 		if (*s != '"' && *s != '/') {
-			classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+			classify_err(&errs, &nerr, name, lineno,
 			    "expected \"substring\" or /regex/");
 			continue;
 		}
@@ -209,20 +195,20 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 			s++;
 			close = strrchr(s, q);
 			if (close == NULL || close == s - 1) {
-				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				classify_err(&errs, &nerr, name, lineno,
 				    "unterminated pattern");
 				continue;
 			}
 			for (t = close + 1; *t == ' ' || *t == '\t'; t++)
 				;
 			if (*t != '\0' && *t != '#') {
-				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				classify_err(&errs, &nerr, name, lineno,
 				    "unexpected text after the pattern: %s", t);
 				continue;
 			}
 			*close = '\0';
 			if (*s == '\0') {
-				classify_err(errbuf, errlen, &used, &nerr, name, lineno,
+				classify_err(&errs, &nerr, name, lineno,
 				    "empty pattern");
 				continue;
 			}
@@ -234,7 +220,7 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 
 				if ((op.re = classify_compile(cl, s, msg,
 				    sizeof(msg))) == NULL) {
-					classify_err(errbuf, errlen, &used, &nerr, name,
+					classify_err(&errs, &nerr, name,
 					    lineno, "bad regular expression: %s", msg);
 					continue;
 				}
@@ -259,7 +245,8 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 	}
 	if (nerr > 0) {
 		classify_free_ops(ops, nops);
-		return nerr;
+		*cause = errs;
+		return -1;
 	}
 	classify_free_ops(cl->ops, cl->nops);
 	cl->ops = ops;
@@ -268,29 +255,25 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 }
 
 int
-classify_load_rules(struct classifier *cl, const char *path, char *errbuf,
-    size_t errlen)
+classify_load_rules(struct classifier *cl, const char *path, char **cause)
 {
 	FILE		*f;
 	struct stat	 sb;
-	char		*text = NULL, *cause = NULL;
+	char		*text = NULL, *why = NULL;
 	size_t		 len = 0, cap = 0, n;
 	int		 ret;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		if (errbuf != NULL)
-			snprintf(errbuf, errlen, "%s: %s\n", path, strerror(errno));
-		return 1;
+		*cause = xasprintf("%s: %s\n", path, strerror(errno));
+		return -1;
 	}
 	/* rules decide what the reports say: trusted like the configuration */
 	if (fstat(fileno(f), &sb) == -1 ||
-	    conf_file_safe(path, &sb, 0, &cause) == -1) {
-		if (errbuf != NULL)
-			snprintf(errbuf, errlen, "%s\n", cause != NULL ? cause :
-			    strerror(errno));
-		free(cause);
+	    conf_file_safe(path, &sb, 0, &why) == -1) {
+		*cause = xasprintf("%s\n", why != NULL ? why : strerror(errno));
+		free(why);
 		fclose(f);
-		return 1;
+		return -1;
 	}
 	for (;;) {
 		if (len + 4096 > cap) {
@@ -303,14 +286,13 @@ classify_load_rules(struct classifier *cl, const char *path, char *errbuf,
 			break;
 	}
 	if (ferror(f)) {
-		if (errbuf != NULL)
-			snprintf(errbuf, errlen, "%s: read error\n", path);
+		*cause = xasprintf("%s: read error\n", path);
 		fclose(f);
 		free(text);
-		return 1;
+		return -1;
 	}
 	fclose(f);
-	ret = classify_load_rules_text(cl, path, text, len, errbuf, errlen);
+	ret = classify_load_rules_text(cl, path, text, len, cause);
 	free(text);
 	return ret;
 }

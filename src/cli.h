@@ -42,8 +42,12 @@ struct reader {
 	struct parse_ctx	 ctx;
 	struct classifier	*cl;
 };
-/* -1: an error; -2: zone, given on the command line, is unknown */
-int	cli_reader_open(struct reader *, const char *zone, const char *rules);
+/*
+ * 0, or -1 (said) with the exit status to end with in *status: 2 when
+ * zone, given on the command line, is unknown, else 1.
+ */
+int	cli_reader_open(struct reader *, const char *zone, const char *rules,
+	    int *status);
 void	cli_reader_close(struct reader *);
 
 /* "YYYY-MM-DD" -> days since the epoch; -1 if not a date. */

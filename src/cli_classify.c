@@ -453,8 +453,8 @@ cli_classify(int argc, char **argv)
 		return 2;
 	}
 
-	if ((r = cli_reader_open(&rd, zone, rules)) < 0)
-		return r == -2 ? 2 : 1;
+	if (cli_reader_open(&rd, zone, rules, &r) == -1)
+		return r;
 	obuf_init(&out.b, stdout);
 	if (explain)
 		out.explain = rd.cl;

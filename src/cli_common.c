@@ -81,11 +81,13 @@ cli_parse_day(const char *s)
 }
 
 int
-cli_reader_open(struct reader *r, const char *zone, const char *rules)
+cli_reader_open(struct reader *r, const char *zone, const char *rules,
+    int *status)
 {
-	char	 err[4096];
+	char	*cause = NULL;
 	int	 usage_zone = 0;
 
+	*status = 1;	/* only read after a failure */
 	memset(r, 0, sizeof(*r));
 	r->conf = xcalloc(1, sizeof(*r->conf));
 	if (cli_config(r->conf) == -1) {
@@ -102,11 +104,14 @@ cli_reader_open(struct reader *r, const char *zone, const char *rules)
 	if ((r->ctx.tz = tz_new(zone)) == NULL) {
 		log_warnx("unknown time zone \"%s\"", zone);
 		cli_reader_close(r);
-		return usage_zone ? -2 : -1;
+		if (usage_zone)
+			*status = 2;
+		return -1;
 	}
 	r->cl = classify_new();
-	if (rules != NULL && classify_load_rules(r->cl, rules, err, sizeof(err)) != 0) {
-		fputs(err, stderr);
+	if (rules != NULL && classify_load_rules(r->cl, rules, &cause) == -1) {
+		fputs(cause, stderr);
+		free(cause);
 		goto fail;
 	}
 	return 0;

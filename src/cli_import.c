@@ -105,7 +105,7 @@ import_file(const char *path, struct ingest *ing, struct ingest_pipe *pipe,
 			ingest_remove(ing, src);
 			return 1;
 		}
-		if (ingest_commit(ing) < 0)
+		if (ingest_commit(ing) == INGEST_COMMIT_FAILED)
 			goto dberr;
 		if (progress)
 			import_progress(path, src, n->lines - before.lines);
@@ -151,7 +151,7 @@ import_journal(const struct source_journal_conf *jc, struct ingest *ing,
 	ingest_add(ing, src);
 	do {
 		if ((r = ingest_pump(ing, IMPORT_BATCH, &done)) == -1 ||
-		    ingest_commit(ing) < 0) {
+		    ingest_commit(ing) == INGEST_COMMIT_FAILED) {
 			log_warnx("%s: %s", src->name, store_errmsg(st));
 			ingest_rollback(ing);
 			ingest_remove(ing, src);
@@ -239,7 +239,7 @@ cli_import(int argc, char **argv)
 	struct tz		*stz;
 	struct import_stats	 total;
 	enum store_err		 why;
-	char			 err[4096];
+	char			*cause = NULL;
 	const char		*db = NULL, *rules = NULL, *zone = NULL;
 	struct source_journal_conf jc;
 	int			 ch, i, quiet = 0, status = 0, r, lockfd, journal = 0;
@@ -278,19 +278,22 @@ cli_import(int argc, char **argv)
 		    "journal (configure --with-systemd, libsystemd-dev)");
 		return 2;
 	}
-	if ((r = cli_reader_open(&rd, zone, rules)) < 0)
-		return r == -2 ? 2 : 1;
+	if (cli_reader_open(&rd, zone, rules, &r) == -1)
+		return r;
 	rd.ctx.lazy = 1;		/* parse only what the store keeps */
 	if (db == NULL)
 		db = rd.conf->database;
 	if (jc.match == NULL)
 		jc.match = rd.conf->journal_match;	/* default: mail facility */
 	/* one writer: a running bouncewatchd reads the same files */
-	if ((lockfd = store_lock(db)) < 0) {
-		if (lockfd == -2)
+	if ((lockfd = store_lock(db, &why, &cause)) == -1) {
+		if (why == STORE_EBUSY)
 			log_warnx("%s is in use by another writer (a running bouncewatchd "
 			    "or import): stop bouncewatchd first, or import into another "
 			    "database", db);
+		else
+			log_warnx("%s", cause);
+		free(cause);
 		status = 1;
 		goto out;
 	}
@@ -300,8 +303,9 @@ cli_import(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if ((st = store_open(db, STORE_RW, stz, &why, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+	if ((st = store_open(db, STORE_RW, stz, &why, &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
 		tz_free(stz);
 		close(lockfd);
 		status = 1;

@@ -48,7 +48,7 @@ cli_metrics(int argc, char **argv)
 	struct prom	 p;
 	enum store_err	 why;
 	const char	*db = NULL;
-	char		 err[1024], *cause = NULL;
+	char		*cause = NULL;
 	long		 domains = -1;
 	int		 ch, status = 1;
 
@@ -81,8 +81,9 @@ cli_metrics(int argc, char **argv)
 		log_warnx("unknown time zone \"%s\"", conf.timezone);
 		goto out;
 	}
-	if ((st = store_open(db, STORE_RO, tz, &why, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+	if ((st = store_open(db, STORE_RO, tz, &why, &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
 		goto out;
 	}
 	m = metrics_new((int)domains);

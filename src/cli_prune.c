@@ -39,7 +39,7 @@ cli_prune_db(const char *db, struct tz *tz, const struct conf *conf, long days)
 	struct store	*st;
 	struct stat	 sb;
 	enum store_err	 why;
-	char		 err[1024], before[11];
+	char		 *cause = NULL, before[11];
 	int64_t		 n;
 	int		 lockfd, status = 0;
 
@@ -52,16 +52,20 @@ cli_prune_db(const char *db, struct tz *tz, const struct conf *conf, long days)
 		return 1;
 	}
 	/* one writer: a running bouncewatchd or import writes the same rows */
-	if ((lockfd = store_lock(db)) < 0) {
-		if (lockfd == -2)
+	if ((lockfd = store_lock(db, &why, &cause)) == -1) {
+		if (why == STORE_EBUSY)
 			log_warnx("%s is in use by another writer (a running bouncewatchd "
 			    "or import): stop it first, or prune once it is done",
 			    store_display(db));
+		else
+			log_warnx("%s", cause);
+		free(cause);
 		return 1;
 	}
 	tz_day_text(tz_local_day(tz, (int64_t)cli_now()) - days, before);
-	if ((st = store_open(db, STORE_RW, tz, &why, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+	if ((st = store_open(db, STORE_RW, tz, &why, &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
 		status = 1;
 	} else {
 		store_set_queue_lifetime(st, conf->queue_lifetime_s);

@@ -51,9 +51,9 @@ cli_reclassify(int argc, char **argv)
 	struct store			*st;
 	enum store_err			 why;
 	const char			*db = NULL, *rules = NULL;
-	char				 err[1024], f[16], t[16];
+	char				*cause = NULL, f[16], t[16];
 	int64_t				 from = 0, to = tz_days_from_civil(9999, 12, 31);
-	int				 ch, lockfd, status = 0;
+	int				 ch, lockfd, status = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "d:r:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -86,21 +86,25 @@ cli_reclassify(int argc, char **argv)
 		cli_reclassify_usage(stderr);
 		return 2;
 	}
-	if (cli_reader_open(&rd, NULL, rules) < 0)
-		return 1;
+	if (cli_reader_open(&rd, NULL, rules, &r) == -1)
+		return r;
 	if (db == NULL)
 		db = rd.conf->database;
 	/* one writer: the daemon would go on with the rules it started with */
-	if ((lockfd = store_lock(db)) < 0) {
-		if (lockfd == -2)
+	if ((lockfd = store_lock(db, &why, &cause)) == -1) {
+		if (why == STORE_EBUSY)
 			log_warnx("%s is in use by another writer (a running "
 			    "bouncewatchd or import): stop bouncewatchd, "
 			    "reclassify, then start it with the same rules", db);
+		else
+			log_warnx("%s", cause);
+		free(cause);
 		cli_reader_close(&rd);
 		return 1;
 	}
-	if ((st = store_open(db, STORE_RW, rd.ctx.tz, &why, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+	if ((st = store_open(db, STORE_RW, rd.ctx.tz, &why, &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
 		status = 1;
 	} else {
 		tz_day_text(from, f);

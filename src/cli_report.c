@@ -65,7 +65,7 @@ cli_report(int argc, char **argv)
 	struct report_query	 rq;
 	struct obuf		 out;
 	enum store_err		 why;
-	char			 err[1024], from[11], to[11], *cause;
+	char			 from[11], to[11], *cause;
 	const char		*db = NULL, *date = NULL, *f = NULL, *t = NULL;
 	const char		*format = "text", *domain = NULL, *zone;
 	const char		*hosts[CLI_REPORT_HOSTS];
@@ -146,8 +146,9 @@ cli_report(int argc, char **argv)
 		tz_day_text(tz_local_day(tz, (int64_t)cli_now()) - 1, from);
 		memcpy(to, from, sizeof(to));
 	}
-	if ((st = store_open(db, STORE_RO, tz, &why, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+	if ((st = store_open(db, STORE_RO, tz, &why, &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
 		status = 1;
 		goto out;
 	}

@@ -421,7 +421,7 @@ cli_status(int argc, char **argv)
 	struct store		*st;
 	enum store_err		 why;
 	const char		*db = NULL, *p;
-	char			 err[1024];
+	char			*cause = NULL;
 	int			 ch, i;
 
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -442,8 +442,9 @@ cli_status(int argc, char **argv)
 	s.now = time(NULL);		/* commits are stamped with the real clock */
 	if (db == NULL)
 		db = conf.database;
-	if ((st = store_open(db, STORE_RO, NULL, &why, err, sizeof(err))) == NULL) {
-		printf("database %s: broken: %s\n", store_display(db), err);
+	if ((st = store_open(db, STORE_RO, NULL, &why, &cause)) == NULL) {
+		printf("database %s: broken: %s\n", store_display(db), cause);
+		free(cause);
 		conf_free(&conf);
 		return STATUS_BROKEN;
 	}

@@ -126,7 +126,7 @@ cli_suppressions(int argc, char **argv)
 	struct tz	*tz;
 	struct supp_out	 o;
 	enum store_err	 why;
-	char		 err[1024];
+	char		*cause = NULL;
 	const char	*db = NULL, *since = NULL, *format = "text";
 	int64_t		 t0 = 0;
 	int		 ch, status = 0;
@@ -165,8 +165,9 @@ cli_suppressions(int argc, char **argv)
 		db = conf.database;
 	if (since != NULL)
 		t0 = tz_local_to_utc(tz, cli_parse_day(since) * 86400);
-	if ((st = store_open(db, STORE_RO, tz, &why, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+	if ((st = store_open(db, STORE_RO, tz, &why, &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
 		status = 1;
 		goto out;
 	}

@@ -37,7 +37,6 @@
 /* Every error of one load, one "file:line: message" line each. */
 struct conf_err {
 	char		*buf;
-	size_t		 used;
 	int		 n;
 	const char	*file;
 	int		 line;
@@ -49,19 +48,11 @@ static void conf_error(struct conf_err *, const char *, ...)
 static void
 conf_error_add(struct conf_err *e, const char *msg)
 {
-	char	*line;
-	size_t	 n;
-
 	if (e->line > 0)
-		line = xasprintf("%s:%d: %s\n", e->file, e->line, msg);
+		xlistadd(&e->buf, "%s:%d: %s", e->file, e->line, msg);
 	else
-		line = xasprintf("%s: %s\n", e->file, msg);
-	n = strlen(line);
-	e->buf = xrealloc(e->buf, e->used + n + 1);
-	memcpy(e->buf + e->used, line, n + 1);
-	e->used += n;
+		xlistadd(&e->buf, "%s: %s", e->file, msg);
 	e->n++;
-	free(line);
 }
 
 static void
@@ -690,7 +681,7 @@ int
 conf_load_text(const char *name, const char *text, size_t len, struct conf *c,
     char **cause)
 {
-	struct conf_err	 e = { NULL, 0, 0, name, 0 };
+	struct conf_err	 e = { NULL, 0, name, 0 };
 	int		 seen[nitems(conf_table)] = { 0 };
 	const char	*p = text, *end = text + len, *eol;
 	char		 buf[CONF_LINE_MAX];
@@ -770,7 +761,7 @@ conf_load(const char *path, struct conf *c, int missing_ok, char **cause)
 int
 conf_validate(const struct conf *c, char **cause)
 {
-	struct conf_err	 e = { NULL, 0, 0, c->path != NULL ? c->path :
+	struct conf_err	 e = { NULL, 0, c->path != NULL ? c->path :
 			    "configuration", 0 };
 
 	if (c->nlogs == 0 && !c->journal && c->journal_directory == NULL)

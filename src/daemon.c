@@ -166,18 +166,19 @@ daemon_commit(struct daemon *d)
 {
 	ev_timer_stop(d->loop, &d->commit_w);
 	switch (ingest_commit(d->ing)) {
-	case 1:
+	case INGEST_COMMIT_RESUMED:
 		daemon_notify("STATUS=running");
 		return 0;
-	case 0:
+	case INGEST_COMMIT_OK:
 		return 0;
-	case -2:
+	case INGEST_COMMIT_REFUSED:
 		daemon_exit(d, DAEMON_EX_DATAERR);
 		return -1;
-	default:
-		daemon_stall(d);
-		return -1;
+	case INGEST_COMMIT_FAILED:
+		break;
 	}
+	daemon_stall(d);
+	return -1;
 }
 
 /* ---- reading everything ---- */
@@ -484,14 +485,11 @@ static struct classifier *
 daemon_classifier(const struct conf *c)
 {
 	struct classifier	*cl = classify_new();
-	char			 err[4096];
+	char			*cause = NULL;
 
-	if (c->rules != NULL && classify_load_rules(cl, c->rules, err, sizeof(err)) != 0) {
-		char	*line, *save = NULL;
-
-		for (line = strtok_r(err, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save))
-			log_warnx("%s", line);
+	if (c->rules != NULL && classify_load_rules(cl, c->rules, &cause) == -1) {
+		log_warnx_list(cause);
+		free(cause);
 		classify_free(cl);
 		return NULL;
 	}
@@ -742,7 +740,7 @@ daemon_store_open(struct daemon *d, const struct conf *conf, int *exit_code)
 	struct sigaction	 sa, oterm, oint;
 	struct store		*st;
 	enum store_err		 why;
-	char			 err[1024], status[256];
+	char			*cause = NULL, status[256];
 	unsigned int		 wait = 1, tries = 0;
 	double			 since = ev_time();
 
@@ -752,11 +750,13 @@ daemon_store_open(struct daemon *d, const struct conf *conf, int *exit_code)
 	sigaction(SIGTERM, &sa, &oterm);
 	sigaction(SIGINT, &sa, &oint);
 	daemon_startup_signal = 0;
-	while ((st = store_open(conf->database, STORE_RW, d->stz, &why, err,
-	    sizeof(err))) == NULL && why == STORE_EIO && store_is_pg(conf->database) &&
+	while ((st = store_open(conf->database, STORE_RW, d->stz, &why,
+	    &cause)) == NULL && why == STORE_EIO && store_is_pg(conf->database) &&
 	    daemon_startup_signal == 0) {
 		tries++;
-		log_warnx("%s", err);
+		log_warnx("%s", cause);
+		free(cause);
+		cause = NULL;
 		log_warnx("%s: PostgreSQL cannot be reached (attempt %u, for %.0f s): "
 		    "nothing is read until it answers; trying again in %u s",
 		    store_display(conf->database), tries, ev_time() - since, wait);
@@ -780,10 +780,12 @@ daemon_store_open(struct daemon *d, const struct conf *conf, int *exit_code)
 	if (daemon_startup_signal != 0) {
 		log_info("signal %d while waiting for the database: exiting",
 		    (int)daemon_startup_signal);
+		free(cause);
 		*exit_code = DAEMON_EX_OK;
 		return NULL;
 	}
-	log_warnx("%s", err);
+	log_warnx("%s", cause);
+	free(cause);
 	if (why == STORE_ENOTDB || why == STORE_ENEWER)
 		*exit_code = DAEMON_EX_DATAERR;
 	else if (store_is_pg(conf->database) && why == STORE_EOTHER)
@@ -800,6 +802,7 @@ daemon_new(struct conf *conf, int *exit_code)
 	struct follow	**tailp = &d->follows, *f;
 	char		*cause = NULL;
 	struct stat	 sb;
+	enum ingest_commit c;
 	int		 i;
 
 	d->conf = conf;
@@ -846,7 +849,8 @@ daemon_new(struct conf *conf, int *exit_code)
 	ingest_set_precommit(d->ing, daemon_db_gone, d);
 	for (i = 0; i < conf->nlogs; i++) {
 		if ((f = daemon_follow_new(d, &conf->logs[i])) == NULL ||
-		    ingest_commit(d->ing) < 0) {
+		    (c = ingest_commit(d->ing)) == INGEST_COMMIT_FAILED ||
+		    c == INGEST_COMMIT_REFUSED) {
 			if (store_error(d->store) == STORE_ENOTDB)
 				*exit_code = DAEMON_EX_DATAERR;
 			daemon_free(d);

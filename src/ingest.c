@@ -279,24 +279,24 @@ ingest_rollback(struct ingest *ing)
 		ing->watch.rolled_back(ing->watch.arg);
 }
 
-int
+enum ingest_commit
 ingest_commit(struct ingest *ing)
 {
 	struct source	*s;
 	double		 t0;
 
 	if (!ingest_in_tx(ing))
-		return 0;
+		return INGEST_COMMIT_OK;
 	if (ing->precommit != NULL && ing->precommit(ing->precommit_arg) != 0) {
 		ingest_rollback(ing);
-		return -2;
+		return INGEST_COMMIT_REFUSED;
 	}
 	t0 = ingest_clock();
 	for (s = ing->sources; s != NULL; s = s->next)
 		if (s->ops->save(s) == -1)
-			return -1;
+			return INGEST_COMMIT_FAILED;
 	if (store_commit(ing->st) == -1)
-		return -1;
+		return INGEST_COMMIT_FAILED;
 	ing->pending = 0;
 	ing->n.commits++;
 	for (s = ing->sources; s != NULL; s = s->next)
@@ -307,9 +307,9 @@ ingest_commit(struct ingest *ing)
 		ing->episode = 0;
 		ing->stalled = 0;
 		log_info("ingestion resumed after %.1fs", ingest_clock() - ing->stalled_since);
-		return 1;
+		return INGEST_COMMIT_RESUMED;
 	}
-	return 0;
+	return INGEST_COMMIT_OK;
 }
 
 static const char *

@@ -88,12 +88,16 @@ int		 ingest_pump(struct ingest *, uint64_t max, uint64_t *done);
 /* Lines in the open transaction. */
 uint64_t	 ingest_pending(const struct ingest *);
 int		 ingest_in_tx(const struct ingest *);
-/*
- * Save every source's position and commit.  0; 1 when that ended a stall
- * (logged); -1 on a database error (call ingest_stall); -2 when the
- * precommit hook refused (rolled back, sources rewound).
- */
-int		 ingest_commit(struct ingest *);
+/* How a commit ended. */
+enum ingest_commit {
+	INGEST_COMMIT_FAILED = -1,	/* database error: call ingest_stall */
+	INGEST_COMMIT_OK = 0,		/* committed (or nothing to commit) */
+	INGEST_COMMIT_RESUMED,		/* committed, ending a stall (logged) */
+	INGEST_COMMIT_REFUSED,		/* the precommit hook refused: rolled
+					   back, sources rewound */
+};
+/* Save every source's position and commit. */
+enum ingest_commit	 ingest_commit(struct ingest *);
 /* Roll back the open transaction; every source goes back to its last commit. */
 void		 ingest_rollback(struct ingest *);
 /*

@@ -123,8 +123,15 @@ static const struct source_ops source_file_ops = {
 	.close = source_file_close,
 };
 
-/* Where this file's lines go in the store; 1, 0 (nothing new), -1, -2 (db). */
-static int
+/* Where this file's lines go in the store. */
+enum source_file_pos {
+	SOURCE_FILE_READ,	/* a new generation, or more of a known one */
+	SOURCE_FILE_SEEN,	/* nothing new: a shorter copy of one read */
+	SOURCE_FILE_DIFFERS,	/* like one imported before, but not it (logged) */
+	SOURCE_FILE_DBERR,	/* the store failed: store_errmsg() */
+};
+
+static enum source_file_pos
 source_file_position(struct source_file *sf, const char *path)
 {
 	struct stat	 sb;
@@ -136,25 +143,26 @@ source_file_position(struct source_file *sf, const char *path)
 		memset(&sb, 0, sizeof(sb));
 	if (store_begin(sf->st) == -1 ||
 	    (found = store_source_match(sf->st, sf->head, sf->headlen, &sf->src)) == -1)
-		return -2;
+		return SOURCE_FILE_DBERR;
 	if (!found)
 		return store_source_new(sf->st, path, sf->head, sf->headlen,
-		    (uint64_t)sb.st_dev, (uint64_t)sb.st_ino, &sf->src) == -1 ? -2 : 1;
+		    (uint64_t)sb.st_dev, (uint64_t)sb.st_ino, &sf->src) == -1 ?
+		    SOURCE_FILE_DBERR : SOURCE_FILE_READ;
 	/* skip what was imported before; check the marker before the offset */
 	r = input_skip(sf->in, sf->src.offset, sf->src.tail, sf->src.tail_len);
 	sf->skipped = input_offset(sf->in) < sf->src.offset ?
 	    input_offset(sf->in) : sf->src.offset;
 	if (r == 0)
-		return 0;	/* a shorter copy of a generation read further before */
+		return SOURCE_FILE_SEEN;
 	if (r == -1) {
 		log_warnx("%s: starts like a log imported before (source %lld) but "
 		    "differs before offset %llu: not imported", path,
 		    (long long)sf->src.id, (unsigned long long)sf->src.offset);
-		return -1;
+		return SOURCE_FILE_DIFFERS;
 	}
 	snprintf(sf->src.path, sizeof(sf->src.path), "%s", path);
 	sf->lines = sf->src.lines;
-	return 1;
+	return SOURCE_FILE_READ;
 }
 
 struct source *
@@ -162,7 +170,7 @@ source_file_open(const char *path, struct store *st, int *status, uint64_t *skip
 {
 	struct source_file	*sf;
 	struct input		*in;
-	int			 r;
+	enum source_file_pos	 r;
 
 	*status = 0;
 	*skipped = 0;
@@ -184,10 +192,10 @@ source_file_open(const char *path, struct store *st, int *status, uint64_t *skip
 		source_file_close(&sf->s);
 		return NULL;
 	}
-	if ((r = source_file_position(sf, path)) != 1) {
-		*status = r == 0 ? 0 : r == -1 ? 1 : -1;
+	if ((r = source_file_position(sf, path)) != SOURCE_FILE_READ) {
+		*status = r == SOURCE_FILE_SEEN ? 0 : r == SOURCE_FILE_DIFFERS ? 1 : -1;
 		*skipped = sf->skipped;
-		if (r == -2)
+		if (r == SOURCE_FILE_DBERR)
 			log_warnx("%s: %s", path, store_errmsg(st));
 		store_rollback(st);
 		source_file_close(&sf->s);

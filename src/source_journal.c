@@ -497,17 +497,18 @@ journal_scan(const char *dir, char **cause)
 
 /*
  * Open the journal and set the match.  0; -1 with *cause when it cannot
- * be opened or read (files skipped for their permissions count); -2 for a
- * bad match (retrying cannot help).
+ * be opened or read (files skipped for their permissions count), and
+ * *bad_match set when the match is bad (retrying cannot help).
  */
 static int
 journal_open_raw(const char *dir, const char *match, sd_journal **jp,
-    char **cause)
+    int *bad_match, char **cause)
 {
 	sd_journal	*j;
 	int		 r;
 
 	*jp = NULL;
+	*bad_match = 0;
 	if (dir != NULL)
 		r = sd_journal_open_directory(&j, dir, 0);
 	else
@@ -519,7 +520,8 @@ journal_open_raw(const char *dir, const char *match, sd_journal **jp,
 	}
 	if (journal_add_match(j, match, cause) == -1) {
 		sd_journal_close(j);
-		return -2;
+		*bad_match = 1;
+		return -1;
 	}
 	*jp = j;
 	if (dir != NULL)
@@ -577,15 +579,17 @@ fail:
 /*
  * (Re)open the journal.  Unreadable: logged now and again after each
  * back-off (doubling up to JOURNAL_RETRY_MAX), never only once.  0 open
- * (perhaps with unreadable files), -1 not open, -2 a bad match.
+ * (perhaps with unreadable files), -1 not open; *bad_match set (and
+ * logged) when the match is bad.
  */
 static int
-journal_try_open(struct journal *jn)
+journal_try_open(struct journal *jn, int *bad_match)
 {
 	sd_journal	*j;
 	char		*cause = NULL;
 	int		 fd;
 
+	*bad_match = 0;
 	if (jn->j != NULL && (jn->dir != NULL || jn->lines != jn->clines)) {
 		/*
 		 * Open: never reopen with entries in the open transaction (the
@@ -595,10 +599,11 @@ journal_try_open(struct journal *jn)
 		if (jn->dir != NULL)
 			(void)journal_scan(jn->dir, &cause);
 		j = NULL;
-	} else if (journal_open_raw(jn->dir, jn->match, &j, &cause) == -2) {
+	} else if (journal_open_raw(jn->dir, jn->match, &j, bad_match,
+	    &cause) == -1 && *bad_match) {
 		log_warnx("%s: %s", jn->name, cause);
 		free(cause);
-		return -2;
+		return -1;
 	}
 	if (j != NULL && (fd = sd_journal_get_fd(j)) < 0) {
 		free(cause);
@@ -637,6 +642,7 @@ journal_poll(struct source *s, int full)
 {
 	struct journal	*jn = (struct journal *)s;
 	time_t		 now;
+	int		 bad;
 
 	if (jn->j != NULL && sd_journal_process(jn->j) < 0)
 		return 0;		/* read errors are the next read's */
@@ -644,7 +650,7 @@ journal_poll(struct source *s, int full)
 		return 0;
 	now = journal_now();
 	if (jn->state == JOURNAL_UNREADABLE && now >= jn->retry_at)
-		(void)journal_try_open(jn);
+		(void)journal_try_open(jn, &bad);
 	return 0;
 }
 
@@ -692,7 +698,7 @@ source_journal_open(struct store *st, const struct source_journal_conf *jc,
 	struct journal	*jn;
 	const char	*dir = jc->dir;
 	char		 abs[PATH_MAX];
-	int		 n, r;
+	int		 n, bad;
 
 	/* the store row is named by the directory: the same whatever the cwd */
 	if (dir != NULL && dir[0] != '/' && realpath(dir, abs) != NULL)
@@ -715,9 +721,9 @@ source_journal_open(struct store *st, const struct source_journal_conf *jc,
 	jn->retry = jc->retry;
 	if (st != NULL && journal_row(jn, cause) == -1)
 		goto fail;
-	r = journal_try_open(jn);
-	if (r == -2 || (!jn->retry && jn->why != NULL)) {
-		journal_cause(cause, "%s", jn->why != NULL && r != -2 ? jn->why :
+	(void)journal_try_open(jn, &bad);
+	if (bad || (!jn->retry && jn->why != NULL)) {
+		journal_cause(cause, "%s", jn->why != NULL && !bad ? jn->why :
 		    "journal_match: not FIELD=value words and +");
 		goto fail;
 	}
@@ -741,11 +747,11 @@ source_journal_lag(const struct source_journal_conf *jc, const char *cursor,
     struct source_journal_lag *lag, char **cause)
 {
 	sd_journal	*j;
-	int		 r;
+	int		 r, bad;
 
 	memset(lag, 0, sizeof(*lag));
 	r = journal_open_raw(jc->dir, jc->match != NULL ? jc->match :
-	    SOURCE_JOURNAL_MATCH, &j, cause);
+	    SOURCE_JOURNAL_MATCH, &j, &bad, cause);
 	if (r != 0) {
 		if (j != NULL)
 			sd_journal_close(j);
@@ -782,10 +788,10 @@ int
 source_journal_check(const struct source_journal_conf *jc, char **cause)
 {
 	sd_journal	*j;
-	int		 r;
+	int		 r, bad;
 
 	r = journal_open_raw(jc->dir, jc->match != NULL ? jc->match :
-	    SOURCE_JOURNAL_MATCH, &j, cause);
+	    SOURCE_JOURNAL_MATCH, &j, &bad, cause);
 	if (j != NULL)
 		sd_journal_close(j);
 	return r == 0 ? 0 : -1;

@@ -71,13 +71,13 @@ store_backend_of(const char *path)
 
 struct store *
 store_open(const char *path, enum store_mode mode, struct tz *tz,
-    enum store_err *why, char *err, size_t errlen)
+    enum store_err *why, char **cause)
 {
 	struct store	*st;
 
 	if (store_backend_of(path) == NULL) {
 		*why = STORE_EOTHER;
-		snprintf(err, errlen, "%.64s: this bouncewatch has no PostgreSQL "
+		*cause = xasprintf("%.64s: this bouncewatch has no PostgreSQL "
 		    "backend; give the path of an SQLite database", path);
 		return NULL;
 	}
@@ -92,7 +92,7 @@ store_open(const char *path, enum store_mode mode, struct tz *tz,
 	if (st->be->open(st, path, mode) == -1 ||
 	    (mode == STORE_RW && store_write_init(st) == -1)) {
 		*why = st->err == STORE_OK ? STORE_EOTHER : st->err;
-		snprintf(err, errlen, "%s", st->errmsg);
+		*cause = xstrdup(st->errmsg);
 		store_close(st);
 		return NULL;
 	}
@@ -319,14 +319,20 @@ store_set_node(struct store *st, const char *node)
 }
 
 int
-store_lock(const char *db)
+store_lock(const char *db, enum store_err *why, char **cause)
 {
 	char	 path[4096];
 	int	 fd;
 
+	*why = STORE_OK;
 	/* PostgreSQL: one writer per node, by the backend's advisory lock */
-	if (store_is_pg(db))
-		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (store_is_pg(db)) {
+		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+			*why = STORE_EIO;
+			*cause = xasprintf("/dev/null: %s", strerror(errno));
+		}
+		return fd;
+	}
 	store_lock_path(db, path, sizeof(path));
 	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0640)) != -1)
@@ -334,20 +340,24 @@ store_lock(const char *db)
 	else if (errno == EEXIST)
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1) {
+		*why = STORE_EIO;
 		if (errno == ENOENT)
-			log_warnx("%s: the directory does not exist; create it, owned "
-			    "by the user the daemon runs as", path);
+			*cause = xasprintf("%s: the directory does not exist; "
+			    "create it, owned by the user the daemon runs as", path);
 		else
-			log_warn("%s", path);
+			*cause = xasprintf("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		int	 busy = errno == EWOULDBLOCK;
-
-		if (!busy)
-			log_warn("%s: lock", path);
+		if (errno == EWOULDBLOCK) {
+			*why = STORE_EBUSY;
+			*cause = xasprintf("%s: held by another process", path);
+		} else {
+			*why = STORE_EIO;
+			*cause = xasprintf("%s: lock: %s", path, strerror(errno));
+		}
 		close(fd);
-		return busy ? -2 : -1;
+		return -1;
 	}
 	return fd;
 }

@@ -37,7 +37,11 @@ enum store_mode {
 /*
  * Errors: a function that fails returns -1 (or NULL); store_error() says
  * why, for the caller's retry decision, and store_errmsg() says it in
- * words.  store_open() has no store yet: it fills *why and err instead.
+ * words.  store_open() and store_lock() have no store yet: they fill
+ * *why and *cause (a malloc'd message the caller frees) instead.  The
+ * enum is only the reason code a caller decides on (retry, exit status),
+ * as errno beside a message: the words are always in *cause or
+ * store_errmsg().
  */
 enum store_err {
 	STORE_OK,
@@ -68,11 +72,11 @@ struct store_source {
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
- * local day counters are kept by (NULL: UTC).  NULL on failure, with a
- * message in err and the reason in *why.
+ * local day counters are kept by (NULL: UTC).  NULL on failure, with the
+ * reason in *why and a message in *cause.
  */
 struct store	*store_open(const char *path, enum store_mode, struct tz *,
-		    enum store_err *why, char *err, size_t errlen);
+		    enum store_err *why, char **cause);
 void		 store_close(struct store *);
 enum store_err	 store_error(const struct store *);
 const char	*store_errmsg(const struct store *);
@@ -83,10 +87,11 @@ void		 store_set_tz(struct store *, struct tz *);
  * One writer per database: an exclusive lock on DATABASE.lock, a file of
  * its own (closing a descriptor of the database file would drop SQLite's
  * locks), beside the database's real path: a symbolic link to the file or
- * its directory names the same lock.  Returns the descriptor to keep open, -2 when another process
- * holds it (not logged: the caller says what to do), -1 on error (logged).
+ * its directory names the same lock.  Returns the descriptor to keep
+ * open, or -1 with *why and *cause: STORE_EBUSY when another process
+ * holds it (the caller says what to do), another reason on an error.
  */
-int		 store_lock(const char *db);
+int		 store_lock(const char *db, enum store_err *why, char **cause);
 /* synchronous = FULL (durable at each commit, the default) or NORMAL. */
 void		 store_set_synchronous(struct store *, int full);
 /* How long to wait for a lock before failing with STORE_EBUSY (default 5s). */

@@ -97,21 +97,52 @@ util_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+static char	*xvasprintf(const char *, va_list)
+		    __attribute__((format(printf, 1, 0)));
+
+static char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	va_list	 aq;
+	char	*s;
+	int	 n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		fatal("xasprintf");
+	s = xmalloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
 char *
 xasprintf(const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*s;
-	int	 n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatal("xasprintf");
-	s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	return s;
+}
+
+void
+xlistadd(char **list, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 used = *list != NULL ? strlen(*list) : 0, n;
+	char	*line;
+
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	*list = xrealloc(*list, used + n + 2);
+	memcpy(*list + used, line, n);
+	(*list)[used + n] = '\n';
+	(*list)[used + n + 1] = '\0';
+	free(line);
 }

@@ -16,6 +16,13 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 /* A malloc'd formatted string (for *cause messages). */
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Append one formatted line (and its newline) to a malloc'd list of
+ * errors, *list NULL for the first: the list is the *cause of a function
+ * that reports every error at once (logged by log_warnx_list()).
+ */
+void	 xlistadd(char **list, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 #ifndef HAVE_STRLCPY
 size_t	 strlcpy(char *, const char *, size_t);

@@ -343,7 +343,10 @@ for bad in "--format yaml" "--date 2026-13-01" "--from 2026-11-02 --to 2026-11-0
 	set -e
 	assert_eq "$rc" 2 "exit status of report $bad"
 done
-"$BW" report --db "$DB" --from 2026-11-01 > /dev/null 2> "$T/e" || :
+set +e
+"$BW" report --db "$DB" --from 2026-11-01 > /dev/null 2> "$T/e"; rc=$?
+set -e
+assert_eq "$rc" 2 "exit status of report with a lone --from"
 grep -q -- '--from needs --to' "$T/e" || fail "a lone --from not explained: $(cat "$T/e")"
 out=$("$BW" report --skip-empty --date 2026-10-01)
 [ -z "$out" ] || fail "--skip-empty printed something"

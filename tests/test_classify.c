@@ -64,6 +64,17 @@ verdict_of(const struct classifier *c, const char *status, const char *text,
 	classify_delivery(c, LINE_DELIVERY, &d, v);
 }
 
+/* Lines in a list of errors (each ends with its newline). */
+static int
+count_lines(const char *list)
+{
+	int	 n = 0;
+
+	for (; *list != '\0'; list++)
+		n += *list == '\n';
+	return n;
+}
+
 /*
  * --explain tells the truth: the traced verdict is the verdict, the rule
  * that decided is the one marked "won", and no other is.  0 if so.
@@ -564,12 +575,13 @@ test_operator_rules(void **state)
 	    "rate_limited /too many (?:connections|messages) from \\d+\\.\\d+/\n"
 	    "blocklisted /(a|aa)+z|!/\n";
 	struct classifier	*c = classify_new();
-	char			 err[4096];
+	char			*err = NULL;
 	struct verdict		 v;
 
 	(void)state;
 	assert_int_equal(classify_load_rules_text(c, "ops.rules", rules,
-	    sizeof(rules) - 1, err, sizeof(err)), 0);
+	    sizeof(rules) - 1, &err), 0);
+	assert_null(err);
 	/* operator rules come before the built-in table */
 	verdict_of(c, "bounced", "550 Requested action not taken: mailbox unavailable", &v);
 	assert_int_equal(v.reason, REASON_BLOCKLISTED);
@@ -583,7 +595,8 @@ test_operator_rules(void **state)
 
 	/* every error is reported with file:line; nothing changes on error */
 	assert_int_equal(classify_load_rules_text(c, "bad.rules", bad,
-	    sizeof(bad) - 1, err, sizeof(err)), 7);
+	    sizeof(bad) - 1, &err), -1);
+	assert_int_equal(count_lines(err), 7);
 	assert_non_null(strstr(err, "bad.rules:1: unknown reason \"nonsense\""));
 	assert_non_null(strstr(err, "bad.rules:2: unknown class \"sometimes\""));
 	assert_non_null(strstr(err, "bad.rules:3: unterminated pattern"));
@@ -592,6 +605,8 @@ test_operator_rules(void **state)
 	assert_non_null(strstr(err, "bad.rules:6: unexpected text"));
 	assert_non_null(strstr(err, "bad.rules:7: bad regular expression: "
 	    "regular expression is too large"));
+	free(err);
+	err = NULL;
 	verdict_of(c, "bounced", "550 Requested action not taken: mailbox unavailable", &v);
 	assert_int_equal(v.reason, REASON_BLOCKLISTED);
 
@@ -601,7 +616,7 @@ test_operator_rules(void **state)
 	 * matches, 2 "a" a handful.
 	 */
 	assert_int_equal(classify_load_rules_text(c, "pcre.rules", pcre,
-	    sizeof(pcre) - 1, err, sizeof(err)), 0);
+	    sizeof(pcre) - 1, &err), 0);
 	verdict_of(c, "deferred", "421 Too many connections from 192.0.2.1", &v);
 	assert_int_equal(v.reason, REASON_RATE_LIMITED);
 	assert_string_equal(v.rule, "rules:pcre.rules:1");
@@ -611,8 +626,10 @@ test_operator_rules(void **state)
 	assert_int_not_equal(v.reason, REASON_BLOCKLISTED);
 	assert_string_not_equal(v.rule, "rules:pcre.rules:2");
 
-	assert_int_equal(classify_load_rules(c, "/nonexistent/rules", err, sizeof(err)), 1);
+	assert_int_equal(classify_load_rules(c, "/nonexistent/rules", &err), -1);
 	assert_non_null(strstr(err, "/nonexistent/rules"));
+	assert_int_equal(count_lines(err), 1);
+	free(err);
 	classify_free(c);
 }
 
@@ -623,7 +640,7 @@ test_operator_rules(void **state)
 static void
 test_rules_file_safe(void **state)
 {
-	char			 path[] = "/tmp/bw-rules-XXXXXX", err[1024];
+	char			 path[] = "/tmp/bw-rules-XXXXXX", *err = NULL;
 	static const char	 rule[] = "blocklisted \"mailbox unavailable\"\n";
 	struct classifier	*c = classify_new();
 	struct verdict		 v;
@@ -634,18 +651,83 @@ test_rules_file_safe(void **state)
 	assert_int_equal(write(fd, rule, sizeof(rule) - 1), (int)sizeof(rule) - 1);
 	close(fd);
 	assert_int_equal(chmod(path, 0666), 0);
-	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 1);
+	assert_int_equal(classify_load_rules(c, path, &err), -1);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "writable by anyone"));
+	free(err);
+	err = NULL;
 	verdict_of(c, "bounced", "550 mailbox unavailable", &v);
 	assert_int_not_equal(v.reason, REASON_BLOCKLISTED);
 	assert_int_equal(chmod(path, 0620), 0);
-	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 1);
+	assert_int_equal(classify_load_rules(c, path, &err), -1);
 	assert_non_null(strstr(err, "writable by its group"));
+	free(err);
+	err = NULL;
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 0);
+	assert_int_equal(classify_load_rules(c, path, &err), 0);
+	assert_null(err);
 	verdict_of(c, "bounced", "550 mailbox unavailable", &v);
 	assert_int_equal(v.reason, REASON_BLOCKLISTED);
+	unlink(path);
+	classify_free(c);
+}
+
+/*
+ * A rules file with three bad lines among good ones: -1 and one cause
+ * holding the three errors, one "file:line: message" line each, in order;
+ * then a thousand bad lines: every one is there, none cut off.
+ */
+static void
+test_rules_cause(void **state)
+{
+	char			 path[] = "/tmp/bw-rules-XXXXXX", *err = NULL, *p;
+	char			 want[256];
+	static const char	 three[] =
+	    "# three bad lines\n"
+	    "blocklisted \"mailbox unavailable\"\n"
+	    "nonsense \"x\"\n"
+	    "policy sometimes \"y\"\n"
+	    "rate_limited \"too many\"\n"
+	    "policy /(/\n";
+	struct classifier	*c = classify_new();
+	struct verdict		 v;
+	FILE			*f;
+	int			 fd, i;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, three, sizeof(three) - 1), (int)sizeof(three) - 1);
+	close(fd);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(classify_load_rules(c, path, &err), -1);
+	assert_non_null(err);
+	assert_int_equal(count_lines(err), 3);
+	p = err;
+	snprintf(want, sizeof(want), "%s:3: unknown reason \"nonsense\"\n", path);
+	assert_memory_equal(p, want, strlen(want));
+	p += strlen(want);
+	snprintf(want, sizeof(want), "%s:4: unknown class \"sometimes\"", path);
+	assert_memory_equal(p, want, strlen(want));
+	p = strchr(p, '\n') + 1;
+	snprintf(want, sizeof(want), "%s:6: bad regular expression: ", path);
+	assert_memory_equal(p, want, strlen(want));
+	free(err);
+	err = NULL;
+	/* nothing of the file was taken */
+	verdict_of(c, "bounced", "550 mailbox unavailable", &v);
+	assert_int_not_equal(v.reason, REASON_BLOCKLISTED);
+
+	assert_non_null(f = fopen(path, "w"));
+	for (i = 1; i <= 1000; i++)
+		fprintf(f, "nonsense-%04d \"%0200d\"\n", i, i);
+	fclose(f);
+	assert_int_equal(classify_load_rules(c, path, &err), -1);
+	assert_int_equal(count_lines(err), 1000);
+	snprintf(want, sizeof(want), "%s:1000: unknown reason \"nonsense-1000\"\n",
+	    path);
+	assert_true(strlen(err) > strlen(want));
+	assert_string_equal(err + strlen(err) - strlen(want), want);
+	free(err);
 	unlink(path);
 	classify_free(c);
 }
@@ -655,14 +737,14 @@ static void
 test_sample_rules(void **state)
 {
 	const char	*top = getenv("top_srcdir");
-	char		 path[4096], err[4096], *text, *p, *q;
+	char		 path[4096], *err = NULL, *text, *p, *q;
 	size_t		 len;
 	struct classifier	*c = classify_new();
 	struct verdict	 v;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/etc/bouncewatch.rules", top ? top : ".");
-	assert_int_equal(classify_load_rules(c, path, err, sizeof(err)), 0);
+	assert_int_equal(classify_load_rules(c, path, &err), 0);
 	text = corpus_slurp(path, &len);
 	assert_non_null(text);
 	/* "#reason ..." lines are the examples: drop their '#' */
@@ -674,7 +756,8 @@ test_sample_rules(void **state)
 	}
 	*q = '\0';
 	assert_int_equal(classify_load_rules_text(c, "sample", text, strlen(text),
-	    err, sizeof(err)), 0);
+	    &err), 0);
+	assert_null(err);
 	verdict_of(c, "deferred", "452 4.5.3 Too many recipients this hour", &v);
 	assert_int_equal(v.reason, REASON_RATE_LIMITED);
 	assert_string_equal(v.rule, "rules:sample:32");
@@ -697,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_stage),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_operator_rules),
+		cmocka_unit_test(test_rules_cause),
 		cmocka_unit_test(test_sample_rules),
 		cmocka_unit_test(test_rules_file_safe),
 	};

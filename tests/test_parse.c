@@ -541,7 +541,7 @@ test_fuzz_regressions(void **state)
 	struct verdict		 v;
 	struct dirent		*de;
 	DIR			*dir;
-	char			 dpath[4096], path[4608], err[1024];
+	char			 dpath[4096], path[4608];
 	int			 n = 0, pass;
 
 	(void)state;
@@ -561,9 +561,12 @@ test_fuzz_regressions(void **state)
 		if (strncmp(de->d_name, "rules-", 6) == 0) {
 			struct classifier	*c = classify_new();
 
-			if (classify_load_rules_text(c, de->d_name, text, len, err,
-			    sizeof(err)) == 0)
+			char			*cause = NULL;
+
+			if (classify_load_rules_text(c, de->d_name, text, len,
+			    &cause) == 0)
 				fuzz_regression_rules(c);
+			free(cause);
 			classify_free(c);
 			free(text);
 			continue;

@@ -179,9 +179,9 @@ open_rw(const char *path)
 {
 	struct store	*st;
 	enum store_err	 why;
-	char		 err[1024];
+	char		*err = NULL;
 
-	if ((st = store_open(path, STORE_RW, utc, &why, err, sizeof(err))) == NULL)
+	if ((st = store_open(path, STORE_RW, utc, &why, &err)) == NULL)
 		fail_msg("store_open(%s): %s (%d)", path, err, (int)why);
 	return st;
 }
@@ -1195,11 +1195,11 @@ crash_at(size_t cut, const char *want)
 	if ((pid = fork()) == 0) {
 		struct store	*cs;
 		enum store_err	 why;
-		char		 err[256];
+		char		*err = NULL;
 		int		 round;
 		int64_t		 v;
 
-		if ((cs = store_open(path, STORE_RW, utc, &why, err, sizeof(err))) == NULL)
+		if ((cs = store_open(path, STORE_RW, utc, &why, &err)) == NULL)
 			_exit(10);
 		/* a tiny page cache: uncommitted pages spill into the WAL */
 		if (store_sqlite_exec(cs, "PRAGMA cache_size = 4", &v) == -1)
@@ -1283,7 +1283,7 @@ test_migration(void **state)
 	struct store_source src;
 	enum store_err	 why;
 	sqlite3		*db;
-	char		*sql, *before, *after, *b1, *b2, err[512], buf[PATH_MAX + 64];
+	char		*sql, *before, *after, *b1, *b2, *err = NULL, buf[PATH_MAX + 64];
 	size_t		 len, l1, l2;
 	static const char *const copy[] = {
 		"meta", "domain", "relay", "host", "rule", "diagnostic",
@@ -1342,8 +1342,9 @@ test_migration(void **state)
 
 	/* a reader never upgrades: it refuses, and the file stays as it was */
 	b1 = file_bytes(v1, &l1);
-	assert_null(store_open(v1, STORE_RO, utc, &why, err, sizeof(err)));
+	assert_null(store_open(v1, STORE_RO, utc, &why, &err));
 	assert_non_null(strstr(err, "older"));
+	free(err);
 	b2 = file_bytes(v1, &l2);
 	assert_int_equal(l1, l2);
 	assert_memory_equal(b1, b2, l1);
@@ -1445,16 +1446,16 @@ refuse(const char *path, enum store_err want, const char *msg, int sidecars)
 	static const enum store_mode modes[] = { STORE_RW, STORE_RO };
 	struct victim	 v;
 	enum store_err	 why;
-	char		 err[1024];
+	char		*err;
 	size_t		 i;
 
 	victim_save(path, &v);
 	for (i = 0; i < 2; i++) {
 		struct store	*st;
 
-		err[0] = '\0';
+		err = NULL;
 		why = STORE_OK;
-		st = store_open(path, modes[i], utc, &why, err, sizeof(err));
+		st = store_open(path, modes[i], utc, &why, &err);
 		if (st != NULL) {
 			store_close(st);
 			fail_msg("%s: opened in mode %zu", path, i);
@@ -1462,9 +1463,10 @@ refuse(const char *path, enum store_err want, const char *msg, int sidecars)
 		if (why != want)
 			fail_msg("%s (mode %zu): error %d, expected %d: %s", path, i,
 			    (int)why, (int)want, err);
-		if (strstr(err, path) == NULL || strstr(err, msg) == NULL)
+		if (err == NULL || strstr(err, path) == NULL || strstr(err, msg) == NULL)
 			fail_msg("%s (mode %zu): message \"%s\" lacks the path or \"%s\"",
 			    path, i, err, msg);
+		free(err);
 		victim_check(path, &v, sidecars);
 	}
 	free(v.bytes);
@@ -1501,20 +1503,21 @@ test_not_sqlite(void **state)
 	/* a server's URI is not taken for a file name (and no file appears) */
 	{
 		enum store_err	 why;
-		char		 err[256];
+		char		*err = NULL;
 
 #ifdef HAVE_LIBPQ
 		/* built with PostgreSQL: a server that is not there */
 		assert_null(store_open("postgresql://localhost:1/bw", STORE_RW, utc,
-		    &why, err, sizeof(err)));
+		    &why, &err));
 		assert_int_not_equal(why, STORE_OK);
 		assert_non_null(strstr(err, "postgresql: connect"));
 #else
 		assert_null(store_open("postgresql://localhost/bw", STORE_RW, utc, &why,
-		    err, sizeof(err)));
+		    &err));
 		assert_int_equal(why, STORE_EOTHER);
 		assert_non_null(strstr(err, "no PostgreSQL backend"));
 #endif
+		free(err);
 		assert_int_equal(access("postgresql:", F_OK), -1);
 	}
 }
@@ -1584,9 +1587,9 @@ report_totals(const char *path, int64_t out[CLASS_MAX])
 	struct store		*st;
 	struct store_range	 all;
 	enum store_err		 why;
-	char			 err[512];
+	char			*err = NULL;
 
-	st = store_open(path, STORE_RO, utc, &why, err, sizeof(err));
+	st = store_open(path, STORE_RO, utc, &why, &err);
 	if (st == NULL)
 		fail_msg("reader: %s", err);
 	memset(out, 0, CLASS_MAX * sizeof(*out));
@@ -2068,6 +2071,8 @@ test_lock_paths(void **state)
 	char	 dir[1024], real[1100], link[1100], dlink[1100], dotdot[1200];
 	char	 fresh[1100], fresh_via[1100];
 	int	 fd, i;
+	enum store_err	 why;
+	char	*cause = NULL;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s", tpath("lockdir"));
@@ -2090,25 +2095,35 @@ test_lock_paths(void **state)
 		for (i = 0; i < 4; i++) {
 			const char	*first = same[i], *second = same[(i + 1) % 4];
 
-			fd = store_lock(first);
+			fd = store_lock(first, &why, &cause);
 			assert_true(fd >= 0);
-			if (store_lock(second) != -2)
+			if (store_lock(second, &why, &cause) != -1 ||
+			    why != STORE_EBUSY)
 				fail_msg("%s and %s: two writers", first, second);
+			assert_non_null(strstr(cause, "real.db.lock"));
+			free(cause);
 			close(fd);
 		}
 	}
 	/* a database not created yet, through a linked directory */
 	snprintf(fresh, sizeof(fresh), "%s/new.db", dir);
 	snprintf(fresh_via, sizeof(fresh_via), "%s-link/new.db", dir);
-	fd = store_lock(fresh);
+	fd = store_lock(fresh, &why, &cause);
 	assert_true(fd >= 0);
-	assert_int_equal(store_lock(fresh_via), -2);
+	assert_int_equal(store_lock(fresh_via, &why, &cause), -1);
+	assert_int_equal(why, STORE_EBUSY);
+	free(cause);
 	close(fd);
 	/* another database in the same directory is another lock */
-	fd = store_lock(real);
+	fd = store_lock(real, &why, &cause);
 	assert_true(fd >= 0);
-	i = store_lock(fresh_via);
+	i = store_lock(fresh_via, &why, &cause);
 	assert_true(i >= 0);
+	/* a directory that is not there: an error, not a writer */
+	assert_int_equal(store_lock("/nonexistent-bw-dir/x.db", &why, &cause), -1);
+	assert_int_equal(why, STORE_EIO);
+	assert_non_null(strstr(cause, "the directory does not exist"));
+	free(cause);
 	close(i);
 	close(fd);
 }
