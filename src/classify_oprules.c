@@ -70,9 +70,9 @@ classify_err(char **errs, int *nerr, const char *name, int line,
 #define CLASSIFY_RE_DEPTH	1000		/* pcre2_set_depth_limit */
 #define CLASSIFY_RE_HEAP	1024		/* KiB, pcre2_set_heap_limit */
 
+/* The compiled pattern, or NULL with *cause. */
 static pcre2_code *
-classify_compile(struct classifier *cl, const char *pattern, char *msg,
-    size_t msglen)
+classify_compile(struct classifier *cl, const char *pattern, char **cause)
 {
 	pcre2_compile_context	*cc;
 	pcre2_code		*re;
@@ -98,7 +98,7 @@ classify_compile(struct classifier *cl, const char *pattern, char *msg,
 
 		if (pcre2_get_error_message(e, text, sizeof(text)) < 0)
 			snprintf((char *)text, sizeof(text), "error %d", e);
-		snprintf(msg, msglen, "%s at offset %zu", (char *)text,
+		*cause = xasprintf("%s at offset %zu", (char *)text,
 		    (size_t)off);
 	}
 	return re;
@@ -216,12 +216,12 @@ classify_load_rules_text(struct classifier *cl, const char *name,
 			op.reason = (enum bw_reason)r;
 			op.cls = c;
 			if (q == '/') {
-				char	 msg[256];
+				char	*why = NULL;
 
-				if ((op.re = classify_compile(cl, s, msg,
-				    sizeof(msg))) == NULL) {
+				if ((op.re = classify_compile(cl, s, &why)) == NULL) {
 					classify_err(&errs, &nerr, name,
-					    lineno, "bad regular expression: %s", msg);
+					    lineno, "bad regular expression: %s", why);
+					free(why);
 					continue;
 				}
 				op.is_regex = 1;
