@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "parse_impl.h"
+#include "tz.h"
 
 static const char *const parse_status_names[DSTATUS_MAX] = {
 	[DSTATUS_NONE] = "none",
@@ -210,6 +211,7 @@ parse_journal(const struct parse_ctx *ctx, const struct parse_journal *j,
 		return LINE_INVALID;
 	d->time = (int64_t)(j->realtime_us / 1000000);
 	d->usec = (int32_t)(j->realtime_us % 1000000);
+	d->day = (int32_t)tz_local_day(ctx->tz, d->time);
 	d->has_time = 1;
 	if (j->hostname.p != NULL && j->hostname.n > 0)
 		d->host = j->hostname;

@@ -59,6 +59,13 @@ struct delivery {
 	int		 has_time;
 	int64_t		 time;		/* seconds since the epoch, UTC */
 	int32_t		 usec;
+	/*
+	 * The line's local day (days since 1970-01-01) in the parse_ctx's
+	 * zone, set with time: a local stamp's own date, the zone's day of
+	 * the instant for a stamp with an offset.  The store counts the line
+	 * on it: the zone is applied once, here.
+	 */
+	int32_t		 day;
 	struct span	 host;
 	struct span	 syslog_name;	/* tag without pid: "postfix-out/smtp" */
 	struct span	 program;	/* last component: "smtp" */
@@ -125,8 +132,8 @@ struct parse_journal {
  * A journal entry to one struct delivery, as parse_line does for a log
  * line: the same kinds and fields, read from the fields instead of a
  * syslog envelope.  The time is the entry's own UTC time, with its
- * microseconds: no year is guessed and ctx->tz is not used (ctx->now is
- * not either).  syslog_name is the identifier, program its last
+ * microseconds: no year is guessed and ctx->tz gives only its day
+ * (ctx->now is not used).  syslog_name is the identifier, program its last
  * component, host the host name.  A MESSAGE over PARSE_LINE_MAX bytes or
  * with a NUL byte is LINE_INVALID; an entry without identifier is read as
  * a bare message.

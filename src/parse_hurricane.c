@@ -123,8 +123,9 @@ parse_hurricane(const struct parse_ctx *ctx, const char *line, size_t len,
 			return LINE_INVALID;
 
 	d->mta = MTA_HURRICANE;
-	d->time = tz_local_to_utc(ctx->tz,
-	    tz_days_from_civil(y, (unsigned)m, (unsigned)dd) * 86400 + secs);
+	secs += tz_days_from_civil(y, (unsigned)m, (unsigned)dd) * 86400;
+	d->time = tz_local_to_utc(ctx->tz, secs);
+	d->day = (int32_t)tz_days(secs);
 	d->usec = usec;
 	d->has_time = 1;
 	d->recipient = tok[6];

@@ -76,6 +76,7 @@ parse_syslog_bsd_convert(const struct parse_ctx *ctx, struct delivery *d,
 		while (local > now_local + 86400);
 	}
 	d->time = tz_local_to_utc(ctx->tz, local);
+	d->day = (int32_t)tz_days(local);
 	d->has_time = 1;
 }
 
@@ -86,7 +87,7 @@ parse_syslog_bsd_convert(const struct parse_ctx *ctx, struct delivery *d,
 int
 parse_syslog_iso_stamp(const struct parse_ctx *ctx, struct cur *c, struct delivery *d)
 {
-	int	 y, mo, da, oh, om = 0, sign;
+	int	 y, mo, da, oh, om = 0, sign, zoned = 1;
 	int64_t	 secs, local;
 	int32_t	 usec;
 
@@ -121,7 +122,14 @@ parse_syslog_iso_stamp(const struct parse_ctx *ctx, struct cur *c, struct delive
 			return 0;
 		d->time = local - sign * ((int64_t)oh * 3600 + om * 60);
 	} else
+		zoned = 0;
+	/* local: its own date; with an offset: the zone's day of the instant */
+	if (zoned)
+		d->day = (int32_t)tz_local_day(ctx->tz, d->time);
+	else {
 		d->time = tz_local_to_utc(ctx->tz, local);
+		d->day = (int32_t)tz_days(local);
+	}
 	d->usec = usec;
 	d->has_time = 1;
 	return 1;

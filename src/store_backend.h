@@ -27,6 +27,7 @@ enum store_intern {
 /* One failure row as the writer builds it. */
 struct store_frow {
 	int64_t		 time;
+	int32_t		 day;		/* the line's local day + STORE_DAY0 */
 	int64_t		 source_id;	/* 0: none (offset ignored) */
 	uint64_t	 offset;
 	int64_t		 host_id;	/* 0: NULL */
@@ -48,6 +49,7 @@ struct store_frow {
 /* The expiry of one pending recipient: its last deferral, copied. */
 struct store_expiry {
 	int64_t		 time;
+	int32_t		 day;		/* the expiry line's local day + STORE_DAY0 */
 	int64_t		 source_id;
 	uint64_t	 offset;
 	int64_t		 host_id;

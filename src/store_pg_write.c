@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "store_pg.h"
-#include "tz.h"
 #include "util.h"
 
 #define PG_KNOWN_MAX	(1 << 20)	/* interned ids remembered as stored */
@@ -68,13 +67,13 @@ pg_copy_span(struct pgbuf *b, struct span s, size_t max, char sep)
 	pg_buf_add(b, &sep, 1);
 }
 
-/* The writer's local day of a time, "YYYY-MM-DD" (a static buffer). */
+/* A day key (the line's local day, from the parser), "YYYY-MM-DD" (a static buffer). */
 static const char *
-pg_day(struct store *st, int64_t t)
+pg_day(int32_t day)
 {
 	static char	 buf[16];
 
-	tz_day_text(tz_local_day(st->tz, t), buf);
+	store_day_text(day, buf);
 	return buf;
 }
 
@@ -313,7 +312,7 @@ pg_failure_add(struct store *st, const struct store_frow *f)
 		pg_buf_text(b, f->detail, strlen(f->detail), 1);
 	else
 		pg_buf_add(b, "\\N", 2);
-	pg_buf_printf(b, "\t%s\n", pg_day(st, f->time));
+	pg_buf_printf(b, "\t%s\n", pg_day(f->day));
 	if (b->n >= PG_COPY_FLUSH && pg_flush_failures(st) == -1)
 		return -1;
 	return id;
@@ -615,7 +614,7 @@ pg_expire_buffered(struct store *st, int64_t failure_id,
 		case 11: pg_buf_printf(b, "%d", e->reason); break;
 		case 14: pg_buf_printf(b, "%lld", (long long)e->rule_id); break;
 		case 19: pg_buf_add(b, "\\N", 2); break;	/* no detail */
-		case 20: pg_buf_add(b, pg_day(st, e->time), 10); break;
+		case 20: pg_buf_add(b, pg_day(e->day), 10); break;
 		case 18:
 			if (e->instance_id == 0)
 				pg_buf_add(b, "\\N", 2);
@@ -657,7 +656,7 @@ pg_expire_copy(struct store *st, int64_t failure_id, const struct store_expiry *
 	snprintf(num[7], 32, "%lld", (long long)e->rule_id);
 	snprintf(num[8], 32, "%lld", (long long)failure_id);
 	snprintf(num[9], 32, "%lld", (long long)e->instance_id);
-	snprintf(num[10], 32, "%s", pg_day(st, e->time));
+	snprintf(num[10], 32, "%s", pg_day(e->day));
 	for (i = 0; i < 11; i++)
 		v[i] = num[i];
 	if (e->source_id <= 0)

@@ -12,7 +12,6 @@
 
 #include "store.h"
 #include "store_backend.h"
-#include "tz.h"
 #include "util.h"
 
 /*
@@ -183,11 +182,11 @@ store_reply_id(struct store *st, const struct delivery *d)
 
 /* ---- days, counters, spans, line statistics ---- */
 
+/* A parsed line's day key: its local day, as parse found it (no zone here). */
 static int32_t
-store_day_key(struct store *st, int64_t t)
+store_day_key(const struct delivery *d)
 {
-	/* tz caches its offset per hour: cheap on the per-line path */
-	return (int32_t)(tz_local_day(st->tz, t) + STORE_DAY0);
+	return d->day + STORE_DAY0;
 }
 
 static int
@@ -432,6 +431,7 @@ store_failure(struct store *st, int64_t source_id, uint64_t offset,
 	if (f.rule_id < 0 || (f.diag_id = store_diag_id(st, d, exact, &f.args)) < 0)
 		return -1;
 	f.time = d->time;
+	f.day = store_day_key(d);
 	f.source_id = source_id > 0 ? source_id : 0;
 	f.offset = offset;
 	f.queue_id = d->queue_id;
@@ -618,7 +618,7 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 	struct store_origin	 o;
 	struct store_qkey	 k;
 	struct store_expiry	 e;
-	int32_t			 day = store_day_key(st, qd->time);
+	int32_t			 day = store_day_key(qd);
 	int64_t			*ids = NULL, did, row;
 	int			 nids = 0, i, rc, found = 0;
 
@@ -633,6 +633,7 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 	if (nids > 0) {
 		memset(&e, 0, sizeof(e));
 		e.time = qd->time;
+		e.day = day;
 		e.source_id = source_id > 0 ? source_id : 0;
 		e.offset = offset;
 		e.host_id = o.host_id;
@@ -694,7 +695,7 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 	if (kind != LINE_DELIVERY || !d->has_time)
 		return 0;
 
-	day = store_day_key(st, d->time);
+	day = store_day_key(d);
 	if (store_hour_note(st, d->time, 1, v->cls == CLASS_PERMANENT ||
 	    v->cls == CLASS_TEMPORARY) == -1 ||
 	    (did = store_intern(st, I_DOMAIN, d->domain, strlen(d->domain), NULL)) < 0 ||

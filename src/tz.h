@@ -4,6 +4,12 @@
  * times past the table), used for local wall-clock time to UTC and back.
  * Nothing here reads or sets the process zone (TZ, tzset, localtime), so
  * several zones may live side by side.  Conversions are cached per hour.
+ *
+ * A log line's zone is applied once, by parse: it records the line's UTC
+ * time and its local day (struct delivery's day), and the store's
+ * writers count the line on that day without converting again.  Only
+ * what starts from a stored UTC time converts back: reclassify (a row's
+ * day), the readers and reports (today, a range of days, local times).
  */
 #ifndef BW_TZ_H
 #define BW_TZ_H

@@ -254,6 +254,78 @@ test_timezone(void **state)
 	utc = tz_new("UTC");
 }
 
+/* The local day parse records for a line, as "YYYY-MM-DD". */
+static const char *
+day_of(const struct parse_ctx *ctx, const char *line)
+{
+	static char	 buf[16];
+	struct delivery	 d;
+
+	parse_line(ctx, line, strlen(line), &d);
+	assert_true(d.has_time);
+	tz_day_text(d.day, buf);
+	return buf;
+}
+
+/*
+ * The line's local day is found once, by parse, in the configured zone:
+ * a local stamp's own date; for an RFC 3339 stamp with an offset, the
+ * zone's day of that instant (around midnight, not the stamp's date).
+ */
+static void
+test_local_day(void **state)
+{
+	struct tz		*berlin = tz_new("Europe/Berlin");
+	struct parse_ctx	 ctx = { CORPUS_NOW, berlin, 0 };
+	struct parse_journal	 j;
+	struct delivery		 d;
+
+	(void)state;
+	assert_non_null(berlin);
+	/* BSD stamps: their own date, on both sides of local midnight */
+	assert_string_equal(day_of(&ctx, "Jul 12 23:59:59 mx postfix/qmgr[1]: x"),
+	    "2026-07-12");
+	assert_string_equal(day_of(&ctx, "Jul 13 00:00:00 mx postfix/qmgr[1]: x"),
+	    "2026-07-13");
+	/* winter (+01:00) too, and the hour clocks are set back */
+	assert_string_equal(day_of(&ctx, "Jan 12 00:00:01 mx postfix/qmgr[1]: x"),
+	    "2026-01-12");
+	assert_string_equal(day_of(&ctx, "Oct 25 02:30:00 mx postfix/qmgr[1]: x"),
+	    "2026-10-25");
+	/* RFC 3339 without an offset: local, its own date */
+	assert_string_equal(day_of(&ctx, "2026-07-12T23:59:59 mx postfix/qmgr[1]: x"),
+	    "2026-07-12");
+	/* an offset behind Berlin's: 23:30 UTC is 01:30 the next day in Berlin */
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-12T23:30:00+00:00 mx postfix/qmgr[1]: x"), "2026-07-13");
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-12T22:30:00Z mx postfix/qmgr[1]: x"), "2026-07-13");
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-12T21:59:59Z mx postfix/qmgr[1]: x"), "2026-07-12");
+	/* an offset ahead: 00:30+05:00 is 21:30 the day before in Berlin */
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-13T00:30:00+05:00 mx postfix/qmgr[1]: x"), "2026-07-12");
+	/* the same offset as Berlin's: the stamp's date */
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-13T00:00:00+02:00 mx postfix/qmgr[1]: x"), "2026-07-13");
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-12T23:59:59.999999+02:00 mx postfix/qmgr[1]: x"), "2026-07-12");
+	/* a journal entry's time is UTC: the zone's day of it */
+	memset(&j, 0, sizeof(j));
+	j.message.p = "x";
+	j.message.n = 1;
+	j.realtime_us = (uint64_t)utc_of(2026, 7, 12, 22, 0, 0) * 1000000;
+	parse_journal(&ctx, &j, &d);
+	assert_int_equal(d.day, tz_days_from_civil(2026, 7, 13));
+	tz_free(berlin);
+	/* without a zone: UTC */
+	ctx.tz = NULL;
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-12T23:30:00+00:00 mx postfix/qmgr[1]: x"), "2026-07-12");
+	assert_string_equal(day_of(&ctx,
+	    "2026-07-13T00:30:00+05:00 mx postfix/qmgr[1]: x"), "2026-07-12");
+}
+
 /*
  * tz.c reads TZif files itself: its offsets agree with the C library's
  * for zones of every kind (DST north and south, half hours, 45 minutes,
@@ -821,6 +893,7 @@ main(void)
 		cmocka_unit_test(test_corpus_hurricane),
 		cmocka_unit_test(test_year_inference),
 		cmocka_unit_test(test_timezone),
+		cmocka_unit_test(test_local_day),
 		cmocka_unit_test(test_tz_against_libc),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_hostile),
