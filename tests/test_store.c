@@ -2011,6 +2011,67 @@ test_disk_full(void **state)
 	free(want);
 }
 
+/*
+ * The zone is applied once, by parse: a writer whose own zone is UTC
+ * counts lines parsed in Berlin on their Berlin day (a deferral, its
+ * expiry after Berlin's midnight, a bounce after it), not on the UTC day
+ * of their time.
+ */
+static void
+test_day_from_parse(void **state)
+{
+	static const char *const log[] = {
+		"2026-07-12T21:30:00+00:00 mx postfix/smtp[1]: 4A1B2C3D4E: "
+		"to=<a@late.example>, relay=none, delay=1, delays=0/0/1/0, "
+		"dsn=4.4.1, status=deferred (connect to mx.late.example"
+		"[192.0.2.1]:25: Connection timed out)",
+		"2026-07-12T22:30:00+00:00 mx postfix/qmgr[2]: 4A1B2C3D4E: "
+		"from=<s@ours.example>, status=expired, returned to sender",
+		"2026-07-12T23:30:00+00:00 mx postfix/smtp[1]: 5B1B2C3D4E: "
+		"to=<b@late.example>, relay=mx.late.example[192.0.2.1]:25, "
+		"delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host "
+		"mx.late.example[192.0.2.1] said: 550 5.1.1 user unknown (in "
+		"reply to RCPT TO command))",
+	};
+	const char		*path = tpath("zone-day.db");
+	struct tz		*berlin = tz_new("Europe/Berlin");
+	struct parse_ctx	 ctx = { CORPUS_NOW, berlin, 0 };
+	struct store_source	 src;
+	struct store		*st;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(berlin);
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "zone-day", &src);
+	assert_int_equal(store_begin(st), 0);
+	for (i = 0; i < sizeof(log) / sizeof(log[0]); i++) {
+		struct delivery	 d;
+		struct verdict	 v;
+		enum line_kind	 k;
+
+		memset(&v, 0, sizeof(v));
+		k = parse_line(&ctx, log[i], strlen(log[i]), &d);
+		assert_true(k == LINE_DELIVERY || k == LINE_EXPIRED);
+		classify_delivery(cl, k, &d, &v);
+		assert_int_equal(store_add(st, src.id, i, k, &d, &v), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	tz_free(berlin);
+	assert_int_equal(qpath(path, "SELECT sum(n) FROM daily WHERE day = '2026-07-12'"
+	    " AND class_id = (SELECT id FROM class WHERE name = 'temporary')"), 1);
+	assert_int_equal(qpath(path, "SELECT sum(n) FROM daily WHERE day = '2026-07-13'"
+	    " AND class_id = (SELECT id FROM class WHERE name = 'permanent')"), 2);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM daily WHERE day <> '2026-07-12'"
+	    " AND day <> '2026-07-13'"), 0);
+	/* the expired recipient's row is in the span of its own day */
+	assert_int_equal(qpath(path, "SELECT count(*) FROM failure f, day_span s"
+	    " WHERE s.day = '2026-07-13' AND f.id BETWEEN s.first_id AND s.last_id"
+	    " AND f.local = 'a'"), 1);
+}
+
 static void
 test_locked(void **state)
 {
@@ -2189,6 +2250,7 @@ main(void)
 		cmocka_unit_test(test_reader_beside_writer),
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_locked),
+		cmocka_unit_test(test_day_from_parse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
