@@ -88,13 +88,17 @@ int		 ingest_pump(struct ingest *, uint64_t max, uint64_t *done);
 /* Lines in the open transaction. */
 uint64_t	 ingest_pending(const struct ingest *);
 int		 ingest_in_tx(const struct ingest *);
-/* How a commit ended. */
+/*
+ * How a commit ended: FAILED, a database error (call ingest_stall); OK,
+ * committed or nothing to commit; RESUMED, committed and that ended a
+ * stall (logged); REFUSED, the precommit hook said no (rolled back,
+ * sources rewound).
+ */
 enum ingest_commit {
-	INGEST_COMMIT_FAILED = -1,	/* database error: call ingest_stall */
-	INGEST_COMMIT_OK = 0,		/* committed (or nothing to commit) */
-	INGEST_COMMIT_RESUMED,		/* committed, ending a stall (logged) */
-	INGEST_COMMIT_REFUSED,		/* the precommit hook refused: rolled
-					   back, sources rewound */
+	INGEST_COMMIT_FAILED = -1,
+	INGEST_COMMIT_OK = 0,
+	INGEST_COMMIT_RESUMED,
+	INGEST_COMMIT_REFUSED,
 };
 /* Save every source's position and commit. */
 enum ingest_commit	 ingest_commit(struct ingest *);

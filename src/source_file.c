@@ -127,7 +127,7 @@ static const struct source_ops source_file_ops = {
 enum source_file_pos {
 	SOURCE_FILE_READ,	/* a new generation, or more of a known one */
 	SOURCE_FILE_SEEN,	/* nothing new: a shorter copy of one read */
-	SOURCE_FILE_DIFFERS,	/* like one imported before, but not it (logged) */
+	SOURCE_FILE_DIFFERS,	/* starts like one read before, but is not (logged) */
 	SOURCE_FILE_DBERR,	/* the store failed: store_errmsg() */
 };
 

@@ -67,7 +67,7 @@ pg_copy_span(struct pgbuf *b, struct span s, size_t max, char sep)
 	pg_buf_add(b, &sep, 1);
 }
 
-/* A day key (the line's local day, from the parser), "YYYY-MM-DD" (a static buffer). */
+/* A day key (the line's local day, from parse): "YYYY-MM-DD", static. */
 static const char *
 pg_day(int32_t day)
 {

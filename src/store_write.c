@@ -182,7 +182,7 @@ store_reply_id(struct store *st, const struct delivery *d)
 
 /* ---- days, counters, spans, line statistics ---- */
 
-/* A parsed line's day key: its local day, as parse found it (no zone here). */
+/* A parsed line's day key: its local day as parse found it (no zone here). */
 static int32_t
 store_day_key(const struct delivery *d)
 {
