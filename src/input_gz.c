@@ -111,15 +111,12 @@ input_gz_look(struct input_gz *z)
 		return -1;
 	/*
 	 * igzip checks a header CRC (FHCRC) wrongly when the header comes in
-	 * pieces: read it whole, as far as the buffer goes.
+	 * pieces: fill the buffer (or take the rest of the file) first.
 	 */
-	if (st->avail_in >= 4 && (st->next_in[3] & 0x02) != 0) {
+	if (st->avail_in >= 4 && (st->next_in[3] & 0x02) != 0)
 		while (st->avail_in < INPUT_GZ_INBUF && !z->ieof)
 			if (input_gz_fill(z) == -1)
 				return -1;
-		if (st->next_in != z->ibuf)
-			input_gz_fill(z);	/* at the end of file: just moves */
-	}
 	isal_inflate_reset(st);
 	st->crc_flag = ISAL_GZIP;	/* header parsed, CRC and length checked */
 	z->mstart = z->fpos - st->avail_in;
