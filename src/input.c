@@ -1,10 +1,10 @@
 /*
  * input.c -- see input.h.  Plain files are read with read(2) straight into
  * the line buffer; gzip files (and pipes, whose first bytes cannot be
- * looked at in advance) through zlib, which reads plain data transparently,
- * so one code path serves mail.log and mail.log.2.gz alike.  zlib inflates
- * in a thread of its own, a buffer ahead of the lines handed out, so that
- * decompressing overlaps splitting and parsing.
+ * looked at in advance) through input_gz.c, which reads plain data on a pipe
+ * transparently, so one code path serves mail.log and mail.log.2.gz alike.
+ * The inflating runs in a thread of its own, a buffer ahead of the lines
+ * handed out, so that decompressing overlaps splitting and parsing.
  */
 #include "config.h"
 
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "input.h"
+#include "input_gz.h"
 #include "parse.h"
 #include "util.h"
 
@@ -27,7 +27,7 @@
 
 /*
  * The inflating thread: INPUT_AHEAD buffers of INPUT_CHUNK bytes, filled
- * in turn by gzread and emptied in turn by input_fill.
+ * in turn by input_gz_read and emptied in turn by input_fill.
  */
 #define INPUT_AHEAD	2
 
@@ -43,8 +43,8 @@ struct input_zthread {
 };
 
 struct input {
-	gzFile		 gz;
-	struct input_zthread *zt;	/* NULL: gzread in the caller's thread */
+	struct input_gz	*gz;		/* NULL: plain, read(2) */
+	struct input_zthread *zt;	/* NULL: inflating in the caller's thread */
 	int		 fd;
 	char		*buf;
 	size_t		 start;		/* first unreturned byte */
@@ -59,18 +59,6 @@ struct input {
 	uint64_t	 rdpos;		/* follow: file offset of buf[end] */
 	uint64_t	 lineoff;	/* where the line returned last starts */
 };
-
-/* One gzread, with a truncated stream read as its end: bytes, 0 or -1. */
-static int
-input_gzread(gzFile gz, char *buf, unsigned len)
-{
-	int	 n, zerr;
-
-	if ((n = gzread(gz, buf, len)) >= 0)
-		return n;
-	gzerror(gz, &zerr);
-	return zerr == Z_BUF_ERROR ? 0 : -1;	/* truncated gzip: the end */
-}
 
 static void *
 input_zthread_main(void *arg)
@@ -88,7 +76,7 @@ input_zthread_main(void *arg)
 		pthread_mutex_unlock(&zt->mu);
 		if (zt->quit)
 			break;
-		n = input_gzread(in->gz, zt->buf[i], INPUT_CHUNK);
+		n = input_gz_read(in->gz, zt->buf[i], INPUT_CHUNK);
 		pthread_mutex_lock(&zt->mu);
 		zt->n[i] = n;
 		zt->count++;
@@ -98,7 +86,7 @@ input_zthread_main(void *arg)
 	return NULL;
 }
 
-/* Start inflating ahead; without a thread, input_fill calls gzread itself. */
+/* Start inflating ahead; without a thread, input_fill inflates itself. */
 static void
 input_zthread_start(struct input *in)
 {
@@ -200,20 +188,19 @@ input_open(const char *path)
 		struct stat	 sb;
 		unsigned char	 magic[2];
 
-		/* a regular file that is not gzip: no zlib in the way */
+		/* a regular file that is not gzip: no inflater in the way */
 		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 		    (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b)) {
 			in->buf = xmalloc(INPUT_BUF);
 			return in;
 		}
 	}
-	if ((in->gz = gzdopen(fd, "rb")) == NULL) {
+	if ((in->gz = input_gz_open(fd)) == NULL) {
 		close(fd);
 		free(in);
 		errno = ENOMEM;
 		return NULL;
 	}
-	gzbuffer(in->gz, 256 * 1024);
 	in->buf = xmalloc(INPUT_BUF);
 	input_zthread_start(in);
 	return in;
@@ -269,7 +256,7 @@ input_close(struct input *in)
 		return;
 	input_zthread_stop(in);
 	if (in->gz != NULL)
-		gzclose(in->gz);
+		input_gz_close(in->gz);
 	else if (!in->follow)
 		close(in->fd);
 	free(in->buf);
@@ -321,8 +308,8 @@ input_fill(struct input *in)
 		n = input_zthread_take(in, in->buf + in->end,
 		    INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end);
 	else
-		n = input_gzread(in->gz, in->buf + in->end,
-		    (unsigned)(INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end));
+		n = input_gz_read(in->gz, in->buf + in->end,
+		    INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end);
 	if (n < 0) {
 		errno = EIO;
 		return -1;

@@ -1,0 +1,24 @@
+/*
+ * input_gz.h -- a gzip stream read as the bytes it inflates to, with zlib's
+ * gzread rules: members one after another, a cut member read up to where it
+ * ends, bytes after a member that do not start another one ignored.
+ */
+#ifndef BW_INPUT_GZ_H
+#define BW_INPUT_GZ_H
+
+#include <stddef.h>
+
+struct input_gz;
+
+/*
+ * Read fd (at its start) through the inflater; the descriptor becomes the
+ * stream's.  A pipe may hold plain data: it is copied as it is.  NULL when
+ * out of memory (fd stays the caller's).
+ */
+struct input_gz	*input_gz_open(int fd);
+/* Fill buf: len bytes, fewer only at the end, 0 at the end, -1 on an error. */
+int		 input_gz_read(struct input_gz *, char *buf, size_t len);
+/* Close the stream and its descriptor. */
+void		 input_gz_close(struct input_gz *);
+
+#endif
