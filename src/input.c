@@ -50,6 +50,7 @@ struct input {
 	size_t		 start;		/* first unreturned byte */
 	size_t		 end;		/* end of valid data */
 	int		 eof;
+	int		 failed;	/* a read or inflate error was met */
 	int		 skipping;	/* inside an over-long line */
 	int		 terminated;	/* last line ended with '\n' */
 	unsigned char	 prev[INPUT_TAIL];	/* consumed bytes dropped by the last fill */
@@ -296,8 +297,10 @@ input_fill(struct input *in)
 			r = in->follow ? pread(in->fd, in->buf + in->end, want,
 			    (off_t)in->rdpos) : read(in->fd, in->buf + in->end, want);
 		while (r == -1 && errno == EINTR);
-		if (r == -1)
+		if (r == -1) {
+			in->failed = 1;
 			return -1;
+		}
 		in->rdpos += (uint64_t)r;
 		if (r == 0)
 			in->eof = 1;
@@ -311,6 +314,7 @@ input_fill(struct input *in)
 		n = input_gz_read(in->gz, in->buf + in->end,
 		    INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end);
 	if (n < 0) {
+		in->failed = 1;
 		errno = EIO;
 		return -1;
 	}
@@ -414,6 +418,12 @@ input_peek(struct input *in, unsigned char *buf, size_t n)
 		n = in->end - in->start;
 	memcpy(buf, in->buf + in->start, n);
 	return n;
+}
+
+int
+input_failed(const struct input *in)
+{
+	return in->failed;
 }
 
 int

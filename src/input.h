@@ -43,6 +43,8 @@ uint64_t	 input_line_offset(const struct input *);
 int64_t		 input_raw_offset(const struct input *);
 /* Copy up to n bytes from the start of the data, before any line is read. */
 size_t		 input_peek(struct input *, unsigned char *, size_t);
+/* Did a read fail (an I/O error, a corrupt gzip stream)?  1 or 0. */
+int		 input_failed(const struct input *);
 /* Was the line returned last terminated by '\n'? */
 int		 input_terminated(const struct input *);
 /*

@@ -189,6 +189,11 @@ source_file_open(const char *path, struct store *st, int *status, uint64_t *skip
 	if (st == NULL)
 		return &sf->s;
 	if ((sf->headlen = input_peek(in, sf->head, sizeof(sf->head))) == 0) {
+		/* empty, or unreadable from its first bytes (a corrupt gzip) */
+		if (input_failed(in)) {
+			log_warnx("%s: read error before the first line", path);
+			*status = 1;
+		}
 		source_file_close(&sf->s);
 		return NULL;
 	}

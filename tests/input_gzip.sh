@@ -50,6 +50,16 @@ grep -q 'read error after [0-9]* lines' "$T/err" || fail "no read error said: $(
 assert_eq "$(sqlite3 -readonly "$T/bad.db" "SELECT count(*) FROM failure")" 0 "rows kept of a corrupt gzip"
 pass "a corrupt gzip: a read error, nothing kept"
 
+# corrupt from its first bytes: no line at all, still a read error
+# (a header without a name, then a deflate block of the reserved type 3)
+printf '\037\213\010\000\000\000\000\000\000\003garbage' > "$T/early.gz"
+st=0
+"$BW" import --quiet --db "$T/early.db" "$T/early.gz" 2> "$T/err" || st=$?
+assert_eq "$st" 1 "exit status of a gzip corrupt from its start"
+grep -q 'early.gz: read error before the first line' "$T/err" ||
+	fail "a gzip corrupt from its start: no read error said: $(cat "$T/err")"
+pass "a gzip corrupt from its first bytes: a read error, not an empty file"
+
 # ---- what a second inflater risks ----
 # NAME.gz against the plain REF: status, lines, offset and rows alike
 result() {
