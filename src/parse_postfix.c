@@ -372,6 +372,27 @@ parse_postfix_qmgr(struct cur *c, struct delivery *d)
 	return LINE_EXPIRED;
 }
 
+/*
+ * Can the message at c be more than LINE_OTHER?  Only "to=" at its
+ * start, or after its first word (the queue id), or qmgr's "from=" after
+ * it: connects, TLS notes and "removed" are told by their first bytes,
+ * before the queue id is read.
+ */
+static int
+parse_postfix_may_be_outcome(const struct cur *c, int qmgr)
+{
+	const char	*sp;
+	size_t		 n;
+
+	if (c->end - c->p > 3 && memcmp(c->p, "to=", 3) == 0)
+		return 1;
+	if (c->p >= c->end || (sp = memchr(c->p, ' ', (size_t)(c->end - c->p))) == NULL)
+		return 0;
+	n = (size_t)(c->end - ++sp);
+	return (n > 3 && memcmp(sp, "to=", 3) == 0) ||
+	    (qmgr && n >= 5 && memcmp(sp, "from=", 5) == 0);
+}
+
 enum line_kind
 parse_postfix_message(const struct parse_ctx *ctx, struct cur *c, struct delivery *d,
     int have_tag)
@@ -380,8 +401,11 @@ parse_postfix_message(const struct parse_ctx *ctx, struct cur *c, struct deliver
 	struct span	 t;
 
 	/* smtpd, cleanup, postscreen ...: nothing the store reads */
-	if (ctx->lazy && have_tag && !parse_postfix_is_delivery_agent(d->program))
-		return LINE_OTHER;
+	if (ctx->lazy && have_tag) {
+		if (!parse_postfix_is_delivery_agent(d->program) ||
+		    !parse_postfix_may_be_outcome(c, SPAN_LIT(d->program, "qmgr")))
+			return LINE_OTHER;
+	}
 
 	/* optional "QID: " */
 	t = cur_token(c);
