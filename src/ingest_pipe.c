@@ -30,12 +30,16 @@
 #define PIPE_ARENA	(PARSE_LINE_MAX + 256 * 1024)	/* any line fits */
 #define PIPE_NOFULL	UINT32_MAX
 
-/* One line: its kind and place; what the parser found in full[f]. */
+/*
+ * One line: its kind and place; what the parser found in full[f].  Or a
+ * run of n noise lines of one kind from one source (the first's place).
+ */
 struct pipe_rec {
 	struct source		*s;
 	struct source_line	 l;
 	enum line_kind		 k;
 	uint32_t		 f;		/* PIPE_NOFULL: noise, only counted */
+	uint32_t		 n;		/* lines: 1, more for noise */
 };
 
 struct pipe_full {
@@ -152,6 +156,7 @@ pipe_parse_one(struct ingest_pipe *p, struct pipe_chunk *c, struct pipe_rec *r)
 {
 	struct pipe_full	*f = &c->full[c->nfull];
 
+	r->n = 1;
 	r->k = ingest_parse(p->ing, r->s, &r->l, &f->d);
 	ingest_judge(p->ing, r->k, &f->d, &f->v);
 	if (r->k == LINE_DELIVERY || r->k == LINE_EXPIRED || f->d.has_time)
@@ -164,9 +169,15 @@ pipe_parse_one(struct ingest_pipe *p, struct pipe_chunk *c, struct pipe_rec *r)
 static int
 pipe_keep(struct ingest_pipe *p, struct pipe_chunk *c, const struct pipe_rec *r)
 {
-	if (r->f == PIPE_NOFULL)
-		return ingest_keep(p->ing, r->s, &r->l, r->k, &p->noise_d,
-		    &p->noise_v);
+	uint32_t	 i;
+
+	if (r->f == PIPE_NOFULL) {
+		for (i = 0; i < r->n; i++)
+			if (ingest_keep(p->ing, r->s, &r->l, r->k, &p->noise_d,
+			    &p->noise_v) == -1)
+				return -1;
+		return 0;
+	}
 	return ingest_keep(p->ing, r->s, &r->l, r->k, &c->full[r->f].d,
 	    &c->full[r->f].v);
 }
@@ -187,6 +198,13 @@ pipe_put(struct ingest_pipe *p, struct pipe_chunk *c, struct source *s,
 	r->s = s;
 	r->l = *l;
 	pipe_parse_one(p, c, r);
+	/* noise after noise of the same kind and source row: one record */
+	if (r->f == PIPE_NOFULL && c->n > 1 && r[-1].f == PIPE_NOFULL &&
+	    r[-1].k == r->k && r[-1].s == s && r[-1].l.id == l->id) {
+		r[-1].n++;
+		c->n--;
+		return c;
+	}
 	/* a journal entry's fields are the journal's memory: not for the pipe */
 	r->l.journal = NULL;
 	if (r->k == LINE_DELIVERY || r->k == LINE_EXPIRED) {
