@@ -113,6 +113,8 @@ struct enh_pat {
 	int		 cls, subj, lo, hi;
 };
 
+struct scan_memo;
+
 struct classifier {
 	struct enh_pat	*enh;		/* the ENH rules, in table order */
 	size_t		 nenh;
@@ -128,6 +130,11 @@ struct classifier {
 	size_t		 nouts;
 	struct oprule	*ops;
 	size_t		 nops;
+	/*
+	 * The last scans' results (classify_scan.c): like md, for one
+	 * thread at a time.
+	 */
+	struct scan_memo	*memo;
 	pcre2_match_data	*md;	/* for every operator regex */
 	pcre2_match_context	*mctx;	/* their limits */
 };

@@ -16,8 +16,34 @@
 #include <string.h>
 
 #include "classify_int.h"
+#include "hash.h"
 #include "log.h"
 #include "util.h"
+
+/*
+ * The scan's results for the texts seen last, by text (whole bytes,
+ * compared), base class and X.4.1: failures repeat their replies ("connect
+ * to mx.example.com[192.0.2.1]:25: Connection refused" for every message
+ * to a domain that is down), and the automaton waits on memory at every
+ * byte.  Ends are kept as offsets in the text.
+ */
+#define MEMO_SLOTS	1024
+#define MEMO_TEXT_MAX	4096	/* longer texts are scanned every time */
+
+struct scan_memo_slot {
+	uint64_t	 h;		/* 0: empty */
+	char		*text;
+	size_t		 n;
+	int		 base, x41;
+	int16_t		 strong, vague, clue, hint, stage;
+	int16_t		 stage_end;	/* -1: none */
+	int16_t		 det[REASON_MAX];
+	int16_t		 det_end[REASON_MAX];	/* -1: none */
+};
+
+struct scan_memo {
+	struct scan_memo_slot	 slot[MEMO_SLOTS];
+};
 
 static int
 classify_cmp_u16(const void *a, const void *b)
@@ -254,14 +280,22 @@ classify_new(void)
 	struct classifier	*cl = xcalloc(1, sizeof(*cl));
 
 	classify_build(cl);
+	/* rule numbers are kept in 16 bits */
+	if (classify_nrules <= INT16_MAX)
+		cl->memo = xcalloc(1, sizeof(*cl->memo));
 	return cl;
 }
 
 void
 classify_free(struct classifier *cl)
 {
+	size_t	 i;
+
 	if (cl == NULL)
 		return;
+	for (i = 0; cl->memo != NULL && i < MEMO_SLOTS; i++)
+		free(cl->memo->slot[i].text);
+	free(cl->memo);
 	free(cl->delta);
 	free(cl->go);
 	free(cl->enh);
@@ -506,8 +540,8 @@ classify_scan_hit(struct scan *sc, int ri, enum bw_class base, int x41,
  * the byte before a match is known even across a skipped line prefix.
  * The hint ignores conditions: it is used before the class is known.
  */
-void
-classify_scan(const struct classifier *cl, const char *p, size_t n,
+static void
+classify_scan_text(const struct classifier *cl, const char *p, size_t n,
     enum bw_class base, int x41, struct scan *sc)
 {
 	unsigned char	 ring[AC_RING];
@@ -571,3 +605,79 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 	}
 }
 
+
+/* Is sc as classify_scan_init left it (so that a result can replace it)? */
+static int
+classify_scan_fresh(const struct scan *sc)
+{
+	size_t	 i;
+
+	if (sc->tr != NULL || sc->strong != -1 || sc->vague != -1 ||
+	    sc->clue != -1 || sc->hint != -1 || sc->stage != -1 ||
+	    sc->stage_end != NULL)
+		return 0;
+	for (i = 0; i < REASON_MAX; i++)
+		if (sc->det[i] != -1 || sc->det_end[i] != NULL)
+			return 0;
+	return 1;
+}
+
+static int16_t
+classify_memo_off(const char *p, const char *end)
+{
+	return end == NULL ? -1 : (int16_t)(end - p);
+}
+
+static const char *
+classify_memo_end(const char *p, int16_t off)
+{
+	return off < 0 ? NULL : p + off;
+}
+
+void
+classify_scan(const struct classifier *cl, const char *p, size_t n,
+    enum bw_class base, int x41, struct scan *sc)
+{
+	struct scan_memo_slot	*m;
+	uint64_t		 h;
+	size_t			 i;
+
+	if (cl->memo == NULL || n > MEMO_TEXT_MAX || !classify_scan_fresh(sc)) {
+		classify_scan_text(cl, p, n, base, x41, sc);
+		return;
+	}
+	h = hash_fast(p, n) | 1;
+	m = &cl->memo->slot[(h >> 1) & (MEMO_SLOTS - 1)];
+	if (m->h == h && m->n == n && m->base == (int)base && m->x41 == x41 &&
+	    memcmp(m->text, p, n) == 0) {
+		sc->strong = m->strong;
+		sc->vague = m->vague;
+		sc->clue = m->clue;
+		sc->hint = m->hint;
+		sc->stage = m->stage;
+		sc->stage_end = classify_memo_end(p, m->stage_end);
+		for (i = 0; i < REASON_MAX; i++) {
+			sc->det[i] = m->det[i];
+			sc->det_end[i] = classify_memo_end(p, m->det_end[i]);
+		}
+		return;
+	}
+	classify_scan_text(cl, p, n, base, x41, sc);
+	free(m->text);
+	m->text = xmalloc(n + 1);
+	memcpy(m->text, p, n);
+	m->n = n;
+	m->h = h;
+	m->base = (int)base;
+	m->x41 = x41;
+	m->strong = (int16_t)sc->strong;
+	m->vague = (int16_t)sc->vague;
+	m->clue = (int16_t)sc->clue;
+	m->hint = (int16_t)sc->hint;
+	m->stage = (int16_t)sc->stage;
+	m->stage_end = classify_memo_off(p, sc->stage_end);
+	for (i = 0; i < REASON_MAX; i++) {
+		m->det[i] = (int16_t)sc->det[i];
+		m->det_end[i] = classify_memo_off(p, sc->det_end[i]);
+	}
+}
