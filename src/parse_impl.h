@@ -260,7 +260,9 @@ void		 parse_syslog_bsd_convert(const struct parse_ctx *, struct delivery *,
 int		 parse_syslog_iso_stamp(const struct parse_ctx *, struct cur *,
 		    struct delivery *);
 int		 parse_syslog_tag(struct span, struct delivery *);
-int		 parse_syslog_host_tag(struct cur *, struct delivery *);
+int		 parse_syslog_host_tag(struct cur *, struct delivery *,
+		    const char **);
+int		 parse_syslog_after_host(struct cur *, struct delivery *);
 int		 parse_syslog_rfc5424(const struct parse_ctx *, struct cur *,
 		    struct delivery *);
 void		 parse_syslog_skip_container(struct cur *);
