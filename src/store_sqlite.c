@@ -79,8 +79,12 @@ static const char *const sq_sql[SQ_MAX] = {
 	[SQ_PENDING_PUT] =
 	    "INSERT OR REPLACE INTO pending (host_id, instance_id, queue_id, rcpt,"
 	    " failure_id, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/*
+	 * One instance at a time (sq_pending_del): "instance_id IN (?2, 0)"
+	 * built an ephemeral table at every run, 6 us a delete.
+	 */
 	[SQ_PENDING_DEL] =
-	    "DELETE FROM pending WHERE host_id = ?1 AND instance_id IN (?2, 0)"
+	    "DELETE FROM pending WHERE host_id = ?1 AND instance_id = ?2"
 	    " AND queue_id = ?3 AND rcpt = ?4",
 	[SQ_PENDING_GET] =
 	    "SELECT failure_id FROM pending WHERE host_id = ?1 AND instance_id IN (?2, 0)"
@@ -413,6 +417,12 @@ sq_pending_del(struct store *st, const struct store_qkey *k, int64_t rcpt)
 
 	sq_bind_qkey(q, k);
 	sqlite3_bind_int64(q, 4, rcpt);
+	if (sq_step(st, q, "pending") == -1)
+		return -1;
+	if (k->instance_id == 0)
+		return 0;
+	/* and a row of instance 0 (from before schema 4: of any instance) */
+	sqlite3_bind_int64(q, 2, 0);
 	return sq_step(st, q, "pending");
 }
 
