@@ -144,7 +144,7 @@ static int64_t
 store_intern(struct store *st, enum store_intern which, const char *s, size_t n,
     const char *normalized)
 {
-	uint64_t		 h = hash_bytes(s, n) | 1;
+	uint64_t		 h = hash_fast(s, n) | 1;
 	struct store_islot	*pair = store_cache_pair(st, which, h), *slot;
 	int64_t			 id;
 
@@ -196,7 +196,7 @@ store_reply_id(struct store *st, const struct delivery *d)
 	    (int)dsn.n, dsn.p, (int)stage.n, stage.p);
 	if (n < 0 || (size_t)n >= sizeof(key))
 		n = (int)strlen(key);
-	h = hash_bytes(key, (size_t)n) | 1;
+	h = hash_fast(key, (size_t)n) | 1;
 	pair = store_cache_pair(st, I_REPLY, h);
 	if ((slot = store_cache_find(pair, h, key, (size_t)n)) != NULL)
 		return slot->id;
@@ -420,7 +420,7 @@ store_diag_id(struct store *st, const struct delivery *d, int exact,
 	tlen = diag_template(d->diagnostic.p, d->diagnostic.n,
 	    exact ? d->recipient.p : "", exact ? d->recipient.n : 0,
 	    d->relay.p, hlen, d->domain, strlen(d->domain), st->tmpl, args);
-	h = hash_bytes(st->tmpl, tlen) | 1;
+	h = hash_fast(st->tmpl, tlen) | 1;
 	if ((slot = store_cache_find(store_cache_pair(st, I_DIAG, h), h, st->tmpl,
 	    tlen)) != NULL)
 		return slot->id;
@@ -539,7 +539,7 @@ store_origin(struct store *st, const struct delivery *d, struct store_origin *o)
 static uint64_t
 store_qhash(const struct store_qkey *k)
 {
-	return hash_bytes(k->queue_id.p, k->queue_id.n) | 1;
+	return hash_fast(k->queue_id.p, k->queue_id.n) | 1;
 }
 
 /*
@@ -583,7 +583,7 @@ store_qset_has(struct store *st, uint64_t h, int64_t host_id)
 static int
 store_qset_load_one(int64_t host_id, const char *q, size_t n, void *arg)
 {
-	store_qset_add(arg, hash_bytes(q, n) | 1, host_id);
+	store_qset_add(arg, hash_fast(q, n) | 1, host_id);
 	return 0;
 }
 
@@ -618,8 +618,8 @@ store_pending_note(struct store *st, const struct delivery *d,
 	k.instance_id = o->instance_id;
 	k.queue_id = d->queue_id;
 	h = store_qhash(&k);
-	rcpt = (int64_t)hash_bytes(d->recipient.p, d->recipient.n);
 	if (row > 0) {
+		rcpt = (int64_t)hash_bytes(d->recipient.p, d->recipient.n);
 		if (st->be->pending_put(st, &k, rcpt, row, d->time) == -1)
 			return -1;
 		store_qset_add(st, h, k.host_id);
@@ -627,6 +627,7 @@ store_pending_note(struct store *st, const struct delivery *d,
 	}
 	if (!store_qset_has(st, h, k.host_id))
 		return 0;
+	rcpt = (int64_t)hash_bytes(d->recipient.p, d->recipient.n);
 	return st->be->pending_del(st, &k, rcpt);
 }
 
