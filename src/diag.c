@@ -403,6 +403,10 @@ diag_template(const char *s, size_t n, const char *rcpt, size_t rlen,
 			diag_copy_safe(z, p, out, &o);
 			continue;
 		}
+		if (!marked) {		/* no marker anywhere in it: as it is */
+			diag_copy_safe(w, p, out, &o);
+			continue;
+		}
 		for (q = w; q < p; ) {
 			if ((m = diag_mark_at(q, p, rcpt, rlen, host, hlen, dom, dlen,
 			    &len)) != 0) {
