@@ -28,7 +28,7 @@
  * byte.  Ends are kept as offsets in the text.
  */
 #define MEMO_SLOTS	1024
-#define MEMO_TEXT_MAX	4096	/* longer texts are scanned every time */
+#define MEMO_TEXT_MAX	1024	/* longer texts are scanned every time */
 
 struct scan_memo_slot {
 	uint64_t	 h;		/* 0: empty */

@@ -8,7 +8,7 @@
  * small, and only a line the store reads (a delivery, an expiry, a line
  * with a time) takes one of a chunk's PIPE_FULL parsed records.  Memory
  * is fixed: PIPE_CHUNKS chunks of PIPE_RECS records, PIPE_FULL parsed
- * records and a PIPE_ARENA of line bytes each, about 6 MiB in all.
+ * records and a PIPE_ARENA of line bytes each, about 5 MiB in all.
  */
 #include "config.h"
 
