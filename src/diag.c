@@ -136,19 +136,15 @@ diag_word(const char *w, const char *e, const char **a, const char **z)
 	int		 digits = 0, alpha = 0, at = 0, dots = 0, colons = 0;
 	const char	*p;
 
+	/* counted without a branch per byte: words mix letters and digits */
 	for (p = w; p < e; p++) {
-		unsigned char	 c = (unsigned char)*p;
+		unsigned	 c = (unsigned char)*p;
 
-		if (c >= '0' && c <= '9')
-			digits++;
-		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			alpha++;
-		else if (c == '@')
-			at++;
-		else if (c == '.')
-			dots++;
-		else if (c == ':')
-			colons++;
+		digits += c - '0' <= 9u;
+		alpha += (c | 0x20) - 'a' <= 25u;
+		at += c == '@';
+		dots += c == '.';
+		colons += c == ':';
 	}
 	if (digits == 0 && at == 0)
 		return DIAG_LITERAL;
