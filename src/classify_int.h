@@ -98,6 +98,12 @@ struct ac_state {
 #define AC_START	0x01	/* the byte before the match is not a word byte */
 #define AC_END		0x02	/* the byte after the match is not a word byte */
 
+/* An entry of the scan's rows: the next state, and whether it ends a pattern. */
+#define AC_OUT		0x8000
+#define AC_STATE	0x7fff
+/* Entries per row: whole cache lines of them. */
+#define AC_ROW(nsym)	(((nsym) + 31u) & ~31u)
+
 /* The longest text pattern: the scan remembers this many bytes back. */
 #define AC_RING		256
 
@@ -107,6 +113,8 @@ struct enh_pat {
 	int		 cls, subj, lo, hi;
 };
 
+struct scan_memo;
+
 struct classifier {
 	struct enh_pat	*enh;		/* the ENH rules, in table order */
 	size_t		 nenh;
@@ -114,13 +122,19 @@ struct classifier {
 	uint8_t		*edge;		/* per rule: AC_START | AC_END */
 	uint16_t	*len;		/* per rule: bytes matched */
 	unsigned	 nsym;
-	uint32_t	*delta;		/* nstates * nsym */
+	uint32_t	*delta;		/* nstates * nsym, while it is built */
+	uint16_t	*go;		/* the scan's: nstates * AC_ROW(nsym) */
 	struct ac_state	*states;
 	size_t		 nstates;
 	uint16_t	*outs;		/* rule indices, ascending per state */
 	size_t		 nouts;
 	struct oprule	*ops;
 	size_t		 nops;
+	/*
+	 * The last scans' results (classify_scan.c): like md, for one
+	 * thread at a time.
+	 */
+	struct scan_memo	*memo;
 	pcre2_match_data	*md;	/* for every operator regex */
 	pcre2_match_context	*mctx;	/* their limits */
 };

@@ -16,8 +16,34 @@
 #include <string.h>
 
 #include "classify_int.h"
+#include "hash.h"
 #include "log.h"
 #include "util.h"
+
+/*
+ * The scan's results for the texts seen last, by text (whole bytes,
+ * compared), base class and X.4.1: failures repeat their replies ("connect
+ * to mx.example.com[192.0.2.1]:25: Connection refused" for every message
+ * to a domain that is down), and the automaton waits on memory at every
+ * byte.  Ends are kept as offsets in the text.
+ */
+#define MEMO_SLOTS	1024
+#define MEMO_TEXT_MAX	1024	/* longer texts are scanned every time */
+
+struct scan_memo_slot {
+	uint64_t	 h;		/* 0: empty */
+	char		*text;
+	size_t		 n;
+	int		 base, x41;
+	int16_t		 strong, vague, clue, hint, stage;
+	int16_t		 stage_end;	/* -1: none */
+	int16_t		 det[REASON_MAX];
+	int16_t		 det_end[REASON_MAX];	/* -1: none */
+};
+
+struct scan_memo {
+	struct scan_memo_slot	 slot[MEMO_SLOTS];
+};
 
 static int
 classify_cmp_u16(const void *a, const void *b)
@@ -46,9 +72,91 @@ classify_enh_compile(const char *pat, struct enh_pat *e)
 }
 
 /*
+ * Number the symbols again: the blank first, then the letters, then the
+ * rest as they came, so that the bytes most texts are made of share the
+ * first cache line of a state's row.  The classes of bytes stay the same.
+ */
+static void
+classify_sym_order(struct classifier *cl)
+{
+	uint8_t		 ren[256];
+	unsigned	 n = 1, s, b;
+	const char	*first = " abcdefghijklmnopqrstuvwxyz";
+
+	memset(ren, 0, sizeof(ren));
+	for (; *first != '\0'; first++)
+		if ((s = cl->sym[(unsigned char)*first]) != 0 && ren[s] == 0)
+			ren[s] = (uint8_t)n++;
+	for (s = 1; s < cl->nsym; s++)
+		if (ren[s] == 0)
+			ren[s] = (uint8_t)n++;
+	for (b = 0; b < 256; b++)
+		cl->sym[b] = ren[cl->sym[b]];
+}
+
+/*
+ * The automaton as the scan reads it: a row of AC_ROW(nsym) entries per
+ * state, numbered breadth-first (the shallow states, where most bytes
+ * leave the scan, lie together), each entry the next state with AC_OUT
+ * set when that state ends a pattern.  2 MiB instead of 4 and one load
+ * per byte: the scan waited on memory more than it computed.
+ */
+static void
+classify_compact(struct classifier *cl, const uint32_t *queue, size_t nq,
+    uint16_t **lists, const size_t *nlist)
+{
+	uint32_t	*perm;
+	struct ac_state	*old = cl->states;
+	size_t		 q, stride = AC_ROW(cl->nsym);
+	unsigned	 s;
+
+	if (cl->nstates > AC_STATE + 1 || nq != cl->nstates - 1)
+		fatalx("classify: %zu automaton states", cl->nstates);
+	perm = xcalloc(cl->nstates, sizeof(*perm));
+	for (q = 0; q < nq; q++)
+		perm[queue[q]] = (uint32_t)(q + 1);
+	/* rows start on a cache line */
+	if ((cl->go = aligned_alloc(64, (cl->nstates * stride * sizeof(*cl->go) +
+	    63) & ~(size_t)63)) == NULL)
+		fatal("classify: aligned_alloc");
+	memset(cl->go, 0, cl->nstates * stride * sizeof(*cl->go));
+	for (q = 0; q < cl->nstates; q++)
+		for (s = 0; s < cl->nsym; s++) {
+			uint32_t	 t = cl->delta[q * cl->nsym + s];
+
+			cl->go[perm[q] * stride + s] = (uint16_t)(perm[t] |
+			    (nlist[t] > 0 ? AC_OUT : 0));
+		}
+	free(cl->delta);
+	cl->delta = NULL;
+
+	cl->states = xcalloc(cl->nstates, sizeof(*cl->states));
+	cl->nouts = 0;
+	for (q = 0; q < cl->nstates; q++)
+		cl->nouts += nlist[q];
+	cl->outs = xcalloc(cl->nouts, sizeof(*cl->outs));
+	cl->nouts = 0;
+	for (q = 0; q < cl->nstates; q++) {
+		struct ac_state	*st = &cl->states[perm[q]];
+
+		st->fail = perm[old[q].fail];
+		st->out = UINT32_MAX;
+		st->nout = (uint16_t)nlist[q];
+		if (nlist[q] > 0) {
+			qsort(lists[q], nlist[q], sizeof(uint16_t), classify_cmp_u16);
+			st->out = (uint32_t)cl->nouts;
+			memcpy(cl->outs + cl->nouts, lists[q], nlist[q] * sizeof(uint16_t));
+			cl->nouts += nlist[q];
+		}
+	}
+	free(old);
+	free(perm);
+}
+
+/*
  * Build the Aho-Corasick DFA of every TEXT rule.  The trie is grown in
  * "delta" directly (0 = no edge yet, root is state 0), then completed
- * breadth-first with the failure function.
+ * breadth-first with the failure function, then compacted.
  */
 static void
 classify_build(struct classifier *cl)
@@ -99,6 +207,7 @@ classify_build(struct classifier *cl)
 			}
 		}
 	}
+	classify_sym_order(cl);
 	/* white space is one blank (runs are folded by the scan) */
 	cl->sym['\t'] = cl->sym['\r'] = cl->sym['\n'] = cl->sym[' '];
 	cl->delta = xcalloc(cap * cl->nsym, sizeof(*cl->delta));
@@ -157,24 +266,10 @@ classify_build(struct classifier *cl)
 				*e = cl->delta[f * cl->nsym + s];
 		}
 	}
+	classify_compact(cl, queue, tail, lists, nlist);
 	free(queue);
-
-	cl->nouts = 0;
 	for (q = 0; q < cl->nstates; q++)
-		cl->nouts += nlist[q];
-	cl->outs = xcalloc(cl->nouts, sizeof(*cl->outs));
-	cl->nouts = 0;
-	for (q = 0; q < cl->nstates; q++) {
-		cl->states[q].out = UINT32_MAX;
-		cl->states[q].nout = (uint16_t)nlist[q];
-		if (nlist[q] > 0) {
-			qsort(lists[q], nlist[q], sizeof(uint16_t), classify_cmp_u16);
-			cl->states[q].out = (uint32_t)cl->nouts;
-			memcpy(cl->outs + cl->nouts, lists[q], nlist[q] * sizeof(uint16_t));
-			cl->nouts += nlist[q];
-		}
 		free(lists[q]);
-	}
 	free(lists);
 	free(nlist);
 }
@@ -185,15 +280,24 @@ classify_new(void)
 	struct classifier	*cl = xcalloc(1, sizeof(*cl));
 
 	classify_build(cl);
+	/* rule numbers are kept in 16 bits */
+	if (classify_nrules <= INT16_MAX)
+		cl->memo = xcalloc(1, sizeof(*cl->memo));
 	return cl;
 }
 
 void
 classify_free(struct classifier *cl)
 {
+	size_t	 i;
+
 	if (cl == NULL)
 		return;
+	for (i = 0; cl->memo != NULL && i < MEMO_SLOTS; i++)
+		free(cl->memo->slot[i].text);
+	free(cl->memo);
 	free(cl->delta);
+	free(cl->go);
 	free(cl->enh);
 	free(cl->edge);
 	free(cl->len);
@@ -436,8 +540,8 @@ classify_scan_hit(struct scan *sc, int ri, enum bw_class base, int x41,
  * the byte before a match is known even across a skipped line prefix.
  * The hint ignores conditions: it is used before the class is known.
  */
-void
-classify_scan(const struct classifier *cl, const char *p, size_t n,
+static void
+classify_scan_text(const struct classifier *cl, const char *p, size_t n,
     enum bw_class base, int x41, struct scan *sc)
 {
 	unsigned char	 ring[AC_RING];
@@ -473,7 +577,10 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 		} else
 			blank = 0;
 		ring[ci++ % AC_RING] = c;
-		st = cl->delta[st * cl->nsym + cl->sym[c]];
+		st = cl->go[st * AC_ROW(cl->nsym) + cl->sym[c]];
+		if (!(st & AC_OUT))
+			continue;
+		st &= AC_STATE;
 		s = &cl->states[st];
 		for (k = 0; k < s->nout; k++) {
 			int	 ri = cl->outs[s->out + k];
@@ -498,3 +605,79 @@ classify_scan(const struct classifier *cl, const char *p, size_t n,
 	}
 }
 
+
+/* Is sc as classify_scan_init left it (so that a result can replace it)? */
+static int
+classify_scan_fresh(const struct scan *sc)
+{
+	size_t	 i;
+
+	if (sc->tr != NULL || sc->strong != -1 || sc->vague != -1 ||
+	    sc->clue != -1 || sc->hint != -1 || sc->stage != -1 ||
+	    sc->stage_end != NULL)
+		return 0;
+	for (i = 0; i < REASON_MAX; i++)
+		if (sc->det[i] != -1 || sc->det_end[i] != NULL)
+			return 0;
+	return 1;
+}
+
+static int16_t
+classify_memo_off(const char *p, const char *end)
+{
+	return end == NULL ? -1 : (int16_t)(end - p);
+}
+
+static const char *
+classify_memo_end(const char *p, int16_t off)
+{
+	return off < 0 ? NULL : p + off;
+}
+
+void
+classify_scan(const struct classifier *cl, const char *p, size_t n,
+    enum bw_class base, int x41, struct scan *sc)
+{
+	struct scan_memo_slot	*m;
+	uint64_t		 h;
+	size_t			 i;
+
+	if (cl->memo == NULL || n > MEMO_TEXT_MAX || !classify_scan_fresh(sc)) {
+		classify_scan_text(cl, p, n, base, x41, sc);
+		return;
+	}
+	h = hash_fast(p, n) | 1;
+	m = &cl->memo->slot[(h >> 1) & (MEMO_SLOTS - 1)];
+	if (m->h == h && m->n == n && m->base == (int)base && m->x41 == x41 &&
+	    memcmp(m->text, p, n) == 0) {
+		sc->strong = m->strong;
+		sc->vague = m->vague;
+		sc->clue = m->clue;
+		sc->hint = m->hint;
+		sc->stage = m->stage;
+		sc->stage_end = classify_memo_end(p, m->stage_end);
+		for (i = 0; i < REASON_MAX; i++) {
+			sc->det[i] = m->det[i];
+			sc->det_end[i] = classify_memo_end(p, m->det_end[i]);
+		}
+		return;
+	}
+	classify_scan_text(cl, p, n, base, x41, sc);
+	free(m->text);
+	m->text = xmalloc(n + 1);
+	memcpy(m->text, p, n);
+	m->n = n;
+	m->h = h;
+	m->base = (int)base;
+	m->x41 = x41;
+	m->strong = (int16_t)sc->strong;
+	m->vague = (int16_t)sc->vague;
+	m->clue = (int16_t)sc->clue;
+	m->hint = (int16_t)sc->hint;
+	m->stage = (int16_t)sc->stage;
+	m->stage_end = classify_memo_off(p, sc->stage_end);
+	for (i = 0; i < REASON_MAX; i++) {
+		m->det[i] = (int16_t)sc->det[i];
+		m->det_end[i] = classify_memo_off(p, sc->det_end[i]);
+	}
+}

@@ -136,19 +136,15 @@ diag_word(const char *w, const char *e, const char **a, const char **z)
 	int		 digits = 0, alpha = 0, at = 0, dots = 0, colons = 0;
 	const char	*p;
 
+	/* counted without a branch per byte: words mix letters and digits */
 	for (p = w; p < e; p++) {
-		unsigned char	 c = (unsigned char)*p;
+		unsigned	 c = (unsigned char)*p;
 
-		if (c >= '0' && c <= '9')
-			digits++;
-		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			alpha++;
-		else if (c == '@')
-			at++;
-		else if (c == '.')
-			dots++;
-		else if (c == ':')
-			colons++;
+		digits += c - '0' <= 9u;
+		alpha += (c | 0x20) - 'a' <= 25u;
+		at += c == '@';
+		dots += c == '.';
+		colons += c == ':';
 	}
 	if (digits == 0 && at == 0)
 		return DIAG_LITERAL;
@@ -265,22 +261,26 @@ diag_normalize(const char *s, size_t n, char *out, size_t outlen)
 #undef PUTS
 }
 
-/* Does one of the marked strings start at q (before p)?  Its marker, or 0. */
-static char
+/*
+ * Does one of the marked strings start at q (before p)?  Its marker, or
+ * 0.  This runs at every byte of a diagnostic: the first byte is compared
+ * before the rest.
+ */
+static inline char
 diag_mark_at(const char *q, const char *p, const char *rcpt, size_t rlen,
     const char *host, size_t hlen, const char *dom, size_t dlen, size_t *len)
 {
 	size_t	 left = (size_t)(p - q);
 
-	if (rlen > 2 && left >= rlen && memcmp(q, rcpt, rlen) == 0) {
+	if (rlen > 2 && left >= rlen && *q == *rcpt && memcmp(q, rcpt, rlen) == 0) {
 		*len = rlen;
 		return 'r';
 	}
-	if (hlen > 2 && left >= hlen && memcmp(q, host, hlen) == 0) {
+	if (hlen > 2 && left >= hlen && *q == *host && memcmp(q, host, hlen) == 0) {
 		*len = hlen;
 		return 'h';
 	}
-	if (dlen > 3 && left >= dlen && memcmp(q, dom, dlen) == 0) {
+	if (dlen > 3 && left >= dlen && *q == *dom && memcmp(q, dom, dlen) == 0) {
 		*len = dlen;
 		return 'd';
 	}
@@ -316,12 +316,16 @@ diag_utf8_len(const unsigned char *p, const unsigned char *e)
  * C1 (U+0080..U+009F, and a lone byte 0x80..0x9F such as the 8-bit CSI
  * 0x9B).  Returns the bytes of q consumed.
  */
-static size_t
+static inline size_t
 diag_put_safe(const char *q, const char *e, char *out, size_t *o)
 {
 	const unsigned char	*p = (const unsigned char *)q;
 	size_t			 n;
 
+	if (*p >= 0x20 && *p < 0x7f) {	/* the common case: printable ASCII */
+		out[(*o)++] = (char)*p;
+		return 1;
+	}
 	if (*p < 0x20 || *p == 0x7f) {
 		out[(*o)++] = '?';
 		return 1;
@@ -393,6 +397,10 @@ diag_template(const char *s, size_t n, const char *rcpt, size_t rlen,
 			word[nargs][1] = z;
 			nargs++;
 			diag_copy_safe(z, p, out, &o);
+			continue;
+		}
+		if (!marked) {		/* no marker anywhere in it: as it is */
+			diag_copy_safe(w, p, out, &o);
 			continue;
 		}
 		for (q = w; q < p; ) {

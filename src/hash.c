@@ -30,6 +30,27 @@ hash_bytes(const void *p, size_t n)
 	return h;
 }
 
+uint64_t
+hash_fast(const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+	uint64_t		 h = 0x9e3779b97f4a7c15ULL ^ n, w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 29;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+	}
+	h ^= h >> 32;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 29);
+}
+
 static uint64_t
 hash_mix(uint64_t a, uint64_t b)
 {

@@ -1,7 +1,8 @@
 /*
- * hash.h -- the project's one hash table and hash function: an open-
+ * hash.h -- the project's one hash table and its hash functions: an open-
  * addressing map from a two-word key to a size_t (0 is "empty", so
- * callers store an index + 1), growing as it fills; and FNV-1a for bytes.
+ * callers store an index + 1), growing as it fills; FNV-1a for bytes (the
+ * hash databases keep), and a faster one for memory only.
  */
 #ifndef BW_HASH_H
 #define BW_HASH_H
@@ -23,6 +24,11 @@ struct hash {
 
 /* FNV-1a of n bytes (stored in databases: never change it). */
 uint64_t	 hash_bytes(const void *, size_t);
+/*
+ * A hash of n bytes eight at a time, for memory only: it may change from
+ * one version to the next (never store it).
+ */
+uint64_t	 hash_fast(const void *, size_t);
 /* The value slot of (a, b), created with value 0 when new (*isnew). */
 size_t		*hash_slot(struct hash *, uint64_t a, uint64_t b, int *isnew);
 /* The value of (a, b), 0 when absent. */

@@ -35,6 +35,7 @@ struct ingest {
 	double				 stalled_since;
 	double				 backoff;
 	struct ingest_counters		 n;
+	struct parse_memo		 memo;	/* of the thread parsing now */
 };
 
 static double
@@ -147,7 +148,7 @@ ingest_parse(struct ingest *ing, struct source *s, const struct source_line *l,
 	if (l->journal != NULL)
 		k = parse_journal(ing->ctx, l->journal, d);
 	else
-		k = parse_line(ing->ctx, l->p, l->len, d);
+		k = parse_line_memo(ing->ctx, &ing->memo, l->p, l->len, d);
 	if (k != LINE_INVALID && s != NULL && s->format != NULL &&
 	    strcmp(s->format, "auto") != 0 &&
 	    (strcmp(s->format, "postfix") == 0) != (d->mta == MTA_POSTFIX))

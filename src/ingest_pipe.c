@@ -4,8 +4,11 @@
  * over, and takes the next empty one; the store empties chunks in order.
  * For a follower (ingest_pipe_follow) the calling thread both fills and
  * empties chunks, and the other thread parses and classifies them in
- * between.  Memory is fixed: PIPE_CHUNKS chunks of PIPE_RECS records and
- * a PIPE_ARENA of line bytes each, about 3 MiB in all.
+ * between.  Most lines are noise the store only counts: their record is
+ * small, and only a line the store reads (a delivery, an expiry, a line
+ * with a time) takes one of a chunk's PIPE_FULL parsed records.  Memory
+ * is fixed: PIPE_CHUNKS chunks of PIPE_RECS records, PIPE_FULL parsed
+ * records and a PIPE_ARENA of line bytes each, about 5 MiB in all.
  */
 #include "config.h"
 
@@ -21,15 +24,25 @@
 #include "source.h"
 #include "util.h"
 
-#define PIPE_CHUNKS	8
-#define PIPE_RECS	256
-#define PIPE_ARENA	(PARSE_LINE_MAX + 64 * 1024)	/* any line fits */
+#define PIPE_CHUNKS	4
+#define PIPE_RECS	4096		/* few hand-overs, few wake-ups */
+#define PIPE_FULL	1024
+#define PIPE_ARENA	(PARSE_LINE_MAX + 256 * 1024)	/* any line fits */
+#define PIPE_NOFULL	UINT32_MAX
 
-/* One line as the store needs it. */
+/*
+ * One line: its kind and place; what the parser found in full[f].  Or a
+ * run of n noise lines of one kind from one source (the first's place).
+ */
 struct pipe_rec {
-	enum line_kind		 k;
 	struct source		*s;
 	struct source_line	 l;
+	enum line_kind		 k;
+	uint32_t		 f;		/* PIPE_NOFULL: noise, only counted */
+	uint32_t		 n;		/* lines: 1, more for noise */
+};
+
+struct pipe_full {
 	struct delivery		 d;
 	struct verdict		 v;
 };
@@ -37,6 +50,8 @@ struct pipe_rec {
 struct pipe_chunk {
 	struct pipe_rec		 rec[PIPE_RECS];
 	size_t			 n;
+	struct pipe_full	 full[PIPE_FULL];
+	size_t			 nfull;
 	char			 arena[PIPE_ARENA];
 	size_t			 used;
 	int			 last;		/* the reader stopped after it */
@@ -55,6 +70,9 @@ struct ingest_pipe {
 	int			 quit;		/* no more chunks to parse */
 	uint64_t		 max, done;
 	int			 rc;		/* ingest_pump's result for the reading */
+	/* what a noise line is to the store: no time, no fields */
+	struct delivery		 noise_d;
+	struct verdict		 noise_v;
 };
 
 /*
@@ -112,7 +130,7 @@ pipe_hand_over(struct ingest_pipe *p, int last)
 		pthread_cond_wait(&p->cv, &p->mu);
 	c = &p->chunk[p->wr];
 	pthread_mutex_unlock(&p->mu);
-	c->n = c->used = 0;
+	c->n = c->used = c->nfull = 0;
 	return c;
 }
 
@@ -127,6 +145,43 @@ pipe_stopped(struct ingest_pipe *p)
 	return stop;
 }
 
+/*
+ * Parse and classify r's line into the chunk's next free parsed record
+ * (there is one), which r keeps only when the store reads more than the
+ * line's kind: a delivery, an expiry, a line with a time.  The record is
+ * reused by the next line otherwise, and stays in the cache.
+ */
+static void
+pipe_parse_one(struct ingest_pipe *p, struct pipe_chunk *c, struct pipe_rec *r)
+{
+	struct pipe_full	*f = &c->full[c->nfull];
+
+	r->n = 1;
+	r->k = ingest_parse(p->ing, r->s, &r->l, &f->d);
+	ingest_judge(p->ing, r->k, &f->d, &f->v);
+	if (r->k == LINE_DELIVERY || r->k == LINE_EXPIRED || f->d.has_time)
+		r->f = (uint32_t)c->nfull++;
+	else
+		r->f = PIPE_NOFULL;
+}
+
+/* One line to the store, in the calling thread. */
+static int
+pipe_keep(struct ingest_pipe *p, struct pipe_chunk *c, const struct pipe_rec *r)
+{
+	uint32_t	 i;
+
+	if (r->f == PIPE_NOFULL) {
+		for (i = 0; i < r->n; i++)
+			if (ingest_keep(p->ing, r->s, &r->l, r->k, &p->noise_d,
+			    &p->noise_v) == -1)
+				return -1;
+		return 0;
+	}
+	return ingest_keep(p->ing, r->s, &r->l, r->k, &c->full[r->f].d,
+	    &c->full[r->f].v);
+}
+
 /* One line into the chunk: parsed, classified, its bytes copied. */
 static struct pipe_chunk *
 pipe_put(struct ingest_pipe *p, struct pipe_chunk *c, struct source *s,
@@ -136,21 +191,27 @@ pipe_put(struct ingest_pipe *p, struct pipe_chunk *c, struct source *s,
 	char		*copy;
 
 	/* longer lines are never deliveries: their bytes are not copied */
-	if (c->n == PIPE_RECS ||
+	if (c->n == PIPE_RECS || c->nfull == PIPE_FULL ||
 	    (l->len <= PARSE_LINE_MAX && c->used + l->len > PIPE_ARENA))
 		c = pipe_hand_over(p, 0);
 	r = &c->rec[c->n++];
 	r->s = s;
 	r->l = *l;
-	r->k = ingest_parse(p->ing, s, l, &r->d);
-	ingest_judge(p->ing, r->k, &r->d, &r->v);
+	pipe_parse_one(p, c, r);
+	/* noise after noise of the same kind and source row: one record */
+	if (r->f == PIPE_NOFULL && c->n > 1 && r[-1].f == PIPE_NOFULL &&
+	    r[-1].k == r->k && r[-1].s == s && r[-1].l.id == l->id) {
+		r[-1].n++;
+		c->n--;
+		return c;
+	}
 	/* a journal entry's fields are the journal's memory: not for the pipe */
 	r->l.journal = NULL;
 	if (r->k == LINE_DELIVERY || r->k == LINE_EXPIRED) {
 		copy = c->arena + c->used;
 		memcpy(copy, l->p, l->len);
 		c->used += l->len;
-		pipe_rebase(&r->d, l->p, l->len, copy);
+		pipe_rebase(&c->full[r->f].d, l->p, l->len, copy);
 		r->l.p = copy;
 	} else
 		r->l.p = NULL;		/* the store reads only the kind and time */
@@ -167,7 +228,7 @@ pipe_read(void *arg)
 	struct source_line	 l;
 	int			 r;
 
-	c->n = c->used = 0;
+	c->n = c->used = c->nfull = 0;
 	p->rc = 0;
 	for (s = ingest_sources(p->ing); s != NULL; s = s->next) {
 		while (p->done < p->max) {
@@ -202,6 +263,13 @@ ingest_pipe_new(struct ingest *ing)
 
 	p->ing = ing;
 	p->chunk = xcalloc(PIPE_CHUNKS, sizeof(*p->chunk));
+	/* as the parser leaves a line it found nothing in */
+	p->noise_d.pid = -1;
+	p->noise_d.relay_port = -1;
+	p->noise_v.cls = CLASS_DELIVERED;
+	p->noise_v.reason = REASON_NONE;
+	p->noise_v.rule = NULL;
+	p->noise_v.detail = DETAIL_NONE;
 	if (pthread_mutex_init(&p->mu, NULL) != 0) {
 		free(p->chunk);
 		free(p);
@@ -231,7 +299,6 @@ int
 ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 {
 	struct pipe_chunk	*c;
-	struct pipe_rec		*r;
 	pthread_t		 t;
 	size_t			 i;
 	int			 last = 0, failed = 0;
@@ -249,11 +316,9 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 		c = &p->chunk[p->rd];
-		for (i = 0; i < c->n && !failed; i++) {
-			r = &c->rec[i];
-			if (ingest_keep(p->ing, r->s, &r->l, r->k, &r->d, &r->v) == -1)
+		for (i = 0; i < c->n && !failed; i++)
+			if (pipe_keep(p, c, &c->rec[i]) == -1)
 				failed = 1;
-		}
 		last = c->last;
 		pthread_mutex_lock(&p->mu);
 		p->rd = (p->rd + 1) % PIPE_CHUNKS;
@@ -278,7 +343,6 @@ pipe_parse(void *arg)
 {
 	struct ingest_pipe	*p = arg;
 	struct pipe_chunk	*c;
-	struct pipe_rec		*r;
 	size_t			 i;
 
 	pthread_mutex_lock(&p->mu);
@@ -289,11 +353,8 @@ pipe_parse(void *arg)
 			break;
 		c = &p->chunk[p->pr];
 		pthread_mutex_unlock(&p->mu);
-		for (i = 0; i < c->n; i++) {
-			r = &c->rec[i];
-			r->k = ingest_parse(p->ing, r->s, &r->l, &r->d);
-			ingest_judge(p->ing, r->k, &r->d, &r->v);
-		}
+		for (i = 0; i < c->n; i++)
+			pipe_parse_one(p, c, &c->rec[i]);
 		pthread_mutex_lock(&p->mu);
 		p->pr = (p->pr + 1) % PIPE_CHUNKS;
 		p->filled--;
@@ -317,9 +378,12 @@ pipe_fill(struct ingest_pipe *p, struct source **sp)
 	size_t			 len;
 	int			 rc = 0;
 
-	c->n = c->used = 0;
-	/* room for the longest line the parser reads, whatever comes */
-	while (*sp != NULL && p->done < p->max && c->n < PIPE_RECS &&
+	c->n = c->used = c->nfull = 0;
+	/*
+	 * room for the longest line the parser reads, whatever comes, and a
+	 * parsed record for every line: all may be deliveries
+	 */
+	while (*sp != NULL && p->done < p->max && c->n < PIPE_FULL &&
 	    PIPE_ARENA - c->used > PARSE_LINE_MAX) {
 		l.journal = NULL;
 		if ((rc = source_next(*sp, &l)) == -1)
@@ -355,14 +419,11 @@ static int
 pipe_store(struct ingest_pipe *p, int keep)
 {
 	struct pipe_chunk	*c = &p->chunk[p->rd];
-	struct pipe_rec		*r;
 	size_t			 i;
 	int			 rc = 0;
 
-	for (i = 0; keep && i < c->n && rc == 0; i++) {
-		r = &c->rec[i];
-		rc = ingest_keep(p->ing, r->s, &r->l, r->k, &r->d, &r->v);
-	}
+	for (i = 0; keep && i < c->n && rc == 0; i++)
+		rc = pipe_keep(p, c, &c->rec[i]);
 	pthread_mutex_lock(&p->mu);
 	p->rd = (p->rd + 1) % PIPE_CHUNKS;
 	p->full--;

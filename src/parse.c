@@ -89,11 +89,54 @@ parse_reset(struct delivery *d)
 	d->relay_port = -1;
 }
 
+/*
+ * A line with the memo's head: the BSD stamp and host of the line before
+ * (every step before the tag reads only those bytes), then the tag on.
+ */
 static enum line_kind
-parse_line_envelope(const struct parse_ctx *ctx, const char *line, size_t len,
-    struct delivery *d, struct parse_stamp *st)
+parse_line_memo_hit(const struct parse_ctx *ctx, const struct parse_memo *m,
+    const char *line, struct delivery *d, struct parse_stamp *st, struct cur *c)
+{
+	st->pending = 1;
+	st->mon = m->mon;
+	st->mday = m->mday;
+	st->secs = m->secs;
+	d->usec = m->usec;
+	d->host = parse_span(line + m->host_off, line + m->host_off + m->host_len);
+	c->p = line + m->len;
+	if (parse_syslog_after_host(c, d))
+		return parse_postfix_message(ctx, c, d, 1);
+	return LINE_OTHER;		/* it has a host */
+}
+
+/* Keep the head of a BSD line up to after its host, and what it held. */
+static void
+parse_line_memo_keep(struct parse_memo *m, const char *line, const char *after_host,
+    const struct delivery *d, const struct parse_stamp *st)
+{
+	size_t	 n = (size_t)(after_host - line);
+
+	m->len = 0;
+	/* a host at the end of the line has no blank after it: not a head */
+	if (n > sizeof(m->head) || d->host.p == NULL ||
+	    d->host.p + d->host.n >= after_host)
+		return;
+	memcpy(m->head, line, n);
+	m->host_off = (size_t)(d->host.p - line);
+	m->host_len = d->host.n;
+	m->mon = st->mon;
+	m->mday = st->mday;
+	m->secs = st->secs;
+	m->usec = d->usec;
+	m->len = n;
+}
+
+static enum line_kind
+parse_line_envelope(const struct parse_ctx *ctx, struct parse_memo *m,
+    const char *line, size_t len, struct delivery *d, struct parse_stamp *st)
 {
 	struct cur	 c;
+	const char	*after_host;
 
 	parse_reset(d);
 	if (len > PARSE_LINE_MAX)
@@ -105,6 +148,9 @@ parse_line_envelope(const struct parse_ctx *ctx, const char *line, size_t len,
 		return LINE_INVALID;
 	c.p = line;
 	c.end = line + len;
+	if (m != NULL && m->len > 0 && len >= m->len &&
+	    memcmp(line, m->head, m->len) == 0)
+		return parse_line_memo_hit(ctx, m, line, d, st, &c);
 
 	parse_syslog_skip_container(&c);
 	if (*c.p == '<') {				/* <PRI> */
@@ -122,7 +168,7 @@ parse_line_envelope(const struct parse_ctx *ctx, const char *line, size_t len,
 		struct cur	 save = c;
 
 		if (parse_syslog_iso_stamp(ctx, &c, d) && CUR_LIT(&c, " ")) {
-			if (parse_syslog_host_tag(&c, d))
+			if (parse_syslog_host_tag(&c, d, NULL))
 				return parse_postfix_message(ctx, &c, d, 1);
 			if (c.p < c.end && *c.p == '[')
 				return LINE_INVALID;
@@ -142,7 +188,11 @@ parse_line_envelope(const struct parse_ctx *ctx, const char *line, size_t len,
 		struct cur	 save = c;
 
 		if (parse_syslog_bsd_stamp(&c, d, st) && CUR_LIT(&c, " ")) {
-			if (parse_syslog_host_tag(&c, d))
+			int	 tag = parse_syslog_host_tag(&c, d, &after_host);
+
+			if (m != NULL && after_host != NULL)
+				parse_line_memo_keep(m, line, after_host, d, st);
+			if (tag)
 				return parse_postfix_message(ctx, &c, d, 1);
 			return d->host.p != NULL ? LINE_OTHER : LINE_INVALID;
 		}
@@ -186,17 +236,41 @@ parse_line_envelope(const struct parse_ctx *ctx, const char *line, size_t len,
 }
 
 enum line_kind
+parse_line_memo(const struct parse_ctx *ctx, struct parse_memo *m,
+    const char *line, size_t len, struct delivery *d)
+{
+	struct parse_stamp	 st = { 0, 0, 0, 0 };
+	enum line_kind		 k = parse_line_envelope(ctx, m, line, len, d, &st);
+
+	/* year-less stamps: year and zone only where someone will look */
+	if (!st.pending || (ctx->lazy && k != LINE_DELIVERY && k != LINE_EXPIRED &&
+	    k != LINE_PROBE))
+		return k;
+	if (m != NULL && m->conv && m->conv_mon == st.mon && m->conv_mday == st.mday &&
+	    m->conv_secs == st.secs && m->conv_now == ctx->now &&
+	    m->conv_tz == ctx->tz) {
+		d->time = m->conv_time;
+		d->has_time = 1;
+		return k;
+	}
+	parse_syslog_bsd_convert(ctx, d, &st);
+	if (m != NULL) {
+		m->conv = 1;
+		m->conv_mon = st.mon;
+		m->conv_mday = st.mday;
+		m->conv_secs = st.secs;
+		m->conv_now = ctx->now;
+		m->conv_tz = ctx->tz;
+		m->conv_time = d->time;
+	}
+	return k;
+}
+
+enum line_kind
 parse_line(const struct parse_ctx *ctx, const char *line, size_t len,
     struct delivery *d)
 {
-	struct parse_stamp	 st = { 0, 0, 0, 0 };
-	enum line_kind		 k = parse_line_envelope(ctx, line, len, d, &st);
-
-	/* year-less stamps: year and zone only where someone will look */
-	if (st.pending && (!ctx->lazy || k == LINE_DELIVERY || k == LINE_EXPIRED ||
-	    k == LINE_PROBE))
-		parse_syslog_bsd_convert(ctx, d, &st);
-	return k;
+	return parse_line_memo(ctx, NULL, line, len, d);
 }
 
 enum line_kind

@@ -166,6 +166,30 @@ cur_clock(struct cur *c, int64_t *secs, int32_t *usec)
 	return 1;
 }
 
+/*
+ * Eight bytes at a time: does the word hold byte c?  (A byte is zero in
+ * v ^ c...c exactly where v holds c; the test for a zero byte is exact
+ * about whether there is one, not about where.)
+ */
+#define PARSE_ONES	0x0101010101010101ULL
+#define PARSE_HIGHS	0x8080808080808080ULL
+
+static inline uint64_t
+parse_word(const char *p)
+{
+	uint64_t	 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t
+parse_has_byte(uint64_t v, unsigned char c)
+{
+	v ^= PARSE_ONES * c;
+	return (v - PARSE_ONES) & ~v & PARSE_HIGHS;
+}
+
 static inline int
 parse_month(const char *p)
 {
@@ -236,7 +260,9 @@ void		 parse_syslog_bsd_convert(const struct parse_ctx *, struct delivery *,
 int		 parse_syslog_iso_stamp(const struct parse_ctx *, struct cur *,
 		    struct delivery *);
 int		 parse_syslog_tag(struct span, struct delivery *);
-int		 parse_syslog_host_tag(struct cur *, struct delivery *);
+int		 parse_syslog_host_tag(struct cur *, struct delivery *,
+		    const char **);
+int		 parse_syslog_after_host(struct cur *, struct delivery *);
 int		 parse_syslog_rfc5424(const struct parse_ctx *, struct cur *,
 		    struct delivery *);
 void		 parse_syslog_skip_container(struct cur *);

@@ -211,15 +211,39 @@ parse_syslog_is_faclevel(struct span t)
 	return 1;
 }
 
+/* After the host: [fac.lvl] TAG ": " (the cursor stays on failure). */
+int
+parse_syslog_after_host(struct cur *c, struct delivery *d)
+{
+	struct span	 t2;
+	struct cur	 save = *c;
+
+	t2 = cur_token(c);
+	if (parse_syslog_tag(t2, d)) {
+		parse_syslog_skip_solaris_id(c);
+		return 1;
+	}
+	if (parse_syslog_is_faclevel(t2)) {
+		t2 = cur_token(c);
+		if (parse_syslog_tag(t2, d))
+			return 1;
+	}
+	*c = save;
+	return 0;
+}
+
 /*
  * After the timestamp: [<fac.lvl>] [HOST] [fac.lvl] TAG ": " or the
- * NethServer form "[n:host:tag] ".
+ * NethServer form "[n:host:tag] ".  *after_host (if not NULL) is where
+ * the host field ends, after its blank, when the line has one; else NULL.
  */
 int
-parse_syslog_host_tag(struct cur *c, struct delivery *d)
+parse_syslog_host_tag(struct cur *c, struct delivery *d, const char **after_host)
 {
-	struct span	 t1, t2;
-	struct cur	 save;
+	struct span	 t1;
+
+	if (after_host != NULL)
+		*after_host = NULL;
 
 	cur_skip_spaces(c);
 	if (c->p < c->end && *c->p == '<') {		/* FreeBSD -v: <mail.info> */
@@ -259,19 +283,9 @@ parse_syslog_host_tag(struct cur *c, struct delivery *d)
 	if (parse_syslog_tag(t1, d))
 		return 1;		/* no host field */
 	d->host = t1;
-	save = *c;
-	t2 = cur_token(c);
-	if (parse_syslog_tag(t2, d)) {
-		parse_syslog_skip_solaris_id(c);
-		return 1;
-	}
-	if (parse_syslog_is_faclevel(t2)) {
-		t2 = cur_token(c);
-		if (parse_syslog_tag(t2, d))
-			return 1;
-	}
-	*c = save;
-	return 0;
+	if (after_host != NULL)
+		*after_host = c->p;
+	return parse_syslog_after_host(c, d);
 }
 
 /* RFC 5424: <PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG */

@@ -90,6 +90,8 @@ struct sq {
 	sqlite3_stmt	*rd[SR_MAX];
 	sqlite3_stmt	*rc[SQ_RECLASS_MAX];
 	sqlite3_stmt	*live[SL_MAX];
+	/* does pending hold rows of instance 0?  (zero_known: 0, not asked yet) */
+	int		 zero_known, zero_rows;
 };
 
 #define SQ(st)	((struct sq *)(st)->bd)

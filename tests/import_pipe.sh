@@ -77,3 +77,22 @@ done
 [ -s "$T/q-one.txt" ] || fail "queries.sql answered nothing"
 cmp -s "$T/q-one.txt" "$T/q-two.txt" || fail "queries.sql answers differ"
 pass "sql/queries.sql answers the same"
+
+# A pending row of instance 0 (a deferral from before schema 4) goes when
+# its recipient is delivered, from a process that has not yet seen one.
+d='relay=mx.example.net[192.0.2.1]:25, delay=1, delays=0/0/0/1'
+for q in A1B2C3D4E5 A1B2C3D4F6; do
+	echo "Nov 20 10:00:00 mx1 postfix/smtp[100]: $q: to=<$q@example.net>, $d," \
+	    "dsn=4.2.0, status=deferred (host mx.example.net[192.0.2.1] said: 450 4.2.0" \
+	    "try later (in reply to RCPT TO command))"
+done > "$T/deferred.log"
+sed 's/10:00:00/10:05:00/; s/dsn=4.2.0, status=deferred (.*/dsn=2.0.0, status=sent (250 2.0.0 OK)/' \
+    "$T/deferred.log" > "$T/sent.log"
+imp 2 "$T/legacy.db" "$T/deferred.log"
+sqlite3 "$T/legacy.db" "UPDATE pending SET instance_id = 0 WHERE queue_id = 'A1B2C3D4E5'"
+[ "$(sqlite3 -readonly "$T/legacy.db" "SELECT count(*) FROM pending WHERE instance_id = 0")" = 1 ] ||
+	fail "no legacy pending row to delete"
+imp 2 "$T/legacy.db" "$T/sent.log"
+[ "$(sqlite3 -readonly "$T/legacy.db" "SELECT count(*) FROM pending")" = 0 ] ||
+	fail "pending rows left: $(sqlite3 -readonly "$T/legacy.db" "SELECT * FROM pending")"
+pass "a delivery deletes the pending row of instance 0 of its recipient"

@@ -882,11 +882,112 @@ test_lazy_same(void **state)
 	assert_true(checked > 250);
 }
 
+/* Parse one line with and without the memo: the same kind and record. */
+static void
+memo_check(const struct parse_ctx *ctx, struct parse_memo *m, const char *line,
+    size_t len, int *hits)
+{
+	struct delivery	 a, b;
+	enum line_kind	 ka, kb;
+	char		*copy = malloc(len + 1);	/* exact size: ASan sees overreads */
+	int		 hit;
+
+	assert_non_null(copy);
+	memcpy(copy, line, len);
+	hit = m->len > 0 && len >= m->len && memcmp(copy, m->head, m->len) == 0;
+	/* every byte compared, padding included */
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0xa5, sizeof(b));
+	ka = parse_line_memo(ctx, m, copy, len, &a);
+	kb = parse_line(ctx, copy, len, &b);
+	if (ka != kb || memcmp(&a, &b, sizeof(a)) != 0)
+		fail_msg("memo %s, without %s: %.*s", parse_kind_name(ka),
+		    parse_kind_name(kb), (int)len, line);
+	*hits += hit;
+	free(copy);
+}
+
+/*
+ * parse_line_memo reads a line whose head (stamp and host) is the line
+ * before's from its tag on: every corpus line, then its head with the
+ * next line's rest, then the head alone, give what parse_line gives.
+ */
+static void
+test_memo_same(void **state)
+{
+	static const char *const files[] = { "postfix-lines.txt", "real-postfix.txt",
+	    "hurricane-lines.txt" };
+	static const char *const pairs[] = {
+		/* a host at the end of the line is not a head */
+		"Nov 20 00:00:01 mx1",
+		"Nov 20 00:00:01 mx1 postfix/smtp[1]: A1B2C3: to=<a@b.example>, "
+		    "relay=none, delay=1, delays=1/0/0/0, dsn=5.1.1, status=bounced (x)",
+		"Nov 20 00:00:01 mx1  postfix/smtp[1]: A1B2C3: to=<a@b.example>, "
+		    "relay=none, delay=1, delays=1/0/0/0, dsn=5.1.1, status=bounced (x)",
+		"Nov 20 00:00:01 mx1 mail.info postfix/smtp[1]: A1B2C3: to=<a@b.example>, "
+		    "status=sent (ok)",
+		"Nov 20 00:00:01 mx1 [1:mx1:postfix/lmtp] A1B2C3: to=<a@b.example>, "
+		    "status=sent (ok)",
+	};
+	struct tz		*berlin = tz_new("Europe/Berlin");
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
+	struct parse_memo	 m;
+	const char		*lines[4096];
+	struct corpus_rec	*recs[3];
+	int			 nrec[3], nl = 0, i, lazy, z, hits = 0;
+	size_t			 f, cut;
+
+	(void)state;
+	assert_non_null(berlin);
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		nrec[f] = corpus_load(corpus_path(files[f]), &recs[f]);
+		assert_true(nrec[f] > 0);
+		for (i = 0; i < nrec[f] && nl < 4000; i++)
+			if ((lines[nl] = corpus_get(&recs[f][i], "line")) != NULL)
+				nl++;
+	}
+	for (f = 0; f < sizeof(pairs) / sizeof(pairs[0]); f++)
+		lines[nl++] = pairs[f];
+	for (z = 0; z < 2; z++)
+		for (lazy = 0; lazy <= 1; lazy++) {
+			ctx.tz = z ? berlin : utc;
+			ctx.lazy = lazy;
+			memset(&m, 0, sizeof(m));
+			for (i = 0; i < nl; i++) {
+				const char	*next = lines[(i + 1) % nl];
+				char		 mix[2048];
+				size_t		 len = strlen(lines[i]);
+
+				memo_check(&ctx, &m, lines[i], len, &hits);
+				memo_check(&ctx, &m, lines[i], len, &hits);
+				cut = m.len > 0 ? m.len : (size_t)i % 40;
+				if (cut > len)
+					cut = len;
+				if (cut + strlen(next) < sizeof(mix)) {
+					memcpy(mix, lines[i], cut);
+					memcpy(mix + cut, next, strlen(next));
+					memo_check(&ctx, &m, mix, cut + strlen(next), &hits);
+					memcpy(mix + cut, next + (cut < strlen(next) ? cut : 0),
+					    strlen(next) - (cut < strlen(next) ? cut : 0));
+					memo_check(&ctx, &m, mix, cut + strlen(next) -
+					    (cut < strlen(next) ? cut : 0), &hits);
+				}
+				memo_check(&ctx, &m, lines[i], cut, &hits);
+			}
+		}
+	/* the memo was used, not only kept */
+	assert_true(hits > 1000);
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+		corpus_free(recs[f], nrec[f]);
+	tz_free(berlin);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lazy_same),
+		cmocka_unit_test(test_memo_same),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_corpus_postfix),
 		cmocka_unit_test(test_corpus_real_postfix),
