@@ -250,6 +250,7 @@ parse_line_memo(const struct parse_ctx *ctx, struct parse_memo *m,
 	    m->conv_secs == st.secs && m->conv_now == ctx->now &&
 	    m->conv_tz == ctx->tz) {
 		d->time = m->conv_time;
+		d->day = m->conv_day;
 		d->has_time = 1;
 		return k;
 	}
@@ -262,6 +263,7 @@ parse_line_memo(const struct parse_ctx *ctx, struct parse_memo *m,
 		m->conv_now = ctx->now;
 		m->conv_tz = ctx->tz;
 		m->conv_time = d->time;
+		m->conv_day = d->day;
 	}
 	return k;
 }

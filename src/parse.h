@@ -137,6 +137,7 @@ struct parse_memo {
 	time_t		 conv_now;
 	const struct tz	*conv_tz;
 	int64_t		 conv_time;
+	int32_t		 conv_day;
 };
 
 /* parse_line, with the memo (NULL: none): the same results, faster. */
