@@ -1,7 +1,7 @@
 /*
  * hash.c -- the hash table and hash function of hash.h.  Linear probing
  * over a power-of-two table kept at most half full; no deletion (tables
- * are cleared or freed as a whole).
+ * are cleared or freed as a whole); the fixed-size filter.
  */
 #include "config.h"
 
@@ -134,4 +134,59 @@ hash_free(struct hash *h)
 {
 	free(h->slot);
 	memset(h, 0, sizeof(*h));
+}
+
+void
+hash_filter_init(struct hash_filter *f, unsigned order)
+{
+	f->order = order < 6 ? 6 : order;
+	f->w = xcalloc((size_t)1 << (f->order - 6), sizeof(*f->w));
+}
+
+/* The key's two bits: its halves, after a mix that spreads every bit. */
+static void
+hash_filter_bits(const struct hash_filter *f, uint64_t key, size_t bit[2])
+{
+	uint64_t	 x = key, mask = ((uint64_t)1 << f->order) - 1;
+
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dULL;
+	x ^= x >> 33;
+	bit[0] = (size_t)(x & mask);
+	bit[1] = (size_t)((x >> 32 | x << 32) & mask);
+}
+
+void
+hash_filter_add(struct hash_filter *f, uint64_t key)
+{
+	size_t	 bit[2];
+
+	hash_filter_bits(f, key, bit);
+	f->w[bit[0] / 64] |= 1ULL << (bit[0] % 64);
+	f->w[bit[1] / 64] |= 1ULL << (bit[1] % 64);
+}
+
+int
+hash_filter_has(const struct hash_filter *f, uint64_t key)
+{
+	size_t	 bit[2];
+
+	hash_filter_bits(f, key, bit);
+	return (f->w[bit[0] / 64] >> (bit[0] % 64) & 1) &&
+	    (f->w[bit[1] / 64] >> (bit[1] % 64) & 1);
+}
+
+void
+hash_filter_clear(struct hash_filter *f)
+{
+	memset(f->w, 0, ((size_t)1 << (f->order - 6)) * sizeof(*f->w));
+}
+
+void
+hash_filter_free(struct hash_filter *f)
+{
+	free(f->w);
+	memset(f, 0, sizeof(*f));
 }

@@ -86,7 +86,8 @@ struct store_dayspan {
 #define STORE_DAY0	1000000		/* day keys stay positive */
 #define STORE_COUNTERS	32768		/* per batch (1.5 MiB), flushed when full */
 #define STORE_DAYSPANS	64
-#define STORE_QBITS	(1 << 21)	/* the filter of pending queue ids */
+#define STORE_QBITS_ORDER 21	/* the filter of pending queue ids: 256 KiB */
+#define STORE_SBITS_ORDER 24	/* the filter of suppressed recipients: 2 MiB */
 
 /* A bounded, direct-mapped cache slot: one key per hash bucket. */
 struct store_islot {
@@ -137,7 +138,7 @@ struct store {
 	size_t		 nspans;
 	int64_t		 linestat[LINE_KIND_MAX];
 	int64_t		 linestat_source;
-	uint64_t	*qbits;		/* a filter of pending (host, queue id) */
+	struct hash_filter qfilter;	/* pending (host, queue id) */
 	int		 qset_stale;	/* reload from the database at next begin */
 	char		*tmpl;		/* scratch for templates */
 	size_t		 tmpl_cap;
@@ -147,10 +148,9 @@ struct store {
 	int64_t		 latest_max;	/* ... believed: up to a day from now */
 	int64_t		 expired_to;	/* pending forgotten up to this time */
 
-	/* store_suppress.c: (domain id, hash of local) of suppressed recipients */
-	struct hash	 sset;
+	/* store_suppress.c: (domain id, local) of suppressed recipients */
+	struct hash_filter sfilter;
 	int		 sset_stale;	/* reload at next begin */
-	int		 sset_full;	/* too many: ask the database every time */
 	struct store_watch watch;	/* the live view (store_live.c) */
 	struct store_hour hours[STORE_HOURS];	/* the batch's hourly totals */
 	size_t		 nhours;

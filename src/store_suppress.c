@@ -3,8 +3,10 @@
  * recipient whose delivery failed permanently for a reason that says the
  * address is dead gets a row in "suppression"; a later delivery to it
  * removes the row.  Deliveries are not stored one by one, so the writer
- * keeps the keys of the table in memory and touches the database for a
- * delivered line only when its recipient may be there.
+ * keeps the table's keys in a filter of fixed size (2 MiB, whatever the
+ * list's length: about 1% false positives at a million keys, each one
+ * DELETE that finds nothing) and touches the database for a delivered
+ * line only when its recipient may be there.
  */
 #include "config.h"
 
@@ -13,8 +15,6 @@
 
 #include "store_backend.h"
 #include "util.h"
-
-#define STORE_SSET_MAX	(1 << 20)	/* keys kept in memory */
 
 /* The reason a verdict lists its recipient for (the address is dead), 0 none. */
 int
@@ -56,18 +56,16 @@ store_suppress_key(struct span local, const char *domain)
 	return l.p == NULL || l.n == 0 ? NULL : xstrndup(l.p, l.n);
 }
 
+static uint64_t
+store_sset_key(int64_t domain_id, const char *p, size_t n)
+{
+	return hash_bytes(p, n) ^ (uint64_t)domain_id * 0x9e3779b97f4a7c15ULL;
+}
+
 static void
 store_sset_add(struct store *st, int64_t domain_id, const char *p, size_t n)
 {
-	size_t	*v;
-	int	 isnew;
-
-	if (st->sset.n >= STORE_SSET_MAX) {
-		st->sset_full = 1;
-		return;
-	}
-	v = hash_slot(&st->sset, (uint64_t)domain_id, hash_bytes(p, n), &isnew);
-	*v = 1;
+	hash_filter_add(&st->sfilter, store_sset_key(domain_id, p, n));
 }
 
 static int
@@ -82,8 +80,7 @@ store_suppress_begin(struct store *st)
 {
 	if (!st->sset_stale || st->be->suppress_keys == NULL)
 		return 0;
-	hash_clear(&st->sset);
-	st->sset_full = 0;
+	hash_filter_clear(&st->sfilter);
 	if (st->be->suppress_keys(st, store_sset_load_one, st) == -1)
 		return -1;
 	st->sset_stale = 0;
@@ -109,8 +106,7 @@ store_suppress_note(struct store *st, const struct delivery *d,
 	}
 	if (v->cls != CLASS_DELIVERED)
 		return 0;
-	if (!st->sset_full &&
-	    hash_find(&st->sset, (uint64_t)domain_id, hash_bytes(l.p, l.n)) == 0)
+	if (!hash_filter_has(&st->sfilter, store_sset_key(domain_id, l.p, l.n)))
 		return 0;
 	/* the key stays in the set: a false positive costs one DELETE */
 	return st->be->suppress_del(st, domain_id, l, d->time);
@@ -126,7 +122,7 @@ store_suppress_reset(struct store *st)
 void
 store_suppress_free(struct store *st)
 {
-	hash_free(&st->sset);
+	hash_filter_free(&st->sfilter);
 }
 
 /*

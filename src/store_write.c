@@ -47,7 +47,8 @@ store_write_init(struct store *st)
 
 	for (i = 0; i < I_MAX; i++)
 		st->cache[i] = xcalloc(store_cache_slots[i], sizeof(*st->cache[i]));
-	st->qbits = xcalloc(STORE_QBITS / 64, sizeof(*st->qbits));
+	hash_filter_init(&st->qfilter, STORE_QBITS_ORDER);
+	hash_filter_init(&st->sfilter, STORE_SBITS_ORDER);
 	st->qset_stale = 1;
 	st->sset_stale = 1;
 	return 0;
@@ -81,7 +82,7 @@ store_write_free(struct store *st)
 	for (i = 0; i < I_MAX; i++)
 		free(st->cache[i]);
 	hash_free(&st->counter_map);
-	free(st->qbits);
+	hash_filter_free(&st->qfilter);
 	store_suppress_free(st);
 	free(st->tmpl);
 	free(st->norm);
@@ -544,40 +545,29 @@ store_qhash(const struct store_qkey *k)
 
 /*
  * Queue ids that have rows in "pending" (recipients whose last attempt
- * was deferred), with their host, in a filter of STORE_QBITS bits (two
- * per key, 256 KiB: it stays in cache): a delivered line touches the
- * database only when its queue id may be there.  A false positive costs
- * one DELETE that finds nothing (0.3% of lines with 60,000 pending).
+ * was deferred), with their host, in a filter of 2^STORE_QBITS_ORDER bits
+ * (256 KiB: it stays in cache): a delivered line touches the database
+ * only when its queue id may be there.  A false positive costs one DELETE
+ * that finds nothing (0.3% of lines with 60,000 pending).
  */
-static void
-store_qbits(uint64_t h, int64_t host_id, size_t bit[2])
+static uint64_t
+store_qkey(uint64_t h, int64_t host_id)
 {
-	uint64_t	 x = h ^ (uint64_t)host_id * 0x9e3779b97f4a7c15ULL;
-
-	bit[0] = (size_t)(x & (STORE_QBITS - 1));
-	bit[1] = (size_t)((x >> 32) & (STORE_QBITS - 1));
+	return h ^ (uint64_t)host_id * 0x9e3779b97f4a7c15ULL;
 }
 
 static void
 store_qset_add(struct store *st, uint64_t h, int64_t host_id)
 {
-	size_t	 bit[2];
-
-	store_qbits(h, host_id, bit);
-	st->qbits[bit[0] / 64] |= 1ULL << (bit[0] % 64);
-	st->qbits[bit[1] / 64] |= 1ULL << (bit[1] % 64);
+	hash_filter_add(&st->qfilter, store_qkey(h, host_id));
 }
 
 static int
 store_qset_has(struct store *st, uint64_t h, int64_t host_id)
 {
-	size_t	 bit[2];
-
 	if (st->qset_stale)
 		return 1;
-	store_qbits(h, host_id, bit);
-	return (st->qbits[bit[0] / 64] >> (bit[0] % 64) & 1) &&
-	    (st->qbits[bit[1] / 64] >> (bit[1] % 64) & 1);
+	return hash_filter_has(&st->qfilter, store_qkey(h, host_id));
 }
 
 static int
@@ -591,7 +581,7 @@ store_qset_load_one(int64_t host_id, const char *q, size_t n, void *arg)
 static int
 store_qset_load(struct store *st)
 {
-	memset(st->qbits, 0, STORE_QBITS / 8);
+	hash_filter_clear(&st->qfilter);
 	if (st->be->pending_qids(st, store_qset_load_one, st) == -1)
 		return -1;
 	st->qset_stale = 0;
