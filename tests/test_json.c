@@ -1,7 +1,8 @@
 /*
  * test_json.c -- the small shared pieces of the report: the JSON writer
- * (commas, nesting, escaping, balance) and the hash table (growth,
- * collisions of the first key word, clearing).
+ * (commas, nesting, escaping, balance), the hash table (growth,
+ * collisions of the first key word, clearing) and the fixed-size filter
+ * (no false negative, false positives as rare as its size promises).
  */
 #include "config.h"
 
@@ -132,6 +133,35 @@ test_hash(void **state)
 	assert_null(h.slot);
 }
 
+/*
+ * The filter: every key added is found, at any count; keys never added
+ * are found about as rarely as (2n / 2^order)^2 says, and a cleared
+ * filter finds none.  A filter that kept one bit a key, or lost keys
+ * past a count, fails here.
+ */
+static void
+test_hash_filter(void **state)
+{
+	struct hash_filter	 f;
+	uint64_t		 k, fp = 0, n = 1 << 16;
+
+	(void)state;
+	hash_filter_init(&f, 20);		/* 2^20 bits for 2^16 keys */
+	for (k = 0; k < n; k++)
+		hash_filter_add(&f, k * 7919);
+	for (k = 0; k < n; k++)
+		assert_true(hash_filter_has(&f, k * 7919));
+	for (k = 0; k < n; k++)
+		fp += (uint64_t)hash_filter_has(&f, (k + n) * 7919);
+	/* (2 * 2^16 / 2^20)^2 = 1.6% at most (less: bits are shared) */
+	assert_true(fp > 0);
+	assert_true(fp < n * 16 / 1000);
+	hash_filter_clear(&f);
+	for (k = 0; k < n; k++)
+		assert_false(hash_filter_has(&f, k * 7919));
+	hash_filter_free(&f);
+}
+
 int
 main(void)
 {
@@ -140,6 +170,7 @@ main(void)
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_balance),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_hash_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
