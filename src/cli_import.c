@@ -32,7 +32,13 @@
 #include "store.h"
 #include "tz.h"
 
-#define IMPORT_BATCH	200000	/* lines per transaction */
+/*
+ * Lines per transaction: a crash re-reads at most this many.  Fewer
+ * commits matter in an old database, where each one writes the pages a
+ * batch touched all over its indexes (day 30's import into a 29-day
+ * database: 1.38x a fresh one's CPU with 200,000, 1.28x with 1,000,000).
+ */
+#define IMPORT_BATCH	1000000
 
 struct import_stats {
 	uint64_t	 lines;
