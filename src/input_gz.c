@@ -194,6 +194,8 @@ input_gz_iread(struct input_gz *z, char *buf, size_t len)
 			k = z->restn - z->resto;
 			if (k > st->avail_out)
 				k = st->avail_out;
+			if (k == 0)		/* nothing kept: rest may be NULL */
+				break;
 			memcpy(st->next_out, z->rest + z->resto, k);
 			z->resto += k;
 			st->next_out += k;
