@@ -4,7 +4,7 @@
 #
 # usage: scripts/fuzz.sh [SECONDS]	(per target; default 60)
 #
-# Builds fuzz_parse, fuzz_conf, fuzz_rules and fuzz_http with clang
+# Builds fuzz_parse, fuzz_conf, fuzz_rules, fuzz_http and fuzz_gz with clang
 # (-fsanitize=fuzzer,address,undefined) from the sources in src/, seeds
 # them from tests/data and fuzz/seeds, runs each for SECONDS, merges what
 # they found into a corpus kept in the work directory, and prints the
@@ -17,7 +17,7 @@
 #   FUZZ_DIR            work directory (build, corpus, artifacts, logs);
 #                       default ${TMPDIR:-/tmp}/bouncewatch-fuzz
 #   FUZZ_CC             compiler (default clang)
-#   FUZZ_TARGETS        targets to run (default "parse conf rules http")
+#   FUZZ_TARGETS        targets to run (default "parse conf rules http gz")
 #   FUZZ_TIMEOUT        seconds one input may take (default 10)
 #   FUZZ_PARSE_MAX_LEN  longest input for fuzz_parse (default 8192)
 #   FUZZ_FLAGS          more libFuzzer flags for every target
@@ -42,7 +42,7 @@ case $secs in
 esac
 work=${FUZZ_DIR:-${TMPDIR:-/tmp}/bouncewatch-fuzz}
 cc=${FUZZ_CC:-clang}
-targets=${FUZZ_TARGETS:-parse conf rules http}
+targets=${FUZZ_TARGETS:-parse conf rules http gz}
 timeout=${FUZZ_TIMEOUT:-10}
 parse_max_len=${FUZZ_PARSE_MAX_LEN:-8192}
 extra=${FUZZ_FLAGS:-}
@@ -100,9 +100,17 @@ for t in $targets; do
 	parse|rules) srcs="$top/src/parse.c $top/src/parse_syslog.c $top/src/parse_postfix.c
 	    $top/src/parse_hurricane.c $top/src/classify.c $top/src/classify_table.c
 	    $top/src/classify_scan.c $top/src/classify_oprules.c
-	    $top/src/classify_trace.c $top/src/conf.c $common" ;;
+	    $top/src/classify_trace.c $top/src/conf.c $top/src/hash.c $common" ;;
 	conf) srcs="$top/src/conf.c $common" ;;
 	http) srcs="$top/src/httpd.c $common" libs=-lev ;;
+	gz)
+		# input_gz.c inflates with ISA-L when configure found it
+		srcs="$top/src/input.c $top/src/input_gz.c $common"
+		libs="-lz -lpthread"
+		if grep -q '^#define HAVE_ISAL 1' "$cfg/config.h"; then
+			libs="$(pkg-config --libs libisal) $libs"
+		fi
+		;;
 	*)
 		echo "fuzz.sh: unknown target $t" >&2
 		exit 2
@@ -117,7 +125,7 @@ done
 # ---- seeds ----
 seeds=$work/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/parse" "$seeds/conf" "$seeds/rules" "$seeds/http"
+mkdir -p "$seeds/parse" "$seeds/conf" "$seeds/rules" "$seeds/http" "$seeds/gz"
 data=$top/tests/data
 # one file per log line
 {
@@ -144,6 +152,7 @@ for f in "$top/etc/bouncewatch.conf" "$top/etc/bouncewatch.conf.in"; do
 done
 cp "$top/fuzz/seeds/rules/"* "$seeds/rules/"
 cp "$top/fuzz/seeds/http/"* "$seeds/http/"
+cp "$top/fuzz/seeds/gz/"* "$seeds/gz/"
 
 # ---- run ----
 # A blow-up is one input's work growing without bound: a single allocation

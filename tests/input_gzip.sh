@@ -139,6 +139,11 @@ put('reserved.gz', whole + member(b, flg=0x20))
 n = len(whole)
 put('crc.gz', flip(whole, n - 7))
 put('isize.gz', flip(whole, n - 3))
+# a second member cut in a block igzip refuses from its first bytes (no
+# code length code), before zlib, reading on, would: gzread reads a cut
+put('badcodes.gz', whole + b'\x1f\x8b\x08\x00' + b'\x00' * 4 + b'\x00\x03' +
+    b'\x04\x00\x00\x00')
+put('badcodes.ref', a)
 
 # cuts: lines of random text (a newline is a literal, not inside a match)
 # cut where the last byte zlib can inflate is a newline, so that a byte kept
@@ -215,3 +220,6 @@ for c in $(cat "$T/cuts"); do
 done
 [ "$n" -gt 30 ] || fail "only $n cuts"
 pass "$n cuts (header, deflate data, trailer): the lines zlib gives"
+
+same_as "$T/badcodes.gz" "$T/badcodes.ref" "a block igzip refuses, cut before zlib does"
+pass "a member cut where igzip already refuses it: zlib's verdict, a cut"
