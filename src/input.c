@@ -162,8 +162,8 @@ input_zthread_take(struct input *in, char *to, size_t want)
 	return (int)k;
 }
 
-struct input *
-input_open(const char *path)
+static struct input *
+input_open_how(const char *path, int at_rest)
 {
 	struct input	*in;
 	int		 fd;
@@ -196,7 +196,7 @@ input_open(const char *path)
 			return in;
 		}
 	}
-	if ((in->gz = input_gz_open(fd)) == NULL) {
+	if ((in->gz = input_gz_open(fd, at_rest)) == NULL) {
 		close(fd);
 		free(in);
 		errno = ENOMEM;
@@ -205,6 +205,18 @@ input_open(const char *path)
 	in->buf = xmalloc(INPUT_BUF);
 	input_zthread_start(in);
 	return in;
+}
+
+struct input *
+input_open(const char *path)
+{
+	return input_open_how(path, 0);
+}
+
+struct input *
+input_open_at_rest(const char *path)
+{
+	return input_open_how(path, 1);
 }
 
 struct input *

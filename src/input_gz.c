@@ -240,13 +240,13 @@ input_gz_iread(struct input_gz *z, char *buf, size_t len)
 #endif
 
 struct input_gz *
-input_gz_open(int fd)
+input_gz_open(int fd, int at_rest)
 {
 	struct input_gz	*z = xcalloc(1, sizeof(*z));
 #ifdef HAVE_ISAL
 	struct stat	 sb;
 
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+	if (at_rest && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		z->fd = fd;
 		z->st = xmalloc(sizeof(*z->st));
 		z->ibuf = xmalloc(INPUT_GZ_INBUF);

@@ -12,10 +12,12 @@ struct input_gz;
 
 /*
  * Read fd (at its start) through the inflater; the descriptor becomes the
- * stream's.  A pipe may hold plain data: it is copied as it is.  NULL when
- * out of memory (fd stays the caller's).
+ * stream's.  A pipe may hold plain data: it is copied as it is.  at_rest:
+ * a regular file that no longer changes, inflated by ISA-L where the
+ * build has it; otherwise (or for a file that may still grow) zlib's
+ * gzread.  NULL when out of memory (fd stays the caller's).
  */
-struct input_gz	*input_gz_open(int fd);
+struct input_gz	*input_gz_open(int fd, int at_rest);
 /* Fill buf: len bytes, fewer only at the end, 0 at the end, -1 on an error. */
 int		 input_gz_read(struct input_gz *, char *buf, size_t len);
 /* Close the stream and its descriptor. */

@@ -174,7 +174,7 @@ source_file_open(const char *path, struct store *st, int *status, uint64_t *skip
 
 	*status = 0;
 	*skipped = 0;
-	if ((in = input_open(path)) == NULL) {
+	if ((in = input_open_at_rest(path)) == NULL) {
 		log_warn("%s", path);
 		*status = 1;
 		return NULL;
