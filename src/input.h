@@ -1,8 +1,9 @@
 /*
  * input.h -- read a log file (plain or gzip, detected by content) line by
- * line in large chunks.  Lines longer than PARSE_LINE_MAX are returned cut
- * to PARSE_LINE_MAX + 1 bytes (so the parser rejects them) and the rest of
- * the line is skipped: memory stays bounded whatever the input.
+ * line in large chunks.  A line longer than PARSE_LINE_MAX is returned
+ * whole when its end is already in the buffer (at most about 1 MiB), else
+ * cut to PARSE_LINE_MAX + 1 bytes with the rest of it skipped; either way
+ * the parser rejects it, and memory stays bounded whatever the input.
  */
 #ifndef BW_INPUT_H
 #define BW_INPUT_H
