@@ -11,7 +11,7 @@
 -- Times are seconds since the epoch, UTC.  "day" is the local calendar day
 -- (the configured timezone) as 'YYYY-MM-DD'.
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
@@ -162,6 +162,19 @@ CREATE TABLE day_span (
 	first_id	INTEGER NOT NULL,
 	last_id		INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- A summary of a day's failure rows for reports over many days (src/daysum.h;
+-- bouncewatch(1) DATABASE): sketches of the failed recipients and messages
+-- per host and domain, counts by text, hour and relay.  first_id and
+-- last_id are the day's day_span when it was built: when they differ, the
+-- summary is stale and reports read the rows.  Rebuilt by import and the
+-- daemon; safe to delete.
+CREATE TABLE day_summary (
+	day		TEXT NOT NULL UNIQUE,
+	first_id	INTEGER NOT NULL,
+	last_id		INTEGER NOT NULL,
+	data		BLOB NOT NULL
+);
 
 -- Replies that no rule recognised (reason 'other'), for rule writers.
 -- Survives "bouncewatch prune".

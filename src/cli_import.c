@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "daysum.h"
 #include "conf.h"
 #include "ingest.h"
 #include "ingest_pipe.h"
@@ -344,6 +345,10 @@ cli_import(int argc, char **argv)
 	if (journal && import_journal(&jc, ing, st, &total) != 0)
 		status = 1;
 	ingest_free(ing);
+	/* the summaries of the days imported into, for reports over many days */
+	if (daysum_refresh(st, stz, NULL, 0) == -1)
+		log_warnx("day summaries not kept (reports read the rows): %s",
+		    store_errmsg(st));
 	store_close(st);
 	tz_free(stz);
 	close(lockfd);

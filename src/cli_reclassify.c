@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "daysum.h"
 #include "log.h"
 #include "store.h"
 #include "tz.h"
@@ -118,6 +119,10 @@ cli_reclassify(int argc, char **argv)
 			    (long long)n.rows, (long long)n.changed,
 			    (long long)n.classes, (long long)n.reasons,
 			    (long long)n.details, f, t);
+		/* the summaries of the days changed, built again */
+		if (status == 0 && daysum_refresh(st, rd.ctx.tz, NULL, 0) == -1)
+			log_warnx("day summaries not kept (reports read the rows): %s",
+			    store_errmsg(st));
 		store_close(st);
 	}
 	close(lockfd);

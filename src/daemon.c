@@ -22,6 +22,7 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "daysum.h"
 #include "daemon.h"
 #include "ingest.h"
 #include "ingest_pipe.h"
@@ -395,7 +396,31 @@ on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		daemon_commit(d);
 }
 
-/* retention_days: delete failure detail older than that, keep the counters. */
+/*
+ * Once an hour: the summaries of the days written into (daysum.h), but
+ * not today's, which still grows; at most DAEMON_SUM_DAYS at a time, so
+ * that a database upgraded with a year of history does not hold the loop.
+ */
+#define DAEMON_SUM_DAYS	31
+
+static void
+daemon_summaries(struct daemon *d)
+{
+	char	 today[11];
+	int	 n;
+
+	tz_day_text(tz_local_day(d->ctx.tz, (int64_t)ev_now(d->loop)), today);
+	if ((n = daysum_refresh(d->store, d->stz, today, DAEMON_SUM_DAYS)) == -1)
+		log_warnx("day summaries: %s (reports read the rows)",
+		    store_errmsg(d->store));
+	else if (n > 0)
+		log_debug("day summaries: %d built", n);
+}
+
+/*
+ * Hourly: with retention_days, delete failure detail older than that
+ * (the counters stay); then the day summaries.
+ */
 static void
 on_prune(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -405,18 +430,20 @@ on_prune(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (d->conf->retention_days <= 0 || ingest_stalled(d->ing))
-		return;
-	if (daemon_commit(d) == -1)
+	if (ingest_stalled(d->ing) || daemon_commit(d) == -1)
 		return;			/* stalled: next hour */
-	tz_day_text(tz_local_day(d->ctx.tz, (int64_t)ev_now(d->loop)) -
-	    d->conf->retention_days, before);
-	if ((n = store_prune(d->store, before)) < 0)
-		log_warnx("pruning failure detail before %s: %s", before,
-		    store_errmsg(d->store));
-	else if (n > 0)
-		log_info("pruned %lld failure rows before %s (retention_days = %d)",
-		    (long long)n, before, d->conf->retention_days);
+	if (d->conf->retention_days > 0) {
+		tz_day_text(tz_local_day(d->ctx.tz, (int64_t)ev_now(d->loop)) -
+		    d->conf->retention_days, before);
+		if ((n = store_prune(d->store, before)) < 0)
+			log_warnx("pruning failure detail before %s: %s", before,
+			    store_errmsg(d->store));
+		else if (n > 0)
+			log_info("pruned %lld failure rows before %s "
+			    "(retention_days = %d)", (long long)n, before,
+			    d->conf->retention_days);
+	}
+	daemon_summaries(d);
 }
 
 static void

@@ -50,6 +50,10 @@
  *   relays[]          relays of failures: relay, n, top_reason
  *   failure_rows      failure rows read for the range: less than
  *                     failures + local_throttle when detail was pruned
+ *   estimated         true when a count of distinct recipients, messages
+ *                     or domains is an estimate: over several days (read
+ *                     from day summaries), sets above 8,192 are counted
+ *                     by HyperLogLog (sketch.h), within about 1%
  *   alerts[]          the alerts bouncewatchd raised in the range (v_alerts;
  *                     with --domain, that domain's): time (UTC, ISO 8601),
  *                     local_time, condition, domain (source_down: the
@@ -86,6 +90,7 @@
 #include "emit.h"
 
 struct store;
+struct store_range;
 struct tz;
 
 #define REPORT_HOURS		24
@@ -218,6 +223,8 @@ struct report {
 	struct report_newreason	*dnew;		/* a domain failing before, */
 	size_t			 ndnew;		/* for a reason new to it */
 	int64_t			 failure_rows;
+	int			 estimated;	/* distinct counts are estimates
+						   (a range of days, large sets) */
 	struct report_alert	*alerts;	/* raised in the range */
 	size_t			 nalerts;
 	int			 line_counts;	/* lines per hour are known */
@@ -250,6 +257,16 @@ void	report_domains_end(struct report_iter *);
 void	report_domain_free(struct report_domain *);
 /* report_load.c: a domain past the kept ones to r->spool; -1 on error */
 int	report_spool_put(struct report *, const struct report_domain *);
+
+/*
+ * report_sum.c: a range's days merged from their summaries (daysum.h)
+ * into ds; -1 with *cause on error.
+ */
+struct daysum;
+struct daysum_doms;
+struct obuf;
+int	report_sum_collect(struct store *, struct tz *, const struct store_range *,
+	    struct daysum *, struct daysum_doms *, struct obuf *, char **cause);
 
 /* Load the report; -1 with a malloc'd message in *cause on error. */
 int	report_load(struct store *, const struct report_query *,

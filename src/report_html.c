@@ -863,6 +863,10 @@ report_html(struct obuf *b, const struct report *r, int mail)
 		html_texts(b, r, "Replies no rule recognised", "Failures with reason "
 		    "&ldquo;other&rdquo;: candidates for new rules.", r->unrec, r->nunrec, 1);
 		html_throttle(b, r);
+		if (r->estimated)
+			obuf_printf(b, "<p class=\"note\">Over several days, counts of "
+			    "distinct recipients, messages and domains above 8,192 are "
+			    "estimates (within about 1%%).</p>");
 		if (r->failure_rows < r->totals.failures + r->totals.local_throttle)
 			obuf_printf(b, "<p class=\"note\">Failure detail is kept for only %lld "
 			    "of the %lld failures (pruned): texts, hours and relays cover "

@@ -264,6 +264,7 @@ report_json(struct obuf *b, const struct report *r)
 	}
 	json_end(&j);
 	json_int(&j, "failure_rows", r->failure_rows);
+	json_bool(&j, "estimated", r->estimated);
 	if (r->host_filter == NULL)
 		json_null(&j, "host_filter");
 	else {

@@ -16,26 +16,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "daysum.h"
+#include "emit.h"
 #include "hash.h"
 #include "report.h"
+#include "report_int.h"
 #include "store.h"
 #include "tz.h"
 #include "util.h"
 
-/*
- * Row ids are small dense integers in practice: a plain array indexed by
- * id is much faster than hashing a million times.  Ids too large for it
- * fall back to the hash table.
- */
-#define REPORT_DENSE_MAX	(1 << 24)
-
-struct report_ids {
-	size_t			*v;		/* index + 1; 0: not seen */
-	size_t			 n;
-	struct hash		 sparse;
-};
-
-static size_t *
+size_t *
 report_ids_slot(struct report_ids *t, int64_t id, int *isnew)
 {
 	size_t	 n;
@@ -81,7 +71,7 @@ report_cause(char **cause, const char *fmt, ...)
 /* ---- counting ---- */
 
 /* qsort(), but never with a NULL base (empty arrays are NULL here). */
-static void
+void
 report_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
 	if (n > 1)
@@ -105,7 +95,7 @@ report_add_cr(struct report_domain *d, int cls, int reason, int64_t n)
 	d->ncr++;
 }
 
-static void
+void
 report_add(struct report_domain *d, int cls, int reason, int64_t n, int detail)
 {
 	if (cls < 0 || cls >= CLASS_MAX || reason < 0 || reason >= REASON_MAX)
@@ -161,55 +151,6 @@ report_cmp_day(const void *a, const void *b)
 	return strcmp(x->day, y->day);
 }
 
-
-enum {
-	K_FAIL,			/* a failure of the remote side */
-	K_OTHER,		/* ... that no rule recognised */
-	K_THROTTLE,		/* local_throttle */
-	K_MAX
-};
-
-/* Failure rows aggregated by normalised text. */
-struct report_group {
-	char		*text;
-	uint64_t	 hash;
-	int64_t		 n[K_MAX];
-	int64_t		 rc[REASON_MAX];
-	int64_t		 cc[CLASS_MAX];
-	int64_t		 ex_id;		/* first unrecognised row */
-	int64_t		 dom[K_MAX];	/* distinct domains (listed only) */
-	int		 listed;	/* in a list of the report */
-};
-
-struct report_rl {
-	int64_t		 id;
-	char		*name;
-	int64_t		 n;
-	int64_t		 rc[REASON_MAX];
-};
-
-struct report_load {
-	struct store		*st;
-	struct report		*r;
-	struct tz		*tz;
-	struct report_day	*dd;		/* the day of the last counter */
-	struct report_domain	 cur;		/* the domain being read */
-	int64_t			 curid;
-	int			 incur;
-	struct hash		 hostmap;	/* host id -> r->hosts */
-	int64_t			*hostid;	/* r->hosts[i]'s id */
-	int64_t			*hostfilter;	/* the ids of --host */
-	struct report_ids	 diagmap;	/* diagnostic id -> group */
-	struct report_ids	 relaymap;	/* relay id -> rl */
-	struct report_group	*groups;
-	size_t			 ngroups;
-	size_t			*listed[K_MAX];	/* each list's groups */
-	struct hash		 gtab;		/* (text hash, n) -> group + 1 */
-	struct report_rl	*rl;
-	size_t			 nrl;
-	int			 failed;	/* a lookup failed */
-	int			 spoolerr;	/* writing the spool failed */
-};
 
 static void
 report_day_add(char *out, const char *day, int64_t delta)
@@ -473,7 +414,7 @@ report_domain_changes(struct report *r, struct report_domain *d)
 }
 
 /* The domain read so far is complete: count it, keep or spool it. */
-static int
+int
 report_domain_done(struct report_load *L)
 {
 	struct report		*r = L->r;
@@ -504,7 +445,7 @@ report_domain_done(struct report_load *L)
 }
 
 /* A row of store_domain_rows(): totals, or a counter of a domain. */
-static int
+int
 report_domrow(const struct store_domrow *row, void *arg)
 {
 	struct report_load	*L = arg;
@@ -554,7 +495,8 @@ report_load_domains(struct report_load *L, struct store_range *range)
 	r->dnew = xcalloc(top + 1, sizeof(*r->dnew));
 	range->prev_from = r->prev_from;
 	range->prev_to = r->prev_to;
-	if (store_domain_rows(L->st, range, report_domrow, L) == -1)
+	if ((L->sum != NULL ? report_sum_domains(L, range) :
+	    store_domain_rows(L->st, range, report_domrow, L)) == -1)
 		return -1;
 	if (L->incur && report_domain_done(L) == -1)
 		return -1;
@@ -566,7 +508,7 @@ report_load_domains(struct report_load *L, struct store_range *range)
 }
 
 /* The group of a normalised text (taken over), created when new. */
-static size_t
+size_t
 report_group_of(struct report_load *L, char *text)
 {
 	uint64_t	 h = hash_bytes(text, strlen(text)), k;
@@ -597,51 +539,26 @@ report_failure_row(const struct store_failure *f, void *arg)
 	struct report_load	*L = arg;
 	struct report		*r = L->r;
 	int64_t			 local;
-	size_t			*v, g;
-	int			 isnew, cls = f->cls, reason = f->reason;
-	char			*text;
+	size_t			 g;
+	int			 cls = f->cls, reason = f->reason;
 
 	if (cls < 0 || cls >= CLASS_MAX || reason < 0 || reason >= REASON_MAX)
 		return 0;
 	r->failure_rows++;
-	v = report_ids_slot(&L->diagmap, f->diagnostic_id, &isnew);
-	if (isnew) {
-		text = f->diagnostic_id != 0 ?
-		    store_name(L->st, STORE_NORMALIZED, f->diagnostic_id) : xstrdup("");
-		if (text == NULL)
-			return -1;
-		*v = report_group_of(L, text) + 1;
-	}
-	g = *v - 1;
-	if (reason == REASON_LOCAL_THROTTLE) {
-		L->groups[g].n[K_THROTTLE]++;
+	if (report_text_add(L, f->diagnostic_id, cls, reason, 1,
+	    reason == REASON_OTHER ? f->id : 0, &g) == -1)
+		return -1;
+	if (reason == REASON_LOCAL_THROTTLE)
 		return 0;
-	}
-	L->groups[g].n[K_FAIL]++;
-	L->groups[g].rc[reason]++;
-	L->groups[g].cc[cls]++;
-	if (reason == REASON_OTHER) {
-		L->groups[g].n[K_OTHER]++;
-		if (L->groups[g].ex_id == 0)
-			L->groups[g].ex_id = f->id;
-	}
 	local = tz_utc_to_local(L->tz, f->time) % 86400;
 	if (local < 0)
 		local += 86400;
 	r->hours[cls][local / 3600]++;
-	if (f->relay_id != 0) {
-		v = report_ids_slot(&L->relaymap, f->relay_id, &isnew);
-		if (isnew) {
-			L->rl = xrealloc(L->rl, (L->nrl + 1) * sizeof(*L->rl));
-			memset(&L->rl[L->nrl], 0, sizeof(*L->rl));
-			L->rl[L->nrl].id = f->relay_id;
-			*v = ++L->nrl;
-		}
-		L->rl[*v - 1].n++;
-		L->rl[*v - 1].rc[reason]++;
-	}
+	if (f->relay_id != 0)
+		report_relay_add(L, f->relay_id, reason, 1);
 	return 0;
 }
+
 /* Index of the largest count (the first on a tie), -1 when all are 0. */
 static int
 report_argmax(const int64_t *v, int n, int from)
@@ -836,6 +753,13 @@ report_load_free(struct report_load *L)
 	for (i = 0; i < L->nrl; i++)
 		free(L->rl[i].name);
 	free(L->rl);
+	if (L->gdom != NULL)
+		for (i = 0; i < L->ngroups; i++) {
+			sketch_free(&L->gdom[i][K_FAIL]);
+			sketch_free(&L->gdom[i][K_OTHER]);
+			sketch_free(&L->gdom[i][K_THROTTLE]);
+		}
+	free(L->gdom);
 }
 
 int
@@ -844,11 +768,16 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 {
 	struct report_load	 L;
 	struct store_range	 range;
-	int64_t			 fromday, today;
+	struct daysum		 ds;
+	struct daysum_doms	 doms;
+	struct obuf		*built = NULL;
+	int64_t			 fromday, today, day;
 	int			 rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	memset(&L, 0, sizeof(L));
+	memset(&ds, 0, sizeof(ds));
+	memset(&doms, 0, sizeof(doms));
 	L.st = st;
 	L.r = r;
 	L.tz = rq->tz;
@@ -905,21 +834,53 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 		range.hosts = L.hostfilter;
 		range.nhosts = rq->nhosts;
 	}
-	if (report_load_daily(&L, &range) == -1 ||
-	    report_load_domains(&L, &range) == -1)
+	if (report_load_daily(&L, &range) == -1)
 		goto out;
-	if (store_failure_range(st, &range, report_failure_row, &L) == -1 ||
+	/*
+	 * A range of days for every domain: their summaries, the texts first
+	 * (then freed), the domains walked from their records.  One day, or
+	 * one domain: the rows, counted exactly.
+	 */
+	if (fromday < today && range.domain == 0 && store_summaries(st)) {
+		built = xcalloc((size_t)(today - fromday + 1), sizeof(*built));
+		L.sum = &ds;
+		L.doms = &doms;
+		if (report_sum_collect(st, rq->tz, &range, &ds, &doms, built,
+		    &L.sumcause) == -1 || report_load_domains(&L, &range) == -1)
+			goto out;
+		report_sum_trim();
+		ds.text_sink = report_sum_text;
+		ds.sink_arg = &L;
+		if (report_sum_collect(st, rq->tz, &range, &ds, NULL, built,
+		    &L.sumcause) == -1)
+			goto out;
+		report_sum_apply(&L, &ds);
+		daysum_free(&ds);
+		if (report_lists(&L) == -1)
+			goto out;
+		report_sum_texts(&L);
+	} else if (report_load_domains(&L, &range) == -1 ||
+	    store_failure_range(st, &range, report_failure_row, &L) == -1 ||
 	    report_lists(&L) == -1 || report_text_domains(&L, &range) == -1)
 		goto out;
 	if (report_load_live(st, rq->tz, r, range.t0, range.t1) == -1)
 		goto out;
 	rc = 0;
 out:
-	if (rc == -1 && L.spoolerr)
+	if (rc == -1 && L.sumcause != NULL) {
+		*cause = L.sumcause;
+		L.sumcause = NULL;
+	} else if (rc == -1 && L.spoolerr)
 		report_cause(cause, "temporary file: %s", strerror(errno));
 	else if (rc == -1)
 		report_cause(cause, "%s", store_errmsg(st));
 	store_read_end(st);
+	daysum_free(&ds);
+	daysum_doms_free(&doms);
+	for (day = 0; built != NULL && day <= today - fromday; day++)
+		obuf_free(&built[day]);
+	free(built);
+	free(L.sumcause);
 	report_load_free(&L);
 	if (rc == -1)
 		report_free(r);

@@ -783,6 +783,10 @@ report_text(struct obuf *b, const struct report *r)
 		txt_texts(b, r, r->unrec, r->nunrec, 1);
 	}
 	txt_throttle(b, r);
+	if (r->estimated)
+		obuf_printf(b, "\nNote: over several days, counts of distinct recipients,"
+		    " messages and\ndomains above 8,192 are estimates (within about"
+		    " 1%%).\n");
 	if (r->failure_rows < r->totals.failures + r->totals.local_throttle)
 		obuf_printf(b, "\nNote: failure detail is kept for only %lld of the %lld"
 		    " failures\n(pruned); texts, hours and relays cover those.\n",

@@ -667,6 +667,50 @@ store_text_domains(struct store *st, const struct store_range *r,
 }
 
 int
+store_summaries(struct store *st)
+{
+	return st->be->summary_get != NULL && st->be->domain_counters != NULL;
+}
+
+int
+store_domain_counters(struct store *st, const struct store_range *r,
+    store_daily_cb cb, void *arg)
+{
+	if (st->be->domain_counters == NULL)
+		return store_fail(st, STORE_EOTHER, "the %s backend keeps no "
+		    "day summaries", st->be->backend);
+	return st->be->domain_counters(st, r, cb, arg);
+}
+
+int
+store_summary_get(struct store *st, const char *day, unsigned char **data,
+    size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	if (st->be->summary_get == NULL)
+		return 0;
+	return st->be->summary_get(st, day, data, len);
+}
+
+int
+store_summary_put(struct store *st, const char *day, const void *data, size_t len)
+{
+	if (st->be->summary_put == NULL)
+		return 0;
+	return st->be->summary_put(st, day, data, len);
+}
+
+int
+store_summary_days(struct store *st, store_day_cb cb, void *arg)
+{
+	if (st->be->summary_days == NULL)
+		return 0;
+	return st->be->summary_days(st, cb, arg);
+}
+
+
+int
 store_recipient_range(struct store *st, const struct store_range *r,
     store_recipients_cb cb, void *arg)
 {

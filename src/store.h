@@ -68,7 +68,7 @@ struct store_source {
 	int64_t		 last_commit;		/* seconds since the epoch */
 };
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 /*
  * Open (and in STORE_RW create or migrate) the database.  tz gives the
@@ -206,6 +206,7 @@ struct store_range {
 	size_t		 nhosts;
 	const char	*prev_from;	/* the days before, for store_domain_rows() */
 	const char	*prev_to;
+	int		 with_texts;	/* failure rows: with local and queue_id */
 };
 
 /* One per-day counter. */
@@ -230,6 +231,8 @@ struct store_failure {
 	int64_t		 relay_id;
 	int64_t		 host_id;
 	int64_t		 instance_id;
+	const char	*local;		/* range.with_texts: NULL when absent */
+	const char	*queue_id;
 };
 
 /* Interned names a reader can look up by id. */
@@ -299,6 +302,29 @@ struct store_domrow {
 typedef int	(*store_domrow_cb)(const struct store_domrow *, void *);
 int	store_domain_rows(struct store *, const struct store_range *,
 	    store_domrow_cb, void *);
+
+/*
+ * Day summaries (daysum.h), for the backends that keep them
+ * (store_summaries()).  store_summary_get(): 1 with the blob of day
+ * (malloc'd) when it was built from the day's rows as they are now
+ * (day_span unchanged), 0 when there is none or it is stale.
+ * store_summary_put(): keep it, bound to the day's day_span, in its own
+ * transaction.  store_summary_days(): the days with rows and no current
+ * summary, the latest first.
+ */
+int	store_summaries(struct store *);
+/*
+ * Each domain's daily counters of the range's days (from .. to, its
+ * domain and hosts) summed by class and reason, in the order of domain
+ * id, class and reason (day NULL, host_id and instance_id 0).
+ */
+int	store_domain_counters(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
+int	store_summary_get(struct store *, const char *day, unsigned char **,
+	    size_t *);
+int	store_summary_put(struct store *, const char *day, const void *, size_t);
+typedef int	(*store_day_cb)(const char *, void *);
+int	store_summary_days(struct store *, store_day_cb, void *);
 
 /*
  * Distinct domains of the range's failure rows by group of diagnostic

@@ -335,6 +335,13 @@ struct store_backend {
 		    const char *, store_textdom_cb, void *);
 	int	(*suppression_list)(struct store *, int64_t since,
 		    store_suppression_cb, void *);
+	/* day summaries (store.h); optional */
+	int	(*domain_counters)(struct store *, const struct store_range *,
+		    store_daily_cb, void *);
+	int	(*summary_get)(struct store *, const char *, unsigned char **,
+		    size_t *);
+	int	(*summary_put)(struct store *, const char *, const void *, size_t);
+	int	(*summary_days)(struct store *, store_day_cb, void *);
 
 	/* suppressions (store_suppress.c): upsert, delete if not later, keys */
 	int	(*suppress_put)(struct store *, int64_t domain_id, struct span local,

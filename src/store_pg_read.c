@@ -311,6 +311,7 @@ pg_failure_row(struct store *st, PGresult *r, int i, void *arg)
 	row.relay_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
 	row.host_id = strtoll(PQgetvalue(r, i, 7), NULL, 10);
 	row.instance_id = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+	row.local = row.queue_id = NULL;	/* day summaries: SQLite only */
 	return pg_host_in(cb->rg, row.host_id) ? cb->failure(&row, cb->arg) : 0;
 }
 

@@ -688,6 +688,15 @@ sq_prune(struct store *st, const char *before_day, int64_t before)
 	    "failure) AND NOT EXISTS (SELECT 1 FROM failure WHERE id BETWEEN "
 	    "day_span.first_id AND day_span.last_id)") == -1)
 		return -1;
+	/* the summaries of pruned days (whole or part) */
+	if ((rc = sqlite3_prepare_v2(sq->db, "DELETE FROM day_summary WHERE day < ?1"
+	    " OR day NOT IN (SELECT day FROM day_span)", -1, &q, NULL)) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, before_day, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_OK)
+		return sq_fail(st, rc, "prune");
 	return n;
 }
 
@@ -761,6 +770,10 @@ const struct store_backend store_backend_sqlite = {
 	.domain_rows = sq_domain_rows,
 	.text_domains = sq_text_domains,
 	.suppression_list = sq_suppression_list,
+	.domain_counters = sq_domain_counters,
+	.summary_get = sq_summary_get,
+	.summary_put = sq_summary_put,
+	.summary_days = sq_summary_days,
 	.suppress_put = sq_suppress_put,
 	.suppress_del = sq_suppress_del,
 	.suppress_keys = sq_suppress_keys,

@@ -64,11 +64,13 @@ enum sq_read {
 	SR_SOURCE_KINDS,
 	SR_DOMAIN_ROWS,
 	SR_TEXT_DOMAINS,
+	SR_FAILURES_TEXT,
+	SR_DOMAIN_COUNTERS,
 	SR_MAX
 };
 
 /* reclassify's statements (store_sqlite_reclass.c), prepared at first use */
-#define SQ_RECLASS_MAX	10
+#define SQ_RECLASS_MAX	11
 /* The live view's statements (store_sqlite_live.c), prepared at first use. */
 enum sq_live {
 	SL_HOURLY_ADD,
@@ -135,6 +137,12 @@ int	sq_text_domains(struct store *, const struct store_range *, const char *,
 int	sq_recipient_range(struct store *, const struct store_range *,
 	    store_recipients_cb, void *);
 int	sq_suppression_list(struct store *, int64_t, store_suppression_cb, void *);
+/* store_sqlite_sum.c: day summaries */
+int	sq_domain_counters(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
+int	sq_summary_get(struct store *, const char *, unsigned char **, size_t *);
+int	sq_summary_put(struct store *, const char *, const void *, size_t);
+int	sq_summary_days(struct store *, store_day_cb, void *);
 int	sq_source_each(struct store *, int (*)(const struct store_source *, void *),
 	    void *);
 int	sq_source_get(struct store *, int64_t, struct store_source *);

@@ -118,6 +118,7 @@ static const char *const sq_migrations[STORE_SCHEMA_VERSION + 1] = {
 	[4] = migrate_4_sql,
 	[5] = migrate_5_sql,
 	[6] = migrate_6_sql,
+	[7] = migrate_7_sql,
 };
 
 /* Run sql in its own transaction. */

@@ -51,15 +51,24 @@ static const char *const sr_sql[SR_MAX] = {
 	    "  FROM daily"
 	    " WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR domain_id = ?3)",
 	/* day_span bounds the ids of each day: no index on time needed */
-	[SR_FAILURES] =
-	    "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
-	    "       f.diagnostic_id, f.relay_id, f.host_id, f.instance_id"
-	    "  FROM failure f"
-	    " WHERE f.id BETWEEN"
-	    "       (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
-	    "   AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)"
-	    "   AND f.time BETWEEN ?3 AND ?4"
-	    "   AND (?5 IS NULL OR f.domain_id = ?5)",
+#define SR_FAILURES_SQL(MORE) \
+	"SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id," \
+	"       f.diagnostic_id, f.relay_id, f.host_id, f.instance_id" MORE \
+	"  FROM failure f" \
+	" WHERE f.id BETWEEN" \
+	"       (SELECT min(first_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)" \
+	"   AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN ?1 AND ?2)" \
+	"   AND f.time BETWEEN ?3 AND ?4" \
+	"   AND (?5 IS NULL OR f.domain_id = ?5)"
+	[SR_FAILURES] = SR_FAILURES_SQL(""),
+	/* ... with the local part and queue id, for day summaries */
+	[SR_FAILURES_TEXT] = SR_FAILURES_SQL(", f.local, f.queue_id"),
+	/* each domain's counters of the days, summed, in domain order */
+	[SR_DOMAIN_COUNTERS] =
+	    "SELECT domain_id, class_id, reason_id, sum(n) FROM daily"
+	    " WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR domain_id = ?3)"
+	    "   AND (?4 IS NULL OR instr(?4, ',' || host_id || ',') > 0)"
+	    " GROUP BY domain_id, class_id, reason_id ORDER BY 1, 2, 3",
 	[SR_DOMAIN_NAME] = "SELECT name FROM domain WHERE id = ?1",
 	[SR_RELAY_NAME] = "SELECT name FROM relay WHERE id = ?1",
 	[SR_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = ?1",
@@ -410,9 +419,10 @@ sq_failure_range(struct store *st, const struct store_range *r,
 	struct store_failure	 row;
 	int			 rc, stop = 0;
 
-	if ((q = sq_reader(st, SR_FAILURES)) == NULL)
+	if ((q = sq_reader(st, r->with_texts ? SR_FAILURES_TEXT : SR_FAILURES)) == NULL)
 		return -1;
 	sq_bind_range(q, r);
+	row.local = row.queue_id = NULL;
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		row.id = sqlite3_column_int64(q, 0);
 		row.time = sqlite3_column_int64(q, 1);
@@ -423,6 +433,10 @@ sq_failure_range(struct store *st, const struct store_range *r,
 		row.relay_id = sqlite3_column_int64(q, 6);
 		row.host_id = sqlite3_column_int64(q, 7);
 		row.instance_id = sqlite3_column_int64(q, 8);
+		if (r->with_texts) {
+			row.local = (const char *)sqlite3_column_text(q, 9);
+			row.queue_id = (const char *)sqlite3_column_text(q, 10);
+		}
 		if (sq_host_in(r, row.host_id))
 			stop = cb(&row, arg) == -1;
 	}
@@ -509,6 +523,36 @@ sq_recipient_range(struct store *st, const struct store_range *r,
 		return -1;
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "recipients");
+	return 0;
+}
+
+int
+sq_domain_counters(struct store *st, const struct store_range *r,
+    store_daily_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	struct store_daily	 row;
+	int			 rc, stop = 0;
+
+	if ((q = sq_reader(st, SR_DOMAIN_COUNTERS)) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, r->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->to, -1, SQLITE_STATIC);
+	sq_bind_domain(q, 3, r->domain);
+	sq_bind_hosts(q, 4, r);
+	memset(&row, 0, sizeof(row));
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.domain_id = sqlite3_column_int64(q, 0);
+		row.cls = sqlite3_column_int(q, 1);
+		row.reason = sqlite3_column_int(q, 2);
+		row.n = sqlite3_column_int64(q, 3);
+		stop = cb(&row, arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, rc, "domain counters");
 	return 0;
 }
 

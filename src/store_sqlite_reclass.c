@@ -12,6 +12,7 @@
 #include "store_sqlite.h"
 
 enum sc_stmt {
+	SC_FORGET,
 	SC_ROWS,
 	SC_RECLASS,
 	SC_TIDY,
@@ -25,6 +26,8 @@ enum sc_stmt {
 };
 
 static const char *const sc_sql[SQ_RECLASS_MAX] = {
+	/* the days' summaries describe the rows before: rebuilt from them */
+	[SC_FORGET] = "DELETE FROM day_summary WHERE day BETWEEN ?1 AND ?2",
 	/* v_failures puts each row's words back into its template */
 	[SC_ROWS] =
 	    "SELECT f.id, f.time, f.domain_id, coalesce(f.host_id, 0),"
@@ -110,6 +113,12 @@ sq_reclass_rows(struct store *st, const char *from, const char *to,
 	struct store_rrow r;
 	int		 rc, ret = 0;
 
+	if ((q = sc_stmt(st, SC_FORGET)) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, to, -1, SQLITE_STATIC);
+	if (sq_step(st, q, "reclassify: day summaries") == -1)
+		return -1;
 	if ((q = sc_stmt(st, SC_ROWS)) == NULL)
 		return -1;
 	sqlite3_bind_text(q, 1, from, -1, SQLITE_STATIC);

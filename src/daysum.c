@@ -1,0 +1,624 @@
+/*
+ * daysum.c -- day summaries (daysum.h): built from a day's failure rows,
+ * encoded as a blob, merged back through a report's filters, and kept
+ * current for the days a writer touched (daysum_refresh()).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "classify.h"
+#include "daysum.h"
+#include "emit.h"
+#include "log.h"
+#include "store.h"
+#include "tz.h"
+#include "util.h"
+
+#define DAYSUM_MAGIC	'S'
+#define DAYSUM_VERSION	1
+#define DAYSUM_RAW_MAX	(256u << 20)	/* records of a day, uncompressed */
+
+enum {
+	DAYSUM_END,
+	DAYSUM_DOM,
+	DAYSUM_TEXT,
+	DAYSUM_HOUR,
+	DAYSUM_RELAY
+};
+enum { MAP_DOM, MAP_TEXT, MAP_HOUR, MAP_RELAY };
+
+/* Grow an array of *n elements of size by one, zeroed: the new element. */
+static void *
+daysum_grow(void *pv, size_t *n, size_t size)
+{
+	char	**p = pv;
+
+	if ((*n & (*n - 1)) == 0)	/* 0, 1, 2, 4 ...: double */
+		*p = xrealloc(*p, (*n * 2 + 1) * size);
+	memset(*p + *n * size, 0, size);
+	return *p + (*n)++ * size;
+}
+
+static struct daysum_dom *
+daysum_dom(struct daysum *ds, int64_t host, int64_t domain)
+{
+	size_t			*v;
+	int			 isnew;
+	struct daysum_dom	*d;
+
+	v = hash_slot(&ds->map[MAP_DOM], (uint64_t)host, (uint64_t)domain, &isnew);
+	if (!isnew)
+		return &ds->dom[*v - 1];
+	d = daysum_grow(&ds->dom, &ds->ndom, sizeof(*d));
+	d->host = host;
+	d->domain = domain;
+	*v = ds->ndom;
+	return d;
+}
+
+static struct daysum_text *
+daysum_text(struct daysum *ds, int64_t host, int64_t diag, int cls, int reason)
+{
+	size_t			*v;
+	int			 isnew;
+	struct daysum_text	*t;
+
+	v = hash_slot(&ds->map[MAP_TEXT], (uint64_t)diag,
+	    (uint64_t)host << 16 | (uint64_t)cls << 8 | (uint64_t)reason, &isnew);
+	if (!isnew)
+		return &ds->text[*v - 1];
+	t = daysum_grow(&ds->text, &ds->ntext, sizeof(*t));
+	t->host = host;
+	t->diag = diag;
+	t->cls = cls;
+	t->reason = reason;
+	*v = ds->ntext;
+	return t;
+}
+
+static void
+daysum_count(struct daysum *ds, int which, int64_t host, int64_t key, int reason,
+    int64_t n)
+{
+	struct daysum_count	**a = which == MAP_HOUR ? &ds->hour : &ds->relay;
+	size_t			 *na = which == MAP_HOUR ? &ds->nhour : &ds->nrelay;
+	struct daysum_count	 *c;
+	size_t			 *v;
+	int			  isnew;
+
+	if (which == MAP_RELAY && ds->relay_list) {
+		c = daysum_grow(a, na, sizeof(*c));
+		c->host = host;
+		c->key = key;
+		c->reason = reason;
+		c->n = n;
+		return;
+	}
+	v = hash_slot(&ds->map[which], (uint64_t)key,
+	    (uint64_t)host << 8 | (uint64_t)reason, &isnew);
+	if (isnew) {
+		c = daysum_grow(a, na, sizeof(*c));
+		c->host = host;
+		c->key = key;
+		c->reason = reason;
+		*v = *na;
+	}
+	(*a)[*v - 1].n += n;
+}
+
+/*
+ * As the report counts rows (report_load.c): every valid row by text;
+ * local_throttle apart from hours, relays, recipients and messages.
+ */
+void
+daysum_add_row(struct daysum *ds, const struct tz *tz, const struct store_failure *f)
+{
+	struct daysum_text	*t;
+	struct daysum_dom	*d;
+	int64_t			 local, host = f->host_id;
+
+	if (f->cls < 0 || f->cls >= CLASS_MAX || f->reason < 0 ||
+	    f->reason >= REASON_MAX)
+		return;
+	t = daysum_text(ds, host, f->diagnostic_id, f->cls, f->reason);
+	t->n++;
+	if (f->reason == REASON_OTHER && (t->ex_id == 0 || f->id < t->ex_id))
+		t->ex_id = f->id;
+	sketch_add(&t->domains, sketch_hash_int((uint64_t)f->domain_id), 0);
+	if (f->reason == REASON_LOCAL_THROTTLE)
+		return;
+	local = tz_utc_to_local((struct tz *)tz, f->time) % 86400;
+	if (local < 0)
+		local += 86400;
+	daysum_count(ds, MAP_HOUR, host, (int64_t)f->cls * 24 + local / 3600, 0, 1);
+	if (f->relay_id != 0)
+		daysum_count(ds, MAP_RELAY, host, f->relay_id, f->reason, 1);
+	if (f->cls == CLASS_DELIVERED)
+		return;
+	d = daysum_dom(ds, host, f->domain_id);
+	if (f->local != NULL)
+		sketch_add(&d->rcpt, sketch_hash(f->local, strlen(f->local)),
+		    f->cls >= 1 && f->cls <= 3 ? 1u << (f->cls - 1) : 0);
+	/* a message: (host, Postfix instance, queue id) */
+	if (f->queue_id != NULL)
+		sketch_add(&d->msg, sketch_hash_int(sketch_hash(f->queue_id,
+		    strlen(f->queue_id)) + 0x9e3779b97f4a7c15ULL * (uint64_t)host +
+		    0xc2b2ae3d27d4eb4fULL * (uint64_t)f->instance_id), 0);
+}
+
+static int
+daysum_cmp_dom(const void *a, const void *b)
+{
+	const struct daysum_dom	*x = *(struct daysum_dom *const *)a;
+	const struct daysum_dom	*y = *(struct daysum_dom *const *)b;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	return x->host < y->host ? -1 : x->host > y->host;
+}
+
+void
+daysum_encode(struct daysum *ds, struct obuf *b)
+{
+	struct daysum_dom	**v;
+	size_t			  i;
+
+	/* domains first, in order: reports walk many days' side by side */
+	v = xcalloc(ds->ndom + 1, sizeof(*v));
+	for (i = 0; i < ds->ndom; i++)
+		v[i] = &ds->dom[i];
+	if (ds->ndom > 1)
+		qsort(v, ds->ndom, sizeof(*v), daysum_cmp_dom);
+	for (i = 0; i < ds->ndom; i++) {
+		sketch_put_varint(b, DAYSUM_DOM);
+		sketch_put_varint(b, (uint64_t)v[i]->domain);
+		sketch_put_varint(b, (uint64_t)v[i]->host);
+		sketch_encode(&v[i]->rcpt, b);
+		sketch_encode(&v[i]->msg, b);
+	}
+	free(v);
+	for (i = 0; i < ds->ntext; i++) {
+		struct daysum_text	*t = &ds->text[i];
+
+		sketch_put_varint(b, DAYSUM_TEXT);
+		sketch_put_varint(b, (uint64_t)t->host);
+		sketch_put_varint(b, (uint64_t)t->diag);
+		sketch_put_varint(b, (uint64_t)t->cls);
+		sketch_put_varint(b, (uint64_t)t->reason);
+		sketch_put_varint(b, (uint64_t)t->n);
+		sketch_put_varint(b, (uint64_t)t->ex_id);
+		sketch_encode(&t->domains, b);
+	}
+	for (i = 0; i < ds->nhour + ds->nrelay; i++) {
+		struct daysum_count	*c = i < ds->nhour ? &ds->hour[i] :
+		    &ds->relay[i - ds->nhour];
+
+		sketch_put_varint(b, i < ds->nhour ? DAYSUM_HOUR : DAYSUM_RELAY);
+		sketch_put_varint(b, (uint64_t)c->host);
+		sketch_put_varint(b, (uint64_t)c->key);
+		sketch_put_varint(b, (uint64_t)c->reason);
+		sketch_put_varint(b, (uint64_t)c->n);
+	}
+	sketch_put_varint(b, DAYSUM_END);
+}
+
+/* Is host one of hosts (NULL: every host)? */
+static int
+daysum_host_in(const int64_t *hosts, size_t n, uint64_t host)
+{
+	size_t	 i;
+
+	if (hosts == NULL)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (hosts[i] == (int64_t)host)
+			return 1;
+	return 0;
+}
+
+/* Is host one the merge takes, and under which id? */
+static int
+daysum_host(const struct daysum *ds, uint64_t host, int64_t *out)
+{
+	if (!daysum_host_in(ds->hosts, ds->nhosts, host))
+		return 0;
+	*out = ds->collapse ? 0 : (int64_t)host;
+	return 1;
+}
+
+/* Read n varints into v: 0, or -1. */
+static int
+daysum_ints(const unsigned char **p, const unsigned char *end, uint64_t *v, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (sketch_get_varint(p, end, &v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Merge the records of p .. end (daysum_encode()); with domend, only the
+ * domains' records are read, not merged: *domend is where they end.
+ */
+static int
+daysum_merge_records(struct daysum *ds, const unsigned char *p,
+    const unsigned char *end, const unsigned char **domend)
+{
+	const unsigned char	*rec;
+	struct sketch		 junk, *s1, *s2;
+	struct daysum_dom	*d;
+	struct daysum_text	*t;
+	uint64_t		 kind, v[6];
+	int64_t			 host;
+	int			 take, rc = -1;
+
+	memset(&junk, 0, sizeof(junk));
+	for (;;) {
+		rec = p;
+		if (sketch_get_varint(&p, end, &kind) == -1)
+			goto out;
+		if (domend != NULL && kind != DAYSUM_DOM) {
+			/* the domains kept: the rest is another pass's */
+			*domend = rec;
+			rc = 0;
+			goto out;
+		}
+		if (kind == DAYSUM_END)
+			break;
+		switch (kind) {
+		case DAYSUM_DOM:
+			if (daysum_ints(&p, end, v, 2) == -1)
+				goto out;
+			/* kept whole, or another pass's */
+			if (domend != NULL || ds->skip_doms) {
+				if (sketch_skip(&p, end) == -1 || sketch_skip(&p, end) == -1)
+					goto out;
+				break;
+			}
+			take = daysum_host(ds, v[1], &host);
+			s1 = s2 = &junk;
+			if (take) {
+				d = daysum_dom(ds, host, (int64_t)v[0]);
+				s1 = &d->rcpt;
+				s2 = &d->msg;
+			}
+			if (sketch_decode_merge(s1, &p, end) == -1 ||
+			    sketch_decode_merge(s2, &p, end) == -1)
+				goto out;
+			sketch_free(&junk);
+			break;
+		case DAYSUM_TEXT:
+			if (daysum_ints(&p, end, v, 6) == -1 ||
+			    v[2] >= CLASS_MAX || v[3] >= REASON_MAX)
+				goto out;
+			s1 = &junk;
+			if (ds->text_sink != NULL && daysum_host(ds, v[0], &host)) {
+				struct daysum_text	 one;
+
+				memset(&one, 0, sizeof(one));
+				one.host = host;
+				one.diag = (int64_t)v[1];
+				one.cls = (int)v[2];
+				one.reason = (int)v[3];
+				one.n = (int64_t)v[4];
+				one.ex_id = (int64_t)v[5];
+				if (sketch_decode_merge(&one.domains, &p, end) == -1 ||
+				    ds->text_sink(&one, ds->sink_arg) == -1) {
+					sketch_free(&one.domains);
+					goto out;
+				}
+				sketch_free(&one.domains);
+				break;
+			} else if (daysum_host(ds, v[0], &host)) {
+				t = daysum_text(ds, host, (int64_t)v[1], (int)v[2],
+				    (int)v[3]);
+				t->n += (int64_t)v[4];
+				if (v[5] != 0 && (t->ex_id == 0 || (int64_t)v[5] < t->ex_id))
+					t->ex_id = (int64_t)v[5];
+				s1 = &t->domains;
+			}
+			if (sketch_decode_merge(s1, &p, end) == -1)
+				goto out;
+			sketch_free(&junk);
+			break;
+		case DAYSUM_HOUR:
+		case DAYSUM_RELAY:
+			if (daysum_ints(&p, end, v, 4) == -1)
+				goto out;
+			if (daysum_host(ds, v[0], &host))
+				daysum_count(ds, kind == DAYSUM_HOUR ? MAP_HOUR :
+				    MAP_RELAY, host, (int64_t)v[1], (int)v[2],
+				    (int64_t)v[3]);
+			break;
+		default:
+			goto out;
+		}
+	}
+	rc = p == end ? 0 : -1;
+out:
+	if (rc == 0 && domend != NULL && *domend == NULL)
+		*domend = end;
+	sketch_free(&junk);
+	return rc;
+}
+
+int
+daysum_merge_blob(struct daysum *ds, const unsigned char *p, size_t len,
+    int64_t t0, int64_t t1, struct daysum_doms *doms)
+{
+	const unsigned char	*end = p + len, *domend = NULL;
+	unsigned char		*raw;
+	uint64_t		 v[3];
+	uLongf			 n;
+	int			 rc;
+
+	/* another version, or the day of another zone: not usable here */
+	if (len < 2 || p[0] != DAYSUM_MAGIC || p[1] != DAYSUM_VERSION)
+		return 0;
+	p += 2;
+	if (daysum_ints(&p, end, v, 3) == -1 || v[2] > DAYSUM_RAW_MAX)
+		return -1;
+	if ((int64_t)v[0] != t0 || (int64_t)v[1] != t1)
+		return 0;
+	raw = xmalloc(v[2] + 1);
+	n = (uLongf)v[2];
+	if (uncompress(raw, &n, p, (uLong)(end - p)) != Z_OK || n != v[2]) {
+		free(raw);
+		return -1;
+	}
+	rc = daysum_merge_records(ds, raw, raw + n, doms != NULL ? &domend : NULL);
+	if (rc == 0 && doms != NULL) {
+		/* the domains' records, kept for daysum_doms_walk() */
+		n = (uLongf)(domend - raw);
+		doms->buf = xrealloc(doms->buf, (doms->n + 1) * sizeof(*doms->buf));
+		doms->len = xrealloc(doms->len, (doms->n + 1) * sizeof(*doms->len));
+		doms->buf[doms->n] = xrealloc(raw, n + 1);
+		doms->len[doms->n++] = n;
+		return 1;
+	}
+	free(raw);
+	return rc == 0 ? 1 : -1;
+}
+
+struct daysum_cursor {
+	const unsigned char	*p;
+	const unsigned char	*end;
+	uint64_t		 domain;
+	uint64_t		 host;
+	int			 live;
+};
+
+/* The cursor's next domain record: 0 (live 0 at the end), or -1. */
+static int
+daysum_cursor_next(struct daysum_cursor *c)
+{
+	uint64_t	 v[3];
+
+	if (c->p == c->end) {
+		c->live = 0;
+		return 0;
+	}
+	if (daysum_ints(&c->p, c->end, v, 3) == -1 || v[0] != DAYSUM_DOM)
+		return -1;
+	c->domain = v[1];
+	c->host = v[2];
+	c->live = 1;
+	return 0;
+}
+
+int
+daysum_doms_walk(struct daysum_doms *dd, const int64_t *hosts, size_t nhosts,
+    daysum_dom_cb cb, void *arg)
+{
+	struct daysum_cursor	*c;
+	struct sketch		 rcpt, msg, junk;
+	uint64_t		 min;
+	size_t			 i;
+	int			 any, rc = -1;
+
+	c = xcalloc(dd->n + 1, sizeof(*c));
+	memset(&rcpt, 0, sizeof(rcpt));
+	memset(&msg, 0, sizeof(msg));
+	memset(&junk, 0, sizeof(junk));
+	for (i = 0; i < dd->n; i++) {
+		c[i].p = dd->buf[i];
+		c[i].end = dd->buf[i] + dd->len[i];
+		if (daysum_cursor_next(&c[i]) == -1)
+			goto out;
+	}
+	for (;;) {
+		for (i = 0, any = 0, min = 0; i < dd->n; i++)
+			if (c[i].live && (!any || c[i].domain < min)) {
+				min = c[i].domain;
+				any = 1;
+			}
+		if (!any)
+			break;
+		for (i = 0; i < dd->n; i++)
+			while (c[i].live && c[i].domain == min) {
+				struct sketch	*r = &junk, *m = &junk;
+
+				if (daysum_host_in(hosts, nhosts, c[i].host)) {
+					r = &rcpt;
+					m = &msg;
+				}
+				if (sketch_decode_merge(r, &c[i].p, c[i].end) == -1 ||
+				    sketch_decode_merge(m, &c[i].p, c[i].end) == -1 ||
+				    daysum_cursor_next(&c[i]) == -1)
+					goto out;
+				sketch_free(&junk);
+			}
+		if ((rcpt.n > 0 || rcpt.reg != NULL || msg.n > 0 || msg.reg != NULL) &&
+		    cb((int64_t)min, &rcpt, &msg, arg) == -1)
+			goto out;
+		sketch_free(&rcpt);
+		sketch_free(&msg);
+	}
+	rc = 0;
+out:
+	sketch_free(&rcpt);
+	sketch_free(&msg);
+	sketch_free(&junk);
+	free(c);
+	return rc;
+}
+
+void
+daysum_doms_free(struct daysum_doms *dd)
+{
+	size_t	 i;
+
+	for (i = 0; i < dd->n; i++)
+		free(dd->buf[i]);
+	free(dd->buf);
+	free(dd->len);
+	memset(dd, 0, sizeof(*dd));
+}
+
+void
+daysum_free(struct daysum *ds)
+{
+	size_t	 i;
+
+	for (i = 0; i < ds->ndom; i++) {
+		sketch_free(&ds->dom[i].rcpt);
+		sketch_free(&ds->dom[i].msg);
+	}
+	for (i = 0; i < ds->ntext; i++)
+		sketch_free(&ds->text[i].domains);
+	free(ds->dom);
+	free(ds->text);
+	free(ds->hour);
+	free(ds->relay);
+	sketch_free(&ds->msg);
+	for (i = 0; i < 4; i++)
+		hash_free(&ds->map[i]);
+	memset(ds, 0, sizeof(*ds));
+}
+
+/* The blob: a header (the day's bounds), then the records deflated. */
+void
+daysum_frame(struct daysum *ds, int64_t t0, int64_t t1, struct obuf *b)
+{
+	struct obuf	 raw;
+	unsigned char	*zbuf;
+	uLongf		 n;
+	int		 rc;
+
+	obuf_init(&raw, NULL);
+	daysum_encode(ds, &raw);
+	obuf_putc(b, DAYSUM_MAGIC);
+	obuf_putc(b, DAYSUM_VERSION);
+	sketch_put_varint(b, (uint64_t)t0);
+	sketch_put_varint(b, (uint64_t)t1);
+	sketch_put_varint(b, raw.n);
+	n = compressBound((uLong)raw.n);
+	zbuf = xmalloc(n);
+	rc = compress2(zbuf, &n, (const Bytef *)raw.p, (uLong)raw.n, 6);
+	obuf_free(&raw);
+	if (rc != Z_OK)		/* only out of memory, which xmalloc() ends */
+		fatalx("day summary: deflate: error %d", rc);
+	obuf_put(b, (const char *)zbuf, n);
+	free(zbuf);
+}
+
+struct daysum_build {
+	struct daysum	 ds;
+	const struct tz	*tz;
+};
+
+static int
+daysum_row(const struct store_failure *f, void *arg)
+{
+	struct daysum_build	*b = arg;
+
+	daysum_add_row(&b->ds, b->tz, f);
+	return 0;
+}
+
+int
+daysum_build(struct store *st, const struct tz *tz, const char *day,
+    struct obuf *b)
+{
+	struct daysum_build	 db;
+	struct store_range	 r;
+	int			 y, m, d;
+	int64_t			 days;
+
+	memset(&r, 0, sizeof(r));
+	r.from = r.to = day;
+	r.t0 = 1;	/* not a day: no rows */
+	if (sscanf(day, "%4d-%2d-%2d", &y, &m, &d) == 3) {
+		days = tz_days_from_civil(y, (unsigned)m, (unsigned)d);
+		r.t0 = tz_local_to_utc((struct tz *)tz, days * 86400);
+		r.t1 = tz_local_to_utc((struct tz *)tz, (days + 1) * 86400) - 1;
+	}
+	r.with_texts = 1;
+	memset(&db, 0, sizeof(db));
+	db.tz = tz;
+	if (store_failure_range(st, &r, daysum_row, &db) == -1) {
+		daysum_free(&db.ds);
+		return -1;
+	}
+	daysum_frame(&db.ds, r.t0, r.t1, b);
+	daysum_free(&db.ds);
+	return 0;
+}
+
+struct daysum_refresh {
+	struct store	*st;
+	const struct tz	*tz;
+	const char	*skip;
+	size_t		 left;		/* days still to build; 0: every day */
+	int		 all;
+	size_t		 built;
+};
+
+static int
+daysum_refresh_day(const char *day, void *arg)
+{
+	struct daysum_refresh	*R = arg;
+	struct obuf		 b;
+	int			 rc;
+
+	if ((R->skip != NULL && strcmp(day, R->skip) == 0) ||
+	    (!R->all && R->left == 0))
+		return 0;
+	R->left--;
+	R->built++;
+	obuf_init(&b, NULL);
+	if (store_read_begin(R->st) == -1) {
+		obuf_free(&b);
+		return -1;
+	}
+	rc = daysum_build(R->st, R->tz, day, &b);
+	store_read_end(R->st);
+	if (rc == 0)
+		rc = store_summary_put(R->st, day, b.p, b.n);
+	obuf_free(&b);
+	return rc;
+}
+
+int
+daysum_refresh(struct store *st, const struct tz *tz, const char *skip,
+    size_t max)
+{
+	struct daysum_refresh	 R;
+
+	if (!store_summaries(st))
+		return 0;
+	memset(&R, 0, sizeof(R));
+	R.st = st;
+	R.tz = tz;
+	R.skip = skip;
+	R.left = max;
+	R.all = max == 0;
+	if (store_summary_days(st, daysum_refresh_day, &R) == -1)
+		return -1;
+	return (int)(R.built > INT32_MAX ? INT32_MAX : R.built);
+}
