@@ -4,7 +4,7 @@
 #
 # usage: scripts/fuzz.sh [SECONDS]	(per target; default 60)
 #
-# Builds fuzz_parse, fuzz_conf, fuzz_rules, fuzz_http and fuzz_gz with clang
+# Builds fuzz_parse, fuzz_conf, fuzz_rules, fuzz_http, fuzz_gz and fuzz_daysum with clang
 # (-fsanitize=fuzzer,address,undefined) from the sources in src/, seeds
 # them from tests/data and fuzz/seeds, runs each for SECONDS, merges what
 # they found into a corpus kept in the work directory, and prints the
@@ -17,7 +17,7 @@
 #   FUZZ_DIR            work directory (build, corpus, artifacts, logs);
 #                       default ${TMPDIR:-/tmp}/bouncewatch-fuzz
 #   FUZZ_CC             compiler (default clang)
-#   FUZZ_TARGETS        targets to run (default "parse conf rules http gz")
+#   FUZZ_TARGETS        targets to run (default "parse conf rules http gz daysum")
 #   FUZZ_TIMEOUT        seconds one input may take (default 10)
 #   FUZZ_PARSE_MAX_LEN  longest input for fuzz_parse (default 8192)
 #   FUZZ_FLAGS          more libFuzzer flags for every target
@@ -42,7 +42,7 @@ case $secs in
 esac
 work=${FUZZ_DIR:-${TMPDIR:-/tmp}/bouncewatch-fuzz}
 cc=${FUZZ_CC:-clang}
-targets=${FUZZ_TARGETS:-parse conf rules http gz}
+targets=${FUZZ_TARGETS:-parse conf rules http gz daysum}
 timeout=${FUZZ_TIMEOUT:-10}
 parse_max_len=${FUZZ_PARSE_MAX_LEN:-8192}
 extra=${FUZZ_FLAGS:-}
@@ -111,6 +111,11 @@ for t in $targets; do
 			libs="$(pkg-config --libs libisal) $libs"
 		fi
 		;;
+	daysum)
+		srcs="$top/src/daysum.c $top/src/sketch.c $top/src/hash.c
+		    $top/src/emit.c $common"
+		libs="-lz -lm"
+		;;
 	*)
 		echo "fuzz.sh: unknown target $t" >&2
 		exit 2
@@ -125,7 +130,8 @@ done
 # ---- seeds ----
 seeds=$work/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/parse" "$seeds/conf" "$seeds/rules" "$seeds/http" "$seeds/gz"
+mkdir -p "$seeds/parse" "$seeds/conf" "$seeds/rules" "$seeds/http" "$seeds/gz" \
+    "$seeds/daysum"
 data=$top/tests/data
 # one file per log line
 {
@@ -153,6 +159,7 @@ done
 cp "$top/fuzz/seeds/rules/"* "$seeds/rules/"
 cp "$top/fuzz/seeds/http/"* "$seeds/http/"
 cp "$top/fuzz/seeds/gz/"* "$seeds/gz/"
+cp "$top/fuzz/seeds/daysum/"* "$seeds/daysum/"
 
 # ---- run ----
 # A blow-up is one input's work growing without bound: a single allocation

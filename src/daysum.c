@@ -1,7 +1,7 @@
 /*
- * daysum.c -- day summaries (daysum.h): built from a day's failure rows,
- * encoded as a blob, merged back through a report's filters, and kept
- * current for the days a writer touched (daysum_refresh()).
+ * daysum.c -- day summaries (daysum.h): the codec.  Failure rows added
+ * up, encoded as a blob, merged back through a report's filters, the
+ * domains' records walked across days (the store's side: daysum_store.c).
  */
 #include "config.h"
 
@@ -250,6 +250,8 @@ daysum_merge_records(struct daysum *ds, const unsigned char *p,
     const unsigned char *end, const unsigned char **domend)
 {
 	const unsigned char	*rec;
+	uint64_t		 prev[2] = { 0, 0 };
+	size_t			 ndom = 0;
 	struct sketch		 junk, *s1, *s2;
 	struct daysum_dom	*d;
 	struct daysum_text	*t;
@@ -274,6 +276,12 @@ daysum_merge_records(struct daysum *ds, const unsigned char *p,
 		case DAYSUM_DOM:
 			if (daysum_ints(&p, end, v, 2) == -1)
 				goto out;
+			/* in order of domain and host: walked so, across days */
+			if (ndom++ > 0 && (v[0] < prev[0] ||
+			    (v[0] == prev[0] && v[1] <= prev[1])))
+				goto out;
+			prev[0] = v[0];
+			prev[1] = v[1];
 			/* kept whole, or another pass's */
 			if (domend != NULL || ds->skip_doms) {
 				if (sketch_skip(&p, end) == -1 || sketch_skip(&p, end) == -1)
@@ -403,7 +411,8 @@ daysum_cursor_next(struct daysum_cursor *c)
 		c->live = 0;
 		return 0;
 	}
-	if (daysum_ints(&c->p, c->end, v, 3) == -1 || v[0] != DAYSUM_DOM)
+	if (daysum_ints(&c->p, c->end, v, 3) == -1 || v[0] != DAYSUM_DOM ||
+	    (c->live && v[1] < c->domain))
 		return -1;
 	c->domain = v[1];
 	c->host = v[2];
@@ -525,100 +534,4 @@ daysum_frame(struct daysum *ds, int64_t t0, int64_t t1, struct obuf *b)
 		fatalx("day summary: deflate: error %d", rc);
 	obuf_put(b, (const char *)zbuf, n);
 	free(zbuf);
-}
-
-struct daysum_build {
-	struct daysum	 ds;
-	const struct tz	*tz;
-};
-
-static int
-daysum_row(const struct store_failure *f, void *arg)
-{
-	struct daysum_build	*b = arg;
-
-	daysum_add_row(&b->ds, b->tz, f);
-	return 0;
-}
-
-int
-daysum_build(struct store *st, const struct tz *tz, const char *day,
-    struct obuf *b)
-{
-	struct daysum_build	 db;
-	struct store_range	 r;
-	int			 y, m, d;
-	int64_t			 days;
-
-	memset(&r, 0, sizeof(r));
-	r.from = r.to = day;
-	r.t0 = 1;	/* not a day: no rows */
-	if (sscanf(day, "%4d-%2d-%2d", &y, &m, &d) == 3) {
-		days = tz_days_from_civil(y, (unsigned)m, (unsigned)d);
-		r.t0 = tz_local_to_utc((struct tz *)tz, days * 86400);
-		r.t1 = tz_local_to_utc((struct tz *)tz, (days + 1) * 86400) - 1;
-	}
-	r.with_texts = 1;
-	memset(&db, 0, sizeof(db));
-	db.tz = tz;
-	if (store_failure_range(st, &r, daysum_row, &db) == -1) {
-		daysum_free(&db.ds);
-		return -1;
-	}
-	daysum_frame(&db.ds, r.t0, r.t1, b);
-	daysum_free(&db.ds);
-	return 0;
-}
-
-struct daysum_refresh {
-	struct store	*st;
-	const struct tz	*tz;
-	const char	*skip;
-	size_t		 left;		/* days still to build; 0: every day */
-	int		 all;
-	size_t		 built;
-};
-
-static int
-daysum_refresh_day(const char *day, void *arg)
-{
-	struct daysum_refresh	*R = arg;
-	struct obuf		 b;
-	int			 rc;
-
-	if ((R->skip != NULL && strcmp(day, R->skip) == 0) ||
-	    (!R->all && R->left == 0))
-		return 0;
-	R->left--;
-	R->built++;
-	obuf_init(&b, NULL);
-	if (store_read_begin(R->st) == -1) {
-		obuf_free(&b);
-		return -1;
-	}
-	rc = daysum_build(R->st, R->tz, day, &b);
-	store_read_end(R->st);
-	if (rc == 0)
-		rc = store_summary_put(R->st, day, b.p, b.n);
-	obuf_free(&b);
-	return rc;
-}
-
-int
-daysum_refresh(struct store *st, const struct tz *tz, const char *skip,
-    size_t max)
-{
-	struct daysum_refresh	 R;
-
-	if (!store_summaries(st))
-		return 0;
-	memset(&R, 0, sizeof(R));
-	R.st = st;
-	R.tz = tz;
-	R.skip = skip;
-	R.left = max;
-	R.all = max == 0;
-	if (store_summary_days(st, daysum_refresh_day, &R) == -1)
-		return -1;
-	return (int)(R.built > INT32_MAX ? INT32_MAX : R.built);
 }
