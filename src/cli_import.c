@@ -345,10 +345,15 @@ cli_import(int argc, char **argv)
 	if (journal && import_journal(&jc, ing, st, &total) != 0)
 		status = 1;
 	ingest_free(ing);
-	/* the summaries of the days imported into, for reports over many days */
-	if (daysum_refresh(st, stz, NULL, 0) == -1)
+	/*
+	 * The summaries of the days imported into, for reports over many
+	 * days; of every day once, after an upgrade to schema 7.
+	 */
+	if ((r = daysum_refresh(st, stz, NULL, 0)) == -1)
 		log_warnx("day summaries not kept (reports read the rows): %s",
 		    store_errmsg(st));
+	else if (r > 1 && !quiet)
+		fprintf(stderr, "day summaries: %d days\n", r);
 	store_close(st);
 	tz_free(stz);
 	close(lockfd);

@@ -18,8 +18,10 @@
 #include "util.h"
 
 #define DAYSUM_MAGIC	'S'
+#define DAYSUM_NONE	'N'	/* a day too large to summarise */
 #define DAYSUM_VERSION	1
 #define DAYSUM_RAW_MAX	(256u << 20)	/* records of a day, uncompressed */
+#define DAYSUM_N_MAX	(1ULL << 48)	/* a count, a row id: more is damage */
 
 enum {
 	DAYSUM_END,
@@ -29,6 +31,13 @@ enum {
 	DAYSUM_RELAY
 };
 enum { MAP_DOM, MAP_TEXT, MAP_HOUR, MAP_RELAY };
+/* the parts of a summary a row counts in */
+#define DAYSUM_P_TEXT	1
+#define DAYSUM_P_HOUR	2
+#define DAYSUM_P_RELAY	4
+#define DAYSUM_P_DOM	8
+
+static void	daysum_frame_raw(struct obuf *, int64_t, int64_t, struct obuf *);
 
 /* Grow an array of *n elements of size by one, zeroed: the new element. */
 static void *
@@ -113,40 +122,77 @@ daysum_count(struct daysum *ds, int which, int64_t host, int64_t key, int reason
  * As the report counts rows (report_load.c): every valid row by text;
  * local_throttle apart from hours, relays, recipients and messages.
  */
-void
-daysum_add_row(struct daysum *ds, const struct tz *tz, const struct store_failure *f)
+static unsigned
+daysum_row_parts(const struct store_failure *f)
 {
-	struct daysum_text	*t;
-	struct daysum_dom	*d;
-	int64_t			 local, host = f->host_id;
-
 	if (f->cls < 0 || f->cls >= CLASS_MAX || f->reason < 0 ||
 	    f->reason >= REASON_MAX)
-		return;
-	t = daysum_text(ds, host, f->diagnostic_id, f->cls, f->reason);
+		return 0;
+	if (f->reason == REASON_LOCAL_THROTTLE)
+		return DAYSUM_P_TEXT;
+	return DAYSUM_P_TEXT | DAYSUM_P_HOUR | (f->relay_id != 0 ? DAYSUM_P_RELAY : 0) |
+	    (f->cls != CLASS_DELIVERED ? DAYSUM_P_DOM : 0);
+}
+
+/* A row's recipient (with its class) and message, to its domain's sketches. */
+static void
+daysum_row_recipient(const struct store_failure *f, struct sketch *rcpt,
+    struct sketch *msg)
+{
+	if (f->local != NULL)
+		sketch_add(rcpt, sketch_hash(f->local, strlen(f->local)),
+		    f->cls >= 1 && f->cls <= 3 ? 1u << (f->cls - 1) : 0);
+	/* a message: (host, Postfix instance, queue id) */
+	if (f->queue_id != NULL)
+		sketch_add(msg, sketch_hash_int(sketch_hash(f->queue_id,
+		    strlen(f->queue_id)) + 0x9e3779b97f4a7c15ULL * (uint64_t)f->host_id +
+		    0xc2b2ae3d27d4eb4fULL * (uint64_t)f->instance_id), 0);
+}
+
+/* A row to its text's count (the first unrecognised row) and domains. */
+static void
+daysum_row_text(const struct store_failure *f, struct daysum_text *t)
+{
 	t->n++;
 	if (f->reason == REASON_OTHER && (t->ex_id == 0 || f->id < t->ex_id))
 		t->ex_id = f->id;
 	sketch_add(&t->domains, sketch_hash_int((uint64_t)f->domain_id), 0);
-	if (f->reason == REASON_LOCAL_THROTTLE)
-		return;
+}
+
+/* A row to the counts of its hour (in tz). */
+static void
+daysum_row_hour(struct daysum *ds, const struct tz *tz, const struct store_failure *f)
+{
+	int64_t	 local;
+
 	local = tz_utc_to_local((struct tz *)tz, f->time) % 86400;
 	if (local < 0)
 		local += 86400;
-	daysum_count(ds, MAP_HOUR, host, (int64_t)f->cls * 24 + local / 3600, 0, 1);
-	if (f->relay_id != 0)
-		daysum_count(ds, MAP_RELAY, host, f->relay_id, f->reason, 1);
-	if (f->cls == CLASS_DELIVERED)
-		return;
-	d = daysum_dom(ds, host, f->domain_id);
-	if (f->local != NULL)
-		sketch_add(&d->rcpt, sketch_hash(f->local, strlen(f->local)),
-		    f->cls >= 1 && f->cls <= 3 ? 1u << (f->cls - 1) : 0);
-	/* a message: (host, Postfix instance, queue id) */
-	if (f->queue_id != NULL)
-		sketch_add(&d->msg, sketch_hash_int(sketch_hash(f->queue_id,
-		    strlen(f->queue_id)) + 0x9e3779b97f4a7c15ULL * (uint64_t)host +
-		    0xc2b2ae3d27d4eb4fULL * (uint64_t)f->instance_id), 0);
+	daysum_count(ds, MAP_HOUR, f->host_id, (int64_t)f->cls * 24 + local / 3600,
+	    0, 1);
+}
+
+int
+daysum_add_row(struct daysum *ds, const struct tz *tz, const struct store_failure *f)
+{
+	unsigned		 parts = daysum_row_parts(f);
+	struct daysum_dom	*d;
+
+	if (ds->ndom >= DAYSUM_MAX_KEYS || ds->nrelay >= DAYSUM_MAX_KEYS ||
+	    ds->ntext >= DAYSUM_MAX_KEYS)
+		return -1;
+	if (parts & DAYSUM_P_TEXT)
+		daysum_row_text(f, daysum_text(ds, f->host_id, f->diagnostic_id,
+		    f->cls, f->reason));
+	if (parts & DAYSUM_P_HOUR)
+		daysum_row_hour(ds, tz, f);
+	if (parts & DAYSUM_P_RELAY)
+		daysum_count(ds, MAP_RELAY, f->host_id, f->relay_id, f->reason, 1);
+	if (parts & DAYSUM_P_DOM) {
+		d = daysum_dom(ds, f->host_id, f->domain_id);
+		daysum_row_recipient(f, &d->rcpt, &d->msg);
+	}
+	return 0;
 }
 
 static int
@@ -158,6 +204,46 @@ daysum_cmp_dom(const void *a, const void *b)
 	if (x->domain != y->domain)
 		return x->domain < y->domain ? -1 : 1;
 	return x->host < y->host ? -1 : x->host > y->host;
+}
+
+static void
+daysum_put_dom(struct obuf *b, int64_t domain, int64_t host, struct sketch *rcpt,
+    struct sketch *msg)
+{
+	sketch_put_varint(b, DAYSUM_DOM);
+	sketch_put_varint(b, (uint64_t)domain);
+	sketch_put_varint(b, (uint64_t)host);
+	sketch_encode(rcpt, b);
+	sketch_encode(msg, b);
+}
+
+static void
+daysum_put_text(struct obuf *b, struct daysum_text *t)
+{
+	sketch_put_varint(b, DAYSUM_TEXT);
+	sketch_put_varint(b, (uint64_t)t->host);
+	sketch_put_varint(b, (uint64_t)t->diag);
+	sketch_put_varint(b, (uint64_t)t->cls);
+	sketch_put_varint(b, (uint64_t)t->reason);
+	sketch_put_varint(b, (uint64_t)t->n);
+	sketch_put_varint(b, (uint64_t)t->ex_id);
+	sketch_encode(&t->domains, b);
+}
+
+static void
+daysum_put_count(struct obuf *b, int relay, const struct daysum_count *c)
+{
+	sketch_put_varint(b, relay ? DAYSUM_RELAY : DAYSUM_HOUR);
+	sketch_put_varint(b, (uint64_t)c->host);
+	sketch_put_varint(b, (uint64_t)c->key);
+	sketch_put_varint(b, (uint64_t)c->reason);
+	sketch_put_varint(b, (uint64_t)c->n);
+}
+
+static void
+daysum_put_end(struct obuf *b)
+{
+	sketch_put_varint(b, DAYSUM_END);
 }
 
 void
@@ -172,37 +258,16 @@ daysum_encode(struct daysum *ds, struct obuf *b)
 		v[i] = &ds->dom[i];
 	if (ds->ndom > 1)
 		qsort(v, ds->ndom, sizeof(*v), daysum_cmp_dom);
-	for (i = 0; i < ds->ndom; i++) {
-		sketch_put_varint(b, DAYSUM_DOM);
-		sketch_put_varint(b, (uint64_t)v[i]->domain);
-		sketch_put_varint(b, (uint64_t)v[i]->host);
-		sketch_encode(&v[i]->rcpt, b);
-		sketch_encode(&v[i]->msg, b);
-	}
+	for (i = 0; i < ds->ndom; i++)
+		daysum_put_dom(b, v[i]->domain, v[i]->host, &v[i]->rcpt, &v[i]->msg);
 	free(v);
-	for (i = 0; i < ds->ntext; i++) {
-		struct daysum_text	*t = &ds->text[i];
-
-		sketch_put_varint(b, DAYSUM_TEXT);
-		sketch_put_varint(b, (uint64_t)t->host);
-		sketch_put_varint(b, (uint64_t)t->diag);
-		sketch_put_varint(b, (uint64_t)t->cls);
-		sketch_put_varint(b, (uint64_t)t->reason);
-		sketch_put_varint(b, (uint64_t)t->n);
-		sketch_put_varint(b, (uint64_t)t->ex_id);
-		sketch_encode(&t->domains, b);
-	}
-	for (i = 0; i < ds->nhour + ds->nrelay; i++) {
-		struct daysum_count	*c = i < ds->nhour ? &ds->hour[i] :
-		    &ds->relay[i - ds->nhour];
-
-		sketch_put_varint(b, i < ds->nhour ? DAYSUM_HOUR : DAYSUM_RELAY);
-		sketch_put_varint(b, (uint64_t)c->host);
-		sketch_put_varint(b, (uint64_t)c->key);
-		sketch_put_varint(b, (uint64_t)c->reason);
-		sketch_put_varint(b, (uint64_t)c->n);
-	}
-	sketch_put_varint(b, DAYSUM_END);
+	for (i = 0; i < ds->ntext; i++)
+		daysum_put_text(b, &ds->text[i]);
+	for (i = 0; i < ds->nhour; i++)
+		daysum_put_count(b, 0, &ds->hour[i]);
+	for (i = 0; i < ds->nrelay; i++)
+		daysum_put_count(b, 1, &ds->relay[i]);
+	daysum_put_end(b);
 }
 
 /* Is host one of hosts (NULL: every host)? */
@@ -302,7 +367,8 @@ daysum_merge_records(struct daysum *ds, const unsigned char *p,
 			break;
 		case DAYSUM_TEXT:
 			if (daysum_ints(&p, end, v, 6) == -1 ||
-			    v[2] >= CLASS_MAX || v[3] >= REASON_MAX)
+			    v[2] >= CLASS_MAX || v[3] >= REASON_MAX ||
+			    v[4] > DAYSUM_N_MAX || v[5] > DAYSUM_N_MAX)
 				goto out;
 			s1 = &junk;
 			if (ds->text_sink != NULL && daysum_host(ds, v[0], &host)) {
@@ -336,7 +402,8 @@ daysum_merge_records(struct daysum *ds, const unsigned char *p,
 			break;
 		case DAYSUM_HOUR:
 		case DAYSUM_RELAY:
-			if (daysum_ints(&p, end, v, 4) == -1)
+			if (daysum_ints(&p, end, v, 4) == -1 || v[2] >= REASON_MAX ||
+			    v[3] > DAYSUM_N_MAX)
 				goto out;
 			if (daysum_host(ds, v[0], &host))
 				daysum_count(ds, kind == DAYSUM_HOUR ? MAP_HOUR :
@@ -366,8 +433,15 @@ daysum_merge_blob(struct daysum *ds, const unsigned char *p, size_t len,
 	int			 rc;
 
 	/* another version, or the day of another zone: not usable here */
-	if (len < 2 || p[0] != DAYSUM_MAGIC || p[1] != DAYSUM_VERSION)
+	if (len < 2 || (p[0] != DAYSUM_MAGIC && p[0] != DAYSUM_NONE) ||
+	    p[1] != DAYSUM_VERSION)
 		return 0;
+	if (p[0] == DAYSUM_NONE) {
+		p += 2;
+		if (daysum_ints(&p, end, v, 2) == -1)
+			return -1;
+		return (int64_t)v[0] == t0 && (int64_t)v[1] == t1 ? 2 : 0;
+	}
 	p += 2;
 	if (daysum_ints(&p, end, v, 3) == -1 || v[2] > DAYSUM_RAW_MAX)
 		return -1;
@@ -510,26 +584,43 @@ daysum_free(struct daysum *ds)
 	memset(ds, 0, sizeof(*ds));
 }
 
+/* The blob of a day too large to summarise: reports read its rows. */
+void
+daysum_frame_none(int64_t t0, int64_t t1, struct obuf *b)
+{
+	obuf_putc(b, DAYSUM_NONE);
+	obuf_putc(b, DAYSUM_VERSION);
+	sketch_put_varint(b, (uint64_t)t0);
+	sketch_put_varint(b, (uint64_t)t1);
+}
+
 /* The blob: a header (the day's bounds), then the records deflated. */
 void
 daysum_frame(struct daysum *ds, int64_t t0, int64_t t1, struct obuf *b)
 {
 	struct obuf	 raw;
+
+	obuf_init(&raw, NULL);
+	daysum_encode(ds, &raw);
+	daysum_frame_raw(&raw, t0, t1, b);
+	obuf_free(&raw);
+}
+
+static void
+daysum_frame_raw(struct obuf *raw, int64_t t0, int64_t t1, struct obuf *b)
+{
 	unsigned char	*zbuf;
 	uLongf		 n;
 	int		 rc;
 
-	obuf_init(&raw, NULL);
-	daysum_encode(ds, &raw);
 	obuf_putc(b, DAYSUM_MAGIC);
 	obuf_putc(b, DAYSUM_VERSION);
 	sketch_put_varint(b, (uint64_t)t0);
 	sketch_put_varint(b, (uint64_t)t1);
-	sketch_put_varint(b, raw.n);
-	n = compressBound((uLong)raw.n);
+	sketch_put_varint(b, raw->n);
+	n = compressBound((uLong)raw->n);
 	zbuf = xmalloc(n);
-	rc = compress2(zbuf, &n, (const Bytef *)raw.p, (uLong)raw.n, 6);
-	obuf_free(&raw);
+	rc = compress2(zbuf, &n, (const Bytef *)raw->p, (uLong)raw->n, 6);
 	if (rc != Z_OK)		/* only out of memory, which xmalloc() ends */
 		fatalx("day summary: deflate: error %d", rc);
 	obuf_put(b, (const char *)zbuf, n);

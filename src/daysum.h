@@ -73,18 +73,27 @@ struct daysum_doms {
 	size_t			  n;
 };
 
-/* Add one failure row (with its local part and queue id); tz: its hour. */
-void	daysum_add_row(struct daysum *, const struct tz *,
+/*
+ * Add one failure row (with its local part and queue id); tz: its hour.
+ * -1 once the day holds DAYSUM_MAX_KEYS domains, relays or texts: such a
+ * day (a storm of dead domains) keeps no summary, which would be as large
+ * as its rows, and a report over it reads the rows in bounded memory.
+ */
+#define DAYSUM_MAX_KEYS	8192
+int	daysum_add_row(struct daysum *, const struct tz *,
 	    const struct store_failure *);
 /* The summary's records (appended to b). */
 struct obuf;
 void	daysum_encode(struct daysum *, struct obuf *);
+/* ... of a day too large to summarise (DAYSUM_MAX_KEYS). */
+void	daysum_frame_none(int64_t t0, int64_t t1, struct obuf *);
 /* The summary as a blob of the day t0 .. t1 (UTC): header, records deflated. */
 void	daysum_frame(struct daysum *, int64_t t0, int64_t t1, struct obuf *);
 /*
  * Merge a day's blob into ds, through its host filter: 1; 0 when it is
  * of another version or its day is not t0 .. t1 (UTC: another zone's
- * day); -1 when it is malformed.  With doms, only the domains' records
+ * day); 2 when the day was too large to summarise; -1 when it is
+ * malformed.  With doms, only the domains' records
  * are taken, kept there for daysum_doms_walk(); with skip_doms set, all
  * but them.
  */

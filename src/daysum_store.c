@@ -16,6 +16,7 @@
 struct daysum_build {
 	struct daysum	 ds;
 	const struct tz	*tz;
+	int		 full;		/* DAYSUM_MAX_KEYS reached */
 };
 
 static int
@@ -23,7 +24,10 @@ daysum_row(const struct store_failure *f, void *arg)
 {
 	struct daysum_build	*b = arg;
 
-	daysum_add_row(&b->ds, b->tz, f);
+	if (daysum_add_row(&b->ds, b->tz, f) == -1) {
+		b->full = 1;
+		return -1;	/* the rest need not be read */
+	}
 	return 0;
 }
 
@@ -47,11 +51,14 @@ daysum_build(struct store *st, const struct tz *tz, const char *day,
 	r.with_texts = 1;
 	memset(&db, 0, sizeof(db));
 	db.tz = tz;
-	if (store_failure_range(st, &r, daysum_row, &db) == -1) {
+	if (store_failure_range(st, &r, daysum_row, &db) == -1 && !db.full) {
 		daysum_free(&db.ds);
 		return -1;
 	}
-	daysum_frame(&db.ds, r.t0, r.t1, b);
+	if (db.full)
+		daysum_frame_none(r.t0, r.t1, b);
+	else
+		daysum_frame(&db.ds, r.t0, r.t1, b);
 	daysum_free(&db.ds);
 	return 0;
 }

@@ -843,10 +843,21 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 	 */
 	if (fromday < today && range.domain == 0 && store_summaries(st)) {
 		built = xcalloc((size_t)(today - fromday + 1), sizeof(*built));
-		L.sum = &ds;
-		L.doms = &doms;
-		if (report_sum_collect(st, rq->tz, &range, &ds, &doms, built,
-		    &L.sumcause) == -1 || report_load_domains(&L, &range) == -1)
+		if ((rc = report_sum_collect(st, rq->tz, &range, &ds, &doms, built,
+		    &L.sumcause)) == -1)
+			goto out;
+		if (rc == 1) {
+			L.sum = &ds;
+			L.doms = &doms;
+		} else {
+			/* a day too large to summarise: the rows of every day */
+			daysum_free(&ds);
+			daysum_doms_free(&doms);
+		}
+		rc = -1;
+	}
+	if (L.sum != NULL) {
+		if (report_load_domains(&L, &range) == -1)
 			goto out;
 		report_sum_trim();
 		ds.text_sink = report_sum_text;

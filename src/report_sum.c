@@ -41,7 +41,9 @@ report_sum_trim(void)
  * holds is freed before the next: with doms, the domains' records (kept
  * there); without, the texts, hours and relays (into ds).  A day without
  * a current summary is built from its rows once: built keeps it for the
- * second pass (one struct obuf a day of the range).
+ * second pass (one struct obuf a day of the range).  1; 0 when a day is
+ * too large to summarise (the report reads the rows of every day); -1
+ * with *cause.
  */
 int
 report_sum_collect(struct store *st, struct tz *tz, const struct store_range *range,
@@ -75,6 +77,8 @@ report_sum_collect(struct store *st, struct tz *tz, const struct store_range *ra
 		if (rc == 1) {
 			rc = daysum_merge_blob(ds, data, len, t0, t1, doms);
 			free(data);
+			if (rc == 2)
+				return 0;	/* too large: the rows, every day */
 			if (rc == -1 && doms == NULL) {
 				/* part of it may be merged already */
 				*cause = xasprintf("the summary of %s is damaged "
@@ -94,13 +98,15 @@ report_sum_collect(struct store *st, struct tz *tz, const struct store_range *ra
 			return -1;
 		}
 merge:
-		if (daysum_merge_blob(ds, (unsigned char *)b->p, b->n, t0, t1,
-		    doms) != 1) {
+		if ((rc = daysum_merge_blob(ds, (unsigned char *)b->p, b->n, t0, t1,
+		    doms)) == 2)
+			return 0;
+		if (rc != 1) {
 			*cause = xasprintf("the summary of %s cannot be read back", text);
 			return -1;
 		}
 	}
-	return 0;
+	return 1;
 }
 
 /*

@@ -380,12 +380,16 @@ sketch_decode_merge(struct sketch *s, const unsigned char **p,
 
 		for (i = 0; i < n; i++) {
 			if (sketch_get_varint(p, end, &delta) == -1 ||
-			    (v += delta) >= (1ULL << (SKETCH_BITS + 3)) ||
-			    (i > 0 && delta == 0)) {
+			    (v += delta) >= (1ULL << (SKETCH_BITS + (masked ? 3 : 0)))) {
 				free(run);
 				return -1;
 			}
 			run[i] = masked ? (uint32_t)v : (uint32_t)v << 3;
+			/* one item a key, in order: as sketch_encode() writes */
+			if (i > 0 && SKETCH_KEY(run[i]) <= SKETCH_KEY(run[i - 1])) {
+				free(run);
+				return -1;
+			}
 		}
 		sketch_union(s, run, (size_t)n);
 		free(run);
@@ -393,7 +397,7 @@ sketch_decode_merge(struct sketch *s, const unsigned char **p,
 	}
 	for (i = 0; i < n; i++) {
 		if (sketch_get_varint(p, end, &delta) == -1 ||
-		    (v += delta) >= (1ULL << (SKETCH_BITS + 3)))
+		    (v += delta) >= (1ULL << (SKETCH_BITS + (masked ? 3 : 0))))
 			return -1;
 		e = masked ? (uint32_t)v : (uint32_t)v << 3;
 		if (s->reg != NULL)

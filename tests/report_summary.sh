@@ -133,6 +133,37 @@ cmp -s "$T/late.json" "$T/late-rows.json" || fail "late rows: summaries and rows
 cmp -s "$T/sum.json" "$T/late.json" && fail "late rows: the report did not change"
 pass "rows added to a summarised day: its summary built again"
 
+# a day with more failing domains than a summary keeps (9,000 dead
+# domains, more than DAYSUM_MAX_KEYS): marked, and a report over it
+# reads the rows of every day, with the same numbers as without summaries
+python3 - > "$T/dead.log" <<'PY'
+for i in range(9000):
+    s = 36000 + i
+    dom = "d%05d.example" % i
+    print("2026-11-06T%02d:%02d:%02d.000000+00:00 mx1 postfix/smtp[%d]: %010X: to=<u%d@%s>, "
+          "relay=none, delay=1.2, delays=0.1/0/1.1/0, dsn=5.4.4, status=bounced "
+          "(Host or domain name not found. Name service error for name=%s type=A: "
+          "Host not found)" % (s // 3600, s // 60 % 60, s % 60, 1000 + i, 0x2000000 + i,
+                               i % 7, dom, dom))
+PY
+"$BW" import --quiet "$T/dead.log" || fail "import dead domains"
+assert_eq "$(q "$DB" "SELECT substr(data, 1, 1) FROM day_summary WHERE day = '2026-11-06'")" N \
+    "a day of 9,000 dead domains: no summary"
+"$BW" report --db "$DB" --from "$first" --to 2026-11-06 --top 100000 --format json \
+    > "$T/dead.json" || fail "report over the dead domains"
+cp "$DB" "$T/dead-rows.db"
+sqlite3 "$T/dead-rows.db" "DELETE FROM day_summary"
+"$BW" report --db "$T/dead-rows.db" --from "$first" --to 2026-11-06 --top 100000 \
+    --format json > "$T/dead-rows.json" || fail "report over the dead domains (rows)"
+cmp -s "$T/dead.json" "$T/dead-rows.json" || fail "a day too large: summaries used"
+python3 - "$T/dead.json" <<'PY' || fail "a day too large: its domains"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["totals"]["failed_recipients"] >= 9000, r["totals"]
+assert sum(1 for d in r["domains"] if d["domain"].endswith(".example") and d["domain"].startswith("d")) >= 9000
+PY
+pass "a day too large to summarise: every day read from the rows"
+
 # prune drops the summaries of the days it empties (before 2026-11-03)
 "$BW" prune --older-than 7 2> /dev/null || fail "prune"
 assert_eq "$(q "$DB" "SELECT count(*) FROM day_summary WHERE day < '2026-11-03'")" 0 \

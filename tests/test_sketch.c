@@ -248,7 +248,7 @@ test_daysum(void **state)
 	(void)state;
 	memset(&ds, 0, sizeof(ds));
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		daysum_add_row(&ds, utc, &f[i]);
+		assert_int_equal(daysum_add_row(&ds, utc, &f[i]), 0);
 	/* every host, merged into one: domains walked in id order */
 	memset(&out, 0, sizeof(out));
 	memset(&doms, 0, sizeof(doms));
@@ -303,6 +303,14 @@ test_daysum(void **state)
 		obuf_free(&b);
 	}
 	daysum_free(&out);
+	daysum_free(&ds);
+	/* a day of too many domains: refused past DAYSUM_MAX_KEYS */
+	memset(&ds, 0, sizeof(ds));
+	for (i = 0; i < DAYSUM_MAX_KEYS; i++) {
+		f[0].domain_id = (int64_t)i + 1;
+		assert_int_equal(daysum_add_row(&ds, utc, &f[0]), 0);
+	}
+	assert_int_equal(daysum_add_row(&ds, utc, &f[0]), -1);
 	daysum_free(&ds);
 	tz_free(utc);
 }
