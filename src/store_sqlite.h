@@ -92,6 +92,8 @@ struct sq {
 	sqlite3_stmt	*live[SL_MAX];
 	/* does pending hold rows of instance 0?  (zero_known: 0, not asked yet) */
 	int		 zero_known, zero_rows;
+	/* the batch's writes to pending and suppression, not applied yet */
+	struct sq_ops	*pend, *supp;
 };
 
 #define SQ(st)	((struct sq *)(st)->bd)
@@ -104,6 +106,7 @@ int	sq_bind_span(sqlite3_stmt *, int, struct span);
 void	sq_bind_id(sqlite3_stmt *, int, int64_t);	/* 0: NULL */
 /* Prepare the writer's statement; -1 recorded. */
 int	sq_prepare(struct store *, enum sq_stmt);
+void	sq_ops_free(struct sq *);
 
 /* store_sqlite_open.c */
 int	sq_open(struct store *, const char *, enum store_mode);
