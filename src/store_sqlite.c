@@ -434,12 +434,16 @@ struct sq_op {
 #define SQ_OPS_MAX	8192		/* writes per buffer (about 0.5 MiB) */
 #define SQ_OPS_TEXT	(256 * 1024)	/* bytes of keys per buffer */
 
+/* A bit for each message with writes waiting: most expiries have none. */
+#define SQ_OPS_MSGBITS	65536
+
 struct sq_ops {
 	struct sq_op	*op;
 	size_t		 n, cap;
 	char		*text;
 	size_t		 tlen, tcap;
 	uint32_t	 seq;
+	uint64_t	 msg[SQ_OPS_MSGBITS / 64];
 };
 
 void
@@ -461,8 +465,17 @@ sq_ops_free(struct sq *sq)
 static void
 sq_ops_clear(struct sq_ops *o)
 {
-	if (o != NULL)
-		o->n = o->tlen = o->seq = 0;
+	if (o == NULL)
+		return;
+	o->n = o->tlen = o->seq = 0;
+	memset(o->msg, 0, sizeof(o->msg));
+}
+
+/* The bit of a message (its host and queue id) in o->msg. */
+static size_t
+sq_ops_msgbit(int64_t host_id, struct span qid)
+{
+	return (size_t)((hash_fast(qid.p, qid.n) ^ (uint64_t)host_id) % SQ_OPS_MSGBITS);
 }
 
 /* A new write at the end of *op (made on first use); its text copied. */
@@ -587,9 +600,12 @@ sq_ops_flush_message(struct store *st, const struct store_qkey *k)
 {
 	struct sq_ops	*o = SQ(st)->pend;
 	struct sq_op	*w;
-	size_t		 i, keep = 0;
+	size_t		 i, keep = 0, b;
 
-	if (o == NULL)
+	if (o == NULL || k->queue_id.p == NULL)
+		return 0;
+	b = sq_ops_msgbit(k->host_id, k->queue_id);
+	if ((o->msg[b / 64] >> (b % 64) & 1) == 0)
 		return 0;
 	for (i = 0; i < o->n; i++) {
 		w = &o->op[i];
@@ -629,11 +645,14 @@ sq_pending_op(struct store *st, enum sq_opkind kind, const struct store_qkey *k,
 {
 	struct sq	*sq = SQ(st);
 	struct sq_op	*w;
+	size_t		 b;
 
 	if (k->queue_id.p == NULL)
 		return store_fail(st, STORE_EOTHER, "pending: no queue id");
 	w = sq_ops_add(&sq->pend, kind, k->host_id, k->instance_id, k->queue_id,
 	    rcpt);
+	b = sq_ops_msgbit(k->host_id, k->queue_id);
+	sq->pend->msg[b / 64] |= (uint64_t)1 << (b % 64);
 	w->v[0] = failure_id;
 	w->v[1] = time;
 	return sq_ops_full(sq->pend) ? sq_ops_flush(st, sq->pend) : 0;
