@@ -404,19 +404,23 @@ sq_linestats_add(struct store *st, int64_t source_id, const int64_t *by_kind)
  * old each write landed on another page of tables far larger than the
  * page cache, which wrote pages to the WAL mid-transaction and read them
  * back again and again (day 30's import into a 29-day database: 11,805
- * WAL writes and 9,542 WAL reads for 2,354 pages changed).  So a
- * deferral, a delivery, a listing and an unlisting are kept in a buffer
- * and applied in the order of the table's primary key, when it is full,
- * before anything reads the table (an expiry: only that message's), and
- * at commit; a rollback drops them.  Writes to one key keep their order
- * and writes to different keys commute: the tables end as if each write
- * had been applied at once.
+ * WAL writes and 9,542 WAL reads for 2,354 pages changed).  So, once a
+ * table is that large (SQ_OPS_FROM rows when the writer loads its keys),
+ * a deferral, a delivery, a listing and an unlisting are kept in a
+ * buffer and applied in the order of the table's primary key: when the
+ * buffer is full, before anything reads the table (an expiry: only that
+ * message's), and at commit; a rollback drops them.  Writes to one key
+ * keep their order and writes to different keys commute: the tables end
+ * as if each write had been applied at once.  A small table is written
+ * at once: there the buffer would only add work, in bursts the reading
+ * thread waits for.
  */
 enum sq_opkind {
 	SQ_OP_PPUT,		/* pending: a recipient deferred */
 	SQ_OP_PDEL,		/* pending: its row forgotten */
 	SQ_OP_SPUT,		/* suppression: a recipient listed */
-	SQ_OP_SDEL		/* suppression: unlisted by a delivery */
+	SQ_OP_SDEL,		/* suppression: unlisted by a delivery */
+	SQ_OP_DONE		/* applied already (an expiry's message) */
 };
 
 struct sq_op {
@@ -425,69 +429,75 @@ struct sq_op {
 	int64_t		 k3;		/* rcpt | 0 */
 	int64_t		 v[3];		/* failure, time | reason, time, failure */
 	const char	*p;		/* the text, set when applying */
-	size_t		 off;		/* queue id | local part, in the arena */
+	uint32_t	 off;		/* queue id | local part, in the arena */
 	uint32_t	 len;
 	uint32_t	 seq;
+	uint32_t	 next;		/* pending: the message's bucket's, or SQ_OPS_END */
 	enum sq_opkind	 kind;
 };
 
-#define SQ_OPS_MAX	8192		/* writes per buffer (about 0.5 MiB) */
+#define SQ_OPS_FROM	20000		/* rows: from this size on, buffer */
+#define SQ_OPS_MAX	8192		/* writes per buffer (0.6 MiB) */
 #define SQ_OPS_TEXT	(256 * 1024)	/* bytes of keys per buffer */
-
-/* A bit for each message with writes waiting: most expiries have none. */
-#define SQ_OPS_MSGBITS	65536
+#define SQ_OPS_BUCKETS	4096		/* pending: the writes of a message */
+#define SQ_OPS_END	UINT32_MAX
 
 struct sq_ops {
 	struct sq_op	*op;
 	size_t		 n, cap;
 	char		*text;
 	size_t		 tlen, tcap;
-	uint32_t	 seq;
-	uint64_t	 msg[SQ_OPS_MSGBITS / 64];
+	uint32_t	 head[SQ_OPS_BUCKETS];
 };
-
-void
-sq_ops_free(struct sq *sq)
-{
-	struct sq_ops	*o[2] = { sq->pend, sq->supp };
-	int		 i;
-
-	for (i = 0; i < 2; i++) {
-		if (o[i] == NULL)
-			continue;
-		free(o[i]->op);
-		free(o[i]->text);
-		free(o[i]);
-	}
-	sq->pend = sq->supp = NULL;
-}
 
 static void
 sq_ops_clear(struct sq_ops *o)
 {
 	if (o == NULL)
 		return;
-	o->n = o->tlen = o->seq = 0;
-	memset(o->msg, 0, sizeof(o->msg));
+	o->n = o->tlen = 0;
+	memset(o->head, 0xff, sizeof(o->head));
 }
 
-/* The bit of a message (its host and queue id) in o->msg. */
-static size_t
-sq_ops_msgbit(int64_t host_id, struct span qid)
+/* Buffer the writes to a table of nrows rows, or stop (*op empty). */
+static void
+sq_ops_use(struct sq_ops **op, int64_t nrows)
 {
-	return (size_t)((hash_fast(qid.p, qid.n) ^ (uint64_t)host_id) % SQ_OPS_MSGBITS);
+	if (nrows < SQ_OPS_FROM) {
+		if (*op != NULL) {
+			free((*op)->op);
+			free((*op)->text);
+			free(*op);
+			*op = NULL;
+		}
+	} else if (*op == NULL) {
+		*op = xcalloc(1, sizeof(**op));
+		sq_ops_clear(*op);
+	}
 }
 
-/* A new write at the end of *op (made on first use); its text copied. */
+void
+sq_ops_free(struct sq *sq)
+{
+	sq_ops_use(&sq->pend, 0);
+	sq_ops_use(&sq->supp, 0);
+}
+
+/* The bucket of a message (its host and queue id). */
+static uint32_t
+sq_ops_bucket(int64_t host_id, struct span qid)
+{
+	return (uint32_t)((hash_fast(qid.p, qid.n) ^ (uint64_t)host_id) %
+	    SQ_OPS_BUCKETS);
+}
+
+/* A new write at the end of o; its text copied. */
 static struct sq_op *
-sq_ops_add(struct sq_ops **op, enum sq_opkind kind, int64_t k1, int64_t k2,
+sq_ops_add(struct sq_ops *o, enum sq_opkind kind, int64_t k1, int64_t k2,
     struct span t, int64_t k3)
 {
-	struct sq_ops	*o;
 	struct sq_op	*w;
 
-	if ((o = *op) == NULL)
-		o = *op = xcalloc(1, sizeof(*o));
 	if (o->n == o->cap) {
 		o->cap = o->cap == 0 ? 256 : o->cap * 2;
 		o->op = xrealloc(o->op, o->cap * sizeof(*o->op));
@@ -497,15 +507,16 @@ sq_ops_add(struct sq_ops **op, enum sq_opkind kind, int64_t k1, int64_t k2,
 			o->tcap = o->tcap == 0 ? 4096 : o->tcap * 2;
 		o->text = xrealloc(o->text, o->tcap);
 	}
-	w = &o->op[o->n++];
+	w = &o->op[o->n];
 	memset(w, 0, sizeof(*w));
 	w->kind = kind;
 	w->k1 = k1;
 	w->k2 = k2;
 	w->k3 = k3;
-	w->off = o->tlen;
+	w->off = (uint32_t)o->tlen;
 	w->len = (uint32_t)t.n;
-	w->seq = o->seq++;
+	w->seq = (uint32_t)o->n++;
+	w->next = SQ_OPS_END;
 	if (t.n > 0)
 		memcpy(o->text + o->tlen, t.p, t.n);
 	o->tlen += t.n;
@@ -572,6 +583,8 @@ sq_op_apply(struct store *st, const struct sq_op *w)
 			sq_bind_id(q, 5, w->v[2]);
 		}
 		return sq_step(st, q, "suppression");
+	case SQ_OP_DONE:
+		break;
 	}
 	return 0;
 }
@@ -580,45 +593,59 @@ sq_op_apply(struct store *st, const struct sq_op *w)
 static int
 sq_ops_flush(struct store *st, struct sq_ops *o)
 {
-	size_t	 i;
+	size_t	 i, n = 0;
 
 	if (o == NULL || o->n == 0)
 		return 0;
-	for (i = 0; i < o->n; i++)
-		o->op[i].p = o->text + o->op[i].off;
-	qsort(o->op, o->n, sizeof(*o->op), sq_op_cmp);
-	for (i = 0; i < o->n; i++)
+	for (i = 0; i < o->n; i++) {
+		if (o->op[i].kind == SQ_OP_DONE)
+			continue;
+		o->op[n] = o->op[i];
+		o->op[n].p = o->text + o->op[n].off;
+		n++;
+	}
+	qsort(o->op, n, sizeof(*o->op), sq_op_cmp);
+	for (i = 0; i < n; i++)
 		if (sq_op_apply(st, &o->op[i]) == -1)
 			return -1;	/* the caller rolls back, which clears o */
 	sq_ops_clear(o);
 	return 0;
 }
 
-/* Apply now, in their order, the writes to pending rows of one message. */
+/* Apply now, in their order, the waiting writes to one message's rows. */
 static int
 sq_ops_flush_message(struct store *st, const struct store_qkey *k)
 {
 	struct sq_ops	*o = SQ(st)->pend;
 	struct sq_op	*w;
-	size_t		 i, keep = 0, b;
+	uint32_t	 i, *mine = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc = 0;
 
 	if (o == NULL || k->queue_id.p == NULL)
 		return 0;
-	b = sq_ops_msgbit(k->host_id, k->queue_id);
-	if ((o->msg[b / 64] >> (b % 64) & 1) == 0)
-		return 0;
-	for (i = 0; i < o->n; i++) {
+	/* the bucket's chain runs from the newest write */
+	for (i = o->head[sq_ops_bucket(k->host_id, k->queue_id)]; i != SQ_OPS_END;
+	    i = o->op[i].next) {
 		w = &o->op[i];
-		w->p = o->text + w->off;
-		if (w->k1 == k->host_id && w->len == k->queue_id.n &&
-		    memcmp(w->p, k->queue_id.p, w->len) == 0) {
-			if (sq_op_apply(st, w) == -1)
-				return -1;
-		} else
-			o->op[keep++] = *w;
+		if (w->kind == SQ_OP_DONE || w->k1 != k->host_id ||
+		    w->len != k->queue_id.n ||
+		    memcmp(o->text + w->off, k->queue_id.p, w->len) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			mine = xrealloc(mine, cap * sizeof(*mine));
+		}
+		mine[n++] = i;
 	}
-	o->n = keep;
-	return 0;
+	while (n > 0 && rc == 0) {
+		w = &o->op[mine[--n]];
+		w->p = o->text + w->off;
+		rc = sq_op_apply(st, w);
+		w->kind = SQ_OP_DONE;
+	}
+	free(mine);
+	return rc;
 }
 
 /* Everything the batch wrote, applied: before commit and whole-table work. */
@@ -638,23 +665,34 @@ sq_bind_qkey(sqlite3_stmt *q, const struct store_qkey *k)
 	sq_bind_span(q, 3, k->queue_id);
 }
 
-/* A write of the batch to pending; a key without a queue id is not one. */
+/* A write to pending: buffered (sq->pend) or applied at once. */
 static int
 sq_pending_op(struct store *st, enum sq_opkind kind, const struct store_qkey *k,
     int64_t rcpt, int64_t failure_id, int64_t time)
 {
 	struct sq	*sq = SQ(st);
-	struct sq_op	*w;
-	size_t		 b;
+	struct sq_op	 now, *w = &now;
+	uint32_t	 b;
 
-	if (k->queue_id.p == NULL)
-		return store_fail(st, STORE_EOTHER, "pending: no queue id");
-	w = sq_ops_add(&sq->pend, kind, k->host_id, k->instance_id, k->queue_id,
-	    rcpt);
-	b = sq_ops_msgbit(k->host_id, k->queue_id);
-	sq->pend->msg[b / 64] |= (uint64_t)1 << (b % 64);
+	if (sq->pend == NULL || k->queue_id.p == NULL) {
+		memset(&now, 0, sizeof(now));
+		now.kind = kind;
+		now.k1 = k->host_id;
+		now.k2 = k->instance_id;
+		now.k3 = rcpt;
+		now.p = k->queue_id.p;
+		now.len = (uint32_t)k->queue_id.n;
+	} else {
+		w = sq_ops_add(sq->pend, kind, k->host_id, k->instance_id,
+		    k->queue_id, rcpt);
+		b = sq_ops_bucket(k->host_id, k->queue_id);
+		w->next = sq->pend->head[b];
+		sq->pend->head[b] = w->seq;
+	}
 	w->v[0] = failure_id;
 	w->v[1] = time;
+	if (w == &now)
+		return sq_op_apply(st, w);
 	return sq_ops_full(sq->pend) ? sq_ops_flush(st, sq->pend) : 0;
 }
 
@@ -757,33 +795,46 @@ sq_pending_forget(struct store *st, const struct store_qkey *k)
 static int
 sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_QIDS];
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[SQ_PENDING_QIDS];
+	int64_t		 n = 0;
 	int		 rc;
 
-	if (sq_ops_flush(st, SQ(st)->pend) == -1)
+	if (sq_ops_flush(st, sq->pend) == -1)
 		return -1;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
 		    (size_t)sqlite3_column_bytes(q, 1), arg);
+		n++;
+	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "pending");
+	sq_ops_use(&sq->pend, n);
 	return 0;
 }
 
+/* A write to suppression: buffered (sq->supp) or applied at once. */
 static int
 sq_suppress_op(struct store *st, enum sq_opkind kind, int64_t domain_id,
     struct span local, int reason, int64_t time, int64_t failure_id)
 {
 	struct sq	*sq = SQ(st);
-	struct sq_op	*w;
+	struct sq_op	 now, *w = &now;
 
-	if (local.p == NULL)
-		return store_fail(st, STORE_EOTHER, "suppression: no recipient");
-	w = sq_ops_add(&sq->supp, kind, domain_id, 0, local, 0);
+	if (sq->supp == NULL || local.p == NULL) {
+		memset(&now, 0, sizeof(now));
+		now.kind = kind;
+		now.k1 = domain_id;
+		now.p = local.p;
+		now.len = (uint32_t)local.n;
+	} else
+		w = sq_ops_add(sq->supp, kind, domain_id, 0, local, 0);
 	w->v[0] = reason;
 	w->v[1] = time;
 	w->v[2] = failure_id;
+	if (w == &now)
+		return sq_op_apply(st, w);
 	return sq_ops_full(sq->supp) ? sq_ops_flush(st, sq->supp) : 0;
 }
 
@@ -804,17 +855,22 @@ sq_suppress_del(struct store *st, int64_t domain_id, struct span local, int64_t 
 static int
 sq_suppress_keys(struct store *st, store_skey_cb cb, void *arg)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_KEYS];
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[SQ_SUPPRESS_KEYS];
+	int64_t		 n = 0;
 	int		 rc;
 
-	if (sq_ops_flush(st, SQ(st)->supp) == -1)
+	if (sq_ops_flush(st, sq->supp) == -1)
 		return -1;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
 		    (size_t)sqlite3_column_bytes(q, 1), arg);
+		n++;
+	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "suppression");
+	sq_ops_use(&sq->supp, n);
 	return 0;
 }
 

@@ -2246,16 +2246,17 @@ add_one(struct store *st, int64_t source_id, uint64_t off, const char *line)
 }
 
 /*
- * The writer keeps a batch's writes to pending and suppression and
- * applies them later, in key order: in one batch longer than its buffer,
- * deferrals, deliveries that forget half of them, expiries that must see
- * what is still waiting, and a recipient listed, unlisted and listed
- * again, end as if each line had been written at once.
+ * In a database whose pending and suppression tables are large (20,000
+ * rows or more when the writer starts), the writer keeps a batch's writes
+ * to them and applies them later, in key order: in one batch longer than
+ * its buffer, deferrals, deliveries that forget half of them, expiries
+ * that must see what is still waiting, and a recipient listed, unlisted
+ * and listed again, end as if each line had been written at once.
  */
 static void
 test_batch_order(void **state)
 {
-	enum { N = 9000 };
+	enum { N = 9000, OLD = 20000 };
 	const char		*path = tpath("order.db");
 	struct store		*st;
 	struct store_source	 src;
@@ -2267,6 +2268,22 @@ test_batch_order(void **state)
 	remove_db(path);
 	st = open_rw(path);
 	new_source(st, "order", &src);
+	/* first a history: 20,000 messages deferred, 20,000 recipients listed */
+	assert_int_equal(store_begin(st), 0);
+	for (i = 0; i < 2 * OLD; i++) {
+		emit_time_iso(iso, sizeof(iso), t++, 0);
+		snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: C%09X: "
+		    "to=<o%d@old.example>, relay=mx.old.example[192.0.2.1]:25, delay=1, "
+		    "delays=0/0/1/0, %s", iso, i, i % OLD, i < OLD ?
+		    "dsn=4.4.1, status=deferred (host mx.old.example[192.0.2.1] said: "
+		    "451 4.3.0 try later (in reply to RCPT TO command))" :
+		    "dsn=5.1.1, status=bounced (host mx.old.example[192.0.2.1] said: "
+		    "550 5.1.1 no such user (in reply to RCPT TO command))");
+		add_one(st, src.id, (uint64_t)++off, line);
+	}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	st = open_rw(path);
 	assert_int_equal(store_begin(st), 0);
 	/* every message deferred, then the even ones delivered */
 	for (j = 0; j < 2; j++)
@@ -2301,8 +2318,8 @@ test_batch_order(void **state)
 	assert_int_equal(store_commit(st), 0);
 	store_close(st);
 
-	/* still deferred: the odd ones no expiry took */
-	for (expect = 0, i = 1; i < N; i += 2)
+	/* still deferred: the history's, and the odd ones no expiry took */
+	for (expect = OLD, i = 1; i < N; i += 2)
 		expect += i % 3 != 0;
 	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), expect);
 	/* an expiry of a message still deferred names its recipient... */
@@ -2315,7 +2332,9 @@ test_batch_order(void **state)
 		expect += i % 2 == 0;
 	assert_int_equal(qpath(path, "SELECT count(*) FROM v_failures WHERE"
 	    " status = 'expired' AND recipient IS NULL"), expect);
-	got = rows_of(path, "SELECT recipient, n FROM v_suppressions ORDER BY 1");
+	assert_int_equal(qpath(path, "SELECT count(*) FROM suppression"), OLD + 7);
+	got = rows_of(path, "SELECT recipient, n FROM v_suppressions"
+	    " WHERE domain = 'x.example' ORDER BY 1");
 	assert_string_equal(got, "s0@x.example|1\ns1@x.example|1\ns5@x.example|1\n"
 	    "s6@x.example|1\ns7@x.example|1\ns8@x.example|1\ns9@x.example|1\n");
 	free(got);
