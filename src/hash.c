@@ -170,6 +170,7 @@ hash_filter_add(struct hash_filter *f, uint64_t key)
 	size_t	 bit[2];
 
 	hash_filter_bits(f, key, bit);
+	f->n++;
 	f->w[bit[0] / 64] |= 1ULL << (bit[0] % 64);
 	f->w[bit[1] / 64] |= 1ULL << (bit[1] % 64);
 }
@@ -188,6 +189,7 @@ void
 hash_filter_clear(struct hash_filter *f)
 {
 	memset(f->w, 0, ((size_t)1 << (f->order - 6)) * sizeof(*f->w));
+	f->n = 0;
 }
 
 void

@@ -49,6 +49,7 @@ void		 hash_free(struct hash *);
 struct hash_filter {
 	uint64_t	*w;
 	unsigned	 order;
+	size_t		 n;		/* keys added since cleared */
 };
 void		 hash_filter_init(struct hash_filter *, unsigned order);
 void		 hash_filter_add(struct hash_filter *, uint64_t key);
