@@ -2303,13 +2303,17 @@ test_batch_order(void **state)
 		    "from=<sender@example.org>, status=expired, returned to sender", iso, i);
 		add_one(st, src.id, (uint64_t)++off, line);
 	}
-	/* s0..s9 listed, s0..s4 delivered (unlisted), s0 and s1 listed again */
-	for (j = 0; j < 3; j++)
-		for (i = 0; i < (j == 0 ? 10 : j == 1 ? 5 : 2); i++) {
+	/*
+	 * s0..s9 listed, s0..s4 delivered (unlisted), s0 and s1 listed again;
+	 * o0..o2 of the history delivered
+	 */
+	for (j = 0; j < 4; j++)
+		for (i = 0; i < (j == 0 ? 10 : j == 1 ? 5 : j == 2 ? 2 : 3); i++) {
 			emit_time_iso(iso, sizeof(iso), t++, 0);
 			snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: B%09X: "
-			    "to=<s%d@x.example>, relay=mx.x.example[192.0.2.1]:25, delay=1, "
-			    "delays=0/0/1/0, %s", iso, j * 100 + i, i, j == 1 ?
+			    "to=<%c%d@%s.example>, relay=mx.x.example[192.0.2.1]:25, delay=1, "
+			    "delays=0/0/1/0, %s", iso, j * 100 + i, j == 3 ? 'o' : 's', i,
+			    j == 3 ? "old" : "x", j % 2 == 1 ?
 			    "dsn=2.0.0, status=sent (250 Ok)" : "dsn=5.1.1, status=bounced "
 			    "(host mx.x.example[192.0.2.1] said: 550 5.1.1 no such user (in "
 			    "reply to RCPT TO command))");
@@ -2332,7 +2336,9 @@ test_batch_order(void **state)
 		expect += i % 2 == 0;
 	assert_int_equal(qpath(path, "SELECT count(*) FROM v_failures WHERE"
 	    " status = 'expired' AND recipient IS NULL"), expect);
-	assert_int_equal(qpath(path, "SELECT count(*) FROM suppression"), OLD + 7);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM suppression"), OLD - 3 + 7);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM v_suppressions"
+	    " WHERE recipient IN ('o0@old.example', 'o2@old.example', 'o3@old.example')"), 1);
 	got = rows_of(path, "SELECT recipient, n FROM v_suppressions"
 	    " WHERE domain = 'x.example' ORDER BY 1");
 	assert_string_equal(got, "s0@x.example|1\ns1@x.example|1\ns5@x.example|1\n"
