@@ -102,8 +102,11 @@ static const char *const sq_sql[SQ_MAX] = {
 	    " arg1, arg2, arg3 FROM failure WHERE id = ?1",
 	[SQ_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
 	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
-	/* no DISTINCT (a temporary b-tree): a queue id twice in a filter is once */
-	[SQ_PENDING_QIDS] = "SELECT host_id, queue_id FROM pending",
+	/*
+	 * No DISTINCT (a temporary b-tree): a queue id twice in a filter is
+	 * once.  And whether any row is of instance 0 (sq_pending_zero).
+	 */
+	[SQ_PENDING_QIDS] = "SELECT host_id, queue_id, instance_id = 0 FROM pending",
 	[SQ_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
 	[SQ_SUPPRESS_PUT] =
 	    "INSERT INTO suppression (domain_id, local, reason_id, first_seen, last_seen,"
@@ -505,18 +508,22 @@ sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 	struct sq	*sq = SQ(st);
 	sqlite3_stmt	*q = sq->st[SQ_PENDING_QIDS];
 	int64_t		 n = 0;
-	int		 rc;
+	int		 rc, zero = 0;
 
 	if (sq_ops_flush(st, sq->pend) == -1)
 		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
 		    (size_t)sqlite3_column_bytes(q, 1), arg);
+		zero |= sqlite3_column_int(q, 2);
 		n++;
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "pending");
+	/* the scan answers sq_pending_zero's question: no second one */
+	sq->zero_rows = zero;
+	sq->zero_known = 1;
 	sq_ops_use(&sq->pend, n);
 	return 0;
 }
