@@ -18,9 +18,11 @@
  * WAL writes and 9,542 WAL reads for 2,354 pages changed).  So, once a
  * table is that large (SQ_OPS_FROM rows when the writer loads its keys),
  * a deferral, a delivery, a listing and an unlisting are kept in a
- * buffer and applied in the order of the table's primary key: when the
- * buffer is full, before anything reads the table (an expiry: only that
- * message's), and at commit; a rollback drops them.  Writes to one key
+ * buffer and applied in the order of the table's primary key: when a
+ * buffer is full (both then: what is left for the commit, which the
+ * reading thread no longer overlaps, stays small), before anything reads
+ * the table (an expiry: only that message's), and at commit; a rollback
+ * drops them.  Writes to one key
  * keep their order and writes to different keys commute: the tables end
  * as if each write had been applied at once.  A small table is written
  * at once: there the buffer would only add work, in bursts the reading
@@ -288,7 +290,7 @@ sq_pending_op(struct store *st, enum sq_opkind kind, const struct store_qkey *k,
 	w->v[1] = time;
 	if (w == &now)
 		return sq_op_apply(st, w);
-	return sq_ops_full(sq->pend) ? sq_ops_flush(st, sq->pend) : 0;
+	return sq_ops_full(sq->pend) ? sq_ops_flush_all(st) : 0;
 }
 
 /* A write to suppression: buffered (sq->supp) or applied at once. */
@@ -312,5 +314,5 @@ sq_suppress_op(struct store *st, enum sq_opkind kind, int64_t domain_id,
 	w->v[2] = failure_id;
 	if (w == &now)
 		return sq_op_apply(st, w);
-	return sq_ops_full(sq->supp) ? sq_ops_flush(st, sq->supp) : 0;
+	return sq_ops_full(sq->supp) ? sq_ops_flush_all(st) : 0;
 }
