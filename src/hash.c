@@ -143,7 +143,11 @@ hash_filter_init(struct hash_filter *f, unsigned order)
 	f->w = xcalloc((size_t)1 << (f->order - 6), sizeof(*f->w));
 }
 
-/* The key's two bits: its halves, after a mix that spreads every bit. */
+/*
+ * The key's two bits, after a mix that spreads every bit: both in one
+ * 512-bit block (one cache line), so that a lookup costs one miss, not
+ * two; the block from the low half, the bits in it from the high one.
+ */
 static void
 hash_filter_bits(const struct hash_filter *f, uint64_t key, size_t bit[2])
 {
@@ -155,7 +159,9 @@ hash_filter_bits(const struct hash_filter *f, uint64_t key, size_t bit[2])
 	x *= 0x81dadef4bc2dd44dULL;
 	x ^= x >> 33;
 	bit[0] = (size_t)(x & mask);
-	bit[1] = (size_t)((x >> 32 | x << 32) & mask);
+	bit[1] = (size_t)((x & mask & ~(uint64_t)511) | (x >> 32 & 511));
+	if (bit[1] == bit[0])
+		bit[1] ^= 1;
 }
 
 void
@@ -164,6 +170,7 @@ hash_filter_add(struct hash_filter *f, uint64_t key)
 	size_t	 bit[2];
 
 	hash_filter_bits(f, key, bit);
+	f->n++;
 	f->w[bit[0] / 64] |= 1ULL << (bit[0] % 64);
 	f->w[bit[1] / 64] |= 1ULL << (bit[1] % 64);
 }
@@ -182,6 +189,7 @@ void
 hash_filter_clear(struct hash_filter *f)
 {
 	memset(f->w, 0, ((size_t)1 << (f->order - 6)) * sizeof(*f->w));
+	f->n = 0;
 }
 
 void

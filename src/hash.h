@@ -40,14 +40,16 @@ void		 hash_clear(struct hash *);
 void		 hash_free(struct hash *);
 
 /*
- * A filter of 2^order bits (a Bloom filter with two probes): its memory
- * is fixed whatever the number of keys, and a key added is always found;
- * one never added is found with a probability that grows with the keys
- * ((2n / 2^order)^2, about 1.3% for n = 2^order / 16).
+ * A filter of 2^order bits (a Bloom filter with two probes, both in one
+ * cache line): its memory is fixed whatever the number of keys, and a key
+ * added is always found; one never added is found with a probability
+ * that grows with the keys (about (2n / 2^order)^2, 1.4% for n =
+ * 2^order / 16).
  */
 struct hash_filter {
 	uint64_t	*w;
 	unsigned	 order;
+	size_t		 n;		/* keys added since cleared */
 };
 void		 hash_filter_init(struct hash_filter *, unsigned order);
 void		 hash_filter_add(struct hash_filter *, uint64_t key);

@@ -102,7 +102,11 @@ static const char *const sq_sql[SQ_MAX] = {
 	    " arg1, arg2, arg3 FROM failure WHERE id = ?1",
 	[SQ_DIAG_UNHASHED] = "SELECT id, template FROM diagnostic WHERE hash = 0",
 	[SQ_DIAG_REHASH] = "UPDATE diagnostic SET hash = ?2 WHERE id = ?1",
-	[SQ_PENDING_QIDS] = "SELECT DISTINCT host_id, queue_id FROM pending",
+	/*
+	 * No DISTINCT (a temporary b-tree): a queue id twice in a filter is
+	 * once.  And whether any row is of instance 0 (sq_pending_zero).
+	 */
+	[SQ_PENDING_QIDS] = "SELECT host_id, queue_id, instance_id = 0 FROM pending",
 	[SQ_PENDING_PRUNE] = "DELETE FROM pending WHERE time < ?1",
 	[SQ_SUPPRESS_PUT] =
 	    "INSERT INTO suppression (domain_id, local, reason_id, first_seen, last_seen,"
@@ -211,6 +215,8 @@ sq_begin(struct store *st)
 static int
 sq_commit(struct store *st)
 {
+	if (sq_ops_flush_all(st) == -1)
+		return -1;
 	return sq_step(st, SQ(st)->st[SQ_COMMIT], "commit");
 }
 
@@ -219,6 +225,8 @@ sq_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(SQ(st)->db))
 		sq_step(st, SQ(st)->st[SQ_ROLLBACK], "rollback");
+	sq_ops_clear(SQ(st)->pend);
+	sq_ops_clear(SQ(st)->supp);
 	SQ(st)->zero_known = 0;		/* a row of instance 0 may be gone */
 }
 
@@ -402,23 +410,18 @@ static int
 sq_pending_put(struct store *st, const struct store_qkey *k, int64_t rcpt,
     int64_t failure_id, int64_t time)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_PUT];
-
-	sq_bind_qkey(q, k);
-	sqlite3_bind_int64(q, 4, rcpt);
-	sqlite3_bind_int64(q, 5, failure_id);
-	sqlite3_bind_int64(q, 6, time);
 	if (k->instance_id == 0)
 		SQ(st)->zero_rows = 1;
-	return sq_step(st, q, "pending");
+	return sq_pending_op(st, SQ_OP_PPUT, k, rcpt, failure_id, time);
 }
 
 /*
  * Does pending hold rows of instance 0 (from before schema 4, or of lines
- * without a syslog name)?  Asked once (a scan), then kept up to date by
- * sq_pending_put, and asked again after a rollback.  Like the store's
- * filter of queue ids, this trusts that this writer is the only one (the
- * lock file).  1 also when it may: one DELETE more.
+ * without a syslog name)?  Asked once (a scan, after the batch's writes),
+ * then kept up to date by sq_pending_put, and asked again after a
+ * rollback.  Like the store's filter of queue ids, this trusts that this
+ * writer is the only one (the lock file).  1 also when it may: one
+ * DELETE more.
  */
 static int
 sq_pending_zero(struct store *st)
@@ -429,6 +432,8 @@ sq_pending_zero(struct store *st)
 
 	if (sq->zero_known)
 		return sq->zero_rows;
+	if (sq_ops_flush(st, sq->pend) == -1)
+		return -1;
 	rc = sqlite3_prepare_v2(sq->db,
 	    "SELECT EXISTS (SELECT 1 FROM pending WHERE instance_id = 0)", -1, &q, NULL);
 	if (rc != SQLITE_OK)
@@ -446,11 +451,9 @@ sq_pending_zero(struct store *st)
 static int
 sq_pending_del(struct store *st, const struct store_qkey *k, int64_t rcpt)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_DEL];
+	struct store_qkey	 k0 = *k;
 
-	sq_bind_qkey(q, k);
-	sqlite3_bind_int64(q, 4, rcpt);
-	if (sq_step(st, q, "pending") == -1)
+	if (sq_pending_op(st, SQ_OP_PDEL, k, rcpt, 0, 0) == -1)
 		return -1;
 	if (k->instance_id == 0)
 		return 0;
@@ -461,8 +464,8 @@ sq_pending_del(struct store *st, const struct store_qkey *k, int64_t rcpt)
 	case 0:
 		return 0;
 	}
-	sqlite3_bind_int64(q, 2, 0);
-	return sq_step(st, q, "pending");
+	k0.instance_id = 0;
+	return sq_pending_op(st, SQ_OP_PDEL, &k0, rcpt, 0, 0);
 }
 
 static int
@@ -472,6 +475,8 @@ sq_pending_get(struct store *st, const struct store_qkey *k, int64_t **out)
 	int64_t		*ids = NULL;
 	int		 n = 0, rc;
 
+	if (sq_ops_flush_message(st, k) == -1)
+		return -1;
 	sq_bind_qkey(q, k);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		ids = xrealloc(ids, (size_t)(n + 1) * sizeof(*ids));
@@ -491,6 +496,8 @@ sq_pending_forget(struct store *st, const struct store_qkey *k)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_DELQ];
 
+	if (sq_ops_flush_message(st, k) == -1)
+		return -1;
 	sq_bind_qkey(q, k);
 	return sq_step(st, q, "pending");
 }
@@ -498,15 +505,26 @@ sq_pending_forget(struct store *st, const struct store_qkey *k)
 static int
 sq_pending_qids(struct store *st, store_qid_cb cb, void *arg)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_QIDS];
-	int		 rc;
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[SQ_PENDING_QIDS];
+	int64_t		 n = 0;
+	int		 rc, zero = 0;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+	if (sq_ops_flush(st, sq->pend) == -1)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
 		    (size_t)sqlite3_column_bytes(q, 1), arg);
+		zero |= sqlite3_column_int(q, 2);
+		n++;
+	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "pending");
+	/* the scan answers sq_pending_zero's question: no second one */
+	sq->zero_rows = zero;
+	sq->zero_known = 1;
+	sq_ops_use(&sq->pend, n);
 	return 0;
 }
 
@@ -514,39 +532,35 @@ static int
 sq_suppress_put(struct store *st, int64_t domain_id, struct span local, int reason,
     int64_t time, int64_t failure_id)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_PUT];
-
-	sqlite3_bind_int64(q, 1, domain_id);
-	sq_bind_span(q, 2, local);
-	sqlite3_bind_int(q, 3, reason);
-	sqlite3_bind_int64(q, 4, time);
-	sq_bind_id(q, 5, failure_id);
-	return sq_step(st, q, "suppression");
+	return sq_suppress_op(st, SQ_OP_SPUT, domain_id, local, reason, time,
+	    failure_id);
 }
 
 static int
 sq_suppress_del(struct store *st, int64_t domain_id, struct span local, int64_t time)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_DEL];
-
-	sqlite3_bind_int64(q, 1, domain_id);
-	sq_bind_span(q, 2, local);
-	sqlite3_bind_int64(q, 3, time);
-	return sq_step(st, q, "suppression");
+	return sq_suppress_op(st, SQ_OP_SDEL, domain_id, local, 0, time, 0);
 }
 
 static int
 sq_suppress_keys(struct store *st, store_skey_cb cb, void *arg)
 {
-	sqlite3_stmt	*q = SQ(st)->st[SQ_SUPPRESS_KEYS];
+	struct sq	*sq = SQ(st);
+	sqlite3_stmt	*q = sq->st[SQ_SUPPRESS_KEYS];
+	int64_t		 n = 0;
 	int		 rc;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+	if (sq_ops_flush(st, sq->supp) == -1)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		cb(sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
 		    (size_t)sqlite3_column_bytes(q, 1), arg);
+		n++;
+	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return sq_fail(st, rc, "suppression");
+	sq_ops_use(&sq->supp, n);
 	return 0;
 }
 
@@ -555,6 +569,8 @@ sq_pending_expire(struct store *st, int64_t before)
 {
 	sqlite3_stmt	*q = SQ(st)->st[SQ_PENDING_PRUNE];
 
+	if (sq_ops_flush(st, SQ(st)->pend) == -1)
+		return -1;
 	sqlite3_bind_int64(q, 1, before);
 	return sq_step(st, q, "pending");
 }

@@ -2,6 +2,7 @@
  * store_sqlite.h -- inside the SQLite backend: its connection and
  * statements, shared by store_sqlite_open.c (opening, migrating),
  * store_sqlite.c (statements, transactions, the writer's operations),
+ * store_sqlite_batch.c (its buffer of writes to pending and suppression),
  * store_sqlite_read.c (the reader's) and store_sqlite_reclass.c.
  */
 #ifndef BW_STORE_SQLITE_H
@@ -94,6 +95,8 @@ struct sq {
 	sqlite3_stmt	*live[SL_MAX];
 	/* does pending hold rows of instance 0?  (zero_known: 0, not asked yet) */
 	int		 zero_known, zero_rows;
+	/* the batch's writes to pending and suppression, not applied yet */
+	struct sq_ops	*pend, *supp;
 };
 
 #define SQ(st)	((struct sq *)(st)->bd)
@@ -106,6 +109,27 @@ int	sq_bind_span(sqlite3_stmt *, int, struct span);
 void	sq_bind_id(sqlite3_stmt *, int, int64_t);	/* 0: NULL */
 /* Prepare the writer's statement; -1 recorded. */
 int	sq_prepare(struct store *, enum sq_stmt);
+
+/* store_sqlite_batch.c: the batch's writes to pending and suppression */
+enum sq_opkind {
+	SQ_OP_PPUT,		/* pending: a recipient deferred */
+	SQ_OP_PDEL,		/* pending: its row forgotten */
+	SQ_OP_SPUT,		/* suppression: a recipient listed */
+	SQ_OP_SDEL,		/* suppression: unlisted by a delivery */
+	SQ_OP_DONE		/* applied already (an expiry's message) */
+};
+/* Buffer the writes to a table of nrows rows (from a size on), or not. */
+void	sq_ops_use(struct sq_ops **, int64_t nrows);
+void	sq_ops_free(struct sq *);
+void	sq_ops_clear(struct sq_ops *);		/* rollback: forget them */
+int	sq_ops_flush(struct store *, struct sq_ops *);
+int	sq_ops_flush_all(struct store *);
+/* The waiting writes to one message's pending rows, applied. */
+int	sq_ops_flush_message(struct store *, const struct store_qkey *);
+int	sq_pending_op(struct store *, enum sq_opkind, const struct store_qkey *,
+	    int64_t rcpt, int64_t failure_id, int64_t time);
+int	sq_suppress_op(struct store *, enum sq_opkind, int64_t domain_id,
+	    struct span local, int reason, int64_t time, int64_t failure_id);
 
 /* store_sqlite_open.c */
 int	sq_open(struct store *, const char *, enum store_mode);

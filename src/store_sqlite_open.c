@@ -90,6 +90,7 @@ sq_close(struct store *st)
 	sq_read_close(sq);
 	sq_reclass_close(sq);
 	sq_live_close(sq);
+	sq_ops_free(sq);
 	if (sq->db != NULL) {
 		if (!st->readonly) {
 			/* a quiet moment: fold the WAL back, keep the files */

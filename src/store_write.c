@@ -48,7 +48,8 @@ store_write_init(struct store *st)
 	for (i = 0; i < I_MAX; i++)
 		st->cache[i] = xcalloc(store_cache_slots[i], sizeof(*st->cache[i]));
 	hash_filter_init(&st->qfilter, STORE_QBITS_ORDER);
-	hash_filter_init(&st->sfilter, STORE_SBITS_ORDER);
+	/* the filter of suppressed recipients: sized when loaded */
+	hash_filter_init(&st->sfilter, 6);
 	st->qset_stale = 1;
 	st->sset_stale = 1;
 	return 0;

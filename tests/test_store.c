@@ -2229,6 +2229,123 @@ test_many_days(void **state)
 	    " AND s.day = date(f.time, 'unixepoch'))"), 0);
 }
 
+/* One line into the open batch. */
+static void
+add_one(struct store *st, int64_t source_id, uint64_t off, const char *line)
+{
+	struct parse_ctx	 ctx = { CORPUS_NOW, utc, 0 };
+	struct delivery		 d;
+	struct verdict		 v;
+	enum line_kind		 k;
+
+	memset(&v, 0, sizeof(v));
+	k = parse_line(&ctx, line, strlen(line), &d);
+	assert_true(k == LINE_DELIVERY || k == LINE_EXPIRED);
+	classify_delivery(cl, k, &d, &v);
+	assert_int_equal(store_add(st, source_id, off, k, &d, &v), 0);
+}
+
+/*
+ * In a database whose pending and suppression tables are large (20,000
+ * rows or more when the writer starts), the writer keeps a batch's writes
+ * to them and applies them later, in key order: in one batch longer than
+ * its buffer, deferrals, deliveries that forget half of them, expiries
+ * that must see what is still waiting, and a recipient listed, unlisted
+ * and listed again, end as if each line had been written at once.
+ */
+static void
+test_batch_order(void **state)
+{
+	enum { N = 9000, OLD = 20000 };
+	const char		*path = tpath("order.db");
+	struct store		*st;
+	struct store_source	 src;
+	char			 line[512], iso[40], *got;
+	int64_t			 t = 1795000000, off = 0, expect;
+	int			 i, j;
+
+	(void)state;
+	remove_db(path);
+	st = open_rw(path);
+	new_source(st, "order", &src);
+	/* first a history: 20,000 messages deferred, 20,000 recipients listed */
+	assert_int_equal(store_begin(st), 0);
+	for (i = 0; i < 2 * OLD; i++) {
+		emit_time_iso(iso, sizeof(iso), t++, 0);
+		snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: C%09X: "
+		    "to=<o%d@old.example>, relay=mx.old.example[192.0.2.1]:25, delay=1, "
+		    "delays=0/0/1/0, %s", iso, i, i % OLD, i < OLD ?
+		    "dsn=4.4.1, status=deferred (host mx.old.example[192.0.2.1] said: "
+		    "451 4.3.0 try later (in reply to RCPT TO command))" :
+		    "dsn=5.1.1, status=bounced (host mx.old.example[192.0.2.1] said: "
+		    "550 5.1.1 no such user (in reply to RCPT TO command))");
+		add_one(st, src.id, (uint64_t)++off, line);
+	}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	st = open_rw(path);
+	assert_int_equal(store_begin(st), 0);
+	/* every message deferred, then the even ones delivered */
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < N; i += j + 1) {
+			emit_time_iso(iso, sizeof(iso), t++, 0);
+			snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: A%09X: "
+			    "to=<r%d@d%d.example>, %s", iso, i, i, i % 50, j == 0 ?
+			    "relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred "
+			    "(connect to mx.example[192.0.2.1]:25: Connection timed out)" :
+			    "relay=mx.example[192.0.2.1]:25, delay=1, delays=0/0/1/0, "
+			    "dsn=2.0.0, status=sent (250 Ok)");
+			add_one(st, src.id, (uint64_t)++off, line);
+		}
+	for (i = 0; i < N; i += 3) {
+		emit_time_iso(iso, sizeof(iso), t++, 0);
+		snprintf(line, sizeof(line), "%s mx1 postfix/qmgr[42]: A%09X: "
+		    "from=<sender@example.org>, status=expired, returned to sender", iso, i);
+		add_one(st, src.id, (uint64_t)++off, line);
+	}
+	/*
+	 * s0..s9 listed, s0..s4 delivered (unlisted), s0 and s1 listed again;
+	 * o0..o2 of the history delivered
+	 */
+	for (j = 0; j < 4; j++)
+		for (i = 0; i < (j == 0 ? 10 : j == 1 ? 5 : j == 2 ? 2 : 3); i++) {
+			emit_time_iso(iso, sizeof(iso), t++, 0);
+			snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: B%09X: "
+			    "to=<%c%d@%s.example>, relay=mx.x.example[192.0.2.1]:25, delay=1, "
+			    "delays=0/0/1/0, %s", iso, j * 100 + i, j == 3 ? 'o' : 's', i,
+			    j == 3 ? "old" : "x", j % 2 == 1 ?
+			    "dsn=2.0.0, status=sent (250 Ok)" : "dsn=5.1.1, status=bounced "
+			    "(host mx.x.example[192.0.2.1] said: 550 5.1.1 no such user (in "
+			    "reply to RCPT TO command))");
+			add_one(st, src.id, (uint64_t)++off, line);
+		}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+
+	/* still deferred: the history's, and the odd ones no expiry took */
+	for (expect = OLD, i = 1; i < N; i += 2)
+		expect += i % 3 != 0;
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), expect);
+	/* an expiry of a message still deferred names its recipient... */
+	for (expect = 0, i = 0; i < N; i += 3)
+		expect += i % 2 == 1;
+	assert_int_equal(qpath(path, "SELECT count(*) FROM v_failures WHERE"
+	    " status = 'expired' AND recipient LIKE 'r%@d%.example'"), expect);
+	/* ...one delivered before has none */
+	for (expect = 0, i = 0; i < N; i += 3)
+		expect += i % 2 == 0;
+	assert_int_equal(qpath(path, "SELECT count(*) FROM v_failures WHERE"
+	    " status = 'expired' AND recipient IS NULL"), expect);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM suppression"), OLD - 3 + 7);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM v_suppressions"
+	    " WHERE recipient IN ('o0@old.example', 'o2@old.example', 'o3@old.example')"), 1);
+	got = rows_of(path, "SELECT recipient, n FROM v_suppressions"
+	    " WHERE domain = 'x.example' ORDER BY 1");
+	assert_string_equal(got, "s0@x.example|1\ns1@x.example|1\ns5@x.example|1\n"
+	    "s6@x.example|1\ns7@x.example|1\ns8@x.example|1\ns9@x.example|1\n");
+	free(got);
+}
+
 int
 main(void)
 {
@@ -2251,6 +2368,7 @@ main(void)
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_locked),
 		cmocka_unit_test(test_day_from_parse),
+		cmocka_unit_test(test_batch_order),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,318 @@
+/*
+ * store_sqlite_batch.c -- the SQLite writer's buffer of a batch's writes
+ * to pending and suppression, applied in the order of their keys.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "util.h"
+
+/*
+ * Their keys (a queue id, a recipient) are random: in a database months
+ * old each write landed on another page of tables far larger than the
+ * page cache, which wrote pages to the WAL mid-transaction and read them
+ * back again and again (day 30's import into a 29-day database: 11,805
+ * WAL writes and 9,542 WAL reads for 2,354 pages changed).  So, once a
+ * table is that large (SQ_OPS_FROM rows when the writer loads its keys),
+ * a deferral, a delivery, a listing and an unlisting are kept in a
+ * buffer and applied in the order of the table's primary key: when a
+ * buffer is full (both then: what is left for the commit, which the
+ * reading thread no longer overlaps, stays small), before anything reads
+ * the table (an expiry: only that message's), and at commit; a rollback
+ * drops them.  Writes to one key
+ * keep their order and writes to different keys commute: the tables end
+ * as if each write had been applied at once.  A small table is written
+ * at once: there the buffer would only add work, in bursts the reading
+ * thread waits for.
+ */
+
+struct sq_op {
+	int64_t		 k1;		/* host | domain */
+	int64_t		 k2;		/* instance | 0 */
+	int64_t		 k3;		/* rcpt | 0 */
+	int64_t		 v[3];		/* failure, time | reason, time, failure */
+	const char	*p;		/* the text, set when applying */
+	uint32_t	 off;		/* queue id | local part, in the arena */
+	uint32_t	 len;
+	uint32_t	 seq;
+	uint32_t	 next;		/* pending: the message's bucket's, or SQ_OPS_END */
+	enum sq_opkind	 kind;
+};
+
+#define SQ_OPS_FROM	20000		/* rows: from this size on, buffer */
+#define SQ_OPS_MAX	8192		/* writes per buffer (0.6 MiB) */
+#define SQ_OPS_TEXT	(256 * 1024)	/* bytes of keys per buffer */
+#define SQ_OPS_BUCKETS	4096		/* pending: the writes of a message */
+#define SQ_OPS_END	UINT32_MAX
+
+struct sq_ops {
+	struct sq_op	*op;
+	size_t		 n, cap;
+	char		*text;
+	size_t		 tlen, tcap;
+	uint32_t	 head[SQ_OPS_BUCKETS];
+};
+
+void
+sq_ops_clear(struct sq_ops *o)
+{
+	if (o == NULL)
+		return;
+	o->n = o->tlen = 0;
+	memset(o->head, 0xff, sizeof(o->head));
+}
+
+/* Buffer the writes to a table of nrows rows, or stop (*op empty). */
+void
+sq_ops_use(struct sq_ops **op, int64_t nrows)
+{
+	if (nrows < SQ_OPS_FROM) {
+		if (*op != NULL) {
+			free((*op)->op);
+			free((*op)->text);
+			free(*op);
+			*op = NULL;
+		}
+	} else if (*op == NULL) {
+		*op = xcalloc(1, sizeof(**op));
+		sq_ops_clear(*op);
+	}
+}
+
+void
+sq_ops_free(struct sq *sq)
+{
+	sq_ops_use(&sq->pend, 0);
+	sq_ops_use(&sq->supp, 0);
+}
+
+/* The bucket of a message (its host and queue id). */
+static uint32_t
+sq_ops_bucket(int64_t host_id, struct span qid)
+{
+	return (uint32_t)((hash_fast(qid.p, qid.n) ^ (uint64_t)host_id) %
+	    SQ_OPS_BUCKETS);
+}
+
+/* A new write at the end of o; its text copied. */
+static struct sq_op *
+sq_ops_add(struct sq_ops *o, enum sq_opkind kind, int64_t k1, int64_t k2,
+    struct span t, int64_t k3)
+{
+	struct sq_op	*w;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap == 0 ? 256 : o->cap * 2;
+		o->op = xrealloc(o->op, o->cap * sizeof(*o->op));
+	}
+	if (o->tcap - o->tlen < t.n) {
+		while (o->tcap - o->tlen < t.n)
+			o->tcap = o->tcap == 0 ? 4096 : o->tcap * 2;
+		o->text = xrealloc(o->text, o->tcap);
+	}
+	w = &o->op[o->n];
+	memset(w, 0, sizeof(*w));
+	w->kind = kind;
+	w->k1 = k1;
+	w->k2 = k2;
+	w->k3 = k3;
+	w->off = (uint32_t)o->tlen;
+	w->len = (uint32_t)t.n;
+	w->seq = (uint32_t)o->n++;
+	w->next = SQ_OPS_END;
+	if (t.n > 0)
+		memcpy(o->text + o->tlen, t.p, t.n);
+	o->tlen += t.n;
+	return w;
+}
+
+static int
+sq_ops_full(const struct sq_ops *o)
+{
+	return o->n >= SQ_OPS_MAX || o->tlen >= SQ_OPS_TEXT;
+}
+
+/* Key order: the table's primary key (text as BINARY), then the writes' order. */
+static int
+sq_op_cmp(const void *a, const void *b)
+{
+	const struct sq_op	*x = a, *y = b;
+	size_t			 n = x->len < y->len ? x->len : y->len;
+	int			 c;
+
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2 ? -1 : 1;
+	if ((c = n > 0 ? memcmp(x->p, y->p, n) : 0) != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->k3 != y->k3)
+		return x->k3 < y->k3 ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+sq_op_apply(struct store *st, const struct sq_op *w)
+{
+	struct sq	*sq = SQ(st);
+	struct span	 t = { w->p, w->len };
+	sqlite3_stmt	*q;
+
+	switch (w->kind) {
+	case SQ_OP_PPUT:
+	case SQ_OP_PDEL:
+		q = sq->st[w->kind == SQ_OP_PPUT ? SQ_PENDING_PUT : SQ_PENDING_DEL];
+		sqlite3_bind_int64(q, 1, w->k1);
+		sqlite3_bind_int64(q, 2, w->k2);
+		sq_bind_span(q, 3, t);
+		sqlite3_bind_int64(q, 4, w->k3);
+		if (w->kind == SQ_OP_PPUT) {
+			sqlite3_bind_int64(q, 5, w->v[0]);
+			sqlite3_bind_int64(q, 6, w->v[1]);
+		}
+		return sq_step(st, q, "pending");
+	case SQ_OP_SPUT:
+	case SQ_OP_SDEL:
+		q = sq->st[w->kind == SQ_OP_SPUT ? SQ_SUPPRESS_PUT : SQ_SUPPRESS_DEL];
+		sqlite3_bind_int64(q, 1, w->k1);
+		sq_bind_span(q, 2, t);
+		if (w->kind == SQ_OP_SDEL)
+			sqlite3_bind_int64(q, 3, w->v[1]);
+		else {
+			sqlite3_bind_int64(q, 3, w->v[0]);
+			sqlite3_bind_int64(q, 4, w->v[1]);
+			sq_bind_id(q, 5, w->v[2]);
+		}
+		return sq_step(st, q, "suppression");
+	case SQ_OP_DONE:
+		break;
+	}
+	return 0;
+}
+
+/* Apply every write of o, in key order; o is empty after. */
+int
+sq_ops_flush(struct store *st, struct sq_ops *o)
+{
+	size_t	 i, n = 0;
+
+	if (o == NULL || o->n == 0)
+		return 0;
+	for (i = 0; i < o->n; i++) {
+		if (o->op[i].kind == SQ_OP_DONE)
+			continue;
+		o->op[n] = o->op[i];
+		o->op[n].p = o->text + o->op[n].off;
+		n++;
+	}
+	qsort(o->op, n, sizeof(*o->op), sq_op_cmp);
+	for (i = 0; i < n; i++)
+		if (sq_op_apply(st, &o->op[i]) == -1)
+			return -1;	/* the caller rolls back, which clears o */
+	sq_ops_clear(o);
+	return 0;
+}
+
+/* Apply now, in their order, the waiting writes to one message's rows. */
+int
+sq_ops_flush_message(struct store *st, const struct store_qkey *k)
+{
+	struct sq_ops	*o = SQ(st)->pend;
+	struct sq_op	*w;
+	uint32_t	 i, *mine = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc = 0;
+
+	if (o == NULL || k->queue_id.p == NULL)
+		return 0;
+	/* the bucket's chain runs from the newest write */
+	for (i = o->head[sq_ops_bucket(k->host_id, k->queue_id)]; i != SQ_OPS_END;
+	    i = o->op[i].next) {
+		w = &o->op[i];
+		if (w->kind == SQ_OP_DONE || w->k1 != k->host_id ||
+		    w->len != k->queue_id.n ||
+		    memcmp(o->text + w->off, k->queue_id.p, w->len) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			mine = xrealloc(mine, cap * sizeof(*mine));
+		}
+		mine[n++] = i;
+	}
+	while (n > 0 && rc == 0) {
+		w = &o->op[mine[--n]];
+		w->p = o->text + w->off;
+		rc = sq_op_apply(st, w);
+		w->kind = SQ_OP_DONE;
+	}
+	free(mine);
+	return rc;
+}
+
+/* Everything the batch wrote, applied: before commit and whole-table work. */
+int
+sq_ops_flush_all(struct store *st)
+{
+	return sq_ops_flush(st, SQ(st)->pend) == -1 ||
+	    sq_ops_flush(st, SQ(st)->supp) == -1 ? -1 : 0;
+}
+
+/* A write to pending: buffered (sq->pend) or applied at once. */
+int
+sq_pending_op(struct store *st, enum sq_opkind kind, const struct store_qkey *k,
+    int64_t rcpt, int64_t failure_id, int64_t time)
+{
+	struct sq	*sq = SQ(st);
+	struct sq_op	 now, *w = &now;
+	uint32_t	 b;
+
+	if (sq->pend == NULL || k->queue_id.p == NULL) {
+		memset(&now, 0, sizeof(now));
+		now.kind = kind;
+		now.k1 = k->host_id;
+		now.k2 = k->instance_id;
+		now.k3 = rcpt;
+		now.p = k->queue_id.p;
+		now.len = (uint32_t)k->queue_id.n;
+	} else {
+		w = sq_ops_add(sq->pend, kind, k->host_id, k->instance_id,
+		    k->queue_id, rcpt);
+		b = sq_ops_bucket(k->host_id, k->queue_id);
+		w->next = sq->pend->head[b];
+		sq->pend->head[b] = w->seq;
+	}
+	w->v[0] = failure_id;
+	w->v[1] = time;
+	if (w == &now)
+		return sq_op_apply(st, w);
+	return sq_ops_full(sq->pend) ? sq_ops_flush_all(st) : 0;
+}
+
+/* A write to suppression: buffered (sq->supp) or applied at once. */
+int
+sq_suppress_op(struct store *st, enum sq_opkind kind, int64_t domain_id,
+    struct span local, int reason, int64_t time, int64_t failure_id)
+{
+	struct sq	*sq = SQ(st);
+	struct sq_op	 now, *w = &now;
+
+	if (sq->supp == NULL || local.p == NULL) {
+		memset(&now, 0, sizeof(now));
+		now.kind = kind;
+		now.k1 = domain_id;
+		now.p = local.p;
+		now.len = (uint32_t)local.n;
+	} else
+		w = sq_ops_add(sq->supp, kind, domain_id, 0, local, 0);
+	w->v[0] = reason;
+	w->v[1] = time;
+	w->v[2] = failure_id;
+	if (w == &now)
+		return sq_op_apply(st, w);
+	return sq_ops_full(sq->supp) ? sq_ops_flush_all(st) : 0;
+}
