@@ -270,6 +270,8 @@ tail_gen_source(struct tail *t, struct gen *g)
 		g->src_new = 1;
 	}
 	t->known = 1;
+	if (t->first_id == 0)
+		t->first_id = g->src.id;
 	log_debug("%s: source %lld for inode %llu (%s)", t->path, (long long)g->src.id,
 	    (unsigned long long)g->ino, found ? "known" : "new");
 	g->has_src = 1;
@@ -390,17 +392,17 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 			g->at_end = 1;
 		return 0;
 	}
+	if (g->fd != -1 && !tail_gen_fp_ok(g, line, len, input_line_offset(g->in))) {
+		/* not the bytes the generation began with: changed under us */
+		input_seek(g->in, g->read_pos, g->tail, g->tail_len);
+		return 0;
+	}
 	if (memchr(line, '\0', len) != NULL) {
 		g->np = line;
 		g->ne = line + len;
 		g->read_pos = input_line_offset(g->in);
 		tail_gen_piece(g, l);
 		return 1;
-	}
-	if (g->fd != -1 && !tail_gen_fp_ok(g, line, len, input_line_offset(g->in))) {
-		/* not the bytes the generation began with: changed under us */
-		input_seek(g->in, g->read_pos, g->tail, g->tail_len);
-		return 0;
 	}
 	l->p = line;
 	l->len = len;

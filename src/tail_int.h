@@ -65,6 +65,7 @@ struct tail {
 	double			 since;		/* ... since when it cannot be */
 	int			 warned_bound;
 	int			 known;		/* the store knows generations of it */
+	int64_t			 first_id;	/* its first source in the store */
 	double			 live_seen;	/* the name last seen on the live file */
 	struct tail_counters	 n;
 };
