@@ -116,6 +116,26 @@ tail_gen_add_rotated(struct tail *t, struct gen *g)
 	*pp = g;
 }
 
+/*
+ * A rotated generation older than the one before (found below it in a
+ * look for missed ones): read first.  After the other rotated ones when
+ * before is NULL.
+ */
+void
+tail_gen_add_before(struct tail *t, struct gen *g, struct gen *before)
+{
+	struct gen	**pp;
+
+	for (pp = &t->gens; before != NULL && *pp != NULL && *pp != before; )
+		pp = &(*pp)->next;
+	if (before == NULL || *pp == NULL) {
+		tail_gen_add_rotated(t, g);
+		return;
+	}
+	g->next = *pp;
+	*pp = g;
+}
+
 static void
 tail_gen_unlink(struct tail *t, struct gen *g)
 {

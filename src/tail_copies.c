@@ -465,7 +465,7 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 {
 	struct candidate	*c;
 	struct store_source	 src;
-	struct gen		*kg;
+	struct gen		*kg, *above = NULL, **before;
 	unsigned char		(*heads)[STORE_FP_MAX];
 	size_t			*hlen;
 	int			*idx, i, j, k, nc, nm = 0, known = 0, floor = 0;
@@ -476,6 +476,7 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 	heads = xcalloc((size_t)nc + 1, sizeof(*heads));
 	hlen = xcalloc((size_t)nc + 1, sizeof(*hlen));
 	idx = xcalloc((size_t)nc + 1, sizeof(*idx));
+	before = xcalloc((size_t)nc + 1, sizeof(*before));
 	for (i = 0; i < nc; i++) {
 		struct input	*in;
 
@@ -522,6 +523,7 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 					goto out;
 				}
 				if (!found) {
+					before[nm] = above;	/* read before that one */
 					idx[nm++] = i;
 					continue;
 				}
@@ -529,6 +531,8 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		}
 		/* a known generation: older ones were found when it was, unless ... */
 		known = 1;
+		if (kg != NULL)
+			above = kg;
 		if (tail_floor(t, kg != NULL ? &kg->src : &src) ||
 		    ++passed > TAIL_OPEN_MAX) {
 			floor = 1;
@@ -572,9 +576,10 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		g->src_new = 1;
 		g->rotated = 1;		/* finished after rotate_quiet */
 		g->dirty = 1;
-		tail_gen_add_rotated(t, g);
+		tail_gen_add_before(t, g, before[j]);
 	}
 out:
+	free(before);
 	free(heads);
 	free(hlen);
 	free(idx);

@@ -77,6 +77,7 @@ struct gen	*tail_gen_new(struct tail *, int, const struct stat *);
 void		 tail_gen_free(struct gen *);
 void		 tail_gen_append(struct tail *, struct gen *);
 void		 tail_gen_add_rotated(struct tail *, struct gen *);
+void		 tail_gen_add_before(struct tail *, struct gen *, struct gen *);
 void		 tail_gen_resume(struct gen *, const struct store_source *);
 int		 tail_gen_source(struct tail *, struct gen *);
 int		 tail_marker_ok(struct gen *);
