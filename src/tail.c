@@ -116,6 +116,26 @@ tail_gen_add_rotated(struct tail *t, struct gen *g)
 	*pp = g;
 }
 
+/*
+ * A rotated generation older than the one before (found below it in a
+ * look for missed ones): read first.  After the other rotated ones when
+ * before is NULL.
+ */
+void
+tail_gen_add_before(struct tail *t, struct gen *g, struct gen *before)
+{
+	struct gen	**pp;
+
+	for (pp = &t->gens; before != NULL && *pp != NULL && *pp != before; )
+		pp = &(*pp)->next;
+	if (before == NULL || *pp == NULL) {
+		tail_gen_add_rotated(t, g);
+		return;
+	}
+	g->next = *pp;
+	*pp = g;
+}
+
 static void
 tail_gen_unlink(struct tail *t, struct gen *g)
 {
@@ -270,6 +290,8 @@ tail_gen_source(struct tail *t, struct gen *g)
 		g->src_new = 1;
 	}
 	t->known = 1;
+	if (t->first_id == 0)
+		t->first_id = g->src.id;
 	log_debug("%s: source %lld for inode %llu (%s)", t->path, (long long)g->src.id,
 	    (unsigned long long)g->ino, found ? "known" : "new");
 	g->has_src = 1;
@@ -390,17 +412,17 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 			g->at_end = 1;
 		return 0;
 	}
+	if (g->fd != -1 && !tail_gen_fp_ok(g, line, len, input_line_offset(g->in))) {
+		/* not the bytes the generation began with: changed under us */
+		input_seek(g->in, g->read_pos, g->tail, g->tail_len);
+		return 0;
+	}
 	if (memchr(line, '\0', len) != NULL) {
 		g->np = line;
 		g->ne = line + len;
 		g->read_pos = input_line_offset(g->in);
 		tail_gen_piece(g, l);
 		return 1;
-	}
-	if (g->fd != -1 && !tail_gen_fp_ok(g, line, len, input_line_offset(g->in))) {
-		/* not the bytes the generation began with: changed under us */
-		input_seek(g->in, g->read_pos, g->tail, g->tail_len);
-		return 0;
 	}
 	l->p = line;
 	l->len = len;

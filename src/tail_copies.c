@@ -369,120 +369,175 @@ tail_same_head(const unsigned char *a, size_t alen, const unsigned char *b,
 }
 
 /*
- * Is the file dev/ino one of t's generations (open or parked)?  2 when
- * that generation is identified (has a source): nothing rotated before
- * it is missed; 1 when it is not yet: it reads that file itself, but
- * generations of the same file before it (copytruncate) may be missed.
+ * The generation of t reading the file dev/ino through its descriptor,
+ * or NULL.  A parked one is not asked: its file was closed, and the
+ * number may since be another file's (inodes are reused at once).
  */
-static int
+static struct gen *
 tail_is_open(struct tail *t, dev_t dev, ino_t ino)
 {
 	struct gen	*g;
 
 	for (g = t->gens; g != NULL; g = g->next)
-		if ((g->fd != -1 || g->parked) && g->dev == dev && g->ino == ino)
-			return g->has_src ? 2 : 1;
-	return 0;
+		if (g->fd != -1 && g->dev == dev && g->ino == ino)
+			return g;
+	return NULL;
+}
+
+/* Does head begin like fp (as far as both go)? */
+static int
+tail_head_is(const unsigned char *fp, size_t fp_len, const unsigned char *head,
+    size_t hn)
+{
+	return fp_len > 0 && memcmp(fp, head, fp_len < hn ? fp_len : hn) == 0;
 }
 
 /*
- * Does a generation being read begin with head (a compressed copy of a
- * generation still draining through its open descriptor)?  2 or 1 as
- * above.
+ * The generation of t that begins with head: one identified by that
+ * fingerprint (a compressed or parked copy, a file being read), or one
+ * not identified yet whose file begins so.  A file that begins so but
+ * is read under another fingerprint (a live file copytruncated and
+ * written again since) holds a generation not identified yet: *ours is
+ * set, the generation is not returned as known.
  */
-static int
-tail_open_head(struct tail *t, const unsigned char *head, size_t hn)
+static struct gen *
+tail_open_head(struct tail *t, const unsigned char *head, size_t hn, int *ours)
 {
 	unsigned char	 h[STORE_FP_MAX];
 	struct gen	*g;
 	ssize_t		 n;
+	size_t		 m;
 
+	*ours = 0;
 	for (g = t->gens; g != NULL; g = g->next) {
-		if (g->fd == -1) {
-			if (g->has_src && g->src.fp_len > 0 && memcmp(g->src.fp, head,
-			    g->src.fp_len < hn ? g->src.fp_len : hn) == 0)
-				return 2;
+		/* a short file: its first line at least must be there */
+		if (g->fd != -1 && (n = pread(g->fd, h, hn, 0)) > 0 &&
+		    ((size_t)n == hn || n >= 64)) {
+			if (memcmp(h, head, (size_t)n < hn ? (size_t)n : hn) != 0)
+				continue;
+			if (g->has_src && tail_head_is(g->src.fp, g->src.fp_len, h,
+			    (size_t)n))
+				return g;
+			*ours = 1;
 			continue;
 		}
-		/* a short file: its first line at least must be there */
-		if ((n = pread(g->fd, h, hn, 0)) <= 0 || ((size_t)n < hn && n < 64))
-			continue;
-		if (memcmp(h, head, (size_t)n < hn ? (size_t)n : hn) == 0)
-			return g->has_src ? 2 : 1;
+		/* by its fingerprint: a whole line or two at least */
+		m = g->src.fp_len < hn ? g->src.fp_len : hn;
+		if (g->has_src && (m >= 64 || g->src.fp_len == hn) &&
+		    tail_head_is(g->src.fp, g->src.fp_len, head, hn))
+			return g;
 	}
-	return 0;
+	return NULL;
 }
 
 /*
- * Generations that were created and rotated away entirely while we were
- * not looking (two rotations or more while stopped or paused): the
- * rotated files rotated after the newest one we know -- being read, or
- * known to the store.  Walked newest first down to that one; read oldest
- * first, before the live file (live_dev/live_ino, left out: it may have
- * been renamed since the name was looked at).  Only when no rotated file
- * is known at all does 'last' (a time) separate old files from missed
- * ones.
+ * Is the known generation src a floor of the look for missed ones:
+ * finished (every generation rotated before it was found then), or the
+ * first of the log (what is older was never ours)?  One still being read
+ * is not: it may have been identified after older ones were rotated away
+ * unseen (a look cut short, a newer copy found first).
  */
-int
-tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
-    ino_t live_ino, const unsigned char *own, size_t own_len)
+static int
+tail_floor(struct tail *t, const struct store_source *src)
+{
+	return src->id <= t->first_id || strcmp(src->state, "done") == 0 ||
+	    strcmp(src->state, "gone") == 0;
+}
+
+/* Is the candidate still the file the directory pass saw? */
+static int
+tail_candidate_same(const struct candidate *c)
+{
+	struct stat	 sb;
+
+	return lstat(c->path, &sb) == 0 && sb.st_dev == c->dev && sb.st_ino == c->ino;
+}
+
+/*
+ * One look for generations missed (see tail_missed).  TAIL_CHANGED when a
+ * rotated file changed under the look (renamed since the directory was
+ * read: the process was stopped in between, a busy machine): looked at
+ * again.
+ */
+static int
+tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
+    ino_t live_ino, const unsigned char *own, size_t own_len, int last_try)
 {
 	struct candidate	*c;
 	struct store_source	 src;
+	struct gen		*kg, *above = NULL, **before;
 	unsigned char		(*heads)[STORE_FP_MAX];
 	size_t			*hlen;
-	int			*idx, i, j, k, r, nc, nm = 0, known = 0, found;
+	int			*idx, i, j, k, nc, nm = 0, known = 0, floor = 0;
+	int			 passed = 0, ours, rc = 0, found;
 	uint64_t		 stop = 0;
 
 	nc = tail_candidates(t, &c);
 	heads = xcalloc((size_t)nc + 1, sizeof(*heads));
 	hlen = xcalloc((size_t)nc + 1, sizeof(*hlen));
 	idx = xcalloc((size_t)nc + 1, sizeof(*idx));
+	before = xcalloc((size_t)nc + 1, sizeof(*before));
 	for (i = 0; i < nc; i++) {
 		struct input	*in;
 
-		/* past the newest known file, only those rotated as late (a tie) */
-		if (known && c[i].rank != stop)
+		/* past the floor, only the files rotated as late (a tie) */
+		if (floor && c[i].rank != stop)
 			break;
 		if (c[i].dev == live_dev && c[i].ino == live_ino)
 			continue;	/* the live file, renamed since we looked */
-		if ((r = tail_is_open(t, c[i].dev, c[i].ino)) != 0) {
-			if (r == 2) {
-				known = 1;
-				stop = c[i].rank;
-			}
-			continue;
+		if (!last_try && !tail_candidate_same(&c[i])) {
+			rc = TAIL_CHANGED;
+			goto out;
 		}
-		if ((in = input_open(c[i].path)) == NULL)
-			continue;
-		hlen[nm] = input_peek(in, heads[nm], STORE_FP_MAX);
-		input_close(in);
-		/*
-		 * Nothing yet, or gzip's magic read as text: a compressed copy
-		 * being written (empty when it was opened); the next look
-		 * reads it whole.
-		 */
-		if (hlen[nm] == 0 || (hlen[nm] >= 2 && heads[nm][0] == 0x1f &&
-		    heads[nm][1] == 0x8b))
-			continue;
-		/* a copy of what the live file held when it was identified */
-		if (own != NULL && tail_same_head(own, own_len, heads[nm], hlen[nm]))
-			continue;
-		if ((r = tail_open_head(t, heads[nm], hlen[nm])) != 0) {
-			if (r == 2) {
-				known = 1;
-				stop = c[i].rank;
+		kg = NULL;
+		found = 0;
+		if ((kg = tail_is_open(t, c[i].dev, c[i].ino)) != NULL) {
+			if (!kg->has_src)
+				continue;	/* read by its generation, not identified yet */
+		} else {
+			if ((in = input_open(c[i].path)) == NULL)
+				continue;
+			hlen[nm] = input_peek(in, heads[nm], STORE_FP_MAX);
+			input_close(in);
+			if (!last_try && !tail_candidate_same(&c[i])) {
+				rc = TAIL_CHANGED;	/* renamed while it was opened */
+				goto out;
 			}
-			continue;
+			/*
+			 * Nothing yet, or gzip's magic read as text: a compressed
+			 * copy being written (empty when it was opened); the next
+			 * look reads it whole.
+			 */
+			if (hlen[nm] == 0 || (hlen[nm] >= 2 && heads[nm][0] == 0x1f &&
+			    heads[nm][1] == 0x8b))
+				continue;
+			/* a copy of what the live file held when it was identified */
+			if (own != NULL && tail_same_head(own, own_len, heads[nm], hlen[nm]))
+				continue;
+			if ((kg = tail_open_head(t, heads[nm], hlen[nm], &ours)) == NULL) {
+				if (ours)
+					continue;
+				if ((found = store_source_match(t->st, heads[nm], hlen[nm],
+				    &src)) == -1) {
+					rc = -1;
+					goto out;
+				}
+				if (!found) {
+					before[nm] = above;	/* read before that one */
+					idx[nm++] = i;
+					continue;
+				}
+			}
 		}
-		if ((found = store_source_match(t->st, heads[nm], hlen[nm], &src)) == -1)
-			goto fail;
-		if (found) {
-			known = 1;
+		/* a known generation: older ones were found when it was, unless ... */
+		known = 1;
+		if (kg != NULL)
+			above = kg;
+		if (tail_floor(t, kg != NULL ? &kg->src : &src) ||
+		    ++passed > TAIL_OPEN_MAX) {
+			floor = 1;
 			stop = c[i].rank;
-			continue;
 		}
-		idx[nm++] = i;
 	}
 	for (j = nm - 1; j >= 0; j--) {
 		struct gen	*g;
@@ -494,8 +549,10 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		    "start", c[k].path, when);
 		if (tail_tx(t) == -1 ||
 		    store_source_new(t->st, t->path, heads[j], hlen[j], (uint64_t)c[k].dev,
-		    (uint64_t)c[k].ino, &src) == -1)
-			goto fail;
+		    (uint64_t)c[k].ino, &src) == -1) {
+			rc = -1;
+			goto out;
+		}
 		snprintf(src.state, sizeof(src.state), "rotated");
 		log_debug("%s: source %lld for inode %llu (missed)", c[k].path,
 		    (long long)src.id, (unsigned long long)c[k].ino);
@@ -519,19 +576,41 @@ tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		g->src_new = 1;
 		g->rotated = 1;		/* finished after rotate_quiet */
 		g->dirty = 1;
-		tail_gen_add_rotated(t, g);
+		tail_gen_add_before(t, g, before[j]);
 	}
+out:
+	free(before);
 	free(heads);
 	free(hlen);
 	free(idx);
 	tail_candidates_free(c, nc);
+	return rc;
+}
+
+/*
+ * Generations that were created and rotated away entirely while we were
+ * not looking (two rotations or more while stopped or paused): the
+ * rotated files that no generation known begins like, rotated after the
+ * newest finished one (or the log's first).  Walked newest first down to
+ * that floor, past the known generations still being read: one of those
+ * may have been identified although older ones were missed (a look cut
+ * short by a stop between reading the directory and opening its files;
+ * soak seed 303299085 lost two whole generations so).  Read oldest first,
+ * before the live file (live_dev/live_ino, left out: it may have been
+ * renamed since the name was looked at).  Only when no rotated file is
+ * known at all does 'last' (a time) separate old files from missed ones.
+ */
+int
+tail_missed(struct tail *t, int64_t last, const char *when, dev_t live_dev,
+    ino_t live_ino, const unsigned char *own, size_t own_len)
+{
+	int	 try, r;
+
+	for (try = 0; try < TAIL_SCAN_PASSES; try++)
+		if ((r = tail_missed_look(t, last, when, live_dev, live_ino, own,
+		    own_len, try == TAIL_SCAN_PASSES - 1)) != TAIL_CHANGED)
+			return r;
 	return 0;
-fail:
-	free(heads);
-	free(hlen);
-	free(idx);
-	tail_candidates_free(c, nc);
-	return -1;
 }
 
 /* ---- start: reconciliation ---- */
@@ -662,6 +741,8 @@ tail_reconcile(struct tail *t)
 		if (strcmp(srcs[i].path, t->path) != 0)
 			continue;
 		known = 1;
+		if (t->first_id == 0 || srcs[i].id < t->first_id)
+			t->first_id = srcs[i].id;
 		if (strcmp(srcs[i].state, "active") != 0 && strcmp(srcs[i].state, "rotated") != 0)
 			continue;
 		if (found && srcs[i].id == live_src.id)

@@ -65,6 +65,7 @@ struct tail {
 	double			 since;		/* ... since when it cannot be */
 	int			 warned_bound;
 	int			 known;		/* the store knows generations of it */
+	int64_t			 first_id;	/* its first source in the store */
 	double			 live_seen;	/* the name last seen on the live file */
 	struct tail_counters	 n;
 };
@@ -76,6 +77,7 @@ struct gen	*tail_gen_new(struct tail *, int, const struct stat *);
 void		 tail_gen_free(struct gen *);
 void		 tail_gen_append(struct tail *, struct gen *);
 void		 tail_gen_add_rotated(struct tail *, struct gen *);
+void		 tail_gen_add_before(struct tail *, struct gen *, struct gen *);
 void		 tail_gen_resume(struct gen *, const struct store_source *);
 int		 tail_gen_source(struct tail *, struct gen *);
 int		 tail_marker_ok(struct gen *);

@@ -95,6 +95,22 @@ tail_bound(struct tail *t)
 }
 
 /*
+ * Does g's file (just opened by its inode) still hold g's generation: its
+ * first bytes, and the bytes before the read position?
+ */
+static int
+tail_gen_is_own(struct gen *g)
+{
+	unsigned char	 head[STORE_FP_MAX];
+	size_t		 n = g->src.fp_len;
+
+	if (!g->has_src)
+		return 1;
+	return (n == 0 || (pread(g->fd, head, n, 0) == (ssize_t)n &&
+	    memcmp(head, g->src.fp, n) == 0)) && tail_marker_ok(g);
+}
+
+/*
  * Open a parked generation again, wherever it was renamed to since (its
  * inode), or from its compressed copy.  1: open; 0: not now; -1: a
  * database error.  A file gone altogether is a gap.
@@ -109,8 +125,14 @@ tail_gen_unpark(struct tail *t, struct gen *g)
 	tail_make_room(t, g, 1);
 	if (g->ino != 0 && (fd = tail_find_inode(t, g->dev, g->ino, &g->path, &sb)) != -1) {
 		g->fd = fd;
-		g->parked = g->parked_at_end = 0;
-		return 1;
+		if (tail_gen_is_own(g)) {
+			g->parked = g->parked_at_end = 0;
+			return 1;
+		}
+		/* the number is another file's now (inodes are reused at once) */
+		close(fd);
+		g->fd = -1;
+		g->ino = 0;
 	}
 	if (g->has_src && (fd = tail_find_copy(t, &g->src, path, sizeof(path), &sb)) != -1) {
 		g->fd = fd;
