@@ -313,13 +313,19 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 		return ingest_pump(p->ing, max, done);
 	while (!last) {
 		pthread_mutex_lock(&p->mu);
-		while (p->full == 0) {
-			/* nothing to store: inflate ahead of the reader instead */
+		while (p->full <= PIPE_CHUNKS / 2) {
+			/*
+			 * A short queue: inflate ahead of the reader (a .gz
+			 * import) first, so that it need not stop to do it.
+			 */
 			pthread_mutex_unlock(&p->mu);
 			helped = input_ahead();
 			pthread_mutex_lock(&p->mu);
-			if (!helped && p->full == 0)
-				pthread_cond_wait(&p->cv, &p->mu);
+			if (helped)
+				continue;
+			if (p->full > 0)
+				break;
+			pthread_cond_wait(&p->cv, &p->mu);
 		}
 		pthread_mutex_unlock(&p->mu);
 		c = &p->chunk[p->rd];

@@ -30,18 +30,21 @@
  * A gzip file's ring: INPUT_AHEAD buffers of INPUT_HEAD + INPUT_CHUNK
  * bytes, filled in turn by input_gz_read (at INPUT_HEAD) and taken in turn
  * as the line buffer itself, not copied: the reader holds one of them and
- * moves a line cut at a chunk's end (at most PARSE_LINE_MAX bytes) into
- * the head room of the next.  The lines seen are those of a copy into one
+ * moves a line cut at a buffer's end (at most PARSE_LINE_MAX bytes) into
+ * the head room of the next.  The lines are those of a copy into one
  * buffer of INPUT_BUF bytes: each fill adds INPUT_CHUNK bytes to the cut
- * line.  One thread at a time inflates the next buffer (busy): for a file
- * being written (input_open) a thread of its own; for a file at rest, the
- * reader when it finds the ring empty, and whichever thread lends its
- * waiting time through input_ahead (the import's store), so that on two
- * cores two threads, not three, share the work.
+ * line.  One thread at a time inflates into the next buffer (busy): for
+ * a file that may still be written (input_open) a thread of its own; for
+ * a file at rest, the reader when it finds nothing ahead, and whichever
+ * thread lends its time through input_ahead (the import's store, when its
+ * queue runs short), so that on two cores two threads, not three, share
+ * the work.  Where a read may be split (ISA-L), a turn inflates only
+ * INPUT_PIECE bytes (about 0.25 ms), so neither thread waits long for the
+ * other's; a buffer is handed out whole, and an error loses it whole, as
+ * one read of INPUT_CHUNK bytes does.
  */
-#ifndef INPUT_AHEAD
 #define INPUT_AHEAD	4
-#endif
+#define INPUT_PIECE	(256 * 1024)
 #define INPUT_HEAD	PARSE_LINE_MAX
 
 struct input_ring {
@@ -54,6 +57,8 @@ struct input_ring {
 	unsigned	 head, count;	/* the first filled buffer; filled */
 	int		 held;		/* the reader's line buffer is buf[head] */
 	int		 busy;		/* a thread inflates into the next one */
+	size_t		 piece;		/* bytes a turn inflates */
+	size_t		 got;		/* bytes in the next one so far */
 	int		 done;		/* the end or an error is in the ring */
 	int		 quit;
 };
@@ -93,7 +98,7 @@ input_ring_room(const struct input_ring *r)
 }
 
 /*
- * Inflate the next buffer (input_ring_room said yes), the ring's lock
+ * A turn at the next buffer (input_ring_room said yes), the ring's lock
  * held on entry and on return, released while inflating.
  */
 static void
@@ -101,17 +106,25 @@ input_ring_inflate(struct input *in)
 {
 	struct input_ring	*r = in->ring;
 	unsigned		 i = (r->head + r->count) % INPUT_AHEAD;
+	size_t			 want = INPUT_CHUNK - r->got;
 	int			 n;
 
+	if (want > r->piece)
+		want = r->piece;
 	r->busy = 1;
 	pthread_mutex_unlock(&r->mu);
-	n = input_gz_read(in->gz, r->buf[i] + INPUT_HEAD, INPUT_CHUNK);
+	n = input_gz_read(in->gz, r->buf[i] + INPUT_HEAD + r->got, want);
 	pthread_mutex_lock(&r->mu);
-	r->n[i] = n;
-	r->count++;
 	r->busy = 0;
-	r->done = n <= 0;	/* after the end or an error, nothing more */
 	pthread_cond_broadcast(&r->cv);
+	if (n >= 0 && (size_t)n == want && r->got + want < INPUT_CHUNK) {
+		r->got += want;		/* more turns to fill it */
+		return;
+	}
+	r->n[i] = n < 0 ? -1 : (int)(r->got + (size_t)n);
+	r->got = 0;
+	r->count++;
+	r->done = r->n[i] <= 0;	/* after the end or an error, nothing more */
 }
 
 static void *
@@ -143,6 +156,7 @@ input_ring_start(struct input *in, int at_rest)
 
 	for (i = 0; i < INPUT_AHEAD; i++)
 		r->buf[i] = xmalloc(INPUT_HEAD + INPUT_CHUNK);
+	r->piece = input_gz_splits(in->gz) ? INPUT_PIECE : INPUT_CHUNK;
 	in->ring = r;
 	in->buf = input_nothing;
 	if (pthread_mutex_init(&r->mu, NULL) == 0) {
