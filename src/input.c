@@ -33,12 +33,11 @@
  * moves a line cut at a buffer's end (at most PARSE_LINE_MAX bytes) into
  * the head room of the next.  The lines are those of a copy into one
  * buffer of INPUT_BUF bytes: each fill adds INPUT_CHUNK bytes to the cut
- * line.  One thread at a time inflates into the next buffer (busy): for
- * a file that may still be written (input_open) a thread of its own; for
- * a file at rest, the reader when it finds nothing ahead, and whichever
- * thread lends its time through input_ahead (the import's store, when its
- * queue runs short), so that on two cores two threads, not three, share
- * the work.  Where a read may be split (ISA-L), a turn inflates only
+ * line.  One thread at a time inflates into the next buffer (busy): a
+ * thread of its own, and the reader when it finds nothing ahead.  For a
+ * file at rest, once a thread lends its time through input_ahead (the
+ * import's store, when its queue runs short), the own thread retires:
+ * on two cores two threads, not three, share the work.  Where a read may be split (ISA-L), a turn inflates only
  * INPUT_PIECE bytes (about 0.25 ms), so neither thread waits long for the
  * other's; a buffer is handed out whole, and an error loses it whole, as
  * one read of INPUT_CHUNK bytes does.
@@ -60,6 +59,7 @@ struct input_ring {
 	size_t		 piece;		/* bytes a turn inflates */
 	size_t		 got;		/* bytes in the next one so far */
 	int		 done;		/* the end or an error is in the ring */
+	int		 lent;		/* input_ahead was called: t retires */
 	int		 quit;
 };
 
@@ -134,7 +134,7 @@ input_ring_main(void *arg)
 	struct input_ring	*r = in->ring;
 
 	pthread_mutex_lock(&r->mu);
-	while (!r->quit && !r->done) {
+	while (!r->quit && !r->done && !r->lent) {
 		if (input_ring_room(r))
 			input_ring_inflate(in);
 		else
@@ -161,16 +161,15 @@ input_ring_start(struct input *in, int at_rest)
 	in->buf = input_nothing;
 	if (pthread_mutex_init(&r->mu, NULL) == 0) {
 		if (pthread_cond_init(&r->cv, NULL) == 0) {
+			r->thread = pthread_create(&r->t, NULL,
+			    input_ring_main, in) == 0;
 			if (at_rest) {
 				pthread_mutex_lock(&input_lent_mu);
 				input_lent = in;
 				pthread_mutex_unlock(&input_lent_mu);
-				return;
 			}
-			if (pthread_create(&r->t, NULL, input_ring_main, in) == 0) {
-				r->thread = 1;
+			if (r->thread || at_rest)
 				return;
-			}
 			pthread_cond_destroy(&r->cv);
 		}
 		pthread_mutex_destroy(&r->mu);
@@ -220,6 +219,10 @@ input_ahead(void)
 	if (input_lent != NULL) {
 		r = input_lent->ring;
 		pthread_mutex_lock(&r->mu);
+		if (!r->lent) {		/* from now on, the lender's turn */
+			r->lent = 1;
+			pthread_cond_broadcast(&r->cv);
+		}
 		if ((did = input_ring_room(r)))
 			input_ring_inflate(input_lent);
 		pthread_mutex_unlock(&r->mu);
