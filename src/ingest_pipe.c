@@ -20,6 +20,7 @@
 #include "classify.h"
 #include "ingest.h"
 #include "ingest_pipe.h"
+#include "input.h"
 #include "parse.h"
 #include "source.h"
 #include "util.h"
@@ -301,7 +302,7 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 	struct pipe_chunk	*c;
 	pthread_t		 t;
 	size_t			 i;
-	int			 last = 0, failed = 0;
+	int			 last = 0, failed = 0, helped;
 
 	p->max = max;
 	p->done = 0;
@@ -312,8 +313,20 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 		return ingest_pump(p->ing, max, done);
 	while (!last) {
 		pthread_mutex_lock(&p->mu);
-		while (p->full == 0)
+		while (p->full <= PIPE_CHUNKS / 2) {
+			/*
+			 * A short queue: inflate ahead of the reader (a .gz
+			 * import) first, so that it need not stop to do it.
+			 */
+			pthread_mutex_unlock(&p->mu);
+			helped = input_ahead();
+			pthread_mutex_lock(&p->mu);
+			if (helped)
+				continue;
+			if (p->full > 0)
+				break;
 			pthread_cond_wait(&p->cv, &p->mu);
+		}
 		pthread_mutex_unlock(&p->mu);
 		c = &p->chunk[p->rd];
 		for (i = 0; i < c->n && !failed; i++)

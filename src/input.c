@@ -3,8 +3,9 @@
  * the line buffer; gzip files (and pipes, whose first bytes cannot be
  * looked at in advance) through input_gz.c, which reads plain data on a pipe
  * transparently, so one code path serves mail.log and mail.log.2.gz alike.
- * The inflating runs in a thread of its own, a buffer ahead of the lines
- * handed out, so that decompressing overlaps splitting and parsing.
+ * The inflating runs a few buffers ahead of the lines handed out, in
+ * another thread than the reader's where one is at hand, so that
+ * decompressing overlaps splitting and parsing.
  */
 #include "config.h"
 
@@ -26,27 +27,55 @@
 #define INPUT_TAIL	64
 
 /*
- * The inflating thread: INPUT_AHEAD buffers of INPUT_CHUNK bytes, filled
- * in turn by input_gz_read and emptied in turn by input_fill.
+ * A gzip file's ring: INPUT_AHEAD buffers of INPUT_HEAD + INPUT_CHUNK
+ * bytes, filled in turn by input_gz_read (at INPUT_HEAD) and taken in turn
+ * as the line buffer itself, not copied: the reader holds one of them and
+ * moves a line cut at a buffer's end (at most PARSE_LINE_MAX bytes) into
+ * the head room of the next.  The lines are those of a copy into one
+ * buffer of INPUT_BUF bytes: each fill adds INPUT_CHUNK bytes to the cut
+ * line.  One thread at a time inflates into the next buffer (busy): a
+ * thread of its own, and the reader when it finds nothing ahead.  For a
+ * file at rest, once a thread lends its time through input_ahead (the
+ * import's store, when its queue runs short), the own thread retires:
+ * on two cores two threads, not three, share the work.  Where a read may be split (ISA-L), a turn inflates only
+ * INPUT_PIECE bytes (about 0.25 ms), so neither thread waits long for the
+ * other's; a buffer is handed out whole, and an error loses it whole, as
+ * one read of INPUT_CHUNK bytes does.
  */
-#define INPUT_AHEAD	2
+#define INPUT_AHEAD	4
+#define INPUT_PIECE	(256 * 1024)
+#define INPUT_HEAD	PARSE_LINE_MAX
 
-struct input_zthread {
+struct input_ring {
 	pthread_t	 t;
+	int		 thread;	/* t inflates ahead */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	char		*buf[INPUT_AHEAD];
 	int		 n[INPUT_AHEAD];	/* bytes; 0: end; -1: error */
-	unsigned	 head, count;	/* the next buffer to empty; filled */
-	size_t		 off;		/* bytes of the head buffer emptied */
+	unsigned	 head, count;	/* the first filled buffer; filled */
+	int		 held;		/* the reader's line buffer is buf[head] */
+	int		 busy;		/* a thread inflates into the next one */
+	size_t		 piece;		/* bytes a turn inflates */
+	size_t		 got;		/* bytes in the next one so far */
+	int		 done;		/* the end or an error is in the ring */
+	int		 lent;		/* input_ahead was called: t retires */
 	int		 quit;
 };
 
+/* The line buffer before the first chunk: empty, never written. */
+static char	 input_nothing[1];
+
+/* The file at rest input_ahead inflates for (an import reads one at a time). */
+static pthread_mutex_t	 input_lent_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct input	*input_lent;
+
 struct input {
 	struct input_gz	*gz;		/* NULL: plain, read(2) */
-	struct input_zthread *zt;	/* NULL: inflating in the caller's thread */
+	struct input_ring *ring;	/* NULL: inflating in input_fill */
 	int		 fd;
-	char		*buf;
+	char		*buf;		/* the ring's, or INPUT_BUF bytes */
+	size_t		 base;		/* where the bytes in buf start */
 	size_t		 start;		/* first unreturned byte */
 	size_t		 end;		/* end of valid data */
 	int		 eof;
@@ -61,105 +90,187 @@ struct input {
 	uint64_t	 lineoff;	/* where the line returned last starts */
 };
 
-static void *
-input_zthread_main(void *arg)
+/* With the ring's lock held: may a thread inflate the next buffer now? */
+static int
+input_ring_room(const struct input_ring *r)
 {
-	struct input		*in = arg;
-	struct input_zthread	*zt = in->zt;
-	unsigned		 i;
+	return r->count < INPUT_AHEAD && !r->busy && !r->done;
+}
+
+/*
+ * A turn at the next buffer (input_ring_room said yes), the ring's lock
+ * held on entry and on return, released while inflating.
+ */
+static void
+input_ring_inflate(struct input *in)
+{
+	struct input_ring	*r = in->ring;
+	unsigned		 i = (r->head + r->count) % INPUT_AHEAD;
+	size_t			 want = INPUT_CHUNK - r->got;
 	int			 n;
 
-	do {
-		pthread_mutex_lock(&zt->mu);
-		while (zt->count == INPUT_AHEAD && !zt->quit)
-			pthread_cond_wait(&zt->cv, &zt->mu);
-		i = (zt->head + zt->count) % INPUT_AHEAD;
-		pthread_mutex_unlock(&zt->mu);
-		if (zt->quit)
-			break;
-		n = input_gz_read(in->gz, zt->buf[i], INPUT_CHUNK);
-		pthread_mutex_lock(&zt->mu);
-		zt->n[i] = n;
-		zt->count++;
-		pthread_cond_broadcast(&zt->cv);
-		pthread_mutex_unlock(&zt->mu);
-	} while (n > 0);	/* after the end or an error, nothing more */
+	if (want > r->piece)
+		want = r->piece;
+	r->busy = 1;
+	pthread_mutex_unlock(&r->mu);
+	n = input_gz_read(in->gz, r->buf[i] + INPUT_HEAD + r->got, want);
+	pthread_mutex_lock(&r->mu);
+	r->busy = 0;
+	pthread_cond_broadcast(&r->cv);
+	if (n >= 0 && (size_t)n == want && r->got + want < INPUT_CHUNK) {
+		r->got += want;		/* more turns to fill it */
+		return;
+	}
+	r->n[i] = n < 0 ? -1 : (int)(r->got + (size_t)n);
+	r->got = 0;
+	r->count++;
+	r->done = r->n[i] <= 0;	/* after the end or an error, nothing more */
+}
+
+static void *
+input_ring_main(void *arg)
+{
+	struct input		*in = arg;
+	struct input_ring	*r = in->ring;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->quit && !r->done && !r->lent) {
+		if (input_ring_room(r))
+			input_ring_inflate(in);
+		else
+			pthread_cond_wait(&r->cv, &r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
 
-/* Start inflating ahead; without a thread, input_fill inflates itself. */
+/*
+ * Inflate ahead through a ring (in a thread of its own unless at_rest);
+ * without one, input_fill inflates into a buffer of its own.
+ */
 static void
-input_zthread_start(struct input *in)
+input_ring_start(struct input *in, int at_rest)
 {
-	struct input_zthread	*zt = xcalloc(1, sizeof(*zt));
+	struct input_ring	*r = xcalloc(1, sizeof(*r));
 	unsigned		 i;
 
 	for (i = 0; i < INPUT_AHEAD; i++)
-		zt->buf[i] = xmalloc(INPUT_CHUNK);
-	in->zt = zt;
-	if (pthread_mutex_init(&zt->mu, NULL) == 0) {
-		if (pthread_cond_init(&zt->cv, NULL) == 0) {
-			if (pthread_create(&zt->t, NULL, input_zthread_main, in) == 0)
+		r->buf[i] = xmalloc(INPUT_HEAD + INPUT_CHUNK);
+	r->piece = input_gz_splits(in->gz) ? INPUT_PIECE : INPUT_CHUNK;
+	in->ring = r;
+	in->buf = input_nothing;
+	if (pthread_mutex_init(&r->mu, NULL) == 0) {
+		if (pthread_cond_init(&r->cv, NULL) == 0) {
+			r->thread = pthread_create(&r->t, NULL,
+			    input_ring_main, in) == 0;
+			if (at_rest) {
+				pthread_mutex_lock(&input_lent_mu);
+				input_lent = in;
+				pthread_mutex_unlock(&input_lent_mu);
+			}
+			if (r->thread || at_rest)
 				return;
-			pthread_cond_destroy(&zt->cv);
+			pthread_cond_destroy(&r->cv);
 		}
-		pthread_mutex_destroy(&zt->mu);
+		pthread_mutex_destroy(&r->mu);
 	}
 	for (i = 0; i < INPUT_AHEAD; i++)
-		free(zt->buf[i]);
-	free(zt);
-	in->zt = NULL;
+		free(r->buf[i]);
+	free(r);
+	in->ring = NULL;
+	in->buf = xmalloc(INPUT_BUF);
 }
 
 static void
-input_zthread_stop(struct input *in)
+input_ring_stop(struct input *in)
 {
-	struct input_zthread	*zt = in->zt;
+	struct input_ring	*r = in->ring;
 	unsigned		 i;
 
-	if (zt == NULL)
+	if (r == NULL)
 		return;
-	pthread_mutex_lock(&zt->mu);
-	zt->quit = 1;
-	pthread_cond_broadcast(&zt->cv);
-	pthread_mutex_unlock(&zt->mu);
-	pthread_join(zt->t, NULL);
-	pthread_cond_destroy(&zt->cv);
-	pthread_mutex_destroy(&zt->mu);
+	pthread_mutex_lock(&input_lent_mu);	/* input_ahead is done with it */
+	if (input_lent == in)
+		input_lent = NULL;
+	pthread_mutex_unlock(&input_lent_mu);
+	if (r->thread) {
+		pthread_mutex_lock(&r->mu);
+		r->quit = 1;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->t, NULL);
+	}
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
 	for (i = 0; i < INPUT_AHEAD; i++)
-		free(zt->buf[i]);
-	free(zt);
-	in->zt = NULL;
+		free(r->buf[i]);
+	free(r);
+	in->ring = NULL;
+	in->buf = NULL;
 }
 
-/* Up to want bytes the thread inflated: bytes, 0 at the end, -1 on an error. */
-static int
-input_zthread_take(struct input *in, char *to, size_t want)
+int
+input_ahead(void)
 {
-	struct input_zthread	*zt = in->zt;
-	size_t			 k;
+	struct input_ring	*r;
+	int			 did = 0;
+
+	pthread_mutex_lock(&input_lent_mu);
+	if (input_lent != NULL) {
+		r = input_lent->ring;
+		pthread_mutex_lock(&r->mu);
+		if (!r->lent) {		/* from now on, the lender's turn */
+			r->lent = 1;
+			pthread_cond_broadcast(&r->cv);
+		}
+		if ((did = input_ring_room(r)))
+			input_ring_inflate(input_lent);
+		pthread_mutex_unlock(&r->mu);
+	}
+	pthread_mutex_unlock(&input_lent_mu);
+	return did;
+}
+
+/*
+ * The ring's next buffer becomes the line buffer, with the unreturned
+ * bytes (a cut line) moved before it; the one held so far goes back to
+ * the ring.  Inflate it here if no thread is at it.  Bytes added, 0 at
+ * the end, -1 on an error.
+ */
+static int
+input_ring_take(struct input *in)
+{
+	struct input_ring	*r = in->ring;
+	size_t			 cut = in->end - in->start;
+	unsigned		 next;
 	int			 n;
 
-	pthread_mutex_lock(&zt->mu);
-	while (zt->count == 0)
-		pthread_cond_wait(&zt->cv, &zt->mu);
-	pthread_mutex_unlock(&zt->mu);
-	if ((n = zt->n[zt->head]) <= 0)
-		return n;		/* stays: the end or the error is final */
-	k = (size_t)n - zt->off;
-	if (k > want)
-		k = want;
-	memcpy(to, zt->buf[zt->head] + zt->off, k);
-	zt->off += k;
-	if (zt->off == (size_t)n) {
-		pthread_mutex_lock(&zt->mu);
-		zt->head = (zt->head + 1) % INPUT_AHEAD;
-		zt->count--;
-		zt->off = 0;
-		pthread_cond_broadcast(&zt->cv);
-		pthread_mutex_unlock(&zt->mu);
+	pthread_mutex_lock(&r->mu);
+	while (r->count < (r->held ? 2U : 1U)) {
+		if (input_ring_room(r))
+			input_ring_inflate(in);
+		else
+			pthread_cond_wait(&r->cv, &r->mu);
 	}
-	return (int)k;
+	pthread_mutex_unlock(&r->mu);
+	next = r->held ? (r->head + 1) % INPUT_AHEAD : r->head;
+	if ((n = r->n[next]) <= 0)
+		return n;		/* stays: the end or the error is final */
+	/* input_next fills with at most PARSE_LINE_MAX bytes left, input_peek
+	 * with fewer than STORE_FP_MAX: the head room holds them */
+	memcpy(r->buf[next] + INPUT_HEAD - cut, in->buf + in->start, cut);
+	in->buf = r->buf[next];
+	in->base = in->start = INPUT_HEAD - cut;
+	in->end = INPUT_HEAD + (size_t)n;
+	if (r->held) {
+		pthread_mutex_lock(&r->mu);
+		r->head = next;
+		r->count--;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	}
+	r->held = 1;
+	return n;
 }
 
 static struct input *
@@ -202,8 +313,7 @@ input_open_how(const char *path, int at_rest)
 		errno = ENOMEM;
 		return NULL;
 	}
-	in->buf = xmalloc(INPUT_BUF);
-	input_zthread_start(in);
+	input_ring_start(in, at_rest);
 	return in;
 }
 
@@ -237,7 +347,7 @@ input_seek(struct input *in, uint64_t offset, const unsigned char *tail,
 {
 	if (tail_len > INPUT_TAIL)
 		tail_len = INPUT_TAIL;
-	in->start = in->end = 0;
+	in->base = in->start = in->end = 0;
 	in->eof = in->skipping = 0;
 	in->offset = in->rdpos = offset;
 	memcpy(in->prev, tail, tail_len);
@@ -267,23 +377,25 @@ input_close(struct input *in)
 {
 	if (in == NULL)
 		return;
-	input_zthread_stop(in);
+	if (in->ring == NULL)
+		free(in->buf);
+	input_ring_stop(in);
 	if (in->gz != NULL)
 		input_gz_close(in->gz);
 	else if (!in->follow)
 		close(in->fd);
-	free(in->buf);
 	free(in);
 }
 
 static int
 input_fill(struct input *in)
 {
+	size_t	 used = in->start - in->base;
 	int	 n;
 
-	if (in->start > 0) {
+	if (used > 0) {
 		/* keep the last consumed bytes for input_tail() */
-		size_t	 k = in->start < INPUT_TAIL ? in->start : INPUT_TAIL;
+		size_t	 k = used < INPUT_TAIL ? used : INPUT_TAIL;
 
 		if (k < INPUT_TAIL) {
 			size_t	 keep = in->prevn + k > INPUT_TAIL ? INPUT_TAIL - k : in->prevn;
@@ -294,9 +406,16 @@ input_fill(struct input *in)
 			in->prevn = 0;
 		memcpy(in->prev + in->prevn, in->buf + in->start - k, k);
 		in->prevn += k;
+		in->base = in->start;
+	}
+	if (in->ring != NULL) {
+		n = input_ring_take(in);
+		goto got;
+	}
+	if (in->start > 0) {
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
 		in->end -= in->start;
-		in->start = 0;
+		in->base = in->start = 0;
 	}
 	if (INPUT_BUF - in->end < 1)
 		return 0;
@@ -319,12 +438,10 @@ input_fill(struct input *in)
 		in->end += (size_t)r;
 		return (int)r;
 	}
-	if (in->zt != NULL)
-		n = input_zthread_take(in, in->buf + in->end,
-		    INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end);
-	else
-		n = input_gz_read(in->gz, in->buf + in->end,
-		    INPUT_BUF - in->end > INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end);
+	if ((n = input_gz_read(in->gz, in->buf + in->end, INPUT_BUF - in->end >
+	    INPUT_CHUNK ? INPUT_CHUNK : INPUT_BUF - in->end)) > 0)
+		in->end += (size_t)n;
+got:
 	if (n < 0) {
 		in->failed = 1;
 		errno = EIO;
@@ -332,7 +449,6 @@ input_fill(struct input *in)
 	}
 	if (n == 0)
 		in->eof = 1;
-	in->end += (size_t)n;
 	return n;
 }
 
@@ -457,16 +573,16 @@ input_size(const struct input *in)
 size_t
 input_tail(const struct input *in, size_t skip, unsigned char *out, size_t max)
 {
-	size_t	 inbuf, from_buf, from_prev;
+	size_t	 used = in->start - in->base, inbuf, from_buf, from_prev;
 
 	if (max > INPUT_TAIL)
 		max = INPUT_TAIL;
-	inbuf = in->start > skip ? in->start - skip : 0;
+	inbuf = used > skip ? used - skip : 0;
 	from_buf = inbuf < max ? inbuf : max;
 	from_prev = max - from_buf;
 	if (from_prev > in->prevn || inbuf > from_buf)
 		from_prev = inbuf > from_buf ? 0 : in->prevn;
 	memcpy(out, in->prev + in->prevn - from_prev, from_prev);
-	memcpy(out + from_prev, in->buf + inbuf - from_buf, from_buf);
+	memcpy(out + from_prev, in->buf + in->base + inbuf - from_buf, from_buf);
 	return from_prev + from_buf;
 }

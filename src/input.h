@@ -18,10 +18,17 @@ struct input	*input_open(const char *path);
 /*
  * The same, for a file that no longer changes (bouncewatch import): a
  * gzip file is inflated by ISA-L where the build has it, about twice as
- * fast as zlib.  The daemon's rotated copies, which logrotate may still
+ * fast as zlib, in a thread of its own until input_ahead lends another.  The daemon's rotated copies, which logrotate may still
  * be compressing while they are read, keep zlib's gzread (input_open).
  */
 struct input	*input_open_at_rest(const char *path);
+/*
+ * Lend a thread's waiting time to the gzip file at rest being read (one at
+ * a time): inflate ahead of its reader (a turn) if there is room.  1 if
+ * it did, 0 if there was nothing to do.  Any thread; the file's own
+ * inflating thread retires at the first call.
+ */
+int		 input_ahead(void);
 /*
  * Follow a growing regular file from offset (a line start), with pread:
  * a partial last line is never returned but read again once complete,

@@ -276,6 +276,12 @@ input_gz_read(struct input_gz *z, char *buf, size_t len)
 	return input_gz_zread(z->gz, buf, (unsigned)len);
 }
 
+int
+input_gz_splits(const struct input_gz *z)
+{
+	return z->gz == NULL;
+}
+
 void
 input_gz_close(struct input_gz *z)
 {

@@ -20,6 +20,12 @@ struct input_gz;
 struct input_gz	*input_gz_open(int fd, int at_rest);
 /* Fill buf: len bytes, fewer only at the end, 0 at the end, -1 on an error. */
 int		 input_gz_read(struct input_gz *, char *buf, size_t len);
+/*
+ * May a read be split in smaller ones with the same bytes in the end?  1
+ * for ISA-L; 0 for zlib, whose gzread drops what a read got before it
+ * meets a cut member's end.
+ */
+int		 input_gz_splits(const struct input_gz *);
 /* Close the stream and its descriptor. */
 void		 input_gz_close(struct input_gz *);
 

@@ -223,3 +223,19 @@ pass "$n cuts (header, deflate data, trailer): the lines zlib gives"
 
 same_as "$T/badcodes.gz" "$T/badcodes.ref" "a block igzip refuses, cut before zlib does"
 pass "a member cut where igzip already refuses it: zlib's verdict, a cut"
+
+# lines cut where a ring buffer of the reader ends, at every length up to
+# past PARSE_LINE_MAX (65536): the cut line moves into the next buffer's
+# head room, an over-long one is skipped; as the plain file, line for line
+python3 - "$T/long.log" <<'PY'
+import random, sys
+rnd = random.Random(11)
+out = open(sys.argv[1], 'w')
+for i in range(260):
+    n = rnd.choice([65535, 65536, 65537, 65534, 70000, 300000, 2000]) if i % 3 else rnd.randrange(10, 200)
+    out.write('Nov 20 00:00:%02d mx1 postfix/smtp[1]: %s\n' % (i % 60, 'x' * n))
+PY
+cat "$T/mail.log" >> "$T/long.log"
+gzip -c "$T/long.log" > "$T/long.gz"
+same_as "$T/long.gz" "$T/long.log" "lines across ring buffers, over-long ones"
+pass "lines of up to and past PARSE_LINE_MAX bytes across buffers: as plain"
