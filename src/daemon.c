@@ -397,9 +397,10 @@ on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /*
- * Once an hour: the summaries of the days written into (daysum.h), but
- * not today's, which still grows; at most DAEMON_SUM_DAYS at a time, so
- * that a database upgraded with a year of history does not hold the loop.
+ * Once an hour, and when stopping: the summaries of the days written
+ * into (daysum.h), but not today's, which still grows; at most
+ * DAEMON_SUM_DAYS at a time, so that a database upgraded with a year of
+ * history does not hold the loop (or the stop) long.
  */
 #define DAEMON_SUM_DAYS	31
 
@@ -495,6 +496,8 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		daemon_notify("STOPPING=1");
 		if (ingest_in_tx(d->ing) && daemon_commit(d) == -1)
 			log_warnx("last batch not committed; it will be read again at start");
+		else
+			daemon_summaries(d);	/* the days before today */
 		ev_break(loop, EVBREAK_ALL);
 		break;
 	case SIGHUP:

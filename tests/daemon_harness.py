@@ -1056,6 +1056,36 @@ def s_unrecognised_safe(h):
         raise Fail("example %r / failure %r, want %r in both" % (rows[0][1], diag[0][0], want))
 
 
+def s_summaries(h):
+    """bouncewatchd keeps the day summaries of reports over many days
+    (issue 15): the days before today have a current one once it stops (it
+    also builds them hourly); more lines of that day make it stale, and the
+    next stop builds it again."""
+    def current():
+        days = h.q("select count(*) from day_span")[0][0]
+        cur = h.q("select count(*) from day_span d join day_summary s on s.day = d.day"
+                  " and s.first_id = d.first_id and s.last_id = d.last_id")[0][0]
+        return days, cur
+    h.append(3000)
+    h.start()
+    h.wait_caught_up()
+    h.stop()
+    days, cur = current()
+    if days == 0 or cur != days:
+        raise Fail("after a stop: %d of %d days summarised" % (cur, days))
+    h.append(2000)
+    h.start()
+    h.wait_caught_up()
+    days, cur = current()
+    if cur == days:
+        raise Fail("the summary of a day with rows added is still taken as current")
+    h.check()
+    h.stop()
+    days, cur = current()
+    if cur != days:
+        raise Fail("after the second stop: %d of %d days summarised" % (cur, days))
+
+
 def s_prune_locked(h):
     """bouncewatch prune is a writer: it never creates a missing database and it
     refuses while the daemon holds the writer lock (issue 11 leftovers)."""
@@ -1182,6 +1212,7 @@ SCENARIOS = {
     "pidfile-symlink": s_pidfile_symlink,
     "unrecognised-safe": s_unrecognised_safe,
     "prune-locked": s_prune_locked,
+    "summaries": s_summaries,
     "copytruncate-under-read": s_copytruncate_under_read,
 }
 
