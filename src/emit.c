@@ -76,8 +76,25 @@ obuf_puts(struct obuf *b, const char *s)
 void
 obuf_putc(struct obuf *b, char c)
 {
-	obuf_reserve(b, 1);
+	if (b->n >= b->cap)
+		obuf_reserve(b, 1);
 	b->p[b->n++] = c;
+}
+
+/* A decimal integer, without printf's machinery (reports write millions). */
+void
+obuf_int(struct obuf *b, int64_t v)
+{
+	char		 tmp[24], *e = tmp + sizeof(tmp), *p = e;
+	uint64_t	 u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	obuf_put(b, p, (size_t)(e - p));
 }
 
 void

@@ -26,6 +26,7 @@ int	obuf_flush(struct obuf *);
 void	obuf_put(struct obuf *, const char *, size_t);
 void	obuf_puts(struct obuf *, const char *);
 void	obuf_putc(struct obuf *, char);
+void	obuf_int(struct obuf *, int64_t);
 void	obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

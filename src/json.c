@@ -77,7 +77,7 @@ void
 json_int(struct json *j, const char *key, int64_t v)
 {
 	json_member(j, key);
-	obuf_printf(j->b, "%lld", (long long)v);
+	obuf_int(j->b, v);
 }
 
 void
