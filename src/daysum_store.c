@@ -89,10 +89,16 @@ daysum_refresh_day(const char *day, void *arg)
 		obuf_free(&b);
 		return -1;
 	}
-	rc = daysum_build(R->st, R->tz, day, &b);
-	store_read_end(R->st);
-	if (rc == 0)
+	/*
+	 * Stored in the transaction that read the rows: bound to the
+	 * day_span those rows were read under.  When another writer has
+	 * added to the day meanwhile, the write fails (a snapshot no longer
+	 * the newest) instead of binding the summary to a span it does not
+	 * describe.
+	 */
+	if ((rc = daysum_build(R->st, R->tz, day, &b)) == 0)
 		rc = store_summary_put(R->st, day, b.p, b.n);
+	store_read_end(R->st);
 	obuf_free(&b);
 	return rc;
 }
