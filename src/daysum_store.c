@@ -89,10 +89,21 @@ daysum_refresh_day(const char *day, void *arg)
 		obuf_free(&b);
 		return -1;
 	}
-	rc = daysum_build(R->st, R->tz, day, &b);
+	/*
+	 * Stored in the transaction that read the rows: bound to the
+	 * day_span those rows were read under.  When another process has
+	 * written meanwhile (to this day or any), the write fails (SQLite: a
+	 * snapshot no longer the newest) instead of binding the summary to a
+	 * span it may not describe; the day is left to the next refresh and
+	 * the other days are still built.
+	 */
+	if ((rc = daysum_build(R->st, R->tz, day, &b)) == 0 &&
+	    (rc = store_summary_put(R->st, day, b.p, b.n)) == -1 &&
+	    store_error(R->st) == STORE_EBUSY) {
+		R->built--;
+		rc = 0;
+	}
 	store_read_end(R->st);
-	if (rc == 0)
-		rc = store_summary_put(R->st, day, b.p, b.n);
 	obuf_free(&b);
 	return rc;
 }

@@ -171,3 +171,48 @@ assert_eq "$(q "$DB" "SELECT count(*) FROM day_summary WHERE day < '2026-11-03'"
 [ "$(q "$DB" "SELECT count(*) FROM day_summary WHERE day >= '2026-11-03'")" -gt 0 ] ||
     fail "prune: the later days' summaries"
 pass "prune: the summaries of pruned days dropped"
+
+# a summary built while another process adds rows to its day: bound to
+# the day_span its rows were read under, never to a later one.  The
+# writer adds a row to the day every millisecond or so until the day's
+# summary is stored (or the import is over); a summary that is then
+# current must describe every row.
+cp "$DB" "$T/race.db"
+sqlite3 "$T/race.db" "DELETE FROM day_summary WHERE day = '$last'"
+python3 - "$T/race.db" "$last" "$T/race.ready" "$T/race.stop" <<'PY' &
+import os, sqlite3, sys, time
+path, day, ready, stop = sys.argv[1:5]
+db = sqlite3.connect(path, timeout=10, isolation_level=None)
+cols = [c[1] for c in db.execute("PRAGMA table_info(failure)")]
+row = list(db.execute("""SELECT * FROM failure WHERE time >= strftime('%s', ?1)
+    AND time < strftime('%s', ?1, '+1 day') ORDER BY id DESC LIMIT 1""", (day,)).fetchone())
+row[cols.index("id")] = None
+open(ready, "w").close()
+n = 0
+while not os.path.exists(stop) and n < 100000:
+    db.execute("BEGIN IMMEDIATE")
+    if db.execute("SELECT 1 FROM day_summary WHERE day = ?", (day,)).fetchone():
+        db.execute("ROLLBACK")
+        break
+    row[cols.index("queue_id")] = "RACE%06X" % n
+    cur = db.execute("INSERT INTO failure VALUES (%s)" % ",".join("?" * len(row)), row)
+    db.execute("UPDATE day_span SET last_id = max(last_id, ?) WHERE day = ?",
+               (cur.lastrowid, day))
+    db.execute("COMMIT")
+    n += 1
+    time.sleep(0.0005)
+PY
+writer=$!
+while [ ! -e "$T/race.ready" ]; do sleep 0.01; done
+"$BW" import --quiet --db "$T/race.db" /dev/null 2> /dev/null
+touch "$T/race.stop"
+wait $writer || fail "the writer"
+if [ "$(current "$T/race.db")" = "$(q "$T/race.db" "SELECT count(*) FROM day_span")" ]; then
+	report "$T/race.db" "$T/race.json"
+	cp "$T/race.db" "$T/race-rows.db"
+	sqlite3 "$T/race-rows.db" "DELETE FROM day_summary"
+	report "$T/race-rows.db" "$T/race-rows.json"
+	cmp -s "$T/race.json" "$T/race-rows.json" ||
+	    fail "a summary built while rows were added is taken as current"
+fi
+pass "a summary built while another process writes its day: never current and wrong"
