@@ -306,8 +306,10 @@ sq_read_begin(struct store *st)
 void
 sq_read_end(struct store *st)
 {
-	if (!sqlite3_get_autocommit(SQ(st)->db))
-		sqlite3_exec(SQ(st)->db, "COMMIT", NULL, NULL, NULL);
+	/* a day summary may have been written in it: never left open */
+	if (!sqlite3_get_autocommit(SQ(st)->db) &&
+	    sqlite3_exec(SQ(st)->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(SQ(st)->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int64_t
