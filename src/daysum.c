@@ -21,6 +21,7 @@
 #define DAYSUM_NONE	'N'	/* a day too large to summarise */
 #define DAYSUM_VERSION	1
 #define DAYSUM_RAW_MAX	(256u << 20)	/* records of a day, uncompressed */
+#define DAYSUM_INFLATE_RATIO 1032	/* deflate's largest expansion */
 #define DAYSUM_N_MAX	(1ULL << 48)	/* a count, a row id: more is damage */
 
 enum {
@@ -443,7 +444,9 @@ daysum_merge_blob(struct daysum *ds, const unsigned char *p, size_t len,
 		return (int64_t)v[0] == t0 && (int64_t)v[1] == t1 ? 2 : 0;
 	}
 	p += 2;
-	if (daysum_ints(&p, end, v, 3) == -1 || v[2] > DAYSUM_RAW_MAX)
+	/* deflate expands at most 1032 to 1: a larger length is a lie */
+	if (daysum_ints(&p, end, v, 3) == -1 || v[2] > DAYSUM_RAW_MAX ||
+	    v[2] > (uint64_t)(end - p) * DAYSUM_INFLATE_RATIO + 64)
 		return -1;
 	if ((int64_t)v[0] != t0 || (int64_t)v[1] != t1)
 		return 0;

@@ -301,6 +301,15 @@ test_daysum(void **state)
 		assert_int_equal(daysum_merge_blob(&out, (const unsigned char *)b.p,
 		    b.n, 100, 200, NULL), -1);
 		obuf_free(&b);
+		/* a length no deflate stream of these bytes can reach: refused
+		 * before anything is allocated for it (fuzz seed rawlen-lie) */
+		{
+			static const unsigned char lie[] = { 'S', 1, 100, 0xc8,
+			    0x01, 0x80, 0x80, 0x80, 0x40, 'x', 'x', 'x', 'x' };
+
+			assert_int_equal(daysum_merge_blob(&out, lie, sizeof(lie),
+			    100, 200, NULL), -1);
+		}
 	}
 	daysum_free(&out);
 	daysum_free(&ds);
