@@ -2256,7 +2256,7 @@ add_one(struct store *st, int64_t source_id, uint64_t off, const char *line)
 static void
 test_batch_order(void **state)
 {
-	enum { N = 9000, OLD = 20000 };
+	enum { N = 18000, OLD = 20000 };	/* 27,000 writes: > SQ_OPS_MAX */
 	const char		*path = tpath("order.db");
 	struct store		*st;
 	struct store_source	 src;
