@@ -2,7 +2,8 @@
  * store_pg.c -- the PostgreSQL backend (libpq): one database shared by a
  * fleet of MTAs, each daemon a "node".  Connections, errors, the schema
  * (sql/pg/), transactions, sources and prune.  The writer's operations
- * are in store_pg_write.c, the reader's in store_pg_read.c.
+ * are in store_pg_write.c, the reader's in store_pg_read.c, the day
+ * summaries in store_pg_sum.c.
  *
  * One connection per store.  A node's read positions and pending
  * deferrals are only its own (an advisory lock per node, taken at its
@@ -793,6 +794,9 @@ pg_prune(struct store *st, const char *before_day, int64_t before)
 	    " failure WHERE id BETWEEN day_span.first_id AND day_span.last_id)",
 	    "prune") == -1)
 		return -1;
+	/* the summaries of pruned days (whole or part) */
+	if (pg_summary_forget(st, NULL, before_day) == -1)
+		return -1;
 	return n;
 }
 
@@ -924,5 +928,9 @@ const struct store_backend store_backend_pg = {
 	.alert_list = pg_alert_list,
 	.line_totals = pg_line_totals,
 	.gap_count = pg_gap_count,
+	.domain_counters = pg_domain_counters,
+	.summary_get = pg_summary_get,
+	.summary_put = pg_summary_put,
+	.summary_days = pg_summary_days,
 	.hourly_lines = pg_hourly_lines,
 };

@@ -3,8 +3,8 @@
  * batch it holds until commit and the helpers shared by store_pg.c
  * (connections, schema, transactions, sources, prune), store_pg_write.c
  * (the writer's operations), store_pg_pending.c (pending deferrals),
- * store_pg_live.c (hourly totals and alerts) and store_pg_read.c (the
- * reader's).
+ * store_pg_live.c (hourly totals and alerts), store_pg_read.c (the
+ * reader's) and store_pg_sum.c (day summaries).
  */
 #ifndef BW_STORE_PG_H
 #define BW_STORE_PG_H
@@ -15,7 +15,7 @@
 
 #include "store_backend.h"
 
-#define PG_SCHEMA_VERSION	5
+#define PG_SCHEMA_VERSION	6
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
 #define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
 #define PG_QID_MAX		200		/* bytes of a queue id kept */
@@ -108,6 +108,7 @@ struct pg {
 	struct hash	 unrecmap;
 
 	struct store_hour *hours;	/* the batch's hourly totals (store_pg_live.c) */
+	char		 reclass[2][16];	/* reclassify's days, "": none */
 	size_t		 nhours, hourcap;
 
 	struct pgbuf	 tmp;		/* scratch: sanitised texts */
@@ -229,5 +230,17 @@ int	 pg_source_each(struct store *,
 	    int (*)(const struct store_source *, void *), void *);
 int	 pg_source_get(struct store *, int64_t, struct store_source *);
 int	 pg_source_kinds(struct store *, int64_t, int64_t *);
+
+
+/* store_pg_sum.c */
+int	 pg_summary_get(struct store *, const char *, unsigned char **, size_t *);
+int	 pg_summary_put(struct store *, const char *, const void *, size_t);
+int	 pg_summary_days(struct store *, store_day_cb, void *);
+/* from .. to stale and deleted; from NULL: before to, and days without rows */
+int	 pg_summary_forget(struct store *, const char *from, const char *to);
+/* at commit, after day_span: reclassify's days (pg->reclass) made stale */
+int	 pg_summary_flush(struct store *);
+int	 pg_domain_counters(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
 
 #endif

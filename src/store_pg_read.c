@@ -138,11 +138,13 @@ pg_source_kinds(struct store *st, int64_t id, int64_t *by_kind)
 
 /* ---- the reader ---- */
 
+/* A writer's snapshot may store day summaries (store_pg_sum.c). */
 int
 pg_read_begin(struct store *st)
 {
-	return pg_cmd(st, PG(st)->c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	    "begin");
+	return pg_cmd(st, PG(st)->c, PG(st)->ro ?
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" :
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ", "begin");
 }
 
 void
@@ -311,7 +313,13 @@ pg_failure_row(struct store *st, PGresult *r, int i, void *arg)
 	row.relay_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
 	row.host_id = strtoll(PQgetvalue(r, i, 7), NULL, 10);
 	row.instance_id = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-	row.local = row.queue_id = NULL;	/* day summaries: SQLite only */
+	row.local = row.queue_id = NULL;
+	if (cb->rg->with_texts) {	/* for day summaries */
+		if (!PQgetisnull(r, i, 9))
+			row.local = PQgetvalue(r, i, 9);
+		if (!PQgetisnull(r, i, 10))
+			row.queue_id = PQgetvalue(r, i, 10);
+	}
 	return pg_host_in(cb->rg, row.host_id) ? cb->failure(&row, cb->arg) : 0;
 }
 
@@ -325,14 +333,17 @@ pg_failure_range(struct store *st, const struct store_range *rg,
 
 	pg_range_params(rg, num, p);
 	/* day_span bounds the ids of each day, as in SQLite */
-	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
-	    " coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0),"
-	    " coalesce(f.host_id, 0), coalesce(f.instance_id, 0) FROM failure f"
-	    " WHERE f.id BETWEEN"
-	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
-	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
-	    " AND f.time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR f.domain_id = $5)"
-	    " ORDER BY f.id", 5, p, pg_failure_row, &c, "failure rows");
+#define PG_FAILURES_SQL(MORE) \
+	"SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id," \
+	" coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0)," \
+	" coalesce(f.host_id, 0), coalesce(f.instance_id, 0)" MORE " FROM failure f" \
+	" WHERE f.id BETWEEN" \
+	"  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)" \
+	"  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)" \
+	" AND f.time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR f.domain_id = $5)" \
+	" ORDER BY f.id"
+	return pg_rows(st, rg->with_texts ? PG_FAILURES_SQL(", f.local, f.queue_id") :
+	    PG_FAILURES_SQL(""), 5, p, pg_failure_row, &c, "failure rows");
 }
 
 /* Text columns of the row with this id: malloc'd, "" when absent. */
