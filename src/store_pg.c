@@ -459,6 +459,7 @@ pg_open(struct store *st, const char *path, enum store_mode mode)
 	st->bd = pg;
 	pg->conninfo = xstrdup(path);
 	pg->ro = mode == STORE_RO;
+	pg->win.which = pg->win.last_which = -1;
 	if (gethostname(pg->node, sizeof(pg->node)) == -1 || pg->node[0] == '\0')
 		snprintf(pg->node, sizeof(pg->node), "localhost");
 	pg->node[sizeof(pg->node) - 1] = '\0';
@@ -498,6 +499,7 @@ pg_close(struct store *st)
 	if (pg == NULL)
 		return;
 	pg_write_free(pg);
+	pg_names_drop(pg);
 	if (pg->c != NULL)
 		PQfinish(pg->c);
 	free(pg->tmp.p);
@@ -614,6 +616,7 @@ pg_begin(struct store *st)
 
 	if (pg_reconnect(st) == -1 || pg_settle(st) == -1 || pg_temp(st) == -1)
 		return -1;
+	pg_names_drop(pg);	/* read ahead in another snapshot */
 	if (pg_cmd(st, pg->c, "BEGIN", "begin") == -1)
 		return -1;
 	pg->tx = 1;

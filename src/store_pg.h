@@ -67,6 +67,24 @@ struct pg_pop {
 	size_t		 next;		/* the queue id's previous pop + 1 */
 };
 
+/*
+ * Names by id read ahead: a reader that asks for ids in ascending order
+ * (a report's domains) gets the next PG_NAMES_AHEAD of the table in one
+ * statement.  Every id in lo .. hi is in it, or is in no row.
+ */
+#define PG_NAMES_AHEAD	1024
+#define PG_NAMES_RUN	8	/* ascending asks in a row before reading ahead */
+struct pg_names {
+	int		 which;		/* its enum store_name; -1: empty */
+	int64_t		 lo, hi;
+	int64_t		*ids;
+	char		**names;
+	size_t		 n;
+	int		 last_which;
+	int64_t		 last;		/* the last id asked for */
+	int		 run;		/* ascending asks in a row */
+};
+
 struct pg {
 	char		*conninfo;
 	PGconn		*c;
@@ -109,6 +127,7 @@ struct pg {
 
 	struct store_hour *hours;	/* the batch's hourly totals (store_pg_live.c) */
 	char		 reclass[2][16];	/* reclassify's days, "": none */
+	struct pg_names	 win;		/* names by id, read ahead (store_pg_read.c) */
 	size_t		 nhours, hourcap;
 
 	struct pgbuf	 tmp;		/* scratch: sanitised texts */
@@ -212,6 +231,7 @@ typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);
 int	 pg_rows(struct store *, const char *, int, const char *const *,
 	    pg_row_cb, void *, const char *);
 int	 pg_read_begin(struct store *);
+void	 pg_names_drop(struct pg *);
 void	 pg_read_end(struct store *);
 int64_t	 pg_name_find(struct store *, enum store_name, const char *);
 int	 pg_daily_range(struct store *, const struct store_range *,

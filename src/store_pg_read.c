@@ -142,6 +142,7 @@ pg_source_kinds(struct store *st, int64_t id, int64_t *by_kind)
 int
 pg_read_begin(struct store *st)
 {
+	pg_names_drop(PG(st));
 	return pg_cmd(st, PG(st)->c, PG(st)->ro ?
 	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" :
 	    "BEGIN ISOLATION LEVEL REPEATABLE READ", "begin");
@@ -152,6 +153,7 @@ pg_read_end(struct store *st)
 {
 	struct pg	*pg = PG(st);
 
+	pg_names_drop(pg);
 	if (PQtransactionStatus(pg->c) != PQTRANS_IDLE)
 		PQclear(PQexec(pg->c, "COMMIT"));
 }
@@ -367,6 +369,82 @@ pg_lookup(struct store *st, const char *sql, int64_t id, char **a, char **b)
 	return 0;
 }
 
+void
+pg_names_drop(struct pg *pg)
+{
+	struct pg_names	*w = &pg->win;
+	size_t		 i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->names[i]);
+	free(w->names);
+	free(w->ids);
+	w->names = NULL;
+	w->ids = NULL;
+	w->n = 0;
+	w->which = w->last_which = -1;
+	w->run = 0;
+}
+
+/* The next PG_NAMES_AHEAD names from id on, in the reader's snapshot. */
+static int
+pg_names_ahead(struct store *st, enum store_name which, int64_t id)
+{
+	static const char *const sql[] = {
+		[STORE_DOMAIN] = "SELECT id, name FROM domain",
+		[STORE_RELAY] = "SELECT id, name FROM relay",
+		[STORE_NORMALIZED] = "SELECT id, normalized FROM diagnostic",
+		[STORE_HOST] = "SELECT id, name FROM host",
+	};
+	struct pg	*pg = PG(st);
+	struct pg_names	*w = &pg->win;
+	char		 q[128], num[24];
+	const char	*p[1] = { PG_I64(num, id) };
+	PGresult	*r;
+	size_t		 i, n;
+
+	snprintf(q, sizeof(q), "%s WHERE id >= $1 ORDER BY id LIMIT %d", sql[which],
+	    PG_NAMES_AHEAD);
+	if ((r = pg_exec(st, pg->c, q, 1, p, NULL, NULL, PGRES_TUPLES_OK,
+	    "names")) == NULL)
+		return -1;
+	pg_names_drop(pg);
+	n = (size_t)PQntuples(r);
+	w->ids = xcalloc(n + 1, sizeof(*w->ids));
+	w->names = xcalloc(n + 1, sizeof(*w->names));
+	for (i = 0; i < n; i++) {
+		w->ids[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+		w->names[i] = xstrdup(PQgetvalue(r, (int)i, 1));
+	}
+	PQclear(r);
+	w->n = n;
+	w->which = (int)which;
+	w->lo = id;
+	w->hi = n == PG_NAMES_AHEAD ? w->ids[n - 1] : INT64_MAX;
+	return 0;
+}
+
+/* A name of the window, "" when no row has the id. */
+static char *
+pg_names_get(const struct pg_names *w, int64_t id)
+{
+	size_t	 lo = 0, hi = w->n, m;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (w->ids[m] < id)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return xstrdup(lo < w->n && w->ids[lo] == id ? w->names[lo] : "");
+}
+
+/*
+ * One name by id; a reader asking in ascending order, inside its
+ * snapshot, reads ahead (a report's thousands of domains: a statement per
+ * PG_NAMES_AHEAD, not one each).
+ */
 char *
 pg_name(struct store *st, enum store_name which, int64_t id)
 {
@@ -376,8 +454,30 @@ pg_name(struct store *st, enum store_name which, int64_t id)
 		[STORE_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = $1",
 		[STORE_HOST] = "SELECT name FROM host WHERE id = $1",
 	};
-	char	*s;
+	struct pg	*pg = PG(st);
+	struct pg_names	*w = &pg->win;
+	char		*s;
 
+	if (PQtransactionStatus(pg->c) != PQTRANS_INTRANS) {
+		pg_names_drop(pg);	/* a window is one snapshot's */
+		return pg_lookup(st, sql[which], id, &s, NULL) == -1 ? NULL : s;
+	}
+	if (w->last_which == (int)which && id > w->last)
+		w->run++;
+	else
+		w->run = 0;
+	w->last_which = (int)which;
+	w->last = id;
+	if (w->which == (int)which && id >= w->lo && id <= w->hi)
+		return pg_names_get(w, id);
+	if (w->run >= PG_NAMES_RUN) {
+		if (pg_names_ahead(st, which, id) == -1)
+			return NULL;
+		w->last_which = (int)which;	/* dropped with the old window */
+		w->last = id;
+		w->run = PG_NAMES_RUN;
+		return pg_names_get(w, id);
+	}
 	if (pg_lookup(st, sql[which], id, &s, NULL) == -1)
 		return NULL;
 	return s;

@@ -132,6 +132,61 @@ report bwrows "$T/reclass-rows.json"
 cmp -s "$T/reclass.json" "$T/reclass-rows.json" || fail "reclassify: summaries and rows differ"
 pass "reclassify: the summaries built again, the same report as the rows"
 
+# a summary built while another writer adds a row to its day: bound to
+# the gen its rows were read under, never current for the rows after.
+# The builder (an import with nothing to read) is held at its write of
+# the summary by a lock on day_summary; meanwhile a writer adds a row
+# inside the day's id span (as interleaved writers of a fleet do: the
+# span alone does not move) and raises gen; then the lock goes.
+alldays=$(q bw "SELECT count(*) FROM day_span")
+span0=$(q bw "SELECT first_id, last_id FROM day_span WHERE day = '$first'")
+q bw "DELETE FROM day_summary WHERE day = '$first'" > /dev/null
+pg_psql -d bw -c "BEGIN; LOCK TABLE day_summary IN EXCLUSIVE MODE;
+    SELECT pg_sleep(120); COMMIT" > /dev/null 2>&1 &
+locker=$!
+i=0
+until [ "$(q bw "SELECT count(*) FROM pg_locks WHERE relation = 'day_summary'::regclass
+    AND mode = 'ExclusiveLock' AND granted")" = 1 ]; do
+	i=$((i + 1)); [ "$i" -lt 300 ] || fail "the lock was not taken"; sleep 0.1
+done
+"$BW" import --quiet "$T/empty.log" 2> "$T/race.err" &
+builder=$!
+i=0
+until [ "$(q bw "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+    AND query LIKE 'INSERT INTO day_summary%'")" = 1 ]; do
+	i=$((i + 1)); [ "$i" -lt 300 ] || fail "the summary was not built"; sleep 0.1
+done
+q bw "BEGIN;
+    INSERT INTO failure SELECT coalesce((SELECT f.id + 1 FROM failure f, day_span d
+        WHERE d.day = '$first' AND f.id BETWEEN d.first_id AND d.last_id - 1
+        AND NOT EXISTS (SELECT 1 FROM failure g WHERE g.id = f.id + 1) LIMIT 1),
+        (SELECT last_id + 1 FROM day_span WHERE day = '$first')),
+        time, source_id, \"offset\", host_id, 'RACE1', 'racer', domain_id, relay_id,
+        status_id, class_id, reason_id, reply_id, diagnostic_id, rule_id, arg1, arg2,
+        arg3, instance_id, detail, day
+      FROM failure WHERE day = '$first' AND class_id = 1 ORDER BY id LIMIT 1;
+    UPDATE day_span SET last_id = greatest(last_id, (SELECT max(id) FROM failure
+        WHERE queue_id = 'RACE1')), gen = gen + 1 WHERE day = '$first';
+    COMMIT" > /dev/null || fail "the racing row"
+# (the late import's ids leave a gap inside the first day's span)
+assert_eq "$(q bw "SELECT first_id, last_id FROM day_span WHERE day = '$first'")" \
+    "$span0" "race: the row inside the day's span"
+q postgres "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+    WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" > /dev/null
+wait "$locker" || :
+wait "$builder" || { cat "$T/race.err" >&2; fail "the racing import"; }
+assert_eq "$(q bw "SELECT count(*) FROM day_summary WHERE day = '$first'")" 1 \
+    "race: the summary was stored"
+assert_eq "$(current bw)" "$((alldays - 1))" "race: a summary of the rows before is not current"
+report bw "$T/race.json"
+rows_copy bwrows
+report bwrows "$T/race-rows.json"
+cmp -s "$T/race.json" "$T/race-rows.json" || fail "race: summaries and rows differ"
+cmp -s "$T/reclass.json" "$T/race.json" && fail "race: the racing row not counted"
+"$BW" import --quiet "$T/empty.log" || fail "import after the race"
+assert_eq "$(current bw)" "$alldays" "race: the day summarised again"
+pass "a summary built while its day changed: stored stale, built again"
+
 # prune drops the summaries of the days it empties (before 2026-11-03)
 "$BW" prune --older-than 7 2> /dev/null || fail "prune"
 assert_eq "$(q bw "SELECT count(*) FROM day_summary WHERE day < '2026-11-03'")" 0 \
