@@ -3,9 +3,10 @@
 # PostgreSQL backend: DAYS days of LINES lines each (the first LINES lines
 # of bench/scale.sh's day logs, seed = day, each on its own date) imported
 # into a private server (tests/pg_lib.sh), then the text report for the
-# last day and for every day, interleaved, RUNS runs each; then the same
-# report over every day with the day summaries deleted (each day read
-# from its rows, as before PostgreSQL kept summaries).
+# last day and for every day, and the same report over every day in a copy
+# of the database without day summaries (each day read from its rows, as
+# before PostgreSQL kept summaries), interleaved, RUNS runs each, after a
+# VACUUM ANALYZE (statistics as autovacuum keeps them).
 #
 #   bench/pg-report.sh                         # 30 days of 150,000 lines
 #   DAYS=30 LINES=200000 RUNS=5 bench/pg-report.sh
@@ -13,7 +14,8 @@
 # Environment: BW (../src/bouncewatch, built with PostgreSQL), DAYS (30),
 # LINES (150000), RUNS (3), START (2026-10-01), LOGS (bench/out/scale: the
 # cached 1M-line day logs, dayK-1M.log; a missing one is generated with
-# genlog.py at LINES lines).  Times: wall seconds (the server's work
+# genlog.py at LINES lines), REV (what the binary is, for the header;
+# default: git describe).  Times: wall seconds (the server's work
 # counts) and the bouncewatch process's user+sys CPU, medians; the load
 # average beside them (the machine may be shared).  Builds nothing.
 set -eu
@@ -27,6 +29,7 @@ LINES=${LINES:-150000}
 RUNS=${RUNS:-3}
 START=${START:-2026-10-01}
 LOGS=${LOGS:-$here/out/scale}
+REV=${REV:-$(cd "$here/.." && git describe --always --dirty 2> /dev/null || echo -)}
 
 bench_is_uint "$DAYS" && [ "$DAYS" -ge 2 ] || bench_die "DAYS must be 2 or more"
 bench_is_uint "$LINES" && [ "$LINES" -ge 1 ] || bench_die "LINES must be a number"
@@ -78,14 +81,25 @@ sums=none
 	sums=$(pg_psql -d bw -At -c 'SELECT count(*) FROM day_summary')
 echo "# bench/pg-report.sh: $DAYS days of $LINES lines from $START, PostgreSQL $(basename "$(dirname "$PGBIN")")"
 echo
-echo "binary: $(cd "$here/.." && git describe --always --dirty 2> /dev/null || echo -);" \
+echo "binary: $REV;" \
     "$rows failure rows; day summaries: $sums"
 echo "imports: $iw s wall, $ic s cpu in all"
 echo
 
 # ---- reports, interleaved ----
+# the planner's statistics as autovacuum keeps them in a database in use
+pg_psql -d bw -c 'VACUUM ANALYZE'
+# a copy without the summaries: every day from its rows
+rows_uri=
+if [ "$sums" != none ]; then
+	pg_psql -d postgres -c 'CREATE DATABASE bwrows TEMPLATE bw'
+	rows_uri="postgresql:///bwrows?host=$PGSOCK&port=$PGPORT&user=bw"
+	pg_psql -d bwrows -c 'DELETE FROM day_summary'
+	pg_psql -d bwrows -c 'VACUUM ANALYZE'
+fi
 : > "$tmp/one"
 : > "$tmp/all"
+: > "$tmp/rows"
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	timed "$bw" report --db "$PG_URI" --date "$last" --format text
@@ -93,27 +107,20 @@ while [ "$i" -lt "$RUNS" ]; do
 	timed "$bw" report --db "$PG_URI" --from "$START" --to "$last" --format text
 	echo "$wall $cpu" >> "$tmp/all"
 	cp "$tmp/stdout" "$tmp/all.txt"
+	if [ -n "$rows_uri" ]; then
+		timed "$bw" report --db "$rows_uri" --from "$START" --to "$last" --format text
+		echo "$wall $cpu" >> "$tmp/rows"
+		cmp -s "$tmp/stdout" "$tmp/all.txt" ||
+			bench_note "the report from rows differs from the one from summaries"
+	fi
 	i=$((i + 1))
 done
-# the same range, every day from its rows
-if [ "$sums" != none ]; then
-	pg_psql -d bw -c 'DELETE FROM day_summary'
-	: > "$tmp/rows"
-	i=0
-	while [ "$i" -lt "$RUNS" ]; do
-		timed "$bw" report --db "$PG_URI" --from "$START" --to "$last" --format text
-		echo "$wall $cpu" >> "$tmp/rows"
-		i=$((i + 1))
-	done
-	cmp -s "$tmp/stdout" "$tmp/all.txt" ||
-		bench_note "the report from rows differs from the one from summaries"
-fi
 med() { awk -v c="$2" '{ print $c }' "$tmp/$1" | bench_median; }
 echo "| report (text) | wall s | cpu s | load |"
 echo "|---|---|---|---|"
 echo "| $last | $(med one 1) | $(med one 2) | $(bench_load1) |"
 echo "| $START .. $last | $(med all 1) | $(med all 2) | $(bench_load1) |"
-[ "$sums" != none ] &&
+[ -n "$rows_uri" ] &&
 	echo "| $START .. $last, from rows | $(med rows 1) | $(med rows 2) | $(bench_load1) |"
 echo
 echo "ratio $DAYS days / 1 day: wall $(awk -v a="$(med all 1)" -v b="$(med one 1)" \
