@@ -70,10 +70,13 @@ struct pg_pop {
 /*
  * Names by id read ahead: a reader that asks for ids in ascending order
  * (a report's domains) gets the next PG_NAMES_AHEAD of the table in one
- * statement.  Every id in lo .. hi is in it, or is in no row.
+ * statement; one asking for many in no order (its texts) gets a small
+ * table whole.  Every id in lo .. hi is in it, or is in no row.
  */
 #define PG_NAMES_AHEAD	1024
 #define PG_NAMES_RUN	8	/* ascending asks in a row before reading ahead */
+#define PG_NAMES_MISSES	64	/* asks in no order before a table is read whole */
+#define PG_NAMES_ALL	65536	/* ... if it holds no more names than that */
 struct pg_names {
 	int		 which;		/* its enum store_name; -1: empty */
 	int64_t		 lo, hi;
@@ -83,6 +86,8 @@ struct pg_names {
 	int		 last_which;
 	int64_t		 last;		/* the last id asked for */
 	int		 run;		/* ascending asks in a row */
+	int		 misses[4];	/* asks by enum store_name in this snapshot */
+	int		 whole[4];	/* ... and whether it was read whole */
 };
 
 struct pg {

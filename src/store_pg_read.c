@@ -369,11 +369,11 @@ pg_lookup(struct store *st, const char *sql, int64_t id, char **a, char **b)
 	return 0;
 }
 
-void
-pg_names_drop(struct pg *pg)
+/* The window's names (its counts stay: one snapshot's). */
+static void
+pg_names_free(struct pg_names *w)
 {
-	struct pg_names	*w = &pg->win;
-	size_t		 i;
+	size_t	 i;
 
 	for (i = 0; i < w->n; i++)
 		free(w->names[i]);
@@ -382,13 +382,27 @@ pg_names_drop(struct pg *pg)
 	w->names = NULL;
 	w->ids = NULL;
 	w->n = 0;
-	w->which = w->last_which = -1;
-	w->run = 0;
+	w->which = -1;
 }
 
-/* The next PG_NAMES_AHEAD names from id on, in the reader's snapshot. */
+void
+pg_names_drop(struct pg *pg)
+{
+	struct pg_names	*w = &pg->win;
+
+	pg_names_free(w);
+	w->last_which = -1;
+	w->run = 0;
+	memset(w->misses, 0, sizeof(w->misses));
+	memset(w->whole, 0, sizeof(w->whole));
+}
+
+/*
+ * The window: the names of which from id on, PG_NAMES_AHEAD of them
+ * (all: every name of the table, id ignored), in the reader's snapshot.
+ */
 static int
-pg_names_ahead(struct store *st, enum store_name which, int64_t id)
+pg_names_read(struct store *st, enum store_name which, int64_t id, int all)
 {
 	static const char *const sql[] = {
 		[STORE_DOMAIN] = "SELECT id, name FROM domain",
@@ -403,12 +417,12 @@ pg_names_ahead(struct store *st, enum store_name which, int64_t id)
 	PGresult	*r;
 	size_t		 i, n;
 
-	snprintf(q, sizeof(q), "%s WHERE id >= $1 ORDER BY id LIMIT %d", sql[which],
-	    PG_NAMES_AHEAD);
-	if ((r = pg_exec(st, pg->c, q, 1, p, NULL, NULL, PGRES_TUPLES_OK,
-	    "names")) == NULL)
+	snprintf(q, sizeof(q), all ? "%s ORDER BY id" :
+	    "%s WHERE id >= $1 ORDER BY id LIMIT %d", sql[which], PG_NAMES_AHEAD);
+	if ((r = pg_exec(st, pg->c, q, all ? 0 : 1, p, NULL, NULL,
+	    PGRES_TUPLES_OK, "names")) == NULL)
 		return -1;
-	pg_names_drop(pg);
+	pg_names_free(w);
 	n = (size_t)PQntuples(r);
 	w->ids = xcalloc(n + 1, sizeof(*w->ids));
 	w->names = xcalloc(n + 1, sizeof(*w->names));
@@ -419,9 +433,35 @@ pg_names_ahead(struct store *st, enum store_name which, int64_t id)
 	PQclear(r);
 	w->n = n;
 	w->which = (int)which;
-	w->lo = id;
-	w->hi = n == PG_NAMES_AHEAD ? w->ids[n - 1] : INT64_MAX;
+	w->lo = all ? INT64_MIN : id;
+	w->hi = all || n < PG_NAMES_AHEAD ? INT64_MAX : w->ids[n - 1];
 	return 0;
+}
+
+/* A small table asked for in no order: read whole.  1, 0 too large, -1. */
+static int
+pg_names_whole(struct store *st, enum store_name which)
+{
+	static const char *const table[] = {
+		[STORE_DOMAIN] = "domain",
+		[STORE_RELAY] = "relay",
+		[STORE_NORMALIZED] = "diagnostic",
+		[STORE_HOST] = "host",
+	};
+	char		 q[128];
+	PGresult	*r;
+	long long	 n;
+
+	snprintf(q, sizeof(q), "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) s",
+	    table[which], PG_NAMES_ALL + 1);
+	if ((r = pg_exec(st, PG(st)->c, q, 0, NULL, NULL, NULL, PGRES_TUPLES_OK,
+	    "names")) == NULL)
+		return -1;
+	n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (n > PG_NAMES_ALL)
+		return 0;
+	return pg_names_read(st, which, 0, 1) == -1 ? -1 : 1;
 }
 
 /* A name of the window, "" when no row has the id. */
@@ -441,9 +481,10 @@ pg_names_get(const struct pg_names *w, int64_t id)
 }
 
 /*
- * One name by id; a reader asking in ascending order, inside its
- * snapshot, reads ahead (a report's thousands of domains: a statement per
- * PG_NAMES_AHEAD, not one each).
+ * One name by id.  Inside a reader's snapshot, a reader asking in
+ * ascending order reads ahead (a report's thousands of domains: a
+ * statement per PG_NAMES_AHEAD, not one each), and one asking for many of
+ * a small table in no order reads it whole, once (a report's texts).
  */
 char *
 pg_name(struct store *st, enum store_name which, int64_t id)
@@ -457,6 +498,7 @@ pg_name(struct store *st, enum store_name which, int64_t id)
 	struct pg	*pg = PG(st);
 	struct pg_names	*w = &pg->win;
 	char		*s;
+	int		 rc;
 
 	if (PQtransactionStatus(pg->c) != PQTRANS_INTRANS) {
 		pg_names_drop(pg);	/* a window is one snapshot's */
@@ -471,12 +513,16 @@ pg_name(struct store *st, enum store_name which, int64_t id)
 	if (w->which == (int)which && id >= w->lo && id <= w->hi)
 		return pg_names_get(w, id);
 	if (w->run >= PG_NAMES_RUN) {
-		if (pg_names_ahead(st, which, id) == -1)
+		if (pg_names_read(st, which, id, 0) == -1)
 			return NULL;
-		w->last_which = (int)which;	/* dropped with the old window */
-		w->last = id;
-		w->run = PG_NAMES_RUN;
 		return pg_names_get(w, id);
+	}
+	if (++w->misses[which] >= PG_NAMES_MISSES && !w->whole[which]) {
+		w->whole[which] = 1;	/* once: never read whole again */
+		if ((rc = pg_names_whole(st, which)) == -1)
+			return NULL;
+		if (rc == 1)
+			return pg_names_get(w, id);
 	}
 	if (pg_lookup(st, sql[which], id, &s, NULL) == -1)
 		return NULL;
