@@ -7,8 +7,9 @@
  * of it is built.  The summary is read and stored in one REPEATABLE READ
  * snapshot (store_read_begin) and bound to the gen that snapshot sees;
  * every change to a day's rows raises its gen in the same transaction as
- * the rows, so a summary of rows since changed is stale, whenever it is
- * stored, and never read.
+ * the rows, so a summary of rows since changed is refused at its put
+ * (the day_span row locked: a serialisation failure) and, were it stored,
+ * stale and never read.
  */
 #include "config.h"
 
@@ -50,10 +51,12 @@ pg_summary_get(struct store *st, const char *day, unsigned char **data,
 }
 
 /*
- * Bound to the gen of the caller's snapshot: when the day's rows changed
- * since, the summary is stored stale (and built again at the next
- * refresh).  A newer summary is never replaced by an older one; a
- * concurrent put of the same day fails as STORE_EBUSY (serialisation).
+ * Bound to the gen of the caller's snapshot, its day_span row locked
+ * (FOR SHARE): when the day's rows changed since the snapshot, the lock
+ * fails as a serialisation failure (STORE_EBUSY: daysum_refresh leaves
+ * the day to the next refresh) and nothing is stored; a writer of the
+ * day waits for the put's commit.  A concurrent put of the same day fails
+ * the same way; a newer summary is never replaced by an older one.
  */
 int
 pg_summary_put(struct store *st, const char *day, const void *data, size_t len)
@@ -66,7 +69,7 @@ pg_summary_put(struct store *st, const char *day, const void *data, size_t len)
 		return store_fail(st, STORE_EOTHER, "day summary of %s: too large",
 		    day);
 	if ((r = pg_exec(st, PG(st)->c, "INSERT INTO day_summary (day, gen, data)"
-	    " SELECT day, gen, $2::bytea FROM day_span WHERE day = $1::date"
+	    " SELECT day, gen, $2::bytea FROM day_span WHERE day = $1::date FOR SHARE"
 	    " ON CONFLICT (day) DO UPDATE SET gen = excluded.gen, data = excluded.data"
 	    " WHERE day_summary.gen <= excluded.gen", 2, p, lens, fmts,
 	    PGRES_COMMAND_OK, "day summary")) == NULL)
