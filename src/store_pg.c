@@ -2,7 +2,8 @@
  * store_pg.c -- the PostgreSQL backend (libpq): one database shared by a
  * fleet of MTAs, each daemon a "node".  Connections, errors, the schema
  * (sql/pg/), transactions, sources and prune.  The writer's operations
- * are in store_pg_write.c, the reader's in store_pg_read.c.
+ * are in store_pg_write.c, the reader's in store_pg_read.c, the day
+ * summaries in store_pg_sum.c.
  *
  * One connection per store.  A node's read positions and pending
  * deferrals are only its own (an advisory lock per node, taken at its
@@ -458,6 +459,7 @@ pg_open(struct store *st, const char *path, enum store_mode mode)
 	st->bd = pg;
 	pg->conninfo = xstrdup(path);
 	pg->ro = mode == STORE_RO;
+	pg->win.which = pg->win.last_which = -1;
 	if (gethostname(pg->node, sizeof(pg->node)) == -1 || pg->node[0] == '\0')
 		snprintf(pg->node, sizeof(pg->node), "localhost");
 	pg->node[sizeof(pg->node) - 1] = '\0';
@@ -497,6 +499,7 @@ pg_close(struct store *st)
 	if (pg == NULL)
 		return;
 	pg_write_free(pg);
+	pg_names_drop(pg);
 	if (pg->c != NULL)
 		PQfinish(pg->c);
 	free(pg->tmp.p);
@@ -613,6 +616,7 @@ pg_begin(struct store *st)
 
 	if (pg_reconnect(st) == -1 || pg_settle(st) == -1 || pg_temp(st) == -1)
 		return -1;
+	pg_names_drop(pg);	/* read ahead in another snapshot */
 	if (pg_cmd(st, pg->c, "BEGIN", "begin") == -1)
 		return -1;
 	pg->tx = 1;
@@ -793,6 +797,9 @@ pg_prune(struct store *st, const char *before_day, int64_t before)
 	    " failure WHERE id BETWEEN day_span.first_id AND day_span.last_id)",
 	    "prune") == -1)
 		return -1;
+	/* the summaries of pruned days (whole or part) */
+	if (pg_summary_forget(st, NULL, before_day) == -1)
+		return -1;
 	return n;
 }
 
@@ -924,5 +931,9 @@ const struct store_backend store_backend_pg = {
 	.alert_list = pg_alert_list,
 	.line_totals = pg_line_totals,
 	.gap_count = pg_gap_count,
+	.domain_counters = pg_domain_counters,
+	.summary_get = pg_summary_get,
+	.summary_put = pg_summary_put,
+	.summary_days = pg_summary_days,
 	.hourly_lines = pg_hourly_lines,
 };

@@ -3,8 +3,8 @@
  * batch it holds until commit and the helpers shared by store_pg.c
  * (connections, schema, transactions, sources, prune), store_pg_write.c
  * (the writer's operations), store_pg_pending.c (pending deferrals),
- * store_pg_live.c (hourly totals and alerts) and store_pg_read.c (the
- * reader's).
+ * store_pg_live.c (hourly totals and alerts), store_pg_read.c (the
+ * reader's) and store_pg_sum.c (day summaries).
  */
 #ifndef BW_STORE_PG_H
 #define BW_STORE_PG_H
@@ -15,7 +15,7 @@
 
 #include "store_backend.h"
 
-#define PG_SCHEMA_VERSION	5
+#define PG_SCHEMA_VERSION	6
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */
 #define PG_COPY_FLUSH		(4 << 20)	/* bytes of COPY data held at most */
 #define PG_QID_MAX		200		/* bytes of a queue id kept */
@@ -67,6 +67,29 @@ struct pg_pop {
 	size_t		 next;		/* the queue id's previous pop + 1 */
 };
 
+/*
+ * Names by id read ahead: a reader that asks for ids in ascending order
+ * (a report's domains) gets the next PG_NAMES_AHEAD of the table in one
+ * statement; one asking for many in no order (its texts) gets a small
+ * table whole.  Every id in lo .. hi is in it, or is in no row.
+ */
+#define PG_NAMES_AHEAD	1024
+#define PG_NAMES_RUN	8	/* ascending asks in a row before reading ahead */
+#define PG_NAMES_MISSES	64	/* asks in no order before a table is read whole */
+#define PG_NAMES_ALL	65536	/* ... if it holds no more names than that */
+struct pg_names {
+	int		 which;		/* its enum store_name; -1: empty */
+	int64_t		 lo, hi;
+	int64_t		*ids;
+	char		**names;
+	size_t		 n;
+	int		 last_which;
+	int64_t		 last;		/* the last id asked for */
+	int		 run;		/* ascending asks in a row */
+	int		 misses[4];	/* asks by enum store_name in this snapshot */
+	int		 whole[4];	/* ... and whether it was read whole */
+};
+
 struct pg {
 	char		*conninfo;
 	PGconn		*c;
@@ -108,6 +131,8 @@ struct pg {
 	struct hash	 unrecmap;
 
 	struct store_hour *hours;	/* the batch's hourly totals (store_pg_live.c) */
+	char		 reclass[2][16];	/* reclassify's days, "": none */
+	struct pg_names	 win;		/* names by id, read ahead (store_pg_read.c) */
 	size_t		 nhours, hourcap;
 
 	struct pgbuf	 tmp;		/* scratch: sanitised texts */
@@ -211,6 +236,7 @@ typedef int	(*pg_row_cb)(struct store *, PGresult *, int, void *);
 int	 pg_rows(struct store *, const char *, int, const char *const *,
 	    pg_row_cb, void *, const char *);
 int	 pg_read_begin(struct store *);
+void	 pg_names_drop(struct pg *);
 void	 pg_read_end(struct store *);
 int64_t	 pg_name_find(struct store *, enum store_name, const char *);
 int	 pg_daily_range(struct store *, const struct store_range *,
@@ -229,5 +255,17 @@ int	 pg_source_each(struct store *,
 	    int (*)(const struct store_source *, void *), void *);
 int	 pg_source_get(struct store *, int64_t, struct store_source *);
 int	 pg_source_kinds(struct store *, int64_t, int64_t *);
+
+
+/* store_pg_sum.c */
+int	 pg_summary_get(struct store *, const char *, unsigned char **, size_t *);
+int	 pg_summary_put(struct store *, const char *, const void *, size_t);
+int	 pg_summary_days(struct store *, store_day_cb, void *);
+/* from .. to stale and deleted; from NULL: before to, and days without rows */
+int	 pg_summary_forget(struct store *, const char *from, const char *to);
+/* at commit, after day_span: reclassify's days (pg->reclass) made stale */
+int	 pg_summary_flush(struct store *);
+int	 pg_domain_counters(struct store *, const struct store_range *,
+	    store_daily_cb, void *);
 
 #endif

@@ -138,11 +138,14 @@ pg_source_kinds(struct store *st, int64_t id, int64_t *by_kind)
 
 /* ---- the reader ---- */
 
+/* A writer's snapshot may store day summaries (store_pg_sum.c). */
 int
 pg_read_begin(struct store *st)
 {
-	return pg_cmd(st, PG(st)->c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	    "begin");
+	pg_names_drop(PG(st));
+	return pg_cmd(st, PG(st)->c, PG(st)->ro ?
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" :
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ", "begin");
 }
 
 void
@@ -150,6 +153,7 @@ pg_read_end(struct store *st)
 {
 	struct pg	*pg = PG(st);
 
+	pg_names_drop(pg);
 	if (PQtransactionStatus(pg->c) != PQTRANS_IDLE)
 		PQclear(PQexec(pg->c, "COMMIT"));
 }
@@ -311,7 +315,13 @@ pg_failure_row(struct store *st, PGresult *r, int i, void *arg)
 	row.relay_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
 	row.host_id = strtoll(PQgetvalue(r, i, 7), NULL, 10);
 	row.instance_id = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-	row.local = row.queue_id = NULL;	/* day summaries: SQLite only */
+	row.local = row.queue_id = NULL;
+	if (cb->rg->with_texts) {	/* for day summaries */
+		if (!PQgetisnull(r, i, 9))
+			row.local = PQgetvalue(r, i, 9);
+		if (!PQgetisnull(r, i, 10))
+			row.queue_id = PQgetvalue(r, i, 10);
+	}
 	return pg_host_in(cb->rg, row.host_id) ? cb->failure(&row, cb->arg) : 0;
 }
 
@@ -325,14 +335,17 @@ pg_failure_range(struct store *st, const struct store_range *rg,
 
 	pg_range_params(rg, num, p);
 	/* day_span bounds the ids of each day, as in SQLite */
-	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id,"
-	    " coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0),"
-	    " coalesce(f.host_id, 0), coalesce(f.instance_id, 0) FROM failure f"
-	    " WHERE f.id BETWEEN"
-	    "  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
-	    "  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)"
-	    " AND f.time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR f.domain_id = $5)"
-	    " ORDER BY f.id", 5, p, pg_failure_row, &c, "failure rows");
+#define PG_FAILURES_SQL(MORE) \
+	"SELECT f.id, f.time, f.domain_id, f.class_id, f.reason_id," \
+	" coalesce(f.diagnostic_id, 0), coalesce(f.relay_id, 0)," \
+	" coalesce(f.host_id, 0), coalesce(f.instance_id, 0)" MORE " FROM failure f" \
+	" WHERE f.id BETWEEN" \
+	"  (SELECT min(first_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)" \
+	"  AND (SELECT max(last_id) FROM day_span WHERE day BETWEEN $1::date AND $2::date)" \
+	" AND f.time BETWEEN $3 AND $4 AND ($5::bigint = 0 OR f.domain_id = $5)" \
+	" ORDER BY f.id"
+	return pg_rows(st, rg->with_texts ? PG_FAILURES_SQL(", f.local, f.queue_id") :
+	    PG_FAILURES_SQL(""), 5, p, pg_failure_row, &c, "failure rows");
 }
 
 /* Text columns of the row with this id: malloc'd, "" when absent. */
@@ -356,6 +369,123 @@ pg_lookup(struct store *st, const char *sql, int64_t id, char **a, char **b)
 	return 0;
 }
 
+/* The window's names (its counts stay: one snapshot's). */
+static void
+pg_names_free(struct pg_names *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->names[i]);
+	free(w->names);
+	free(w->ids);
+	w->names = NULL;
+	w->ids = NULL;
+	w->n = 0;
+	w->which = -1;
+}
+
+void
+pg_names_drop(struct pg *pg)
+{
+	struct pg_names	*w = &pg->win;
+
+	pg_names_free(w);
+	w->last_which = -1;
+	w->run = 0;
+	memset(w->misses, 0, sizeof(w->misses));
+	memset(w->whole, 0, sizeof(w->whole));
+}
+
+/*
+ * The window: the names of which from id on, PG_NAMES_AHEAD of them
+ * (all: every name of the table, id ignored), in the reader's snapshot.
+ */
+static int
+pg_names_read(struct store *st, enum store_name which, int64_t id, int all)
+{
+	static const char *const sql[] = {
+		[STORE_DOMAIN] = "SELECT id, name FROM domain",
+		[STORE_RELAY] = "SELECT id, name FROM relay",
+		[STORE_NORMALIZED] = "SELECT id, normalized FROM diagnostic",
+		[STORE_HOST] = "SELECT id, name FROM host",
+	};
+	struct pg	*pg = PG(st);
+	struct pg_names	*w = &pg->win;
+	char		 q[128], num[24];
+	const char	*p[1] = { PG_I64(num, id) };
+	PGresult	*r;
+	size_t		 i, n;
+
+	snprintf(q, sizeof(q), all ? "%s ORDER BY id" :
+	    "%s WHERE id >= $1 ORDER BY id LIMIT %d", sql[which], PG_NAMES_AHEAD);
+	if ((r = pg_exec(st, pg->c, q, all ? 0 : 1, p, NULL, NULL,
+	    PGRES_TUPLES_OK, "names")) == NULL)
+		return -1;
+	pg_names_free(w);
+	n = (size_t)PQntuples(r);
+	w->ids = xcalloc(n + 1, sizeof(*w->ids));
+	w->names = xcalloc(n + 1, sizeof(*w->names));
+	for (i = 0; i < n; i++) {
+		w->ids[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+		w->names[i] = xstrdup(PQgetvalue(r, (int)i, 1));
+	}
+	PQclear(r);
+	w->n = n;
+	w->which = (int)which;
+	w->lo = all ? INT64_MIN : id;
+	w->hi = all || n < PG_NAMES_AHEAD ? INT64_MAX : w->ids[n - 1];
+	return 0;
+}
+
+/* A small table asked for in no order: read whole.  1, 0 too large, -1. */
+static int
+pg_names_whole(struct store *st, enum store_name which)
+{
+	static const char *const table[] = {
+		[STORE_DOMAIN] = "domain",
+		[STORE_RELAY] = "relay",
+		[STORE_NORMALIZED] = "diagnostic",
+		[STORE_HOST] = "host",
+	};
+	char		 q[128];
+	PGresult	*r;
+	long long	 n;
+
+	snprintf(q, sizeof(q), "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) s",
+	    table[which], PG_NAMES_ALL + 1);
+	if ((r = pg_exec(st, PG(st)->c, q, 0, NULL, NULL, NULL, PGRES_TUPLES_OK,
+	    "names")) == NULL)
+		return -1;
+	n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (n > PG_NAMES_ALL)
+		return 0;
+	return pg_names_read(st, which, 0, 1) == -1 ? -1 : 1;
+}
+
+/* A name of the window, "" when no row has the id. */
+static char *
+pg_names_get(const struct pg_names *w, int64_t id)
+{
+	size_t	 lo = 0, hi = w->n, m;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (w->ids[m] < id)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return xstrdup(lo < w->n && w->ids[lo] == id ? w->names[lo] : "");
+}
+
+/*
+ * One name by id.  Inside a reader's snapshot, a reader asking in
+ * ascending order reads ahead (a report's thousands of domains: a
+ * statement per PG_NAMES_AHEAD, not one each), and one asking for many of
+ * a small table in no order reads it whole, once (a report's texts).
+ */
 char *
 pg_name(struct store *st, enum store_name which, int64_t id)
 {
@@ -365,8 +495,35 @@ pg_name(struct store *st, enum store_name which, int64_t id)
 		[STORE_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = $1",
 		[STORE_HOST] = "SELECT name FROM host WHERE id = $1",
 	};
-	char	*s;
+	struct pg	*pg = PG(st);
+	struct pg_names	*w = &pg->win;
+	char		*s;
+	int		 rc;
 
+	if (PQtransactionStatus(pg->c) != PQTRANS_INTRANS) {
+		pg_names_drop(pg);	/* a window is one snapshot's */
+		return pg_lookup(st, sql[which], id, &s, NULL) == -1 ? NULL : s;
+	}
+	if (w->last_which == (int)which && id > w->last)
+		w->run++;
+	else
+		w->run = 0;
+	w->last_which = (int)which;
+	w->last = id;
+	if (w->which == (int)which && id >= w->lo && id <= w->hi)
+		return pg_names_get(w, id);
+	if (w->run >= PG_NAMES_RUN) {
+		if (pg_names_read(st, which, id, 0) == -1)
+			return NULL;
+		return pg_names_get(w, id);
+	}
+	if (++w->misses[which] >= PG_NAMES_MISSES && !w->whole[which]) {
+		w->whole[which] = 1;	/* once: never read whole again */
+		if ((rc = pg_names_whole(st, which)) == -1)
+			return NULL;
+		if (rc == 1)
+			return pg_names_get(w, id);
+	}
 	if (pg_lookup(st, sql[which], id, &s, NULL) == -1)
 		return NULL;
 	return s;

@@ -64,6 +64,9 @@ pg_reclass_rows(struct store *st, const char *from, const char *to,
 	struct pg_rrows	 c = { cb, arg };
 	const char	*p[2] = { from, to };
 
+	/* their summaries go stale at commit (pg_summary_flush) */
+	snprintf(PG(st)->reclass[0], sizeof(PG(st)->reclass[0]), "%s", from);
+	snprintf(PG(st)->reclass[1], sizeof(PG(st)->reclass[1]), "%s", to);
 	return pg_rows(st, "SELECT f.id, f.time, f.domain_id, coalesce(f.host_id, 0),"
 	    " coalesce(f.instance_id, 0), f.status_id, f.class_id, f.reason_id,"
 	    " rp.code, rp.dsn, rp.stage, v.diagnostic, v.rule, f.detail, v.domain, f.local"

@@ -487,9 +487,11 @@ pg_flush_spans(struct store *st)
 		pg_buf_printf(&pg->sql, "%s('%s', %lld, %lld)", i > 0 ? ", " : "", day,
 		    (long long)pg->spans[i].first, (long long)pg->spans[i].last);
 	}
+	/* the day's rows changed: its summary, if any, is stale */
 	pg_buf_printf(&pg->sql, " ON CONFLICT (day) DO UPDATE SET"
 	    " first_id = least(day_span.first_id, excluded.first_id),"
-	    " last_id = greatest(day_span.last_id, excluded.last_id)");
+	    " last_id = greatest(day_span.last_id, excluded.last_id),"
+	    " gen = day_span.gen + 1");
 	return pg_cmd(st, pg->c, pg->sql.p, "day spans");
 }
 
@@ -707,6 +709,7 @@ pg_write_flush(struct store *st)
 {
 	if (pg_flush_names(st) == -1 || pg_flush_failures(st) == -1 || pg_flush_pending(st) == -1 ||
 	    pg_flush_daily(st) == -1 || pg_flush_spans(st) == -1 ||
+	    pg_summary_flush(st) == -1 ||
 	    pg_flush_unrecognised(st) == -1 || pg_flush_suppress(st) == -1 ||
 	    pg_flush_hours(st) == -1)
 		return -1;
@@ -727,6 +730,7 @@ pg_write_drop(struct pg *pg)
 	pg_sop_drop(pg);
 	pg->ncnt = 0;
 	pg->nspans = 0;
+	pg->reclass[0][0] = '\0';
 	for (i = 0; i < pg->nunrec; i++) {
 		free(pg->unrec[i].norm);
 		free(pg->unrec[i].example);

@@ -17,7 +17,7 @@ python3 "$GEN" --lines 30000 --rate 0.05 --seed 5 --start 2026-11-20T22:00:00 \
 "$BW" import --quiet --db "$SQ" "$T/a.log" "$DATA/sample-mail.log" || fail "import into SQLite"
 "$BW" import --quiet --db "$PG_URI" "$T/a.log" "$DATA/sample-mail.log" 2> "$T/pg.err" ||
 	{ cat "$T/pg.err" >&2; fail "import into PostgreSQL"; }
-assert_eq "$(pg_psql -At -d bw -c "SELECT value FROM meta WHERE key = 'schema_version'")" 5 \
+assert_eq "$(pg_psql -At -d bw -c "SELECT value FROM meta WHERE key = 'schema_version'")" 6 \
     "a new database's schema version"
 
 same() {	# name query
@@ -63,7 +63,7 @@ pg_psql -d bw4 -f "$top_srcdir/sql/pg/schema.sql" > /dev/null
 assert_eq "$(pg_psql -At -d bw4 -c "SELECT to_regclass('hourly') IS NULL")" t "schema 4 has no hourly"
 "$BW" import --quiet --db "$uri4" "$DATA/sample-mail.log" 2> "$T/m4.err" ||
 	{ cat "$T/m4.err" >&2; fail "import into a schema 4 database"; }
-assert_eq "$(pg_psql -At -d bw4 -c "SELECT value FROM meta WHERE key = 'schema_version'")" 5 \
+assert_eq "$(pg_psql -At -d bw4 -c "SELECT value FROM meta WHERE key = 'schema_version'")" 6 \
     "migrated schema version"
 "$BW" import --quiet --db "$T/s4.db" "$DATA/sample-mail.log" || fail "import into SQLite"
 assert_eq "$(pg_psql -At -d bw4 -c "SELECT sum(attempts) || ' ' || sum(failures) FROM hourly")" \
