@@ -22,6 +22,19 @@ bench_label() {
 # bench_now: wall clock in seconds with nanoseconds (GNU date), e.g. 12.345678901
 bench_now() { date +%s.%N; }
 
+# bench_timed CMD...: runs CMD with its output in $tmp/stdout and
+# $tmp/stderr (the caller's $tmp); sets wall (s), cpu (user+sys s) and
+# rss (peak, MiB); dies with CMD's last lines of stderr when it fails.
+bench_timed() {
+	_t0=$(bench_now)
+	/usr/bin/time -f '%U %S %M' -o "$tmp/time" "$@" > "$tmp/stdout" 2> "$tmp/stderr" ||
+		{ tail -n 5 "$tmp/stderr" >&2; bench_die "failed: $*"; }
+	_t1=$(bench_now)
+	wall=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.3f", b - a }')
+	cpu=$(tail -n 1 "$tmp/time" | awk '{ printf "%.2f", $1 + $2 }')
+	rss=$(tail -n 1 "$tmp/time" | awk '{ printf "%.1f", $3 / 1024 }')
+}
+
 # bench_load1: the 1-minute load average.
 bench_load1() { cut -d' ' -f1 /proc/loadavg; }
 

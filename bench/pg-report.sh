@@ -50,15 +50,6 @@ export TZ=UTC BOUNCEWATCH_NOW="$(date -u -d "$last + 1 day" +%Y-%m-%d)T12:00:00Z
 printf 'database = %s\ntimezone = UTC\n' "$PG_URI" > "$tmp/conf"
 export BOUNCEWATCH_CONF="$tmp/conf"
 
-# timed CMD...: sets wall (s), cpu (user+sys s of CMD)
-timed() {
-	_t0=$(bench_now)
-	/usr/bin/time -f '%U %S %M' -o "$tmp/time" "$@" > "$tmp/stdout" 2> "$tmp/stderr" ||
-		{ tail -n 5 "$tmp/stderr" >&2; bench_die "failed: $*"; }
-	_t1=$(bench_now)
-	wall=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.3f", b - a }')
-	cpu=$(tail -n 1 "$tmp/time" | awk '{ printf "%.2f", $1 + $2 }')
-}
 
 # ---- the days ----
 iw=0 ic=0
@@ -70,7 +61,7 @@ while [ "$k" -le "$DAYS" ]; do
 		python3 "$here/genlog.py" --lines "$LINES" --seed "$k" --start \
 		    "$(date -u -d "$START + $((k - 1)) days" +%Y-%m-%dT00:00:00)" > "$tmp/day.log"
 	fi
-	timed "$bw" import --quiet --db "$PG_URI" "$tmp/day.log"
+	bench_timed "$bw" import --quiet --db "$PG_URI" "$tmp/day.log"
 	iw=$(awk -v a="$iw" -v b="$wall" 'BEGIN { print a + b }')
 	ic=$(awk -v a="$ic" -v b="$cpu" 'BEGIN { print a + b }')
 	k=$((k + 1))
@@ -102,13 +93,13 @@ fi
 : > "$tmp/rows"
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-	timed "$bw" report --db "$PG_URI" --date "$last" --format text
+	bench_timed "$bw" report --db "$PG_URI" --date "$last" --format text
 	echo "$wall $cpu" >> "$tmp/one"
-	timed "$bw" report --db "$PG_URI" --from "$START" --to "$last" --format text
+	bench_timed "$bw" report --db "$PG_URI" --from "$START" --to "$last" --format text
 	echo "$wall $cpu" >> "$tmp/all"
 	cp "$tmp/stdout" "$tmp/all.txt"
 	if [ -n "$rows_uri" ]; then
-		timed "$bw" report --db "$rows_uri" --from "$START" --to "$last" --format text
+		bench_timed "$bw" report --db "$rows_uri" --from "$START" --to "$last" --format text
 		echo "$wall $cpu" >> "$tmp/rows"
 		cmp -s "$tmp/stdout" "$tmp/all.txt" ||
 			bench_note "the report from rows differs from the one from summaries"

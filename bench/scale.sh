@@ -87,17 +87,7 @@ fi
 # ---- helpers ----
 size() { if [ -e "$1" ]; then wc -c < "$1" | tr -d ' '; else echo 0; fi; }
 dbsize() { echo $(( $(size "$1") + $(size "$1-wal") )); }
-# timed CMD...: runs CMD, sets wall (s), cpu (user+sys s), rss (MiB)
-timed() {
-	_t0=$(bench_now)
-	/usr/bin/time -f '%U %S %M' -o "$tmp/time" "$@" > "$tmp/stdout" 2> "$tmp/stderr" ||
-		{ tail -n 5 "$tmp/stderr" >&2; bench_die "failed: $*"; }
-	_t1=$(bench_now)
-	wall=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.3f", b - a }')
-	cpu=$(tail -n 1 "$tmp/time" | awk '{ printf "%.2f", $1 + $2 }')
-	rss=$(tail -n 1 "$tmp/time" | awk '{ printf "%.1f", $3 / 1024 }')
-}
-import() { timed "$bw" import --quiet --db "$1" "$2"; }
+import() { bench_timed "$bw" import --quiet --db "$1" "$2"; }
 rows() { sqlite3 -readonly "$1" 'SELECT count(*) FROM failure'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
@@ -194,7 +184,7 @@ report_runs() {
 	: > "$tmp/rr"
 	_i=0
 	while [ "$_i" -lt "$RUNS" ]; do
-		timed "$bw" report "$@"
+		bench_timed "$bw" report "$@"
 		echo "$wall $cpu $rss" >> "$tmp/rr"
 		_i=$((_i + 1))
 	done
@@ -280,10 +270,10 @@ PY
 	echo "| format | wall s | cpu s | peak RSS MiB |"
 	echo "|---|---|---|---|"
 	for f in text html json csv; do
-		timed "$bw" report --db "$ddb" --date "$last" --format "$f"
+		bench_timed "$bw" report --db "$ddb" --date "$last" --format "$f"
 		echo "| $f | $wall | $cpu | $rss |"
 	done
-	timed "$bw" report --db "$ddb" --date "$last" --format text --top 10
+	bench_timed "$bw" report --db "$ddb" --date "$last" --format text --top 10
 	echo "| text --top 10 | $wall | $cpu | $rss |"
 fi
 
@@ -302,7 +292,7 @@ if [ "$PFLOG" = 1 ]; then
 		rm -f "$fresh" "$fresh-wal" "$fresh-shm"
 		import "$fresh" "$plog"
 		bw_wall=$wall bw_cpu=$cpu
-		timed pflogsumm --detail 10 "$plog"
+		bench_timed pflogsumm --detail 10 "$plog"
 		echo "| $(bench_label "$n") | $bw_wall | $bw_cpu | $wall | $cpu |" \
 		    "$(ratio "$wall" "$bw_wall") | $(ratio "$cpu" "$bw_cpu") |"
 	done
