@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,13 @@ obuf_reserve(struct obuf *b, size_t more)
 	b->p = xrealloc(b->p, b->cap);
 }
 
+char *
+obuf_room(struct obuf *b, size_t n)
+{
+	obuf_reserve(b, n);
+	return b->p + b->n;
+}
+
 void
 obuf_put(struct obuf *b, const char *s, size_t n)
 {
@@ -94,7 +102,36 @@ obuf_int(struct obuf *b, int64_t v)
 	} while (u != 0);
 	if (v < 0)
 		*--p = '-';
-	obuf_put(b, p, (size_t)(e - p));
+	memcpy(obuf_room(b, sizeof(tmp)), p, (size_t)(e - p));
+	b->n += (size_t)(e - p);
+}
+
+/*
+ * printf's "%.1f", without printf when the digit is certain: v * 10 is
+ * then far enough from a tie (x.5) that its rounding error cannot change
+ * which way it rounds.  Ties, negative, huge and odd values go to printf,
+ * which rounds the exact binary value.
+ */
+void
+obuf_fixed1(struct obuf *b, double v)
+{
+	double	 t, frac;
+	int64_t	 k;
+
+	if (v >= 0 && v < 1e6 && !signbit(v)) {
+		t = v * 10;
+		k = (int64_t)t;
+		frac = t - (double)k;
+		if (frac < 0.5 - 1e-6 || frac > 0.5 + 1e-6) {
+			if (frac > 0.5)
+				k++;
+			obuf_int(b, k / 10);
+			obuf_putc(b, '.');
+			obuf_putc(b, (char)('0' + k % 10));
+			return;
+		}
+	}
+	obuf_printf(b, "%.1f", v);
 }
 
 void
@@ -167,9 +204,14 @@ emit_json_str(struct obuf *b, const char *s, size_t n)
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)s, *e = p + n;
 	const unsigned char	*run;
+	char			*o;
 
-	obuf_reserve(b, n + 2);
-	b->p[b->n++] = '"';
+	/* room for the whole string when it needs no escaping: copied once */
+	o = obuf_room(b, n + 2);
+	*o++ = '"';
+	while (p < e && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		*o++ = (char)*p++;
+	b->n += 1 + (size_t)(p - (const unsigned char *)s);
 	while (p < e) {
 		uint32_t	 cp;
 		size_t		 l;
@@ -202,16 +244,30 @@ emit_json_str(struct obuf *b, const char *s, size_t n)
 	obuf_putc(b, '"');
 }
 
+/* What HTML (1) and CSV (2) escape among printable ASCII. */
+static const unsigned char emit_special[128] = {
+	['&'] = 1, ['<'] = 1, ['>'] = 1, ['\''] = 1, ['"'] = 3,
+};
+
 /* Terminal-safe: C0, DEL, C1 controls and invalid UTF-8 become '?'. */
 static void
 emit_safe(struct obuf *b, const char *s, size_t n, int html, int csv)
 {
-	const unsigned char	*p = (const unsigned char *)s, *e = p + n;
+	const unsigned char	*p = (const unsigned char *)s, *e = p + n, *run;
+	unsigned char		 mask = html ? 1 : csv ? 2 : 0;
 
 	while (p < e) {
 		uint32_t	 cp;
 		size_t		 l;
 
+		run = p;
+		while (p < e && *p >= 0x20 && *p < 0x7f &&
+		    (emit_special[*p] & mask) == 0)
+			p++;
+		if (p > run)
+			obuf_put(b, (const char *)run, (size_t)(p - run));
+		if (p >= e)
+			break;
 		if (*p < 0x20 || *p == 0x7f) {
 			obuf_putc(b, *p == '\t' ? ' ' : '?');
 			p++;

@@ -26,7 +26,11 @@ int	obuf_flush(struct obuf *);
 void	obuf_put(struct obuf *, const char *, size_t);
 void	obuf_puts(struct obuf *, const char *);
 void	obuf_putc(struct obuf *, char);
+/* At least n bytes free at the returned end; the caller adds to ->n. */
+char	*obuf_room(struct obuf *, size_t);
 void	obuf_int(struct obuf *, int64_t);
+/* As printf's "%.1f". */
+void	obuf_fixed1(struct obuf *, double);
 void	obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

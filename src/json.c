@@ -84,7 +84,7 @@ void
 json_fixed1(struct json *j, const char *key, double v)
 {
 	json_member(j, key);
-	obuf_printf(j->b, "%.1f", v);
+	obuf_fixed1(j->b, v);
 }
 
 void
