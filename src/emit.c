@@ -198,6 +198,40 @@ emit_utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
 	return 0;
 }
 
+/* Each byte of a word: 0x0101...01 times the byte. */
+#define EMIT_BYTES(c)	((uint64_t)(c) * UINT64_C(0x0101010101010101))
+#define EMIT_HIGH	EMIT_BYTES(0x80)
+/* Has word w a byte below c (c <= 0x80)?  No false negative. */
+#define EMIT_HAS_LESS(w, c)	(((w) - EMIT_BYTES(c)) & ~(w) & EMIT_HIGH)
+#define EMIT_HAS_ZERO(w)	EMIT_HAS_LESS(w, 1)
+
+/* Is c a byte JSON copies as it is? */
+static int
+emit_json_ok(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+size_t
+emit_json_plain(const char *s, size_t n)
+{
+	uint64_t	 w;
+	size_t		 i = 0;
+
+	/* eight bytes at a time while none is a control, DEL, ", \ or >= 0x80 */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		if (((w & EMIT_HIGH) | EMIT_HAS_LESS(w, 0x20) |
+		    EMIT_HAS_ZERO(w ^ EMIT_BYTES(0x7f)) |
+		    EMIT_HAS_ZERO(w ^ EMIT_BYTES('"')) |
+		    EMIT_HAS_ZERO(w ^ EMIT_BYTES('\\'))) != 0)
+			break;
+	}
+	while (i < n && emit_json_ok((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 void
 emit_json_str(struct obuf *b, const char *s, size_t n)
 {
@@ -205,16 +239,17 @@ emit_json_str(struct obuf *b, const char *s, size_t n)
 	const unsigned char	*p = (const unsigned char *)s, *e = p + n;
 	const unsigned char	*run;
 	char			*o;
+	size_t			 l;
 
 	/* room for the whole string when it needs no escaping: copied once */
+	l = emit_json_plain(s, n);
 	o = obuf_room(b, n + 2);
-	*o++ = '"';
-	while (p < e && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-		*o++ = (char)*p++;
-	b->n += 1 + (size_t)(p - (const unsigned char *)s);
+	*o = '"';
+	memcpy(o + 1, s, l);
+	b->n += 1 + l;
+	p += l;
 	while (p < e) {
 		uint32_t	 cp;
-		size_t		 l;
 
 		run = p;
 		while (p < e && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')

@@ -36,6 +36,8 @@ void	obuf_printf(struct obuf *, const char *, ...)
 
 /* JSON string with quotes; invalid UTF-8 becomes U+FFFD. */
 void	emit_json_str(struct obuf *, const char *, size_t);
+/* How many bytes at the start need no escaping in JSON (ASCII only). */
+size_t	emit_json_plain(const char *, size_t);
 /* HTML text: & < > " ' escaped, controls and invalid UTF-8 replaced. */
 void	emit_html_str(struct obuf *, const char *, size_t);
 /* Terminal-safe text: no control characters, no escape sequences. */
