@@ -260,11 +260,12 @@ rs_prev(const struct store_daily *c, void *arg)
 	return 0;
 }
 
-/* Keep a domain's name in the names' arena. */
-static void
-rs_name(struct rs *rs, struct rs_dom *d, const char *name)
+/* Keep a domain's name in the names' arena (store_names_cb). */
+static int
+rs_name(size_t i, const char *name, void *arg)
 {
-	size_t	 n = strlen(name) + 1;
+	struct rs	*rs = arg;
+	size_t		 n = strlen(name) + 1;
 
 	while (rs->nnames + n > rs->namecap) {
 		rs->namecap = rs->namecap < 65536 ? 65536 :
@@ -272,8 +273,9 @@ rs_name(struct rs *rs, struct rs_dom *d, const char *name)
 		rs->names = xrealloc(rs->names, rs->namecap);
 	}
 	memcpy(rs->names + rs->nnames, name, n);
-	d->name = (uint32_t)rs->nnames;
+	rs->d[i].name = (uint32_t)rs->nnames;
 	rs->nnames += n;
+	return 0;
 }
 
 static const char *rs_names;	/* for rs_cmp_dom(): qsort has no argument */
@@ -332,7 +334,7 @@ report_sum_domains(struct report_load *L, struct store_range *range)
 	struct rs		 rs;
 	struct store_domrow	 total;
 	struct store_range	 prev;
-	char			*name;
+	int64_t			*ids;
 	size_t			 i;
 	int			 c, rc = -1;
 
@@ -367,12 +369,14 @@ report_sum_domains(struct report_load *L, struct store_range *range)
 	prev.to = range->prev_to;
 	if (store_domain_counters(L->st, &prev, rs_prev, &rs) == -1)
 		goto out;
-	for (i = 0; i < rs.nd; i++) {
-		if ((name = store_name(L->st, STORE_DOMAIN, rs.d[i].id)) == NULL)
-			goto out;
-		rs_name(&rs, &rs.d[i], name);
-		free(name);
-	}
+	/* the names, in one pass over the domains (in id order here) */
+	ids = xcalloc(rs.nd + 1, sizeof(*ids));
+	for (i = 0; i < rs.nd; i++)
+		ids[i] = rs.d[i].id;
+	c = store_names(L->st, STORE_DOMAIN, ids, rs.nd, rs_name, &rs);
+	free(ids);
+	if (c == -1)
+		goto out;
 	rs_names = rs.names;
 	if (rs.nd > 1)
 		qsort(rs.d, rs.nd, sizeof(*rs.d), rs_cmp_dom);

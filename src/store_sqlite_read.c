@@ -70,6 +70,7 @@ static const char *const sr_sql[SR_MAX] = {
 	    "   AND (?4 IS NULL OR instr(?4, ',' || host_id || ',') > 0)"
 	    " GROUP BY domain_id, class_id, reason_id ORDER BY 1, 2, 3",
 	[SR_DOMAIN_NAME] = "SELECT name FROM domain WHERE id = ?1",
+	[SR_DOMAIN_NAMES] = "SELECT id, name FROM domain WHERE id >= ?1 ORDER BY id",
 	[SR_RELAY_NAME] = "SELECT name FROM relay WHERE id = ?1",
 	[SR_NORMALIZED] = "SELECT normalized FROM diagnostic WHERE id = ?1",
 	[SR_HOST_NAME] = "SELECT name FROM host WHERE id = ?1",
@@ -490,6 +491,55 @@ sq_name(struct store *st, enum store_name which, int64_t id)
 	if (sq_lookup(st, q[which], id, &s, NULL) == -1)
 		return NULL;
 	return s;
+}
+
+/*
+ * Domains' names in id order: one cursor walked forward, sought again
+ * only past a gap of SQ_NAMES_GAP ids (stepping over a few rows costs
+ * less than a search; a month's report names nearly every domain).
+ */
+#define SQ_NAMES_GAP	16
+
+int
+sq_names(struct store *st, enum store_name which, const int64_t *ids, size_t n,
+    store_names_cb cb, void *arg)
+{
+	sqlite3_stmt		*q;
+	const unsigned char	*s;
+	int64_t			 at = 0;
+	size_t			 i;
+	int			 rc = SQLITE_DONE, row = 0, stop = 0;
+	char			*name;
+
+	if (which != STORE_DOMAIN) {
+		for (i = 0; i < n && !stop; i++) {
+			if ((name = sq_name(st, which, ids[i])) == NULL)
+				return -1;
+			stop = cb(i, name, arg) == -1;
+			free(name);
+		}
+		return stop ? -1 : 0;
+	}
+	if ((q = sq_reader(st, SR_DOMAIN_NAMES)) == NULL)
+		return -1;
+	for (i = 0; i < n && !stop; i++) {
+		if (i == 0 || !row || at < ids[i] - SQ_NAMES_GAP || at > ids[i]) {
+			sqlite3_reset(q);
+			sqlite3_bind_int64(q, 1, ids[i]);
+			rc = sqlite3_step(q);
+		}
+		while ((row = rc == SQLITE_ROW) &&
+		    (at = sqlite3_column_int64(q, 0)) < ids[i])
+			rc = sqlite3_step(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+		s = row && at == ids[i] ? sqlite3_column_text(q, 1) : NULL;
+		stop = cb(i, s != NULL ? (const char *)s : "", arg) == -1;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(st, rc, "domain names");
+	return stop ? -1 : 0;
 }
 
 int

@@ -2245,6 +2245,118 @@ add_one(struct store *st, int64_t source_id, uint64_t off, const char *line)
 	assert_int_equal(store_add(st, source_id, off, k, &d, &v), 0);
 }
 
+/* store_names(): what it gives each index, in a string. */
+struct names_seen {
+	struct str	 s;
+	size_t		 stop_at;	/* return -1 at this index */
+};
+
+static int
+names_cb(size_t i, const char *name, void *arg)
+{
+	struct names_seen	*ns = arg;
+	char			 at[32];
+
+	snprintf(at, sizeof(at), "%zu=", i);
+	str_add(&ns->s, at, strlen(at));
+	str_add(&ns->s, name, strlen(name));
+	str_add(&ns->s, ";", 1);
+	return i == ns->stop_at ? -1 : 0;
+}
+
+/*
+ * store_names() walks one cursor over the domains and seeks again past
+ * gaps: for ids dense, sparse, missing and past the last, every index
+ * gets what store_name() gives that id; a callback's -1 stops it.
+ */
+static void
+test_names(void **state)
+{
+	static const int64_t	 ids[] = { 1, 2, 3, 5, 8, 13, 21, 22, 40, 41, 99,
+		100, 101, 102, 480, 500, 1000, 1003, 1010, 1011, 5000, 5001 };
+	const char		*path = tpath("names.db");
+	struct names_seen	 got, want;
+	struct store		*st;
+	sqlite3			*db;
+	size_t			 i;
+	char			*name;
+	int64_t			 id;
+
+	(void)state;
+	store_close(open_rw(path));
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		fail_msg("open %s", path);
+	xexec(db, "BEGIN");
+	for (id = 1; id <= 1010; id++)
+		if (id <= 40 || id == 100 || id == 101 || id == 500 || id >= 1000) {
+			char	 sql[128];
+
+			snprintf(sql, sizeof(sql), "INSERT INTO domain (id, name)"
+			    " VALUES (%lld, 'd%lld.example')", (long long)id,
+			    (long long)id * 7);
+			xexec(db, sql);
+		}
+	xexec(db, "COMMIT");
+	sqlite3_close(db);
+
+	st = open_rw(path);
+	memset(&got, 0, sizeof(got));
+	memset(&want, 0, sizeof(want));
+	got.stop_at = want.stop_at = (size_t)-1;
+	assert_int_equal(store_names(st, STORE_DOMAIN, ids, sizeof(ids) /
+	    sizeof(ids[0]), names_cb, &got), 0);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_non_null(name = store_name(st, STORE_DOMAIN, ids[i]));
+		names_cb(i, name, &want);
+		free(name);
+	}
+	assert_string_equal(got.s.s, want.s.s);
+	assert_non_null(strstr(got.s.s, ";11=d700.example;12=d707.example;13=;"));
+
+	/* hosts: one by one, the same */
+	free(got.s.s);
+	memset(&got, 0, sizeof(got));
+	got.stop_at = (size_t)-1;
+	assert_int_equal(store_names(st, STORE_HOST, ids, 2, names_cb, &got), 0);
+	assert_non_null(name = store_name(st, STORE_HOST, ids[0]));
+	assert_true(strncmp(got.s.s, "0=", 2) == 0 &&
+	    strncmp(got.s.s + 2, name, strlen(name)) == 0);
+	free(name);
+
+	/* every id from 1 to 1011: the cursor stepped, never sought again */
+	free(got.s.s);
+	free(want.s.s);
+	memset(&got, 0, sizeof(got));
+	memset(&want, 0, sizeof(want));
+	got.stop_at = want.stop_at = (size_t)-1;
+	{
+		int64_t	 all[1011];
+
+		for (i = 0; i < 1011; i++)
+			all[i] = (int64_t)i + 1;
+		assert_int_equal(store_names(st, STORE_DOMAIN, all, 1011,
+		    names_cb, &got), 0);
+		for (i = 0; i < 1011; i++) {
+			assert_non_null(name = store_name(st, STORE_DOMAIN, all[i]));
+			names_cb(i, name, &want);
+			free(name);
+		}
+		assert_string_equal(got.s.s, want.s.s);
+	}
+
+	/* stopped by the callback */
+	free(got.s.s);
+	memset(&got, 0, sizeof(got));
+	got.stop_at = 3;
+	assert_int_equal(store_names(st, STORE_DOMAIN, ids, sizeof(ids) /
+	    sizeof(ids[0]), names_cb, &got), -1);
+	assert_string_equal(got.s.s, "0=d7.example;1=d14.example;2=d21.example;"
+	    "3=d35.example;");
+	free(got.s.s);
+	free(want.s.s);
+	store_close(st);
+}
+
 /*
  * In a database whose pending and suppression tables are large (20,000
  * rows or more when the writer starts), the writer keeps a batch's writes
@@ -2369,6 +2481,7 @@ main(void)
 		cmocka_unit_test(test_locked),
 		cmocka_unit_test(test_day_from_parse),
 		cmocka_unit_test(test_batch_order),
+		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
