@@ -212,20 +212,33 @@ emit_json_ok(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* Is one of w's bytes a control, DEL, ", \ or >= 0x80? */
+static int
+emit_json_word(uint64_t w)
+{
+	return ((w & EMIT_HIGH) | EMIT_HAS_LESS(w, 0x20) |
+	    EMIT_HAS_ZERO(w ^ EMIT_BYTES(0x7f)) |
+	    EMIT_HAS_ZERO(w ^ EMIT_BYTES('"')) |
+	    EMIT_HAS_ZERO(w ^ EMIT_BYTES('\\'))) != 0;
+}
+
 size_t
 emit_json_plain(const char *s, size_t n)
 {
 	uint64_t	 w;
 	size_t		 i = 0;
 
-	/* eight bytes at a time while none is a control, DEL, ", \ or >= 0x80 */
+	/* eight bytes at a time, then the rest padded with plain bytes */
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, sizeof(w));
-		if (((w & EMIT_HIGH) | EMIT_HAS_LESS(w, 0x20) |
-		    EMIT_HAS_ZERO(w ^ EMIT_BYTES(0x7f)) |
-		    EMIT_HAS_ZERO(w ^ EMIT_BYTES('"')) |
-		    EMIT_HAS_ZERO(w ^ EMIT_BYTES('\\'))) != 0)
+		if (emit_json_word(w))
 			break;
+	}
+	if (i + 8 > n && i < n) {
+		w = EMIT_BYTES('a');
+		memcpy(&w, s + i, n - i);
+		if (!emit_json_word(w))
+			return n;
 	}
 	while (i < n && emit_json_ok((unsigned char)s[i]))
 		i++;

@@ -126,6 +126,7 @@ struct rs_rcpt {
 
 struct rs_dom {
 	int64_t		 id;
+	uint64_t	 pre;		/* its name's first 8 bytes, big-endian */
 	uint32_t	 name;		/* its name at rs.names + name */
 	uint32_t	 fl;		/* failures and attempts (clamped), to sort */
 	uint32_t	 at;
@@ -265,7 +266,8 @@ static int
 rs_name(size_t i, const char *name, void *arg)
 {
 	struct rs	*rs = arg;
-	size_t		 n = strlen(name) + 1;
+	size_t		 n = strlen(name) + 1, k;
+	uint64_t	 pre = 0;
 
 	while (rs->nnames + n > rs->namecap) {
 		rs->namecap = rs->namecap < 65536 ? 65536 :
@@ -275,6 +277,10 @@ rs_name(size_t i, const char *name, void *arg)
 	memcpy(rs->names + rs->nnames, name, n);
 	rs->d[i].name = (uint32_t)rs->nnames;
 	rs->nnames += n;
+	/* ordered as strcmp() orders them, NULs after the end */
+	for (k = 0; k < 8; k++)
+		pre = pre << 8 | (k < n ? (unsigned char)name[k] : 0);
+	rs->d[i].pre = pre;
 	return 0;
 }
 
@@ -295,6 +301,8 @@ rs_cmp_dom(const void *a, const void *b)
 		return x->fl < y->fl ? 1 : -1;
 	if (x->at != y->at)
 		return x->at < y->at ? 1 : -1;
+	if (x->pre != y->pre)
+		return x->pre < y->pre ? -1 : 1;
 	if ((c = strcmp(rs_names + x->name, rs_names + y->name)) != 0)
 		return c;
 	return x->id < y->id ? -1 : x->id > y->id;

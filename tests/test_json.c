@@ -281,7 +281,7 @@ test_emit_escapers(void **state)
 static void
 test_emit_json_plain(void **state)
 {
-	char		 s[24];
+	char		 s[27];	/* three words and a tail */
 	size_t		 at;
 	int		 c, ok;
 
