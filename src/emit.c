@@ -228,15 +228,14 @@ emit_json_plain(const char *s, size_t n)
 	uint64_t	 w;
 	size_t		 i = 0;
 
-	/* eight bytes at a time, then the rest padded with plain bytes */
+	/* eight bytes at a time, then the last eight (checked ones again) */
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, sizeof(w));
 		if (emit_json_word(w))
 			break;
 	}
-	if (i + 8 > n && i < n) {
-		w = EMIT_BYTES('a');
-		memcpy(&w, s + i, n - i);
+	if (i < n && n >= 8 && i + 8 > n) {
+		memcpy(&w, s + n - 8, sizeof(w));
 		if (!emit_json_word(w))
 			return n;
 	}
