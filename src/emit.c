@@ -43,7 +43,7 @@ obuf_flush(struct obuf *b)
 	return b->error ? -1 : 0;
 }
 
-static void
+void
 obuf_reserve(struct obuf *b, size_t more)
 {
 	if (b->n + more <= b->cap)
@@ -56,13 +56,6 @@ obuf_reserve(struct obuf *b, size_t more)
 	while (b->n + more > b->cap)
 		b->cap *= 2;
 	b->p = xrealloc(b->p, b->cap);
-}
-
-char *
-obuf_room(struct obuf *b, size_t n)
-{
-	obuf_reserve(b, n);
-	return b->p + b->n;
 }
 
 void

@@ -26,8 +26,16 @@ int	obuf_flush(struct obuf *);
 void	obuf_put(struct obuf *, const char *, size_t);
 void	obuf_puts(struct obuf *, const char *);
 void	obuf_putc(struct obuf *, char);
+/* Room for more bytes: flushed (to a file) or grown. */
+void	obuf_reserve(struct obuf *, size_t);
 /* At least n bytes free at the returned end; the caller adds to ->n. */
-char	*obuf_room(struct obuf *, size_t);
+static inline char *
+obuf_room(struct obuf *b, size_t n)
+{
+	if (b->n + n > b->cap)
+		obuf_reserve(b, n);
+	return b->p + b->n;
+}
 void	obuf_int(struct obuf *, int64_t);
 /* As printf's "%.1f". */
 void	obuf_fixed1(struct obuf *, double);

@@ -71,7 +71,9 @@ static const char *const sr_sql[SR_MAX] = {
 	    " GROUP BY domain_id, class_id, reason_id ORDER BY 1, 2, 3",
 	[SR_DOMAIN_NAME] = "SELECT name FROM domain WHERE id = ?1",
 	/* the first day with counters in ?1 .. ?2 (one bound: one search) */
-	[SR_NEXT_DAY] = "SELECT day FROM daily WHERE day >= ?1 AND day <= ?2"
+	[SR_NEXT_DAY] =
+	    "SELECT day FROM daily"
+	    " WHERE day >= ?1 AND day <= ?2"
 	    " ORDER BY day LIMIT 1",
 	[SR_DOMAIN_NAMES] = "SELECT id, name FROM domain WHERE id >= ?1 ORDER BY id",
 	[SR_RELAY_NAME] = "SELECT name FROM relay WHERE id = ?1",
