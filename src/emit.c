@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ obuf_flush(struct obuf *b)
 	return b->error ? -1 : 0;
 }
 
-static void
+void
 obuf_reserve(struct obuf *b, size_t more)
 {
 	if (b->n + more <= b->cap)
@@ -94,7 +95,36 @@ obuf_int(struct obuf *b, int64_t v)
 	} while (u != 0);
 	if (v < 0)
 		*--p = '-';
-	obuf_put(b, p, (size_t)(e - p));
+	memcpy(obuf_room(b, sizeof(tmp)), p, (size_t)(e - p));
+	b->n += (size_t)(e - p);
+}
+
+/*
+ * printf's "%.1f", without printf when the digit is certain: v * 10 is
+ * then far enough from a tie (x.5) that its rounding error cannot change
+ * which way it rounds.  Ties, negative, huge and odd values go to printf,
+ * which rounds the exact binary value.
+ */
+void
+obuf_fixed1(struct obuf *b, double v)
+{
+	double	 t, frac;
+	int64_t	 k;
+
+	if (v >= 0 && v < 1e6 && !signbit(v)) {
+		t = v * 10;
+		k = (int64_t)t;
+		frac = t - (double)k;
+		if (frac < 0.5 - 1e-6 || frac > 0.5 + 1e-6) {
+			if (frac > 0.5)
+				k++;
+			obuf_int(b, k / 10);
+			obuf_putc(b, '.');
+			obuf_putc(b, (char)('0' + k % 10));
+			return;
+		}
+	}
+	obuf_printf(b, "%.1f", v);
 }
 
 void
@@ -161,18 +191,70 @@ emit_utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
 	return 0;
 }
 
+/* Each byte of a word: 0x0101...01 times the byte. */
+#define EMIT_BYTES(c)	((uint64_t)(c) * UINT64_C(0x0101010101010101))
+#define EMIT_HIGH	EMIT_BYTES(0x80)
+/* Has word w a byte below c (c <= 0x80)?  No false negative. */
+#define EMIT_HAS_LESS(w, c)	(((w) - EMIT_BYTES(c)) & ~(w) & EMIT_HIGH)
+#define EMIT_HAS_ZERO(w)	EMIT_HAS_LESS(w, 1)
+
+/* Is c a byte JSON copies as it is? */
+static int
+emit_json_ok(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Is one of w's bytes a control, DEL, ", \ or >= 0x80? */
+static int
+emit_json_word(uint64_t w)
+{
+	return ((w & EMIT_HIGH) | EMIT_HAS_LESS(w, 0x20) |
+	    EMIT_HAS_ZERO(w ^ EMIT_BYTES(0x7f)) |
+	    EMIT_HAS_ZERO(w ^ EMIT_BYTES('"')) |
+	    EMIT_HAS_ZERO(w ^ EMIT_BYTES('\\'))) != 0;
+}
+
+size_t
+emit_json_plain(const char *s, size_t n)
+{
+	uint64_t	 w;
+	size_t		 i = 0;
+
+	/* eight bytes at a time, then the last eight (checked ones again) */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		if (emit_json_word(w))
+			break;
+	}
+	if (i < n && n >= 8 && i + 8 > n) {
+		memcpy(&w, s + n - 8, sizeof(w));
+		if (!emit_json_word(w))
+			return n;
+	}
+	while (i < n && emit_json_ok((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 void
 emit_json_str(struct obuf *b, const char *s, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)s, *e = p + n;
 	const unsigned char	*run;
+	char			*o;
+	size_t			 l;
 
-	obuf_reserve(b, n + 2);
-	b->p[b->n++] = '"';
+	/* room for the whole string when it needs no escaping: copied once */
+	l = emit_json_plain(s, n);
+	o = obuf_room(b, n + 2);
+	*o = '"';
+	memcpy(o + 1, s, l);
+	b->n += 1 + l;
+	p += l;
 	while (p < e) {
 		uint32_t	 cp;
-		size_t		 l;
 
 		run = p;
 		while (p < e && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
@@ -202,16 +284,30 @@ emit_json_str(struct obuf *b, const char *s, size_t n)
 	obuf_putc(b, '"');
 }
 
+/* What HTML (1) and CSV (2) escape among printable ASCII. */
+static const unsigned char emit_special[128] = {
+	['&'] = 1, ['<'] = 1, ['>'] = 1, ['\''] = 1, ['"'] = 3,
+};
+
 /* Terminal-safe: C0, DEL, C1 controls and invalid UTF-8 become '?'. */
 static void
 emit_safe(struct obuf *b, const char *s, size_t n, int html, int csv)
 {
-	const unsigned char	*p = (const unsigned char *)s, *e = p + n;
+	const unsigned char	*p = (const unsigned char *)s, *e = p + n, *run;
+	unsigned char		 mask = html ? 1 : csv ? 2 : 0;
 
 	while (p < e) {
 		uint32_t	 cp;
 		size_t		 l;
 
+		run = p;
+		while (p < e && *p >= 0x20 && *p < 0x7f &&
+		    (emit_special[*p] & mask) == 0)
+			p++;
+		if (p > run)
+			obuf_put(b, (const char *)run, (size_t)(p - run));
+		if (p >= e)
+			break;
 		if (*p < 0x20 || *p == 0x7f) {
 			obuf_putc(b, *p == '\t' ? ' ' : '?');
 			p++;

@@ -26,12 +26,26 @@ int	obuf_flush(struct obuf *);
 void	obuf_put(struct obuf *, const char *, size_t);
 void	obuf_puts(struct obuf *, const char *);
 void	obuf_putc(struct obuf *, char);
+/* Room for more bytes: flushed (to a file) or grown. */
+void	obuf_reserve(struct obuf *, size_t);
+/* At least n bytes free at the returned end; the caller adds to ->n. */
+static inline char *
+obuf_room(struct obuf *b, size_t n)
+{
+	if (b->n + n > b->cap)
+		obuf_reserve(b, n);
+	return b->p + b->n;
+}
 void	obuf_int(struct obuf *, int64_t);
+/* As printf's "%.1f". */
+void	obuf_fixed1(struct obuf *, double);
 void	obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* JSON string with quotes; invalid UTF-8 becomes U+FFFD. */
 void	emit_json_str(struct obuf *, const char *, size_t);
+/* How many bytes at the start need no escaping in JSON (ASCII only). */
+size_t	emit_json_plain(const char *, size_t);
 /* HTML text: & < > " ' escaped, controls and invalid UTF-8 replaced. */
 void	emit_html_str(struct obuf *, const char *, size_t);
 /* Terminal-safe text: no control characters, no escape sequences. */

@@ -15,16 +15,33 @@ json_init(struct json *j, struct obuf *b)
 	j->b = b;
 }
 
-/* The comma before a member, and its key. */
+/*
+ * The comma before a member, and its key: the program's own word, copied
+ * as it is unless it needs escaping (then emit_json_str() writes it).
+ */
 static void
 json_member(struct json *j, const char *key)
 {
+	struct obuf	*b = j->b;
+	size_t		 n = key != NULL ? strlen(key) : 0, k = 0;
+	char		*o = obuf_room(b, n + 4);
+
 	if (j->n[j->depth]++ > 0)
-		obuf_putc(j->b, ',');
-	if (key != NULL) {
-		emit_json_str(j->b, key, strlen(key));
-		obuf_putc(j->b, ':');
+		o[k++] = ',';
+	if (key != NULL && emit_json_plain(key, n) < n) {
+		b->n += k;
+		emit_json_str(b, key, n);
+		obuf_putc(b, ':');
+		return;
 	}
+	if (key != NULL) {
+		o[k++] = '"';
+		memcpy(o + k, key, n);
+		k += n;
+		o[k++] = '"';
+		o[k++] = ':';
+	}
+	b->n += k;
 }
 
 static void
@@ -84,7 +101,7 @@ void
 json_fixed1(struct json *j, const char *key, double v)
 {
 	json_member(j, key);
-	obuf_printf(j->b, "%.1f", v);
+	obuf_fixed1(j->b, v);
 }
 
 void

@@ -126,6 +126,7 @@ struct rs_rcpt {
 
 struct rs_dom {
 	int64_t		 id;
+	uint64_t	 pre;		/* its name's first 8 bytes, big-endian */
 	uint32_t	 name;		/* its name at rs.names + name */
 	uint32_t	 fl;		/* failures and attempts (clamped), to sort */
 	uint32_t	 at;
@@ -260,11 +261,13 @@ rs_prev(const struct store_daily *c, void *arg)
 	return 0;
 }
 
-/* Keep a domain's name in the names' arena. */
-static void
-rs_name(struct rs *rs, struct rs_dom *d, const char *name)
+/* Keep a domain's name in the names' arena (store_names_cb). */
+static int
+rs_name(size_t i, const char *name, void *arg)
 {
-	size_t	 n = strlen(name) + 1;
+	struct rs	*rs = arg;
+	size_t		 n = strlen(name) + 1, k;
+	uint64_t	 pre = 0;
 
 	while (rs->nnames + n > rs->namecap) {
 		rs->namecap = rs->namecap < 65536 ? 65536 :
@@ -272,8 +275,13 @@ rs_name(struct rs *rs, struct rs_dom *d, const char *name)
 		rs->names = xrealloc(rs->names, rs->namecap);
 	}
 	memcpy(rs->names + rs->nnames, name, n);
-	d->name = (uint32_t)rs->nnames;
+	rs->d[i].name = (uint32_t)rs->nnames;
 	rs->nnames += n;
+	/* ordered as strcmp() orders them, NULs after the end */
+	for (k = 0; k < 8; k++)
+		pre = pre << 8 | (k < n ? (unsigned char)name[k] : 0);
+	rs->d[i].pre = pre;
+	return 0;
 }
 
 static const char *rs_names;	/* for rs_cmp_dom(): qsort has no argument */
@@ -293,6 +301,8 @@ rs_cmp_dom(const void *a, const void *b)
 		return x->fl < y->fl ? 1 : -1;
 	if (x->at != y->at)
 		return x->at < y->at ? 1 : -1;
+	if (x->pre != y->pre)
+		return x->pre < y->pre ? -1 : 1;
 	if ((c = strcmp(rs_names + x->name, rs_names + y->name)) != 0)
 		return c;
 	return x->id < y->id ? -1 : x->id > y->id;
@@ -332,7 +342,7 @@ report_sum_domains(struct report_load *L, struct store_range *range)
 	struct rs		 rs;
 	struct store_domrow	 total;
 	struct store_range	 prev;
-	char			*name;
+	int64_t			*ids;
 	size_t			 i;
 	int			 c, rc = -1;
 
@@ -367,12 +377,14 @@ report_sum_domains(struct report_load *L, struct store_range *range)
 	prev.to = range->prev_to;
 	if (store_domain_counters(L->st, &prev, rs_prev, &rs) == -1)
 		goto out;
-	for (i = 0; i < rs.nd; i++) {
-		if ((name = store_name(L->st, STORE_DOMAIN, rs.d[i].id)) == NULL)
-			goto out;
-		rs_name(&rs, &rs.d[i], name);
-		free(name);
-	}
+	/* the names, in one pass over the domains (in id order here) */
+	ids = xcalloc(rs.nd + 1, sizeof(*ids));
+	for (i = 0; i < rs.nd; i++)
+		ids[i] = rs.d[i].id;
+	c = store_names(L->st, STORE_DOMAIN, ids, rs.nd, rs_name, &rs);
+	free(ids);
+	if (c == -1)
+		goto out;
 	rs_names = rs.names;
 	if (rs.nd > 1)
 		qsort(rs.d, rs.nd, sizeof(*rs.d), rs_cmp_dom);

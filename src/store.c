@@ -622,6 +622,27 @@ store_name(struct store *st, enum store_name which, int64_t id)
 }
 
 int
+store_names(struct store *st, enum store_name which, const int64_t *ids,
+    size_t n, store_names_cb cb, void *arg)
+{
+	char	*name;
+	size_t	 i;
+	int	 rc;
+
+	if (st->be->names != NULL)
+		return st->be->names(st, which, ids, n, cb, arg);
+	for (i = 0; i < n; i++) {
+		if ((name = st->be->name(st, which, ids[i])) == NULL)
+			return -1;
+		rc = cb(i, name, arg);
+		free(name);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
 store_failure_text(struct store *st, int64_t id, char **text, char **domain)
 {
 	return st->be->failure_text(st, id, text, domain);

@@ -259,6 +259,15 @@ int	store_failure_range(struct store *, const struct store_range *,
 	    store_failure_cb, void *);
 /* A name by id: malloc'd, "" when there is none; NULL on error. */
 char	*store_name(struct store *, enum store_name, int64_t id);
+/*
+ * The names of n ids in ascending order, each to cb with its index in ids
+ * and the name ("" when there is none; valid during the call): one pass where the backend can (a month's
+ * report names tens of thousands of domains).  -1 on error or when cb
+ * returns -1.
+ */
+typedef int	(*store_names_cb)(size_t, const char *, void *);
+int	store_names(struct store *, enum store_name, const int64_t *ids,
+	    size_t n, store_names_cb, void *);
 /* A failure row's full diagnostic and domain, malloc'd ("" when absent). */
 int	store_failure_text(struct store *, int64_t id, char **text, char **domain);
 

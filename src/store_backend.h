@@ -305,6 +305,9 @@ struct store_backend {
 	int	(*failure_range)(struct store *, const struct store_range *,
 		    store_failure_cb, void *);
 	char	*(*name)(struct store *, enum store_name, int64_t);
+	/* optional: else store_names() asks name() for each */
+	int	(*names)(struct store *, enum store_name, const int64_t *,
+		    size_t, store_names_cb, void *);
 	int	(*failure_text)(struct store *, int64_t, char **, char **);
 	int	(*exec)(struct store *, const char *, int64_t *);
 

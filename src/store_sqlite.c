@@ -780,6 +780,7 @@ const struct store_backend store_backend_sqlite = {
 	.daily_range = sq_daily_range,
 	.failure_range = sq_failure_range,
 	.name = sq_name,
+	.names = sq_names,
 	.failure_text = sq_failure_text,
 	.exec = sq_exec,
 	.recipient_range = sq_recipient_range,

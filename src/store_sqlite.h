@@ -67,6 +67,8 @@ enum sq_read {
 	SR_TEXT_DOMAINS,
 	SR_FAILURES_TEXT,
 	SR_DOMAIN_COUNTERS,
+	SR_DOMAIN_NAMES,
+	SR_NEXT_DAY,
 	SR_MAX
 };
 
@@ -152,6 +154,8 @@ int	sq_daily_range(struct store *, const struct store_range *,
 int	sq_failure_range(struct store *, const struct store_range *,
 	    store_failure_cb, void *);
 char	*sq_name(struct store *, enum store_name, int64_t);
+int	sq_names(struct store *, enum store_name, const int64_t *, size_t,
+	    store_names_cb, void *);
 int	sq_failure_text(struct store *, int64_t, char **, char **);
 int	sq_exec(struct store *, const char *, int64_t *);
 int	sq_domain_rows(struct store *, const struct store_range *, store_domrow_cb,

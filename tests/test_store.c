@@ -2245,6 +2245,218 @@ add_one(struct store *st, int64_t source_id, uint64_t off, const char *line)
 	assert_int_equal(store_add(st, source_id, off, k, &d, &v), 0);
 }
 
+/* store_domain_counters(): its rows as dump_query() writes them. */
+static int
+counters_cb(const struct store_daily *c, void *arg)
+{
+	char	 line[128];
+
+	if (c->day != NULL || c->host_id != 0 || c->instance_id != 0)
+		fail_msg("a summed counter with a day or a host");
+	snprintf(line, sizeof(line), "%lld|%d|%d|%lld\n", (long long)c->domain_id,
+	    c->cls, c->reason, (long long)c->n);
+	str_add(arg, line, strlen(line));
+	return 0;
+}
+
+/*
+ * store_domain_counters() sums each domain's counters over the range's
+ * days, hosts and instances in domain, class, reason order: as a GROUP BY
+ * of the rows gives them, for one day, a few, days missing in the middle,
+ * a host filter, a domain, no day at all, and more days than it merges
+ * (SQ_MERGE_DAYS: the database sums those).
+ */
+static void
+test_domain_counters(void **state)
+{
+	static const struct {
+		const char	*from, *to;
+		int64_t		 domain;
+		const char	*hosts;		/* SQL list, NULL: every host */
+		int64_t		 ids[2];
+		size_t		 nids;
+	} cases[] = {
+		{ "2026-01-03", "2026-01-03", 0, NULL, { 0 }, 0 },
+		{ "2026-01-01", "2026-01-04", 0, NULL, { 0 }, 0 },
+		{ "2026-01-02", "2026-01-12", 0, NULL, { 0 }, 0 },	/* 6..8 absent */
+		{ "2026-01-01", "2026-01-30", 0, "1", { 1 }, 1 },
+		{ "2026-01-01", "2026-01-30", 0, "0, 2", { 0, 2 }, 2 },
+		{ "2026-01-05", "2026-01-15", 3, NULL, { 0 }, 0 },
+		{ "2025-06-01", "2025-06-30", 0, NULL, { 0 }, 0 },
+		{ "2026-01-01", "2026-03-31", 0, NULL, { 0 }, 0 },	/* 67 days */
+		{ "2026-01-01", "2026-03-31", 2, "1", { 1 }, 1 },
+	};
+	const char		*path = tpath("counters.db");
+	struct store_range	 r;
+	struct str		 got, want;
+	struct store		*st;
+	sqlite3			*db;
+	char			 sql[512];
+	size_t			 i;
+
+	(void)state;
+	store_close(open_rw(path));
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		fail_msg("open %s", path);
+	xexec(db, "WITH RECURSIVE d(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM d"
+	    "  WHERE x < 69), v(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM v"
+	    "  WHERE x < 3)"
+	    " INSERT INTO daily (day, domain_id, class_id, reason_id, host_id,"
+	    "  instance_id, n)"
+	    " SELECT date('2026-01-01', '+' || d.x || ' days'), dom.x + 1, c.x,"
+	    "  CASE r.x WHEN 0 THEN 1 WHEN 1 THEN 2 ELSE 21 END, h.x, i.x,"
+	    "  (d.x * 7 + dom.x * 3 + c.x + r.x * 5 + h.x + i.x) % 9 + 1"
+	    " FROM d, v dom, v c, v r, v h, v i"
+	    " WHERE d.x NOT IN (5, 6, 7) AND r.x < 3 AND h.x < 3 AND i.x < 2"
+	    "  AND (d.x + dom.x + c.x * 2 + r.x + h.x) % 3 <> 0");
+	sqlite3_close(db);
+
+	st = open_rw(path);
+	db = ro_conn(path);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.from = cases[i].from;
+		r.to = cases[i].to;
+		r.domain = cases[i].domain;
+		if (cases[i].hosts != NULL) {
+			r.hosts = cases[i].ids;
+			r.nhosts = cases[i].nids;
+		}
+		memset(&got, 0, sizeof(got));
+		memset(&want, 0, sizeof(want));
+		assert_int_equal(store_domain_counters(st, &r, counters_cb, &got), 0);
+		snprintf(sql, sizeof(sql), "SELECT domain_id, class_id, reason_id,"
+		    " sum(n) FROM daily WHERE day BETWEEN '%s' AND '%s'"
+		    " AND (%lld = 0 OR domain_id = %lld) AND host_id IN (%s)"
+		    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", r.from, r.to,
+		    (long long)r.domain, (long long)r.domain,
+		    cases[i].hosts != NULL ? cases[i].hosts : "0, 1, 2");
+		dump_query(db, sql, &want);
+		/* dump_query() heads its rows with the query */
+		assert_non_null(strchr(want.s, '\n'));
+		assert_string_equal(got.s != NULL ? got.s : "",
+		    strchr(want.s, '\n') + 1);
+		if (i != 6)
+			assert_true(got.n > 0);
+		free(got.s);
+		free(want.s);
+	}
+	sqlite3_close(db);
+	store_close(st);
+}
+
+/* store_names(): what it gives each index, in a string. */
+struct names_seen {
+	struct str	 s;
+	size_t		 stop_at;	/* return -1 at this index */
+};
+
+static int
+names_cb(size_t i, const char *name, void *arg)
+{
+	struct names_seen	*ns = arg;
+	char			 at[32];
+
+	snprintf(at, sizeof(at), "%zu=", i);
+	str_add(&ns->s, at, strlen(at));
+	str_add(&ns->s, name, strlen(name));
+	str_add(&ns->s, ";", 1);
+	return i == ns->stop_at ? -1 : 0;
+}
+
+/*
+ * store_names() walks one cursor over the domains and seeks again past
+ * gaps: for ids dense, sparse, missing and past the last, every index
+ * gets what store_name() gives that id; a callback's -1 stops it.
+ */
+static void
+test_names(void **state)
+{
+	static const int64_t	 ids[] = { 1, 2, 3, 5, 8, 13, 21, 22, 40, 41, 99,
+		100, 101, 102, 480, 500, 1000, 1003, 1010, 1011, 5000, 5001 };
+	const char		*path = tpath("names.db");
+	struct names_seen	 got, want;
+	struct store		*st;
+	sqlite3			*db;
+	size_t			 i;
+	char			*name;
+	int64_t			 id;
+
+	(void)state;
+	store_close(open_rw(path));
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		fail_msg("open %s", path);
+	xexec(db, "BEGIN");
+	for (id = 1; id <= 1010; id++)
+		if (id <= 40 || id == 100 || id == 101 || id == 500 || id >= 1000) {
+			char	 sql[128];
+
+			snprintf(sql, sizeof(sql), "INSERT INTO domain (id, name)"
+			    " VALUES (%lld, 'd%lld.example')", (long long)id,
+			    (long long)id * 7);
+			xexec(db, sql);
+		}
+	xexec(db, "COMMIT");
+	sqlite3_close(db);
+
+	st = open_rw(path);
+	memset(&got, 0, sizeof(got));
+	memset(&want, 0, sizeof(want));
+	got.stop_at = want.stop_at = (size_t)-1;
+	assert_int_equal(store_names(st, STORE_DOMAIN, ids, sizeof(ids) /
+	    sizeof(ids[0]), names_cb, &got), 0);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_non_null(name = store_name(st, STORE_DOMAIN, ids[i]));
+		names_cb(i, name, &want);
+		free(name);
+	}
+	assert_string_equal(got.s.s, want.s.s);
+	assert_non_null(strstr(got.s.s, ";11=d700.example;12=d707.example;13=;"));
+
+	/* hosts: one by one, the same */
+	free(got.s.s);
+	memset(&got, 0, sizeof(got));
+	got.stop_at = (size_t)-1;
+	assert_int_equal(store_names(st, STORE_HOST, ids, 2, names_cb, &got), 0);
+	assert_non_null(name = store_name(st, STORE_HOST, ids[0]));
+	assert_true(strncmp(got.s.s, "0=", 2) == 0 &&
+	    strncmp(got.s.s + 2, name, strlen(name)) == 0);
+	free(name);
+
+	/* every id from 1 to 1011: the cursor stepped, never sought again */
+	free(got.s.s);
+	free(want.s.s);
+	memset(&got, 0, sizeof(got));
+	memset(&want, 0, sizeof(want));
+	got.stop_at = want.stop_at = (size_t)-1;
+	{
+		int64_t	 all[1011];
+
+		for (i = 0; i < 1011; i++)
+			all[i] = (int64_t)i + 1;
+		assert_int_equal(store_names(st, STORE_DOMAIN, all, 1011,
+		    names_cb, &got), 0);
+		for (i = 0; i < 1011; i++) {
+			assert_non_null(name = store_name(st, STORE_DOMAIN, all[i]));
+			names_cb(i, name, &want);
+			free(name);
+		}
+		assert_string_equal(got.s.s, want.s.s);
+	}
+
+	/* stopped by the callback */
+	free(got.s.s);
+	memset(&got, 0, sizeof(got));
+	got.stop_at = 3;
+	assert_int_equal(store_names(st, STORE_DOMAIN, ids, sizeof(ids) /
+	    sizeof(ids[0]), names_cb, &got), -1);
+	assert_string_equal(got.s.s, "0=d7.example;1=d14.example;2=d21.example;"
+	    "3=d35.example;");
+	free(got.s.s);
+	free(want.s.s);
+	store_close(st);
+}
+
 /*
  * In a database whose pending and suppression tables are large (20,000
  * rows or more when the writer starts), the writer keeps a batch's writes
@@ -2369,6 +2581,8 @@ main(void)
 		cmocka_unit_test(test_locked),
 		cmocka_unit_test(test_day_from_parse),
 		cmocka_unit_test(test_batch_order),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_domain_counters),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
