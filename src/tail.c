@@ -226,13 +226,22 @@ tail_still_named(struct tail *t, struct gen *g)
 	return stat(t->path, &sb) == 0 && sb.st_dev == g->dev && sb.st_ino == g->ino;
 }
 
+/* Does g's file still begin with the n bytes of head? */
+static int
+tail_gen_begins(struct gen *g, const unsigned char *head, size_t n)
+{
+	unsigned char	 h[STORE_FP_MAX];
+
+	return pread(g->fd, h, n, 0) == (ssize_t)n && memcmp(h, head, n) == 0;
+}
+
 /* Make sure gen g has a source (needs the first bytes of the file). */
 int
 tail_gen_source(struct tail *t, struct gen *g)
 {
 	unsigned char	 head[STORE_FP_MAX];
 	ssize_t		 n;
-	int		 found;
+	int		 found, tries = 0;
 
 	if (g->has_src)
 		return 1;
@@ -245,6 +254,7 @@ tail_gen_source(struct tail *t, struct gen *g)
 		g->has_src = g->src_new = g->dirty = 1;
 		return 1;
 	}
+again:
 	if ((n = pread(g->fd, head, sizeof(head), 0)) <= 0)
 		return 0;			/* empty: nothing to identify yet */
 	if (tail_tx(t) == -1)
@@ -280,10 +290,28 @@ tail_gen_source(struct tail *t, struct gen *g)
 		 * generation's own (its head is read through g), not the
 		 * newest known one behind which nothing is looked for.
 		 */
-		if (t->known && !g->rotated && !g->copy && tail_still_named(t, g) &&
-		    tail_missed(t, (int64_t)t->live_seen, "before this one", g->dev,
-		    g->ino, head, (size_t)n) == -1)
-			return -1;
+		if (t->known && !g->rotated && !g->copy && tail_still_named(t, g)) {
+			if (tail_missed(t, (int64_t)t->live_seen, "before this one",
+			    g->dev, g->ino, head, (size_t)n) == -1)
+				return -1;
+			/*
+			 * The look came after the first bytes were read.  A
+			 * copytruncate in between (the process stopped, a busy
+			 * machine) put the generation they begin into a copy,
+			 * and the look took that copy as a missed generation
+			 * when they were too few to tell it by (a line or two).
+			 * Named by them, this one would take the same copy for
+			 * its own once its read saw the change, and read it a
+			 * second time.  Identified again from what it holds now.
+			 */
+			if (!tail_gen_begins(g, head, (size_t)n)) {
+				log_debug("%s: changed while rotated files were looked at; "
+				    "identifying it again", t->path);
+				if (++tries < TAIL_IDENTIFY_TRIES)
+					goto again;
+				return 0;
+			}
+		}
 		if (store_source_new(t->st, t->path, head, (size_t)n,
 		    (uint64_t)g->dev, (uint64_t)g->ino, &g->src) == -1)
 			return -1;
