@@ -226,7 +226,7 @@ tail_still_named(struct tail *t, struct gen *g)
 	return stat(t->path, &sb) == 0 && sb.st_dev == g->dev && sb.st_ino == g->ino;
 }
 
-/* Does g's file still begin with the n bytes of head? */
+/* Does g's file begin with the n bytes of head? */
 static int
 tail_gen_begins(struct gen *g, const unsigned char *head, size_t n)
 {
@@ -295,14 +295,10 @@ again:
 			    g->dev, g->ino, head, (size_t)n) == -1)
 				return -1;
 			/*
-			 * The look came after the first bytes were read.  A
-			 * copytruncate in between (the process stopped, a busy
-			 * machine) put the generation they begin into a copy,
-			 * and the look took that copy as a missed generation
-			 * when they were too few to tell it by (a line or two).
-			 * Named by them, this one would take the same copy for
-			 * its own once its read saw the change, and read it a
-			 * second time.  Identified again from what it holds now.
+			 * Copytruncated since head was read (stopped, a busy
+			 * machine): the look took the copy as a missed one when
+			 * head was too short to tell it by, and named by head
+			 * this one would finish from that copy too (read twice).
 			 */
 			if (!tail_gen_begins(g, head, (size_t)n)) {
 				log_debug("%s: changed while rotated files were looked at; "
@@ -382,14 +378,11 @@ tail_gen_fp_ok(struct gen *g, const char *line, size_t len, uint64_t off)
 static int
 tail_gen_read_ok(struct gen *g)
 {
-	unsigned char	 head[STORE_FP_MAX];
-	size_t		 n = g->src.fp_len;
+	size_t	 n = g->src.fp_len;
 
 	if (!tail_marker_ok(g))
 		return 0;
-	if (g->read_pos >= STORE_FP_MAX || n == 0)
-		return 1;
-	return pread(g->fd, head, n, 0) == (ssize_t)n && memcmp(head, g->src.fp, n) == 0;
+	return g->read_pos >= STORE_FP_MAX || n == 0 || tail_gen_begins(g, g->src.fp, n);
 }
 
 /*
@@ -561,15 +554,13 @@ tail_reap(struct tail *t)
 static int
 tail_lost_tail(struct gen *g, struct stat *sb)
 {
-	unsigned char	 head[STORE_FP_MAX];
-	size_t		 n;
+	size_t	 n;
 
 	if (fstat(g->fd, sb) == -1 || sb->st_size <= 0 ||
 	    (uint64_t)sb->st_size >= g->read_pos || g->src.fp_len == 0)
 		return 0;
 	n = g->src.fp_len < (size_t)sb->st_size ? g->src.fp_len : (size_t)sb->st_size;
-	return pread(g->fd, head, n, 0) == (ssize_t)n &&
-	    memcmp(head, g->src.fp, n) == 0;
+	return tail_gen_begins(g, g->src.fp, n);
 }
 
 /*
@@ -720,7 +711,6 @@ tail_marker_ok(struct gen *g)
 static int
 tail_changed(struct gen *g, int full)
 {
-	unsigned char	 head[STORE_FP_MAX];
 	struct stat	 sb;
 	size_t		 n;
 
@@ -735,8 +725,7 @@ tail_changed(struct gen *g, int full)
 	if (!g->has_src || g->read_pos >= STORE_FP_MAX)
 		return 0;
 	n = g->src.fp_len < (size_t)sb.st_size ? g->src.fp_len : (size_t)sb.st_size;
-	return n > 0 && (pread(g->fd, head, n, 0) != (ssize_t)n ||
-	    memcmp(head, g->src.fp, n) != 0);
+	return n > 0 && !tail_gen_begins(g, g->src.fp, n);
 }
 
 /*
