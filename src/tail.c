@@ -226,13 +226,22 @@ tail_still_named(struct tail *t, struct gen *g)
 	return stat(t->path, &sb) == 0 && sb.st_dev == g->dev && sb.st_ino == g->ino;
 }
 
+/* Does g's file begin with the n bytes of head? */
+static int
+tail_gen_begins(struct gen *g, const unsigned char *head, size_t n)
+{
+	unsigned char	 h[STORE_FP_MAX];
+
+	return pread(g->fd, h, n, 0) == (ssize_t)n && memcmp(h, head, n) == 0;
+}
+
 /* Make sure gen g has a source (needs the first bytes of the file). */
 int
 tail_gen_source(struct tail *t, struct gen *g)
 {
 	unsigned char	 head[STORE_FP_MAX];
 	ssize_t		 n;
-	int		 found;
+	int		 found, tries = 0;
 
 	if (g->has_src)
 		return 1;
@@ -245,6 +254,7 @@ tail_gen_source(struct tail *t, struct gen *g)
 		g->has_src = g->src_new = g->dirty = 1;
 		return 1;
 	}
+again:
 	if ((n = pread(g->fd, head, sizeof(head), 0)) <= 0)
 		return 0;			/* empty: nothing to identify yet */
 	if (tail_tx(t) == -1)
@@ -280,10 +290,24 @@ tail_gen_source(struct tail *t, struct gen *g)
 		 * generation's own (its head is read through g), not the
 		 * newest known one behind which nothing is looked for.
 		 */
-		if (t->known && !g->rotated && !g->copy && tail_still_named(t, g) &&
-		    tail_missed(t, (int64_t)t->live_seen, "before this one", g->dev,
-		    g->ino, head, (size_t)n) == -1)
-			return -1;
+		if (t->known && !g->rotated && !g->copy && tail_still_named(t, g)) {
+			if (tail_missed(t, (int64_t)t->live_seen, "before this one",
+			    g->dev, g->ino, head, (size_t)n) == -1)
+				return -1;
+			/*
+			 * Copytruncated since head was read (stopped, a busy
+			 * machine): the look took the copy as a missed one when
+			 * head was too short to tell it by, and named by head
+			 * this one would finish from that copy too (read twice).
+			 */
+			if (!tail_gen_begins(g, head, (size_t)n)) {
+				log_debug("%s: changed while rotated files were looked at; "
+				    "identifying it again", t->path);
+				if (++tries < TAIL_IDENTIFY_TRIES)
+					goto again;
+				return 0;
+			}
+		}
 		if (store_source_new(t->st, t->path, head, (size_t)n,
 		    (uint64_t)g->dev, (uint64_t)g->ino, &g->src) == -1)
 			return -1;
@@ -354,14 +378,11 @@ tail_gen_fp_ok(struct gen *g, const char *line, size_t len, uint64_t off)
 static int
 tail_gen_read_ok(struct gen *g)
 {
-	unsigned char	 head[STORE_FP_MAX];
-	size_t		 n = g->src.fp_len;
+	size_t	 n = g->src.fp_len;
 
 	if (!tail_marker_ok(g))
 		return 0;
-	if (g->read_pos >= STORE_FP_MAX || n == 0)
-		return 1;
-	return pread(g->fd, head, n, 0) == (ssize_t)n && memcmp(head, g->src.fp, n) == 0;
+	return g->read_pos >= STORE_FP_MAX || n == 0 || tail_gen_begins(g, g->src.fp, n);
 }
 
 /*
@@ -533,15 +554,13 @@ tail_reap(struct tail *t)
 static int
 tail_lost_tail(struct gen *g, struct stat *sb)
 {
-	unsigned char	 head[STORE_FP_MAX];
-	size_t		 n;
+	size_t	 n;
 
 	if (fstat(g->fd, sb) == -1 || sb->st_size <= 0 ||
 	    (uint64_t)sb->st_size >= g->read_pos || g->src.fp_len == 0)
 		return 0;
 	n = g->src.fp_len < (size_t)sb->st_size ? g->src.fp_len : (size_t)sb->st_size;
-	return pread(g->fd, head, n, 0) == (ssize_t)n &&
-	    memcmp(head, g->src.fp, n) == 0;
+	return tail_gen_begins(g, g->src.fp, n);
 }
 
 /*
@@ -692,7 +711,6 @@ tail_marker_ok(struct gen *g)
 static int
 tail_changed(struct gen *g, int full)
 {
-	unsigned char	 head[STORE_FP_MAX];
 	struct stat	 sb;
 	size_t		 n;
 
@@ -707,8 +725,7 @@ tail_changed(struct gen *g, int full)
 	if (!g->has_src || g->read_pos >= STORE_FP_MAX)
 		return 0;
 	n = g->src.fp_len < (size_t)sb.st_size ? g->src.fp_len : (size_t)sb.st_size;
-	return n > 0 && (pread(g->fd, head, n, 0) != (ssize_t)n ||
-	    memcmp(head, g->src.fp, n) != 0);
+	return n > 0 && !tail_gen_begins(g, g->src.fp, n);
 }
 
 /*

@@ -16,6 +16,7 @@
 #define TAIL_RETRY_MIN	1	/* seconds: an unopenable name is said again */
 #define TAIL_RETRY_MAX	600	/* after each back-off between these */
 #define TAIL_CHANGED	2	/* tail_gen_next: the live file changed under the read */
+#define TAIL_IDENTIFY_TRIES 4	/* a file changing under the look for missed ones */
 
 struct tail;
 

@@ -1127,6 +1127,54 @@ def read_bytes(pid):
         raise Skip("no /proc/PID/io (task I/O accounting) to see the daemon read")
 
 
+def db_lock(db):
+    """Another process holding the database's write lock (BEGIN IMMEDIATE)
+    until db_unlock: the daemon's next transaction waits for it."""
+    locker = subprocess.Popen([sys.executable, "-c",
+                               "import sqlite3,sys\n"
+                               "c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
+                               "c.execute('begin immediate')\n"
+                               "print('locked', flush=True)\n"
+                               "sys.stdin.readline()\n"
+                               "c.execute('rollback')\n", db],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    if locker.stdout.readline().strip() != b"locked":
+        db_unlock(locker)
+        raise Fail("could not lock the database")
+    return locker
+
+
+def db_unlock(locker):
+    locker.stdin.write(b"\n")
+    locker.stdin.close()
+    locker.wait(timeout=30)
+
+
+def wchan(pid):
+    """Where the daemon's main thread sleeps ("0" while it runs)."""
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read()
+    except OSError:
+        raise Skip("no /proc/PID/wchan to see where the daemon waits")
+
+
+def waits_for_lock(pid):
+    """Is the daemon's main thread sleeping in SQLite's busy handler (the
+    only sleep it has, nanosleep(2)) rather than in its event loop?  Once
+    it was seen asleep by name (wchan_named)."""
+    return wchan(pid) == "hrtimer_nanosleep"
+
+
+def wchan_named(pid):
+    """Skip unless the kernel names where the daemon (idle now) sleeps."""
+    for _ in range(20):
+        if wchan(pid) not in ("", "0"):
+            return
+        time.sleep(0.05)
+    raise Skip("/proc/PID/wchan does not say where the daemon sleeps")
+
+
 def s_copytruncate_under_read(h):
     """copytruncate between the daemon's look at the file and its next read (soak
     seed 21): the daemon has read the first 1 MB chunk of a long backlog and waits
@@ -1138,17 +1186,8 @@ def s_copytruncate_under_read(h):
     h.append(50)
     h.start()
     h.wait_caught_up()
-    locker = subprocess.Popen([sys.executable, "-c",
-                               "import sqlite3,sys\n"
-                               "c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
-                               "c.execute('begin immediate')\n"
-                               "print('locked', flush=True)\n"
-                               "sys.stdin.readline()\n"
-                               "c.execute('rollback')\n", h.db],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    locker = db_lock(h.db)
     try:
-        if locker.stdout.readline().strip() != b"locked":
-            raise Fail("could not lock the database")
         before = read_bytes(h.proc.pid)
         h.append(20000)                   # well over one read chunk (1 MB)
         old_size = os.path.getsize(h.log)
@@ -1165,9 +1204,7 @@ def s_copytruncate_under_read(h):
         while os.path.getsize(h.log) <= old_size:
             h.append(2000)
     finally:
-        locker.stdin.write(b"\n")
-        locker.stdin.close()
-        locker.wait(timeout=30)
+        db_unlock(locker)
     h.wait_caught_up()
     time.sleep(0.5)                       # anything read twice would show now
     h.check()

@@ -149,6 +149,45 @@ def v_term(h):
     restart(h, 2)
 
 
+def v_copied_under_look(h):
+    """A new generation (Y) copytruncated between the daemon's read of its
+    first bytes, a single line, and its look for generations missed
+    before it: the stress variant's last round under ASan (Y's first two
+    lines, 224 bytes, read before a SIGSTOP landed, the look made after
+    SIGCONT) read Y twice, once from its copy as a missed generation
+    and once as the live file's own, finished from that copy.  The
+    daemon is held between the two by the database lock (its transaction
+    begins there)."""
+    h.append(300)                              # W
+    while len(h.source[h.next]) >= 200:        # Y's first line: a short head
+        h.append(1)
+    h.start()
+    h.wait_caught_up()
+    rotate(h, "copytruncate")                  # W to NAME.1, the live file empty
+    # W finished from its copy and committed: no transaction open
+    dh.wait_for(lambda: h.q("select count(*) from source where state = 'done'")[0][0]
+                == 1, "the copy of the first generation to be finished")
+    pid = h.proc.pid
+    dh.wchan_named(pid)
+    locker = dh.db_lock(h.db)
+    try:
+        before = dh.read_bytes(pid)
+        head = len(h.append(1)[0]) + 1         # Y begins
+        dh.wait_for(lambda: dh.read_bytes(pid) - before >= head and
+                    dh.waits_for_lock(pid), "the daemon to read the new first "
+                    "line and wait for the lock")
+        h.append(200)                          # Y goes on ...
+        rotate(h, "copytruncate")              # ... is copied to NAME.1 (W: NAME.2.gz)
+        h.append(50)                           # V, in the live file now
+    finally:
+        dh.db_unlock(locker)
+    dh.wait_for(lambda: h.lines_read() >= len(h.written), "every line to be stored")
+    read = h.q("select coalesce(sum(lines), 0) from source")[0][0]
+    if read != len(h.written) or h.lines_read() != len(h.written):
+        raise dh.Fail("%d lines stored, the sources hold %d, %d written"
+                      % (h.lines_read(), read, len(h.written)))
+
+
 def v_stress(h):
     """The soak's sequence three times per seed, at random moments, with a
     daemon killed (SIGTERM at once after SIGCONT) and started again each
@@ -159,7 +198,9 @@ def v_stress(h):
     bytes), identified the newest rotated file and missed the ones below;
     every later look stopped at that newest one.  Or a parked generation
     was opened again by an inode number that was a gzip temporary's by
-    then, and its real file taken as gone (a gap)."""
+    then, and its real file taken as gone (a gap).  Under ASan its last
+    round read one generation twice in about one run in five (see
+    copied-under-look)."""
     for i in range(400):
         old = "%s-20200101-%04d" % (h.log, i)
         with open(old, "wb") as f:
@@ -195,13 +236,12 @@ VARIANTS = {
     "read": v_read,
     "double": v_double,
     "compressed-first": v_compressed_first,
+    "copied-under-look": v_copied_under_look,
 }
 
 
 def main():
-    # stress depends on timing: under ASan in CI (2026-12-05) it stored
-    # 230 lines twice after a restart (an open defect); run it by name
-    names = sys.argv[1:] or [v for v in VARIANTS if v != "stress"]
+    names = sys.argv[1:] or list(VARIANTS)
     failed = []
     for name in names:
         h = dh.Harness("paused-shifted-" + name)
@@ -215,6 +255,10 @@ def main():
                 raise dh.Fail("gap rows: %s" % gaps)
             h.stop()
             ok = True
+        except dh.Skip as e:
+            print("SKIP: paused-shifted %s: %s" % (name, e))
+            ok = True
+            continue
         except dh.Fail as e:
             sys.stderr.write("FAIL paused-shifted %s: %s\n" % (name, e))
             failed.append(name)
