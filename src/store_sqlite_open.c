@@ -241,6 +241,11 @@ sq_check(struct store *st, const char *path, enum store_mode mode, int *empty,
 		if (st->err == STORE_ENOTDB)
 			store_fail(st, STORE_ENOTDB, "%s: not a bouncewatch database (%s)",
 			    path, sqlite3_errmsg(SQ(st)->db));
+		/* killed in its first write: only a writer rolls that back */
+		if (sqlite3_extended_errcode(SQ(st)->db) == SQLITE_READONLY_ROLLBACK)
+			store_fail(st, STORE_EIO, "%s: a write to it was interrupted "
+			    "(%s-journal remains): the next bouncewatchd or bouncewatch import "
+			    "rolls it back", path, path);
 		return -1;
 	}
 	*empty = n == 0;

@@ -170,6 +170,38 @@ sec_not_ours() {
 	pass "not our database: clear messages, files untouched"
 }
 
+# A first write killed between the database's pages and its journal's
+# removal (kill -9 in an import's first milliseconds does it): readers
+# name the interrupted write instead of "attempt to write a readonly
+# database", and the next import rolls it back and completes.
+sec_hot_journal() {
+	db="$T/hot.db"
+	python3 - "$db" <<'PY'
+import os, sqlite3, sys
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("PRAGMA cache_size = 1")
+con.execute("BEGIN")
+con.execute("CREATE TABLE filler (x)")
+for i in range(2000):
+    con.execute("INSERT INTO filler VALUES (?)", ("x" * 500,))
+os._exit(0)    # pages spilled into the file, the journal still there
+PY
+	[ -s "$db-journal" ] || fail "no hot journal was made"
+	rc=0
+	"$BW" status --db "$db" > "$T/hot.out" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] || fail "status on a hot journal: exit 0"
+	grep -qF "a write to it was interrupted ($db-journal remains)" "$T/hot.out" ||
+		fail "status on a hot journal: $(cat "$T/hot.out")"
+	rc=0
+	"$BW" report --db "$db" --date 2026-11-23 > /dev/null 2> "$T/hot.err" || rc=$?
+	[ "$rc" -ne 0 ] && grep -qF "was interrupted" "$T/hot.err" ||
+		fail "report on a hot journal: exit $rc, $(cat "$T/hot.err")"
+	import_ok "$db" "$real"
+	[ ! -s "$db-journal" ] || fail "the import left the journal"
+	same "$db" "$T/clean-real.db" "an import after an interrupted first write"
+	pass "an interrupted first write: readers say so, the next import rolls it back"
+}
+
 # ---- 8. unreadable input files ----
 
 sec_unreadable() {
@@ -419,7 +451,12 @@ sec_kill9() {
 			wait "$pid" 2> /dev/null || rc=$?
 			[ "$rc" -eq 137 ] || break	# it had finished
 			killed=$((killed + 1))
-			if [ -s "$db" ]; then
+			if [ -s "$db" ] && [ -s "$db-journal" ]; then
+				# killed in its first write (sec_hot_journal):
+				# integrity as the next writer, which rolls it back
+				assert_eq "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok \
+				    "integrity after kill -9 in the first write (round $round, $i)"
+			elif [ -s "$db" ]; then
 				assert_eq "$(q "$db" 'PRAGMA integrity_check')" ok \
 				    "integrity after kill -9 (round $round, $i)"
 				# killed while creating it: no schema committed yet
@@ -445,7 +482,7 @@ sec_kill9() {
 	pass "kill -9 at random moments, then a rerun: exactly a clean import"
 }
 
-for s in reimport grown partial not_ours unreadable readers readonly_user root_import full \
+for s in reimport grown partial not_ours hot_journal unreadable readers readonly_user root_import full \
     locked prune kill9; do
 	run "$s"
 done
