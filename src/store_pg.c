@@ -453,6 +453,7 @@ static int
 pg_open(struct store *st, const char *path, enum store_mode mode)
 {
 	struct pg	*pg;
+	char		 err[512];
 	int		 version;
 
 	pg = xcalloc(1, sizeof(*pg));
@@ -463,6 +464,8 @@ pg_open(struct store *st, const char *path, enum store_mode mode)
 	if (gethostname(pg->node, sizeof(pg->node)) == -1 || pg->node[0] == '\0')
 		snprintf(pg->node, sizeof(pg->node), "localhost");
 	pg->node[sizeof(pg->node) - 1] = '\0';
+	if (pg_dl_load(err, sizeof(err)) == -1)
+		return store_fail(st, STORE_EOTHER, "postgresql: %s", err);
 	pg->c = pg_connect(path);
 	if (PQstatus(pg->c) != CONNECTION_OK) {
 		pg_fail(st, pg->c, NULL, "connect");

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "store_backend.h"
+#include "store_pg_dl.h"	/* PQ calls go through the loaded library */
 
 #define PG_SCHEMA_VERSION	6
 #define PG_LOCK_CLASS		25207	/* advisory locks: ('b' << 8) | 'w' */

@@ -35,3 +35,24 @@ grep -q "^log $T/h/junk.log: warning: none of its 2 lines could be parsed" "$T/p
 	fail "junk.log not said: $(cat "$T/pg.out")"
 grep -q "^exit 1$" "$T/pg.out" || fail "not a warning: $(cat "$T/pg.out")"
 pass "status on PostgreSQL: lines, unparseable lines, today, last line"
+
+# libpq is loaded only when a PostgreSQL database is opened
+# (store_pg_dl.c): a run on SQLite maps none of it
+libs() { LD_DEBUG=libs "$@" 2>&1 > /dev/null | grep -c 'calling init: .*libpq\.so' || :; }
+BOUNCEWATCH_CONF="$T/bw.conf" BOUNCEWATCH_NOW=2026-11-22T21:00:00Z libs "$BW" status --db "$T/bw.db" > "$T/n"
+[ "$(cat "$T/n")" = 0 ] || fail "libpq loaded for an SQLite database"
+BOUNCEWATCH_CONF="$T/bw.conf" BOUNCEWATCH_NOW=2026-11-22T21:00:00Z libs "$BW" status --db "$PG_URI" > "$T/n"
+[ "$(cat "$T/n")" = 1 ] || fail "libpq not loaded (once) for PostgreSQL: $(cat "$T/n")"
+# without it, a clear error, not a crash
+rc=0
+BOUNCEWATCH_LIBPQ="$T/no/libpq.so.5" BOUNCEWATCH_CONF="$T/bw.conf" \
+    "$BW" status --db "$PG_URI" > "$T/err" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "status without libpq: exit 0"
+grep -q "cannot load $T/no/libpq.so.5, the PostgreSQL client library" "$T/err" ||
+	fail "status without libpq: $(cat "$T/err")"
+rc=0
+BOUNCEWATCH_LIBPQ="$T/no/libpq.so.5" "$BW" import --quiet --db "$PG_URI" \
+    "$T/h/mail.log" 2> "$T/err" || rc=$?
+[ "$rc" -ne 0 ] && grep -q "cannot load" "$T/err" ||
+	fail "import without libpq: exit $rc: $(cat "$T/err")"
+pass "libpq: loaded for PostgreSQL only; its absence said"
