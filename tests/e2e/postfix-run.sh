@@ -399,6 +399,20 @@ logrotate)
 		sleep 0.1
 	done
 	pf logrotate
+	# postlogd makes the new file at the next record it writes; the
+	# reload's own record may still have gone to the old process and
+	# the renamed file (CI, a loaded machine): then nothing would come
+	# until the next retry.  One record of ours, through postlogd.
+	i=0
+	until [ -e "$MAILLOG" ]; do
+		i=$((i + 1))
+		if [ $i -eq 20 ]; then
+			postlog -c "$CONF" -t postfix-run -p info "logrotate: a record for the new file" ||
+			    say "logrotate: postlog failed"
+		fi
+		[ $i -le 100 ] || break
+		sleep 0.1
+	done
 	;;
 run)
 	t0=$(date +%s)
