@@ -55,15 +55,20 @@ sq_pragma_int(struct store *st, const char *sql, int *out)
 /*
  * The writer's page cache: the pages a batch touches most (the ends of
  * failure, daily and day_span, the interned tables' indexes, pending)
- * stay in memory between batches.  4 MiB: 8 MiB imported a month-old
- * database no faster (0.43-0.46 against 0.43-0.45 CPU s for 1M lines)
- * and took a day of 1M new domains to 34 MiB of RSS (30 MiB now).  The
- * write-ahead log is copied back into the database every 8192 pages (32
- * MiB) instead of SQLite's 1000: in a month-old database a batch dirties
- * pages all over the indexes of pending, suppression and the names, and
- * each checkpoint wrote them again (day 30's import: 21,226 pwrites).
+ * stay in memory between batches.  8 MiB: day 30's import into the
+ * 29-day database touches 2,366 pages all over pending, suppression and
+ * the names' indexes; with 4 MiB it read 3,222 pages of the database and
+ * 5,149 it had spilled to the WAL, and wrote 3,628 frames; with 8 MiB
+ * 2,639 and 2,549, and 2,366 frames, one per page (12 MiB: 2,137 and
+ * 2,366 reads, the same writes).  The 4 MiB more fit in the import's
+ * 32 MiB since libpq is no longer mapped into every run (store_pg_dl.c):
+ * 27.3 MiB peak on day 30.  The write-ahead log is copied back into the
+ * database every 8192 pages (32 MiB) instead of SQLite's 1000: in a
+ * month-old database a batch dirties pages all over the indexes of
+ * pending, suppression and the names, and each checkpoint wrote them
+ * again (day 30's import: 21,226 pwrites).
  */
-#define SQ_WRITER_CACHE	"PRAGMA cache_size = -4096; PRAGMA wal_autocheckpoint = 8192"
+#define SQ_WRITER_CACHE	"PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 8192"
 
 /*
  * glibc returns the top of the heap to the system whenever 128 KiB are
