@@ -119,6 +119,7 @@ classify_compact(struct classifier *cl, const uint32_t *queue, size_t nq,
 	if ((cl->go = aligned_alloc(64, (cl->nstates * stride * sizeof(*cl->go) +
 	    63) & ~(size_t)63)) == NULL)
 		fatal("classify: aligned_alloc");
+	util_prefault(cl->go, cl->nstates * stride * sizeof(*cl->go));
 	memset(cl->go, 0, cl->nstates * stride * sizeof(*cl->go));
 	for (q = 0; q < cl->nstates; q++)
 		for (s = 0; s < cl->nsym; s++) {
@@ -211,6 +212,7 @@ classify_build(struct classifier *cl)
 	/* white space is one blank (runs are folded by the scan) */
 	cl->sym['\t'] = cl->sym['\r'] = cl->sym['\n'] = cl->sym[' '];
 	cl->delta = xcalloc(cap * cl->nsym, sizeof(*cl->delta));
+	util_prefault(cl->delta, cap * cl->nsym * sizeof(*cl->delta));
 	cl->states = xcalloc(cap, sizeof(*cl->states));
 	lists = xcalloc(cap, sizeof(*lists));
 	nlist = xcalloc(cap, sizeof(*nlist));

@@ -8,9 +8,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -33,6 +36,32 @@ xcalloc(size_t nmemb, size_t size)
 	if ((p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size)) == NULL)
 		fatal("calloc");
 	return p;
+}
+
+/*
+ * A block of megabytes filled at once (the classifier's automaton) took a
+ * page fault per page, two where the zero page was read first: in a
+ * virtual machine each costs microseconds (bouncewatch classify: 2,700
+ * faults).  MADV_POPULATE_WRITE (Linux 5.14) maps them all in one call;
+ * elsewhere, or refused, the pages fault in as before.
+ */
+void
+util_prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	long		 pg = sysconf(_SC_PAGESIZE);
+	uintptr_t	 a, b;
+
+	if (pg <= 0 || n < 16 * (size_t)pg)
+		return;
+	a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	b = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 void *

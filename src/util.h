@@ -12,6 +12,8 @@
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
+/* Fault in, in one call, the pages of a large block about to be filled. */
+void	 util_prefault(void *, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 /* A malloc'd formatted string (for *cause messages). */
