@@ -122,7 +122,7 @@ struct classifier {
 	uint8_t		*edge;		/* per rule: AC_START | AC_END */
 	uint16_t	*len;		/* per rule: bytes matched */
 	unsigned	 nsym;
-	uint32_t	*delta;		/* nstates * nsym, while it is built */
+	uint16_t	*delta;		/* nstates * nsym, while it is built */
 	uint16_t	*go;		/* the scan's: nstates * AC_ROW(nsym) */
 	struct ac_state	*states;
 	size_t		 nstates;

@@ -120,14 +120,17 @@ classify_compact(struct classifier *cl, const uint32_t *queue, size_t nq,
 	    63) & ~(size_t)63)) == NULL)
 		fatal("classify: aligned_alloc");
 	util_prefault(cl->go, cl->nstates * stride * sizeof(*cl->go));
-	memset(cl->go, 0, cl->nstates * stride * sizeof(*cl->go));
-	for (q = 0; q < cl->nstates; q++)
+	for (q = 0; q < cl->nstates; q++) {
+		/* every entry below is written: only a row's padding is zeroed */
+		memset(cl->go + perm[q] * stride + cl->nsym, 0,
+		    (stride - cl->nsym) * sizeof(*cl->go));
 		for (s = 0; s < cl->nsym; s++) {
-			uint32_t	 t = cl->delta[q * cl->nsym + s];
+			uint16_t	 t = cl->delta[q * cl->nsym + s];
 
 			cl->go[perm[q] * stride + s] = (uint16_t)(perm[t] |
 			    (nlist[t] > 0 ? AC_OUT : 0));
 		}
+	}
 	free(cl->delta);
 	cl->delta = NULL;
 
@@ -211,6 +214,9 @@ classify_build(struct classifier *cl)
 	classify_sym_order(cl);
 	/* white space is one blank (runs are folded by the scan) */
 	cl->sym['\t'] = cl->sym['\r'] = cl->sym['\n'] = cl->sym[' '];
+	/* states are numbered in 16 bits (the scan's rows hold 15) */
+	if (cap > UINT16_MAX)
+		fatalx("classify: %zu pattern bytes in the rules", cap);
 	cl->delta = xcalloc(cap * cl->nsym, sizeof(*cl->delta));
 	util_prefault(cl->delta, cap * cl->nsym * sizeof(*cl->delta));
 	cl->states = xcalloc(cap, sizeof(*cl->states));
@@ -227,10 +233,10 @@ classify_build(struct classifier *cl)
 			continue;
 		for (p = classify_rules[i].pattern, n = cl->len[i]; n > 0; p++, n--) {
 			unsigned	 y = cl->sym[(unsigned char)*p];
-			uint32_t	*e = &cl->delta[st * cl->nsym + y];
+			uint16_t	*e = &cl->delta[st * cl->nsym + y];
 
 			if (*e == 0)
-				*e = (uint32_t)cl->nstates++;
+				*e = (uint16_t)cl->nstates++;
 			st = *e;
 		}
 		lists[st] = xrealloc(lists[st], (nlist[st] + 1) * sizeof(uint16_t));
@@ -241,7 +247,7 @@ classify_build(struct classifier *cl)
 	queue = xcalloc(cl->nstates, sizeof(*queue));
 	head = tail = 0;
 	for (s = 0; s < cl->nsym; s++) {
-		uint32_t	 t = cl->delta[s];
+		uint16_t	 t = cl->delta[s];
 
 		if (t != 0) {
 			cl->states[t].fail = 0;
@@ -259,7 +265,7 @@ classify_build(struct classifier *cl)
 			nlist[r] += nlist[f];
 		}
 		for (s = 0; s < cl->nsym; s++) {
-			uint32_t	*e = &cl->delta[r * cl->nsym + s];
+			uint16_t	*e = &cl->delta[r * cl->nsym + s];
 
 			if (*e != 0) {
 				cl->states[*e].fail = cl->delta[f * cl->nsym + s];
