@@ -325,8 +325,8 @@ cli_import(int argc, char **argv)
 		store_set_synchronous(st, 0);
 	memset(&total, 0, sizeof(total));
 	ing = ingest_new(&rd.ctx, rd.cl, st, NULL);
-	if (threads > 1)
-		pipe = ingest_pipe_new(ing);
+	if (threads > 1 && (pipe = ingest_pipe_new(ing)) != NULL)
+		ingest_pipe_prefault(pipe);
 	for (i = 0; i < argc; i++) {
 		r = import_arg(argv[i], ing, pipe, st, &total,
 		    !quiet && isatty(STDERR_FILENO));

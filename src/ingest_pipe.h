@@ -17,6 +17,7 @@ struct ingest_pipe;
 
 /* NULL when no thread can be started (ingest_pump then does the work). */
 struct ingest_pipe	*ingest_pipe_new(struct ingest *);
+void			 ingest_pipe_prefault(struct ingest_pipe *);
 void			 ingest_pipe_free(struct ingest_pipe *);
 /*
  * ingest_pump(), results included: the reading thread lives only inside
