@@ -113,6 +113,27 @@ sec_grown() {
 	pass "a grown file adds exactly its new lines"
 }
 
+# a new database has 16 KiB pages; one of 4 KiB (made by 0.1) is written
+# as it is, and the conversion bouncewatch(1) shows keeps every row
+sec_pages() {
+	assert_eq "$(q "$T/clean-sample.db" 'PRAGMA page_size')" 16384 "page size of a new database"
+	d4="$T/pages4k.db"
+	cp "$T/clean-sample.db" "$d4"
+	sqlite3 "$d4" 'PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096;
+	    VACUUM; PRAGMA journal_mode = WAL' > /dev/null || fail "sqlite3: to 4 KiB"
+	assert_eq "$(q "$d4" 'PRAGMA page_size')" 4096 "page size after the VACUUM"
+	import_ok "$d4" "$real"
+	assert_eq "$(q "$d4" 'PRAGMA page_size')" 4096 "page size of an old database"
+	import_ok "$T/pages16k.db" "$sample"
+	import_ok "$T/pages16k.db" "$real"
+	same "$d4" "$T/pages16k.db" "4 KiB pages against 16 KiB"
+	sqlite3 "$d4" 'PRAGMA journal_mode = DELETE; PRAGMA page_size = 16384;
+	    VACUUM; PRAGMA journal_mode = WAL' > /dev/null || fail "sqlite3: to 16 KiB"
+	assert_eq "$(q "$d4" 'PRAGMA page_size')" 16384 "page size after the conversion"
+	same "$d4" "$T/pages16k.db" "converted to 16 KiB"
+	pass "16 KiB pages for a new database; a 4 KiB one kept, and converted"
+}
+
 sec_partial() {
 	db="$T/partial.db"
 	line=$(grep -m 1 'status=bounced' "$real")
@@ -482,7 +503,7 @@ sec_kill9() {
 	pass "kill -9 at random moments, then a rerun: exactly a clean import"
 }
 
-for s in reimport grown partial not_ours hot_journal unreadable readers readonly_user root_import full \
+for s in reimport grown pages partial not_ours hot_journal unreadable readers readonly_user root_import full \
     locked prune kill9; do
 	run "$s"
 done
