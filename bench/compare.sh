@@ -58,6 +58,15 @@ for _v in RUNS SEED LAT_SAMPLES IDLE_SECS RATE_SECS MAX_RUNS; do
 done
 [ "$RUNS" -ge 1 ] || bench_die "RUNS must be at least 1"
 for _s in $SIZES $RATES; do bench_is_uint "$_s" || bench_die "SIZES/RATES: '$_s' is not a number"; done
+# the live rates write the largest log's lines one after the other: with
+# too few, the last rate wrote nothing and its probe was waited for WAIT_MAX s
+if [ "$LIVE" = 1 ]; then
+	_need=0 _big=0
+	for _r in $RATES; do _need=$((_need + _r * RATE_SECS)); done
+	for _s in $SIZES; do [ "$_s" -le "$_big" ] || _big=$_s; done
+	[ "$_need" -le "$_big" ] || bench_die "RATES x RATE_SECS need $_need lines;" \
+	    "the largest of SIZES has $_big: add a larger size (5000000) or lower RATES"
+fi
 
 [ -x "$BW" ] || bench_die "bouncewatch binary not found or not executable: $BW
   build it first (cd $(dirname "$here") && ./bootstrap && ./configure && make)"
