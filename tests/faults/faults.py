@@ -137,11 +137,12 @@ def s_diskfull(h, cleanup):
     rss0 = rss_kib(h.proc.pid)
     # fill the file system
     ballast = os.path.join(m.path, "ballast")
-    with open(ballast, "wb") as f:
+    # unbuffered: a short write leaves nothing for close() to flush into
+    # the full disk (a buffered file raised ENOSPC again at close)
+    with open(ballast, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
     try:
