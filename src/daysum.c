@@ -38,6 +38,9 @@ enum { MAP_DOM, MAP_TEXT, MAP_HOUR, MAP_RELAY };
 #define DAYSUM_P_RELAY	4
 #define DAYSUM_P_DOM	8
 
+/* a listed relay keeps its reason in 8 bits (struct daysum_rl) */
+_Static_assert(REASON_MAX <= 256, "reasons fit in a byte");
+
 static void	daysum_frame_raw(struct obuf *, int64_t, int64_t, struct obuf *);
 
 /* Grow an array of *n elements of size by one, zeroed: the new element. */
@@ -100,11 +103,12 @@ daysum_count(struct daysum *ds, int which, int64_t host, int64_t key, int reason
 	int			  isnew;
 
 	if (which == MAP_RELAY && ds->relay_list) {
-		c = daysum_grow(a, na, sizeof(*c));
-		c->host = host;
-		c->key = key;
-		c->reason = reason;
-		c->n = n;
+		struct daysum_rl	*r;
+
+		/* a month's relays: half the bytes of a count, no host */
+		r = daysum_grow(&ds->rl, &ds->nrl, sizeof(*r));
+		r->key = key;
+		r->nr = (uint64_t)n << 8 | (uint64_t)reason;
 		return;
 	}
 	v = hash_slot(&ds->map[which], (uint64_t)key,
@@ -581,6 +585,7 @@ daysum_free(struct daysum *ds)
 	free(ds->text);
 	free(ds->hour);
 	free(ds->relay);
+	free(ds->rl);
 	sketch_free(&ds->msg);
 	for (i = 0; i < 4; i++)
 		hash_free(&ds->map[i]);

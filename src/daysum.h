@@ -45,6 +45,14 @@ struct daysum_count {
 	int64_t		 n;
 };
 
+/* A relay's rows of one day, as listed for a report (relay_list). */
+struct daysum_rl {
+	int64_t		 key;		/* relay id */
+	uint64_t	 nr;		/* rows << 8 | reason */
+};
+#define DAYSUM_RL_N(r)		((int64_t)((r)->nr >> 8))
+#define DAYSUM_RL_REASON(r)	((int)((r)->nr & 0xff))
+
 struct daysum {
 	struct daysum_dom	*dom;
 	size_t			 ndom;
@@ -62,7 +70,9 @@ struct daysum {
 	/* merging for a report: each text handed over, relays appended */
 	int			(*text_sink)(const struct daysum_text *, void *);
 	void			*sink_arg;
-	int			 relay_list;	/* relays not merged: sort them */
+	int			 relay_list;	/* relays listed in rl, not merged */
+	struct daysum_rl	*rl;
+	size_t			 nrl;
 	int			 skip_doms;	/* the domains' records passed over */
 };
 

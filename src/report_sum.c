@@ -456,11 +456,11 @@ report_relay_add(struct report_load *L, int64_t relay, int reason, int64_t n)
 static int
 rs_cmp_relay(const void *a, const void *b)
 {
-	const struct daysum_count	*x = a, *y = b;
+	const struct daysum_rl	*x = a, *y = b;
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return x->reason - y->reason;
+	return DAYSUM_RL_REASON(x) - DAYSUM_RL_REASON(y);
 }
 
 static int
@@ -480,16 +480,22 @@ rs_cmp_n(const void *a, const void *b)
 static void
 report_sum_relays(struct report_load *L, struct daysum *ds)
 {
-	struct daysum_count	*v = ds->relay;
+	struct daysum_rl	*v = ds->rl;
 	int64_t			*tot, least = 0, n;
 	size_t			 i, j, nr = 0, top = (size_t)L->r->top;
 
-	if (ds->nrelay > 1)
-		qsort(v, ds->nrelay, sizeof(*v), rs_cmp_relay);
-	tot = xcalloc(ds->nrelay + 1, sizeof(*tot));
-	for (i = 0; i < ds->nrelay; i = j) {
-		for (j = i, n = 0; j < ds->nrelay && v[j].key == v[i].key; j++)
-			n += v[j].n;
+	/* a month's relays are megabytes: sorted where they lie */
+	util_sort(v, ds->nrl, sizeof(*v), rs_cmp_relay);
+	for (i = 0; i < ds->nrl; i = j) {
+		for (j = i; j < ds->nrl && v[j].key == v[i].key; j++)
+			;
+		if (v[i].key != 0)
+			nr++;
+	}
+	tot = xcalloc(nr + 1, sizeof(*tot));
+	for (i = 0, nr = 0; i < ds->nrl; i = j) {
+		for (j = i, n = 0; j < ds->nrl && v[j].key == v[i].key; j++)
+			n += DAYSUM_RL_N(&v[j]);
 		if (v[i].key != 0)
 			tot[nr++] = n;
 	}
@@ -498,14 +504,15 @@ report_sum_relays(struct report_load *L, struct daysum *ds)
 		least = tot[top - 1];
 	}
 	free(tot);
-	for (i = 0; i < ds->nrelay; i = j) {
-		for (j = i, n = 0; j < ds->nrelay && v[j].key == v[i].key; j++)
-			n += v[j].n;
+	for (i = 0; i < ds->nrl; i = j) {
+		for (j = i, n = 0; j < ds->nrl && v[j].key == v[i].key; j++)
+			n += DAYSUM_RL_N(&v[j]);
 		if (v[i].key == 0 || n < least)
 			continue;
 		for (; i < j; i++)
-			if (v[i].reason >= 0 && v[i].reason < REASON_MAX)
-				report_relay_add(L, v[i].key, v[i].reason, v[i].n);
+			if (DAYSUM_RL_REASON(&v[i]) < REASON_MAX)
+				report_relay_add(L, v[i].key, DAYSUM_RL_REASON(&v[i]),
+				    DAYSUM_RL_N(&v[i]));
 	}
 }
 

@@ -64,6 +64,53 @@ util_prefault(void *p, size_t n)
 #endif
 }
 
+/* Swap two elements of size bytes. */
+static void
+util_swap(unsigned char *a, unsigned char *b, size_t size)
+{
+	unsigned char	 t;
+
+	while (size-- > 0) {
+		t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+/* Sift the element at i down the heap of n elements. */
+static void
+util_sift(unsigned char *v, size_t i, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	size_t	 c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && cmp(v + c * size, v + (c + 1) * size) < 0)
+			c++;
+		if (cmp(v + i * size, v + c * size) >= 0)
+			return;
+		util_swap(v + i * size, v + c * size, size);
+		i = c;
+	}
+}
+
+void
+util_sort(void *base, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	unsigned char	*v = base;
+	size_t		 i;
+
+	if (n < 2)
+		return;
+	for (i = n / 2; i-- > 0;)
+		util_sift(v, i, n, size, cmp);
+	for (i = n - 1; i > 0; i--) {
+		util_swap(v, v + i * size, size);
+		util_sift(v, 0, i, size, cmp);
+	}
+}
+
 void *
 xrealloc(void *old, size_t n)
 {

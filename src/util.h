@@ -14,6 +14,11 @@ void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
 /* Fault in, in one call, the pages of a large block about to be filled. */
 void	 util_prefault(void *, size_t);
+/*
+ * Sort in place with no allocation (heapsort): for arrays of megabytes,
+ * where qsort() would first copy the whole array.
+ */
+void	 util_sort(void *, size_t, size_t, int (*)(const void *, const void *));
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 /* A malloc'd formatted string (for *cause messages). */

@@ -4,7 +4,8 @@
  * dense, merges that equal the union whatever the order and the form,
  * encodings that come back the same and refuse damage; and day
  * summaries (daysum.c) that come back from their blob as they were built,
- * through host filters.
+ * through host filters; and the in-place sort that orders a month's
+ * relays (util_sort) as qsort() would.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include "sketch.h"
 #include "store.h"
 #include "tz.h"
+#include "util.h"
 
 static uint64_t
 item(uint64_t i)
@@ -324,6 +326,61 @@ test_daysum(void **state)
 	tz_free(utc);
 }
 
+struct sort_el {
+	int64_t		 key;
+	int		 reason;
+	char		 pad[13];	/* an odd size: every byte swapped */
+};
+
+static int
+sort_cmp(const void *a, const void *b)
+{
+	const struct sort_el	*x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->reason - y->reason;
+}
+
+static void
+test_util_sort(void **state)
+{
+	static const size_t	 sizes[] = { 0, 1, 2, 3, 7, 64, 1000, 4097 };
+	struct sort_el		*a, *b;
+	size_t			 s, i, n;
+	uint64_t		 x = 88172645463325252ULL;
+
+	(void)state;
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		n = sizes[s];
+		a = calloc(n + 1, sizeof(*a));
+		b = calloc(n + 1, sizeof(*b));
+		assert_non_null(a);
+		assert_non_null(b);
+		for (i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* few keys: many ties broken by the reason, some equal */
+			a[i].key = (int64_t)(x % (n / 4 + 1));
+			a[i].reason = (int)(x >> 40) % 5;
+			memset(a[i].pad, (int)(x >> 32) & 0xff, sizeof(a[i].pad));
+		}
+		memcpy(b, a, n * sizeof(*a));
+		util_sort(a, n, sizeof(*a), sort_cmp);
+		if (n > 0)
+			qsort(b, n, sizeof(*b), sort_cmp);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(a[i].key, b[i].key);
+			assert_int_equal(a[i].reason, b[i].reason);
+			if (i > 0)
+				assert_true(sort_cmp(&a[i - 1], &a[i]) <= 0);
+		}
+		free(a);
+		free(b);
+	}
+}
+
 int
 main(void)
 {
@@ -333,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_estimate),
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_daysum),
+		cmocka_unit_test(test_util_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
