@@ -39,6 +39,10 @@ import sys
 import tempfile
 import time
 
+# the longest wait for the daemon to store every line after the actions
+# (scripts/test-real-tools gives soak-fixed 150 s of actions and 240 s in all)
+CATCH_UP = 60
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP_SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 
@@ -78,6 +82,7 @@ class Soak:
         self.stderr = open(os.path.join(self.dir, "daemon.err"), "ab")
         self.n = dict(bursts=0, rename=0, compress=0, copytruncate=0, dateext=0,
                       double=0, stop=0, kill=0, term=0, clock=0)
+        self.phase = "setup"
 
     def make_source(self):
         out = subprocess.run([sys.executable, os.path.join(TOP_SRC, "bench", "genlog.py"),
@@ -280,21 +285,47 @@ class Soak:
                              ).stdout.decode()
         return sum(1 for row in out.split("\n")[1:] if row)
 
+    def tell(self):
+        """What the daemon said last, and what lies in the directory."""
+        print("  the daemon's last words (%s/daemon.err):" % self.dir)
+        for line in self.daemon_log().splitlines()[-30:]:
+            print("    " + line[:300])
+        print("  files: %s" % ", ".join(
+            "%s %d" % (n, os.stat(os.path.join(self.dir, n)).st_size)
+            for n in sorted(os.listdir(self.dir)) if n.startswith("mail.log")), flush=True)
+
     def run(self, seconds):
+        self.phase = "actions"
         self.write(200)
         self.start()
         t0 = time.time()
+        said = t0
         while time.time() - t0 < seconds:
             self.step()
+            if time.time() - said >= 30:
+                # a run that hangs shows where it was
+                said = time.time()
+                print("soak: %.0f s: %d lines on disk, %d stored%s" % (
+                    said - t0, len(self.on_disk), self.stored(),
+                    " (daemon stopped)" if self.stopped else ""), flush=True)
         if self.stopped:
             self.proc.send_signal(signal.SIGCONT)
             self.stopped = False
         want = len(self.on_disk)
-        end = time.time() + 120
+        self.phase = "catch-up"
+        print("soak: %.0f s of actions done; %d lines on disk, %d stored; waiting up to "
+              "%d s for the daemon" % (time.time() - t0, want, self.stored(), CATCH_UP),
+              flush=True)
+        end = time.time() + CATCH_UP
         while time.time() < end and self.stored() != want:
             self.alive()
             time.sleep(0.2)
+        if self.stored() != want:
+            print("soak: not caught up after %d s: %d lines on disk, %d stored"
+                  % (CATCH_UP, want, self.stored()), flush=True)
+            self.tell()
         time.sleep(1.5)                 # anything read twice would show now
+        self.phase = "the end"
         self.end_daemon(signal.SIGTERM)
         got = self.stored()
         deliveries = self.q("select coalesce(sum(n), 0) from daily")[0][0]
@@ -341,6 +372,13 @@ def main():
     s.seed = seed
     # said first, so that a run that hangs or is killed can be repeated
     print("soak: seed %d (repeat with --seed %d)" % (seed, seed), flush=True)
+
+    def killed(sig, frame):
+        # timeout(1) of the harness: say where the run was before it ends
+        print("soak: signal %d during %s" % (sig, s.phase), flush=True)
+        s.tell()
+        raise SystemExit("FAIL: soak (ended by signal %d; kept %s)" % (sig, s.dir))
+    signal.signal(signal.SIGTERM, killed)
     try:
         return s.run(a.seconds)
     finally:
