@@ -560,6 +560,12 @@ input_terminated(const struct input *in)
 	return in->terminated;
 }
 
+int
+input_stat(const struct input *in, struct stat *sb)
+{
+	return fstat(in->fd, sb);
+}
+
 int64_t
 input_size(const struct input *in)
 {

@@ -70,5 +70,12 @@ int		 input_terminated(const struct input *);
 size_t		 input_tail(const struct input *, size_t skip, unsigned char *, size_t max);
 /* Size of the underlying file (compressed size for gzip), -1 if unknown. */
 int64_t		 input_size(const struct input *);
+/*
+ * The file opened (fstat(2) of it, whatever its name is now): 0, or -1
+ * with errno.  A name can be renamed to another file between a look and
+ * an open: this says which one was opened.
+ */
+struct stat;
+int		 input_stat(const struct input *, struct stat *);
 
 #endif

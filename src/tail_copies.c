@@ -453,6 +453,22 @@ tail_candidate_same(const struct candidate *c)
 	return lstat(c->path, &sb) == 0 && sb.st_dev == c->dev && sb.st_ino == c->ino;
 }
 
+/* Was the file opened for c the one c was found as (its device and inode)? */
+static int
+tail_candidate_opened(const struct candidate *c, const struct input *in)
+{
+	struct stat	 sb;
+
+	return input_stat(in, &sb) == 0 && sb.st_dev == c->dev && sb.st_ino == c->ino;
+}
+
+static void
+tail_candidate_drop(struct input **in)
+{
+	input_close(*in);
+	*in = NULL;
+}
+
 /*
  * One look for generations missed (see tail_missed).  TAIL_CHANGED when a
  * rotated file changed under the look (renamed since the directory was
@@ -466,6 +482,7 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 	struct candidate	*c;
 	struct store_source	 src;
 	struct gen		*kg, *above = NULL, **before;
+	struct input		**ins;
 	unsigned char		(*heads)[STORE_FP_MAX];
 	size_t			*hlen;
 	int			*idx, i, j, k, nc, nm = 0, known = 0, floor = 0;
@@ -477,6 +494,7 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 	hlen = xcalloc((size_t)nc + 1, sizeof(*hlen));
 	idx = xcalloc((size_t)nc + 1, sizeof(*idx));
 	before = xcalloc((size_t)nc + 1, sizeof(*before));
+	ins = xcalloc((size_t)nc + 1, sizeof(*ins));
 	for (i = 0; i < nc; i++) {
 		struct input	*in;
 
@@ -497,11 +515,31 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		} else {
 			if ((in = input_open(c[i].path)) == NULL)
 				continue;
+			/*
+			 * The file opened is the one looked at, or the name was
+			 * given to another (logrotate shifting NAME.1.gz to
+			 * NAME.2.gz under us): its head would be taken for the
+			 * other's, and that one read twice.
+			 */
+			if (!tail_candidate_opened(&c[i], in)) {
+				input_close(in);
+				if (!last_try) {
+					rc = TAIL_CHANGED;
+					goto out;
+				}
+				continue;
+			}
 			hlen[nm] = input_peek(in, heads[nm], STORE_FP_MAX);
-			input_close(in);
 			if (!last_try && !tail_candidate_same(&c[i])) {
+				input_close(in);
 				rc = TAIL_CHANGED;	/* renamed while it was opened */
 				goto out;
+			}
+			/* a compressed copy is read through this very input */
+			ins[nm] = in;
+			if (!c[i].gz) {
+				input_close(in);
+				ins[nm] = NULL;
 			}
 			/*
 			 * Nothing yet, or gzip's magic read as text: a compressed
@@ -509,16 +547,23 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 			 * look reads it whole.
 			 */
 			if (hlen[nm] == 0 || (hlen[nm] >= 2 && heads[nm][0] == 0x1f &&
-			    heads[nm][1] == 0x8b))
+			    heads[nm][1] == 0x8b)) {
+				tail_candidate_drop(&ins[nm]);
 				continue;
+			}
 			/* a copy of what the live file held when it was identified */
-			if (own != NULL && tail_same_head(own, own_len, heads[nm], hlen[nm]))
+			if (own != NULL && tail_same_head(own, own_len, heads[nm], hlen[nm])) {
+				tail_candidate_drop(&ins[nm]);
 				continue;
+			}
 			if ((kg = tail_open_head(t, heads[nm], hlen[nm], &ours)) == NULL) {
-				if (ours)
+				if (ours) {
+					tail_candidate_drop(&ins[nm]);
 					continue;
+				}
 				if ((found = store_source_match(t->st, heads[nm], hlen[nm],
 				    &src)) == -1) {
+					tail_candidate_drop(&ins[nm]);
 					rc = -1;
 					goto out;
 				}
@@ -528,6 +573,7 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 					continue;
 				}
 			}
+			tail_candidate_drop(&ins[nm]);
 		}
 		/* a known generation: older ones were found when it was, unless ... */
 		known = 1;
@@ -558,10 +604,9 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		    (long long)src.id, (unsigned long long)c[k].ino);
 		g = tail_gen_new(t, -1, NULL);
 		if (c[k].gz) {
-			if ((g->in = input_open(c[k].path)) == NULL) {
-				tail_gen_free(g);
-				continue;
-			}
+			/* the file whose head was read, not what the name holds now */
+			g->in = ins[j];
+			ins[j] = NULL;
 			g->gzpath = xstrdup(c[k].path);
 			g->copy = 1;
 		} else {
@@ -579,6 +624,9 @@ tail_missed_look(struct tail *t, int64_t last, const char *when, dev_t live_dev,
 		tail_gen_add_before(t, g, before[j]);
 	}
 out:
+	for (j = 0; j < nc; j++)
+		tail_candidate_drop(&ins[j]);
+	free(ins);
 	free(before);
 	free(heads);
 	free(hlen);

@@ -188,6 +188,44 @@ def v_copied_under_look(h):
                       % (h.lines_read(), read, len(h.written)))
 
 
+def v_gz_renamed_under_look(h):
+    """A generation missed while stopped (B, rotated and compressed to
+    NAME.1.gz, then shifted to NAME.2.gz) whose name is given to the next
+    one (C) between the daemon's read of its first bytes and its taking it
+    as a source (soak, a loaded machine: +156 lines, one generation read a
+    second time under another's fingerprint).  The daemon is held between
+    the two by the database lock: the look reads heads outside a
+    transaction and begins one to record what it missed."""
+    h.append(300)                              # A
+    h.start()
+    h.wait_caught_up()
+    pid = h.proc.pid
+    dh.wchan_named(pid)
+    h.proc.send_signal(signal.SIGSTOP)
+    h.append(40)                               # A's last lines, unread
+    rotate(h, "compress")                      # A -> NAME.1.gz
+    h.append(120)                              # B
+    rotate(h, "compress")                      # B -> NAME.1.gz, A -> NAME.2.gz
+    h.append(60)                               # C
+    locker = dh.db_lock(h.db)
+    try:
+        h.proc.send_signal(signal.SIGCONT)
+        dh.wait_for(lambda: dh.waits_for_lock(pid), "the daemon to wait for the lock")
+        rotate(h, "compress")                  # C -> NAME.1.gz, B -> NAME.2.gz ...
+        h.append(30)                           # D, the live file now
+    finally:
+        dh.db_unlock(locker)
+    try:
+        dh.wait_for(lambda: h.lines_read() >= len(h.written), "every line to be stored")
+    except dh.Fail:
+        pass                                   # said below, with the figures
+    time.sleep(1.5)                            # anything read twice shows now
+    read = h.q("select coalesce(sum(lines), 0) from source")[0][0]
+    if read != len(h.written) or h.lines_read() != len(h.written):
+        raise dh.Fail("%d lines stored, the sources hold %d, %d written"
+                      % (h.lines_read(), read, len(h.written)))
+
+
 def v_stress(h):
     """The soak's sequence three times per seed, at random moments, with a
     daemon killed (SIGTERM at once after SIGCONT) and started again each
@@ -237,6 +275,7 @@ VARIANTS = {
     "double": v_double,
     "compressed-first": v_compressed_first,
     "copied-under-look": v_copied_under_look,
+    "gz-renamed-under-look": v_gz_renamed_under_look,
 }
 
 
