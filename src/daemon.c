@@ -209,6 +209,21 @@ daemon_pump(struct daemon *d, uint64_t want, uint64_t *done)
 	return r;
 }
 
+/* Did a source ask for a commit before its next line?  Asks cleared. */
+static int
+daemon_commit_asked(struct daemon *d)
+{
+	struct follow	*f;
+	int		 asked = 0;
+
+	for (f = d->follows; f != NULL; f = f->next)
+		if (f->src->commit_first) {
+			f->src->commit_first = 0;
+			asked = 1;
+		}
+	return asked;
+}
+
 static int
 daemon_read_all(struct daemon *d)
 {
@@ -240,7 +255,11 @@ daemon_read_all(struct daemon *d)
 			return -1;
 		}
 		budget -= done;
-		if (ingest_pending(d->ing) >= batch && daemon_commit(d) == -1)
+		if (daemon_commit_asked(d)) {	/* source.h commit_first */
+			if (daemon_commit(d) == -1)
+				return -1;
+			r = 1;
+		} else if (ingest_pending(d->ing) >= batch && daemon_commit(d) == -1)
 			return -1;
 	} while (r == 1 && budget > 0);
 	if (ingest_in_tx(d->ing) && !ev_is_active(&d->commit_w)) {

@@ -46,6 +46,14 @@ struct source {
 	const char		*watch_path;
 	int			 watch_fd;
 	uint64_t		 lines;		/* handed out (the ingest counts) */
+	/*
+	 * Set by the source: commit what it saved before it hands out a
+	 * line (the first generation of a log never followed: once
+	 * committed, a restart after a crash knows the log and looks for
+	 * that generation among the rotated files).  Cleared by whoever
+	 * commits (the daemon).
+	 */
+	int			 commit_first;
 	struct source		*next;		/* the ingest's list */
 };
 

@@ -408,9 +408,16 @@ source_glob_next(struct source *s, struct source_line *l)
 	struct glob_file	*f;
 	int			 r;
 
-	for (f = sg->files; f != NULL; f = f->next)
+	for (f = sg->files; f != NULL; f = f->next) {
 		if (f->tail != NULL && (r = f->tail->ops->next(f->tail, l)) != 0)
 			return r;
+		if (f->tail != NULL && f->tail->commit_first) {
+			/* a file's first generation: passed on, lines after it */
+			f->tail->commit_first = 0;
+			s->commit_first = 1;
+			return 0;
+		}
+	}
 	return 0;
 }
 

@@ -313,6 +313,7 @@ again:
 			return -1;
 		g->src_new = 1;
 	}
+	t->s.commit_first |= !t->known;
 	t->known = 1;
 	if (t->first_id == 0)
 		t->first_id = g->src.id;
@@ -410,8 +411,9 @@ tail_gen_next(struct tail *t, struct gen *g, struct source_line *l)
 		if ((r = tail_gen_unpark(t, g)) <= 0)
 			return r;
 	}
-	if ((r = tail_gen_source(t, g)) <= 0)
-		return r;
+	/* a log's first source is committed before its lines (source.h) */
+	if ((r = tail_gen_source(t, g)) <= 0 || t->s.commit_first)
+		return r <= 0 ? r : 0;
 	if (g->in == NULL)
 		g->in = input_follow(g->fd, g->read_pos, g->tail, g->tail_len);
 	raw = input_raw_offset(g->in);

@@ -535,6 +535,29 @@ def s_kill9(h):
     h.stop()
 
 
+def s_first_generation_killed(h):
+    """The first generation of a log never followed before, read, killed
+    (-9) before the commit of its lines and rotated (dateext) while the
+    daemon is down: at the next start the log must be known, and that
+    generation finished from its rotated copy (soak seed 400736232 lost
+    its 216 lines: the restart was a "first start" again)."""
+    with open(h.conf) as f:
+        conf = f.read().replace("commit_interval = 100ms", "commit_interval = 30s")
+    with open(h.conf, "w") as f:
+        f.write(conf)
+    h.append(200)
+    h.start()                   # ready: the log read, its lines not committed
+    h.proc.kill()
+    h.proc.wait()
+    h.proc = None
+    os.rename(h.log, h.log + "-20261124")
+    h.append(50)
+    h.start()
+    h.wait_caught_up()
+    h.check()
+    h.stop()
+
+
 def s_sigterm_batch(h):
     """SIGTERM in the middle of a batch (long commit interval): committed on exit."""
     h.write_conf("commit_lines = 1000000\n".replace("commit_lines", "commit_lines"))
@@ -1230,6 +1253,7 @@ SCENARIOS = {
     "stopped-dateext": s_stopped_dateext,
     "stopped-twice": s_stopped_twice,
     "kill9": s_kill9,
+    "first-generation-killed": s_first_generation_killed,
     "sigterm-batch": s_sigterm_batch,
     "split-line": s_split_line,
     "locked": s_locked,
