@@ -290,9 +290,11 @@ class Soak:
         print("  the daemon's last words (%s/daemon.err):" % self.dir)
         for line in self.daemon_log().splitlines()[-30:]:
             print("    " + line[:300])
-        print("  files: %s" % ", ".join(
+        names = sorted((n for n in os.listdir(self.dir) if n.startswith("mail.log")),
+                       key=lambda n: os.stat(os.path.join(self.dir, n)).st_mtime_ns)
+        print("  %d log files; the newest: %s" % (len(names), ", ".join(
             "%s %d" % (n, os.stat(os.path.join(self.dir, n)).st_size)
-            for n in sorted(os.listdir(self.dir)) if n.startswith("mail.log")), flush=True)
+            for n in names[-12:])), flush=True)
 
     def run(self, seconds):
         self.phase = "actions"
