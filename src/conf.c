@@ -124,7 +124,7 @@ const struct conf_entry conf_table[] = {
 	  .max = CONF_HOUR, .unit = 1, .def = "250ms",
 	  .offset = CONF_AT(commit_interval_ms) },
 	{ .name = "commit_lines", .type = CONF_INTEGER, .min = 1, .max = 1000000,
-	  .def = "10000", .offset = CONF_AT(commit_lines) },
+	  .def = "100000", .offset = CONF_AT(commit_lines) },
 	{ .name = "start", .type = CONF_ENUM, .choices = conf_start_words,
 	  .def = "beginning", .offset = CONF_AT(start) },
 	{ .name = "pidfile", .type = CONF_PATH, .def = PATH_PIDFILE,

@@ -62,10 +62,21 @@ class Live:
     def start(self):
         self.proc = subprocess.Popen([BWD, "-f", "-c", self.conf],
                                      stdout=subprocess.DEVNULL, stderr=self.err)
-        wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None,
+        # the socket accepting, not its name: a daemon killed leaves the name
+        wait_for(lambda: self.listening() or self.proc.poll() is not None,
                  "the metrics socket")
         if self.proc.poll() is not None:
             raise Fail("the daemon exited with %d:\n%s" % (self.proc.returncode, self.daemon_log()))
+
+    def listening(self):
+        s = socket.socket(self.addr[0], socket.SOCK_STREAM)
+        try:
+            s.connect(self.addr[1])
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
@@ -240,6 +251,8 @@ def scenario_metrics():
     prints the same counters."""
     lv = Live("metrics")
     try:
+        # commits of 2,000 lines: the kill below lands in the middle of reading
+        lv.write_conf("commit_lines = 2000\n")
         lines = genlog(["--lines", "40000", "--seed", "7", "--format", "bsd",
                         "--start", "2026-11-22T08:00:00"])
         lv.append(lines[:15000])

@@ -70,7 +70,7 @@ test_defaults(void **state)
 	assert_int_equal(c.nlogs, 1);		/* log = auto */
 	assert_string_equal(c.logs[0].path, "auto");
 	assert_int_equal(c.commit_interval_ms, 250);
-	assert_int_equal(c.commit_lines, 10000);
+	assert_int_equal(c.commit_lines, 100000);
 	assert_int_equal(c.start, CONF_START_BEGINNING);
 	assert_int_equal(c.retention_days, 0);
 	assert_string_equal(c.synchronous, "full");
