@@ -223,6 +223,16 @@ input_ahead(void)
 			r->lent = 1;
 			pthread_cond_broadcast(&r->cv);
 		}
+		/*
+		 * The reader at a turn (it ran short): wait for the turn's
+		 * end, a piece, rather than give up till the next chunk.
+		 * Giving up left the store idle while the reader inflated
+		 * three pieces in four (1M lines, .gz: 433-501 of 576); now
+		 * the store takes 200-390 of them and the import's wall time
+		 * fell 0.42 -> 0.39 s (9 interleaved runs each).
+		 */
+		while (r->busy && !r->done)
+			pthread_cond_wait(&r->cv, &r->mu);
 		if ((did = input_ring_room(r)))
 			input_ring_inflate(input_lent);
 		pthread_mutex_unlock(&r->mu);

@@ -24,9 +24,10 @@ struct input	*input_open(const char *path);
 struct input	*input_open_at_rest(const char *path);
 /*
  * Lend a thread's waiting time to the gzip file at rest being read (one at
- * a time): inflate ahead of its reader (a turn) if there is room.  1 if
- * it did, 0 if there was nothing to do.  Any thread; the file's own
- * inflating thread retires at the first call.
+ * a time): inflate ahead of its reader (a turn) if there is room, after
+ * the turn another thread is taking, if any.  1 if it did, 0 if there was
+ * nothing to do.  Any thread; the file's own inflating thread retires at
+ * the first call.
  */
 int		 input_ahead(void);
 /*
