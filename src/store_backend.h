@@ -75,6 +75,8 @@ struct store_qkey {
 	int64_t		 host_id;
 	int64_t		 instance_id;
 	struct span	 queue_id;
+	int		 unknown;	/* pending_put: no row of this host and
+					 * queue id before (the writer's filter) */
 };
 
 /* The rowid span of a day's failure rows (the report reads by span). */

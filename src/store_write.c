@@ -608,8 +608,10 @@ store_pending_note(struct store *st, const struct delivery *d,
 	k.host_id = o->host_id;
 	k.instance_id = o->instance_id;
 	k.queue_id = d->queue_id;
+	k.unknown = 0;
 	h = store_qhash(&k);
 	if (row > 0) {
+		k.unknown = !store_qset_has(st, h, k.host_id);
 		rcpt = (int64_t)hash_bytes(d->recipient.p, d->recipient.n);
 		if (st->be->pending_put(st, &k, rcpt, row, d->time) == -1)
 			return -1;
@@ -643,6 +645,7 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 	k.host_id = o.host_id;
 	k.instance_id = o.instance_id;
 	k.queue_id = qd->queue_id;
+	k.unknown = 0;
 	if (qd->queue_id.p != NULL &&
 	    (nids = st->be->pending_get(st, &k, &ids)) == -1)
 		return -1;

@@ -2534,13 +2534,68 @@ test_batch_order(void **state)
 			    "reply to RCPT TO command))");
 			add_one(st, src.id, (uint64_t)++off, line);
 		}
+	/*
+	 * Several writes to one row, which the buffer reduces to what the
+	 * last leaves: history messages 10..19 deferred again, then delivered
+	 * (their rows must go, though the batch's first write to them is a
+	 * deferral: they were there before); 20..24 deferred again (their rows
+	 * now name the new failure); new messages D0..D9 deferred twice and
+	 * delivered (no row), E0..E4 deferred twice (one row each, the
+	 * second's failure); o30..o39 of the history delivered twice, once
+	 * with a time before they were listed, first or second (their rows
+	 * go).
+	 */
+	for (j = 0; j < 2; j++)
+		for (i = 10; i < 25; i++) {
+			emit_time_iso(iso, sizeof(iso), t++, 0);
+			snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: C%09X: "
+			    "to=<o%d@old.example>, %s", iso, i, i, j == 0 || i >= 20 ?
+			    "relay=none, delay=1, delays=0/0/1/0, dsn=4.2.2, status=deferred "
+			    "(host mx.old.example[192.0.2.1] said: 452 4.2.2 over quota "
+			    "again (in reply to RCPT TO command))" :
+			    "relay=mx.old.example[192.0.2.1]:25, delay=1, delays=0/0/1/0, "
+			    "dsn=2.0.0, status=sent (250 Ok)");
+			add_one(st, src.id, (uint64_t)++off, line);
+		}
+	for (j = 0; j < 3; j++)
+		for (i = 0; i < 15; i++) {
+			if (j == 2 && i >= 10)
+				break;
+			emit_time_iso(iso, sizeof(iso), t++, 0);
+			snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: %c%09X: "
+			    "to=<n%d@new.example>, %s", iso, i < 10 ? 'D' : 'E', i, i,
+			    j < 2 ? "relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, "
+			    "status=deferred (connect to mx.new.example[192.0.2.1]:25: "
+			    "Connection timed out)" :
+			    "relay=mx.new.example[192.0.2.1]:25, delay=1, delays=0/0/1/0, "
+			    "dsn=2.0.0, status=sent (250 Ok)");
+			add_one(st, src.id, (uint64_t)++off, line);
+		}
+	for (j = 0; j < 2; j++)
+		for (i = 30; i < 40; i++) {
+			/* one of the two before the history listed them */
+			emit_time_iso(iso, sizeof(iso), (i < 35) == (j == 0) ?
+			    1795000000 - 10 : t++, 0);
+			snprintf(line, sizeof(line), "%s mx1 postfix/smtp[42]: F%09X: "
+			    "to=<o%d@old.example>, relay=mx.old.example[192.0.2.1]:25, "
+			    "delay=1, delays=0/0/1/0, dsn=2.0.0, status=sent (250 Ok)",
+			    iso, j * 100 + i, i);
+			add_one(st, src.id, (uint64_t)++off, line);
+		}
 	assert_int_equal(store_commit(st), 0);
 	store_close(st);
 
 	/* still deferred: the history's, and the odd ones no expiry took */
-	for (expect = OLD, i = 1; i < N; i += 2)
+	for (expect = OLD - 10 + 5, i = 1; i < N; i += 2)
 		expect += i % 3 != 0;
 	assert_int_equal(qpath(path, "SELECT count(*) FROM pending"), expect);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending WHERE queue_id"
+	    " BETWEEN 'C00000000A' AND 'C000000013' OR queue_id LIKE 'D%'"), 0);
+	/* the rows written again name the last failure: "over quota again" */
+	assert_int_equal(qpath(path, "SELECT count(*) FROM pending p JOIN v_failures f"
+	    " ON f.id = p.failure_id WHERE (p.queue_id BETWEEN 'C000000014' AND"
+	    " 'C000000018' AND f.diagnostic LIKE '%again%') OR (p.queue_id LIKE 'E%'"
+	    " AND f.id > (SELECT max(id) FROM failure WHERE queue_id LIKE 'D%'))"), 10);
 	/* an expiry of a message still deferred names its recipient... */
 	for (expect = 0, i = 0; i < N; i += 3)
 		expect += i % 2 == 1;
@@ -2551,7 +2606,13 @@ test_batch_order(void **state)
 		expect += i % 2 == 0;
 	assert_int_equal(qpath(path, "SELECT count(*) FROM v_failures WHERE"
 	    " status = 'expired' AND recipient IS NULL"), expect);
-	assert_int_equal(qpath(path, "SELECT count(*) FROM suppression"), OLD - 3 + 7);
+	/* o0..o2, o10..o19 (delivered after their deferral), o30..o39 unlisted */
+	assert_int_equal(qpath(path, "SELECT count(*) FROM suppression"),
+	    OLD - 3 - 10 - 10 + 7);
+	assert_int_equal(qpath(path, "SELECT count(*) FROM v_suppressions WHERE"
+	    " recipient IN ('o10@old.example', 'o30@old.example', 'o34@old.example',"
+	    " 'o35@old.example', 'o39@old.example', 'o9@old.example',"
+	    " 'o25@old.example')"), 2);
 	assert_int_equal(qpath(path, "SELECT count(*) FROM v_suppressions"
 	    " WHERE recipient IN ('o0@old.example', 'o2@old.example', 'o3@old.example')"), 1);
 	got = rows_of(path, "SELECT recipient, n FROM v_suppressions"
