@@ -142,6 +142,7 @@ struct store {
 	int64_t		 linestat_source;
 	struct hash_filter qfilter;	/* pending (host, queue id) */
 	int		 qset_stale;	/* reload from the database at next begin */
+	int		 filters_due;	/* the batch has not loaded them yet */
 	char		*tmpl;		/* scratch for templates */
 	size_t		 tmpl_cap;
 	char		*norm;

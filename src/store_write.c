@@ -688,6 +688,8 @@ store_expired(struct store *st, int64_t source_id, uint64_t offset,
 	return store_count(st, day, did, v->cls, v->reason, &o);
 }
 
+static int	store_write_filters(struct store *);
+
 int
 store_add(struct store *st, int64_t source_id, uint64_t offset,
     enum line_kind kind, const struct delivery *d, const struct verdict *v)
@@ -709,10 +711,12 @@ store_add(struct store *st, int64_t source_id, uint64_t offset,
 	if (kind != LINE_DELIVERY && d->has_time &&
 	    store_hour_note(st, d->time, 0, 0) == -1)
 		return -1;
-	if (kind == LINE_EXPIRED)
-		return d->has_time ? store_expired(st, source_id, offset, d, v) : 0;
-	if (kind != LINE_DELIVERY || !d->has_time)
+	if ((kind != LINE_EXPIRED && kind != LINE_DELIVERY) || !d->has_time)
 		return 0;
+	if (st->filters_due && store_write_filters(st) == -1)
+		return -1;
+	if (kind == LINE_EXPIRED)
+		return store_expired(st, source_id, offset, d, v);
 
 	day = store_day_key(d);
 	if (store_hour_note(st, d->time, 1, v->cls == CLASS_PERMANENT ||
@@ -739,6 +743,22 @@ int
 store_write_begin(struct store *st)
 {
 	st->latest_max = (int64_t)time(NULL) + 86400;
+	st->filters_due = 1;
+	return 0;
+}
+
+/*
+ * The filters of pending queue ids and suppressed recipients, (re)built
+ * from the database when the batch stores its first delivery or expiry,
+ * not when it begins: an import begins its batch before it starts reading
+ * (to find the file's source), and the reading thread now parses ahead
+ * while they load (day 30 into the 29-day database: 108,742 rows, about
+ * 35 ms).
+ */
+static int
+store_write_filters(struct store *st)
+{
+	st->filters_due = 0;
 	if (store_suppress_begin(st) == -1)
 		return -1;
 	/* after a rollback the set may miss queue ids the database has */
