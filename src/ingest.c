@@ -193,6 +193,14 @@ ingest_keep(struct ingest *ing, struct source *s, const struct source_line *l,
 	return 0;
 }
 
+int
+ingest_idle(struct ingest *ing)
+{
+	if (ing->sink.add != NULL || !ingest_in_tx(ing))
+		return 0;
+	return store_idle(ing->st);
+}
+
 /* parse -> classify -> store or sink */
 static int
 ingest_verdict(struct ingest *ing, struct source *s, const struct source_line *l,

@@ -77,6 +77,12 @@ void		 ingest_judge(struct ingest *, enum line_kind,
 int		 ingest_keep(struct ingest *, struct source *,
 		    const struct source_line *, enum line_kind,
 		    const struct delivery *, const struct verdict *);
+/*
+ * The keeping thread has nothing to keep until the next lines: lend the
+ * time to the store (store_idle).  1 it did something, 0 nothing to do,
+ * -1 as ingest_keep.
+ */
+int		 ingest_idle(struct ingest *);
 /* A reply text alone (classify --reply): a delivery that failed with it. */
 int		 ingest_reply(struct ingest *, const char *, size_t);
 /*

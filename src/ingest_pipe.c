@@ -333,10 +333,19 @@ ingest_pipe_pump(struct ingest_pipe *p, uint64_t max, uint64_t *done)
 			 * (day 30's .gz, 9 interleaved runs) spent 0.06 s more
 			 * CPU for no less wall time; parsing is the slower
 			 * stage, and the store's idle time is what it lends.
+			 * Else apply some of the writes the store holds back
+			 * for its commit (ingest_idle).
 			 */
 			pthread_mutex_unlock(&p->mu);
 			helped = input_ahead();
+			if (!helped && !failed &&
+			    (helped = ingest_idle(p->ing)) == -1) {
+				failed = 1;
+				helped = 0;
+			}
 			pthread_mutex_lock(&p->mu);
+			if (failed)
+				p->stop = 1;
 			if (!helped && p->full == 0)
 				pthread_cond_wait(&p->cv, &p->mu);
 		}

@@ -18,8 +18,9 @@ struct input	*input_open(const char *path);
 /*
  * The same, for a file that no longer changes (bouncewatch import): a
  * gzip file is inflated by ISA-L where the build has it, about twice as
- * fast as zlib, in a thread of its own until input_ahead lends another.  The daemon's rotated copies, which logrotate may still
- * be compressing while they are read, keep zlib's gzread (input_open).
+ * fast as zlib, in a thread of its own until input_ahead lends another.
+ * The daemon's rotated copies, which logrotate may still be compressing
+ * while they are read, keep zlib's gzread (input_open).
  */
 struct input	*input_open_at_rest(const char *path);
 /*

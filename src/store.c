@@ -395,6 +395,14 @@ store_commit(struct store *st)
 	return 0;
 }
 
+int
+store_idle(struct store *st)
+{
+	if (!st->in_tx || st->be->idle == NULL)
+		return 0;
+	return st->be->idle(st);
+}
+
 void
 store_rollback(struct store *st)
 {

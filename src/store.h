@@ -146,6 +146,13 @@ int	store_add(struct store *, int64_t source_id, uint64_t offset,
 int	store_commit(struct store *);
 void	store_rollback(struct store *);
 int	store_in_transaction(struct store *);
+/*
+ * Time the caller would spend waiting (an import's store between two
+ * chunks of lines): a slice of the work the batch holds back for its
+ * commit, done now.  1 when it did some, 0 when none is left to do now,
+ * -1 as store_add (roll back).
+ */
+int	store_idle(struct store *);
 
 /*
  * Delete failure detail older than the day 'before' (YYYY-MM-DD), pending

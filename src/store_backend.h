@@ -248,6 +248,8 @@ struct store_backend {
 	void	(*rollback)(struct store *);	/* a no-op outside one */
 	int	(*read_begin)(struct store *);
 	void	(*read_end)(struct store *);
+	/* optional: a slice of what commit would do, now (store_idle) */
+	int	(*idle)(struct store *);
 
 	/* the writer */
 	int64_t	(*intern)(struct store *, enum store_intern, const char *,

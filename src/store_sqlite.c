@@ -752,6 +752,7 @@ const struct store_backend store_backend_sqlite = {
 	.rollback = sq_rollback,
 	.read_begin = sq_read_begin,
 	.read_end = sq_read_end,
+	.idle = sq_ops_idle,
 	.intern = sq_intern,
 	.reply = sq_reply,
 	.failure_add = sq_failure_add,

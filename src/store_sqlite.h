@@ -126,6 +126,7 @@ void	sq_ops_free(struct sq *);
 void	sq_ops_clear(struct sq_ops *);		/* rollback: forget them */
 int	sq_ops_flush(struct store *, struct sq_ops *);
 int	sq_ops_flush_all(struct store *);
+int	sq_ops_idle(struct store *);		/* store_idle */
 /* The waiting writes to one message's pending rows, applied. */
 int	sq_ops_flush_message(struct store *, const struct store_qkey *);
 int	sq_pending_op(struct store *, enum sq_opkind, const struct store_qkey *,

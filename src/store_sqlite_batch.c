@@ -33,7 +33,9 @@
  * keep their order and writes to different keys commute: the tables end
  * as if each write had been applied at once.  A small table is written
  * at once: there the buffer would only add work, in bursts the reading
- * thread waits for.
+ * thread waits for.  Since parsing became the slower stage, an import's
+ * store waits for lines a third of its time: it applies the oldest
+ * writes then (sq_ops_idle), and the commit finds the newest left.
  */
 
 struct sq_op {
@@ -55,10 +57,14 @@ struct sq_op {
 #define SQ_OPS_TEXT	(768 * 1024)	/* bytes of keys per buffer */
 #define SQ_OPS_BUCKETS	4096		/* pending: the writes of a message */
 #define SQ_OPS_END	UINT32_MAX
+#define SQ_OPS_KEEP	8192		/* sq_ops_idle: the newest writes wait */
+#define SQ_OPS_SLICE	512		/* ... and applies this many at a time */
 
 struct sq_ops {
 	struct sq_op	*op;
 	size_t		 n, cap;
+	size_t		 idle;		/* op[0..idle) applied by sq_ops_idle */
+	struct sq_op	*slice;		/* its scratch: SQ_OPS_SLICE */
 	char		*text;
 	size_t		 tlen, tcap;
 	uint32_t	 head[SQ_OPS_BUCKETS];
@@ -69,7 +75,7 @@ sq_ops_clear(struct sq_ops *o)
 {
 	if (o == NULL)
 		return;
-	o->n = o->tlen = 0;
+	o->n = o->tlen = o->idle = 0;
 	memset(o->head, 0xff, sizeof(o->head));
 }
 
@@ -80,6 +86,7 @@ sq_ops_use(struct sq_ops **op, int64_t nrows)
 	if (nrows < SQ_OPS_FROM) {
 		if (*op != NULL) {
 			free((*op)->op);
+			free((*op)->slice);
 			free((*op)->text);
 			free(*op);
 			*op = NULL;
@@ -247,33 +254,119 @@ sq_op_apply(struct store *st, const struct sq_op *w)
 	return 0;
 }
 
+/* Apply the writes w[0..n) (their text set), in key order, reduced. */
+static int
+sq_ops_apply_all(struct store *st, struct sq_op *w, size_t n)
+{
+	size_t	 i, j;
+
+	qsort(w, n, sizeof(*w), sq_op_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && sq_op_keycmp(&w[i], &w[j]) == 0; j++)
+			;
+		if (j - i > 1)
+			sq_ops_reduce(&w[i], j - i);
+	}
+	for (i = 0; i < n; i++)
+		if (w[i].kind != SQ_OP_DONE && sq_op_apply(st, &w[i]) == -1)
+			return -1;	/* the caller rolls back, which clears o */
+	return 0;
+}
+
 /* Apply every write of o, in key order; o is empty after. */
 int
 sq_ops_flush(struct store *st, struct sq_ops *o)
 {
-	size_t	 i, j, n = 0;
+	size_t	 i, n = 0;
 
 	if (o == NULL || o->n == 0)
 		return 0;
-	for (i = 0; i < o->n; i++) {
+	for (i = o->idle; i < o->n; i++) {
 		if (o->op[i].kind == SQ_OP_DONE)
 			continue;
 		o->op[n] = o->op[i];
 		o->op[n].p = o->text + o->op[n].off;
 		n++;
 	}
-	qsort(o->op, n, sizeof(*o->op), sq_op_cmp);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && sq_op_keycmp(&o->op[i], &o->op[j]) == 0; j++)
-			;
-		if (j - i > 1)
-			sq_ops_reduce(&o->op[i], j - i);
-	}
-	for (i = 0; i < n; i++)
-		if (o->op[i].kind != SQ_OP_DONE && sq_op_apply(st, &o->op[i]) == -1)
-			return -1;	/* the caller rolls back, which clears o */
+	if (sq_ops_apply_all(st, o->op, n) == -1)
+		return -1;
 	sq_ops_clear(o);
 	return 0;
+}
+
+/*
+ * Drop the applied writes op[0..idle) from o: the rest move down, their
+ * texts to a new arena, and the chains of each message's writes are
+ * linked again.
+ */
+static void
+sq_ops_compact(struct sq_ops *o)
+{
+	char		*text = xmalloc(o->tcap > 0 ? o->tcap : 1);
+	size_t		 i, tlen = 0;
+	struct sq_op	*w;
+	struct span	 qid;
+	uint32_t	 b;
+
+	o->n -= o->idle;
+	memmove(o->op, o->op + o->idle, o->n * sizeof(*o->op));
+	o->idle = 0;
+	memset(o->head, 0xff, sizeof(o->head));
+	for (i = 0; i < o->n; i++) {
+		w = &o->op[i];
+		memcpy(text + tlen, o->text + w->off, w->len);
+		w->off = (uint32_t)tlen;
+		tlen += w->len;
+		w->seq = (uint32_t)i;
+		qid.p = text + w->off;
+		qid.n = w->len;
+		b = sq_ops_bucket(w->k1, qid);
+		w->next = o->head[b];
+		o->head[b] = w->seq;
+	}
+	free(o->text);
+	o->text = text;
+	o->tlen = tlen;
+}
+
+/*
+ * The store has nothing to do until the reading thread hands it more
+ * lines (bouncewatch import: parsing is the slower stage, and the store
+ * waits a third of its time): apply the oldest writes of a buffer then,
+ * SQ_OPS_SLICE at a time, so that the commit finds few left.  The newest
+ * SQ_OPS_KEEP wait: a message deferred now is often delivered soon, and
+ * its writes then cancel out at the commit (sq_ops_reduce).  The oldest
+ * first keeps each key's writes in order.  1 when it applied some, 0 when
+ * none waits, -1 on failure (the caller rolls back).
+ */
+int
+sq_ops_idle(struct store *st)
+{
+	struct sq	*sq = SQ(st);
+	struct sq_ops	*o = sq->pend, *oo = sq->supp;
+	size_t		 i, n = 0, end;
+
+	if (o == NULL || o->n - o->idle < SQ_OPS_KEEP + SQ_OPS_SLICE)
+		o = oo;
+	if (o == NULL || o->n - o->idle < SQ_OPS_KEEP + SQ_OPS_SLICE)
+		return 0;
+	if (o->slice == NULL)
+		o->slice = xcalloc(SQ_OPS_SLICE, sizeof(*o->slice));
+	end = o->idle + SQ_OPS_SLICE;
+	for (i = o->idle; i < end; i++) {
+		if (o->op[i].kind == SQ_OP_DONE)
+			continue;
+		o->slice[n] = o->op[i];
+		o->slice[n].p = o->text + o->op[i].off;
+		o->op[i].kind = SQ_OP_DONE;
+		n++;
+	}
+	o->idle = end;
+	if (sq_ops_apply_all(st, o->slice, n) == -1)
+		return -1;
+	if (o->idle >= SQ_OPS_MAX / 2)	/* room for a day's more */
+		sq_ops_compact(o);
+	return 1;
 }
 
 /* Apply now, in their order, the waiting writes to one message's rows. */
