@@ -160,6 +160,8 @@ cli_report(int argc, char **argv)
 	rq.hosts = nhosts > 0 ? hosts : NULL;
 	rq.nhosts = nhosts;
 	rq.top = (int)top;
+	/* text and html show the first top; json and csv list them all */
+	rq.every = fmt == REPORT_JSON || fmt == REPORT_CSV;
 	rq.tz = tz;
 	rq.zone = zone != NULL && *zone != '\0' ? zone : "system time zone";
 	if (report_load(st, &rq, &r, &cause) == -1) {

@@ -120,6 +120,7 @@ report_free(struct report *r)
 	free(r->domains);
 	if (r->spool != NULL)
 		fclose(r->spool);
+	free(r->spoolbuf);
 	for (i = 0; i < r->nhosts; i++) {
 		free(r->hosts[i].name);
 		free(r->hosts[i].cr);

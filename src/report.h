@@ -198,6 +198,8 @@ struct report {
 	size_t			 ndomains;
 	size_t			 nfailing;	/* domains with failures */
 	FILE			*spool;		/* the domains after the kept */
+	char			*spoolbuf;	/* its stdio buffer */
+	int			 every;		/* ... kept there (report_query) */
 	struct report_domain	 totals;
 	struct report_day	*days;
 	size_t			 ndays;
@@ -239,6 +241,9 @@ struct report_query {
 	const char *const *hosts;	/* NULL: every host */
 	size_t		 nhosts;
 	int		 top;		/* list lengths */
+	int		 every;		/* the renderer lists every domain
+					   (report_domain_next): else those
+					   past top are counted, not kept */
 	struct tz	*tz;		/* the zone days are counted in */
 	const char	*zone;		/* its name, for the reader */
 };

@@ -434,7 +434,7 @@ report_domain_done(struct report_load *L)
 		memset(d, 0, sizeof(*d));
 		return 0;
 	}
-	if (report_spool_put(r, d) == -1) {
+	if (r->every && report_spool_put(r, d) == -1) {
 		L->spoolerr = 1;
 		return -1;
 	}
@@ -793,6 +793,7 @@ report_load(struct store *st, const struct report_query *rq, struct report *r,
 	report_day_add(r->prev_to, r->from, -1);
 	r->zone = xstrdup(rq->zone != NULL && *rq->zone != '\0' ? rq->zone : "local");
 	r->top = rq->top > 0 ? rq->top : REPORT_TOP_DEFAULT;
+	r->every = rq->every;
 	r->totals.name = xstrdup("");
 	memset(&range, 0, sizeof(range));
 	range.from = r->from;

@@ -18,6 +18,8 @@
  * reasons again; the days before are not kept (the lists of changes hold
  * copies).
  */
+#define REPORT_SPOOL_BUF	(256 * 1024)
+
 enum {
 	SP_LT = CLASS_MAX, SP_FAILURES, SP_ATTEMPTS, SP_RCPT, SP_MESSAGES,
 	SP_BYCLASS, SP_NCR = SP_BYCLASS + CLASS_MAX, SP_NAME, SP_MAX
@@ -29,8 +31,13 @@ report_spool_put(struct report *r, const struct report_domain *d)
 	int64_t	 v[SP_MAX];
 	size_t	 len = strlen(d->name);
 
-	if (r->spool == NULL && (r->spool = tmpfile()) == NULL)
-		return -1;
+	if (r->spool == NULL) {
+		if ((r->spool = tmpfile()) == NULL)
+			return -1;
+		/* 60,000 domains over 30 days: 8 MB, in 4 KiB writes by default */
+		r->spoolbuf = xmalloc(REPORT_SPOOL_BUF);
+		setvbuf(r->spool, r->spoolbuf, _IOFBF, REPORT_SPOOL_BUF);
+	}
 	memcpy(v, d->cls, sizeof(d->cls));
 	v[SP_LT] = d->local_throttle;
 	v[SP_FAILURES] = d->failures;
