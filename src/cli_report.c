@@ -5,6 +5,9 @@
 #include "config.h"
 
 #include <getopt.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,22 @@
 #include "util.h"
 
 #define CLI_REPORT_HOSTS	64	/* --host given at most this often */
+
+/*
+ * A month's report holds arrays of a few MiB while it merges its days
+ * (counters, names, sketches) and frees them one after another.  glibc
+ * raises its mmap threshold to the size of the first such block freed,
+ * so the later ones come from the heap, whose freed middle it cannot
+ * return: 30 days of bench/scale.sh peaked at 17.4 MiB, 14.1 with the
+ * threshold held at 128 KiB (one day: 11.3 either way), in the same time.
+ */
+static void
+cli_report_heap(void)
+{
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
 
 static void
 cli_report_usage(FILE *f)
@@ -105,6 +124,7 @@ cli_report(int argc, char **argv)
 		default: cli_report_usage(stderr); return 2;
 		}
 	}
+	cli_report_heap();
 	if (date != NULL && (f != NULL || t != NULL)) {
 		log_warnx("--date or --from/--to, not both");
 		return 2;
