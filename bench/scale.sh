@@ -172,13 +172,23 @@ echo "day $DAYS / fresh: $(ratio "$aged_wall" "$fresh_wall")x wall," \
     "$(ratio "$dayN_cpu" "$day1_cpu")x cpu;" \
     ".gz / plain: $(ratio "$gz_wall" "$fresh_wall")x wall," \
     "$(ratio "$gz_cpu" "$fresh_cpu")x cpu (target <= 1.2)"
+# each round's ratio (the rounds are in order: aged, fresh, gz)
+side_rounds() {
+	awk -v k="$1" -v c="$2" '$1 == "fresh" { f[n_f++] = $c } $1 == k { x[n_x++] = $c }
+	    END { for (i = 0; i < n_f; i++) if (f[i] > 0) printf "%.2f\n", x[i] / f[i] }' \
+	    "$tmp/side" | bench_median
+}
+echo "the median of each round's ratio: day $DAYS / fresh $(side_rounds aged 2)x wall," \
+    "$(side_rounds aged 3)x cpu; .gz / plain $(side_rounds gz 2)x wall, $(side_rounds gz 3)x cpu"
 echo "raw (what, wall s, cpu s, RSS MiB):" $(tr '\n' ';' < "$tmp/side")
 
 # ---- 3. reports: one day and every day, each format ----
 echo
 echo "## Reports"
 echo
-echo "Median of $RUNS runs each (RSS: the largest).  30 days read the day"
+echo "Median of $RUNS runs each (RSS: the largest), the one day and the $DAYS"
+echo "days in turn, so that the machine's load falls on both alike; \"rounds\""
+echo "is the median of each round's ratio.  $DAYS days read the day"
 echo "summaries import built; \"cold\" is the same report on a copy without"
 echo "them (each day summarised from its rows on the spot)."
 echo
@@ -197,15 +207,37 @@ report_runs() {
 	cpu=$(awk '{ print $2 }' "$tmp/rr" | bench_median)
 	rss=$(awk 'BEGIN { m = 0 } $3 > m { m = $3 } END { print m }' "$tmp/rr")
 }
+# report_pair FORMAT: one day and every day in turn, RUNS rounds, in $tmp/rp
+report_pair() {
+	: > "$tmp/rp"
+	_i=0
+	while [ "$_i" -lt "$RUNS" ]; do
+		bench_timed "$bw" report --db "$db" --date "$last" --format "$1"
+		_o1=$(size "$tmp/stdout")
+		echo "1 $wall $cpu $rss $_i" >> "$tmp/rp"
+		bench_timed "$bw" report --db "$db" --from "$START" --to "$last" --format "$1"
+		_oN=$(size "$tmp/stdout")
+		echo "N $wall $cpu $rss $_i" >> "$tmp/rp"
+		_i=$((_i + 1))
+	done
+}
+# rp_med WHICH COLUMN, rp_max WHICH COLUMN, rp_rounds COLUMN: median ratio N/1
+rp_med() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$tmp/rp" | bench_median; }
+rp_max() { awk -v k="$1" -v c="$2" 'BEGIN { m = 0 } $1 == k && $c > m { m = $c } END { print m }' "$tmp/rp"; }
+rp_rounds() {
+	awk -v c="$1" '$1 == "1" { a[$5] = $c } $1 == "N" { b[$5] = $c }
+	    END { for (i in a) if (a[i] > 0) printf "%.2f\n", b[i] / a[i] }' "$tmp/rp" | bench_median
+}
 cp "$db" "$tmp/cold.db"
 sqlite3 "$tmp/cold.db" "DELETE FROM day_summary"
 for f in text html json csv; do
-	report_runs --db "$db" --date "$last" --format "$f"
-	w1=$wall c1=$cpu r1=$rss
-	echo "| $last | $f | $wall | $cpu | $rss | $(size "$tmp/stdout") |"
-	report_runs --db "$db" --from "$START" --to "$last" --format "$f"
-	echo "| $START .. $last | $f | $wall | $cpu | $rss | $(size "$tmp/stdout") |"
-	echo "| ratio | $f | $(ratio "$wall" "$w1") | $(ratio "$cpu" "$c1") | $(ratio "$rss" "$r1") | |"
+	report_pair "$f"
+	w1=$(rp_med 1 2) c1=$(rp_med 1 3) r1=$(rp_max 1 4)
+	wN=$(rp_med N 2) cN=$(rp_med N 3) rN=$(rp_max N 4)
+	echo "| $last | $f | $w1 | $c1 | $r1 | $_o1 |"
+	echo "| $START .. $last | $f | $wN | $cN | $rN | $_oN |"
+	echo "| ratio | $f | $(ratio "$wN" "$w1") (rounds $(rp_rounds 2)) |" \
+	    "$(ratio "$cN" "$c1") (rounds $(rp_rounds 3)) | $(ratio "$rN" "$r1") | |"
 done
 report_runs --db "$tmp/cold.db" --from "$START" --to "$last" --format text
 echo "| $START .. $last, cold | text | $wall | $cpu | $rss | $(size "$tmp/stdout") |"
